@@ -1,0 +1,168 @@
+//! Roles, permissions and the per-tenant permission catalogue.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A member's role inside one tenant. Ordered: `Member < Admin < Owner`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn is_admin(self) -> bool {
+        self >= Role::Admin
+    }
+}
+
+/// A permission name: lower-case ASCII words joined by dots, e.g. `reports.reply`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Permission(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a permission name is 1 to 64 characters of a-z, 0-9, '_' and '-', in dot-separated parts")]
+pub struct PermissionError;
+
+impl Permission {
+    /// Lets a member (not only admins) create and manage users of the tenant.
+    pub const USERS_MANAGE: &'static str = "users.manage";
+
+    pub fn parse(raw: &str) -> Result<Self, PermissionError> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 64
+            && raw.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+            });
+        if ok { Ok(Self(raw.to_owned())) } else { Err(PermissionError) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Permission {
+    type Error = PermissionError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Permission> for String {
+    fn from(value: Permission) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One entry of a tenant's permission catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PermissionEntry {
+    #[schema(value_type = String, example = "reports.reply")]
+    pub name: Permission,
+    pub label: String,
+}
+
+/// A set of permissions, kept sorted and free of duplicates.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PermissionSet(Vec<Permission>);
+
+impl PermissionSet {
+    pub fn new(mut permissions: Vec<Permission>) -> Self {
+        permissions.sort();
+        permissions.dedup();
+        Self(permissions)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.iter().any(|p| p.as_str() == name)
+    }
+
+    pub fn is_subset_of(&self, other: &PermissionSet) -> bool {
+        self.0.iter().all(|p| other.contains(p.as_str()))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Permission> {
+        self.0.iter()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.0.iter().map(|p| p.as_str().to_owned()).collect()
+    }
+}
+
+/// Locales Usher speaks in mails and pages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Locale {
+    #[default]
+    En,
+    It,
+    Fr,
+    Pl,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 4] = [Locale::En, Locale::It, Locale::Fr, Locale::Pl];
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "en" => Some(Locale::En),
+            "it" => Some(Locale::It),
+            "fr" => Some(Locale::Fr),
+            "pl" => Some(Locale::Pl),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::It => "it",
+            Locale::Fr => "fr",
+            Locale::Pl => "pl",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered() {
+        assert!(Role::Owner > Role::Admin && Role::Admin > Role::Member);
+    }
+
+    #[test]
+    fn permission_names_are_checked() {
+        assert!(Permission::parse("reports.reply").is_ok());
+        assert!(Permission::parse("fleet.manage-all").is_ok());
+        for bad in ["", "Reports", "a..b", ".a", "a b", &"x".repeat(65)] {
+            assert!(Permission::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

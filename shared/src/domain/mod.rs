@@ -1,0 +1,15 @@
+//! The typed model: everything past the request parsers holds only these.
+
+mod access;
+mod email;
+mod ids;
+mod name;
+mod password;
+
+pub use access::{Locale, Permission, PermissionEntry, PermissionError, PermissionSet, Role};
+pub use email::{EmailAddress, EmailError};
+pub use ids::{AccountId, EventId, OutboxId, TenantId};
+pub use name::{PersonName, Phone, TenantName, TextError};
+pub use password::{
+    HashError, Password, PasswordAttempt, PasswordHashString, PasswordHasherService, PasswordPolicy, WeakPassword,
+};

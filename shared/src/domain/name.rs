@@ -1,0 +1,184 @@
+//! Person names and other short free-text fields that end up in mail headers and pages.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+/// A first or last name: trimmed, NFC, 1 to 100 characters, no control characters (CR/LF in a
+/// name would otherwise reach mail headers).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PersonName(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be at most {0} characters")]
+    TooLong(usize),
+    #[error("must not contain control characters")]
+    Control,
+    #[error("is not in the expected format")]
+    Format,
+}
+
+fn clean_line(raw: &str, max: usize) -> Result<String, TextError> {
+    let value: String = raw.trim().nfc().collect();
+    if value.is_empty() {
+        return Err(TextError::Empty);
+    }
+    if value.chars().count() > max {
+        return Err(TextError::TooLong(max));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(TextError::Control);
+    }
+    Ok(value)
+}
+
+impl PersonName {
+    pub const MAX: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        clean_line(raw, Self::MAX).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PersonName {
+    type Error = TextError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<PersonName> for String {
+    fn from(value: PersonName) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PersonName({})", self.0)
+    }
+}
+
+/// A tenant's display name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TenantName(String);
+
+impl TenantName {
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        clean_line(raw, 120).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// A URL-friendly slug derived from the name.
+    pub fn slug(&self) -> String {
+        let mut slug = String::new();
+        for c in self.0.nfkd().filter(char::is_ascii) {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c.to_ascii_lowercase());
+            } else if !slug.ends_with('-') && !slug.is_empty() {
+                slug.push('-');
+            }
+        }
+        let slug = slug.trim_end_matches('-').to_owned();
+        if slug.is_empty() { "tenant".into() } else { slug }
+    }
+}
+
+impl TryFrom<String> for TenantName {
+    type Error = TextError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<TenantName> for String {
+    fn from(value: TenantName) -> Self {
+        value.0
+    }
+}
+
+/// A phone number: `+`, digits, spaces, dashes, dots and parentheses, 3 to 32 characters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        let value = clean_line(raw, 32)?;
+        let digits = value.chars().filter(char::is_ascii_digit).count();
+        let allowed = value
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || " -.()".contains(c) || (c == '+' && i == 0));
+        if !allowed || digits < 3 {
+            return Err(TextError::Format);
+        }
+        Ok(Self(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Phone {
+    type Error = TextError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Phone> for String {
+    fn from(value: Phone) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_refuse_control_characters_and_overlong_text() {
+        assert_eq!(PersonName::parse("Ada\r\nBcc: x").unwrap_err(), TextError::Control);
+        assert_eq!(PersonName::parse("   ").unwrap_err(), TextError::Empty);
+        assert_eq!(
+            PersonName::parse(&"x".repeat(101)).unwrap_err(),
+            TextError::TooLong(100)
+        );
+        assert_eq!(PersonName::parse(" Zoë ").unwrap().as_str(), "Zoë");
+    }
+
+    #[test]
+    fn slugs_are_ascii() {
+        let name = TenantName::parse("Comune di Forlì — Servizi").unwrap();
+        assert_eq!(name.slug(), "comune-di-forli-servizi");
+    }
+
+    #[test]
+    fn phones_take_common_formats_only() {
+        assert!(Phone::parse("+39 0543 712 111").is_ok());
+        assert!(Phone::parse("(555) 010-0199").is_ok());
+        assert!(Phone::parse("call me").is_err());
+        assert!(Phone::parse("12+3").is_err());
+    }
+}

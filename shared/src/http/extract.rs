@@ -1,0 +1,110 @@
+//! Extractors that turn every malformed request into a problem, never into a panic or a plain
+//! text error.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
+
+use super::Problem;
+use crate::token::SessionToken;
+
+/// Request bodies above this are refused before they are parsed.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON body: `application/json`, at most 64 KiB, parsed strictly (request types deny unknown
+/// fields). Syntax errors answer 400; a well-formed body of the wrong shape answers 422.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as application/json.",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is larger than 64 KiB.")
+            } else {
+                Problem::bad_request("The body could not be read.")
+            }
+        })?;
+        if bytes.len() > MAX_BODY_BYTES {
+            return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is larger than 64 KiB."));
+        }
+        let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(deserializer) {
+            Ok(value) => Ok(ApiJson(value)),
+            Err(error) => {
+                let path = error.path().to_string();
+                let inner = error.into_inner();
+                use serde_json::error::Category;
+                match inner.classify() {
+                    Category::Syntax | Category::Eof | Category::Io => {
+                        Err(Problem::bad_request(format!("The body is not valid JSON: {inner}")))
+                    }
+                    Category::Data => {
+                        let field = if path == "." { "body".to_owned() } else { path };
+                        Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", format!("{field}: {inner}"))
+                            .with_field(field))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Path parameters; a value that does not parse (not a ULID) is a 404: nothing lives there.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state).await.map(|Path(v)| ApiPath(v)).map_err(|_| Problem::not_found())
+    }
+}
+
+/// Query parameters, strictly parsed.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| Problem::bad_request(format!("The query string is invalid: {}", e.body_text())))
+    }
+}
+
+/// `Authorization: Bearer {account id}.{secret}`, checked for shape only; the use case checks it
+/// against the table.
+pub struct Bearer(pub SessionToken);
+
+impl<S: Send + Sync> FromRequestParts<S> for Bearer {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| SessionToken::parse(v.trim()))
+            .map(Bearer)
+            .ok_or_else(Problem::unauthenticated)
+    }
+}

@@ -1,0 +1,12 @@
+//! What every HTTP function shares: strict extractors, RFC 9457 problems (the one place where a
+//! use-case error becomes a status and a code), response views, and the request span.
+
+mod extract;
+mod problem;
+mod trace;
+mod views;
+
+pub use extract::{ApiJson, ApiPath, ApiQuery, Bearer, MAX_BODY_BYTES};
+pub use problem::{Problem, ProblemDoc};
+pub use trace::{finish_router, request_span};
+pub use views::{AccountView, MembershipView, Page, SessionView, TenantView, UserView};

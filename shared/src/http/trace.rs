@@ -1,0 +1,61 @@
+//! The request span and the router finish every function shares.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use tracing::Instrument;
+
+use super::{MAX_BODY_BYTES, Problem};
+
+/// A span per request: request id, method and route (never the raw path, which may carry a
+/// token), filled in later with tenant, account and status.
+pub fn request_span(request: &Request) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .or_else(|| request.headers().get("x-amzn-trace-id"))
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(64).collect::<String>())
+        .unwrap_or_else(|| ulid::Ulid::new().to_string());
+    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %request.method(),
+        route = %route,
+        tenant_id = tracing::field::Empty,
+        account_id = tracing::field::Empty,
+        status = tracing::field::Empty,
+    )
+}
+
+async fn trace(request: Request, next: Next) -> Response {
+    let span = request_span(&request);
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.record("status", response.status().as_u16());
+    span.in_scope(|| tracing::info!("request finished"));
+    // Answers carry tokens and personal data: no cache may keep them.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found()
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This route does not take that method.")
+}
+
+/// Adds what every function's router needs: the body limit, problem answers for unknown routes
+/// and methods, the request span and safe response headers.
+pub fn finish_router(router: Router) -> Router {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(trace))
+}

@@ -1,0 +1,141 @@
+//! Response bodies, as API.md names them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{AccountId, Locale, PermissionEntry, Role, TenantId};
+use crate::records::{AccountRecord, AccountTenantRecord, CreatedVia, MembershipRecord, MembershipStatus, TenantRecord};
+use crate::settings::TenantSettings;
+
+/// A membership seen with its account.
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    /// The account id.
+    #[schema(value_type = String)]
+    pub id: AccountId,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub notification_email: Option<String>,
+    pub phone: Option<String>,
+    pub locale: Locale,
+    pub role: Role,
+    pub permissions: Vec<String>,
+    pub status: MembershipStatus,
+    pub access: bool,
+    pub auto_tickets: bool,
+    pub created_via: CreatedVia,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<MembershipRecord> for UserView {
+    fn from(m: MembershipRecord) -> Self {
+        Self {
+            id: m.account_id,
+            email: m.email.to_string(),
+            first_name: m.first_name,
+            last_name: m.last_name,
+            notification_email: m.notification_email.map(|e| e.to_string()),
+            phone: m.phone.map(|p| p.as_str().to_owned()),
+            locale: m.locale,
+            role: m.role,
+            permissions: m.permissions.names(),
+            status: m.status,
+            access: m.access,
+            auto_tickets: m.auto_tickets,
+            created_via: m.created_via,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountView {
+    #[schema(value_type = String)]
+    pub id: AccountId,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub locale: Locale,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<AccountRecord> for AccountView {
+    fn from(a: AccountRecord) -> Self {
+        Self {
+            id: a.id,
+            email: a.email.to_string(),
+            first_name: a.first_name,
+            last_name: a.last_name,
+            phone: a.phone.map(|p| p.as_str().to_owned()),
+            locale: a.locale,
+            created_at: a.created_at,
+        }
+    }
+}
+
+/// One of the caller's tenants.
+#[derive(Serialize, ToSchema)]
+pub struct MembershipView {
+    #[schema(value_type = String)]
+    pub tenant_id: TenantId,
+    pub tenant_name: String,
+    pub role: Role,
+    pub status: MembershipStatus,
+    pub access: bool,
+}
+
+impl From<AccountTenantRecord> for MembershipView {
+    fn from(m: AccountTenantRecord) -> Self {
+        Self { tenant_id: m.tenant_id, tenant_name: m.tenant_name, role: m.role, status: m.status, access: m.access }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    /// The bearer token: shown once, stored only as a hash.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TenantView {
+    #[schema(value_type = String)]
+    pub id: TenantId,
+    pub name: String,
+    pub slug: String,
+    /// Owners and admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<TenantSettings>,
+    /// Owners and admins only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission_catalog: Option<Vec<PermissionEntry>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TenantView {
+    pub fn new(t: TenantRecord, include_settings: bool) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            slug: t.slug,
+            settings: include_settings.then_some(t.settings),
+            permission_catalog: include_settings.then_some(t.permission_catalog),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// A page of a listing.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Pass as `?cursor=` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,11 @@
+pub mod clock;
+pub mod domain;
+pub mod keys;
+pub mod table;
+pub mod token;
+pub mod mail;
+pub mod records;
+pub mod settings;
+pub mod app;
+pub mod usecases;
+pub mod http;

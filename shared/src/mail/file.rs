@@ -1,0 +1,109 @@
+//! The local outbox: every message becomes an `.eml` file (open it in any mail client) and a JSON
+//! twin that the local server's `/_local/mail` page lists.
+
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use mail_builder::MessageBuilder;
+use mail_builder::headers::raw::Raw;
+use serde::{Deserialize, Serialize};
+
+use super::{MailError, Mailer, OutgoingMail};
+
+#[derive(Clone)]
+pub struct FileMailer {
+    dir: PathBuf,
+    from: String,
+}
+
+/// A mail as the local pages show it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredMail {
+    pub id: String,
+    pub sent_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub mail: OutgoingMail,
+    pub links: Vec<String>,
+}
+
+fn io(e: std::io::Error) -> MailError {
+    MailError::Send(e.into())
+}
+
+/// The http(s) links in a text part, in order.
+pub fn links_in(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+        .map(|w| w.trim_end_matches(['.', ',', ')', '>']).to_owned())
+        .collect()
+}
+
+impl FileMailer {
+    pub fn new(dir: impl Into<PathBuf>, from: impl Into<String>) -> Self {
+        Self { dir: dir.into(), from: from.into() }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Sent mail, newest first.
+    pub async fn list(&self) -> Vec<StoredMail> {
+        let mut mails = Vec::new();
+        let Ok(mut entries) = tokio::fs::read_dir(&self.dir).await else { return mails };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            if entry.path().extension().is_some_and(|e| e == "json") {
+                if let Ok(bytes) = tokio::fs::read(entry.path()).await {
+                    if let Ok(mail) = serde_json::from_slice::<StoredMail>(&bytes) {
+                        mails.push(mail);
+                    }
+                }
+            }
+        }
+        mails.sort_by(|a, b| b.id.cmp(&a.id));
+        mails
+    }
+
+    pub async fn get(&self, id: &str) -> Option<StoredMail> {
+        if !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let bytes = tokio::fs::read(self.dir.join(format!("{id}.json"))).await.ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+#[async_trait]
+impl Mailer for FileMailer {
+    async fn send(&self, message_id: &str, mail: &OutgoingMail) -> Result<(), MailError> {
+        tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
+        let mut builder = MessageBuilder::new()
+            .from(self.from.as_str())
+            .to(mail.to.as_str())
+            .subject(mail.subject.as_str())
+            .message_id(format!("{message_id}@usher.local"))
+            .text_body(mail.text.as_str())
+            .html_body(mail.html.as_str());
+        for (name, value) in &mail.headers {
+            builder = builder.header(name.as_str(), Raw::new(value.as_str()));
+        }
+        let eml = builder.write_to_vec().map_err(io)?;
+        let stored = StoredMail {
+            id: message_id.to_owned(),
+            sent_at: Utc::now(),
+            mail: mail.clone(),
+            links: links_in(&mail.text),
+        };
+        let json = serde_json::to_vec_pretty(&stored).map_err(|e| MailError::Send(e.into()))?;
+        // The file name is the outbox id, so a retried send replaces the file instead of adding one.
+        tokio::fs::write(self.dir.join(format!("{message_id}.eml")), eml).await.map_err(io)?;
+        tokio::fs::write(self.dir.join(format!("{message_id}.json")), json).await.map_err(io)?;
+        tracing::info!(
+            message_id,
+            subject = %mail.subject,
+            "mail written to the local outbox; open /_local/mail/{message_id} to read it"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,63 @@
+//! Amazon SES v2 through the official SDK.
+
+use async_trait::async_trait;
+use aws_sdk_sesv2::Client;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
+
+use super::{MailError, Mailer, OutgoingMail};
+
+#[derive(Clone)]
+pub struct SesMailer {
+    client: Client,
+    from: String,
+    configuration_set: Option<String>,
+}
+
+fn content(data: &str) -> Result<Content, MailError> {
+    Content::builder().data(data).charset("UTF-8").build().map_err(|e| MailError::Send(e.into()))
+}
+
+impl SesMailer {
+    pub fn new(client: Client, from: impl Into<String>, configuration_set: Option<String>) -> Self {
+        Self { client, from: from.into(), configuration_set }
+    }
+
+    pub async fn from_env(from: impl Into<String>, configuration_set: Option<String>) -> Self {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::new(Client::new(&config), from, configuration_set)
+    }
+}
+
+#[async_trait]
+impl Mailer for SesMailer {
+    async fn send(&self, message_id: &str, mail: &OutgoingMail) -> Result<(), MailError> {
+        let mut headers = mail
+            .headers
+            .iter()
+            .map(|(name, value)| MessageHeader::builder().name(name).value(value).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| MailError::Send(e.into()))?;
+        headers.push(
+            MessageHeader::builder()
+                .name("X-Usher-Message-Id")
+                .value(message_id)
+                .build()
+                .map_err(|e| MailError::Send(e.into()))?,
+        );
+        let message = Message::builder()
+            .subject(content(&mail.subject)?)
+            .body(Body::builder().text(content(&mail.text)?).html(content(&mail.html)?).build())
+            .set_headers(Some(headers))
+            .build();
+        self.client
+            .send_email()
+            .from_email_address(&self.from)
+            .destination(Destination::builder().to_addresses(mail.to.as_str()).build())
+            .content(EmailContent::builder().simple(message).build())
+            .set_configuration_set_name(self.configuration_set.clone())
+            .send()
+            .await
+            .map_err(|e| MailError::Send(e.into_service_error().into()))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,215 @@
+//! What is stored: one struct per item kind, mapped to and from table items with serde.
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{
+    AccountId, EmailAddress, EventId, Locale, PasswordHashString, PermissionEntry, PermissionSet, Phone, Role,
+    TenantId,
+};
+use crate::settings::TenantSettings;
+use crate::table::{Item, Key, TableError};
+
+/// Serialises `record` into an item stored under `key`, with an optional DynamoDB TTL.
+pub fn to_item<T: Serialize>(key: &Key, record: &T, expires_at: Option<DateTime<Utc>>) -> Result<Item, TableError> {
+    let value = serde_json::to_value(record).map_err(|e| TableError::Invalid(e.to_string()))?;
+    let serde_json::Value::Object(mut item) = value else {
+        return Err(TableError::Invalid("a record must serialise to an object".into()));
+    };
+    item.insert("pk".into(), key.pk.clone().into());
+    item.insert("sk".into(), key.sk.clone().into());
+    if let Some(at) = expires_at {
+        item.insert("ttl".into(), at.timestamp().into());
+    }
+    Ok(item)
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, TableError> {
+    serde_json::from_value(serde_json::Value::Object(item)).map_err(|e| TableError::Corrupt(e.into()))
+}
+
+pub fn from_optional<T: DeserializeOwned>(item: Option<Item>) -> Result<Option<T>, TableError> {
+    item.map(from_item).transpose()
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TenantRecord {
+    pub id: TenantId,
+    pub name: String,
+    pub slug: String,
+    pub settings: TenantSettings,
+    pub permission_catalog: Vec<PermissionEntry>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl TenantRecord {
+    /// Whether a permission exists in this tenant: its catalogue plus the built-in ones.
+    pub fn knows_permission(&self, name: &str) -> bool {
+        name == crate::domain::Permission::USERS_MANAGE || self.permission_catalog.iter().any(|p| p.name.as_str() == name)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountRecord {
+    pub id: AccountId,
+    pub email: EmailAddress,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    pub locale: Locale,
+    /// Sessions carry the epoch they were made in; raising it ends every older session at once.
+    pub session_epoch: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+/// The one item sign-in reads: found by normalised email, it holds what must be verified.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoginRecord {
+    pub account_id: AccountId,
+    pub email: EmailAddress,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<PasswordHashString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// Set for a generated (temporary) password: it must be changed at the next sign-in and stops
+    /// working at this time if unused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_until: Option<DateTime<Utc>>,
+    pub version: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipStatus {
+    Active,
+    Archived,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CreatedVia {
+    Admin,
+    Invitation,
+    InboundEmail,
+    Import,
+    Bootstrap,
+}
+
+/// An account inside a tenant. Name, email, phone and locale are copied from the account so a
+/// listing or a user page is one read.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MembershipRecord {
+    pub tenant_id: TenantId,
+    pub account_id: AccountId,
+    pub email: EmailAddress,
+    pub first_name: String,
+    pub last_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    pub locale: Locale,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification_email: Option<EmailAddress>,
+    pub role: Role,
+    pub permissions: PermissionSet,
+    pub status: MembershipStatus,
+    pub access: bool,
+    pub auto_tickets: bool,
+    pub created_via: CreatedVia,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<AccountId>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl MembershipRecord {
+    /// May this membership act in its tenant at all?
+    pub fn is_usable(&self) -> bool {
+        self.status == MembershipStatus::Active && self.access
+    }
+
+    pub fn can_manage_users(&self) -> bool {
+        self.role.is_admin() || self.permissions.contains(crate::domain::Permission::USERS_MANAGE)
+    }
+
+    /// Where mail for this member goes.
+    pub fn mail_to(&self) -> &EmailAddress {
+        self.notification_email.as_ref().unwrap_or(&self.email)
+    }
+}
+
+/// The account's side of a membership, so one query on the account lists its tenants.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AccountTenantRecord {
+    pub tenant_id: TenantId,
+    pub tenant_name: String,
+    pub role: Role,
+    pub status: MembershipStatus,
+    pub access: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub account_id: AccountId,
+    pub epoch: u64,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// A session opened with a temporary password may only change it.
+    pub password_change_only: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    SetPassword,
+    PasswordReset,
+    Invitation,
+}
+
+/// The stored side of an emailed link: its hash is the key, the secret is nowhere.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub kind: TokenKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<TenantId>,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_at: Option<DateTime<Utc>>,
+    pub version: u64,
+}
+
+/// Failed sign-ins for one email inside the current window.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ThrottleRecord {
+    pub failures: u32,
+    pub window_started_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub id: EventId,
+    pub tenant_id: TenantId,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<AccountId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_id: Option<AccountId>,
+    pub at: DateTime<Utc>,
+    pub details: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InboxRecord {
+    pub tenant_id: TenantId,
+    pub address: String,
+}

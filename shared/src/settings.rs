@@ -1,0 +1,137 @@
+//! Tenant settings (DESIGN section 5), stored now and used by the invitation and inbound features.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::{EmailAddress, Permission, PermissionEntry};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationEmailPolicy {
+    /// The invitee must sign in or register with the invited address.
+    #[default]
+    Exact,
+    /// The invitee may use another address.
+    Any,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InboundSettings {
+    pub enabled: bool,
+    /// Support addresses this tenant owns; each belongs to one tenant only.
+    #[schema(value_type = Vec<String>)]
+    pub addresses: Vec<EmailAddress>,
+    pub allowed_domains: Vec<String>,
+    pub blocked_domains: Vec<String>,
+    /// Permissions given to users created from inbound mail.
+    #[schema(value_type = Vec<String>)]
+    pub default_permissions: Vec<Permission>,
+    /// Whether users created from inbound mail may sign in.
+    pub grant_access: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TenantSettings {
+    pub members_can_invite: bool,
+    pub invitation_ttl_hours: u32,
+    pub invitation_email_policy: InvitationEmailPolicy,
+    pub inbound: InboundSettings,
+    pub announce_new_members: bool,
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        Self {
+            members_can_invite: false,
+            invitation_ttl_hours: 168,
+            invitation_email_policy: InvitationEmailPolicy::Exact,
+            inbound: InboundSettings::default(),
+            announce_new_members: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error("invitation_ttl_hours must be between 1 and 720")]
+    InvitationTtl,
+    #[error("{field} holds an invalid domain: {value}")]
+    Domain { field: &'static str, value: String },
+    #[error("the permission {0} is not in the tenant's catalogue")]
+    UnknownPermission(String),
+    #[error("the permission catalogue names {0} twice")]
+    DuplicatePermission(String),
+    #[error("a permission label must be 1 to 100 characters without control characters")]
+    Label,
+    #[error("{field} holds more than {max} entries")]
+    TooMany { field: &'static str, max: usize },
+}
+
+/// A domain name as an allow/block entry: lower-case ASCII labels.
+pub fn parse_domain(raw: &str) -> Option<String> {
+    let domain = raw.trim().to_ascii_lowercase();
+    let labels: Vec<&str> = domain.split('.').collect();
+    let ok = labels.len() >= 2
+        && domain.len() <= 253
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    ok.then_some(domain)
+}
+
+impl TenantSettings {
+    /// Checks the settings against themselves and the permission catalogue; normalises domains.
+    pub fn validated(mut self, catalog: &[PermissionEntry]) -> Result<Self, SettingsError> {
+        if !(1..=720).contains(&self.invitation_ttl_hours) {
+            return Err(SettingsError::InvitationTtl);
+        }
+        for (field, list) in [
+            ("inbound.allowed_domains", &mut self.inbound.allowed_domains),
+            ("inbound.blocked_domains", &mut self.inbound.blocked_domains),
+        ] {
+            if list.len() > 100 {
+                return Err(SettingsError::TooMany { field, max: 100 });
+            }
+            for entry in list.iter_mut() {
+                *entry = parse_domain(entry).ok_or_else(|| SettingsError::Domain { field, value: entry.clone() })?;
+            }
+            list.sort();
+            list.dedup();
+        }
+        if self.inbound.addresses.len() > 20 {
+            return Err(SettingsError::TooMany { field: "inbound.addresses", max: 20 });
+        }
+        self.inbound.addresses.sort_by_key(EmailAddress::normalized);
+        self.inbound.addresses.dedup_by(|a, b| a.same_as(b));
+        for permission in &self.inbound.default_permissions {
+            let known = permission.as_str() == Permission::USERS_MANAGE
+                || catalog.iter().any(|p| p.name == *permission);
+            if !known {
+                return Err(SettingsError::UnknownPermission(permission.to_string()));
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// Checks a permission catalogue: unique names, sensible labels.
+pub fn validate_catalog(catalog: &[PermissionEntry]) -> Result<(), SettingsError> {
+    if catalog.len() > 200 {
+        return Err(SettingsError::TooMany { field: "permission_catalog", max: 200 });
+    }
+    let mut seen = std::collections::HashSet::new();
+    for entry in catalog {
+        if !seen.insert(entry.name.as_str()) {
+            return Err(SettingsError::DuplicatePermission(entry.name.to_string()));
+        }
+        let label = entry.label.trim();
+        if label.is_empty() || label.chars().count() > 100 || label.chars().any(char::is_control) {
+            return Err(SettingsError::Label);
+        }
+    }
+    Ok(())
+}

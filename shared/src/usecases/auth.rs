@@ -1,0 +1,99 @@
+//! Who is calling: a bearer session checked against its account and, for tenant routes, the
+//! caller's membership and the tenant, all fetched in the use case's one batch read.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::TenantId;
+use crate::keys;
+use crate::records::{AccountRecord, MembershipRecord, SessionRecord, TenantRecord, from_optional};
+use crate::table::{Item, Key};
+use crate::token::SessionToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("the session is missing, invalid or expired")]
+    Unauthenticated,
+    #[error("this session may only change its temporary password")]
+    PasswordChangeRequired,
+    /// The tenant does not exist or the caller has no membership in it: the same answer for
+    /// both, so tenant ids cannot be probed.
+    #[error("no such tenant")]
+    TenantNotFound,
+    #[error("the caller's membership in this tenant is archived or has no access")]
+    MembershipInactive,
+    #[error("stored data could not be read")]
+    Corrupt(#[from] crate::table::TableError),
+}
+
+pub struct AccountCaller {
+    pub token: SessionToken,
+    pub session: SessionRecord,
+    pub account: AccountRecord,
+}
+
+pub struct TenantCaller {
+    pub account: AccountRecord,
+    pub membership: MembershipRecord,
+    pub tenant: TenantRecord,
+}
+
+impl AccountCaller {
+    /// Keys to read: the session, then the account.
+    pub fn keys(token: &SessionToken) -> [Key; 2] {
+        [keys::session(&token.secret.hash()), keys::account(token.account_id)]
+    }
+
+    /// Checks the session read with [`AccountCaller::keys`]. A temporary-password session passes
+    /// only when `allow_password_change_only` is set.
+    pub fn resolve(
+        token: &SessionToken,
+        session: Option<Item>,
+        account: Option<Item>,
+        now: DateTime<Utc>,
+        allow_password_change_only: bool,
+    ) -> Result<Self, AuthError> {
+        let session: SessionRecord = from_optional(session)?.ok_or(AuthError::Unauthenticated)?;
+        let account: AccountRecord = from_optional(account)?.ok_or(AuthError::Unauthenticated)?;
+        // The session item binds the secret to its account: a token whose id was swapped for
+        // another account's finds a session that names someone else.
+        if session.account_id != token.account_id
+            || session.expires_at <= now
+            || session.epoch != account.session_epoch
+        {
+            return Err(AuthError::Unauthenticated);
+        }
+        if session.password_change_only && !allow_password_change_only {
+            return Err(AuthError::PasswordChangeRequired);
+        }
+        Ok(Self { token: token.clone(), session, account })
+    }
+}
+
+impl TenantCaller {
+    /// Keys to read: session, account, the caller's membership, the tenant.
+    pub fn keys(token: &SessionToken, tenant: TenantId) -> [Key; 4] {
+        let [session, account] = AccountCaller::keys(token);
+        [session, account, keys::membership(tenant, token.account_id), keys::tenant(tenant)]
+    }
+
+    /// Checks the four items read with [`TenantCaller::keys`], in that order.
+    pub fn resolve(token: &SessionToken, mut items: Vec<Option<Item>>, now: DateTime<Utc>) -> Result<Self, AuthError> {
+        if items.len() < 4 {
+            return Err(AuthError::Unauthenticated);
+        }
+        let tenant = items.remove(3);
+        let membership = items.remove(2);
+        let account = items.remove(1);
+        let session = items.remove(0);
+        let caller = AccountCaller::resolve(token, session, account, now, false)?;
+        let membership: MembershipRecord = from_optional(membership)?.ok_or(AuthError::TenantNotFound)?;
+        let tenant: TenantRecord = from_optional(tenant)?.ok_or(AuthError::TenantNotFound)?;
+        if !membership.is_usable() {
+            return Err(AuthError::MembershipInactive);
+        }
+        let span = tracing::Span::current();
+        span.record("tenant_id", tracing::field::display(tenant.id));
+        span.record("account_id", tracing::field::display(caller.account.id));
+        Ok(Self { account: caller.account, membership, tenant })
+    }
+}

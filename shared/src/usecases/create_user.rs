@@ -1,0 +1,374 @@
+//! `POST /v1/tenants/{tenant_id}/users`: an admin creates a user.
+//!
+//! Round trips: a new account takes one batch read (caller, tenant and the email's login item
+//! together) and one transaction. An existing account takes one more read, for the account and its
+//! membership here, whose keys are only known once the login item names the account.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::audit::AuditEvent;
+use super::{AuthError, Context, InternalError, TenantCaller};
+use crate::app::App;
+use crate::domain::{
+    AccountId, EmailAddress, Locale, Password, PermissionSet, PersonName, Phone, Role, TenantId, WeakPassword,
+};
+use crate::keys;
+use crate::mail::{MailTemplate, PasswordNote};
+use crate::records::{
+    AccountRecord, AccountTenantRecord, CreatedVia, LoginRecord, MembershipRecord, MembershipStatus, TokenKind,
+    TokenRecord, from_optional, to_item,
+};
+use crate::table::{Condition, Op, TransactError};
+use crate::token::{SecretToken, SessionToken};
+
+/// How the new account gets its first password.
+pub enum PasswordChoice {
+    /// Usher generates a temporary password, returned once in the response.
+    Generate,
+    /// The admin sets it (checked against the policy).
+    Set(SecretString),
+    /// The person chooses it through an emailed link.
+    Link,
+}
+
+pub struct NewUser {
+    pub email: EmailAddress,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub notification_email: Option<EmailAddress>,
+    pub phone: Option<Phone>,
+    pub locale: Locale,
+    pub role: Role,
+    pub permissions: PermissionSet,
+    pub password: PasswordChoice,
+    pub send_credentials: bool,
+}
+
+pub struct CreatedUser {
+    pub user: MembershipRecord,
+    /// Only for [`PasswordChoice::Generate`] on a new account; shown once, stored only hashed.
+    pub generated_password: Option<Password>,
+    pub existing_account: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the caller may not create users in this tenant")]
+    Forbidden,
+    #[error("the caller may not give the role {0}")]
+    RoleNotAllowed(&'static str),
+    #[error("the permission {0} is not in this tenant's catalogue")]
+    UnknownPermission(String),
+    #[error("the caller may not give the permission {0}, which they do not hold")]
+    PermissionNotAllowed(String),
+    #[error(transparent)]
+    WeakPassword(#[from] WeakPassword),
+    #[error("this person is already a member of the tenant")]
+    AlreadyMember,
+    #[error("the same email was being registered at the same time; try again")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+/// Checks that `caller` may create a member with `role` and `permissions` in their tenant.
+pub(crate) fn authorize_grant(
+    caller: &TenantCaller,
+    role: Role,
+    permissions: &PermissionSet,
+) -> Result<(), CreateUserError> {
+    let own = &caller.membership;
+    if !own.can_manage_users() {
+        return Err(CreateUserError::Forbidden);
+    }
+    // Only owners make owners; members holding users.manage make members only.
+    let ceiling = match own.role {
+        Role::Owner => Role::Owner,
+        Role::Admin => Role::Admin,
+        Role::Member => Role::Member,
+    };
+    if role > ceiling {
+        return Err(CreateUserError::RoleNotAllowed(role.as_str()));
+    }
+    for permission in permissions.iter() {
+        if !caller.tenant.knows_permission(permission.as_str()) {
+            return Err(CreateUserError::UnknownPermission(permission.to_string()));
+        }
+        if !own.role.is_admin() && !own.permissions.contains(permission.as_str()) {
+            return Err(CreateUserError::PermissionNotAllowed(permission.to_string()));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_user(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    new: NewUser,
+) -> Result<CreatedUser, CreateUserError> {
+    let now = app.clock.now();
+    let login_key = keys::login(&new.email.normalized());
+    let mut read_keys = TenantCaller::keys(token, tenant_id).to_vec();
+    read_keys.push(login_key.clone());
+    let mut items = app.table.batch_get(&read_keys).await.context("reading the caller and the email")?;
+    let login: Option<LoginRecord> = from_optional(items.pop().flatten()).context("reading the login item")?;
+    let caller = TenantCaller::resolve(token, items, now)?;
+    authorize_grant(&caller, new.role, &new.permissions)?;
+
+    match login {
+        Some(login) => add_existing_account(app, &caller, login, new).await,
+        None => create_account(app, &caller, new).await,
+    }
+}
+
+fn membership_for(caller: &TenantCaller, account: &AccountRecord, new: &NewUser, now: chrono::DateTime<chrono::Utc>) -> MembershipRecord {
+    MembershipRecord {
+        tenant_id: caller.tenant.id,
+        account_id: account.id,
+        email: account.email.clone(),
+        first_name: account.first_name.clone(),
+        last_name: account.last_name.clone(),
+        phone: account.phone.clone(),
+        locale: account.locale,
+        notification_email: new.notification_email.clone(),
+        role: new.role,
+        permissions: new.permissions.clone(),
+        status: MembershipStatus::Active,
+        access: true,
+        auto_tickets: true,
+        created_via: CreatedVia::Admin,
+        created_by: Some(caller.account.id),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
+/// The two items of a membership (tenant side and account side), each created only if absent.
+pub(crate) fn membership_ops(
+    membership: &MembershipRecord,
+    tenant_name: &str,
+) -> Result<Vec<Op>, crate::table::TableError> {
+    let link = AccountTenantRecord {
+        tenant_id: membership.tenant_id,
+        tenant_name: tenant_name.to_owned(),
+        role: membership.role,
+        status: membership.status,
+        access: membership.access,
+    };
+    Ok(vec![
+        Op::put_if(
+            to_item(&keys::membership(membership.tenant_id, membership.account_id), membership, None)?,
+            Condition::NotExists,
+        ),
+        Op::put_if(
+            to_item(&keys::account_tenant(membership.account_id, membership.tenant_id), &link, None)?,
+            Condition::NotExists,
+        ),
+    ])
+}
+
+async fn add_existing_account(
+    app: &App,
+    caller: &TenantCaller,
+    login: LoginRecord,
+    new: NewUser,
+) -> Result<CreatedUser, CreateUserError> {
+    let now = app.clock.now();
+    let mut read = app
+        .table
+        .batch_get(&[keys::account(login.account_id), keys::membership(caller.tenant.id, login.account_id)])
+        .await
+        .context("reading the existing account")?;
+    if read.pop().flatten().is_some() {
+        return Err(CreateUserError::AlreadyMember);
+    }
+    let account: AccountRecord = from_optional(read.pop().flatten())
+        .context("reading the existing account")?
+        .ok_or(CreateUserError::Conflict)?;
+    // The person's names, phone, locale and credentials are theirs: only the membership is new.
+    let membership = membership_for(caller, &account, &new, now);
+    let mail = MailTemplate::AddedToTenant {
+        tenant: caller.tenant.name.clone(),
+        first_name: account.first_name.clone(),
+        sign_in_url: app.config.sign_in_url(),
+    }
+    .render(membership.mail_to(), account.locale)
+    .context("rendering a mail")?;
+
+    let mut ops = membership_ops(&membership, &caller.tenant.name).context("building the membership")?;
+    // Guards against the login item being re-pointed between the read and this write.
+    ops.push(Op::check(
+        keys::login(&account.email.normalized()),
+        Condition::AttributeEquals("account_id".into(), account.id.to_string().into()),
+    ));
+    ops.push(app.outbox.enqueue(&mail, now, app.random.as_ref()).context("filing the mail")?);
+    ops.extend(
+        AuditEvent {
+            tenant: caller.tenant.id,
+            action: "user.created",
+            actor: Some(caller.account.id),
+            subject: Some(account.id),
+            details: serde_json::json!({"existing_account": true, "role": new.role, "created_via": "admin"}),
+        }
+        .ops(now, app.random.as_ref())
+        .context("building the audit event")?,
+    );
+    commit(app, ops).await?;
+    tracing::info!(subject_id = %account.id, existing_account = true, "user added to tenant");
+    Ok(CreatedUser { user: membership, generated_password: None, existing_account: true })
+}
+
+async fn create_account(app: &App, caller: &TenantCaller, new: NewUser) -> Result<CreatedUser, CreateUserError> {
+    let now = app.clock.now();
+    let random = app.random.as_ref();
+    let account = AccountRecord {
+        id: AccountId::from_ulid(random.ulid(now)),
+        email: new.email.clone(),
+        first_name: new.first_name.as_str().to_owned(),
+        last_name: new.last_name.as_str().to_owned(),
+        phone: new.phone.clone(),
+        locale: new.locale,
+        session_epoch: 0,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let membership = membership_for(caller, &account, &new, now);
+    let mail_to = membership.mail_to().clone();
+    let mut login = LoginRecord {
+        account_id: account.id,
+        email: account.email.clone(),
+        password_hash: None,
+        password_changed_at: None,
+        temporary_until: None,
+        version: 1,
+    };
+    let mut generated_password = None;
+    let mut ops = Vec::new();
+    let mut mail = None;
+    match &new.password {
+        PasswordChoice::Generate => {
+            let password = Password::generate(random);
+            login.password_hash = Some(app.hasher.hash(&password, random).await.context("hashing a password")?);
+            login.password_changed_at = Some(now);
+            login.temporary_until = Some(now + app.config.temporary_password_ttl);
+            generated_password = Some(password);
+            if new.send_credentials {
+                mail = Some(account_created_mail(app, caller, &account, PasswordNote::Generated));
+            }
+        }
+        PasswordChoice::Set(value) => {
+            let context = [new.email.as_str(), new.first_name.as_str(), new.last_name.as_str(), caller.tenant.name.as_str()];
+            let password = app.config.password_policy.check(value.expose_secret(), &context)?;
+            login.password_hash = Some(app.hasher.hash(&password, random).await.context("hashing a password")?);
+            login.password_changed_at = Some(now);
+            if new.send_credentials {
+                mail = Some(account_created_mail(app, caller, &account, PasswordNote::SetByAdmin));
+            }
+        }
+        PasswordChoice::Link => {
+            // The link is the person's only way in, so it is sent whatever send_credentials says.
+            let (op, link) = set_password_link(app, account.id, Some(caller.tenant.id), now)?;
+            ops.push(op);
+            mail = Some(MailTemplate::ChoosePassword {
+                tenant: caller.tenant.name.clone(),
+                first_name: account.first_name.clone(),
+                link,
+                valid_days: app.config.set_password_link_ttl.num_days(),
+            });
+        }
+    }
+
+    ops.push(Op::put_if(to_item(&keys::account(account.id), &account, None).context("building the account")?, Condition::NotExists));
+    let login_index = ops.len();
+    ops.push(Op::put_if(
+        to_item(&keys::login(&account.email.normalized()), &login, None).context("building the login")?,
+        Condition::NotExists,
+    ));
+    ops.extend(membership_ops(&membership, &caller.tenant.name).context("building the membership")?);
+    if let Some(mail) = mail {
+        let rendered = mail.render(&mail_to, account.locale).context("rendering a mail")?;
+        ops.push(app.outbox.enqueue(&rendered, now, random).context("filing the mail")?);
+    }
+    ops.extend(
+        AuditEvent {
+            tenant: caller.tenant.id,
+            action: "user.created",
+            actor: Some(caller.account.id),
+            subject: Some(account.id),
+            details: serde_json::json!({
+                "existing_account": false,
+                "role": new.role,
+                "created_via": "admin",
+                "password_mode": match new.password {
+                    PasswordChoice::Generate => "generate",
+                    PasswordChoice::Set(_) => "set",
+                    PasswordChoice::Link => "link",
+                },
+            }),
+        }
+        .ops(now, random)
+        .context("building the audit event")?,
+    );
+    match app.table.transact(ops).await {
+        Ok(()) => {}
+        // Someone registered this email between our read and our write.
+        Err(TransactError::ConditionFailed { index }) if index == login_index => return Err(CreateUserError::Conflict),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => return Err(CreateUserError::Conflict),
+        Err(other) => return Err(other).context("creating the user").map_err(Into::into),
+    }
+    app.mail_committed();
+    tracing::info!(subject_id = %account.id, existing_account = false, "user created");
+    Ok(CreatedUser { user: membership, generated_password, existing_account: false })
+}
+
+fn account_created_mail(app: &App, caller: &TenantCaller, account: &AccountRecord, note: PasswordNote) -> MailTemplate {
+    MailTemplate::AccountCreated {
+        tenant: caller.tenant.name.clone(),
+        first_name: account.first_name.clone(),
+        email: account.email.clone(),
+        sign_in_url: app.config.sign_in_url(),
+        note,
+    }
+}
+
+/// A set-password token (stored as its hash) and the link that carries the secret.
+pub(crate) fn set_password_link(
+    app: &App,
+    account: AccountId,
+    tenant: Option<TenantId>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Op, String), InternalError> {
+    let secret = SecretToken::generate(app.random.as_ref());
+    let expires_at = now + app.config.set_password_link_ttl;
+    let record = TokenRecord {
+        kind: TokenKind::SetPassword,
+        account_id: Some(account),
+        tenant_id: tenant,
+        issued_at: now,
+        expires_at,
+        used_at: None,
+        version: 1,
+    };
+    let op = Op::put_if(
+        to_item(&keys::token(&secret.hash()), &record, Some(expires_at)).context("building the token")?,
+        Condition::NotExists,
+    );
+    Ok((op, app.config.link(&format!("/reset/{}", secret.expose()))))
+}
+
+async fn commit(app: &App, ops: Vec<Op>) -> Result<(), CreateUserError> {
+    match app.table.transact(ops).await {
+        Ok(()) => {
+            app.mail_committed();
+            Ok(())
+        }
+        Err(TransactError::ConditionFailed { index: 0 }) => Err(CreateUserError::AlreadyMember),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => Err(CreateUserError::Conflict),
+        Err(other) => Err(other).context("adding the membership").map_err(Into::into),
+    }
+}

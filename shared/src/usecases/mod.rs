@@ -1,0 +1,38 @@
+//! One use case per file. Each takes the [`App`](crate::app::App), does at most one batch read and
+//! one transaction where it can, and returns its own error enum; `http::problem` maps those to
+//! responses in one place.
+
+mod audit;
+mod auth;
+pub mod bootstrap_tenant;
+pub mod change_password;
+pub mod create_user;
+pub mod get_tenant;
+pub mod get_user;
+pub mod list_users;
+pub mod me;
+pub mod sign_in;
+pub mod sign_out;
+pub mod update_settings;
+
+pub use auth::{AccountCaller, AuthError, TenantCaller};
+
+/// A failure of the infrastructure under a use case (table, hashing, templates). Never the
+/// client's fault; its chain goes to the logs, never into a response.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+pub struct InternalError {
+    context: &'static str,
+    #[source]
+    source: anyhow::Error,
+}
+
+pub(crate) trait Context<T> {
+    fn context(self, context: &'static str) -> Result<T, InternalError>;
+}
+
+impl<T, E: Into<anyhow::Error>> Context<T> for Result<T, E> {
+    fn context(self, context: &'static str) -> Result<T, InternalError> {
+        self.map_err(|e| InternalError { context, source: e.into() })
+    }
+}

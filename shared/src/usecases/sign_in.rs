@@ -1,0 +1,160 @@
+//! `POST /v1/sessions`: email and password in, a session out.
+//!
+//! Round trips: one batch read (login item + throttle), one account query, one transaction. The
+//! query cannot join the first read because the account id is only known from the login item.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Context, InternalError};
+use crate::app::App;
+use crate::domain::{EmailAddress, PasswordAttempt, TenantId};
+use crate::keys;
+use crate::records::{
+    AccountRecord, AccountTenantRecord, LoginRecord, SessionRecord, ThrottleRecord, from_item, from_optional, to_item,
+};
+use crate::table::{Condition, Op, TransactError};
+use crate::token::SessionToken;
+
+pub struct SignIn {
+    pub email: EmailAddress,
+    pub password: PasswordAttempt,
+    pub tenant_id: Option<TenantId>,
+}
+
+pub struct SignedIn {
+    pub token: SessionToken,
+    pub expires_at: DateTime<Utc>,
+    pub account: AccountRecord,
+    pub memberships: Vec<AccountTenantRecord>,
+    pub password_change_required: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("the email or password is wrong")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins for this email")]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("the account has no active access to this tenant")]
+    NoTenantAccess,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError> {
+    let now = app.clock.now();
+    let email = command.email.normalized();
+    let throttle_key = keys::sign_in_throttle(&email);
+    let mut found = app
+        .table
+        .batch_get(&[keys::login(&email), throttle_key.clone()])
+        .await
+        .context("reading the login item")?;
+    let throttle: Option<ThrottleRecord> = from_optional(found.pop().flatten()).context("reading the throttle")?;
+    let login: Option<LoginRecord> = from_optional(found.pop().flatten()).context("reading the login item")?;
+
+    let window_end = |t: &ThrottleRecord| t.window_started_at + app.config.sign_in_failure_window;
+    let live_throttle = throttle.filter(|t| window_end(t) > now);
+    if let Some(t) = &live_throttle {
+        if t.failures >= app.config.sign_in_max_failures {
+            let retry_after_seconds = (window_end(t) - now).num_seconds().max(1) as u64;
+            return Err(SignInError::RateLimited { retry_after_seconds });
+        }
+    }
+
+    // An unknown email, an account without a password and an expired temporary password all
+    // verify against the dummy hash, so each costs the same as a wrong password.
+    let usable_hash = login
+        .as_ref()
+        .filter(|l| l.temporary_until.is_none_or(|until| until > now))
+        .and_then(|l| l.password_hash.as_ref());
+    let matched = app.hasher.verify(&command.password, usable_hash).await.context("verifying a password")?;
+    let Some(login) = login.filter(|_| matched) else {
+        record_failure(app, &email, live_throttle, now).await?;
+        return Err(SignInError::InvalidCredentials);
+    };
+
+    let page = app
+        .table
+        .query(&keys::account_pk(login.account_id), "", None, 1000)
+        .await
+        .context("reading the account")?;
+    let mut account = None;
+    let mut memberships = Vec::new();
+    for item in page.items {
+        if item.get("sk").and_then(|v| v.as_str()) == Some("ACCOUNT") {
+            account = Some(from_item::<AccountRecord>(item).context("reading the account")?);
+        } else {
+            memberships.push(from_item::<AccountTenantRecord>(item).context("reading a membership")?);
+        }
+    }
+    let account = account.ok_or(SignInError::InvalidCredentials)?;
+    if let Some(tenant) = command.tenant_id {
+        let allowed = memberships.iter().any(|m| {
+            m.tenant_id == tenant && m.access && m.status == crate::records::MembershipStatus::Active
+        });
+        if !allowed {
+            return Err(SignInError::NoTenantAccess);
+        }
+    }
+
+    let password_change_required = login.temporary_until.is_some();
+    let ttl = if password_change_required { app.config.temporary_session_ttl } else { app.config.session_ttl };
+    let token = SessionToken::generate(account.id, app.random.as_ref());
+    let expires_at = now + ttl;
+    let session = SessionRecord {
+        account_id: account.id,
+        epoch: account.session_epoch,
+        created_at: now,
+        expires_at,
+        password_change_only: password_change_required,
+    };
+    let mut ops = vec![Op::put_if(
+        to_item(&keys::session(&token.secret.hash()), &session, Some(expires_at)).context("building the session")?,
+        Condition::NotExists,
+    )];
+    if live_throttle.is_some() {
+        ops.push(Op::delete(throttle_key));
+    }
+    app.table.transact(ops).await.context("storing the session")?;
+    tracing::info!(account_id = %account.id, password_change_required, "signed in");
+    Ok(SignedIn { token, expires_at, account, memberships, password_change_required })
+}
+
+/// Counts a failure in the email's window. A lost race only undercounts by one, so a conflicting
+/// write is retried a few times and then given up rather than failing the request.
+async fn record_failure(
+    app: &App,
+    email: &str,
+    mut current: Option<ThrottleRecord>,
+    now: DateTime<Utc>,
+) -> Result<(), InternalError> {
+    let key = keys::sign_in_throttle(email);
+    for _ in 0..3 {
+        let (next, condition) = match &current {
+            Some(t) => (
+                ThrottleRecord { failures: t.failures + 1, window_started_at: t.window_started_at, version: t.version + 1 },
+                Condition::VersionIs(t.version),
+            ),
+            None => (ThrottleRecord { failures: 1, window_started_at: now, version: 1 }, Condition::NotExists),
+        };
+        let expires = next.window_started_at + app.config.sign_in_failure_window + Duration::minutes(1);
+        let item = to_item(&key, &next, Some(expires)).context("building the throttle")?;
+        let put = if current.is_none() {
+            // A stale window may still be stored: replace it unconditionally only if it is stale.
+            Op::put(item)
+        } else {
+            Op::put_if(item, condition)
+        };
+        match app.table.transact(vec![put]).await {
+            Ok(()) => return Ok(()),
+            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+                current = from_optional(app.table.get(&key).await.context("re-reading the throttle")?)
+                    .context("reading the throttle")?;
+                current = current.filter(|t: &ThrottleRecord| t.window_started_at + app.config.sign_in_failure_window > now);
+            }
+            Err(other) => return Err(other).context("storing the throttle"),
+        }
+    }
+    Ok(())
+}
