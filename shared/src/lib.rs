@@ -1,11 +1,25 @@
+//! Usher's domain crate.
+//!
+//! # Layout
+//! - [`domain`]: the typed model (ids, email, names, roles, passwords); raw input becomes these
+//!   once, at the edge.
+//! - [`usecases`]: one file per use case; each takes the [`app::App`] and returns its own error.
+//! - [`table`]: the `Table` port with its DynamoDB and embedded (redb) adapters; [`keys`] is the
+//!   key schema and [`records`] the stored items.
+//! - [`mail`]: the `Mailer` port, SES and local-file adapters, templates, the transactional outbox.
+//! - [`http`]: extractors, RFC 9457 problems, views and the request span shared by every function.
+//! - [`clock`], [`token`], [`settings`], [`runtime`]: time and randomness, one-time secrets,
+//!   tenant settings, start-up.
+
+pub mod app;
 pub mod clock;
 pub mod domain;
+pub mod http;
 pub mod keys;
-pub mod table;
-pub mod token;
 pub mod mail;
 pub mod records;
+pub mod runtime;
 pub mod settings;
-pub mod app;
+pub mod table;
+pub mod token;
 pub mod usecases;
-pub mod http;

@@ -16,6 +16,7 @@ pub enum InvitationEmailPolicy {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct InboundSettings {
     pub enabled: bool,
     /// Support addresses this tenant owns; each belongs to one tenant only.

@@ -1,1 +1,175 @@
-pub fn placeholder() {}
+//! The create-user function: admins create users, list them and look one up.
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router, extract::State};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use usher_core::app::App;
+use usher_core::domain::{AccountId, EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role, TenantId};
+use usher_core::http::{ApiJson, ApiPath, ApiQuery, Bearer, Page, Problem, ProblemDoc, UserView, finish_router};
+use usher_core::records::MembershipStatus;
+use usher_core::usecases::create_user::{self, NewUser, PasswordChoice};
+use usher_core::usecases::list_users::{self, Cursor, ListUsers};
+use usher_core::usecases::get_user;
+use usher_core::keys::MEMBER_PREFIX;
+use utoipa::{OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(paths(create_user_route, list_users_route, get_user_route))]
+pub struct ApiDoc;
+
+pub fn router(app: App) -> Router {
+    finish_router(
+        Router::new()
+            .route("/v1/tenants/{tenant_id}/users", get(list_users_route).post(create_user_route))
+            .route("/v1/tenants/{tenant_id}/users/{user_id}", get(get_user_route))
+            .with_state(app),
+    )
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PasswordModeRequest {
+    /// Usher generates a temporary password, returned once in this answer.
+    Generate,
+    /// The admin sets the password (policy applies).
+    Set { value: String },
+    /// The person chooses it through an emailed link (always emailed).
+    Link,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    email: String,
+    first_name: String,
+    last_name: String,
+    notification_email: Option<String>,
+    phone: Option<String>,
+    locale: Option<Locale>,
+    role: Role,
+    #[serde(default)]
+    permissions: Vec<String>,
+    password: PasswordModeRequest,
+    #[serde(default)]
+    send_credentials: bool,
+}
+
+impl TryFrom<CreateUserRequest> for NewUser {
+    type Error = Problem;
+
+    fn try_from(r: CreateUserRequest) -> Result<Self, Problem> {
+        if r.permissions.len() > 100 {
+            return Err(Problem::invalid("permissions", "holds more than 100 entries"));
+        }
+        Ok(Self {
+            email: EmailAddress::parse(&r.email).map_err(|e| Problem::invalid("email", e))?,
+            first_name: PersonName::parse(&r.first_name).map_err(|e| Problem::invalid("first_name", e))?,
+            last_name: PersonName::parse(&r.last_name).map_err(|e| Problem::invalid("last_name", e))?,
+            notification_email: r
+                .notification_email
+                .map(|e| EmailAddress::parse(&e).map_err(|e| Problem::invalid("notification_email", e)))
+                .transpose()?,
+            phone: r.phone.map(|p| Phone::parse(&p).map_err(|e| Problem::invalid("phone", e))).transpose()?,
+            locale: r.locale.unwrap_or_default(),
+            role: r.role,
+            permissions: PermissionSet::new(
+                r.permissions
+                    .iter()
+                    .map(|p| Permission::parse(p).map_err(|e| Problem::invalid("permissions", e)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            password: match r.password {
+                PasswordModeRequest::Generate => PasswordChoice::Generate,
+                PasswordModeRequest::Set { value } => PasswordChoice::Set(SecretString::from(value)),
+                PasswordModeRequest::Link => PasswordChoice::Link,
+            },
+            send_credentials: r.send_credentials,
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreateUserResponse {
+    user: UserView,
+    /// Only for mode `generate` on a new account, and only in this answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generated_password: Option<String>,
+    /// The email already had an account: it gained a membership, its credentials untouched.
+    existing_account: bool,
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path)),
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, body = CreateUserResponse),
+        (status = 403, description = "forbidden, role_not_allowed, permission_not_allowed", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+        (status = 409, description = "already_member", body = ProblemDoc),
+        (status = 422, description = "invalid_request, unknown_permission, weak_password", body = ProblemDoc),
+    ))]
+async fn create_user_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiJson(body): ApiJson<CreateUserRequest>,
+) -> Result<impl IntoResponse, Problem> {
+    let created = create_user::create_user(&app, &token, tenant_id, body.try_into()?).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreateUserResponse {
+            user: created.user.into(),
+            generated_password: created.generated_password.map(|p| p.expose().to_owned()),
+            existing_account: created.existing_account,
+        }),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListUsersQuery {
+    status: Option<MembershipStatus>,
+    /// 1 to 200, default 50.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query),
+        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = Page<UserView>), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+async fn list_users_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiQuery(query): ApiQuery<ListUsersQuery>,
+) -> Result<Json<Page<UserView>>, Problem> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Problem::invalid("limit", "must be between 1 and 200"));
+    }
+    let cursor = query
+        .cursor
+        .map(|c| Cursor::parse(&c, MEMBER_PREFIX).ok_or_else(|| Problem::invalid("cursor", "is not a cursor this listing gave")))
+        .transpose()?;
+    let request = ListUsers { status: query.status, limit: limit as usize, cursor };
+    let page = list_users::list_users(&app, &token, tenant_id, request).await?;
+    Ok(Json(Page {
+        items: page.users.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
+    responses((status = 200, body = UserView), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+async fn get_user_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
+) -> Result<Json<UserView>, Problem> {
+    Ok(Json(get_user::get_user(&app, &token, tenant_id, user_id).await?.into()))
+}

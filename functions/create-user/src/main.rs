@@ -1,1 +1,8 @@
-fn main() {}
+//! Lambda entry point of the create-user function.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    usher_core::runtime::init_telemetry();
+    let app = usher_core::runtime::lambda_app().await?;
+    lambda_http::run(usher_create_user::router(app)).await
+}

@@ -1,1 +1,144 @@
-fn main() {}
+//! The outbox sender: invoked by the table's stream for each new outbox item, it sends the mail
+//! through SES. A failed send is reported as a batch item failure, so Lambda retries that record
+//! (and the ones after it in the shard) until it goes out; sending is idempotent per item.
+
+use std::sync::Arc;
+
+use aws_lambda_events::event::dynamodb::Event;
+use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use lambda_runtime::{LambdaEvent, service_fn};
+use serde_dynamo::AttributeValue;
+use usher_core::clock::SystemClock;
+use usher_core::domain::OutboxId;
+use usher_core::keys::OUTBOX_PK;
+use usher_core::mail::{Delivery, Outbox, OutboxDispatcher, SesMailer};
+use usher_core::runtime;
+use usher_core::table::DynamoTable;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    runtime::init_telemetry();
+    let table = DynamoTable::from_env(runtime::required("USHER_TABLE")?).await;
+    let mailer = SesMailer::from_env(runtime::required("USHER_MAIL_FROM")?, std::env::var("USHER_SES_CONFIGURATION_SET").ok()).await;
+    let dispatcher = OutboxDispatcher {
+        table: Arc::new(table),
+        mailer: Arc::new(mailer),
+        outbox: Outbox::new(&runtime::outbox_key_from_env()?),
+        clock: Arc::new(SystemClock),
+    };
+    let dispatcher = &dispatcher;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
+        Ok::<_, lambda_runtime::Error>(handle(dispatcher, event.payload).await)
+    }))
+    .await
+}
+
+fn string_key(keys: &serde_dynamo::Item, name: &str) -> Option<String> {
+    match keys.get(name) {
+        Some(AttributeValue::S(value)) => Some(value.clone()),
+        _ => None,
+    }
+}
+
+/// Sends the outbox item behind each record; answers the records to retry.
+async fn handle(dispatcher: &OutboxDispatcher, event: Event) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    for record in event.records {
+        let keys = &record.change.keys;
+        if string_key(keys, "pk").as_deref() != Some(OUTBOX_PK) {
+            continue;
+        }
+        let Some(id) = string_key(keys, "sk").and_then(|sk| sk.parse::<OutboxId>().ok()) else {
+            tracing::warn!("an outbox record without a valid id was skipped");
+            continue;
+        };
+        let outcome = dispatcher.deliver(id).await;
+        let retry = match &outcome {
+            Ok(Delivery::Sent | Delivery::AlreadySent) => false,
+            // NotNow: claimed by another sender or waiting for its backoff; retrying the record
+            // lets Lambda come back to it.
+            Ok(Delivery::NotNow | Delivery::Failed) => true,
+            Err(error) => {
+                tracing::error!(outbox_id = %id, error = ?error, "outbox delivery failed");
+                true
+            }
+        };
+        if retry {
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = record.change.sequence_number.clone();
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use async_trait::async_trait;
+    use usher_core::clock::{OsRandom, SystemClock};
+    use usher_core::domain::EmailAddress;
+    use usher_core::mail::{MailError, Mailer, OutboxKey, OutgoingMail};
+    use usher_core::table::{EmbeddedTable, Op, Table};
+
+    use super::*;
+
+    struct Recorder(Mutex<Vec<String>>, bool);
+
+    #[async_trait]
+    impl Mailer for Recorder {
+        async fn send(&self, message_id: &str, _mail: &OutgoingMail) -> Result<(), MailError> {
+            if self.1 {
+                return Err(MailError::Send(anyhow::anyhow!("SES is down")));
+            }
+            self.0.lock().unwrap().push(message_id.to_owned());
+            Ok(())
+        }
+    }
+
+    async fn setup(failing: bool) -> (tempfile::TempDir, OutboxDispatcher, Arc<Recorder>, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let table = Arc::new(EmbeddedTable::open(&dir.path().join("t.redb")).unwrap());
+        let outbox = Outbox::new(&OutboxKey::generate(&OsRandom));
+        let mail = OutgoingMail {
+            to: EmailAddress::parse("ada@example.org").unwrap(),
+            subject: "Hello".into(),
+            text: "text".into(),
+            html: "<p>html</p>".into(),
+            headers: vec![],
+        };
+        let op = outbox.enqueue(&mail, chrono::Utc::now(), &OsRandom).unwrap();
+        let Op::Put { item, .. } = &op else { panic!() };
+        let id = item["sk"].as_str().unwrap().to_owned();
+        table.transact(vec![op]).await.unwrap();
+        let recorder = Arc::new(Recorder(Mutex::new(vec![]), failing));
+        let dispatcher =
+            OutboxDispatcher { table, mailer: recorder.clone(), outbox, clock: Arc::new(SystemClock) };
+        (dir, dispatcher, recorder, id)
+    }
+
+    fn event_for(id: &str) -> Event {
+        let fixture = include_str!("../../../events/mail-sender-outbox-insert.json");
+        serde_json::from_str(&fixture.replace("01JOUTBOXPLACEHOLDER000000", id)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_stream_insert_of_an_outbox_item_sends_it_once() {
+        let (_dir, dispatcher, recorder, id) = setup(false).await;
+        let response = handle(&dispatcher, event_for(&id)).await;
+        assert!(response.batch_item_failures.is_empty());
+        // The same record delivered again (Lambda retries at least once) sends nothing more.
+        let response = handle(&dispatcher, event_for(&id)).await;
+        assert!(response.batch_item_failures.is_empty());
+        assert_eq!(*recorder.0.lock().unwrap(), vec![id]);
+    }
+
+    #[tokio::test]
+    async fn a_failed_send_is_reported_for_retry() {
+        let (_dir, dispatcher, _recorder, id) = setup(true).await;
+        let response = handle(&dispatcher, event_for(&id)).await;
+        assert_eq!(response.batch_item_failures.len(), 1);
+        assert_eq!(response.batch_item_failures[0].item_identifier.as_deref(), Some("111"));
+    }
+}

@@ -1,1 +1,144 @@
-pub fn placeholder() {}
+//! The sessions function: sign in, sign out, who am I, change my password.
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post, put};
+use axum::{Json, Router, extract::State};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use usher_core::app::App;
+use usher_core::domain::{EmailAddress, PasswordAttempt, TenantId};
+use usher_core::http::{AccountView, ApiJson, Bearer, MembershipView, Problem, ProblemDoc, finish_router};
+use usher_core::usecases::{change_password, me, sign_in, sign_out};
+use utoipa::{OpenApi, ToSchema};
+
+/// The OpenAPI document of the whole service, generated from the code by the local binary and
+/// checked in; a test fails when it drifts.
+pub const OPENAPI_JSON: &str = include_str!("../../../openapi.json");
+
+#[derive(OpenApi)]
+#[openapi(paths(create_session, delete_session, get_me, change_my_password))]
+pub struct ApiDoc;
+
+pub fn router(app: App) -> Router {
+    finish_router(
+        Router::new()
+            .route("/v1/sessions", post(create_session))
+            .route("/v1/sessions/current", delete(delete_session))
+            .route("/v1/me", get(get_me))
+            .route("/v1/me/password", put(change_my_password))
+            .route("/v1/openapi.json", get(openapi))
+            .with_state(app),
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI_JSON)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    email: String,
+    password: String,
+    /// Refuse the sign-in unless the account has active access to this tenant.
+    tenant_id: Option<String>,
+}
+
+impl TryFrom<SignInRequest> for sign_in::SignIn {
+    type Error = Problem;
+
+    fn try_from(r: SignInRequest) -> Result<Self, Problem> {
+        Ok(Self {
+            email: EmailAddress::parse(&r.email).map_err(|e| Problem::invalid("email", e))?,
+            password: PasswordAttempt::new(&r.password),
+            tenant_id: r
+                .tenant_id
+                .map(|t| t.parse::<TenantId>().map_err(|_| Problem::invalid("tenant_id", "is not a tenant id")))
+                .transpose()?,
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionCreated {
+    token: String,
+    expires_at: DateTime<Utc>,
+    account: AccountView,
+    memberships: Vec<MembershipView>,
+    /// The password was a temporary one: this session may only change it.
+    password_change_required: bool,
+}
+
+#[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body = SignInRequest,
+    responses(
+        (status = 201, body = SessionCreated),
+        (status = 401, description = "invalid_credentials: the same answer for an unknown email and a wrong password", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After", body = ProblemDoc),
+        (status = 422, body = ProblemDoc),
+    ))]
+async fn create_session(State(app): State<App>, ApiJson(body): ApiJson<SignInRequest>) -> Result<impl IntoResponse, Problem> {
+    let signed_in = sign_in::sign_in(&app, body.try_into()?).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SessionCreated {
+            token: signed_in.token.to_bearer(),
+            expires_at: signed_in.expires_at,
+            account: signed_in.account.into(),
+            memberships: signed_in.memberships.into_iter().map(Into::into).collect(),
+            password_change_required: signed_in.password_change_required,
+        }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ProblemDoc)))]
+async fn delete_session(State(app): State<App>, Bearer(token): Bearer) -> Result<StatusCode, Problem> {
+    sign_out::sign_out(&app, &token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    account: AccountView,
+    memberships: Vec<MembershipView>,
+    password_change_required: bool,
+}
+
+#[utoipa::path(get, path = "/v1/me", tag = "sessions", security(("bearer" = [])),
+    responses((status = 200, body = MeResponse), (status = 401, body = ProblemDoc)))]
+async fn get_me(State(app): State<App>, Bearer(token): Bearer) -> Result<Json<MeResponse>, Problem> {
+    let me = me::me(&app, &token).await?;
+    Ok(Json(MeResponse {
+        account: me.account.into(),
+        memberships: me.memberships.into_iter().map(Into::into).collect(),
+        password_change_required: me.password_change_required,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    current_password: String,
+    new_password: String,
+}
+
+#[utoipa::path(put, path = "/v1/me/password", tag = "sessions", security(("bearer" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed; every other session of the account has ended"),
+        (status = 403, description = "invalid_credentials: the current password is wrong", body = ProblemDoc),
+        (status = 422, description = "weak_password, with the reason", body = ProblemDoc),
+    ))]
+async fn change_my_password(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiJson(body): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, Problem> {
+    let command = change_password::ChangePassword {
+        current_password: PasswordAttempt::new(&body.current_password),
+        new_password: body.new_password,
+    };
+    change_password::change_password(&app, &token, command).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

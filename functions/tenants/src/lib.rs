@@ -1,1 +1,77 @@
-pub fn placeholder() {}
+//! The tenants function: read a tenant, change its settings.
+
+use axum::routing::{get, patch};
+use axum::{Json, Router, extract::State};
+use serde::Deserialize;
+use usher_core::app::App;
+use usher_core::domain::{PermissionEntry, TenantId};
+use usher_core::http::{ApiJson, ApiPath, Bearer, Problem, ProblemDoc, TenantView, finish_router};
+use usher_core::settings::{InboundSettings, InvitationEmailPolicy};
+use usher_core::usecases::get_tenant;
+use usher_core::usecases::update_settings::{self, SettingsPatch};
+use utoipa::{OpenApi, ToSchema};
+
+#[derive(OpenApi)]
+#[openapi(paths(get_tenant_route, update_settings_route))]
+pub struct ApiDoc;
+
+pub fn router(app: App) -> Router {
+    finish_router(
+        Router::new()
+            .route("/v1/tenants/{tenant_id}", get(get_tenant_route))
+            .route("/v1/tenants/{tenant_id}/settings", patch(update_settings_route))
+            .with_state(app),
+    )
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),
+    params(("tenant_id" = String, Path)),
+    responses((status = 200, body = TenantView), (status = 404, body = ProblemDoc)))]
+async fn get_tenant_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+) -> Result<Json<TenantView>, Problem> {
+    let view = get_tenant::get_tenant(&app, &token, tenant_id).await?;
+    Ok(Json(TenantView::new(view.tenant, view.include_settings)))
+}
+
+/// Fields left out stay as they are; `inbound` and `permission_catalog` replace the whole value.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatchRequest {
+    members_can_invite: Option<bool>,
+    /// 1 to 720.
+    invitation_ttl_hours: Option<u32>,
+    invitation_email_policy: Option<InvitationEmailPolicy>,
+    inbound: Option<InboundSettings>,
+    announce_new_members: Option<bool>,
+    permission_catalog: Option<Vec<PermissionEntry>>,
+}
+
+#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/settings", tag = "tenants", security(("bearer" = [])),
+    params(("tenant_id" = String, Path)),
+    request_body = SettingsPatchRequest,
+    responses(
+        (status = 200, body = TenantView),
+        (status = 403, body = ProblemDoc),
+        (status = 409, description = "inbound_address_taken, conflict", body = ProblemDoc),
+        (status = 422, body = ProblemDoc),
+    ))]
+async fn update_settings_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiJson(body): ApiJson<SettingsPatchRequest>,
+) -> Result<Json<TenantView>, Problem> {
+    let patch = SettingsPatch {
+        members_can_invite: body.members_can_invite,
+        invitation_ttl_hours: body.invitation_ttl_hours,
+        invitation_email_policy: body.invitation_email_policy,
+        inbound: body.inbound,
+        announce_new_members: body.announce_new_members,
+        permission_catalog: body.permission_catalog,
+    };
+    let tenant = update_settings::update_settings(&app, &token, tenant_id, patch).await?;
+    Ok(Json(TenantView::new(tenant, true)))
+}

@@ -79,6 +79,7 @@ impl fmt::Display for Permission {
 
 /// One entry of a tenant's permission catalogue.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PermissionEntry {
     #[schema(value_type = String, example = "reports.reply")]
     pub name: Permission,

@@ -1,0 +1,76 @@
+//! Start-up: telemetry and configuration from the environment, done once per cold start.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use tracing_subscriber::EnvFilter;
+
+use crate::app::{App, Config};
+use crate::clock::{OsRandom, SystemClock};
+use crate::domain::{PasswordHasherService, PasswordPolicy};
+use crate::mail::{Outbox, OutboxKey};
+use crate::table::{DynamoTable, Table};
+
+/// JSON lines to stdout (CloudWatch takes them as they are), with the current span's fields
+/// (request id, route, tenant, account, status) on every line. `USHER_LOG` sets the filter.
+pub fn init_telemetry() {
+    let filter = EnvFilter::try_from_env("USHER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+pub fn required(name: &str) -> anyhow::Result<String> {
+    var(name).with_context(|| format!("the environment variable {name} must be set"))
+}
+
+/// Configuration shared by the Lambda functions and the local server: `USHER_PUBLIC_URL`
+/// (required), `USHER_PASSWORD_MIN_LENGTH` / `USHER_PASSWORD_MAX_LENGTH` (optional).
+pub fn config_from_env(default_public_url: Option<&str>) -> anyhow::Result<Config> {
+    let public_url = match (var("USHER_PUBLIC_URL"), default_public_url) {
+        (Some(url), _) => url,
+        (None, Some(default)) => default.to_owned(),
+        (None, None) => required("USHER_PUBLIC_URL")?,
+    };
+    if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+        anyhow::bail!("USHER_PUBLIC_URL must start with https:// (or http:// for local use)");
+    }
+    let mut config = Config::new(&public_url);
+    let parse = |name: &str, default: usize| -> anyhow::Result<usize> {
+        var(name).map_or(Ok(default), |v| v.parse().with_context(|| format!("{name} must be a number")))
+    };
+    let defaults = PasswordPolicy::default();
+    config.password_policy = PasswordPolicy::new(
+        parse("USHER_PASSWORD_MIN_LENGTH", defaults.min_chars)?,
+        parse("USHER_PASSWORD_MAX_LENGTH", defaults.max_chars)?,
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(config)
+}
+
+pub fn outbox_key_from_env() -> anyhow::Result<OutboxKey> {
+    OutboxKey::from_base64(&required("USHER_OUTBOX_KEY")?).map_err(anyhow::Error::msg)
+}
+
+/// The state of a Lambda function: DynamoDB table `USHER_TABLE`, the system clock and RNG.
+pub async fn lambda_app() -> anyhow::Result<App> {
+    let table: Arc<dyn Table> = Arc::new(DynamoTable::from_env(required("USHER_TABLE")?).await);
+    Ok(App {
+        table,
+        clock: Arc::new(SystemClock),
+        random: Arc::new(OsRandom),
+        hasher: PasswordHasherService::owasp(),
+        outbox: Outbox::new(&outbox_key_from_env()?),
+        config: config_from_env(None)?,
+        mail_waker: None,
+    })
+}
