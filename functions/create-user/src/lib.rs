@@ -20,13 +20,17 @@ use utoipa::{OpenApi, ToSchema};
 #[openapi(paths(create_user_route, list_users_route, get_user_route))]
 pub struct ApiDoc;
 
+/// The routes, for mounting beside other functions' routes (the local server).
+pub fn routes(app: App) -> Router {
+    Router::new()
+        .route("/v1/tenants/{tenant_id}/users", get(list_users_route).post(create_user_route))
+        .route("/v1/tenants/{tenant_id}/users/{user_id}", get(get_user_route))
+        .with_state(app)
+}
+
+/// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
-    finish_router(
-        Router::new()
-            .route("/v1/tenants/{tenant_id}/users", get(list_users_route).post(create_user_route))
-            .route("/v1/tenants/{tenant_id}/users/{user_id}", get(get_user_route))
-            .with_state(app),
-    )
+    finish_router(routes(app))
 }
 
 #[derive(Deserialize, ToSchema)]

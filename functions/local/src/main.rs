@@ -1,1 +1,161 @@
-fn main() {}
+//! `usher`: run the whole API locally, and the operator commands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use usher_core::domain::{EmailAddress, PersonName, TenantName};
+use usher_core::mail::FileMailer;
+use usher_core::runtime::config_from_env;
+use usher_core::table::{DynamoTable, Table};
+use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
+use usher_local::{DataDir, LOCAL_SENDER, api_doc_json, local_app, serve};
+
+#[derive(Parser)]
+#[command(name = "usher", version, about = "Usher: user onboarding for multi-tenant SaaS")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve every HTTP route on the embedded table, with local mail.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:3000")]
+        addr: SocketAddr,
+        #[arg(long, env = "USHER_DATA_DIR", default_value = ".usher")]
+        data_dir: PathBuf,
+        /// Do not create the demo tenant on an empty data dir.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Tenant operations.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Print the OpenAPI document generated from the code.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant and its first owner; prints one JSON object.
+    Create(CreateTenant),
+}
+
+#[derive(Args)]
+struct CreateTenant {
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    owner_email: String,
+    #[arg(long, default_value = "Owner")]
+    owner_first_name: String,
+    #[arg(long, default_value = "Account")]
+    owner_last_name: String,
+    /// Generate a temporary password (printed once) instead of a set-password link.
+    #[arg(long)]
+    generate_password: bool,
+    #[arg(long, env = "USHER_DATA_DIR", default_value = ".usher", conflicts_with = "table")]
+    data_dir: PathBuf,
+    /// Work against this DynamoDB table (AWS configuration from the environment).
+    #[arg(long)]
+    table: Option<String>,
+}
+
+#[tokio::main]
+async fn main() {
+    usher_core::runtime::init_telemetry();
+    if let Err(error) = run(Cli::parse()).await {
+        eprintln!("usher: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { addr, data_dir, no_demo } => run_server(addr, DataDir::new(data_dir), no_demo).await,
+        Command::Tenant { command: TenantCommand::Create(args) } => create_tenant(args).await,
+        Command::Openapi => {
+            print!("{}", api_doc_json());
+            Ok(())
+        }
+    }
+}
+
+async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::Result<()> {
+    let config = config_from_env(Some(&format!("http://{addr}")))?;
+    let (table, fresh) = data.open_table()?;
+    let app = local_app(Arc::new(table), &data.outbox_key()?, config);
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    let public_url = app.config.public_url.clone();
+    println!("Usher is listening on {public_url} (data in {})", data.root.display());
+    println!("  API document: {public_url}/v1/openapi.json");
+    println!("  Mail sent:    {public_url}/_local/mail");
+    if fresh && !no_demo {
+        let demo = bootstrap_tenant(
+            &app,
+            BootstrapTenant {
+                name: TenantName::parse("Demo Organisation")?,
+                owner_email: EmailAddress::parse("owner@demo.usher.localhost")?,
+                owner_first_name: PersonName::parse("Demo")?,
+                owner_last_name: PersonName::parse("Owner")?,
+                generate_password: true,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the demo tenant: {e}"))?;
+        println!("\nA demo tenant was created on this empty data dir (shown once):");
+        println!("  tenant_id: {}", demo.tenant_id);
+        println!("  email:     owner@demo.usher.localhost");
+        if let Some(password) = &demo.generated_password {
+            println!("  password:  {}   (temporary: sign in, then set your own with PUT /v1/me/password)", password.expose());
+        }
+    }
+    let mailer = Arc::new(FileMailer::new(data.mail_dir(), LOCAL_SENDER));
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    serve(listener, app, mailer, shutdown).await
+}
+
+async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
+    let command = BootstrapTenant {
+        name: TenantName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name {e}"))?,
+        owner_email: EmailAddress::parse(&args.owner_email).map_err(|e| anyhow::anyhow!("--owner-email: {e}"))?,
+        owner_first_name: PersonName::parse(&args.owner_first_name).map_err(|e| anyhow::anyhow!("--owner-first-name {e}"))?,
+        owner_last_name: PersonName::parse(&args.owner_last_name).map_err(|e| anyhow::anyhow!("--owner-last-name {e}"))?,
+        generate_password: args.generate_password,
+    };
+    let config = config_from_env(Some("http://127.0.0.1:3000"))?;
+    let (table, key): (Arc<dyn Table>, _) = match &args.table {
+        Some(name) => (
+            Arc::new(DynamoTable::from_env(name.clone()).await),
+            // No mail is sent by this command; the key only has to seal nothing.
+            usher_core::mail::OutboxKey::generate(&usher_core::clock::OsRandom),
+        ),
+        None => {
+            let data = DataDir::new(&args.data_dir);
+            (Arc::new(data.open_table()?.0), data.outbox_key()?)
+        }
+    };
+    let app = local_app(table, &key, config);
+    let created = bootstrap_tenant(&app, command).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out = serde_json::json!({
+        "tenant_id": created.tenant_id.to_string(),
+        "owner_account_id": created.owner_account_id.to_string(),
+        "existing_account": created.existing_account,
+    });
+    if let Some(password) = &created.generated_password {
+        out["generated_password"] = password.expose().into();
+    }
+    if let Some(url) = &created.set_password_url {
+        out["set_password_url"] = url.clone().into();
+    }
+    println!("{out}");
+    Ok(())
+}

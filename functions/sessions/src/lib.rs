@@ -20,16 +20,20 @@ pub const OPENAPI_JSON: &str = include_str!("../../../openapi.json");
 #[openapi(paths(create_session, delete_session, get_me, change_my_password))]
 pub struct ApiDoc;
 
+/// The routes, for mounting beside other functions' routes (the local server).
+pub fn routes(app: App) -> Router {
+    Router::new()
+        .route("/v1/sessions", post(create_session))
+        .route("/v1/sessions/current", delete(delete_session))
+        .route("/v1/me", get(get_me))
+        .route("/v1/me/password", put(change_my_password))
+        .route("/v1/openapi.json", get(openapi))
+        .with_state(app)
+}
+
+/// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
-    finish_router(
-        Router::new()
-            .route("/v1/sessions", post(create_session))
-            .route("/v1/sessions/current", delete(delete_session))
-            .route("/v1/me", get(get_me))
-            .route("/v1/me/password", put(change_my_password))
-            .route("/v1/openapi.json", get(openapi))
-            .with_state(app),
-    )
+    finish_router(routes(app))
 }
 
 async fn openapi() -> impl IntoResponse {

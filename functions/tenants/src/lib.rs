@@ -15,13 +15,17 @@ use utoipa::{OpenApi, ToSchema};
 #[openapi(paths(get_tenant_route, update_settings_route))]
 pub struct ApiDoc;
 
+/// The routes, for mounting beside other functions' routes (the local server).
+pub fn routes(app: App) -> Router {
+    Router::new()
+        .route("/v1/tenants/{tenant_id}", get(get_tenant_route))
+        .route("/v1/tenants/{tenant_id}/settings", patch(update_settings_route))
+        .with_state(app)
+}
+
+/// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
-    finish_router(
-        Router::new()
-            .route("/v1/tenants/{tenant_id}", get(get_tenant_route))
-            .route("/v1/tenants/{tenant_id}/settings", patch(update_settings_route))
-            .with_state(app),
-    )
+    finish_router(routes(app))
 }
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),
