@@ -1,1 +1,280 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness: a failed setup should stop the test loudly
 
+//! Test harness: the real local server on port 0 over either table adapter, with an injected
+//! clock, a round-trip counter and helpers named after what the API does.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use chrono::Utc;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use usher_core::app::{App, Config};
+use usher_core::clock::ManualClock;
+use usher_core::domain::{EmailAddress, PersonName, TenantId, TenantName};
+use usher_core::mail::{FileMailer, OutboxKey, StoredMail};
+use usher_core::table::{CountingTable, DynamoTable, EmbeddedTable, Item, Table};
+use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
+
+/// A password every test account can use: long and not guessable.
+pub const GOOD_PASSWORD: &str = "violet harbour kettle 42 mosaic";
+
+fn required_env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the suite with ./scripts/test, which starts the local AWS servers")
+    })
+}
+
+/// DynamoDB Local, started once per test run by `scripts/test`.
+pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(required_env("USHER_TEST_DYNAMODB_ENDPOINT"))
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "usher-tests"))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// The SES v2 stand-in, started once per test run by `scripts/test`.
+pub fn ses_endpoint() -> String {
+    required_env("USHER_TEST_SES_ENDPOINT")
+}
+
+pub fn ses_client() -> aws_sdk_sesv2::Client {
+    let config = aws_sdk_sesv2::Config::builder()
+        .behavior_version_latest()
+        .endpoint_url(ses_endpoint())
+        .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sesv2::config::Credentials::new("test", "test", None, None, "usher-tests"))
+        .build();
+    aws_sdk_sesv2::Client::from_conf(config)
+}
+
+/// A fresh DynamoDB table of its own, laid out as the SAM template declares it.
+pub async fn fresh_dynamo_table() -> DynamoTable {
+    let table = DynamoTable::new(dynamodb_client(), format!("usher-test-{}", ulid::Ulid::new()));
+    table.create_table().await.expect("creating a DynamoDB Local table");
+    table
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    Dynamo,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub app: App,
+    /// Counts the round trips request handlers make (the outbox worker is not counted).
+    pub counter: CountingTable,
+    /// The table without the counter, for inspecting state.
+    pub table: Arc<dyn Table>,
+    pub clock: Arc<ManualClock>,
+    pub mailer: Arc<FileMailer>,
+    pub tenant_id: TenantId,
+    pub owner_email: String,
+    pub owner_token: String,
+    _dir: tempfile::TempDir,
+    _shutdown: oneshot::Sender<()>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(Backend::Embedded).await
+}
+
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    // Logs go to the test's captured output, shown when it fails.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("USHER_LOG").unwrap_or_else(|_| "warn".into()))
+        .try_init();
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let table: Arc<dyn Table> = match backend {
+        Backend::Embedded => Arc::new(EmbeddedTable::open(&dir.path().join("usher.redb")).expect("opening redb")),
+        Backend::Dynamo => Arc::new(fresh_dynamo_table().await),
+    };
+    let counter = CountingTable::new(table.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding port 0");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let key = OutboxKey::generate(&usher_core::clock::OsRandom);
+    let mut app = usher_local::local_app(Arc::new(counter.clone()), &key, Config::new(&base));
+    app.clock = clock.clone();
+    let mailer = Arc::new(FileMailer::new(dir.path().join("mail"), usher_local::LOCAL_SENDER));
+    // The worker reads the table without the counter, so counts are the handlers' alone.
+    let mut dispatcher_app = app.clone();
+    dispatcher_app.table = table.clone();
+    let dispatcher = usher_local::dispatcher_for(&dispatcher_app, mailer.clone());
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let server_app = app.clone();
+    let server_mailer = mailer.clone();
+    tokio::spawn(async move {
+        let stop = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = usher_local::serve(listener, server_app, server_mailer, dispatcher, stop).await {
+            eprintln!("test server failed: {e:#}");
+        }
+    });
+
+    let mut test = TestApp {
+        base,
+        http: reqwest::Client::new(),
+        app,
+        counter,
+        table,
+        clock,
+        mailer,
+        tenant_id: TenantId::from_ulid(ulid::Ulid::nil()),
+        owner_email: String::new(),
+        owner_token: String::new(),
+        _dir: dir,
+        _shutdown: shutdown,
+    };
+    let (tenant_id, owner_email, owner_token) = test.new_tenant("Comune di Forlì").await;
+    test.tenant_id = tenant_id;
+    test.owner_email = owner_email;
+    test.owner_token = owner_token;
+    test.counter.take();
+    test
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Bootstraps a tenant whose owner has set `GOOD_PASSWORD`; returns its id, the owner's
+    /// email and a full session token.
+    pub async fn new_tenant(&self, name: &str) -> (TenantId, String, String) {
+        let email = format!("owner-{}@example.org", ulid::Ulid::new().to_string().to_lowercase());
+        let created = bootstrap_tenant(
+            &self.app,
+            BootstrapTenant {
+                name: TenantName::parse(name).unwrap(),
+                owner_email: EmailAddress::parse(&email).unwrap(),
+                owner_first_name: PersonName::parse("Olga").unwrap(),
+                owner_last_name: PersonName::parse("Owner").unwrap(),
+                generate_password: true,
+            },
+        )
+        .await
+        .expect("bootstrapping a tenant");
+        let temporary = created.generated_password.expect("a generated password").expose().to_owned();
+        let token = self.sign_in_token(&email, &temporary).await;
+        let response = self.change_password(&token, &temporary, GOOD_PASSWORD).await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let token = self.sign_in_token(&email, GOOD_PASSWORD).await;
+        (created.tenant_id, email, token)
+    }
+
+    pub async fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("the server answers")
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(reqwest::Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.request(reqwest::Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Response {
+        self.post("/v1/sessions", None, json!({"email": email, "password": password})).await
+    }
+
+    pub async fn sign_in_token(&self, email: &str, password: &str) -> String {
+        let response = self.sign_in(email, password).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "sign-in of {email} failed");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn change_password(&self, token: &str, current: &str, new: &str) -> Response {
+        self.request(
+            reqwest::Method::PUT,
+            "/v1/me/password",
+            Some(token),
+            Some(json!({"current_password": current, "new_password": new})),
+        )
+        .await
+    }
+
+    pub async fn create_user(&self, tenant: TenantId, token: &str, body: Value) -> Response {
+        self.post(&format!("/v1/tenants/{tenant}/users"), Some(token), body).await
+    }
+
+    /// Creates a user with `GOOD_PASSWORD` and returns their account id and a session token.
+    pub async fn member(&self, tenant: TenantId, role: &str, permissions: &[&str]) -> (String, String, String) {
+        let email = format!("m-{}@example.org", ulid::Ulid::new().to_string().to_lowercase());
+        let response = self
+            .create_user(
+                tenant,
+                &self.owner_token_for(tenant).await,
+                json!({"email": email, "first_name": "Mia", "last_name": "Member", "role": role,
+                       "permissions": permissions, "password": {"mode": "set", "value": GOOD_PASSWORD}}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        let token = self.sign_in_token(&email, GOOD_PASSWORD).await;
+        (body["user"]["id"].as_str().unwrap().to_owned(), email, token)
+    }
+
+    async fn owner_token_for(&self, tenant: TenantId) -> String {
+        assert_eq!(tenant, self.tenant_id, "member() creates users in the main test tenant");
+        self.owner_token.clone()
+    }
+
+    /// Mail the outbox worker has sent, newest first; waits until at least `n` are there.
+    pub async fn wait_for_mails(&self, n: usize) -> Vec<StoredMail> {
+        for _ in 0..100 {
+            let mails = self.mailer.list().await;
+            if mails.len() >= n {
+                return mails;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {n} mails, found {}", self.mailer.list().await.len());
+    }
+
+    /// Every item of one partition, read without the counter.
+    pub async fn partition(&self, pk: &str) -> Vec<Item> {
+        let mut items = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.table.query(pk, "", after.as_ref(), 1000).await.unwrap();
+            items.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => return items,
+            }
+        }
+    }
+}
+
+/// Asserts an RFC 9457 answer with this status and code; returns the body.
+pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(response.status(), status, "unexpected status");
+    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "body: {body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert_eq!(body["type"], format!("urn:usher:problem:{code}"));
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    body
+}

@@ -240,21 +240,21 @@ pub async fn run_outbox_worker(dispatcher: OutboxDispatcher, waker: Arc<Notify>)
     }
 }
 
+/// The dispatcher the local worker runs: the app's table, clock and outbox, the given mailer.
+pub fn dispatcher_for(app: &App, mailer: Arc<dyn Mailer>) -> OutboxDispatcher {
+    OutboxDispatcher { table: app.table.clone(), mailer, outbox: app.outbox.clone(), clock: app.clock.clone() as Arc<dyn Clock> }
+}
+
 /// Serves the local router on an already-bound listener, with the outbox worker beside it,
 /// until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
     app: App,
     mailer: Arc<FileMailer>,
+    dispatcher: OutboxDispatcher,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let waker = app.mail_waker.clone().unwrap_or_else(|| Arc::new(Notify::new()));
-    let dispatcher = OutboxDispatcher {
-        table: app.table.clone(),
-        mailer: mailer.clone() as Arc<dyn Mailer>,
-        outbox: app.outbox.clone(),
-        clock: app.clock.clone() as Arc<dyn Clock>,
-    };
     let worker = tokio::spawn(run_outbox_worker(dispatcher, waker));
     let router = local_router(&app, mailer);
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())

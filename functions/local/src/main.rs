@@ -11,7 +11,7 @@ use usher_core::mail::FileMailer;
 use usher_core::runtime::config_from_env;
 use usher_core::table::{DynamoTable, Table};
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
-use usher_local::{DataDir, LOCAL_SENDER, api_doc_json, local_app, serve};
+use usher_local::{DataDir, LOCAL_SENDER, api_doc_json, dispatcher_for, local_app, serve};
 
 #[derive(Parser)]
 #[command(name = "usher", version, about = "Usher: user onboarding for multi-tenant SaaS")]
@@ -120,7 +120,8 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    serve(listener, app, mailer, shutdown).await
+    let dispatcher = dispatcher_for(&app, mailer.clone());
+    serve(listener, app, mailer, dispatcher, shutdown).await
 }
 
 async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {

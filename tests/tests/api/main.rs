@@ -1,0 +1,8 @@
+//! The HTTP API end to end: the real local server on port 0, one fresh store per test.
+
+mod bad_input;
+mod isolation;
+mod round_trips;
+mod sessions;
+mod tenants;
+mod users;
