@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use usher_core::app::{App, Config};
 use usher_core::clock::ManualClock;
 use usher_core::domain::{EmailAddress, PersonName, TenantId, TenantName};
-use usher_core::mail::{FileMailer, OutboxKey, StoredMail};
+use usher_core::mail::{FileMailer, Mailer, OutboxKey, StoredMail};
 use usher_core::table::{CountingTable, DynamoTable, EmbeddedTable, Item, Table};
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
 
@@ -88,6 +88,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with(backend, None).await
+}
+
+/// As [`spawn_app_on`], with the outbox worker sending through `worker_mailer` instead of the
+/// local files.
+pub async fn spawn_app_with(backend: Backend, worker_mailer: Option<Arc<dyn Mailer>>) -> TestApp {
     // Logs go to the test's captured output, shown when it fails.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
@@ -109,7 +115,7 @@ pub async fn spawn_app_on(backend: Backend) -> TestApp {
     // The worker reads the table without the counter, so counts are the handlers' alone.
     let mut dispatcher_app = app.clone();
     dispatcher_app.table = table.clone();
-    let dispatcher = usher_local::dispatcher_for(&dispatcher_app, mailer.clone());
+    let dispatcher = usher_local::dispatcher_for(&dispatcher_app, worker_mailer.unwrap_or_else(|| mailer.clone()));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server_app = app.clone();
     let server_mailer = mailer.clone();
