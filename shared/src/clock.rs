@@ -58,7 +58,10 @@ pub trait Random: Send + Sync {
     fn ulid(&self, now: DateTime<Utc>) -> Ulid {
         let mut bytes = [0u8; 16];
         self.fill(&mut bytes);
-        Ulid::from_parts(now.timestamp_millis().max(0) as u64, u128::from_le_bytes(bytes))
+        Ulid::from_parts(
+            now.timestamp_millis().max(0) as u64,
+            u128::from_le_bytes(bytes),
+        )
     }
 }
 
@@ -82,6 +85,9 @@ impl SeededRandom {
 
 impl Random for SeededRandom {
     fn fill(&self, buf: &mut [u8]) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).fill_bytes(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .fill_bytes(buf);
     }
 }

@@ -30,7 +30,10 @@ pub fn event(tenant: TenantId, event: EventId) -> Key {
 
 /// The copy of an event filed under its subject, for per-user history.
 pub fn subject_event(tenant: TenantId, subject: AccountId, event: EventId) -> Key {
-    Key::new(tenant_pk(tenant), format!("{EVENT_PREFIX}{subject}#{event}"))
+    Key::new(
+        tenant_pk(tenant),
+        format!("{EVENT_PREFIX}{subject}#{event}"),
+    )
 }
 
 pub fn account(account: AccountId) -> Key {
@@ -38,7 +41,10 @@ pub fn account(account: AccountId) -> Key {
 }
 
 pub fn account_tenant(account: AccountId, tenant: TenantId) -> Key {
-    Key::new(account_pk(account), format!("{ACCOUNT_TENANT_PREFIX}{tenant}"))
+    Key::new(
+        account_pk(account),
+        format!("{ACCOUNT_TENANT_PREFIX}{tenant}"),
+    )
 }
 
 /// The login item: unique per normalised email, holds what sign-in must verify.

@@ -5,17 +5,23 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AccountId, EmailAddress, EventId, Locale, PasswordHashString, PermissionEntry, PermissionSet, Phone, Role,
-    TenantId,
+    AccountId, EmailAddress, EventId, Locale, PasswordHashString, PermissionEntry, PermissionSet,
+    Phone, Role, TenantId,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Item, Key, TableError};
 
 /// Serialises `record` into an item stored under `key`, with an optional DynamoDB TTL.
-pub fn to_item<T: Serialize>(key: &Key, record: &T, expires_at: Option<DateTime<Utc>>) -> Result<Item, TableError> {
+pub fn to_item<T: Serialize>(
+    key: &Key,
+    record: &T,
+    expires_at: Option<DateTime<Utc>>,
+) -> Result<Item, TableError> {
     let value = serde_json::to_value(record).map_err(|e| TableError::Invalid(e.to_string()))?;
     let serde_json::Value::Object(mut item) = value else {
-        return Err(TableError::Invalid("a record must serialise to an object".into()));
+        return Err(TableError::Invalid(
+            "a record must serialise to an object".into(),
+        ));
     };
     item.insert("pk".into(), key.pk.clone().into());
     item.insert("sk".into(), key.sk.clone().into());
@@ -26,7 +32,8 @@ pub fn to_item<T: Serialize>(key: &Key, record: &T, expires_at: Option<DateTime<
 }
 
 pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, TableError> {
-    serde_json::from_value(serde_json::Value::Object(item)).map_err(|e| TableError::Corrupt(e.into()))
+    serde_json::from_value(serde_json::Value::Object(item))
+        .map_err(|e| TableError::Corrupt(e.into()))
 }
 
 pub fn from_optional<T: DeserializeOwned>(item: Option<Item>) -> Result<Option<T>, TableError> {
@@ -48,7 +55,11 @@ pub struct TenantRecord {
 impl TenantRecord {
     /// Whether a permission exists in this tenant: its catalogue plus the built-in ones.
     pub fn knows_permission(&self, name: &str) -> bool {
-        name == crate::domain::Permission::USERS_MANAGE || self.permission_catalog.iter().any(|p| p.name.as_str() == name)
+        name == crate::domain::Permission::USERS_MANAGE
+            || self
+                .permission_catalog
+                .iter()
+                .any(|p| p.name.as_str() == name)
     }
 }
 
@@ -135,7 +146,10 @@ impl MembershipRecord {
     }
 
     pub fn can_manage_users(&self) -> bool {
-        self.role.is_admin() || self.permissions.contains(crate::domain::Permission::USERS_MANAGE)
+        self.role.is_admin()
+            || self
+                .permissions
+                .contains(crate::domain::Permission::USERS_MANAGE)
     }
 
     /// Where mail for this member goes.

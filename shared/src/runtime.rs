@@ -46,7 +46,10 @@ pub fn config_from_env(default_public_url: Option<&str>) -> anyhow::Result<Confi
     }
     let mut config = Config::new(&public_url);
     let parse = |name: &str, default: usize| -> anyhow::Result<usize> {
-        var(name).map_or(Ok(default), |v| v.parse().with_context(|| format!("{name} must be a number")))
+        var(name).map_or(Ok(default), |v| {
+            v.parse()
+                .with_context(|| format!("{name} must be a number"))
+        })
     };
     let defaults = PasswordPolicy::default();
     config.password_policy = PasswordPolicy::new(

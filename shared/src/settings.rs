@@ -98,13 +98,19 @@ impl TenantSettings {
                 return Err(SettingsError::TooMany { field, max: 100 });
             }
             for entry in list.iter_mut() {
-                *entry = parse_domain(entry).ok_or_else(|| SettingsError::Domain { field, value: entry.clone() })?;
+                *entry = parse_domain(entry).ok_or_else(|| SettingsError::Domain {
+                    field,
+                    value: entry.clone(),
+                })?;
             }
             list.sort();
             list.dedup();
         }
         if self.inbound.addresses.len() > 20 {
-            return Err(SettingsError::TooMany { field: "inbound.addresses", max: 20 });
+            return Err(SettingsError::TooMany {
+                field: "inbound.addresses",
+                max: 20,
+            });
         }
         self.inbound.addresses.sort_by_key(EmailAddress::normalized);
         self.inbound.addresses.dedup_by(|a, b| a.same_as(b));
@@ -122,7 +128,10 @@ impl TenantSettings {
 /// Checks a permission catalogue: unique names, sensible labels.
 pub fn validate_catalog(catalog: &[PermissionEntry]) -> Result<(), SettingsError> {
     if catalog.len() > 200 {
-        return Err(SettingsError::TooMany { field: "permission_catalog", max: 200 });
+        return Err(SettingsError::TooMany {
+            field: "permission_catalog",
+            max: 200,
+        });
     }
     let mut seen = std::collections::HashSet::new();
     for entry in catalog {

@@ -35,8 +35,12 @@ impl SecretToken {
     /// percent-encoded, padded) is refused before any lookup.
     pub fn parse(raw: &str) -> Option<Self> {
         let ok = raw.len() == SECRET_CHARS
-            && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            && URL_SAFE_NO_PAD.decode(raw).is_ok_and(|bytes| bytes.len() == 32);
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            && URL_SAFE_NO_PAD
+                .decode(raw)
+                .is_ok_and(|bytes| bytes.len() == 32);
         ok.then(|| Self(raw.to_owned()))
     }
 
@@ -52,10 +56,12 @@ impl SecretToken {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// A bearer session token: `{account id}.{secret}`. Carrying the account id lets one batch read
@@ -75,12 +81,18 @@ impl std::fmt::Debug for SessionToken {
 
 impl SessionToken {
     pub fn generate(account_id: AccountId, random: &dyn Random) -> Self {
-        Self { account_id, secret: SecretToken::generate(random) }
+        Self {
+            account_id,
+            secret: SecretToken::generate(random),
+        }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
         let (id, secret) = raw.split_once('.')?;
-        Some(Self { account_id: id.parse().ok()?, secret: SecretToken::parse(secret)? })
+        Some(Self {
+            account_id: id.parse().ok()?,
+            secret: SecretToken::parse(secret)?,
+        })
     }
 
     pub fn to_bearer(&self) -> String {

@@ -1,5 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness: a failed setup should stop the test loudly
-
 //! Test harness: the real local server on port 0 over either table adapter, with an injected
 //! clock, a round-trip counter and helpers named after what the API does.
 
@@ -48,15 +46,27 @@ pub fn ses_client() -> aws_sdk_sesv2::Client {
         .behavior_version_latest()
         .endpoint_url(ses_endpoint())
         .region(aws_sdk_sesv2::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_sesv2::config::Credentials::new("test", "test", None, None, "usher-tests"))
+        .credentials_provider(aws_sdk_sesv2::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "usher-tests",
+        ))
         .build();
     aws_sdk_sesv2::Client::from_conf(config)
 }
 
 /// A fresh DynamoDB table of its own, laid out as the SAM template declares it.
 pub async fn fresh_dynamo_table() -> DynamoTable {
-    let table = DynamoTable::new(dynamodb_client(), format!("usher-test-{}", ulid::Ulid::new()));
-    table.create_table().await.expect("creating a DynamoDB Local table");
+    let table = DynamoTable::new(
+        dynamodb_client(),
+        format!("usher-test-{}", ulid::Ulid::new()),
+    );
+    table
+        .create_table()
+        .await
+        .expect("creating a DynamoDB Local table");
     table
 }
 
@@ -97,25 +107,38 @@ pub async fn spawn_app_with(backend: Backend, worker_mailer: Option<Arc<dyn Mail
     // Logs go to the test's captured output, shown when it fails.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("USHER_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("USHER_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .try_init();
     let dir = tempfile::tempdir().expect("a temp dir");
     let table: Arc<dyn Table> = match backend {
-        Backend::Embedded => Arc::new(EmbeddedTable::open(&dir.path().join("usher.redb")).expect("opening redb")),
+        Backend::Embedded => {
+            Arc::new(EmbeddedTable::open(&dir.path().join("usher.redb")).expect("opening redb"))
+        }
         Backend::Dynamo => Arc::new(fresh_dynamo_table().await),
     };
     let counter = CountingTable::new(table.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding port 0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binding port 0");
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let key = OutboxKey::generate(&usher_core::clock::OsRandom);
     let mut app = usher_local::local_app(Arc::new(counter.clone()), &key, Config::new(&base));
     app.clock = clock.clone();
-    let mailer = Arc::new(FileMailer::new(dir.path().join("mail"), usher_local::LOCAL_SENDER));
+    let mailer = Arc::new(FileMailer::new(
+        dir.path().join("mail"),
+        usher_local::LOCAL_SENDER,
+    ));
     // The worker reads the table without the counter, so counts are the handlers' alone.
     let mut dispatcher_app = app.clone();
     dispatcher_app.table = table.clone();
-    let dispatcher = usher_local::dispatcher_for(&dispatcher_app, worker_mailer.unwrap_or_else(|| mailer.clone()));
+    let dispatcher = usher_local::dispatcher_for(
+        &dispatcher_app,
+        worker_mailer.unwrap_or_else(|| mailer.clone()),
+    );
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server_app = app.clone();
     let server_mailer = mailer.clone();
@@ -123,7 +146,9 @@ pub async fn spawn_app_with(backend: Backend, worker_mailer: Option<Arc<dyn Mail
         let stop = async {
             let _ = stopped.await;
         };
-        if let Err(e) = usher_local::serve(listener, server_app, server_mailer, dispatcher, stop).await {
+        if let Err(e) =
+            usher_local::serve(listener, server_app, server_mailer, dispatcher, stop).await
+        {
             eprintln!("test server failed: {e:#}");
         }
     });
@@ -158,7 +183,10 @@ impl TestApp {
     /// Bootstraps a tenant whose owner has set `GOOD_PASSWORD`; returns its id, the owner's
     /// email and a full session token.
     pub async fn new_tenant(&self, name: &str) -> (TenantId, String, String) {
-        let email = format!("owner-{}@example.org", ulid::Ulid::new().to_string().to_lowercase());
+        let email = format!(
+            "owner-{}@example.org",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
         let created = bootstrap_tenant(
             &self.app,
             BootstrapTenant {
@@ -171,15 +199,27 @@ impl TestApp {
         )
         .await
         .expect("bootstrapping a tenant");
-        let temporary = created.generated_password.expect("a generated password").expose().to_owned();
+        let temporary = created
+            .generated_password
+            .expect("a generated password")
+            .expose()
+            .to_owned();
         let token = self.sign_in_token(&email, &temporary).await;
-        let response = self.change_password(&token, &temporary, GOOD_PASSWORD).await;
+        let response = self
+            .change_password(&token, &temporary, GOOD_PASSWORD)
+            .await;
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
         let token = self.sign_in_token(&email, GOOD_PASSWORD).await;
         (created.tenant_id, email, token)
     }
 
-    pub async fn request(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
         let mut request = self.http.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -191,20 +231,31 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.request(reqwest::Method::GET, path, Some(token), None).await
+        self.request(reqwest::Method::GET, path, Some(token), None)
+            .await
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
-        self.request(reqwest::Method::POST, path, token, Some(body)).await
+        self.request(reqwest::Method::POST, path, token, Some(body))
+            .await
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        self.post("/v1/sessions", None, json!({"email": email, "password": password})).await
+        self.post(
+            "/v1/sessions",
+            None,
+            json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     pub async fn sign_in_token(&self, email: &str, password: &str) -> String {
         let response = self.sign_in(email, password).await;
-        assert_eq!(response.status(), StatusCode::CREATED, "sign-in of {email} failed");
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "sign-in of {email} failed"
+        );
         let body: Value = response.json().await.unwrap();
         body["token"].as_str().unwrap().to_owned()
     }
@@ -220,12 +271,21 @@ impl TestApp {
     }
 
     pub async fn create_user(&self, tenant: TenantId, token: &str, body: Value) -> Response {
-        self.post(&format!("/v1/tenants/{tenant}/users"), Some(token), body).await
+        self.post(&format!("/v1/tenants/{tenant}/users"), Some(token), body)
+            .await
     }
 
     /// Creates a user with `GOOD_PASSWORD` and returns their account id and a session token.
-    pub async fn member(&self, tenant: TenantId, role: &str, permissions: &[&str]) -> (String, String, String) {
-        let email = format!("m-{}@example.org", ulid::Ulid::new().to_string().to_lowercase());
+    pub async fn member(
+        &self,
+        tenant: TenantId,
+        role: &str,
+        permissions: &[&str],
+    ) -> (String, String, String) {
+        let email = format!(
+            "m-{}@example.org",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
         let response = self
             .create_user(
                 tenant,
@@ -237,11 +297,18 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::CREATED);
         let body: Value = response.json().await.unwrap();
         let token = self.sign_in_token(&email, GOOD_PASSWORD).await;
-        (body["user"]["id"].as_str().unwrap().to_owned(), email, token)
+        (
+            body["user"]["id"].as_str().unwrap().to_owned(),
+            email,
+            token,
+        )
     }
 
     async fn owner_token_for(&self, tenant: TenantId) -> String {
-        assert_eq!(tenant, self.tenant_id, "member() creates users in the main test tenant");
+        assert_eq!(
+            tenant, self.tenant_id,
+            "member() creates users in the main test tenant"
+        );
         self.owner_token.clone()
     }
 
@@ -254,7 +321,10 @@ impl TestApp {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("expected {n} mails, found {}", self.mailer.list().await.len());
+        panic!(
+            "expected {n} mails, found {}",
+            self.mailer.list().await.len()
+        );
     }
 
     /// Every item of one partition, read without the counter.
@@ -262,7 +332,11 @@ impl TestApp {
         let mut items = Vec::new();
         let mut after = None;
         loop {
-            let page = self.table.query(pk, "", after.as_ref(), 1000).await.unwrap();
+            let page = self
+                .table
+                .query(pk, "", after.as_ref(), 1000)
+                .await
+                .unwrap();
             items.extend(page.items);
             match page.next {
                 Some(next) => after = Some(next),
@@ -275,7 +349,10 @@ impl TestApp {
 /// Asserts an RFC 9457 answer with this status and code; returns the body.
 pub async fn assert_problem(response: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status, "unexpected status");
-    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
     assert_eq!(content_type.as_deref(), Some("application/problem+json"));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["code"], code, "body: {body}");

@@ -7,38 +7,67 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use usher_core::keys;
 use usher_core::mail::{Mailer, SesMailer};
-use usher_tests::{Backend, GOOD_PASSWORD, assert_problem, ses_client, ses_endpoint, spawn_app_on, spawn_app_with};
+use usher_tests::{
+    Backend, GOOD_PASSWORD, assert_problem, ses_client, ses_endpoint, spawn_app_on, spawn_app_with,
+};
 
 #[tokio::test]
 async fn users_are_created_on_dynamodb_and_their_mail_goes_out_through_ses() {
-    let ses: Arc<dyn Mailer> = Arc::new(SesMailer::new(ses_client(), "no-reply@usher.example", None));
+    let ses: Arc<dyn Mailer> =
+        Arc::new(SesMailer::new(ses_client(), "no-reply@usher.example", None));
     let app = spawn_app_with(Backend::Dynamo, Some(ses)).await;
     let suffix = ulid::Ulid::new().to_string().to_lowercase();
     let mut emails = Vec::new();
-    for mode in [json!({"mode": "generate"}), json!({"mode": "set", "value": GOOD_PASSWORD}), json!({"mode": "link"})] {
+    for mode in [
+        json!({"mode": "generate"}),
+        json!({"mode": "set", "value": GOOD_PASSWORD}),
+        json!({"mode": "link"}),
+    ] {
         let email = format!("{}-{suffix}@example.org", mode["mode"].as_str().unwrap());
         let response = app
-            .create_user(app.tenant_id, &app.owner_token, json!({"email": email, "first_name": "Ada", "last_name": "Lovelace",
-                "role": "member", "password": mode, "send_credentials": true}))
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": email, "first_name": "Ada", "last_name": "Lovelace",
+                "role": "member", "password": mode, "send_credentials": true}),
+            )
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
         emails.push(email);
     }
-    assert_eq!(app.sign_in(&emails[1], GOOD_PASSWORD).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.sign_in(&emails[1], GOOD_PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
     let again = app
-        .create_user(app.tenant_id, &app.owner_token, json!({"email": emails[0], "first_name": "A", "last_name": "B",
-            "role": "member", "password": {"mode": "generate"}}))
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": emails[0], "first_name": "A", "last_name": "B",
+            "role": "member", "password": {"mode": "generate"}}),
+        )
         .await;
     assert_problem(again, StatusCode::CONFLICT, "already_member").await;
 
     let mut via_ses = 0;
     for _ in 0..100 {
-        let store: Value = reqwest::get(format!("{}/store", ses_endpoint())).await.unwrap().json().await.unwrap();
+        let store: Value = reqwest::get(format!("{}/store", ses_endpoint()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         via_ses = store["emails"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| e["destination"]["to"].as_array().unwrap().iter().any(|t| emails.iter().any(|m| t == m.as_str())))
+            .filter(|e| {
+                e["destination"]["to"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|t| emails.iter().any(|m| t == m.as_str()))
+            })
             .count();
         if via_ses >= 3 {
             break;
@@ -46,7 +75,10 @@ async fn users_are_created_on_dynamodb_and_their_mail_goes_out_through_ses() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(via_ses, 3, "each of the three mails went out through SES");
-    assert!(app.mailer.list().await.is_empty(), "nothing went to the local files");
+    assert!(
+        app.mailer.list().await.is_empty(),
+        "nothing went to the local files"
+    );
     assert!(app.partition(keys::OUTBOX_PK).await.is_empty());
 }
 
@@ -55,7 +87,23 @@ async fn concurrent_creations_on_dynamodb_make_one_account() {
     let app = spawn_app_on(Backend::Dynamo).await;
     let body = json!({"email": "race@example.org", "first_name": "R", "last_name": "C", "role": "member", "password": {"mode": "link"}});
     let attempts = (0..8).map(|_| app.create_user(app.tenant_id, &app.owner_token, body.clone()));
-    let statuses: Vec<StatusCode> = futures::future::join_all(attempts).await.iter().map(|r| r.status()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
 }

@@ -21,40 +21,74 @@ impl Filled<'_> {
             .replace("{{USER_ID}}", &self.user_id)
             .replace("{{EMAIL}}", &self.app.owner_email)
             .replace("{{PASSWORD}}", GOOD_PASSWORD);
-        lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name} is not an API Gateway event: {e}"))
+        lambda_http::request::from_str(&text)
+            .unwrap_or_else(|e| panic!("{name} is not an API Gateway event: {e}"))
     }
 }
 
-async fn invoke(router: axum::Router, request: lambda_http::Request) -> (u16, Option<String>, Value) {
+async fn invoke(
+    router: axum::Router,
+    request: lambda_http::Request,
+) -> (u16, Option<String>, Value) {
     let response = router.oneshot(request).await.unwrap();
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
     (status, content_type, body)
 }
 
 #[tokio::test]
 async fn every_fixture_gets_the_answer_its_scenario_expects() {
     let app = spawn_app().await;
-    let me: Value = app.get("/v1/me", &app.owner_token).await.json().await.unwrap();
-    let filled = Filled { app: &app, user_id: me["account"]["id"].as_str().unwrap().to_owned() };
+    let me: Value = app
+        .get("/v1/me", &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let filled = Filled {
+        app: &app,
+        user_id: me["account"]["id"].as_str().unwrap().to_owned(),
+    };
     let sessions = || usher_sessions::router(app.app.clone());
     let users = || usher_create_user::router(app.app.clone());
     let tenants = || usher_tenants::router(app.app.clone());
 
     let cases: Vec<(&str, axum::Router, u16, Option<&str>)> = vec![
         ("sessions-create.json", sessions(), 201, None),
-        ("sessions-create-wrong-password.json", sessions(), 401, Some("invalid_credentials")),
+        (
+            "sessions-create-wrong-password.json",
+            sessions(),
+            401,
+            Some("invalid_credentials"),
+        ),
         ("sessions-me.json", sessions(), 200, None),
         ("create-user-generate.json", users(), 201, None),
         ("create-user-link.json", users(), 201, None),
-        ("create-user-malformed.json", users(), 400, Some("invalid_request")),
+        (
+            "create-user-malformed.json",
+            users(),
+            400,
+            Some("invalid_request"),
+        ),
         ("users-list.json", users(), 200, None),
         ("users-get.json", users(), 200, None),
         ("tenants-get.json", tenants(), 200, None),
         ("tenants-settings-patch.json", tenants(), 200, None),
-        ("tenants-get-no-token.json", tenants(), 401, Some("unauthenticated")),
+        (
+            "tenants-get-no-token.json",
+            tenants(),
+            401,
+            Some("unauthenticated"),
+        ),
         ("sessions-change-password.json", sessions(), 204, None),
         // The password change kept this session; signing out ends it.
         ("sessions-delete.json", sessions(), 204, None),
@@ -64,7 +98,11 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
         let (got, content_type, body) = invoke(router, filled.fixture(name)).await;
         assert_eq!(got, status, "{name}: {body}");
         if let Some(code) = code {
-            assert_eq!(content_type.as_deref(), Some("application/problem+json"), "{name}");
+            assert_eq!(
+                content_type.as_deref(),
+                Some("application/problem+json"),
+                "{name}"
+            );
             assert_eq!(body["code"], code, "{name}");
         }
     }
@@ -73,9 +111,16 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
 #[tokio::test]
 async fn a_function_answers_problems_for_routes_it_does_not_serve() {
     let app = spawn_app().await;
-    let filled = Filled { app: &app, user_id: String::new() };
+    let filled = Filled {
+        app: &app,
+        user_id: String::new(),
+    };
     // The tenants function does not serve the sessions route.
-    let (status, content_type, body) = invoke(usher_tenants::router(app.app.clone()), filled.fixture("sessions-me.json")).await;
+    let (status, content_type, body) = invoke(
+        usher_tenants::router(app.app.clone()),
+        filled.fixture("sessions-me.json"),
+    )
+    .await;
     assert_eq!(status, 404);
     assert_eq!(content_type.as_deref(), Some("application/problem+json"));
     assert_eq!(body["code"], "not_found");

@@ -28,7 +28,10 @@ fn the_document_names_every_route() {
         ("/v1/tenants/{tenant_id}/users", "post"),
         ("/v1/tenants/{tenant_id}/users/{user_id}", "get"),
     ] {
-        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is missing");
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is missing"
+        );
     }
 }
 

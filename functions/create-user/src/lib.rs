@@ -7,13 +7,17 @@ use axum::{Json, Router, extract::State};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
-use usher_core::domain::{AccountId, EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role, TenantId};
-use usher_core::http::{ApiJson, ApiPath, ApiQuery, Bearer, Page, Problem, ProblemDoc, UserView, finish_router};
+use usher_core::domain::{
+    AccountId, EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role, TenantId,
+};
+use usher_core::http::{
+    ApiJson, ApiPath, ApiQuery, Bearer, Page, Problem, ProblemDoc, UserView, finish_router,
+};
+use usher_core::keys::MEMBER_PREFIX;
 use usher_core::records::MembershipStatus;
 use usher_core::usecases::create_user::{self, NewUser, PasswordChoice};
-use usher_core::usecases::list_users::{self, Cursor, ListUsers};
 use usher_core::usecases::get_user;
-use usher_core::keys::MEMBER_PREFIX;
+use usher_core::usecases::list_users::{self, Cursor, ListUsers};
 use utoipa::{OpenApi, ToSchema};
 
 #[derive(OpenApi)]
@@ -23,8 +27,14 @@ pub struct ApiDoc;
 /// The routes, for mounting beside other functions' routes (the local server).
 pub fn routes(app: App) -> Router {
     Router::new()
-        .route("/v1/tenants/{tenant_id}/users", get(list_users_route).post(create_user_route))
-        .route("/v1/tenants/{tenant_id}/users/{user_id}", get(get_user_route))
+        .route(
+            "/v1/tenants/{tenant_id}/users",
+            get(list_users_route).post(create_user_route),
+        )
+        .route(
+            "/v1/tenants/{tenant_id}/users/{user_id}",
+            get(get_user_route),
+        )
         .with_state(app)
 }
 
@@ -66,17 +76,27 @@ impl TryFrom<CreateUserRequest> for NewUser {
 
     fn try_from(r: CreateUserRequest) -> Result<Self, Problem> {
         if r.permissions.len() > 100 {
-            return Err(Problem::invalid("permissions", "holds more than 100 entries"));
+            return Err(Problem::invalid(
+                "permissions",
+                "holds more than 100 entries",
+            ));
         }
         Ok(Self {
             email: EmailAddress::parse(&r.email).map_err(|e| Problem::invalid("email", e))?,
-            first_name: PersonName::parse(&r.first_name).map_err(|e| Problem::invalid("first_name", e))?,
-            last_name: PersonName::parse(&r.last_name).map_err(|e| Problem::invalid("last_name", e))?,
+            first_name: PersonName::parse(&r.first_name)
+                .map_err(|e| Problem::invalid("first_name", e))?,
+            last_name: PersonName::parse(&r.last_name)
+                .map_err(|e| Problem::invalid("last_name", e))?,
             notification_email: r
                 .notification_email
-                .map(|e| EmailAddress::parse(&e).map_err(|e| Problem::invalid("notification_email", e)))
+                .map(|e| {
+                    EmailAddress::parse(&e).map_err(|e| Problem::invalid("notification_email", e))
+                })
                 .transpose()?,
-            phone: r.phone.map(|p| Phone::parse(&p).map_err(|e| Problem::invalid("phone", e))).transpose()?,
+            phone: r
+                .phone
+                .map(|p| Phone::parse(&p).map_err(|e| Problem::invalid("phone", e)))
+                .transpose()?,
             locale: r.locale.unwrap_or_default(),
             role: r.role,
             permissions: PermissionSet::new(
@@ -87,7 +107,9 @@ impl TryFrom<CreateUserRequest> for NewUser {
             ),
             password: match r.password {
                 PasswordModeRequest::Generate => PasswordChoice::Generate,
-                PasswordModeRequest::Set { value } => PasswordChoice::Set(SecretString::from(value)),
+                PasswordModeRequest::Set { value } => {
+                    PasswordChoice::Set(SecretString::from(value))
+                }
                 PasswordModeRequest::Link => PasswordChoice::Link,
             },
             send_credentials: r.send_credentials,
@@ -157,9 +179,16 @@ async fn list_users_route(
     }
     let cursor = query
         .cursor
-        .map(|c| Cursor::parse(&c, MEMBER_PREFIX).ok_or_else(|| Problem::invalid("cursor", "is not a cursor this listing gave")))
+        .map(|c| {
+            Cursor::parse(&c, MEMBER_PREFIX)
+                .ok_or_else(|| Problem::invalid("cursor", "is not a cursor this listing gave"))
+        })
         .transpose()?;
-    let request = ListUsers { status: query.status, limit: limit as usize, cursor };
+    let request = ListUsers {
+        status: query.status,
+        limit: limit as usize,
+        cursor,
+    };
     let page = list_users::list_users(&app, &token, tenant_id, request).await?;
     Ok(Json(Page {
         items: page.users.into_iter().map(Into::into).collect(),
@@ -175,5 +204,9 @@ async fn get_user_route(
     Bearer(token): Bearer,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
 ) -> Result<Json<UserView>, Problem> {
-    Ok(Json(get_user::get_user(&app, &token, tenant_id, user_id).await?.into()))
+    Ok(Json(
+        get_user::get_user(&app, &token, tenant_id, user_id)
+            .await?
+            .into(),
+    ))
 }

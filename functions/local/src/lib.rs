@@ -39,7 +39,9 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
             .description(Some("A session token from POST /v1/sessions"))
             .build(),
     );
-    doc.components.get_or_insert_with(Default::default).add_security_scheme("bearer", scheme);
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme("bearer", scheme);
     doc
 }
 
@@ -51,7 +53,8 @@ pub fn api_doc_json() -> String {
 }
 
 fn doc_to_json(doc: &utoipa::openapi::OpenApi) -> String {
-    doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    doc.to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
 /// Every function's routes, as API Gateway would route them to the Lambdas.
@@ -81,7 +84,8 @@ impl DataDir {
 
     /// Opens the table; `true` when it was created just now.
     pub fn open_table(&self) -> anyhow::Result<(EmbeddedTable, bool)> {
-        std::fs::create_dir_all(&self.root).with_context(|| format!("creating {}", self.root.display()))?;
+        std::fs::create_dir_all(&self.root)
+            .with_context(|| format!("creating {}", self.root.display()))?;
         let fresh = !self.table_path().exists();
         Ok((EmbeddedTable::open(&self.table_path())?, fresh))
     }
@@ -97,7 +101,8 @@ impl DataDir {
             return OutboxKey::from_base64(&text).map_err(anyhow::Error::msg);
         }
         let key = OutboxKey::generate(&OsRandom);
-        write_private(&path, &key.to_base64()).with_context(|| format!("writing {}", path.display()))?;
+        write_private(&path, &key.to_base64())
+            .with_context(|| format!("writing {}", path.display()))?;
         Ok(key)
     }
 }
@@ -106,7 +111,12 @@ impl DataDir {
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(text.as_bytes())
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(text.as_bytes())
 }
 
 #[cfg(not(unix))]
@@ -186,7 +196,13 @@ async fn mail_list(State(state): State<LocalState>) -> Response {
             links: m.links,
         })
         .collect();
-    page(MailList { dir: state.mailer.dir().display().to_string(), mails }.render())
+    page(
+        MailList {
+            dir: state.mailer.dir().display().to_string(),
+            mails,
+        }
+        .render(),
+    )
 }
 
 async fn mail_one(State(state): State<LocalState>, ApiPath(id): ApiPath<String>) -> Response {
@@ -229,7 +245,9 @@ pub fn local_router(app: &App, mailer: Arc<FileMailer>) -> Router {
 pub async fn run_outbox_worker(dispatcher: OutboxDispatcher, waker: Arc<Notify>) {
     loop {
         match dispatcher.drain().await {
-            Ok(report) if report.failed > 0 => tracing::warn!(sent = report.sent, failed = report.failed, "outbox pass"),
+            Ok(report) if report.failed > 0 => {
+                tracing::warn!(sent = report.sent, failed = report.failed, "outbox pass")
+            }
             Ok(_) => {}
             Err(error) => tracing::error!(error = ?error, "outbox pass failed"),
         }
@@ -242,7 +260,12 @@ pub async fn run_outbox_worker(dispatcher: OutboxDispatcher, waker: Arc<Notify>)
 
 /// The dispatcher the local worker runs: the app's table, clock and outbox, the given mailer.
 pub fn dispatcher_for(app: &App, mailer: Arc<dyn Mailer>) -> OutboxDispatcher {
-    OutboxDispatcher { table: app.table.clone(), mailer, outbox: app.outbox.clone(), clock: app.clock.clone() as Arc<dyn Clock> }
+    OutboxDispatcher {
+        table: app.table.clone(),
+        mailer,
+        outbox: app.outbox.clone(),
+        clock: app.clock.clone() as Arc<dyn Clock>,
+    }
 }
 
 /// Serves the local router on an already-bound listener, with the outbox worker beside it,
@@ -254,12 +277,18 @@ pub async fn serve(
     dispatcher: OutboxDispatcher,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let waker = app.mail_waker.clone().unwrap_or_else(|| Arc::new(Notify::new()));
+    let waker = app
+        .mail_waker
+        .clone()
+        .unwrap_or_else(|| Arc::new(Notify::new()));
     let worker = tokio::spawn(run_outbox_worker(dispatcher, waker));
     let router = local_router(&app, mailer);
-    let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     worker.abort();
     result.context("serving HTTP")
 }

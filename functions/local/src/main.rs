@@ -14,7 +14,11 @@ use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
 use usher_local::{DataDir, LOCAL_SENDER, api_doc_json, dispatcher_for, local_app, serve};
 
 #[derive(Parser)]
-#[command(name = "usher", version, about = "Usher: user onboarding for multi-tenant SaaS")]
+#[command(
+    name = "usher",
+    version,
+    about = "Usher: user onboarding for multi-tenant SaaS"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -60,7 +64,12 @@ struct CreateTenant {
     /// Generate a temporary password (printed once) instead of a set-password link.
     #[arg(long)]
     generate_password: bool,
-    #[arg(long, env = "USHER_DATA_DIR", default_value = ".usher", conflicts_with = "table")]
+    #[arg(
+        long,
+        env = "USHER_DATA_DIR",
+        default_value = ".usher",
+        conflicts_with = "table"
+    )]
     data_dir: PathBuf,
     /// Work against this DynamoDB table (AWS configuration from the environment).
     #[arg(long)]
@@ -78,8 +87,14 @@ async fn main() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { addr, data_dir, no_demo } => run_server(addr, DataDir::new(data_dir), no_demo).await,
-        Command::Tenant { command: TenantCommand::Create(args) } => create_tenant(args).await,
+        Command::Serve {
+            addr,
+            data_dir,
+            no_demo,
+        } => run_server(addr, DataDir::new(data_dir), no_demo).await,
+        Command::Tenant {
+            command: TenantCommand::Create(args),
+        } => create_tenant(args).await,
         Command::Openapi => {
             print!("{}", api_doc_json());
             Ok(())
@@ -91,9 +106,14 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
     let config = config_from_env(Some(&format!("http://{addr}")))?;
     let (table, fresh) = data.open_table()?;
     let app = local_app(Arc::new(table), &data.outbox_key()?, config);
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
     let public_url = app.config.public_url.clone();
-    println!("Usher is listening on {public_url} (data in {})", data.root.display());
+    println!(
+        "Usher is listening on {public_url} (data in {})",
+        data.root.display()
+    );
     println!("  API document: {public_url}/v1/openapi.json");
     println!("  Mail sent:    {public_url}/_local/mail");
     if fresh && !no_demo {
@@ -113,7 +133,10 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
         println!("  tenant_id: {}", demo.tenant_id);
         println!("  email:     owner@demo.usher.localhost");
         if let Some(password) = &demo.generated_password {
-            println!("  password:  {}   (temporary: sign in, then set your own with PUT /v1/me/password)", password.expose());
+            println!(
+                "  password:  {}   (temporary: sign in, then set your own with PUT /v1/me/password)",
+                password.expose()
+            );
         }
     }
     let mailer = Arc::new(FileMailer::new(data.mail_dir(), LOCAL_SENDER));
@@ -127,9 +150,12 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
 async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
     let command = BootstrapTenant {
         name: TenantName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name {e}"))?,
-        owner_email: EmailAddress::parse(&args.owner_email).map_err(|e| anyhow::anyhow!("--owner-email: {e}"))?,
-        owner_first_name: PersonName::parse(&args.owner_first_name).map_err(|e| anyhow::anyhow!("--owner-first-name {e}"))?,
-        owner_last_name: PersonName::parse(&args.owner_last_name).map_err(|e| anyhow::anyhow!("--owner-last-name {e}"))?,
+        owner_email: EmailAddress::parse(&args.owner_email)
+            .map_err(|e| anyhow::anyhow!("--owner-email: {e}"))?,
+        owner_first_name: PersonName::parse(&args.owner_first_name)
+            .map_err(|e| anyhow::anyhow!("--owner-first-name {e}"))?,
+        owner_last_name: PersonName::parse(&args.owner_last_name)
+            .map_err(|e| anyhow::anyhow!("--owner-last-name {e}"))?,
         generate_password: args.generate_password,
     };
     let config = config_from_env(Some("http://127.0.0.1:3000"))?;
@@ -145,7 +171,9 @@ async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
         }
     };
     let app = local_app(table, &key, config);
-    let created = bootstrap_tenant(&app, command).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let created = bootstrap_tenant(&app, command)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut out = serde_json::json!({
         "tenant_id": created.tenant_id.to_string(),
         "owner_account_id": created.owner_account_id.to_string(),

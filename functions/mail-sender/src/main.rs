@@ -19,7 +19,11 @@ use usher_core::table::DynamoTable;
 async fn main() -> Result<(), lambda_runtime::Error> {
     runtime::init_telemetry();
     let table = DynamoTable::from_env(runtime::required("USHER_TABLE")?).await;
-    let mailer = SesMailer::from_env(runtime::required("USHER_MAIL_FROM")?, std::env::var("USHER_SES_CONFIGURATION_SET").ok()).await;
+    let mailer = SesMailer::from_env(
+        runtime::required("USHER_MAIL_FROM")?,
+        std::env::var("USHER_SES_CONFIGURATION_SET").ok(),
+    )
+    .await;
     let dispatcher = OutboxDispatcher {
         table: Arc::new(table),
         mailer: Arc::new(mailer),
@@ -108,13 +112,19 @@ mod tests {
             html: "<p>html</p>".into(),
             headers: vec![],
         };
-        let op = outbox.enqueue(&mail, chrono::Utc::now(), &OsRandom).unwrap();
+        let op = outbox
+            .enqueue(&mail, chrono::Utc::now(), &OsRandom)
+            .unwrap();
         let Op::Put { item, .. } = &op else { panic!() };
         let id = item["sk"].as_str().unwrap().to_owned();
         table.transact(vec![op]).await.unwrap();
         let recorder = Arc::new(Recorder(Mutex::new(vec![]), failing));
-        let dispatcher =
-            OutboxDispatcher { table, mailer: recorder.clone(), outbox, clock: Arc::new(SystemClock) };
+        let dispatcher = OutboxDispatcher {
+            table,
+            mailer: recorder.clone(),
+            outbox,
+            clock: Arc::new(SystemClock),
+        };
         (dir, dispatcher, recorder, id)
     }
 
@@ -139,6 +149,9 @@ mod tests {
         let (_dir, dispatcher, _recorder, id) = setup(true).await;
         let response = handle(&dispatcher, event_for(&id)).await;
         assert_eq!(response.batch_item_failures.len(), 1);
-        assert_eq!(response.batch_item_failures[0].item_identifier.as_deref(), Some("111"));
+        assert_eq!(
+            response.batch_item_failures[0].item_identifier.as_deref(),
+            Some("111")
+        );
     }
 }

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{EmailAddress, PasswordAttempt, TenantId};
-use usher_core::http::{AccountView, ApiJson, Bearer, MembershipView, Problem, ProblemDoc, finish_router};
+use usher_core::http::{
+    AccountView, ApiJson, Bearer, MembershipView, Problem, ProblemDoc, finish_router,
+};
 use usher_core::usecases::{change_password, me, sign_in, sign_out};
 use utoipa::{OpenApi, ToSchema};
 
@@ -37,7 +39,10 @@ pub fn router(app: App) -> Router {
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], OPENAPI_JSON)
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI_JSON,
+    )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -58,7 +63,10 @@ impl TryFrom<SignInRequest> for sign_in::SignIn {
             password: PasswordAttempt::new(&r.password),
             tenant_id: r
                 .tenant_id
-                .map(|t| t.parse::<TenantId>().map_err(|_| Problem::invalid("tenant_id", "is not a tenant id")))
+                .map(|t| {
+                    t.parse::<TenantId>()
+                        .map_err(|_| Problem::invalid("tenant_id", "is not a tenant id"))
+                })
                 .transpose()?,
         })
     }
@@ -81,7 +89,10 @@ pub struct SessionCreated {
         (status = 429, description = "rate_limited, with Retry-After", body = ProblemDoc),
         (status = 422, body = ProblemDoc),
     ))]
-async fn create_session(State(app): State<App>, ApiJson(body): ApiJson<SignInRequest>) -> Result<impl IntoResponse, Problem> {
+async fn create_session(
+    State(app): State<App>,
+    ApiJson(body): ApiJson<SignInRequest>,
+) -> Result<impl IntoResponse, Problem> {
     let signed_in = sign_in::sign_in(&app, body.try_into()?).await?;
     Ok((
         StatusCode::CREATED,
@@ -97,7 +108,10 @@ async fn create_session(State(app): State<App>, ApiJson(body): ApiJson<SignInReq
 
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ProblemDoc)))]
-async fn delete_session(State(app): State<App>, Bearer(token): Bearer) -> Result<StatusCode, Problem> {
+async fn delete_session(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+) -> Result<StatusCode, Problem> {
     sign_out::sign_out(&app, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -111,7 +125,10 @@ pub struct MeResponse {
 
 #[utoipa::path(get, path = "/v1/me", tag = "sessions", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = ProblemDoc)))]
-async fn get_me(State(app): State<App>, Bearer(token): Bearer) -> Result<Json<MeResponse>, Problem> {
+async fn get_me(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+) -> Result<Json<MeResponse>, Problem> {
     let me = me::me(&app, &token).await?;
     Ok(Json(MeResponse {
         account: me.account.into(),

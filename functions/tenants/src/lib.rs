@@ -19,7 +19,10 @@ pub struct ApiDoc;
 pub fn routes(app: App) -> Router {
     Router::new()
         .route("/v1/tenants/{tenant_id}", get(get_tenant_route))
-        .route("/v1/tenants/{tenant_id}/settings", patch(update_settings_route))
+        .route(
+            "/v1/tenants/{tenant_id}/settings",
+            patch(update_settings_route),
+        )
         .with_state(app)
 }
 

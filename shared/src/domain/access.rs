@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A member's role inside one tenant. Ordered: `Member < Admin < Owner`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Member,
@@ -46,11 +48,15 @@ impl Permission {
             && raw.len() <= 64
             && raw.split('.').all(|part| {
                 !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+                    && part.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'
+                    })
             });
-        if ok { Ok(Self(raw.to_owned())) } else { Err(PermissionError) }
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(PermissionError)
+        }
     }
 
     pub fn as_str(&self) -> &str {

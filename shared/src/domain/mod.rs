@@ -11,5 +11,6 @@ pub use email::{EmailAddress, EmailError};
 pub use ids::{AccountId, EventId, OutboxId, TenantId};
 pub use name::{PersonName, Phone, TenantName, TextError};
 pub use password::{
-    HashError, Password, PasswordAttempt, PasswordHashString, PasswordHasherService, PasswordPolicy, WeakPassword,
+    HashError, Password, PasswordAttempt, PasswordHashString, PasswordHasherService,
+    PasswordPolicy, WeakPassword,
 };

@@ -99,7 +99,11 @@ impl TenantName {
             }
         }
         let slug = slug.trim_end_matches('-').to_owned();
-        if slug.is_empty() { "tenant".into() } else { slug }
+        if slug.is_empty() {
+            "tenant".into()
+        } else {
+            slug
+        }
     }
 }
 
@@ -159,7 +163,10 @@ mod tests {
 
     #[test]
     fn names_refuse_control_characters_and_overlong_text() {
-        assert_eq!(PersonName::parse("Ada\r\nBcc: x").unwrap_err(), TextError::Control);
+        assert_eq!(
+            PersonName::parse("Ada\r\nBcc: x").unwrap_err(),
+            TextError::Control
+        );
         assert_eq!(PersonName::parse("   ").unwrap_err(), TextError::Empty);
         assert_eq!(
             PersonName::parse(&"x".repeat(101)).unwrap_err(),

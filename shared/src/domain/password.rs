@@ -91,7 +91,10 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        Self { min_chars: 12, max_chars: 256 }
+        Self {
+            min_chars: 12,
+            max_chars: 256,
+        }
     }
 }
 
@@ -101,7 +104,10 @@ impl PasswordPolicy {
 
     pub fn new(min_chars: usize, max_chars: usize) -> Result<Self, String> {
         if min_chars < Self::ABSOLUTE_MIN {
-            return Err(format!("the minimum password length cannot be below {}", Self::ABSOLUTE_MIN));
+            return Err(format!(
+                "the minimum password length cannot be below {}",
+                Self::ABSOLUTE_MIN
+            ));
         }
         if max_chars < min_chars || max_chars > PasswordAttempt::MAX_CHARS {
             return Err(format!(
@@ -109,7 +115,10 @@ impl PasswordPolicy {
                 PasswordAttempt::MAX_CHARS
             ));
         }
-        Ok(Self { min_chars, max_chars })
+        Ok(Self {
+            min_chars,
+            max_chars,
+        })
     }
 
     /// Checks `raw` against the policy. `context` holds what the person's own details would make
@@ -180,9 +189,13 @@ impl Default for PasswordHasherService {
 impl PasswordHasherService {
     pub fn owasp() -> Self {
         match Params::new(19 * 1024, 2, 1, None) {
-            Ok(params) => Self { params: Arc::new(params) },
+            Ok(params) => Self {
+                params: Arc::new(params),
+            },
             // The constants above are valid; this arm only keeps the constructor panic-free.
-            Err(_) => Self { params: Arc::new(Params::default()) },
+            Err(_) => Self {
+                params: Arc::new(Params::default()),
+            },
         }
     }
 
@@ -190,7 +203,11 @@ impl PasswordHasherService {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
     }
 
-    pub async fn hash(&self, password: &Password, random: &dyn Random) -> Result<PasswordHashString, HashError> {
+    pub async fn hash(
+        &self,
+        password: &Password,
+        random: &dyn Random,
+    ) -> Result<PasswordHashString, HashError> {
         let mut salt = [0u8; 16];
         random.fill(&mut salt);
         let params = self.params.clone();
@@ -209,7 +226,11 @@ impl PasswordHasherService {
 
     /// Verifies `attempt` against `stored`, or against a dummy hash when there is none, so both
     /// paths take the same time. Returns false for the dummy path whatever was typed.
-    pub async fn verify(&self, attempt: &PasswordAttempt, stored: Option<&PasswordHashString>) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        attempt: &PasswordAttempt,
+        stored: Option<&PasswordHashString>,
+    ) -> Result<bool, HashError> {
         let (phc, real) = match stored {
             Some(hash) => (hash.0.clone(), true),
             None => (DUMMY_HASH.to_owned(), false),
@@ -239,10 +260,22 @@ mod tests {
     #[test]
     fn policy_checks_length_in_characters_after_nfc() {
         let policy = PasswordPolicy::default();
-        assert_eq!(policy.check("short", &[]).unwrap_err(), WeakPassword::TooShort(12));
-        assert!(matches!(policy.check(&"x".repeat(257), &[]), Err(WeakPassword::TooLong(256))));
-        assert!(matches!(policy.check("            ", &[]), Err(WeakPassword::Guessable(_))));
-        assert!(matches!(policy.check("password1234", &[]), Err(WeakPassword::Guessable(_))));
+        assert_eq!(
+            policy.check("short", &[]).unwrap_err(),
+            WeakPassword::TooShort(12)
+        );
+        assert!(matches!(
+            policy.check(&"x".repeat(257), &[]),
+            Err(WeakPassword::TooLong(256))
+        ));
+        assert!(matches!(
+            policy.check("            ", &[]),
+            Err(WeakPassword::Guessable(_))
+        ));
+        assert!(matches!(
+            policy.check("password1234", &[]),
+            Err(WeakPassword::Guessable(_))
+        ));
         assert_eq!(
             policy.check("tangerine\0lantern galaxy", &[]).unwrap_err(),
             WeakPassword::ControlCharacter
@@ -250,7 +283,10 @@ mod tests {
         // 11 characters once composed, 12 code points decomposed: NFC decides.
         let nfd = "e\u{301}quilibrium";
         assert_eq!(nfd.chars().count(), 12);
-        assert_eq!(policy.check(nfd, &[]).unwrap_err(), WeakPassword::TooShort(12));
+        assert_eq!(
+            policy.check(nfd, &[]).unwrap_err(),
+            WeakPassword::TooShort(12)
+        );
         let ok = policy.check("Caff\u{e8} lungo, due zuccheri", &[]).unwrap();
         assert_eq!(ok.expose(), "Caff\u{e8} lungo, due zuccheri");
     }
@@ -258,7 +294,10 @@ mod tests {
     #[test]
     fn policy_refuses_passwords_made_of_the_persons_details() {
         let policy = PasswordPolicy::default();
-        let err = policy.check("ada.lovelace@example.org", &["ada.lovelace@example.org", "Ada", "Lovelace"]);
+        let err = policy.check(
+            "ada.lovelace@example.org",
+            &["ada.lovelace@example.org", "Ada", "Lovelace"],
+        );
         assert!(matches!(err, Err(WeakPassword::Guessable(_))));
     }
 
@@ -274,18 +313,45 @@ mod tests {
         let random = SeededRandom::new(7);
         let generated = Password::generate(&random);
         assert_eq!(generated.expose().len(), 23);
-        assert!(PasswordPolicy::default().check(generated.expose(), &[]).is_ok());
+        assert!(
+            PasswordPolicy::default()
+                .check(generated.expose(), &[])
+                .is_ok()
+        );
     }
 
     #[tokio::test]
     async fn hash_then_verify_and_dummy_never_matches() {
         let hasher = PasswordHasherService::owasp();
         let random = SeededRandom::new(1);
-        let password = PasswordPolicy::default().check("correct horse battery staple", &[]).unwrap();
+        let password = PasswordPolicy::default()
+            .check("correct horse battery staple", &[])
+            .unwrap();
         let hash = hasher.hash(&password, &random).await.unwrap();
         assert!(hash.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(hasher.verify(&PasswordAttempt::new("correct horse battery staple"), Some(&hash)).await.unwrap());
-        assert!(!hasher.verify(&PasswordAttempt::new("wrong horse battery staple"), Some(&hash)).await.unwrap());
-        assert!(!hasher.verify(&PasswordAttempt::new("anything"), None).await.unwrap());
+        assert!(
+            hasher
+                .verify(
+                    &PasswordAttempt::new("correct horse battery staple"),
+                    Some(&hash)
+                )
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(
+                    &PasswordAttempt::new("wrong horse battery staple"),
+                    Some(&hash)
+                )
+                .await
+                .unwrap()
+        );
+        assert!(
+            !hasher
+                .verify(&PasswordAttempt::new("anything"), None)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -35,13 +35,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is larger than 64 KiB.")
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "The body is larger than 64 KiB.",
+                )
             } else {
                 Problem::bad_request("The body could not be read.")
             }
         })?;
         if bytes.len() > MAX_BODY_BYTES {
-            return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "The body is larger than 64 KiB."));
+            return Err(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The body is larger than 64 KiB.",
+            ));
         }
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(deserializer) {
@@ -51,13 +59,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 let inner = error.into_inner();
                 use serde_json::error::Category;
                 match inner.classify() {
-                    Category::Syntax | Category::Eof | Category::Io => {
-                        Err(Problem::bad_request(format!("The body is not valid JSON: {inner}")))
-                    }
+                    Category::Syntax | Category::Eof | Category::Io => Err(Problem::bad_request(
+                        format!("The body is not valid JSON: {inner}"),
+                    )),
                     Category::Data => {
                         let field = if path == "." { "body".to_owned() } else { path };
-                        Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", format!("{field}: {inner}"))
-                            .with_field(field))
+                        Err(Problem::new(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            "invalid_request",
+                            format!("{field}: {inner}"),
+                        )
+                        .with_field(field))
                     }
                 }
             }
@@ -72,7 +84,10 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<T>::from_request_parts(parts, state).await.map(|Path(v)| ApiPath(v)).map_err(|_| Problem::not_found())
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|_| Problem::not_found())
     }
 }
 
@@ -86,7 +101,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
         Query::<T>::from_request_parts(parts, state)
             .await
             .map(|Query(v)| ApiQuery(v))
-            .map_err(|e| Problem::bad_request(format!("The query string is invalid: {}", e.body_text())))
+            .map_err(|e| {
+                Problem::bad_request(format!("The query string is invalid: {}", e.body_text()))
+            })
     }
 }
 
@@ -102,7 +119,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .and_then(|v| SessionToken::parse(v.trim()))
             .map(Bearer)
             .ok_or_else(Problem::unauthenticated)

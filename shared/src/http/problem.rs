@@ -45,7 +45,13 @@ pub struct ProblemDoc {
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), field: None, retry_after_seconds: None }
+        Self {
+            status,
+            code,
+            detail: detail.into(),
+            field: None,
+            retry_after_seconds: None,
+        }
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -54,7 +60,12 @@ impl Problem {
     }
 
     pub fn invalid(field: &str, detail: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", format!("{field}: {detail}")).with_field(field)
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            format!("{field}: {detail}"),
+        )
+        .with_field(field)
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -62,11 +73,19 @@ impl Problem {
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "There is nothing at this address.")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is nothing at this address.",
+        )
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "A valid session token is required.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "A valid session token is required.",
+        )
     }
 
     pub fn forbidden(detail: impl Into<String>) -> Self {
@@ -76,7 +95,11 @@ impl Problem {
     /// A server-side failure: logged with its whole chain, answered without any of it.
     pub fn internal(error: &dyn std::fmt::Debug) -> Self {
         tracing::error!(error = ?error, "request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong on our side. Try again later.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side. Try again later.",
+        )
     }
 }
 
@@ -92,14 +115,21 @@ impl IntoResponse for Problem {
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let Some(seconds) = self.retry_after_seconds {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        tracing::info!(status = self.status.as_u16(), code = self.code, "request refused");
+        tracing::info!(
+            status = self.status.as_u16(),
+            code = self.code,
+            "request refused"
+        );
         response
     }
 }
@@ -120,9 +150,11 @@ impl From<AuthError> for Problem {
                 "Change the temporary password first (PUT /v1/me/password).",
             ),
             AuthError::TenantNotFound => Problem::not_found(),
-            AuthError::MembershipInactive => {
-                Problem::new(StatusCode::FORBIDDEN, "membership_inactive", "Your membership in this tenant is archived or has no access.")
-            }
+            AuthError::MembershipInactive => Problem::new(
+                StatusCode::FORBIDDEN,
+                "membership_inactive",
+                "Your membership in this tenant is archived or has no access.",
+            ),
             AuthError::Corrupt(e) => Problem::internal(&e),
         }
     }
@@ -136,7 +168,11 @@ impl From<SettingsError> for Problem {
             SettingsError::UnknownPermission(_) => "inbound.default_permissions",
             SettingsError::DuplicatePermission(_) | SettingsError::Label => "permission_catalog",
         };
-        let code = if matches!(e, SettingsError::UnknownPermission(_)) { "unknown_permission" } else { "invalid_request" };
+        let code = if matches!(e, SettingsError::UnknownPermission(_)) {
+            "unknown_permission"
+        } else {
+            "invalid_request"
+        };
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string()).with_field(field)
     }
 }
@@ -144,16 +180,26 @@ impl From<SettingsError> for Problem {
 impl From<SignInError> for Problem {
     fn from(e: SignInError) -> Self {
         match e {
-            SignInError::InvalidCredentials => {
-                Problem::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "The email or password is wrong.")
-            }
-            SignInError::RateLimited { retry_after_seconds } => Problem {
+            SignInError::InvalidCredentials => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "The email or password is wrong.",
+            ),
+            SignInError::RateLimited {
+                retry_after_seconds,
+            } => Problem {
                 retry_after_seconds: Some(retry_after_seconds),
-                ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Too many failed sign-ins. Try again later.")
+                ..Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "Too many failed sign-ins. Try again later.",
+                )
             },
-            SignInError::NoTenantAccess => {
-                Problem::new(StatusCode::FORBIDDEN, "membership_inactive", "This account has no active access to that tenant.")
-            }
+            SignInError::NoTenantAccess => Problem::new(
+                StatusCode::FORBIDDEN,
+                "membership_inactive",
+                "This account has no active access to that tenant.",
+            ),
             SignInError::Internal(e) => e.into(),
         }
     }
@@ -181,14 +227,21 @@ impl From<ChangePasswordError> for Problem {
     fn from(e: ChangePasswordError) -> Self {
         match e {
             ChangePasswordError::Auth(e) => e.into(),
-            ChangePasswordError::WrongCurrentPassword => {
-                Problem::new(StatusCode::FORBIDDEN, "invalid_credentials", "The current password is wrong.")
-                    .with_field("current_password")
+            ChangePasswordError::WrongCurrentPassword => Problem::new(
+                StatusCode::FORBIDDEN,
+                "invalid_credentials",
+                "The current password is wrong.",
+            )
+            .with_field("current_password"),
+            ChangePasswordError::Weak(w) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "weak_password",
+                w.to_string(),
+            )
+            .with_field("new_password"),
+            ChangePasswordError::Conflict => {
+                Problem::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
-            ChangePasswordError::Weak(w) => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", w.to_string()).with_field("new_password")
-            }
-            ChangePasswordError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", e.to_string()),
             ChangePasswordError::Internal(e) => e.into(),
         }
     }
@@ -203,16 +256,23 @@ impl From<CreateUserError> for Problem {
             CreateUserError::RoleNotAllowed(_) => {
                 Problem::new(StatusCode::FORBIDDEN, "role_not_allowed", detail).with_field("role")
             }
-            CreateUserError::UnknownPermission(_) => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_permission", detail).with_field("permissions")
-            }
+            CreateUserError::UnknownPermission(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_permission",
+                detail,
+            )
+            .with_field("permissions"),
             CreateUserError::PermissionNotAllowed(_) => {
-                Problem::new(StatusCode::FORBIDDEN, "permission_not_allowed", detail).with_field("permissions")
+                Problem::new(StatusCode::FORBIDDEN, "permission_not_allowed", detail)
+                    .with_field("permissions")
             }
             CreateUserError::WeakPassword(_) => {
-                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail).with_field("password.value")
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail)
+                    .with_field("password.value")
             }
-            CreateUserError::AlreadyMember => Problem::new(StatusCode::CONFLICT, "already_member", detail),
+            CreateUserError::AlreadyMember => {
+                Problem::new(StatusCode::CONFLICT, "already_member", detail)
+            }
             CreateUserError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             CreateUserError::Internal(e) => e.into(),
         }
@@ -257,7 +317,8 @@ impl From<UpdateSettingsError> for Problem {
             UpdateSettingsError::Forbidden => Problem::forbidden(detail),
             UpdateSettingsError::Invalid(e) => e.into(),
             UpdateSettingsError::AddressTaken(_) => {
-                Problem::new(StatusCode::CONFLICT, "inbound_address_taken", detail).with_field("inbound.addresses")
+                Problem::new(StatusCode::CONFLICT, "inbound_address_taken", detail)
+                    .with_field("inbound.addresses")
             }
             UpdateSettingsError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             UpdateSettingsError::Internal(e) => e.into(),
@@ -268,7 +329,9 @@ impl From<UpdateSettingsError> for Problem {
 impl From<BootstrapError> for Problem {
     fn from(e: BootstrapError) -> Self {
         match e {
-            BootstrapError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            BootstrapError::Conflict => {
+                Problem::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
             BootstrapError::Internal(e) => e.into(),
         }
     }

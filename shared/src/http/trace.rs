@@ -19,7 +19,11 @@ pub fn request_span(request: &Request) -> tracing::Span {
         .and_then(|v| v.to_str().ok())
         .map(|v| v.chars().take(64).collect::<String>())
         .unwrap_or_else(|| ulid::Ulid::new().to_string());
-    let route = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     tracing::info_span!(
         "request",
         request_id = %request_id,
@@ -37,8 +41,13 @@ async fn trace(request: Request, next: Next) -> Response {
     span.record("status", response.status().as_u16());
     span.in_scope(|| tracing::info!("request finished"));
     // Answers carry tokens and personal data: no cache may keep them.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 
@@ -47,7 +56,11 @@ async fn not_found() -> Problem {
 }
 
 async fn method_not_allowed() -> Problem {
-    Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This route does not take that method.")
+    Problem::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This route does not take that method.",
+    )
 }
 
 /// Adds what every function's router needs: the body limit, problem answers for unknown routes

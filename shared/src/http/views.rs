@@ -5,7 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::{AccountId, Locale, PermissionEntry, Role, TenantId};
-use crate::records::{AccountRecord, AccountTenantRecord, CreatedVia, MembershipRecord, MembershipStatus, TenantRecord};
+use crate::records::{
+    AccountRecord, AccountTenantRecord, CreatedVia, MembershipRecord, MembershipStatus,
+    TenantRecord,
+};
 use crate::settings::TenantSettings;
 
 /// A membership seen with its account.
@@ -91,7 +94,13 @@ pub struct MembershipView {
 
 impl From<AccountTenantRecord> for MembershipView {
     fn from(m: AccountTenantRecord) -> Self {
-        Self { tenant_id: m.tenant_id, tenant_name: m.tenant_name, role: m.role, status: m.status, access: m.access }
+        Self {
+            tenant_id: m.tenant_id,
+            tenant_name: m.tenant_name,
+            role: m.role,
+            status: m.status,
+            access: m.access,
+        }
     }
 }
 

@@ -41,7 +41,9 @@ static EN: Strings = Strings {
     created_generated_note: "Your administrator will give you a temporary password. You will choose your own password when you first sign in.",
     created_set_note: "Your administrator chose your password and will tell you how to get it.",
     choose_subject: |tenant| format!("Choose your password for {tenant}"),
-    choose_intro: |tenant| format!("An account at {tenant} is waiting for you. Choose a password to start using it."),
+    choose_intro: |tenant| {
+        format!("An account at {tenant} is waiting for you. Choose a password to start using it.")
+    },
     choose_action: "Choose your password",
     link_validity_days: |days| format!("This link works once and expires in {days} days."),
     not_expected: "If you did not expect this message, you can ignore it.",
@@ -60,12 +62,18 @@ static IT: Strings = Strings {
     created_generated_note: "Il tuo amministratore ti comunicherà una password temporanea. Sceglierai la tua password al primo accesso.",
     created_set_note: "Il tuo amministratore ha scelto la tua password e ti dirà come riceverla.",
     choose_subject: |tenant| format!("Scegli la tua password per {tenant}"),
-    choose_intro: |tenant| format!("Ti aspetta un account su {tenant}. Scegli una password per iniziare a usarlo."),
+    choose_intro: |tenant| {
+        format!("Ti aspetta un account su {tenant}. Scegli una password per iniziare a usarlo.")
+    },
     choose_action: "Scegli la password",
-    link_validity_days: |days| format!("Questo link funziona una sola volta e scade tra {days} giorni."),
+    link_validity_days: |days| {
+        format!("Questo link funziona una sola volta e scade tra {days} giorni.")
+    },
     not_expected: "Se non ti aspettavi questo messaggio, puoi ignorarlo.",
     added_subject: |tenant| format!("Ora hai accesso a {tenant}"),
-    added_intro: |tenant| format!("Un amministratore di {tenant} ti ha aggiunto alla sua organizzazione."),
+    added_intro: |tenant| {
+        format!("Un amministratore di {tenant} ti ha aggiunto alla sua organizzazione.")
+    },
     added_note: "Accedi con l'indirizzo email e la password che usi già. Il tuo account non è cambiato.",
 };
 
@@ -79,12 +87,20 @@ static FR: Strings = Strings {
     created_generated_note: "Votre administrateur vous communiquera un mot de passe temporaire. Vous choisirez votre propre mot de passe lors de votre première connexion.",
     created_set_note: "Votre administrateur a choisi votre mot de passe et vous indiquera comment l'obtenir.",
     choose_subject: |tenant| format!("Choisissez votre mot de passe pour {tenant}"),
-    choose_intro: |tenant| format!("Un compte {tenant} vous attend. Choisissez un mot de passe pour commencer à l'utiliser."),
+    choose_intro: |tenant| {
+        format!(
+            "Un compte {tenant} vous attend. Choisissez un mot de passe pour commencer à l'utiliser."
+        )
+    },
     choose_action: "Choisir mon mot de passe",
-    link_validity_days: |days| format!("Ce lien ne fonctionne qu'une fois et expire dans {days} jours."),
+    link_validity_days: |days| {
+        format!("Ce lien ne fonctionne qu'une fois et expire dans {days} jours.")
+    },
     not_expected: "Si vous n'attendiez pas ce message, vous pouvez l'ignorer.",
     added_subject: |tenant| format!("Vous avez maintenant accès à {tenant}"),
-    added_intro: |tenant| format!("Un administrateur de {tenant} vous a ajouté à son organisation."),
+    added_intro: |tenant| {
+        format!("Un administrateur de {tenant} vous a ajouté à son organisation.")
+    },
     added_note: "Connectez-vous avec l'adresse e-mail et le mot de passe que vous utilisez déjà. Votre compte n'a pas changé.",
 };
 
@@ -98,7 +114,9 @@ static PL: Strings = Strings {
     created_generated_note: "Administrator przekaże Ci hasło tymczasowe. Własne hasło ustawisz przy pierwszym logowaniu.",
     created_set_note: "Administrator ustawił Twoje hasło i powie Ci, jak je otrzymać.",
     choose_subject: |tenant| format!("Ustaw hasło do {tenant}"),
-    choose_intro: |tenant| format!("Czeka na Ciebie konto w {tenant}. Ustaw hasło, aby zacząć z niego korzystać."),
+    choose_intro: |tenant| {
+        format!("Czeka na Ciebie konto w {tenant}. Ustaw hasło, aby zacząć z niego korzystać.")
+    },
     choose_action: "Ustaw hasło",
     link_validity_days: |days| format!("Ten link działa tylko raz i wygasa za {days} dni."),
     not_expected: "Jeśli nie spodziewałeś się tej wiadomości, możesz ją zignorować.",

@@ -41,7 +41,10 @@ pub fn links_in(text: &str) -> Vec<String> {
 
 impl FileMailer {
     pub fn new(dir: impl Into<PathBuf>, from: impl Into<String>) -> Self {
-        Self { dir: dir.into(), from: from.into() }
+        Self {
+            dir: dir.into(),
+            from: from.into(),
+        }
     }
 
     pub fn dir(&self) -> &Path {
@@ -51,14 +54,15 @@ impl FileMailer {
     /// Sent mail, newest first.
     pub async fn list(&self) -> Vec<StoredMail> {
         let mut mails = Vec::new();
-        let Ok(mut entries) = tokio::fs::read_dir(&self.dir).await else { return mails };
+        let Ok(mut entries) = tokio::fs::read_dir(&self.dir).await else {
+            return mails;
+        };
         while let Ok(Some(entry)) = entries.next_entry().await {
-            if entry.path().extension().is_some_and(|e| e == "json") {
-                if let Ok(bytes) = tokio::fs::read(entry.path()).await {
-                    if let Ok(mail) = serde_json::from_slice::<StoredMail>(&bytes) {
-                        mails.push(mail);
-                    }
-                }
+            if entry.path().extension().is_some_and(|e| e == "json")
+                && let Ok(bytes) = tokio::fs::read(entry.path()).await
+                && let Ok(mail) = serde_json::from_slice::<StoredMail>(&bytes)
+            {
+                mails.push(mail);
             }
         }
         mails.sort_by(|a, b| b.id.cmp(&a.id));
@@ -69,7 +73,9 @@ impl FileMailer {
         if !id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return None;
         }
-        let bytes = tokio::fs::read(self.dir.join(format!("{id}.json"))).await.ok()?;
+        let bytes = tokio::fs::read(self.dir.join(format!("{id}.json")))
+            .await
+            .ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 }
@@ -97,8 +103,12 @@ impl Mailer for FileMailer {
         };
         let json = serde_json::to_vec_pretty(&stored).map_err(|e| MailError::Send(e.into()))?;
         // The file name is the outbox id, so a retried send replaces the file instead of adding one.
-        tokio::fs::write(self.dir.join(format!("{message_id}.eml")), eml).await.map_err(io)?;
-        tokio::fs::write(self.dir.join(format!("{message_id}.json")), json).await.map_err(io)?;
+        tokio::fs::write(self.dir.join(format!("{message_id}.eml")), eml)
+            .await
+            .map_err(io)?;
+        tokio::fs::write(self.dir.join(format!("{message_id}.json")), json)
+            .await
+            .map_err(io)?;
         tracing::info!(
             message_id,
             subject = %mail.subject,

@@ -38,8 +38,12 @@ impl std::fmt::Debug for OutboxKey {
 
 impl OutboxKey {
     pub fn from_base64(text: &str) -> Result<Self, String> {
-        let bytes = STANDARD.decode(text.trim()).map_err(|_| "the outbox key is not base64".to_owned())?;
-        let key: [u8; 32] = bytes.try_into().map_err(|_| "the outbox key must be 32 bytes".to_owned())?;
+        let bytes = STANDARD
+            .decode(text.trim())
+            .map_err(|_| "the outbox key is not base64".to_owned())?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "the outbox key must be 32 bytes".to_owned())?;
         Ok(Self(key))
     }
 
@@ -92,11 +96,18 @@ pub struct Outbox {
 
 impl Outbox {
     pub fn new(key: &OutboxKey) -> Self {
-        Self { cipher: ChaCha20Poly1305::new(CipherKey::from_slice(&key.0)) }
+        Self {
+            cipher: ChaCha20Poly1305::new(CipherKey::from_slice(&key.0)),
+        }
     }
 
     /// The put operation that files `mail` in the outbox, for the caller's transaction.
-    pub fn enqueue(&self, mail: &OutgoingMail, now: DateTime<Utc>, random: &dyn Random) -> Result<Op, OutboxError> {
+    pub fn enqueue(
+        &self,
+        mail: &OutgoingMail,
+        now: DateTime<Utc>,
+        random: &dyn Random,
+    ) -> Result<Op, OutboxError> {
         let id = OutboxId::from_ulid(random.ulid(now));
         let plain = serde_json::to_vec(mail).map_err(|_| OutboxError::Seal)?;
         let mut nonce = [0u8; 12];
@@ -104,7 +115,13 @@ impl Outbox {
         let aad = id.to_string();
         let sealed = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: &plain, aad: aad.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: &plain,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| OutboxError::Seal)?;
         let mut blob = nonce.to_vec();
         blob.extend_from_slice(&sealed);
@@ -117,11 +134,16 @@ impl Outbox {
             created_at: now,
             version: 1,
         };
-        Ok(Op::put_if(to_item(&keys::outbox(id), &record, None)?, Condition::NotExists))
+        Ok(Op::put_if(
+            to_item(&keys::outbox(id), &record, None)?,
+            Condition::NotExists,
+        ))
     }
 
     pub fn open(&self, record: &OutboxRecord) -> Result<OutgoingMail, OutboxError> {
-        let blob = STANDARD.decode(&record.sealed).map_err(|_| OutboxError::Seal)?;
+        let blob = STANDARD
+            .decode(&record.sealed)
+            .map_err(|_| OutboxError::Seal)?;
         if blob.len() < 12 {
             return Err(OutboxError::Seal);
         }
@@ -129,7 +151,13 @@ impl Outbox {
         let aad = record.id.to_string();
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: aad.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| OutboxError::Seal)?;
         serde_json::from_slice(&plain).map_err(|_| OutboxError::Seal)
     }
@@ -192,18 +220,28 @@ impl OutboxDispatcher {
         };
         match self
             .table
-            .transact(vec![Op::put_if(to_item(&key, &claimed, None)?, Condition::VersionIs(record.version))])
+            .transact(vec![Op::put_if(
+                to_item(&key, &claimed, None)?,
+                Condition::VersionIs(record.version),
+            )])
             .await
         {
             Ok(()) => {}
-            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => return Ok(Delivery::NotNow),
+            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+                return Ok(Delivery::NotNow);
+            }
             Err(other) => return Err(other.into()),
         }
         let mail = self.outbox.open(&record)?;
         let message_id = record.id.to_string();
         match self.mailer.send(&message_id, &mail).await {
             Ok(()) => {
-                self.table.transact(vec![Op::delete_if(key, Condition::VersionIs(claimed.version))]).await?;
+                self.table
+                    .transact(vec![Op::delete_if(
+                        key,
+                        Condition::VersionIs(claimed.version),
+                    )])
+                    .await?;
                 tracing::info!(outbox_id = %record.id, attempts = record.attempts + 1, "mail sent");
                 Ok(Delivery::Sent)
             }
@@ -217,7 +255,10 @@ impl OutboxDispatcher {
                     ..record.clone()
                 };
                 self.table
-                    .transact(vec![Op::put_if(to_item(&key, &retry, None)?, Condition::VersionIs(claimed.version))])
+                    .transact(vec![Op::put_if(
+                        to_item(&key, &retry, None)?,
+                        Condition::VersionIs(claimed.version),
+                    )])
                     .await?;
                 tracing::warn!(outbox_id = %record.id, attempts, error = ?error, "mail not sent; will retry");
                 Ok(Delivery::Failed)
@@ -257,14 +298,22 @@ mod tests {
             html: "<p>SECRET</p>".into(),
             headers: vec![],
         };
-        let Op::Put { item, .. } = outbox.enqueue(&mail, Utc::now(), &random).unwrap() else { panic!() };
+        let Op::Put { item, .. } = outbox.enqueue(&mail, Utc::now(), &random).unwrap() else {
+            panic!()
+        };
         let stored = serde_json::to_string(&item).unwrap();
-        assert!(!stored.contains("SECRET"), "the token must not be readable in the table");
+        assert!(
+            !stored.contains("SECRET"),
+            "the token must not be readable in the table"
+        );
         let mut record: OutboxRecord = from_item(item).unwrap();
         assert_eq!(outbox.open(&record).unwrap(), mail);
         let other = Outbox::new(&OutboxKey::generate(&random));
         assert!(other.open(&record).is_err());
         record.id = OutboxId::from_ulid(random.ulid(Utc::now()));
-        assert!(outbox.open(&record).is_err(), "a sealed body moved to another item does not open");
+        assert!(
+            outbox.open(&record).is_err(),
+            "a sealed body moved to another item does not open"
+        );
     }
 }

@@ -14,12 +14,20 @@ pub struct SesMailer {
 }
 
 fn content(data: &str) -> Result<Content, MailError> {
-    Content::builder().data(data).charset("UTF-8").build().map_err(|e| MailError::Send(e.into()))
+    Content::builder()
+        .data(data)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| MailError::Send(e.into()))
 }
 
 impl SesMailer {
     pub fn new(client: Client, from: impl Into<String>, configuration_set: Option<String>) -> Self {
-        Self { client, from: from.into(), configuration_set }
+        Self {
+            client,
+            from: from.into(),
+            configuration_set,
+        }
     }
 
     pub async fn from_env(from: impl Into<String>, configuration_set: Option<String>) -> Self {
@@ -46,13 +54,22 @@ impl Mailer for SesMailer {
         );
         let message = Message::builder()
             .subject(content(&mail.subject)?)
-            .body(Body::builder().text(content(&mail.text)?).html(content(&mail.html)?).build())
+            .body(
+                Body::builder()
+                    .text(content(&mail.text)?)
+                    .html(content(&mail.html)?)
+                    .build(),
+            )
             .set_headers(Some(headers))
             .build();
         self.client
             .send_email()
             .from_email_address(&self.from)
-            .destination(Destination::builder().to_addresses(mail.to.as_str()).build())
+            .destination(
+                Destination::builder()
+                    .to_addresses(mail.to.as_str())
+                    .build(),
+            )
             .content(EmailContent::builder().simple(message).build())
             .set_configuration_set_name(self.configuration_set.clone())
             .send()

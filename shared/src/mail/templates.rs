@@ -44,11 +44,26 @@ pub enum PasswordNote {
 #[derive(Clone, Debug)]
 pub enum MailTemplate {
     /// A new account with a password (generated or set by an admin).
-    AccountCreated { tenant: String, first_name: String, email: EmailAddress, sign_in_url: String, note: PasswordNote },
+    AccountCreated {
+        tenant: String,
+        first_name: String,
+        email: EmailAddress,
+        sign_in_url: String,
+        note: PasswordNote,
+    },
     /// A link to choose the first password.
-    ChoosePassword { tenant: String, first_name: String, link: String, valid_days: i64 },
+    ChoosePassword {
+        tenant: String,
+        first_name: String,
+        link: String,
+        valid_days: i64,
+    },
     /// An existing account gained a membership.
-    AddedToTenant { tenant: String, first_name: String, sign_in_url: String },
+    AddedToTenant {
+        tenant: String,
+        first_name: String,
+        sign_in_url: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,28 +74,58 @@ impl MailTemplate {
     pub fn render(&self, to: &EmailAddress, locale: Locale) -> Result<OutgoingMail, RenderError> {
         let s: &Strings = strings(locale);
         let (subject, first_name, paragraphs, action, notes) = match self {
-            MailTemplate::AccountCreated { tenant, first_name, email, sign_in_url, note } => (
+            MailTemplate::AccountCreated {
+                tenant,
+                first_name,
+                email,
+                sign_in_url,
+                note,
+            } => (
                 (s.created_subject)(tenant),
                 first_name,
-                vec![(s.created_intro)(tenant), (s.created_sign_in_with)(email.as_str())],
-                Some(Action { label: s.sign_in.into(), url: sign_in_url.clone() }),
+                vec![
+                    (s.created_intro)(tenant),
+                    (s.created_sign_in_with)(email.as_str()),
+                ],
+                Some(Action {
+                    label: s.sign_in.into(),
+                    url: sign_in_url.clone(),
+                }),
                 vec![match note {
                     PasswordNote::Generated => s.created_generated_note.to_owned(),
                     PasswordNote::SetByAdmin => s.created_set_note.to_owned(),
                 }],
             ),
-            MailTemplate::ChoosePassword { tenant, first_name, link, valid_days } => (
+            MailTemplate::ChoosePassword {
+                tenant,
+                first_name,
+                link,
+                valid_days,
+            } => (
                 (s.choose_subject)(tenant),
                 first_name,
                 vec![(s.choose_intro)(tenant)],
-                Some(Action { label: s.choose_action.into(), url: link.clone() }),
-                vec![(s.link_validity_days)(*valid_days), s.not_expected.to_owned()],
+                Some(Action {
+                    label: s.choose_action.into(),
+                    url: link.clone(),
+                }),
+                vec![
+                    (s.link_validity_days)(*valid_days),
+                    s.not_expected.to_owned(),
+                ],
             ),
-            MailTemplate::AddedToTenant { tenant, first_name, sign_in_url } => (
+            MailTemplate::AddedToTenant {
+                tenant,
+                first_name,
+                sign_in_url,
+            } => (
                 (s.added_subject)(tenant),
                 first_name,
                 vec![(s.added_intro)(tenant), s.added_note.to_owned()],
-                Some(Action { label: s.sign_in.into(), url: sign_in_url.clone() }),
+                Some(Action {
+                    label: s.sign_in.into(),
+                    url: sign_in_url.clone(),
+                }),
                 vec![s.not_expected.to_owned()],
             ),
         };
@@ -95,8 +140,14 @@ impl MailTemplate {
             footer: s.footer,
         }
         .render()?;
-        let text = TextLayout { greeting: &greeting, paragraphs: &paragraphs, action: &action, notes: &notes, footer: s.footer }
-            .render()?;
+        let text = TextLayout {
+            greeting: &greeting,
+            paragraphs: &paragraphs,
+            action: &action,
+            notes: &notes,
+            footer: s.footer,
+        }
+        .render()?;
         Ok(OutgoingMail {
             to: to.clone(),
             subject,
@@ -143,7 +194,10 @@ mod tests {
             for locale in Locale::ALL {
                 let mail = template.render(&to, locale).unwrap();
                 assert!(mail.html.contains(&format!("lang=\"{}\"", locale.as_str())));
-                assert!(mail.html.contains("Comune &#60;Forlì&#62;") || mail.html.contains("Comune &lt;Forlì&gt;"));
+                assert!(
+                    mail.html.contains("Comune &#60;Forlì&#62;")
+                        || mail.html.contains("Comune &lt;Forlì&gt;")
+                );
                 assert!(!mail.html.contains("<Forlì>"));
                 assert!(mail.text.contains("Comune <Forlì>"));
                 assert!(mail.text.contains("https://usher.example/"));
@@ -158,7 +212,10 @@ mod tests {
         let to = EmailAddress::parse("ada@example.org").unwrap();
         let mail = sample()[1].render(&to, Locale::It).unwrap();
         assert!(mail.text.contains("https://usher.example/reset/abc"));
-        assert!(mail.html.contains("href=\"https://usher.example/reset/abc\""));
+        assert!(
+            mail.html
+                .contains("href=\"https://usher.example/reset/abc\"")
+        );
         assert!(mail.subject.starts_with("Scegli la tua password"));
     }
 }

@@ -15,7 +15,10 @@ pub struct CountingTable {
 
 impl CountingTable {
     pub fn new(inner: Arc<dyn Table>) -> Self {
-        Self { inner, round_trips: Arc::new(AtomicUsize::new(0)) }
+        Self {
+            inner,
+            round_trips: Arc::new(AtomicUsize::new(0)),
+        }
     }
 
     /// Round trips since the last call, and starts counting again from zero.
@@ -40,7 +43,13 @@ impl Table for CountingTable {
         self.inner.batch_get(keys).await
     }
 
-    async fn query(&self, pk: &str, sk_prefix: &str, after: Option<&Key>, limit: usize) -> Result<Page, TableError> {
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError> {
         self.tick();
         self.inner.query(pk, sk_prefix, after, limit).await
     }

@@ -8,8 +8,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement, KeyType,
-    KeysAndAttributes, Put, ScalarAttributeType, TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement,
+    KeyType, KeysAndAttributes, Put, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem,
 };
 use serde_dynamo::aws_sdk_dynamodb_1::{from_item, to_attribute_value, to_item};
 
@@ -51,8 +52,16 @@ struct Expression {
 
 fn expression(condition: &Condition) -> Result<Expression, TableError> {
     let (text, names, values) = match condition {
-        Condition::NotExists => ("attribute_not_exists(pk)".to_owned(), HashMap::new(), HashMap::new()),
-        Condition::Exists => ("attribute_exists(pk)".to_owned(), HashMap::new(), HashMap::new()),
+        Condition::NotExists => (
+            "attribute_not_exists(pk)".to_owned(),
+            HashMap::new(),
+            HashMap::new(),
+        ),
+        Condition::Exists => (
+            "attribute_exists(pk)".to_owned(),
+            HashMap::new(),
+            HashMap::new(),
+        ),
         Condition::VersionIs(version) => (
             "#c = :c".to_owned(),
             HashMap::from([("#c".to_owned(), "version".to_owned())]),
@@ -67,12 +76,19 @@ fn expression(condition: &Condition) -> Result<Expression, TableError> {
             )]),
         ),
     };
-    Ok(Expression { text, names, values })
+    Ok(Expression {
+        text,
+        names,
+        values,
+    })
 }
 
 impl DynamoTable {
     pub fn new(client: Client, table_name: impl Into<String>) -> Self {
-        Self { client, table_name: table_name.into() }
+        Self {
+            client,
+            table_name: table_name.into(),
+        }
     }
 
     /// A client from the environment's AWS configuration (`AWS_ENDPOINT_URL` included).
@@ -91,7 +107,11 @@ impl DynamoTable {
                 .map_err(backend)
         };
         let key = |name: &str, kind: KeyType| {
-            KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(backend)
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(backend)
         };
         self.client
             .create_table()
@@ -108,7 +128,11 @@ impl DynamoTable {
             .update_time_to_live()
             .table_name(&self.table_name)
             .time_to_live_specification(
-                TimeToLiveSpecification::builder().attribute_name("ttl").enabled(true).build().map_err(backend)?,
+                TimeToLiveSpecification::builder()
+                    .attribute_name("ttl")
+                    .enabled(true)
+                    .build()
+                    .map_err(backend)?,
             )
             .send()
             .await
@@ -119,7 +143,11 @@ impl DynamoTable {
     fn write_item(&self, op: &Op) -> Result<TransactWriteItem, TableError> {
         let condition = op.condition().map(expression).transpose()?;
         let (text, names, values) = match condition {
-            Some(c) => (Some(c.text), (!c.names.is_empty()).then_some(c.names), (!c.values.is_empty()).then_some(c.values)),
+            Some(c) => (
+                Some(c.text),
+                (!c.names.is_empty()).then_some(c.names),
+                (!c.values.is_empty()).then_some(c.values),
+            ),
             None => (None, None, None),
         };
         let write = match op {
@@ -195,9 +223,15 @@ impl Table for DynamoTable {
                 .send()
                 .await
                 .map_err(|e| backend(e.into_service_error()))?;
-            for raw in output.responses.unwrap_or_default().remove(&self.table_name).unwrap_or_default() {
+            for raw in output
+                .responses
+                .unwrap_or_default()
+                .remove(&self.table_name)
+                .unwrap_or_default()
+            {
                 let item = from_dynamo(raw)?;
-                let key = Key::of(&item).ok_or_else(|| TableError::Corrupt(anyhow::anyhow!("item without key")))?;
+                let key = Key::of(&item)
+                    .ok_or_else(|| TableError::Corrupt(anyhow::anyhow!("item without key")))?;
                 found.insert(key, item);
             }
             // Unprocessed keys come back under throttling; retry them with a short backoff.
@@ -213,7 +247,13 @@ impl Table for DynamoTable {
         Ok(keys.iter().map(|k| found.remove(k)).collect())
     }
 
-    async fn query(&self, pk: &str, sk_prefix: &str, after: Option<&Key>, limit: usize) -> Result<Page, TableError> {
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError> {
         super::validate_limit(limit)?;
         let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(pk.to_owned()))]);
         let condition = if sk_prefix.is_empty() {
@@ -249,23 +289,41 @@ impl Table for DynamoTable {
         }
         let more = items.len() > limit;
         items.truncate(limit);
-        let next = if more { items.last().and_then(Key::of) } else { None };
+        let next = if more {
+            items.last().and_then(Key::of)
+        } else {
+            None
+        };
         Ok(Page { items, next })
     }
 
     async fn transact(&self, ops: Vec<Op>) -> Result<(), TransactError> {
         super::validate_transaction(&ops)?;
-        let writes = ops.iter().map(|op| self.write_item(op)).collect::<Result<Vec<_>, _>>()?;
-        let result = self.client.transact_write_items().set_transact_items(Some(writes)).send().await;
+        let writes = ops
+            .iter()
+            .map(|op| self.write_item(op))
+            .collect::<Result<Vec<_>, _>>()?;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(writes))
+            .send()
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(service)) => match service.into_err() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                     let reasons = cancelled.cancellation_reasons();
-                    if let Some(index) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                    if let Some(index) = reasons
+                        .iter()
+                        .position(|r| r.code() == Some("ConditionalCheckFailed"))
+                    {
                         return Err(TransactError::ConditionFailed { index });
                     }
-                    if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
+                    if reasons
+                        .iter()
+                        .any(|r| r.code() == Some("TransactionConflict"))
+                    {
                         return Err(TransactError::Conflict);
                     }
                     Err(TransactError::Table(backend(cancelled)))

@@ -18,7 +18,9 @@ pub struct EmbeddedTable {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("the data file {path} is in use by another Usher process (is `usher serve` running on this data dir?)")]
+    #[error(
+        "the data file {path} is in use by another Usher process (is `usher serve` running on this data dir?)"
+    )]
     InUse { path: String },
     #[error("the data file {path} could not be opened")]
     Other {
@@ -46,14 +48,28 @@ impl EmbeddedTable {
     pub fn open(path: &Path) -> Result<Self, OpenError> {
         let shown = path.display().to_string();
         let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse { path: shown.clone() },
-            other => OpenError::Other { path: shown.clone(), source: other.into() },
+            redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse {
+                path: shown.clone(),
+            },
+            other => OpenError::Other {
+                path: shown.clone(),
+                source: other.into(),
+            },
         })?;
-        let txn = db.begin_write().map_err(|e| OpenError::Other { path: shown.clone(), source: e.into() })?;
+        let txn = db.begin_write().map_err(|e| OpenError::Other {
+            path: shown.clone(),
+            source: e.into(),
+        })?;
         {
-            txn.open_table(ITEMS).map_err(|e| OpenError::Other { path: shown.clone(), source: e.into() })?;
+            txn.open_table(ITEMS).map_err(|e| OpenError::Other {
+                path: shown.clone(),
+                source: e.into(),
+            })?;
         }
-        txn.commit().map_err(|e| OpenError::Other { path: shown, source: e.into() })?;
+        txn.commit().map_err(|e| OpenError::Other {
+            path: shown,
+            source: e.into(),
+        })?;
         Ok(Self { db: Arc::new(db) })
     }
 
@@ -62,16 +78,23 @@ impl EmbeddedTable {
         work: impl FnOnce(&Database) -> T + Send + 'static,
     ) -> Result<T, TableError> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || work(&db)).await.map_err(backend)
+        tokio::task::spawn_blocking(move || work(&db))
+            .await
+            .map_err(backend)
     }
 
     fn read_many(db: &Database, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
         let txn = db.begin_read().map_err(backend)?;
         let table = txn.open_table(ITEMS).map_err(backend)?;
         keys.iter()
-            .map(|key| match table.get((key.pk.as_str(), key.sk.as_str())).map_err(backend)? {
-                Some(value) => decode(value.value()).map(Some),
-                None => Ok(None),
+            .map(|key| {
+                match table
+                    .get((key.pk.as_str(), key.sk.as_str()))
+                    .map_err(backend)?
+                {
+                    Some(value) => decode(value.value()).map(Some),
+                    None => Ok(None),
+                }
             })
             .collect()
     }
@@ -92,7 +115,13 @@ impl Table for EmbeddedTable {
         self.blocking(move |db| Self::read_many(db, &keys)).await?
     }
 
-    async fn query(&self, pk: &str, sk_prefix: &str, after: Option<&Key>, limit: usize) -> Result<Page, TableError> {
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError> {
         super::validate_limit(limit)?;
         let pk = pk.to_owned();
         let prefix = sk_prefix.to_owned();
@@ -101,7 +130,9 @@ impl Table for EmbeddedTable {
             let txn = db.begin_read().map_err(backend)?;
             let table = txn.open_table(ITEMS).map_err(backend)?;
             let start = after.clone().unwrap_or_else(|| prefix.clone());
-            let range = table.range((pk.as_str(), start.as_str())..).map_err(backend)?;
+            let range = table
+                .range((pk.as_str(), start.as_str())..)
+                .map_err(backend)?;
             let mut items = Vec::new();
             let mut more = false;
             for entry in range {
@@ -119,7 +150,11 @@ impl Table for EmbeddedTable {
                 }
                 items.push(decode(value.value())?);
             }
-            let next = if more { items.last().and_then(Key::of) } else { None };
+            let next = if more {
+                items.last().and_then(Key::of)
+            } else {
+                None
+            };
             Ok(Page { items, next })
         })
         .await?
@@ -132,9 +167,16 @@ impl Table for EmbeddedTable {
             {
                 let mut table = txn.open_table(ITEMS).map_err(backend)?;
                 for (index, op) in ops.iter().enumerate() {
-                    let Some(condition) = op.condition() else { continue };
-                    let key = op.key().ok_or_else(|| TableError::Invalid("missing key".into()))?;
-                    let current = match table.get((key.pk.as_str(), key.sk.as_str())).map_err(backend)? {
+                    let Some(condition) = op.condition() else {
+                        continue;
+                    };
+                    let key = op
+                        .key()
+                        .ok_or_else(|| TableError::Invalid("missing key".into()))?;
+                    let current = match table
+                        .get((key.pk.as_str(), key.sk.as_str()))
+                        .map_err(backend)?
+                    {
                         Some(value) => Some(decode(value.value())?),
                         None => None,
                     };
@@ -145,12 +187,17 @@ impl Table for EmbeddedTable {
                 for op in &ops {
                     match op {
                         Op::Put { item, .. } => {
-                            let key = Key::of(item).ok_or_else(|| TableError::Invalid("missing key".into()))?;
+                            let key = Key::of(item)
+                                .ok_or_else(|| TableError::Invalid("missing key".into()))?;
                             let bytes = encode(item)?;
-                            table.insert((key.pk.as_str(), key.sk.as_str()), bytes.as_slice()).map_err(backend)?;
+                            table
+                                .insert((key.pk.as_str(), key.sk.as_str()), bytes.as_slice())
+                                .map_err(backend)?;
                         }
                         Op::Delete { key, .. } => {
-                            table.remove((key.pk.as_str(), key.sk.as_str())).map_err(backend)?;
+                            table
+                                .remove((key.pk.as_str(), key.sk.as_str()))
+                                .map_err(backend)?;
                         }
                         Op::Check { .. } => {}
                     }

@@ -25,12 +25,18 @@ pub struct Key {
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk: sk.into() }
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 
     /// The key of an item, when it has string `pk` and `sk` attributes.
     pub fn of(item: &Item) -> Option<Key> {
-        Some(Key::new(item.get("pk")?.as_str()?, item.get("sk")?.as_str()?))
+        Some(Key::new(
+            item.get("pk")?.as_str()?,
+            item.get("sk")?.as_str()?,
+        ))
     }
 }
 
@@ -47,26 +53,47 @@ pub enum Condition {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
-    Put { item: Item, condition: Option<Condition> },
-    Delete { key: Key, condition: Option<Condition> },
-    Check { key: Key, condition: Condition },
+    Put {
+        item: Item,
+        condition: Option<Condition>,
+    },
+    Delete {
+        key: Key,
+        condition: Option<Condition>,
+    },
+    Check {
+        key: Key,
+        condition: Condition,
+    },
 }
 
 impl Op {
     pub fn put(item: Item) -> Self {
-        Op::Put { item, condition: None }
+        Op::Put {
+            item,
+            condition: None,
+        }
     }
 
     pub fn put_if(item: Item, condition: Condition) -> Self {
-        Op::Put { item, condition: Some(condition) }
+        Op::Put {
+            item,
+            condition: Some(condition),
+        }
     }
 
     pub fn delete(key: Key) -> Self {
-        Op::Delete { key, condition: None }
+        Op::Delete {
+            key,
+            condition: None,
+        }
     }
 
     pub fn delete_if(key: Key, condition: Condition) -> Self {
-        Op::Delete { key, condition: Some(condition) }
+        Op::Delete {
+            key,
+            condition: Some(condition),
+        }
     }
 
     pub fn check(key: Key, condition: Condition) -> Self {
@@ -130,7 +157,13 @@ pub trait Table: Send + Sync {
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError>;
 
     /// Items of partition `pk` whose `sk` starts with `sk_prefix`, in `sk` order, after `after`.
-    async fn query(&self, pk: &str, sk_prefix: &str, after: Option<&Key>, limit: usize) -> Result<Page, TableError>;
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError>;
 
     /// Applies all operations or none. At most 100, each on a distinct item.
     async fn transact(&self, ops: Vec<Op>) -> Result<(), TransactError>;
@@ -139,13 +172,19 @@ pub trait Table: Send + Sync {
 /// Checks shared by the adapters, so both refuse the same malformed requests.
 pub(crate) fn validate_transaction(ops: &[Op]) -> Result<(), TableError> {
     if ops.is_empty() || ops.len() > MAX_TRANSACTION_OPS {
-        return Err(TableError::Invalid(format!("a transaction takes 1 to {MAX_TRANSACTION_OPS} operations")));
+        return Err(TableError::Invalid(format!(
+            "a transaction takes 1 to {MAX_TRANSACTION_OPS} operations"
+        )));
     }
     let mut seen = std::collections::HashSet::new();
     for op in ops {
-        let key = op.key().ok_or_else(|| TableError::Invalid("an item has no string pk and sk".into()))?;
+        let key = op
+            .key()
+            .ok_or_else(|| TableError::Invalid("an item has no string pk and sk".into()))?;
         if !seen.insert(key) {
-            return Err(TableError::Invalid("two operations target the same item".into()));
+            return Err(TableError::Invalid(
+                "two operations target the same item".into(),
+            ));
         }
     }
     Ok(())
@@ -153,11 +192,15 @@ pub(crate) fn validate_transaction(ops: &[Op]) -> Result<(), TableError> {
 
 pub(crate) fn validate_batch(keys: &[Key]) -> Result<(), TableError> {
     if keys.len() > 100 {
-        return Err(TableError::Invalid("a batch read takes at most 100 keys".into()));
+        return Err(TableError::Invalid(
+            "a batch read takes at most 100 keys".into(),
+        ));
     }
     let distinct: std::collections::HashSet<&Key> = keys.iter().collect();
     if distinct.len() != keys.len() {
-        return Err(TableError::Invalid("a batch read takes distinct keys".into()));
+        return Err(TableError::Invalid(
+            "a batch read takes distinct keys".into(),
+        ));
     }
     Ok(())
 }
@@ -174,7 +217,9 @@ pub(crate) fn condition_holds(condition: &Condition, current: Option<&Item>) -> 
     match (condition, current) {
         (Condition::NotExists, current) => current.is_none(),
         (Condition::Exists, current) => current.is_some(),
-        (Condition::VersionIs(v), Some(item)) => item.get("version").and_then(Value::as_u64) == Some(*v),
+        (Condition::VersionIs(v), Some(item)) => {
+            item.get("version").and_then(Value::as_u64) == Some(*v)
+        }
         (Condition::AttributeEquals(name, value), Some(item)) => item.get(name) == Some(value),
         (Condition::VersionIs(_) | Condition::AttributeEquals(..), None) => false,
     }

@@ -29,9 +29,17 @@ impl AuditEvent<'_> {
             at: now,
             details: self.details,
         };
-        let mut ops = vec![Op::put(to_item(&keys::event(self.tenant, id), &record, None)?)];
+        let mut ops = vec![Op::put(to_item(
+            &keys::event(self.tenant, id),
+            &record,
+            None,
+        )?)];
         if let Some(subject) = self.subject {
-            ops.push(Op::put(to_item(&keys::subject_event(self.tenant, subject, id), &record, None)?));
+            ops.push(Op::put(to_item(
+                &keys::subject_event(self.tenant, subject, id),
+                &record,
+                None,
+            )?));
         }
         Ok(ops)
     }

@@ -40,7 +40,10 @@ pub struct TenantCaller {
 impl AccountCaller {
     /// Keys to read: the session, then the account.
     pub fn keys(token: &SessionToken) -> [Key; 2] {
-        [keys::session(&token.secret.hash()), keys::account(token.account_id)]
+        [
+            keys::session(&token.secret.hash()),
+            keys::account(token.account_id),
+        ]
     }
 
     /// Checks the session read with [`AccountCaller::keys`]. A temporary-password session passes
@@ -65,7 +68,11 @@ impl AccountCaller {
         if session.password_change_only && !allow_password_change_only {
             return Err(AuthError::PasswordChangeRequired);
         }
-        Ok(Self { token: token.clone(), session, account })
+        Ok(Self {
+            token: token.clone(),
+            session,
+            account,
+        })
     }
 }
 
@@ -73,11 +80,20 @@ impl TenantCaller {
     /// Keys to read: session, account, the caller's membership, the tenant.
     pub fn keys(token: &SessionToken, tenant: TenantId) -> [Key; 4] {
         let [session, account] = AccountCaller::keys(token);
-        [session, account, keys::membership(tenant, token.account_id), keys::tenant(tenant)]
+        [
+            session,
+            account,
+            keys::membership(tenant, token.account_id),
+            keys::tenant(tenant),
+        ]
     }
 
     /// Checks the four items read with [`TenantCaller::keys`], in that order.
-    pub fn resolve(token: &SessionToken, mut items: Vec<Option<Item>>, now: DateTime<Utc>) -> Result<Self, AuthError> {
+    pub fn resolve(
+        token: &SessionToken,
+        mut items: Vec<Option<Item>>,
+        now: DateTime<Utc>,
+    ) -> Result<Self, AuthError> {
         if items.len() < 4 {
             return Err(AuthError::Unauthenticated);
         }
@@ -86,7 +102,8 @@ impl TenantCaller {
         let account = items.remove(1);
         let session = items.remove(0);
         let caller = AccountCaller::resolve(token, session, account, now, false)?;
-        let membership: MembershipRecord = from_optional(membership)?.ok_or(AuthError::TenantNotFound)?;
+        let membership: MembershipRecord =
+            from_optional(membership)?.ok_or(AuthError::TenantNotFound)?;
         let tenant: TenantRecord = from_optional(tenant)?.ok_or(AuthError::TenantNotFound)?;
         if !membership.is_usable() {
             return Err(AuthError::MembershipInactive);
@@ -94,6 +111,10 @@ impl TenantCaller {
         let span = tracing::Span::current();
         span.record("tenant_id", tracing::field::display(tenant.id));
         span.record("account_id", tracing::field::display(caller.account.id));
-        Ok(Self { account: caller.account, membership, tenant })
+        Ok(Self {
+            account: caller.account,
+            membership,
+            tenant,
+        })
     }
 }

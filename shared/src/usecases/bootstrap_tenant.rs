@@ -4,10 +4,14 @@ use super::audit::AuditEvent;
 use super::create_user::{membership_ops, set_password_link};
 use super::{Context, InternalError};
 use crate::app::App;
-use crate::domain::{AccountId, EmailAddress, Locale, Password, PermissionSet, PersonName, Role, TenantId, TenantName};
+use crate::domain::{
+    AccountId, EmailAddress, Locale, Password, PermissionSet, PersonName, Role, TenantId,
+    TenantName,
+};
 use crate::keys;
 use crate::records::{
-    AccountRecord, CreatedVia, LoginRecord, MembershipRecord, MembershipStatus, TenantRecord, from_optional, to_item,
+    AccountRecord, CreatedVia, LoginRecord, MembershipRecord, MembershipStatus, TenantRecord,
+    from_optional, to_item,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Condition, Op, TransactError};
@@ -37,7 +41,10 @@ pub enum BootstrapError {
     Internal(#[from] InternalError),
 }
 
-pub async fn bootstrap_tenant(app: &App, command: BootstrapTenant) -> Result<BootstrappedTenant, BootstrapError> {
+pub async fn bootstrap_tenant(
+    app: &App,
+    command: BootstrapTenant,
+) -> Result<BootstrappedTenant, BootstrapError> {
     let now = app.clock.now();
     let random = app.random.as_ref();
     let tenant = TenantRecord {
@@ -51,15 +58,28 @@ pub async fn bootstrap_tenant(app: &App, command: BootstrapTenant) -> Result<Boo
         version: 1,
     };
     let login_key = keys::login(&command.owner_email.normalized());
-    let existing: Option<LoginRecord> =
-        from_optional(app.table.get(&login_key).await.context("reading the login item")?).context("reading the login")?;
-    let mut ops = vec![Op::put_if(to_item(&keys::tenant(tenant.id), &tenant, None).context("building the tenant")?, Condition::NotExists)];
+    let existing: Option<LoginRecord> = from_optional(
+        app.table
+            .get(&login_key)
+            .await
+            .context("reading the login item")?,
+    )
+    .context("reading the login")?;
+    let mut ops = vec![Op::put_if(
+        to_item(&keys::tenant(tenant.id), &tenant, None).context("building the tenant")?,
+        Condition::NotExists,
+    )];
     let mut generated_password = None;
     let mut set_password_url = None;
     let account = match &existing {
-        Some(login) => from_optional::<AccountRecord>(app.table.get(&keys::account(login.account_id)).await.context("reading the account")?)
-            .context("reading the account")?
-            .ok_or(BootstrapError::Conflict)?,
+        Some(login) => from_optional::<AccountRecord>(
+            app.table
+                .get(&keys::account(login.account_id))
+                .await
+                .context("reading the account")?,
+        )
+        .context("reading the account")?
+        .ok_or(BootstrapError::Conflict)?,
         None => {
             let account = AccountRecord {
                 id: AccountId::from_ulid(random.ulid(now)),
@@ -83,7 +103,12 @@ pub async fn bootstrap_tenant(app: &App, command: BootstrapTenant) -> Result<Boo
             };
             if command.generate_password {
                 let password = Password::generate(random);
-                login.password_hash = Some(app.hasher.hash(&password, random).await.context("hashing a password")?);
+                login.password_hash = Some(
+                    app.hasher
+                        .hash(&password, random)
+                        .await
+                        .context("hashing a password")?,
+                );
                 login.password_changed_at = Some(now);
                 login.temporary_until = Some(now + app.config.temporary_password_ttl);
                 generated_password = Some(password);
@@ -92,8 +117,15 @@ pub async fn bootstrap_tenant(app: &App, command: BootstrapTenant) -> Result<Boo
                 ops.push(op);
                 set_password_url = Some(link);
             }
-            ops.push(Op::put_if(to_item(&keys::account(account.id), &account, None).context("building the account")?, Condition::NotExists));
-            ops.push(Op::put_if(to_item(&login_key, &login, None).context("building the login")?, Condition::NotExists));
+            ops.push(Op::put_if(
+                to_item(&keys::account(account.id), &account, None)
+                    .context("building the account")?,
+                Condition::NotExists,
+            ));
+            ops.push(Op::put_if(
+                to_item(&login_key, &login, None).context("building the login")?,
+                Condition::NotExists,
+            ));
             account
         }
     };
@@ -131,8 +163,14 @@ pub async fn bootstrap_tenant(app: &App, command: BootstrapTenant) -> Result<Boo
     );
     match app.table.transact(ops).await {
         Ok(()) => {}
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => return Err(BootstrapError::Conflict),
-        Err(other) => return Err(other).context("creating the tenant").map_err(Into::into),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            return Err(BootstrapError::Conflict);
+        }
+        Err(other) => {
+            return Err(other)
+                .context("creating the tenant")
+                .map_err(Into::into);
+        }
     }
     tracing::info!(tenant_id = %tenant.id, owner_account_id = %account.id, "tenant created");
     Ok(BootstrappedTenant {

@@ -31,25 +31,57 @@ pub enum ChangePasswordError {
     Internal(#[from] InternalError),
 }
 
-pub async fn change_password(app: &App, token: &SessionToken, command: ChangePassword) -> Result<(), ChangePasswordError> {
+pub async fn change_password(
+    app: &App,
+    token: &SessionToken,
+    command: ChangePassword,
+) -> Result<(), ChangePasswordError> {
     let now = app.clock.now();
-    let mut read = app.table.batch_get(&AccountCaller::keys(token)).await.context("reading the session")?;
+    let mut read = app
+        .table
+        .batch_get(&AccountCaller::keys(token))
+        .await
+        .context("reading the session")?;
     let account = read.pop().flatten();
     let session = read.pop().flatten();
     let caller = AccountCaller::resolve(token, session, account, now, true)?;
     let account = caller.account;
     let login_key = keys::login(&account.email.normalized());
-    let login: LoginRecord = from_optional(app.table.get(&login_key).await.context("reading the login item")?)
-        .context("reading the login item")?
-        .ok_or(AuthError::Unauthenticated)?;
+    let login: LoginRecord = from_optional(
+        app.table
+            .get(&login_key)
+            .await
+            .context("reading the login item")?,
+    )
+    .context("reading the login item")?
+    .ok_or(AuthError::Unauthenticated)?;
 
-    let usable = login.password_hash.as_ref().filter(|_| login.temporary_until.is_none_or(|until| until > now));
-    if !app.hasher.verify(&command.current_password, usable).await.context("verifying a password")? {
+    let usable = login
+        .password_hash
+        .as_ref()
+        .filter(|_| login.temporary_until.is_none_or(|until| until > now));
+    if !app
+        .hasher
+        .verify(&command.current_password, usable)
+        .await
+        .context("verifying a password")?
+    {
         return Err(ChangePasswordError::WrongCurrentPassword);
     }
-    let context = [account.email.as_str(), account.first_name.as_str(), account.last_name.as_str()];
-    let password = app.config.password_policy.check(&command.new_password, &context)?;
-    let hash = app.hasher.hash(&password, app.random.as_ref()).await.context("hashing a password")?;
+    let context = [
+        account.email.as_str(),
+        account.first_name.as_str(),
+        account.last_name.as_str(),
+    ];
+    let password = app
+        .config
+        .password_policy
+        .check(&command.new_password, &context)?;
+    let hash = app
+        .hasher
+        .hash(&password, app.random.as_ref())
+        .await
+        .context("hashing a password")?;
 
     let epoch = account.session_epoch + 1;
     let new_login = LoginRecord {
@@ -59,7 +91,12 @@ pub async fn change_password(app: &App, token: &SessionToken, command: ChangePas
         version: login.version + 1,
         ..login.clone()
     };
-    let new_account = AccountRecord { session_epoch: epoch, updated_at: now, version: account.version + 1, ..account.clone() };
+    let new_account = AccountRecord {
+        session_epoch: epoch,
+        updated_at: now,
+        version: account.version + 1,
+        ..account.clone()
+    };
     let expires_at = now + app.config.session_ttl;
     let session = SessionRecord {
         epoch,
@@ -68,13 +105,22 @@ pub async fn change_password(app: &App, token: &SessionToken, command: ChangePas
         ..caller.session
     };
     let ops = vec![
-        Op::put_if(to_item(&login_key, &new_login, None).context("building the login")?, Condition::VersionIs(login.version)),
         Op::put_if(
-            to_item(&keys::account(account.id), &new_account, None).context("building the account")?,
+            to_item(&login_key, &new_login, None).context("building the login")?,
+            Condition::VersionIs(login.version),
+        ),
+        Op::put_if(
+            to_item(&keys::account(account.id), &new_account, None)
+                .context("building the account")?,
             Condition::VersionIs(account.version),
         ),
         Op::put_if(
-            to_item(&keys::session(&token.secret.hash()), &session, Some(expires_at)).context("building the session")?,
+            to_item(
+                &keys::session(&token.secret.hash()),
+                &session,
+                Some(expires_at),
+            )
+            .context("building the session")?,
             Condition::Exists,
         ),
     ];
@@ -83,7 +129,11 @@ pub async fn change_password(app: &App, token: &SessionToken, command: ChangePas
             tracing::info!(account_id = %account.id, "password changed; other sessions ended");
             Ok(())
         }
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => Err(ChangePasswordError::Conflict),
-        Err(other) => Err(other).context("storing the new password").map_err(Into::into),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(ChangePasswordError::Conflict)
+        }
+        Err(other) => Err(other)
+            .context("storing the new password")
+            .map_err(Into::into),
     }
 }

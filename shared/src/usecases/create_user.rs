@@ -10,13 +10,14 @@ use super::audit::AuditEvent;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{
-    AccountId, EmailAddress, Locale, Password, PermissionSet, PersonName, Phone, Role, TenantId, WeakPassword,
+    AccountId, EmailAddress, Locale, Password, PermissionSet, PersonName, Phone, Role, TenantId,
+    WeakPassword,
 };
 use crate::keys;
 use crate::mail::{MailTemplate, PasswordNote};
 use crate::records::{
-    AccountRecord, AccountTenantRecord, CreatedVia, LoginRecord, MembershipRecord, MembershipStatus, TokenKind,
-    TokenRecord, from_optional, to_item,
+    AccountRecord, AccountTenantRecord, CreatedVia, LoginRecord, MembershipRecord,
+    MembershipStatus, TokenKind, TokenRecord, from_optional, to_item,
 };
 use crate::table::{Condition, Op, TransactError};
 use crate::token::{SecretToken, SessionToken};
@@ -83,13 +84,9 @@ pub(crate) fn authorize_grant(
     if !own.can_manage_users() {
         return Err(CreateUserError::Forbidden);
     }
-    // Only owners make owners; members holding users.manage make members only.
-    let ceiling = match own.role {
-        Role::Owner => Role::Owner,
-        Role::Admin => Role::Admin,
-        Role::Member => Role::Member,
-    };
-    if role > ceiling {
+    // Nobody grants a role above their own: only owners make owners, and members holding
+    // users.manage make members only.
+    if role > own.role {
         return Err(CreateUserError::RoleNotAllowed(role.as_str()));
     }
     for permission in permissions.iter() {
@@ -97,7 +94,9 @@ pub(crate) fn authorize_grant(
             return Err(CreateUserError::UnknownPermission(permission.to_string()));
         }
         if !own.role.is_admin() && !own.permissions.contains(permission.as_str()) {
-            return Err(CreateUserError::PermissionNotAllowed(permission.to_string()));
+            return Err(CreateUserError::PermissionNotAllowed(
+                permission.to_string(),
+            ));
         }
     }
     Ok(())
@@ -113,8 +112,13 @@ pub async fn create_user(
     let login_key = keys::login(&new.email.normalized());
     let mut read_keys = TenantCaller::keys(token, tenant_id).to_vec();
     read_keys.push(login_key.clone());
-    let mut items = app.table.batch_get(&read_keys).await.context("reading the caller and the email")?;
-    let login: Option<LoginRecord> = from_optional(items.pop().flatten()).context("reading the login item")?;
+    let mut items = app
+        .table
+        .batch_get(&read_keys)
+        .await
+        .context("reading the caller and the email")?;
+    let login: Option<LoginRecord> =
+        from_optional(items.pop().flatten()).context("reading the login item")?;
     let caller = TenantCaller::resolve(token, items, now)?;
     authorize_grant(&caller, new.role, &new.permissions)?;
 
@@ -124,7 +128,12 @@ pub async fn create_user(
     }
 }
 
-fn membership_for(caller: &TenantCaller, account: &AccountRecord, new: &NewUser, now: chrono::DateTime<chrono::Utc>) -> MembershipRecord {
+fn membership_for(
+    caller: &TenantCaller,
+    account: &AccountRecord,
+    new: &NewUser,
+    now: chrono::DateTime<chrono::Utc>,
+) -> MembershipRecord {
     MembershipRecord {
         tenant_id: caller.tenant.id,
         account_id: account.id,
@@ -161,11 +170,19 @@ pub(crate) fn membership_ops(
     };
     Ok(vec![
         Op::put_if(
-            to_item(&keys::membership(membership.tenant_id, membership.account_id), membership, None)?,
+            to_item(
+                &keys::membership(membership.tenant_id, membership.account_id),
+                membership,
+                None,
+            )?,
             Condition::NotExists,
         ),
         Op::put_if(
-            to_item(&keys::account_tenant(membership.account_id, membership.tenant_id), &link, None)?,
+            to_item(
+                &keys::account_tenant(membership.account_id, membership.tenant_id),
+                &link,
+                None,
+            )?,
             Condition::NotExists,
         ),
     ])
@@ -180,7 +197,10 @@ async fn add_existing_account(
     let now = app.clock.now();
     let mut read = app
         .table
-        .batch_get(&[keys::account(login.account_id), keys::membership(caller.tenant.id, login.account_id)])
+        .batch_get(&[
+            keys::account(login.account_id),
+            keys::membership(caller.tenant.id, login.account_id),
+        ])
         .await
         .context("reading the existing account")?;
     if read.pop().flatten().is_some() {
@@ -199,13 +219,18 @@ async fn add_existing_account(
     .render(membership.mail_to(), account.locale)
     .context("rendering a mail")?;
 
-    let mut ops = membership_ops(&membership, &caller.tenant.name).context("building the membership")?;
+    let mut ops =
+        membership_ops(&membership, &caller.tenant.name).context("building the membership")?;
     // Guards against the login item being re-pointed between the read and this write.
     ops.push(Op::check(
         keys::login(&account.email.normalized()),
         Condition::AttributeEquals("account_id".into(), account.id.to_string().into()),
     ));
-    ops.push(app.outbox.enqueue(&mail, now, app.random.as_ref()).context("filing the mail")?);
+    ops.push(
+        app.outbox
+            .enqueue(&mail, now, app.random.as_ref())
+            .context("filing the mail")?,
+    );
     ops.extend(
         AuditEvent {
             tenant: caller.tenant.id,
@@ -219,10 +244,18 @@ async fn add_existing_account(
     );
     commit(app, ops).await?;
     tracing::info!(subject_id = %account.id, existing_account = true, "user added to tenant");
-    Ok(CreatedUser { user: membership, generated_password: None, existing_account: true })
+    Ok(CreatedUser {
+        user: membership,
+        generated_password: None,
+        existing_account: true,
+    })
 }
 
-async fn create_account(app: &App, caller: &TenantCaller, new: NewUser) -> Result<CreatedUser, CreateUserError> {
+async fn create_account(
+    app: &App,
+    caller: &TenantCaller,
+    new: NewUser,
+) -> Result<CreatedUser, CreateUserError> {
     let now = app.clock.now();
     let random = app.random.as_ref();
     let account = AccountRecord {
@@ -253,21 +286,49 @@ async fn create_account(app: &App, caller: &TenantCaller, new: NewUser) -> Resul
     match &new.password {
         PasswordChoice::Generate => {
             let password = Password::generate(random);
-            login.password_hash = Some(app.hasher.hash(&password, random).await.context("hashing a password")?);
+            login.password_hash = Some(
+                app.hasher
+                    .hash(&password, random)
+                    .await
+                    .context("hashing a password")?,
+            );
             login.password_changed_at = Some(now);
             login.temporary_until = Some(now + app.config.temporary_password_ttl);
             generated_password = Some(password);
             if new.send_credentials {
-                mail = Some(account_created_mail(app, caller, &account, PasswordNote::Generated));
+                mail = Some(account_created_mail(
+                    app,
+                    caller,
+                    &account,
+                    PasswordNote::Generated,
+                ));
             }
         }
         PasswordChoice::Set(value) => {
-            let context = [new.email.as_str(), new.first_name.as_str(), new.last_name.as_str(), caller.tenant.name.as_str()];
-            let password = app.config.password_policy.check(value.expose_secret(), &context)?;
-            login.password_hash = Some(app.hasher.hash(&password, random).await.context("hashing a password")?);
+            let context = [
+                new.email.as_str(),
+                new.first_name.as_str(),
+                new.last_name.as_str(),
+                caller.tenant.name.as_str(),
+            ];
+            let password = app
+                .config
+                .password_policy
+                .check(value.expose_secret(), &context)?;
+            login.password_hash = Some(
+                app.hasher
+                    .hash(&password, random)
+                    .await
+                    .context("hashing a password")?,
+            );
             login.password_changed_at = Some(now);
             if new.send_credentials {
-                mail = Some(account_created_mail(app, caller, &account, PasswordNote::SetByAdmin));
+                mail = Some(account_created_mail(
+                    app,
+                    caller,
+                    &account,
+                    PasswordNote::SetByAdmin,
+                ));
             }
         }
         PasswordChoice::Link => {
@@ -283,16 +344,28 @@ async fn create_account(app: &App, caller: &TenantCaller, new: NewUser) -> Resul
         }
     }
 
-    ops.push(Op::put_if(to_item(&keys::account(account.id), &account, None).context("building the account")?, Condition::NotExists));
-    let login_index = ops.len();
     ops.push(Op::put_if(
-        to_item(&keys::login(&account.email.normalized()), &login, None).context("building the login")?,
+        to_item(&keys::account(account.id), &account, None).context("building the account")?,
         Condition::NotExists,
     ));
-    ops.extend(membership_ops(&membership, &caller.tenant.name).context("building the membership")?);
+    let login_index = ops.len();
+    ops.push(Op::put_if(
+        to_item(&keys::login(&account.email.normalized()), &login, None)
+            .context("building the login")?,
+        Condition::NotExists,
+    ));
+    ops.extend(
+        membership_ops(&membership, &caller.tenant.name).context("building the membership")?,
+    );
     if let Some(mail) = mail {
-        let rendered = mail.render(&mail_to, account.locale).context("rendering a mail")?;
-        ops.push(app.outbox.enqueue(&rendered, now, random).context("filing the mail")?);
+        let rendered = mail
+            .render(&mail_to, account.locale)
+            .context("rendering a mail")?;
+        ops.push(
+            app.outbox
+                .enqueue(&rendered, now, random)
+                .context("filing the mail")?,
+        );
     }
     ops.extend(
         AuditEvent {
@@ -317,16 +390,29 @@ async fn create_account(app: &App, caller: &TenantCaller, new: NewUser) -> Resul
     match app.table.transact(ops).await {
         Ok(()) => {}
         // Someone registered this email between our read and our write.
-        Err(TransactError::ConditionFailed { index }) if index == login_index => return Err(CreateUserError::Conflict),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => return Err(CreateUserError::Conflict),
+        Err(TransactError::ConditionFailed { index }) if index == login_index => {
+            return Err(CreateUserError::Conflict);
+        }
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            return Err(CreateUserError::Conflict);
+        }
         Err(other) => return Err(other).context("creating the user").map_err(Into::into),
     }
     app.mail_committed();
     tracing::info!(subject_id = %account.id, existing_account = false, "user created");
-    Ok(CreatedUser { user: membership, generated_password, existing_account: false })
+    Ok(CreatedUser {
+        user: membership,
+        generated_password,
+        existing_account: false,
+    })
 }
 
-fn account_created_mail(app: &App, caller: &TenantCaller, account: &AccountRecord, note: PasswordNote) -> MailTemplate {
+fn account_created_mail(
+    app: &App,
+    caller: &TenantCaller,
+    account: &AccountRecord,
+    note: PasswordNote,
+) -> MailTemplate {
     MailTemplate::AccountCreated {
         tenant: caller.tenant.name.clone(),
         first_name: account.first_name.clone(),
@@ -355,7 +441,8 @@ pub(crate) fn set_password_link(
         version: 1,
     };
     let op = Op::put_if(
-        to_item(&keys::token(&secret.hash()), &record, Some(expires_at)).context("building the token")?,
+        to_item(&keys::token(&secret.hash()), &record, Some(expires_at))
+            .context("building the token")?,
         Condition::NotExists,
     );
     Ok((op, app.config.link(&format!("/reset/{}", secret.expose()))))
@@ -368,7 +455,11 @@ async fn commit(app: &App, ops: Vec<Op>) -> Result<(), CreateUserError> {
             Ok(())
         }
         Err(TransactError::ConditionFailed { index: 0 }) => Err(CreateUserError::AlreadyMember),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => Err(CreateUserError::Conflict),
-        Err(other) => Err(other).context("adding the membership").map_err(Into::into),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(CreateUserError::Conflict)
+        }
+        Err(other) => Err(other)
+            .context("adding the membership")
+            .map_err(Into::into),
     }
 }

@@ -19,9 +19,20 @@ pub struct TenantView {
     pub include_settings: bool,
 }
 
-pub async fn get_tenant(app: &App, token: &SessionToken, tenant_id: TenantId) -> Result<TenantView, GetTenantError> {
+pub async fn get_tenant(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+) -> Result<TenantView, GetTenantError> {
     let now = app.clock.now();
-    let items = app.table.batch_get(&TenantCaller::keys(token, tenant_id)).await.context("reading the caller")?;
+    let items = app
+        .table
+        .batch_get(&TenantCaller::keys(token, tenant_id))
+        .await
+        .context("reading the caller")?;
     let caller = TenantCaller::resolve(token, items, now)?;
-    Ok(TenantView { include_settings: caller.membership.role.is_admin(), tenant: caller.tenant })
+    Ok(TenantView {
+        include_settings: caller.membership.role.is_admin(),
+        tenant: caller.tenant,
+    })
 }

@@ -32,9 +32,16 @@ pub async fn get_user(
     if !reading_self {
         read_keys.push(keys::membership(tenant_id, user_id));
     }
-    let mut items = app.table.batch_get(&read_keys).await.context("reading the caller and the user")?;
-    let other: Option<MembershipRecord> =
-        if reading_self { None } else { from_optional(items.pop().flatten()).context("reading the user")? };
+    let mut items = app
+        .table
+        .batch_get(&read_keys)
+        .await
+        .context("reading the caller and the user")?;
+    let other: Option<MembershipRecord> = if reading_self {
+        None
+    } else {
+        from_optional(items.pop().flatten()).context("reading the user")?
+    };
     let caller = TenantCaller::resolve(token, items, now)?;
     if reading_self {
         return Ok(caller.membership);

@@ -59,7 +59,11 @@ pub async fn list_users(
     request: ListUsers,
 ) -> Result<UserPage, ListUsersError> {
     let now = app.clock.now();
-    let items = app.table.batch_get(&TenantCaller::keys(token, tenant_id)).await.context("reading the caller")?;
+    let items = app
+        .table
+        .batch_get(&TenantCaller::keys(token, tenant_id))
+        .await
+        .context("reading the caller")?;
     let caller = TenantCaller::resolve(token, items, now)?;
     if !caller.membership.can_manage_users() {
         return Err(ListUsersError::Forbidden);
@@ -70,7 +74,12 @@ pub async fn list_users(
     for _ in 0..MAX_QUERIES {
         let page = app
             .table
-            .query(&pk, keys::MEMBER_PREFIX, after.as_ref(), request.limit - users.len())
+            .query(
+                &pk,
+                keys::MEMBER_PREFIX,
+                after.as_ref(),
+                request.limit - users.len(),
+            )
             .await
             .context("listing members")?;
         for item in page.items {
@@ -82,11 +91,17 @@ pub async fn list_users(
             }
         }
         if page.next.is_none() {
-            return Ok(UserPage { users, next_cursor: None });
+            return Ok(UserPage {
+                users,
+                next_cursor: None,
+            });
         }
         if users.len() == request.limit {
             break;
         }
     }
-    Ok(UserPage { users, next_cursor: after.map(|k| Cursor(k.sk)) })
+    Ok(UserPage {
+        users,
+        next_cursor: after.map(|k| Cursor(k.sk)),
+    })
 }

@@ -28,7 +28,8 @@ pub async fn me(app: &App, token: &SessionToken) -> Result<Me, MeError> {
     let account_pk = keys::account_pk(token.account_id);
     let (read, tenants) = tokio::join!(
         app.table.batch_get(&caller_keys),
-        app.table.query(&account_pk, keys::ACCOUNT_TENANT_PREFIX, None, 1000)
+        app.table
+            .query(&account_pk, keys::ACCOUNT_TENANT_PREFIX, None, 1000)
     );
     let mut read = read.context("reading the session")?;
     let account = read.pop().flatten();
@@ -41,5 +42,9 @@ pub async fn me(app: &App, token: &SessionToken) -> Result<Me, MeError> {
         .map(from_item)
         .collect::<Result<Vec<_>, _>>()
         .context("reading a membership")?;
-    Ok(Me { password_change_required: caller.session.password_change_only, account: caller.account, memberships })
+    Ok(Me {
+        password_change_required: caller.session.password_change_only,
+        account: caller.account,
+        memberships,
+    })
 }

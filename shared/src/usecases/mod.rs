@@ -33,6 +33,9 @@ pub(crate) trait Context<T> {
 
 impl<T, E: Into<anyhow::Error>> Context<T> for Result<T, E> {
     fn context(self, context: &'static str) -> Result<T, InternalError> {
-        self.map_err(|e| InternalError { context, source: e.into() })
+        self.map_err(|e| InternalError {
+            context,
+            source: e.into(),
+        })
     }
 }

@@ -10,7 +10,8 @@ use crate::app::App;
 use crate::domain::{EmailAddress, PasswordAttempt, TenantId};
 use crate::keys;
 use crate::records::{
-    AccountRecord, AccountTenantRecord, LoginRecord, SessionRecord, ThrottleRecord, from_item, from_optional, to_item,
+    AccountRecord, AccountTenantRecord, LoginRecord, SessionRecord, ThrottleRecord, from_item,
+    from_optional, to_item,
 };
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
@@ -50,16 +51,20 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         .batch_get(&[keys::login(&email), throttle_key.clone()])
         .await
         .context("reading the login item")?;
-    let throttle: Option<ThrottleRecord> = from_optional(found.pop().flatten()).context("reading the throttle")?;
-    let login: Option<LoginRecord> = from_optional(found.pop().flatten()).context("reading the login item")?;
+    let throttle: Option<ThrottleRecord> =
+        from_optional(found.pop().flatten()).context("reading the throttle")?;
+    let login: Option<LoginRecord> =
+        from_optional(found.pop().flatten()).context("reading the login item")?;
 
     let window_end = |t: &ThrottleRecord| t.window_started_at + app.config.sign_in_failure_window;
     let live_throttle = throttle.filter(|t| window_end(t) > now);
-    if let Some(t) = &live_throttle {
-        if t.failures >= app.config.sign_in_max_failures {
-            let retry_after_seconds = (window_end(t) - now).num_seconds().max(1) as u64;
-            return Err(SignInError::RateLimited { retry_after_seconds });
-        }
+    if let Some(t) = &live_throttle
+        && t.failures >= app.config.sign_in_max_failures
+    {
+        let retry_after_seconds = (window_end(t) - now).num_seconds().max(1) as u64;
+        return Err(SignInError::RateLimited {
+            retry_after_seconds,
+        });
     }
 
     // An unknown email, an account without a password and an expired temporary password all
@@ -68,7 +73,11 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         .as_ref()
         .filter(|l| l.temporary_until.is_none_or(|until| until > now))
         .and_then(|l| l.password_hash.as_ref());
-    let matched = app.hasher.verify(&command.password, usable_hash).await.context("verifying a password")?;
+    let matched = app
+        .hasher
+        .verify(&command.password, usable_hash)
+        .await
+        .context("verifying a password")?;
     let Some(login) = login.filter(|_| matched) else {
         record_failure(app, &email, live_throttle, now).await?;
         return Err(SignInError::InvalidCredentials);
@@ -85,13 +94,16 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         if item.get("sk").and_then(|v| v.as_str()) == Some("ACCOUNT") {
             account = Some(from_item::<AccountRecord>(item).context("reading the account")?);
         } else {
-            memberships.push(from_item::<AccountTenantRecord>(item).context("reading a membership")?);
+            memberships
+                .push(from_item::<AccountTenantRecord>(item).context("reading a membership")?);
         }
     }
     let account = account.ok_or(SignInError::InvalidCredentials)?;
     if let Some(tenant) = command.tenant_id {
         let allowed = memberships.iter().any(|m| {
-            m.tenant_id == tenant && m.access && m.status == crate::records::MembershipStatus::Active
+            m.tenant_id == tenant
+                && m.access
+                && m.status == crate::records::MembershipStatus::Active
         });
         if !allowed {
             return Err(SignInError::NoTenantAccess);
@@ -99,7 +111,11 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
     }
 
     let password_change_required = login.temporary_until.is_some();
-    let ttl = if password_change_required { app.config.temporary_session_ttl } else { app.config.session_ttl };
+    let ttl = if password_change_required {
+        app.config.temporary_session_ttl
+    } else {
+        app.config.session_ttl
+    };
     let token = SessionToken::generate(account.id, app.random.as_ref());
     let expires_at = now + ttl;
     let session = SessionRecord {
@@ -110,15 +126,29 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         password_change_only: password_change_required,
     };
     let mut ops = vec![Op::put_if(
-        to_item(&keys::session(&token.secret.hash()), &session, Some(expires_at)).context("building the session")?,
+        to_item(
+            &keys::session(&token.secret.hash()),
+            &session,
+            Some(expires_at),
+        )
+        .context("building the session")?,
         Condition::NotExists,
     )];
     if live_throttle.is_some() {
         ops.push(Op::delete(throttle_key));
     }
-    app.table.transact(ops).await.context("storing the session")?;
+    app.table
+        .transact(ops)
+        .await
+        .context("storing the session")?;
     tracing::info!(account_id = %account.id, password_change_required, "signed in");
-    Ok(SignedIn { token, expires_at, account, memberships, password_change_required })
+    Ok(SignedIn {
+        token,
+        expires_at,
+        account,
+        memberships,
+        password_change_required,
+    })
 }
 
 /// Counts a failure in the email's window. A lost race only undercounts by one, so a conflicting
@@ -133,12 +163,24 @@ async fn record_failure(
     for _ in 0..3 {
         let (next, condition) = match &current {
             Some(t) => (
-                ThrottleRecord { failures: t.failures + 1, window_started_at: t.window_started_at, version: t.version + 1 },
+                ThrottleRecord {
+                    failures: t.failures + 1,
+                    window_started_at: t.window_started_at,
+                    version: t.version + 1,
+                },
                 Condition::VersionIs(t.version),
             ),
-            None => (ThrottleRecord { failures: 1, window_started_at: now, version: 1 }, Condition::NotExists),
+            None => (
+                ThrottleRecord {
+                    failures: 1,
+                    window_started_at: now,
+                    version: 1,
+                },
+                Condition::NotExists,
+            ),
         };
-        let expires = next.window_started_at + app.config.sign_in_failure_window + Duration::minutes(1);
+        let expires =
+            next.window_started_at + app.config.sign_in_failure_window + Duration::minutes(1);
         let item = to_item(&key, &next, Some(expires)).context("building the throttle")?;
         let put = if current.is_none() {
             // A stale window may still be stored: replace it unconditionally only if it is stale.
@@ -149,9 +191,16 @@ async fn record_failure(
         match app.table.transact(vec![put]).await {
             Ok(()) => return Ok(()),
             Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-                current = from_optional(app.table.get(&key).await.context("re-reading the throttle")?)
-                    .context("reading the throttle")?;
-                current = current.filter(|t: &ThrottleRecord| t.window_started_at + app.config.sign_in_failure_window > now);
+                current = from_optional(
+                    app.table
+                        .get(&key)
+                        .await
+                        .context("re-reading the throttle")?,
+                )
+                .context("reading the throttle")?;
+                current = current.filter(|t: &ThrottleRecord| {
+                    t.window_started_at + app.config.sign_in_failure_window > now
+                });
             }
             Err(other) => return Err(other).context("storing the throttle"),
         }

@@ -22,6 +22,8 @@ pub async fn sign_out(app: &App, token: &SessionToken) -> Result<(), SignOutErro
     match app.table.transact(vec![delete]).await {
         Ok(()) => Ok(()),
         Err(TransactError::ConditionFailed { .. }) => Err(AuthError::Unauthenticated.into()),
-        Err(other) => Err(other).context("deleting the session").map_err(Into::into),
+        Err(other) => Err(other)
+            .context("deleting the session")
+            .map_err(Into::into),
     }
 }

@@ -45,13 +45,19 @@ pub async fn update_settings(
     patch: SettingsPatch,
 ) -> Result<TenantRecord, UpdateSettingsError> {
     let now = app.clock.now();
-    let items = app.table.batch_get(&TenantCaller::keys(token, tenant_id)).await.context("reading the caller")?;
+    let items = app
+        .table
+        .batch_get(&TenantCaller::keys(token, tenant_id))
+        .await
+        .context("reading the caller")?;
     let caller = TenantCaller::resolve(token, items, now)?;
     if !caller.membership.role.is_admin() {
         return Err(UpdateSettingsError::Forbidden);
     }
     let before = caller.tenant;
-    let catalog = patch.permission_catalog.unwrap_or_else(|| before.permission_catalog.clone());
+    let catalog = patch
+        .permission_catalog
+        .unwrap_or_else(|| before.permission_catalog.clone());
     validate_catalog(&catalog)?;
     let mut settings = before.settings.clone();
     if let Some(v) = patch.members_can_invite {
@@ -82,13 +88,31 @@ pub async fn update_settings(
         to_item(&keys::tenant(tenant_id), &after, None).context("building the tenant")?,
         Condition::VersionIs(before.version),
     )];
-    let old: Vec<String> = before.settings.inbound.addresses.iter().map(|a| a.normalized()).collect();
-    let new: Vec<String> = after.settings.inbound.addresses.iter().map(|a| a.normalized()).collect();
+    let old: Vec<String> = before
+        .settings
+        .inbound
+        .addresses
+        .iter()
+        .map(|a| a.normalized())
+        .collect();
+    let new: Vec<String> = after
+        .settings
+        .inbound
+        .addresses
+        .iter()
+        .map(|a| a.normalized())
+        .collect();
     let mut claimed = Vec::new();
     for address in new.iter().filter(|a| !old.contains(a)) {
         claimed.push((ops.len(), address.clone()));
-        let record = InboxRecord { tenant_id, address: address.clone() };
-        ops.push(Op::put_if(to_item(&keys::inbox(address), &record, None).context("building an inbox")?, Condition::NotExists));
+        let record = InboxRecord {
+            tenant_id,
+            address: address.clone(),
+        };
+        ops.push(Op::put_if(
+            to_item(&keys::inbox(address), &record, None).context("building an inbox")?,
+            Condition::NotExists,
+        ));
     }
     for address in old.iter().filter(|a| !new.contains(a)) {
         ops.push(Op::delete_if(
@@ -109,11 +133,15 @@ pub async fn update_settings(
     );
     match app.table.transact(ops).await {
         Ok(()) => Ok(after),
-        Err(TransactError::ConditionFailed { index }) => match claimed.iter().find(|(i, _)| *i == index) {
-            Some((_, address)) => Err(UpdateSettingsError::AddressTaken(address.clone())),
-            None => Err(UpdateSettingsError::Conflict),
-        },
+        Err(TransactError::ConditionFailed { index }) => {
+            match claimed.iter().find(|(i, _)| *i == index) {
+                Some((_, address)) => Err(UpdateSettingsError::AddressTaken(address.clone())),
+                None => Err(UpdateSettingsError::Conflict),
+            }
+        }
         Err(TransactError::Conflict) => Err(UpdateSettingsError::Conflict),
-        Err(other) => Err(other).context("storing the settings").map_err(Into::into),
+        Err(other) => Err(other)
+            .context("storing the settings")
+            .map_err(Into::into),
     }
 }

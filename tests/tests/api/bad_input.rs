@@ -16,7 +16,13 @@ fn with(field: &str, value: Value) -> Value {
     body
 }
 
-async fn raw_post(app: &TestApp, path: &str, token: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+async fn raw_post(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
     app.http
         .post(app.url(path))
         .bearer_auth(token)
@@ -28,7 +34,10 @@ async fn raw_post(app: &TestApp, path: &str, token: &str, content_type: &str, bo
 }
 
 async fn state(app: &TestApp) -> (usize, usize) {
-    (app.partition(&keys::tenant_pk(app.tenant_id)).await.len(), app.partition(keys::OUTBOX_PK).await.len())
+    (
+        app.partition(&keys::tenant_pk(app.tenant_id)).await.len(),
+        app.partition(keys::OUTBOX_PK).await.len(),
+    )
 }
 
 #[tokio::test]
@@ -40,44 +49,192 @@ async fn create_user_refuses_bad_bodies_and_writes_nothing() {
     without_email.as_object_mut().unwrap().remove("email");
 
     let cases: Vec<(Value, StatusCode, &str, &str)> = vec![
-        (with("email", json!(["a@example.org"])), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "email"),
-        (with("email", json!({"address": "a@example.org"})), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "email"),
-        (with("email", json!("a@example.org,b@example.org")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "email"),
-        (with("email", json!("a@example.org\r\nBcc: b@example.org")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "email"),
-        (with("email", json!(format!("{}@example.org", "a".repeat(250)))), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "email"),
-        (with("email", json!("\u{212A}elvin@example.org")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "email"),
-        (with("first_name", json!("Nina\r\nBcc: x@example.org")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "first_name"),
-        (with("last_name", json!("x".repeat(101))), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "last_name"),
-        (with("last_name", json!("  ")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "last_name"),
-        (with("first_name", json!(42)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "first_name"),
-        (with("phone", json!("call me")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "phone"),
-        (with("notification_email", json!("nope")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "notification_email"),
-        (with("locale", json!("de")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "locale"),
-        (with("role", json!("superuser")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "role"),
-        (with("permissions", json!(["Not A Permission"])), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "permissions"),
-        (with("permissions", json!(["fleet.manage"])), StatusCode::UNPROCESSABLE_ENTITY, "unknown_permission", "permissions"),
-        (with("password", json!({"mode": "magic"})), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "password.mode"),
-        (with("password", json!({"mode": "set"})), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "password"),
-        (with("password", json!({"mode": "set", "value": "x".repeat(257)})), StatusCode::UNPROCESSABLE_ENTITY, "weak_password", "password.value"),
-        (with("send_credentials", json!("yes")), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "send_credentials"),
-        (with("is_admin", json!(true)), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "is_admin"),
-        (without_email, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "body"),
-        (json!([]), StatusCode::UNPROCESSABLE_ENTITY, "invalid_request", "body"),
+        (
+            with("email", json!(["a@example.org"])),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "email",
+        ),
+        (
+            with("email", json!({"address": "a@example.org"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "email",
+        ),
+        (
+            with("email", json!("a@example.org,b@example.org")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "email",
+        ),
+        (
+            with("email", json!("a@example.org\r\nBcc: b@example.org")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "email",
+        ),
+        (
+            with("email", json!(format!("{}@example.org", "a".repeat(250)))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "email",
+        ),
+        (
+            with("email", json!("\u{212A}elvin@example.org")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "email",
+        ),
+        (
+            with("first_name", json!("Nina\r\nBcc: x@example.org")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "first_name",
+        ),
+        (
+            with("last_name", json!("x".repeat(101))),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "last_name",
+        ),
+        (
+            with("last_name", json!("  ")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "last_name",
+        ),
+        (
+            with("first_name", json!(42)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "first_name",
+        ),
+        (
+            with("phone", json!("call me")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "phone",
+        ),
+        (
+            with("notification_email", json!("nope")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "notification_email",
+        ),
+        (
+            with("locale", json!("de")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "locale",
+        ),
+        (
+            with("role", json!("superuser")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "role",
+        ),
+        (
+            with("permissions", json!(["Not A Permission"])),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "permissions",
+        ),
+        (
+            with("permissions", json!(["fleet.manage"])),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_permission",
+            "permissions",
+        ),
+        (
+            with("password", json!({"mode": "magic"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "password.mode",
+        ),
+        (
+            with("password", json!({"mode": "set"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "password",
+        ),
+        (
+            with("password", json!({"mode": "set", "value": "x".repeat(257)})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+            "password.value",
+        ),
+        (
+            with("send_credentials", json!("yes")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "send_credentials",
+        ),
+        (
+            with("is_admin", json!(true)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "is_admin",
+        ),
+        (
+            without_email,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "body",
+        ),
+        (
+            json!([]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            "body",
+        ),
     ];
     for (body, status, code, field) in cases {
-        let response = app.create_user(app.tenant_id, &app.owner_token, body.clone()).await;
+        let response = app
+            .create_user(app.tenant_id, &app.owner_token, body.clone())
+            .await;
         let problem = assert_problem(response, status, code).await;
         assert_eq!(problem["field"], field, "for {body}: {problem}");
     }
 
-    let malformed = raw_post(&app, &path, &app.owner_token, "application/json", b"{\"email\": ".to_vec()).await;
+    let malformed = raw_post(
+        &app,
+        &path,
+        &app.owner_token,
+        "application/json",
+        b"{\"email\": ".to_vec(),
+    )
+    .await;
     assert_problem(malformed, StatusCode::BAD_REQUEST, "invalid_request").await;
-    let not_json = raw_post(&app, &path, &app.owner_token, "text/plain", serde_json::to_vec(&valid_user()).unwrap()).await;
-    assert_problem(not_json, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+    let not_json = raw_post(
+        &app,
+        &path,
+        &app.owner_token,
+        "text/plain",
+        serde_json::to_vec(&valid_user()).unwrap(),
+    )
+    .await;
+    assert_problem(
+        not_json,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
     let mut huge = valid_user();
     huge["first_name"] = json!("x".repeat(70 * 1024));
-    let oversized = raw_post(&app, &path, &app.owner_token, "application/json", serde_json::to_vec(&huge).unwrap()).await;
-    assert_problem(oversized, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    let oversized = raw_post(
+        &app,
+        &path,
+        &app.owner_token,
+        "application/json",
+        serde_json::to_vec(&huge).unwrap(),
+    )
+    .await;
+    assert_problem(
+        oversized,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
 
     assert_eq!(state(&app).await, before, "no bad request wrote anything");
 }
@@ -92,10 +249,27 @@ async fn tenant_and_user_ids_that_are_not_ids_are_not_found() {
         format!("/v1/tenants/{}", ulid::Ulid::new()),
         "/v1/nothing-here".to_owned(),
     ] {
-        assert_problem(app.get(&path, &app.owner_token).await, StatusCode::NOT_FOUND, "not_found").await;
+        assert_problem(
+            app.get(&path, &app.owner_token).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
     }
-    let wrong_method = app.request(reqwest::Method::DELETE, "/v1/me", Some(&app.owner_token), None).await;
-    assert_problem(wrong_method, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").await;
+    let wrong_method = app
+        .request(
+            reqwest::Method::DELETE,
+            "/v1/me",
+            Some(&app.owner_token),
+            None,
+        )
+        .await;
+    assert_problem(
+        wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -107,10 +281,16 @@ async fn every_authenticated_route_refuses_missing_and_forged_tokens() {
         (reqwest::Method::PUT, "/v1/me/password".to_owned()),
         (reqwest::Method::DELETE, "/v1/sessions/current".to_owned()),
         (reqwest::Method::GET, format!("/v1/tenants/{tenant}")),
-        (reqwest::Method::PATCH, format!("/v1/tenants/{tenant}/settings")),
+        (
+            reqwest::Method::PATCH,
+            format!("/v1/tenants/{tenant}/settings"),
+        ),
         (reqwest::Method::GET, format!("/v1/tenants/{tenant}/users")),
         (reqwest::Method::POST, format!("/v1/tenants/{tenant}/users")),
-        (reqwest::Method::GET, format!("/v1/tenants/{tenant}/users/{}", ulid::Ulid::new())),
+        (
+            reqwest::Method::GET,
+            format!("/v1/tenants/{tenant}/users/{}", ulid::Ulid::new()),
+        ),
     ];
     let forged = format!("{}.{}", ulid::Ulid::new(), "A".repeat(43));
     // Bodies are valid, so the only thing wrong is the token. (A malformed body is refused before
@@ -126,7 +306,9 @@ async fn every_authenticated_route_refuses_missing_and_forged_tokens() {
     };
     for (method, path) in routes {
         for token in [None, Some(forged.as_str()), Some("Basic abc")] {
-            let response = app.request(method.clone(), &path, token, Some(body_for(&path))).await;
+            let response = app
+                .request(method.clone(), &path, token, Some(body_for(&path)))
+                .await;
             assert_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
         }
     }
@@ -136,15 +318,40 @@ async fn every_authenticated_route_refuses_missing_and_forged_tokens() {
 async fn sign_in_refuses_bad_bodies() {
     let app = spawn_app().await;
     for (body, status) in [
-        (json!({"email": ["a@example.org"], "password": "x"}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({"email": "a@example.org"}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({"email": "not-an-email", "password": "x"}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({"email": "a@example.org", "password": "x", "remember": true}), StatusCode::UNPROCESSABLE_ENTITY),
-        (json!({"email": "a@example.org", "password": "x", "tenant_id": "nope"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            json!({"email": ["a@example.org"], "password": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"email": "a@example.org"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"email": "not-an-email", "password": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"email": "a@example.org", "password": "x", "remember": true}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"email": "a@example.org", "password": "x", "tenant_id": "nope"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     ] {
-        assert_problem(app.post("/v1/sessions", None, body).await, status, "invalid_request").await;
+        assert_problem(
+            app.post("/v1/sessions", None, body).await,
+            status,
+            "invalid_request",
+        )
+        .await;
     }
     // A megabyte password is refused before anything is hashed.
     let huge = json!({"email": "a@example.org", "password": "x".repeat(1024 * 1024)});
-    assert_problem(app.post("/v1/sessions", None, huge).await, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    assert_problem(
+        app.post("/v1/sessions", None, huge).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    )
+    .await;
 }

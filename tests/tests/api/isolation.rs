@@ -9,31 +9,67 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
     let app = spawn_app().await;
     let (other, _, other_owner) = app.new_tenant("Device Leasing").await;
     let victim: Value = app
-        .create_user(other, &other_owner, json!({"email": "victim@example.org", "first_name": "Vic", "last_name": "Tim",
-            "role": "member", "password": {"mode": "generate"}}))
+        .create_user(
+            other,
+            &other_owner,
+            json!({"email": "victim@example.org", "first_name": "Vic", "last_name": "Tim",
+            "role": "member", "password": {"mode": "generate"}}),
+        )
         .await
         .json()
         .await
         .unwrap();
     let victim_id = victim["user"]["id"].as_str().unwrap();
-    let before = app.partition(&usher_core::keys::tenant_pk(other)).await.len();
+    let before = app
+        .partition(&usher_core::keys::tenant_pk(other))
+        .await
+        .len();
 
     let attempts: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, format!("/v1/tenants/{other}"), None),
-        (Method::PATCH, format!("/v1/tenants/{other}/settings"), Some(json!({"members_can_invite": true}))),
+        (
+            Method::PATCH,
+            format!("/v1/tenants/{other}/settings"),
+            Some(json!({"members_can_invite": true})),
+        ),
         (Method::GET, format!("/v1/tenants/{other}/users"), None),
-        (Method::POST, format!("/v1/tenants/{other}/users"), Some(json!({"email": "mole@example.org", "first_name": "M",
-            "last_name": "Ole", "role": "owner", "password": {"mode": "generate"}}))),
-        (Method::GET, format!("/v1/tenants/{other}/users/{victim_id}"), None),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/users"),
+            Some(json!({"email": "mole@example.org", "first_name": "M",
+            "last_name": "Ole", "role": "owner", "password": {"mode": "generate"}})),
+        ),
+        (
+            Method::GET,
+            format!("/v1/tenants/{other}/users/{victim_id}"),
+            None,
+        ),
         // The other tenant's user through this tenant's path: not a member here.
-        (Method::GET, format!("/v1/tenants/{}/users/{victim_id}", app.tenant_id), None),
+        (
+            Method::GET,
+            format!("/v1/tenants/{}/users/{victim_id}", app.tenant_id),
+            None,
+        ),
     ];
     for (method, path, body) in attempts {
-        let response = app.request(method.clone(), &path, Some(&app.owner_token), body).await;
+        let response = app
+            .request(method.clone(), &path, Some(&app.owner_token), body)
+            .await;
         assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
     }
-    assert_eq!(app.partition(&usher_core::keys::tenant_pk(other)).await.len(), before, "nothing was written");
-    let unchanged: Value = app.get(&format!("/v1/tenants/{other}"), &other_owner).await.json().await.unwrap();
+    assert_eq!(
+        app.partition(&usher_core::keys::tenant_pk(other))
+            .await
+            .len(),
+        before,
+        "nothing was written"
+    );
+    let unchanged: Value = app
+        .get(&format!("/v1/tenants/{other}"), &other_owner)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(unchanged["settings"]["members_can_invite"], false);
 }
 
@@ -42,13 +78,35 @@ async fn a_cursor_from_one_tenant_reads_nothing_of_another() {
     let app = spawn_app().await;
     let (other, _, other_owner) = app.new_tenant("Chat Suite").await;
     for i in 0..3 {
-        app.create_user(other, &other_owner, json!({"email": format!("c{i}@example.org"), "first_name": "C",
-            "last_name": "D", "role": "member", "password": {"mode": "link"}})).await;
+        app.create_user(
+            other,
+            &other_owner,
+            json!({"email": format!("c{i}@example.org"), "first_name": "C",
+            "last_name": "D", "role": "member", "password": {"mode": "link"}}),
+        )
+        .await;
     }
-    let page: Value = app.get(&format!("/v1/tenants/{other}/users?limit=1"), &other_owner).await.json().await.unwrap();
+    let page: Value = app
+        .get(&format!("/v1/tenants/{other}/users?limit=1"), &other_owner)
+        .await
+        .json()
+        .await
+        .unwrap();
     let cursor = page["next_cursor"].as_str().unwrap();
-    let mine: Value = app.get(&format!("/v1/tenants/{}/users?cursor={cursor}", app.tenant_id), &app.owner_token).await.json().await.unwrap();
+    let mine: Value = app
+        .get(
+            &format!("/v1/tenants/{}/users?cursor={cursor}", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     for user in mine["items"].as_array().unwrap() {
-        assert_ne!(user["email"].as_str().unwrap().chars().next(), Some('c'), "{mine}");
+        assert_ne!(
+            user["email"].as_str().unwrap().chars().next(),
+            Some('c'),
+            "{mine}"
+        );
     }
 }

@@ -23,28 +23,91 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
         }};
     }
 
-    pin!("POST /v1/sessions", 3, app.sign_in(&app.owner_email, GOOD_PASSWORD), StatusCode::CREATED);
-    pin!("POST /v1/sessions (wrong password)", 2, app.sign_in(&app.owner_email, "wrong password here"), StatusCode::UNAUTHORIZED);
-    pin!("GET /v1/me", 2, app.get("/v1/me", &app.owner_token), StatusCode::OK);
-    pin!("GET /v1/tenants/{id}", 1, app.get(&format!("/v1/tenants/{tenant}"), &app.owner_token), StatusCode::OK);
+    pin!(
+        "POST /v1/sessions",
+        3,
+        app.sign_in(&app.owner_email, GOOD_PASSWORD),
+        StatusCode::CREATED
+    );
+    pin!(
+        "POST /v1/sessions (wrong password)",
+        2,
+        app.sign_in(&app.owner_email, "wrong password here"),
+        StatusCode::UNAUTHORIZED
+    );
+    pin!(
+        "GET /v1/me",
+        2,
+        app.get("/v1/me", &app.owner_token),
+        StatusCode::OK
+    );
+    pin!(
+        "GET /v1/tenants/{id}",
+        1,
+        app.get(&format!("/v1/tenants/{tenant}"), &app.owner_token),
+        StatusCode::OK
+    );
     pin!(
         "PATCH /v1/tenants/{id}/settings",
         2,
-        app.request(Method::PATCH, &format!("/v1/tenants/{tenant}/settings"), Some(&app.owner_token), Some(json!({"members_can_invite": true}))),
+        app.request(
+            Method::PATCH,
+            &format!("/v1/tenants/{tenant}/settings"),
+            Some(&app.owner_token),
+            Some(json!({"members_can_invite": true}))
+        ),
         StatusCode::OK
     );
     let body = |email: &str| json!({"email": email, "first_name": "R", "last_name": "T", "role": "member", "password": {"mode": "link"}});
-    pin!("POST /v1/tenants/{id}/users (new account)", 2, app.create_user(tenant, &app.owner_token, body("rt@example.org")), StatusCode::CREATED);
-    pin!("POST /v1/tenants/{id}/users (existing account)", 3, app.create_user(tenant, &app.owner_token, body(&other_email)), StatusCode::CREATED);
-    pin!("GET /v1/tenants/{id}/users", 2, app.get(&format!("/v1/tenants/{tenant}/users"), &app.owner_token), StatusCode::OK);
-    let me: serde_json::Value = app.get("/v1/me", &app.owner_token).await.json().await.unwrap();
+    pin!(
+        "POST /v1/tenants/{id}/users (new account)",
+        2,
+        app.create_user(tenant, &app.owner_token, body("rt@example.org")),
+        StatusCode::CREATED
+    );
+    pin!(
+        "POST /v1/tenants/{id}/users (existing account)",
+        3,
+        app.create_user(tenant, &app.owner_token, body(&other_email)),
+        StatusCode::CREATED
+    );
+    pin!(
+        "GET /v1/tenants/{id}/users",
+        2,
+        app.get(&format!("/v1/tenants/{tenant}/users"), &app.owner_token),
+        StatusCode::OK
+    );
+    let me: serde_json::Value = app
+        .get("/v1/me", &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
     app.counter.take();
     let owner_id = me["account"]["id"].as_str().unwrap().to_owned();
-    pin!("GET /v1/tenants/{id}/users/{id}", 1, app.get(&format!("/v1/tenants/{tenant}/users/{owner_id}"), &app.owner_token), StatusCode::OK);
+    pin!(
+        "GET /v1/tenants/{id}/users/{id}",
+        1,
+        app.get(
+            &format!("/v1/tenants/{tenant}/users/{owner_id}"),
+            &app.owner_token
+        ),
+        StatusCode::OK
+    );
     let token = app.sign_in_token(&app.owner_email, GOOD_PASSWORD).await;
     app.counter.take();
-    pin!("PUT /v1/me/password", 3, app.change_password(&token, GOOD_PASSWORD, "saffron glacier 17 pendulum"), StatusCode::NO_CONTENT);
-    pin!("DELETE /v1/sessions/current", 1, app.request(Method::DELETE, "/v1/sessions/current", Some(&token), None), StatusCode::NO_CONTENT);
+    pin!(
+        "PUT /v1/me/password",
+        3,
+        app.change_password(&token, GOOD_PASSWORD, "saffron glacier 17 pendulum"),
+        StatusCode::NO_CONTENT
+    );
+    pin!(
+        "DELETE /v1/sessions/current",
+        1,
+        app.request(Method::DELETE, "/v1/sessions/current", Some(&token), None),
+        StatusCode::NO_CONTENT
+    );
     for (route, count) in measured {
         println!("{count}  {route}");
     }

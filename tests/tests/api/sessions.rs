@@ -12,7 +12,10 @@ async fn sign_in_returns_a_session_with_the_account_and_its_tenants() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["account"]["email"], app.owner_email);
     assert_eq!(body["password_change_required"], false);
-    assert_eq!(body["memberships"][0]["tenant_id"], app.tenant_id.to_string());
+    assert_eq!(
+        body["memberships"][0]["tenant_id"],
+        app.tenant_id.to_string()
+    );
     assert_eq!(body["memberships"][0]["role"], "owner");
     let token = body["token"].as_str().unwrap();
     let me: Value = app.get("/v1/me", token).await.json().await.unwrap();
@@ -22,9 +25,13 @@ async fn sign_in_returns_a_session_with_the_account_and_its_tenants() {
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
-    let wrong = app.sign_in(&app.owner_email, "not the password at all").await;
+    let wrong = app
+        .sign_in(&app.owner_email, "not the password at all")
+        .await;
     let wrong = assert_problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-    let unknown = app.sign_in("nobody@example.org", "not the password at all").await;
+    let unknown = app
+        .sign_in("nobody@example.org", "not the password at all")
+        .await;
     let unknown = assert_problem(unknown, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     assert_eq!(wrong, unknown);
 }
@@ -38,26 +45,41 @@ async fn repeated_failures_for_one_email_are_throttled_whether_or_not_it_exists(
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         }
         let response = app.sign_in(email, GOOD_PASSWORD).await;
-        let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let retry_after: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=900).contains(&retry_after));
         assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     }
     // Another email is not affected, and the window ends.
     app.clock.advance(Duration::minutes(16));
-    assert_eq!(app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
 async fn a_successful_sign_in_clears_earlier_failures() {
     let app = spawn_app().await;
     for _ in 0..4 {
-        app.sign_in(&app.owner_email, "not the password at all").await;
+        app.sign_in(&app.owner_email, "not the password at all")
+            .await;
     }
-    assert_eq!(app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
     for _ in 0..4 {
-        app.sign_in(&app.owner_email, "not the password at all").await;
+        app.sign_in(&app.owner_email, "not the password at all")
+            .await;
     }
-    assert_eq!(app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -65,8 +87,12 @@ async fn a_temporary_password_session_may_only_change_the_password() {
     let app = spawn_app().await;
     let email = "temp@example.org";
     let created: Value = app
-        .create_user(app.tenant_id, &app.owner_token, json!({"email": email, "first_name": "Tom", "last_name": "Temp",
-            "role": "member", "password": {"mode": "generate"}}))
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": email, "first_name": "Tom", "last_name": "Temp",
+            "role": "member", "password": {"mode": "generate"}}),
+        )
         .await
         .json()
         .await
@@ -77,16 +103,38 @@ async fn a_temporary_password_session_may_only_change_the_password() {
     assert_eq!(body["password_change_required"], true);
     let token = body["token"].as_str().unwrap();
 
-    let tenant = app.get(&format!("/v1/tenants/{}", app.tenant_id), token).await;
+    let tenant = app
+        .get(&format!("/v1/tenants/{}", app.tenant_id), token)
+        .await;
     assert_problem(tenant, StatusCode::FORBIDDEN, "password_change_required").await;
     let me: Value = app.get("/v1/me", token).await.json().await.unwrap();
     assert_eq!(me["password_change_required"], true);
 
-    assert_eq!(app.change_password(token, temporary, GOOD_PASSWORD).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.change_password(token, temporary, GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
     // The same session is now a full one, and the temporary password is gone.
-    assert_eq!(app.get(&format!("/v1/tenants/{}", app.tenant_id), token).await.status(), StatusCode::OK);
-    assert_problem(app.sign_in(email, temporary).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-    let body: Value = app.sign_in(email, GOOD_PASSWORD).await.json().await.unwrap();
+    assert_eq!(
+        app.get(&format!("/v1/tenants/{}", app.tenant_id), token)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_problem(
+        app.sign_in(email, temporary).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    let body: Value = app
+        .sign_in(email, GOOD_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(body["password_change_required"], false);
 }
 
@@ -94,35 +142,72 @@ async fn a_temporary_password_session_may_only_change_the_password() {
 async fn a_temporary_password_stops_working_after_seven_days_unused() {
     let app = spawn_app().await;
     let created: Value = app
-        .create_user(app.tenant_id, &app.owner_token, json!({"email": "late@example.org", "first_name": "Lea",
-            "last_name": "Late", "role": "member", "password": {"mode": "generate"}}))
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "late@example.org", "first_name": "Lea",
+            "last_name": "Late", "role": "member", "password": {"mode": "generate"}}),
+        )
         .await
         .json()
         .await
         .unwrap();
     let temporary = created["generated_password"].as_str().unwrap();
     app.clock.advance(Duration::days(7) + Duration::minutes(1));
-    assert_problem(app.sign_in("late@example.org", temporary).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    assert_problem(
+        app.sign_in("late@example.org", temporary).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn signing_out_ends_the_session() {
     let app = spawn_app().await;
     let token = app.sign_in_token(&app.owner_email, GOOD_PASSWORD).await;
-    let response = app.request(reqwest::Method::DELETE, "/v1/sessions/current", Some(&token), None).await;
+    let response = app
+        .request(
+            reqwest::Method::DELETE,
+            "/v1/sessions/current",
+            Some(&token),
+            None,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert_problem(app.get("/v1/me", &token).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-    let again = app.request(reqwest::Method::DELETE, "/v1/sessions/current", Some(&token), None).await;
+    assert_problem(
+        app.get("/v1/me", &token).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    let again = app
+        .request(
+            reqwest::Method::DELETE,
+            "/v1/sessions/current",
+            Some(&token),
+            None,
+        )
+        .await;
     assert_problem(again, StatusCode::UNAUTHORIZED, "unauthenticated").await;
     // Other sessions live on.
-    assert_eq!(app.get("/v1/me", &app.owner_token).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/v1/me", &app.owner_token).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn sessions_expire() {
     let app = spawn_app().await;
-    app.clock.advance(Duration::hours(12) + Duration::seconds(1));
-    assert_problem(app.get("/v1/me", &app.owner_token).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    app.clock
+        .advance(Duration::hours(12) + Duration::seconds(1));
+    assert_problem(
+        app.get("/v1/me", &app.owner_token).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -130,32 +215,67 @@ async fn changing_the_password_ends_every_other_session_but_this_one() {
     let app = spawn_app().await;
     let other = app.sign_in_token(&app.owner_email, GOOD_PASSWORD).await;
     let new_password = "saffron glacier 17 pendulum";
-    assert_eq!(app.change_password(&app.owner_token, GOOD_PASSWORD, new_password).await.status(), StatusCode::NO_CONTENT);
-    assert_eq!(app.get("/v1/me", &app.owner_token).await.status(), StatusCode::OK);
-    assert_problem(app.get("/v1/me", &other).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
-    assert_problem(app.sign_in(&app.owner_email, GOOD_PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
-    assert_eq!(app.sign_in(&app.owner_email, new_password).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.change_password(&app.owner_token, GOOD_PASSWORD, new_password)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.get("/v1/me", &app.owner_token).await.status(),
+        StatusCode::OK
+    );
+    assert_problem(
+        app.get("/v1/me", &other).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    assert_problem(
+        app.sign_in(&app.owner_email, GOOD_PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
+    assert_eq!(
+        app.sign_in(&app.owner_email, new_password).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
 async fn changing_the_password_needs_the_current_one_and_a_strong_new_one() {
     let app = spawn_app().await;
-    let wrong = app.change_password(&app.owner_token, "not my password", "saffron glacier 17 pendulum").await;
+    let wrong = app
+        .change_password(
+            &app.owner_token,
+            "not my password",
+            "saffron glacier 17 pendulum",
+        )
+        .await;
     assert_problem(wrong, StatusCode::FORBIDDEN, "invalid_credentials").await;
     for (weak, reason) in [
         ("short", "at least 12"),
         ("password1234", "guess"),
         ("            ", "guess"),
     ] {
-        let response = app.change_password(&app.owner_token, GOOD_PASSWORD, weak).await;
-        let body = assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
+        let response = app
+            .change_password(&app.owner_token, GOOD_PASSWORD, weak)
+            .await;
+        let body =
+            assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
         assert!(body["detail"].as_str().unwrap().contains(reason), "{body}");
     }
     let too_long = "x".repeat(257);
-    let response = app.change_password(&app.owner_token, GOOD_PASSWORD, &too_long).await;
+    let response = app
+        .change_password(&app.owner_token, GOOD_PASSWORD, &too_long)
+        .await;
     assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
     // Nothing changed.
-    assert_eq!(app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -174,9 +294,16 @@ async fn forged_and_malformed_tokens_are_refused() {
         secret.to_owned(),
         "garbage".to_owned(),
     ] {
-        assert_problem(app.get("/v1/me", &forged).await, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        assert_problem(
+            app.get("/v1/me", &forged).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        )
+        .await;
     }
-    let missing = app.request(reqwest::Method::GET, "/v1/me", None, None).await;
+    let missing = app
+        .request(reqwest::Method::GET, "/v1/me", None, None)
+        .await;
     assert_eq!(missing.headers()["www-authenticate"], "Bearer");
     assert_problem(missing, StatusCode::UNAUTHORIZED, "unauthenticated").await;
 }

@@ -25,16 +25,39 @@ async fn settings_are_validated_and_stored() {
     for (body, code) in [
         (json!({"invitation_ttl_hours": 0}), "invalid_request"),
         (json!({"invitation_ttl_hours": 721}), "invalid_request"),
-        (json!({"inbound": {"allowed_domains": ["not a domain"]}}), "invalid_request"),
-        (json!({"inbound": {"addresses": ["not-an-email"]}}), "invalid_request"),
-        (json!({"inbound": {"default_permissions": ["fleet.manage"]}}), "unknown_permission"),
-        (json!({"permission_catalog": [{"name": "a.b", "label": "x"}, {"name": "a.b", "label": "y"}]}), "invalid_request"),
-        (json!({"permission_catalog": [{"name": "Bad Name", "label": "x"}]}), "invalid_request"),
-        (json!({"invitation_email_policy": "sometimes"}), "invalid_request"),
+        (
+            json!({"inbound": {"allowed_domains": ["not a domain"]}}),
+            "invalid_request",
+        ),
+        (
+            json!({"inbound": {"addresses": ["not-an-email"]}}),
+            "invalid_request",
+        ),
+        (
+            json!({"inbound": {"default_permissions": ["fleet.manage"]}}),
+            "unknown_permission",
+        ),
+        (
+            json!({"permission_catalog": [{"name": "a.b", "label": "x"}, {"name": "a.b", "label": "y"}]}),
+            "invalid_request",
+        ),
+        (
+            json!({"permission_catalog": [{"name": "Bad Name", "label": "x"}]}),
+            "invalid_request",
+        ),
+        (
+            json!({"invitation_email_policy": "sometimes"}),
+            "invalid_request",
+        ),
         (json!({"members_can_invite": "yes"}), "invalid_request"),
         (json!({"colour": "blue"}), "invalid_request"),
     ] {
-        assert_problem(patch(body.clone()).await, StatusCode::UNPROCESSABLE_ENTITY, code).await;
+        assert_problem(
+            patch(body.clone()).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+        )
+        .await;
     }
     let response = patch(json!({
         "members_can_invite": true,
@@ -47,17 +70,33 @@ async fn settings_are_validated_and_stored() {
     }))
     .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let tenant: Value = app.get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token).await.json().await.unwrap();
+    let tenant: Value = app
+        .get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
     let settings = &tenant["settings"];
     assert_eq!(settings["members_can_invite"], true);
     assert_eq!(settings["invitation_ttl_hours"], 72);
     assert_eq!(settings["invitation_email_policy"], "any");
-    assert_eq!(settings["inbound"]["allowed_domains"], json!(["example.org"]));
-    assert_eq!(settings["inbound"]["addresses"], json!(["Support@Leasing.example"]));
+    assert_eq!(
+        settings["inbound"]["allowed_domains"],
+        json!(["example.org"])
+    );
+    assert_eq!(
+        settings["inbound"]["addresses"],
+        json!(["Support@Leasing.example"])
+    );
     assert_eq!(tenant["permission_catalog"][0]["name"], "fleet.manage");
     // A partial patch leaves the rest alone.
     patch(json!({"members_can_invite": false})).await;
-    let tenant: Value = app.get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token).await.json().await.unwrap();
+    let tenant: Value = app
+        .get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(tenant["settings"]["members_can_invite"], false);
     assert_eq!(tenant["settings"]["invitation_ttl_hours"], 72);
 }
@@ -70,17 +109,51 @@ async fn an_inbound_address_belongs_to_one_tenant_at_a_time() {
     let claim = |tenant, token: String, addresses: Value| {
         let path = format!("/v1/tenants/{tenant}/settings");
         async move {
-            app.request(Method::PATCH, &path, Some(&token), Some(json!({"inbound": {"enabled": true, "addresses": addresses}}))).await
+            app.request(
+                Method::PATCH,
+                &path,
+                Some(&token),
+                Some(json!({"inbound": {"enabled": true, "addresses": addresses}})),
+            )
+            .await
         }
     };
-    assert_eq!(claim(app.tenant_id, app.owner_token.clone(), json!(["help@desk.example"])).await.status(), StatusCode::OK);
+    assert_eq!(
+        claim(
+            app.tenant_id,
+            app.owner_token.clone(),
+            json!(["help@desk.example"])
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
     let taken = claim(other, other_owner.clone(), json!(["HELP@desk.example"])).await;
     assert_problem(taken, StatusCode::CONFLICT, "inbound_address_taken").await;
-    let other_tenant: Value = app.get(&format!("/v1/tenants/{other}"), &other_owner).await.json().await.unwrap();
-    assert_eq!(other_tenant["settings"]["inbound"]["addresses"], json!([]), "nothing was written");
+    let other_tenant: Value = app
+        .get(&format!("/v1/tenants/{other}"), &other_owner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        other_tenant["settings"]["inbound"]["addresses"],
+        json!([]),
+        "nothing was written"
+    );
     // Released by the first tenant, it can be claimed.
-    assert_eq!(claim(app.tenant_id, app.owner_token.clone(), json!([])).await.status(), StatusCode::OK);
-    assert_eq!(claim(other, other_owner, json!(["help@desk.example"])).await.status(), StatusCode::OK);
+    assert_eq!(
+        claim(app.tenant_id, app.owner_token.clone(), json!([]))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        claim(other, other_owner, json!(["help@desk.example"]))
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -88,7 +161,12 @@ async fn only_admins_change_settings() {
     let app = spawn_app().await;
     let (_, _, member) = app.member(app.tenant_id, "member", &["users.manage"]).await;
     let response = app
-        .request(Method::PATCH, &format!("/v1/tenants/{}/settings", app.tenant_id), Some(&member), Some(json!({"members_can_invite": true})))
+        .request(
+            Method::PATCH,
+            &format!("/v1/tenants/{}/settings", app.tenant_id),
+            Some(&member),
+            Some(json!({"members_can_invite": true})),
+        )
         .await;
     assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
 }

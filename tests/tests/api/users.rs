@@ -33,41 +33,104 @@ async fn generate_mode_returns_a_temporary_password_once_and_never_mails_it() {
     assert!(!mails[0].mail.text.contains(&password) && !mails[0].mail.html.contains(&password));
 
     // The user read back has no password field, and the password signs in (as temporary).
-    let fetched: Value = app.get(&format!("/v1/tenants/{}/users/{}", app.tenant_id, user["id"].as_str().unwrap()), &app.owner_token).await.json().await.unwrap();
+    let fetched: Value = app
+        .get(
+            &format!(
+                "/v1/tenants/{}/users/{}",
+                app.tenant_id,
+                user["id"].as_str().unwrap()
+            ),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(fetched.get("generated_password").is_none());
-    let signed_in: Value = app.sign_in("ada@example.org", &password).await.json().await.unwrap();
+    let signed_in: Value = app
+        .sign_in("ada@example.org", &password)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(signed_in["password_change_required"], true);
 }
 
 #[tokio::test]
 async fn without_send_credentials_no_mail_is_sent() {
     let app = spawn_app().await;
-    let response = app.create_user(app.tenant_id, &app.owner_token, new_user("quiet@example.org", json!({"mode": "generate"}))).await;
+    let response = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            new_user("quiet@example.org", json!({"mode": "generate"})),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    assert!(app.partition(usher_core::keys::OUTBOX_PK).await.is_empty(), "nothing was filed for sending");
+    assert!(
+        app.partition(usher_core::keys::OUTBOX_PK).await.is_empty(),
+        "nothing was filed for sending"
+    );
     assert!(app.mailer.list().await.is_empty());
 }
 
 #[tokio::test]
 async fn set_mode_stores_the_admins_password_after_the_policy_check() {
     let app = spawn_app().await;
-    let weak = app.create_user(app.tenant_id, &app.owner_token, new_user("bob@example.org", json!({"mode": "set", "value": "lovelace1234"}))).await;
+    let weak = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            new_user(
+                "bob@example.org",
+                json!({"mode": "set", "value": "lovelace1234"}),
+            ),
+        )
+        .await;
     assert_problem(weak, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
-    let guessable = app.create_user(app.tenant_id, &app.owner_token, new_user("bob@example.org", json!({"mode": "set", "value": "bob@example.org"}))).await;
+    let guessable = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            new_user(
+                "bob@example.org",
+                json!({"mode": "set", "value": "bob@example.org"}),
+            ),
+        )
+        .await;
     assert_problem(guessable, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
-    assert!(app.table.get(&keys::login("bob@example.org")).await.unwrap().is_none(), "nothing was written");
+    assert!(
+        app.table
+            .get(&keys::login("bob@example.org"))
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing was written"
+    );
 
-    let mut body = new_user("bob@example.org", json!({"mode": "set", "value": GOOD_PASSWORD}));
+    let mut body = new_user(
+        "bob@example.org",
+        json!({"mode": "set", "value": GOOD_PASSWORD}),
+    );
     body["send_credentials"] = json!(true);
     body["locale"] = json!("fr");
     let response = app.create_user(app.tenant_id, &app.owner_token, body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
     assert!(created.get("generated_password").is_none());
-    let signed_in: Value = app.sign_in("bob@example.org", GOOD_PASSWORD).await.json().await.unwrap();
+    let signed_in: Value = app
+        .sign_in("bob@example.org", GOOD_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(signed_in["password_change_required"], false);
     let mails = app.wait_for_mails(1).await;
-    assert!(mails[0].mail.subject.starts_with("Votre compte"), "French mail: {}", mails[0].mail.subject);
+    assert!(
+        mails[0].mail.subject.starts_with("Votre compte"),
+        "French mail: {}",
+        mails[0].mail.subject
+    );
     assert!(!mails[0].mail.text.contains(GOOD_PASSWORD));
 }
 
@@ -81,30 +144,66 @@ async fn link_mode_mails_a_single_link_whose_token_is_stored_only_as_a_hash() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
     assert!(created.get("generated_password").is_none());
-    assert_eq!(created["user"]["notification_email"], "cleo.inbox@example.net");
+    assert_eq!(
+        created["user"]["notification_email"],
+        "cleo.inbox@example.net"
+    );
 
     let mails = app.wait_for_mails(1).await;
     let mail = &mails[0];
-    assert_eq!(mail.mail.to.as_str(), "cleo.inbox@example.net", "mail goes to the notification address");
-    assert!(mail.mail.subject.starts_with("Ustaw hasło"), "Polish mail: {}", mail.mail.subject);
-    let link = mail.links.iter().find(|l| l.contains("/reset/")).expect("a set-password link");
-    assert!(link.starts_with(&app.base), "links use the configured public URL");
+    assert_eq!(
+        mail.mail.to.as_str(),
+        "cleo.inbox@example.net",
+        "mail goes to the notification address"
+    );
+    assert!(
+        mail.mail.subject.starts_with("Ustaw hasło"),
+        "Polish mail: {}",
+        mail.mail.subject
+    );
+    let link = mail
+        .links
+        .iter()
+        .find(|l| l.contains("/reset/"))
+        .expect("a set-password link");
+    assert!(
+        link.starts_with(&app.base),
+        "links use the configured public URL"
+    );
     let secret = SecretToken::parse(link.rsplit('/').next().unwrap()).expect("a 256-bit token");
 
-    let stored = app.table.get(&keys::token(&secret.hash())).await.unwrap().expect("the token is stored by its hash");
+    let stored = app
+        .table
+        .get(&keys::token(&secret.hash()))
+        .await
+        .unwrap()
+        .expect("the token is stored by its hash");
     assert_eq!(stored["kind"], "set_password");
-    let expires = chrono::DateTime::parse_from_rfc3339(stored["expires_at"].as_str().unwrap()).unwrap();
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(stored["expires_at"].as_str().unwrap()).unwrap();
     let days = (expires.with_timezone(&chrono::Utc) - app.clock_now()).num_hours();
     assert_eq!(days, 7 * 24);
     assert!(stored["ttl"].is_i64());
     // The secret is nowhere in the table: not in the token item, not in the (sealed) outbox.
-    for pk in [format!("TOKEN#{}", secret.hash()), keys::tenant_pk(app.tenant_id)] {
+    for pk in [
+        format!("TOKEN#{}", secret.hash()),
+        keys::tenant_pk(app.tenant_id),
+    ] {
         for item in app.partition(&pk).await {
-            assert!(!serde_json::to_string(&item).unwrap().contains(secret.expose()));
+            assert!(
+                !serde_json::to_string(&item)
+                    .unwrap()
+                    .contains(secret.expose())
+            );
         }
     }
     // No password yet: signing in fails like any wrong password.
-    assert_problem(app.sign_in("cleo@example.org", GOOD_PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    assert_problem(
+        app.sign_in("cleo@example.org", GOOD_PASSWORD).await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
 }
 
 trait ClockNow {
@@ -131,43 +230,108 @@ async fn an_existing_account_gains_a_membership_and_keeps_its_credentials() {
     let created: Value = response.json().await.unwrap();
     assert_eq!(created["existing_account"], true);
     assert!(created.get("generated_password").is_none());
-    assert_eq!(created["user"]["first_name"], "Olga", "names are the person's, not the admin's");
+    assert_eq!(
+        created["user"]["first_name"], "Olga",
+        "names are the person's, not the admin's"
+    );
     assert_eq!(created["user"]["role"], "admin");
 
     // Same password as before; both tenants listed.
-    let signed_in: Value = app.sign_in(&other_owner_email, GOOD_PASSWORD).await.json().await.unwrap();
-    let tenants: Vec<&str> = signed_in["memberships"].as_array().unwrap().iter().map(|m| m["tenant_id"].as_str().unwrap()).collect();
-    assert!(tenants.contains(&app.tenant_id.to_string().as_str()) && tenants.contains(&other_tenant.to_string().as_str()));
-    assert_problem(app.sign_in(&other_owner_email, "an entirely different secret 99").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    let signed_in: Value = app
+        .sign_in(&other_owner_email, GOOD_PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tenants: Vec<&str> = signed_in["memberships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["tenant_id"].as_str().unwrap())
+        .collect();
+    assert!(
+        tenants.contains(&app.tenant_id.to_string().as_str())
+            && tenants.contains(&other_tenant.to_string().as_str())
+    );
+    assert_problem(
+        app.sign_in(&other_owner_email, "an entirely different secret 99")
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    )
+    .await;
 
     let mails = app.wait_for_mails(1).await;
     assert_eq!(mails[0].mail.to.as_str(), other_owner_email);
-    assert!(mails[0].mail.subject.contains("access to Comune di Forlì"), "{}", mails[0].mail.subject);
+    assert!(
+        mails[0].mail.subject.contains("access to Comune di Forlì"),
+        "{}",
+        mails[0].mail.subject
+    );
 
-    let again = app.create_user(app.tenant_id, &app.owner_token, json!({"email": other_owner_email, "first_name": "A",
-        "last_name": "B", "role": "member", "password": {"mode": "generate"}})).await;
+    let again = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": other_owner_email, "first_name": "A",
+        "last_name": "B", "role": "member", "password": {"mode": "generate"}}),
+        )
+        .await;
     assert_problem(again, StatusCode::CONFLICT, "already_member").await;
 }
 
 #[tokio::test]
 async fn creating_the_same_email_twice_is_already_member_even_in_another_case() {
     let app = spawn_app().await;
-    let first = app.create_user(app.tenant_id, &app.owner_token, new_user("Dana@Example.org", json!({"mode": "generate"}))).await;
+    let first = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            new_user("Dana@Example.org", json!({"mode": "generate"})),
+        )
+        .await;
     assert_eq!(first.status(), StatusCode::CREATED);
-    let second = app.create_user(app.tenant_id, &app.owner_token, new_user("dana@example.ORG", json!({"mode": "generate"}))).await;
+    let second = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            new_user("dana@example.ORG", json!({"mode": "generate"})),
+        )
+        .await;
     assert_problem(second, StatusCode::CONFLICT, "already_member").await;
 }
 
 #[tokio::test]
 async fn concurrent_creations_of_one_email_make_exactly_one_account() {
     let app = spawn_app().await;
-    let attempts = (0..12).map(|_| app.create_user(app.tenant_id, &app.owner_token, new_user("race@example.org", json!({"mode": "generate"}))));
-    let statuses: Vec<StatusCode> = futures::future::join_all(attempts).await.iter().map(|r| r.status()).collect();
-    let created = statuses.iter().filter(|s| **s == StatusCode::CREATED).count();
+    let attempts = (0..12).map(|_| {
+        app.create_user(
+            app.tenant_id,
+            &app.owner_token,
+            new_user("race@example.org", json!({"mode": "generate"})),
+        )
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
     assert_eq!(created, 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
     let members = app.partition(&keys::tenant_pk(app.tenant_id)).await;
-    let race_members = members.iter().filter(|m| m.get("email").and_then(Value::as_str) == Some("race@example.org")).count();
+    let race_members = members
+        .iter()
+        .filter(|m| m.get("email").and_then(Value::as_str) == Some("race@example.org"))
+        .count();
     assert_eq!(race_members, 1);
 }
 
@@ -176,8 +340,15 @@ async fn permissions_must_be_in_the_tenant_catalogue() {
     let app = spawn_app().await;
     let mut body = new_user("perm@example.org", json!({"mode": "generate"}));
     body["permissions"] = json!(["reports.reply"]);
-    let response = app.create_user(app.tenant_id, &app.owner_token, body.clone()).await;
-    assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "unknown_permission").await;
+    let response = app
+        .create_user(app.tenant_id, &app.owner_token, body.clone())
+        .await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_permission",
+    )
+    .await;
 
     let patch = app
         .request(reqwest::Method::PATCH, &format!("/v1/tenants/{}/settings", app.tenant_id), Some(&app.owner_token),
@@ -196,12 +367,24 @@ async fn roles_have_ceilings() {
     let (_, _, admin) = app.member(app.tenant_id, "admin", &[]).await;
     let mut owner_body = new_user("o2@example.org", json!({"mode": "generate"}));
     owner_body["role"] = json!("owner");
-    let response = app.create_user(app.tenant_id, &admin, owner_body.clone()).await;
+    let response = app
+        .create_user(app.tenant_id, &admin, owner_body.clone())
+        .await;
     assert_problem(response, StatusCode::FORBIDDEN, "role_not_allowed").await;
     let mut admin_body = new_user("a2@example.org", json!({"mode": "generate"}));
     admin_body["role"] = json!("admin");
-    assert_eq!(app.create_user(app.tenant_id, &admin, admin_body).await.status(), StatusCode::CREATED);
-    assert_eq!(app.create_user(app.tenant_id, &app.owner_token, owner_body).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.create_user(app.tenant_id, &admin, admin_body)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.create_user(app.tenant_id, &app.owner_token, owner_body)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -211,28 +394,59 @@ async fn members_need_users_manage_and_grant_no_more_than_they_hold() {
         Some(json!({"permission_catalog": [{"name": "reports.reply", "label": "Reply"}, {"name": "reports.export", "label": "Export"}]})))
         .await;
     let (_, _, plain) = app.member(app.tenant_id, "member", &[]).await;
-    let response = app.create_user(app.tenant_id, &plain, new_user("x1@example.org", json!({"mode": "generate"}))).await;
+    let response = app
+        .create_user(
+            app.tenant_id,
+            &plain,
+            new_user("x1@example.org", json!({"mode": "generate"})),
+        )
+        .await;
     assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
-    let list = app.get(&format!("/v1/tenants/{}/users", app.tenant_id), &plain).await;
+    let list = app
+        .get(&format!("/v1/tenants/{}/users", app.tenant_id), &plain)
+        .await;
     assert_problem(list, StatusCode::FORBIDDEN, "forbidden").await;
 
-    let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage", "reports.reply"]).await;
+    let (_, _, manager) = app
+        .member(app.tenant_id, "member", &["users.manage", "reports.reply"])
+        .await;
     let mut body = new_user("x2@example.org", json!({"mode": "generate"}));
     body["permissions"] = json!(["reports.reply"]);
-    assert_eq!(app.create_user(app.tenant_id, &manager, body).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.create_user(app.tenant_id, &manager, body)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
     let mut wider = new_user("x3@example.org", json!({"mode": "generate"}));
     wider["permissions"] = json!(["reports.export"]);
-    assert_problem(app.create_user(app.tenant_id, &manager, wider).await, StatusCode::FORBIDDEN, "permission_not_allowed").await;
+    assert_problem(
+        app.create_user(app.tenant_id, &manager, wider).await,
+        StatusCode::FORBIDDEN,
+        "permission_not_allowed",
+    )
+    .await;
     let mut admin = new_user("x4@example.org", json!({"mode": "generate"}));
     admin["role"] = json!("admin");
-    assert_problem(app.create_user(app.tenant_id, &manager, admin).await, StatusCode::FORBIDDEN, "role_not_allowed").await;
+    assert_problem(
+        app.create_user(app.tenant_id, &manager, admin).await,
+        StatusCode::FORBIDDEN,
+        "role_not_allowed",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn users_are_listed_in_cursor_pages() {
     let app = spawn_app().await;
     for i in 0..5 {
-        let response = app.create_user(app.tenant_id, &app.owner_token, new_user(&format!("p{i}@example.org"), json!({"mode": "link"}))).await;
+        let response = app
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                new_user(&format!("p{i}@example.org"), json!({"mode": "link"})),
+            )
+            .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
     let mut seen = Vec::new();
@@ -247,7 +461,11 @@ async fn users_are_listed_in_cursor_pages() {
         pages += 1;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 2);
-        seen.extend(items.iter().map(|u| u["email"].as_str().unwrap().to_owned()));
+        seen.extend(
+            items
+                .iter()
+                .map(|u| u["email"].as_str().unwrap().to_owned()),
+        );
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
@@ -259,16 +477,53 @@ async fn users_are_listed_in_cursor_pages() {
     seen.dedup();
     assert_eq!(seen.len(), 6);
 
-    let active: Value = app.get(&format!("/v1/tenants/{}/users?status=active", app.tenant_id), &app.owner_token).await.json().await.unwrap();
+    let active: Value = app
+        .get(
+            &format!("/v1/tenants/{}/users?status=active", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(active["items"].as_array().unwrap().len(), 6);
-    let archived: Value = app.get(&format!("/v1/tenants/{}/users?status=archived", app.tenant_id), &app.owner_token).await.json().await.unwrap();
+    let archived: Value = app
+        .get(
+            &format!("/v1/tenants/{}/users?status=archived", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(archived["items"].as_array().unwrap().len(), 0);
     assert!(archived["next_cursor"].is_null());
 
-    for bad in ["limit=0", "limit=201", "limit=x", "status=gone", "cursor=%%%", "cursor=SU5WSVRFIzE", "color=red"] {
-        let response = app.get(&format!("/v1/tenants/{}/users?{bad}", app.tenant_id), &app.owner_token).await;
-        assert!(response.status() == StatusCode::BAD_REQUEST || response.status() == StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
-        let code = if response.status() == StatusCode::BAD_REQUEST { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
+    for bad in [
+        "limit=0",
+        "limit=201",
+        "limit=x",
+        "status=gone",
+        "cursor=%%%",
+        "cursor=SU5WSVRFIzE",
+        "color=red",
+    ] {
+        let response = app
+            .get(
+                &format!("/v1/tenants/{}/users?{bad}", app.tenant_id),
+                &app.owner_token,
+            )
+            .await;
+        assert!(
+            response.status() == StatusCode::BAD_REQUEST
+                || response.status() == StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}"
+        );
+        let code = if response.status() == StatusCode::BAD_REQUEST {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
         assert_problem(response, code, "invalid_request").await;
     }
 }
@@ -277,26 +532,65 @@ async fn users_are_listed_in_cursor_pages() {
 async fn a_member_sees_themselves_but_not_others() {
     let app = spawn_app().await;
     let (member_id, _, member) = app.member(app.tenant_id, "member", &[]).await;
-    let own = app.get(&format!("/v1/tenants/{}/users/{member_id}", app.tenant_id), &member).await;
+    let own = app
+        .get(
+            &format!("/v1/tenants/{}/users/{member_id}", app.tenant_id),
+            &member,
+        )
+        .await;
     assert_eq!(own.status(), StatusCode::OK);
-    let owner_id = app.sign_in(&app.owner_email, GOOD_PASSWORD).await.json::<Value>().await.unwrap()["account"]["id"].as_str().unwrap().to_owned();
-    let other = app.get(&format!("/v1/tenants/{}/users/{owner_id}", app.tenant_id), &member).await;
+    let owner_id = app
+        .sign_in(&app.owner_email, GOOD_PASSWORD)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["account"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = app
+        .get(
+            &format!("/v1/tenants/{}/users/{owner_id}", app.tenant_id),
+            &member,
+        )
+        .await;
     assert_problem(other, StatusCode::FORBIDDEN, "forbidden").await;
-    let missing = app.get(&format!("/v1/tenants/{}/users/{}", app.tenant_id, ulid::Ulid::new()), &app.owner_token).await;
+    let missing = app
+        .get(
+            &format!("/v1/tenants/{}/users/{}", app.tenant_id, ulid::Ulid::new()),
+            &app.owner_token,
+        )
+        .await;
     assert_problem(missing, StatusCode::NOT_FOUND, "not_found").await;
 }
 
 #[tokio::test]
 async fn every_creation_is_in_the_audit_log() {
     let app = spawn_app().await;
-    let created: Value = app.create_user(app.tenant_id, &app.owner_token, new_user("audit@example.org", json!({"mode": "link"}))).await.json().await.unwrap();
+    let created: Value = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            new_user("audit@example.org", json!({"mode": "link"})),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let subject = created["user"]["id"].as_str().unwrap();
     let events = app.partition(&keys::tenant_pk(app.tenant_id)).await;
     let user_created: Vec<_> = events
         .iter()
-        .filter(|e| e.get("action") == Some(&json!("user.created")) && e.get("subject_id") == Some(&json!(subject)))
+        .filter(|e| {
+            e.get("action") == Some(&json!("user.created"))
+                && e.get("subject_id") == Some(&json!(subject))
+        })
         .collect();
-    assert_eq!(user_created.len(), 2, "the tenant log entry and the subject's copy");
+    assert_eq!(
+        user_created.len(),
+        2,
+        "the tenant log entry and the subject's copy"
+    );
     assert_eq!(user_created[0]["details"]["password_mode"], "link");
     assert!(user_created[0]["actor_id"].is_string());
 }
