@@ -103,12 +103,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::Result<()> {
-    let config = config_from_env(Some(&format!("http://{addr}")))?;
     let (table, fresh) = data.open_table()?;
-    let app = local_app(Arc::new(table), &data.outbox_key()?, config);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("binding {addr}"))?;
+    // Links default to the address actually bound, so `--addr 127.0.0.1:0` works too.
+    let bound = listener.local_addr().context("reading the bound address")?;
+    let config = config_from_env(Some(&format!("http://{bound}")))?;
+    let app = local_app(Arc::new(table), &data.outbox_key()?, config);
     let public_url = app.config.public_url.clone();
     println!(
         "Usher is listening on {public_url} (data in {})",

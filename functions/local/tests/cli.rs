@@ -1,0 +1,252 @@
+//! The `usher` binary as an operator and a newcomer use it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+fn usher() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
+    command
+        .env("USHER_LOG", "warn")
+        .env_remove("USHER_DATA_DIR")
+        .env_remove("USHER_OUTBOX_KEY");
+    command
+}
+
+fn json_out(output: std::process::Output) -> Value {
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("one JSON object on stdout")
+}
+
+#[test]
+fn tenant_create_prints_a_set_password_link_under_the_public_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = usher()
+        .args([
+            "tenant",
+            "create",
+            "--name",
+            "Comune di Forlì",
+            "--owner-email",
+            "sindaco@forli.example",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env("USHER_PUBLIC_URL", "https://usher.forli.example")
+        .output()
+        .unwrap();
+    let out = json_out(output);
+    assert_eq!(out["tenant_id"].as_str().unwrap().len(), 26);
+    assert_eq!(out["owner_account_id"].as_str().unwrap().len(), 26);
+    assert!(
+        out["set_password_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://usher.forli.example/reset/")
+    );
+    assert!(out.get("generated_password").is_none());
+
+    // The same owner for a second tenant keeps their account.
+    let output = usher()
+        .args([
+            "tenant",
+            "create",
+            "--name",
+            "Second",
+            "--owner-email",
+            "SINDACO@forli.example",
+            "--generate-password",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let second = json_out(output);
+    assert_eq!(second["owner_account_id"], out["owner_account_id"]);
+    assert_eq!(second["existing_account"], true);
+    assert!(
+        second.get("generated_password").is_none(),
+        "an existing account's password is never set"
+    );
+}
+
+#[test]
+fn tenant_create_refuses_bad_input_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = usher()
+        .args([
+            "tenant",
+            "create",
+            "--name",
+            "X",
+            "--owner-email",
+            "not-an-email",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--owner-email"), "{stderr}");
+}
+
+#[test]
+fn tenant_create_works_against_dynamodb() {
+    let endpoint = std::env::var("USHER_TEST_DYNAMODB_ENDPOINT")
+        .expect("USHER_TEST_DYNAMODB_ENDPOINT is not set: run the suite with ./scripts/test");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let table_name = format!("usher-cli-{}", ulid::Ulid::new());
+    let client = runtime.block_on(async {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version_latest()
+            .endpoint_url(&endpoint)
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "cli-test",
+            ))
+            .build();
+        let client = aws_sdk_dynamodb::Client::from_conf(config);
+        usher_core::table::DynamoTable::new(client.clone(), &table_name)
+            .create_table()
+            .await
+            .unwrap();
+        client
+    });
+    let output = usher()
+        .args([
+            "tenant",
+            "create",
+            "--name",
+            "Leasing",
+            "--owner-email",
+            "ops@leasing.example",
+            "--generate-password",
+        ])
+        .args(["--table", &table_name])
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    let out = json_out(output);
+    assert_eq!(out["generated_password"].as_str().unwrap().len(), 23);
+    let tenant_id = out["tenant_id"].as_str().unwrap();
+    let stored = runtime.block_on(async {
+        client
+            .get_item()
+            .table_name(&table_name)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S(format!("TENANT#{tenant_id}")),
+            )
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S("TENANT".into()),
+            )
+            .send()
+            .await
+            .unwrap()
+    });
+    assert!(stored.item.is_some(), "the tenant is in DynamoDB");
+}
+
+/// Starts `usher serve` on a free port; returns the child, its base URL and what it printed
+/// before listening.
+fn start_server(
+    data_dir: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Child, String, String) {
+    let mut child = usher()
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut printed = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        printed.push_str(&line);
+        if line.contains("password:")
+            || (extra.contains(&"--no-demo") && line.contains("Mail sent"))
+        {
+            break;
+        }
+    }
+    let base = printed
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect("the server prints its address")
+        .to_owned();
+    (child, base, printed)
+}
+
+#[test]
+fn serve_creates_a_demo_tenant_whose_owner_can_sign_in_and_holds_its_data_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, base, printed) = start_server(dir.path(), &[]);
+    let field = |name: &str| {
+        printed
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(|v| v.split_whitespace().next().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("no {name} in {printed}"))
+    };
+    let email = field("email:");
+    let password = field("password:");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let status = runtime.block_on(async {
+        reqwest::Client::new()
+            .post(format!("{base}/v1/sessions"))
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    });
+    assert_eq!(status.as_u16(), 201);
+
+    // The data dir is held: an operator command on it fails at once with a clear message.
+    let started = Instant::now();
+    let output = usher()
+        .args([
+            "tenant",
+            "create",
+            "--name",
+            "X",
+            "--owner-email",
+            "x@example.org",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("in use by another Usher process"));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // A second start on the same data dir makes no second demo tenant.
+    let (mut again, _, printed) = start_server(dir.path(), &["--no-demo"]);
+    assert!(!printed.contains("demo tenant"));
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
