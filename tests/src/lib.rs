@@ -104,6 +104,19 @@ pub async fn spawn_app_on(backend: Backend) -> TestApp {
 /// As [`spawn_app_on`], with the outbox worker sending through `worker_mailer` instead of the
 /// local files.
 pub async fn spawn_app_with(backend: Backend, worker_mailer: Option<Arc<dyn Mailer>>) -> TestApp {
+    spawn_configured(backend, worker_mailer, |_| {}).await
+}
+
+/// The embedded-table server with its configuration changed by `configure` before it starts.
+pub async fn spawn_app_with_config(configure: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_configured(Backend::Embedded, None, configure).await
+}
+
+async fn spawn_configured(
+    backend: Backend,
+    worker_mailer: Option<Arc<dyn Mailer>>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     // Logs go to the test's captured output, shown when it fails.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
@@ -128,6 +141,7 @@ pub async fn spawn_app_with(backend: Backend, worker_mailer: Option<Arc<dyn Mail
     let key = OutboxKey::generate(&usher_core::clock::OsRandom);
     let mut app = usher_local::local_app(Arc::new(counter.clone()), &key, Config::new(&base));
     app.clock = clock.clone();
+    configure(&mut app.config);
     let mailer = Arc::new(FileMailer::new(
         dir.path().join("mail"),
         usher_local::LOCAL_SENDER,
