@@ -15,7 +15,9 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 #[tokio::main]
 async fn main() {
     let hasher = PasswordHasherService::owasp();
-    let password = PasswordPolicy::default().check("violet harbour kettle 42 mosaic", &[]).unwrap();
+    let password = PasswordPolicy::default()
+        .check("violet harbour kettle 42 mosaic", &[])
+        .unwrap();
     let attempt = PasswordAttempt::new("violet harbour kettle 42 mosaic");
     let hash = hasher.hash(&password, &OsRandom).await.unwrap();
     let mut hashes = Vec::new();
@@ -36,5 +38,9 @@ async fn main() {
     println!("argon2id m=19456 KiB t=2 p=1, median of 20:");
     println!("  hash                 {:>8.1} ms", h.as_secs_f64() * 1e3);
     println!("  verify               {:>8.1} ms", v.as_secs_f64() * 1e3);
-    println!("  verify (dummy hash)  {:>8.1} ms  ({:.2}x the real verify)", d.as_secs_f64() * 1e3, d.as_secs_f64() / v.as_secs_f64());
+    println!(
+        "  verify (dummy hash)  {:>8.1} ms  ({:.2}x the real verify)",
+        d.as_secs_f64() * 1e3,
+        d.as_secs_f64() / v.as_secs_f64()
+    );
 }

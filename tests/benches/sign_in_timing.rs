@@ -19,17 +19,33 @@ async fn main() {
     let mut unknown = Vec::new();
     for i in 0..200 {
         let start = Instant::now();
-        let response = app.sign_in(&app.owner_email, "a wrong password entirely").await;
+        let response = app
+            .sign_in(&app.owner_email, "a wrong password entirely")
+            .await;
         assert_eq!(response.status(), 401);
         known.push(start.elapsed());
         let start = Instant::now();
-        let response = app.sign_in(&format!("nobody-{i}@example.org"), "a wrong password entirely").await;
+        let response = app
+            .sign_in(
+                &format!("nobody-{i}@example.org"),
+                "a wrong password entirely",
+            )
+            .await;
         assert_eq!(response.status(), 401);
         unknown.push(start.elapsed());
     }
     let (k, u) = (median(known), median(unknown));
     println!("POST /v1/sessions, 401, median of 200 each (local server, embedded table):");
-    println!("  known email, wrong password  {:>7.1} ms", k.as_secs_f64() * 1e3);
-    println!("  unknown email                {:>7.1} ms", u.as_secs_f64() * 1e3);
-    println!("  ratio unknown/known          {:>7.3}", u.as_secs_f64() / k.as_secs_f64());
+    println!(
+        "  known email, wrong password  {:>7.1} ms",
+        k.as_secs_f64() * 1e3
+    );
+    println!(
+        "  unknown email                {:>7.1} ms",
+        u.as_secs_f64() * 1e3
+    );
+    println!(
+        "  ratio unknown/known          {:>7.3}",
+        u.as_secs_f64() / k.as_secs_f64()
+    );
 }

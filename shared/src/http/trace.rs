@@ -10,14 +10,13 @@ use tracing::Instrument;
 use super::{MAX_BODY_BYTES, Problem};
 
 /// A span per request: request id, method and route (never the raw path, which may carry a
-/// token), filled in later with tenant, account and status.
+/// token), filled in later with tenant, account and status. On Lambda the request id is the
+/// invocation's, so these lines join the runtime's own in CloudWatch; locally it is a new ULID.
 pub fn request_span(request: &Request) -> tracing::Span {
     let request_id = request
-        .headers()
-        .get("x-request-id")
-        .or_else(|| request.headers().get("x-amzn-trace-id"))
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.chars().take(64).collect::<String>())
+        .extensions()
+        .get::<lambda_http::Context>()
+        .map(|context| context.request_id.clone())
         .unwrap_or_else(|| ulid::Ulid::new().to_string());
     let route = request
         .extensions()

@@ -1,0 +1,97 @@
+//! What the logs say: structured lines with request id, route, tenant and status, and never a
+//! password, a session token or a link's token. One test in its own binary, so the global
+//! subscriber captures exactly this test's lines.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use tracing_subscriber::fmt::MakeWriter;
+use usher_tests::{GOOD_PASSWORD, spawn_app};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn logs_are_structured_and_carry_no_secret() {
+    let captured = Captured::default();
+    tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .init();
+
+    let app = spawn_app().await;
+    let generated: Value = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "gen@example.org", "first_name": "G", "last_name": "N",
+            "role": "member", "password": {"mode": "generate"}, "send_credentials": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let temporary = generated["generated_password"].as_str().unwrap().to_owned();
+    app.create_user(
+        app.tenant_id,
+        &app.owner_token,
+        json!({"email": "link@example.org", "first_name": "L", "last_name": "K",
+        "role": "member", "password": {"mode": "link"}}),
+    )
+    .await;
+    app.sign_in("gen@example.org", "a wrong password entirely")
+        .await;
+    let mails = app.wait_for_mails(2).await;
+    let link_secret = mails
+        .iter()
+        .flat_map(|m| m.links.iter())
+        .find_map(|l| l.split("/reset/").nth(1))
+        .unwrap()
+        .to_owned();
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let session_secret = app.owner_token.split_once('.').unwrap().1;
+    for secret in [
+        temporary.as_str(),
+        GOOD_PASSWORD,
+        session_secret,
+        link_secret.as_str(),
+        "a wrong password entirely",
+    ] {
+        assert!(!text.contains(secret), "a secret reached the logs");
+    }
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is JSON"))
+        .collect();
+    let created = lines
+        .iter()
+        .find(|l| {
+            l["fields"]["message"] == "request finished"
+                && l["span"]["route"] == "/v1/tenants/{tenant_id}/users"
+        })
+        .expect("a request line for user creation");
+    assert_eq!(created["span"]["tenant_id"], app.tenant_id.to_string());
+    assert_eq!(created["span"]["status"], 201);
+    assert_eq!(created["span"]["request_id"].as_str().unwrap().len(), 26);
+}
