@@ -11,7 +11,8 @@ use usher_tests::spawn_app;
 /// Runs headless Chromium with `args` in a fresh profile that is removed afterwards.
 fn chromium(args: &[String]) -> std::process::Output {
     let profile = tempfile::tempdir().unwrap();
-    let mut command = Command::new(std::env::var("USHER_CHROMIUM").unwrap_or_else(|_| "chromium".into()));
+    let mut command =
+        Command::new(std::env::var("USHER_CHROMIUM").unwrap_or_else(|_| "chromium".into()));
     command.args([
         "--headless",
         "--no-sandbox",
@@ -23,13 +24,21 @@ fn chromium(args: &[String]) -> std::process::Output {
         "--disable-sync",
         "--window-size=1100,1200",
     ]);
-    command.arg(format!("--user-data-dir={}", profile.path().display())).args(args);
-    command.output().expect("chromium runs (scripts/test installs it)")
+    command
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(args);
+    command
+        .output()
+        .expect("chromium runs (scripts/test installs it)")
 }
 
 fn rendered_dom(url: &str) -> String {
     let output = chromium(&["--dump-dom".into(), url.into()]);
-    assert!(output.status.success(), "chromium failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
@@ -38,7 +47,11 @@ fn screenshot(url: &str, name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     let output = chromium(&[format!("--screenshot={}", path.display()), url.into()]);
-    assert!(output.status.success(), "chromium failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     path
 }
 
@@ -46,8 +59,12 @@ fn screenshot(url: &str, name: &str) -> PathBuf {
 async fn the_local_mail_pages_list_and_show_what_was_sent() {
     let app = spawn_app().await;
     let response = app
-        .create_user(app.tenant_id, &app.owner_token, json!({"email": "cleo@example.org", "first_name": "Cléo",
-            "last_name": "Martin", "locale": "fr", "role": "member", "password": {"mode": "link"}}))
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "cleo@example.org", "first_name": "Cléo",
+            "last_name": "Martin", "locale": "fr", "role": "member", "password": {"mode": "link"}}),
+        )
         .await;
     assert_eq!(response.status(), 201);
     let mail = app.wait_for_mails(1).await.remove(0);
@@ -58,7 +75,10 @@ async fn the_local_mail_pages_list_and_show_what_was_sent() {
         let list = rendered_dom(&format!("{base}/_local/mail"));
         let one = rendered_dom(&format!("{base}/_local/mail/{}", mail.id));
         let list_shot = screenshot(&format!("{base}/_local/mail"), "local-mail-list.png");
-        let one_shot = screenshot(&format!("{base}/_local/mail/{}", mail.id), "local-mail-one.png");
+        let one_shot = screenshot(
+            &format!("{base}/_local/mail/{}", mail.id),
+            "local-mail-one.png",
+        );
         assert!(std::fs::metadata(list_shot).unwrap().len() > 10_000);
         assert!(std::fs::metadata(one_shot).unwrap().len() > 10_000);
         (list, one)
@@ -66,9 +86,15 @@ async fn the_local_mail_pages_list_and_show_what_was_sent() {
     .await
     .unwrap();
 
-    assert!(list.contains("Choisissez votre mot de passe pour Comune di Forlì"), "{list}");
+    assert!(
+        list.contains("Choisissez votre mot de passe pour Comune di Forlì"),
+        "{list}"
+    );
     assert!(list.contains(&format!("href=\"{link}\"")));
     assert!(one.contains("cleo@example.org"));
-    assert!(one.contains("<iframe sandbox=\"\""), "the HTML part is shown sandboxed");
+    assert!(
+        one.contains("<iframe sandbox=\"\""),
+        "the HTML part is shown sandboxed"
+    );
     assert!(one.contains(&link));
 }

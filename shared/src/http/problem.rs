@@ -155,7 +155,7 @@ impl From<AuthError> for Problem {
                 "membership_inactive",
                 "Your membership in this tenant is archived or has no access.",
             ),
-            AuthError::Corrupt(e) => Problem::internal(&e),
+            AuthError::Storage(e) => Problem::internal(&e),
         }
     }
 }
@@ -304,7 +304,6 @@ impl From<GetTenantError> for Problem {
     fn from(e: GetTenantError) -> Self {
         match e {
             GetTenantError::Auth(e) => e.into(),
-            GetTenantError::Internal(e) => e.into(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::app::App;
 use crate::domain::TenantId;
 use crate::keys;
 use crate::records::{AccountRecord, MembershipRecord, SessionRecord, TenantRecord, from_optional};
@@ -21,8 +22,8 @@ pub enum AuthError {
     TenantNotFound,
     #[error("the caller's membership in this tenant is archived or has no access")]
     MembershipInactive,
-    #[error("stored data could not be read")]
-    Corrupt(#[from] crate::table::TableError),
+    #[error("the session could not be read")]
+    Storage(#[from] crate::table::TableError),
 }
 
 pub struct AccountCaller {
@@ -77,6 +78,16 @@ impl AccountCaller {
 }
 
 impl TenantCaller {
+    /// Reads and checks the caller, for a use case that needs nothing else in its first read.
+    pub(crate) async fn load(
+        app: &App,
+        token: &SessionToken,
+        tenant: TenantId,
+    ) -> Result<Self, AuthError> {
+        let items = app.table.batch_get(&Self::keys(token, tenant)).await?;
+        Self::resolve(token, items, app.clock.now())
+    }
+
     /// Keys to read: session, account, the caller's membership, the tenant.
     pub fn keys(token: &SessionToken, tenant: TenantId) -> [Key; 4] {
         let [session, account] = AccountCaller::keys(token);

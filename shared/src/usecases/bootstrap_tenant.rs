@@ -1,7 +1,11 @@
 //! The operator's `usher tenant create`: a tenant and its first owner.
 
+use super::accounts::{
+    NewAccount, NewMembership, account_ops, membership_ops, new_account, new_membership,
+    set_password,
+};
 use super::audit::AuditEvent;
-use super::create_user::{membership_ops, set_password_link};
+use super::create_user::set_password_link;
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{
@@ -10,8 +14,7 @@ use crate::domain::{
 };
 use crate::keys;
 use crate::records::{
-    AccountRecord, CreatedVia, LoginRecord, MembershipRecord, MembershipStatus, TenantRecord,
-    from_optional, to_item,
+    AccountRecord, CreatedVia, LoginRecord, TenantRecord, from_optional, to_item,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Condition, Op, TransactError};
@@ -46,9 +49,8 @@ pub async fn bootstrap_tenant(
     command: BootstrapTenant,
 ) -> Result<BootstrappedTenant, BootstrapError> {
     let now = app.clock.now();
-    let random = app.random.as_ref();
     let tenant = TenantRecord {
-        id: TenantId::from_ulid(random.ulid(now)),
+        id: TenantId::from_ulid(app.random.ulid(now)),
         name: command.name.as_str().to_owned(),
         slug: command.name.slug(),
         settings: TenantSettings::default(),
@@ -72,83 +74,57 @@ pub async fn bootstrap_tenant(
     let mut generated_password = None;
     let mut set_password_url = None;
     let account = match &existing {
-        Some(login) => from_optional::<AccountRecord>(
-            app.table
+        Some(login) => {
+            let item = app
+                .table
                 .get(&keys::account(login.account_id))
                 .await
-                .context("reading the account")?,
-        )
-        .context("reading the account")?
-        .ok_or(BootstrapError::Conflict)?,
+                .context("reading the account")?;
+            from_optional::<AccountRecord>(item)
+                .context("reading the account")?
+                .ok_or(BootstrapError::Conflict)?
+        }
         None => {
-            let account = AccountRecord {
-                id: AccountId::from_ulid(random.ulid(now)),
-                email: command.owner_email.clone(),
-                first_name: command.owner_first_name.as_str().to_owned(),
-                last_name: command.owner_last_name.as_str().to_owned(),
-                phone: None,
-                locale: Locale::En,
-                session_epoch: 0,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            };
-            let mut login = LoginRecord {
-                account_id: account.id,
-                email: account.email.clone(),
-                password_hash: None,
-                password_changed_at: None,
-                temporary_until: None,
-                version: 1,
-            };
+            let (account, mut login) = new_account(
+                app,
+                NewAccount {
+                    email: &command.owner_email,
+                    first_name: command.owner_first_name.as_str(),
+                    last_name: command.owner_last_name.as_str(),
+                    phone: None,
+                    locale: Locale::En,
+                },
+                now,
+            );
             if command.generate_password {
-                let password = Password::generate(random);
-                login.password_hash = Some(
-                    app.hasher
-                        .hash(&password, random)
-                        .await
-                        .context("hashing a password")?,
-                );
-                login.password_changed_at = Some(now);
-                login.temporary_until = Some(now + app.config.temporary_password_ttl);
+                let password = Password::generate(app.random.as_ref());
+                set_password(app, &mut login, &password, true, now).await?;
                 generated_password = Some(password);
             } else {
                 let (op, link) = set_password_link(app, account.id, Some(tenant.id), now)?;
                 ops.push(op);
                 set_password_url = Some(link);
             }
-            ops.push(Op::put_if(
-                to_item(&keys::account(account.id), &account, None)
-                    .context("building the account")?,
-                Condition::NotExists,
-            ));
-            ops.push(Op::put_if(
-                to_item(&login_key, &login, None).context("building the login")?,
-                Condition::NotExists,
-            ));
+            ops.extend(
+                account_ops(&account, &login)
+                    .context("building the account")?
+                    .0,
+            );
             account
         }
     };
-    let membership = MembershipRecord {
-        tenant_id: tenant.id,
-        account_id: account.id,
-        email: account.email.clone(),
-        first_name: account.first_name.clone(),
-        last_name: account.last_name.clone(),
-        phone: account.phone.clone(),
-        locale: account.locale,
-        notification_email: None,
-        role: Role::Owner,
-        permissions: PermissionSet::default(),
-        status: MembershipStatus::Active,
-        access: true,
-        auto_tickets: true,
-        created_via: CreatedVia::Bootstrap,
-        created_by: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
+    let membership = new_membership(
+        &account,
+        NewMembership {
+            tenant_id: tenant.id,
+            role: Role::Owner,
+            permissions: PermissionSet::default(),
+            notification_email: None,
+            created_via: CreatedVia::Bootstrap,
+            created_by: None,
+        },
+        now,
+    );
     ops.extend(membership_ops(&membership, &tenant.name).context("building the membership")?);
     ops.extend(
         AuditEvent {
@@ -158,7 +134,7 @@ pub async fn bootstrap_tenant(
             subject: Some(account.id),
             details: serde_json::json!({"owner_existing_account": existing.is_some()}),
         }
-        .ops(now, random)
+        .ops(now, app.random.as_ref())
         .context("building the audit event")?,
     );
     match app.table.transact(ops).await {

@@ -5,7 +5,12 @@
 //! membership here, whose keys are only known once the login item names the account.
 
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
 
+use super::accounts::{
+    NewAccount, NewMembership, account_ops, membership_ops, new_account, new_membership,
+    set_password,
+};
 use super::audit::AuditEvent;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
@@ -16,8 +21,8 @@ use crate::domain::{
 use crate::keys;
 use crate::mail::{MailTemplate, PasswordNote};
 use crate::records::{
-    AccountRecord, AccountTenantRecord, CreatedVia, LoginRecord, MembershipRecord,
-    MembershipStatus, TokenKind, TokenRecord, from_optional, to_item,
+    AccountRecord, CreatedVia, LoginRecord, MembershipRecord, TokenKind, TokenRecord,
+    from_optional, to_item,
 };
 use crate::table::{Condition, Op, TransactError};
 use crate::token::{SecretToken, SessionToken};
@@ -128,66 +133,6 @@ pub async fn create_user(
     }
 }
 
-fn membership_for(
-    caller: &TenantCaller,
-    account: &AccountRecord,
-    new: &NewUser,
-    now: chrono::DateTime<chrono::Utc>,
-) -> MembershipRecord {
-    MembershipRecord {
-        tenant_id: caller.tenant.id,
-        account_id: account.id,
-        email: account.email.clone(),
-        first_name: account.first_name.clone(),
-        last_name: account.last_name.clone(),
-        phone: account.phone.clone(),
-        locale: account.locale,
-        notification_email: new.notification_email.clone(),
-        role: new.role,
-        permissions: new.permissions.clone(),
-        status: MembershipStatus::Active,
-        access: true,
-        auto_tickets: true,
-        created_via: CreatedVia::Admin,
-        created_by: Some(caller.account.id),
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    }
-}
-
-/// The two items of a membership (tenant side and account side), each created only if absent.
-pub(crate) fn membership_ops(
-    membership: &MembershipRecord,
-    tenant_name: &str,
-) -> Result<Vec<Op>, crate::table::TableError> {
-    let link = AccountTenantRecord {
-        tenant_id: membership.tenant_id,
-        tenant_name: tenant_name.to_owned(),
-        role: membership.role,
-        status: membership.status,
-        access: membership.access,
-    };
-    Ok(vec![
-        Op::put_if(
-            to_item(
-                &keys::membership(membership.tenant_id, membership.account_id),
-                membership,
-                None,
-            )?,
-            Condition::NotExists,
-        ),
-        Op::put_if(
-            to_item(
-                &keys::account_tenant(membership.account_id, membership.tenant_id),
-                &link,
-                None,
-            )?,
-            Condition::NotExists,
-        ),
-    ])
-}
-
 async fn add_existing_account(
     app: &App,
     caller: &TenantCaller,
@@ -210,15 +155,12 @@ async fn add_existing_account(
         .context("reading the existing account")?
         .ok_or(CreateUserError::Conflict)?;
     // The person's names, phone, locale and credentials are theirs: only the membership is new.
-    let membership = membership_for(caller, &account, &new, now);
+    let membership = new_membership(&account, membership_of(caller, &new), now);
     let mail = MailTemplate::AddedToTenant {
         tenant: caller.tenant.name.clone(),
         first_name: account.first_name.clone(),
         sign_in_url: app.config.sign_in_url(),
-    }
-    .render(membership.mail_to(), account.locale)
-    .context("rendering a mail")?;
-
+    };
     let mut ops =
         membership_ops(&membership, &caller.tenant.name).context("building the membership")?;
     // Guards against the login item being re-pointed between the read and this write.
@@ -226,23 +168,30 @@ async fn add_existing_account(
         keys::login(&account.email.normalized()),
         Condition::AttributeEquals("account_id".into(), account.id.to_string().into()),
     ));
-    ops.push(
-        app.outbox
-            .enqueue(&mail, now, app.random.as_ref())
-            .context("filing the mail")?,
-    );
-    ops.extend(
-        AuditEvent {
-            tenant: caller.tenant.id,
-            action: "user.created",
-            actor: Some(caller.account.id),
-            subject: Some(account.id),
-            details: serde_json::json!({"existing_account": true, "role": new.role, "created_via": "admin"}),
+    ops.extend(mail_and_audit(
+        app,
+        caller,
+        &account,
+        &membership,
+        Some(mail),
+        json!({"existing_account": true}),
+    )?);
+    match app.table.transact(ops).await {
+        Ok(()) => {}
+        // The tenant side of the membership is the first op: someone added it meanwhile.
+        Err(TransactError::ConditionFailed { index: 0 }) => {
+            return Err(CreateUserError::AlreadyMember);
         }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
-    commit(app, ops).await?;
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            return Err(CreateUserError::Conflict);
+        }
+        Err(other) => {
+            return Err(other)
+                .context("adding the membership")
+                .map_err(Into::into);
+        }
+    }
+    app.mail_committed();
     tracing::info!(subject_id = %account.id, existing_account = true, "user added to tenant");
     Ok(CreatedUser {
         user: membership,
@@ -251,58 +200,84 @@ async fn add_existing_account(
     })
 }
 
+fn membership_of(caller: &TenantCaller, new: &NewUser) -> NewMembership {
+    NewMembership {
+        tenant_id: caller.tenant.id,
+        role: new.role,
+        permissions: new.permissions.clone(),
+        notification_email: new.notification_email.clone(),
+        created_via: CreatedVia::Admin,
+        created_by: Some(caller.account.id),
+    }
+}
+
+/// The outbox item for `mail` (to the member's mail address, in the account's locale) and the
+/// `user.created` audit event.
+fn mail_and_audit(
+    app: &App,
+    caller: &TenantCaller,
+    account: &AccountRecord,
+    membership: &MembershipRecord,
+    mail: Option<MailTemplate>,
+    mut details: serde_json::Value,
+) -> Result<Vec<Op>, InternalError> {
+    let now = app.clock.now();
+    let mut ops = Vec::new();
+    if let Some(mail) = mail {
+        let rendered = mail
+            .render(membership.mail_to(), account.locale)
+            .context("rendering a mail")?;
+        ops.push(
+            app.outbox
+                .enqueue(&rendered, now, app.random.as_ref())
+                .context("filing the mail")?,
+        );
+    }
+    details["role"] = json!(membership.role);
+    details["created_via"] = json!(membership.created_via);
+    ops.extend(
+        AuditEvent {
+            tenant: caller.tenant.id,
+            action: "user.created",
+            actor: Some(caller.account.id),
+            subject: Some(account.id),
+            details,
+        }
+        .ops(now, app.random.as_ref())
+        .context("building the audit event")?,
+    );
+    Ok(ops)
+}
+
 async fn create_account(
     app: &App,
     caller: &TenantCaller,
     new: NewUser,
 ) -> Result<CreatedUser, CreateUserError> {
     let now = app.clock.now();
-    let random = app.random.as_ref();
-    let account = AccountRecord {
-        id: AccountId::from_ulid(random.ulid(now)),
-        email: new.email.clone(),
-        first_name: new.first_name.as_str().to_owned(),
-        last_name: new.last_name.as_str().to_owned(),
-        phone: new.phone.clone(),
-        locale: new.locale,
-        session_epoch: 0,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
-    let membership = membership_for(caller, &account, &new, now);
-    let mail_to = membership.mail_to().clone();
-    let mut login = LoginRecord {
-        account_id: account.id,
-        email: account.email.clone(),
-        password_hash: None,
-        password_changed_at: None,
-        temporary_until: None,
-        version: 1,
-    };
-    let mut generated_password = None;
+    let (account, mut login) = new_account(
+        app,
+        NewAccount {
+            email: &new.email,
+            first_name: new.first_name.as_str(),
+            last_name: new.last_name.as_str(),
+            phone: new.phone.clone(),
+            locale: new.locale,
+        },
+        now,
+    );
+    let membership = new_membership(&account, membership_of(caller, &new), now);
     let mut ops = Vec::new();
-    let mut mail = None;
-    match &new.password {
+    let mut generated_password = None;
+    let (mail, mode) = match &new.password {
         PasswordChoice::Generate => {
-            let password = Password::generate(random);
-            login.password_hash = Some(
-                app.hasher
-                    .hash(&password, random)
-                    .await
-                    .context("hashing a password")?,
-            );
-            login.password_changed_at = Some(now);
-            login.temporary_until = Some(now + app.config.temporary_password_ttl);
+            let password = Password::generate(app.random.as_ref());
+            set_password(app, &mut login, &password, true, now).await?;
             generated_password = Some(password);
-            if new.send_credentials {
-                mail = Some(account_created_mail(
-                    app,
-                    caller,
-                    &account,
-                    PasswordNote::Generated,
-                ));
-            }
+            let mail = new
+                .send_credentials
+                .then(|| account_created_mail(app, caller, &account, PasswordNote::Generated));
+            (mail, "generate")
         }
         PasswordChoice::Set(value) => {
             let context = [
@@ -315,81 +290,44 @@ async fn create_account(
                 .config
                 .password_policy
                 .check(value.expose_secret(), &context)?;
-            login.password_hash = Some(
-                app.hasher
-                    .hash(&password, random)
-                    .await
-                    .context("hashing a password")?,
-            );
-            login.password_changed_at = Some(now);
-            if new.send_credentials {
-                mail = Some(account_created_mail(
-                    app,
-                    caller,
-                    &account,
-                    PasswordNote::SetByAdmin,
-                ));
-            }
+            set_password(app, &mut login, &password, false, now).await?;
+            let mail = new
+                .send_credentials
+                .then(|| account_created_mail(app, caller, &account, PasswordNote::SetByAdmin));
+            (mail, "set")
         }
         PasswordChoice::Link => {
             // The link is the person's only way in, so it is sent whatever send_credentials says.
             let (op, link) = set_password_link(app, account.id, Some(caller.tenant.id), now)?;
             ops.push(op);
-            mail = Some(MailTemplate::ChoosePassword {
+            let mail = MailTemplate::ChoosePassword {
                 tenant: caller.tenant.name.clone(),
                 first_name: account.first_name.clone(),
                 link,
                 valid_days: app.config.set_password_link_ttl.num_days(),
-            });
+            };
+            (Some(mail), "link")
         }
-    }
-
-    ops.push(Op::put_if(
-        to_item(&keys::account(account.id), &account, None).context("building the account")?,
-        Condition::NotExists,
-    ));
-    let login_index = ops.len();
-    ops.push(Op::put_if(
-        to_item(&keys::login(&account.email.normalized()), &login, None)
-            .context("building the login")?,
-        Condition::NotExists,
-    ));
+    };
+    let (account_ops, login_offset) =
+        account_ops(&account, &login).context("building the account")?;
+    let login_index = ops.len() + login_offset;
+    ops.extend(account_ops);
     ops.extend(
         membership_ops(&membership, &caller.tenant.name).context("building the membership")?,
     );
-    if let Some(mail) = mail {
-        let rendered = mail
-            .render(&mail_to, account.locale)
-            .context("rendering a mail")?;
-        ops.push(
-            app.outbox
-                .enqueue(&rendered, now, random)
-                .context("filing the mail")?,
-        );
-    }
-    ops.extend(
-        AuditEvent {
-            tenant: caller.tenant.id,
-            action: "user.created",
-            actor: Some(caller.account.id),
-            subject: Some(account.id),
-            details: serde_json::json!({
-                "existing_account": false,
-                "role": new.role,
-                "created_via": "admin",
-                "password_mode": match new.password {
-                    PasswordChoice::Generate => "generate",
-                    PasswordChoice::Set(_) => "set",
-                    PasswordChoice::Link => "link",
-                },
-            }),
-        }
-        .ops(now, random)
-        .context("building the audit event")?,
-    );
+    ops.extend(mail_and_audit(
+        app,
+        caller,
+        &account,
+        &membership,
+        mail,
+        json!({"existing_account": false, "password_mode": mode}),
+    )?);
     match app.table.transact(ops).await {
         Ok(()) => {}
-        // Someone registered this email between our read and our write.
+        // Someone registered this email between our read and our write; asking again takes the
+        // existing-account path.
         Err(TransactError::ConditionFailed { index }) if index == login_index => {
             return Err(CreateUserError::Conflict);
         }
@@ -446,20 +384,4 @@ pub(crate) fn set_password_link(
         Condition::NotExists,
     );
     Ok((op, app.config.link(&format!("/reset/{}", secret.expose()))))
-}
-
-async fn commit(app: &App, ops: Vec<Op>) -> Result<(), CreateUserError> {
-    match app.table.transact(ops).await {
-        Ok(()) => {
-            app.mail_committed();
-            Ok(())
-        }
-        Err(TransactError::ConditionFailed { index: 0 }) => Err(CreateUserError::AlreadyMember),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            Err(CreateUserError::Conflict)
-        }
-        Err(other) => Err(other)
-            .context("adding the membership")
-            .map_err(Into::into),
-    }
 }

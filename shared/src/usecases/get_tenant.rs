@@ -1,6 +1,6 @@
 //! `GET /v1/tenants/{tenant_id}`: one batch read. Settings only for admins.
 
-use super::{AuthError, Context, InternalError, TenantCaller};
+use super::{AuthError, TenantCaller};
 use crate::app::App;
 use crate::domain::TenantId;
 use crate::records::TenantRecord;
@@ -10,8 +10,6 @@ use crate::token::SessionToken;
 pub enum GetTenantError {
     #[error(transparent)]
     Auth(#[from] AuthError),
-    #[error(transparent)]
-    Internal(#[from] InternalError),
 }
 
 pub struct TenantView {
@@ -24,13 +22,7 @@ pub async fn get_tenant(
     token: &SessionToken,
     tenant_id: TenantId,
 ) -> Result<TenantView, GetTenantError> {
-    let now = app.clock.now();
-    let items = app
-        .table
-        .batch_get(&TenantCaller::keys(token, tenant_id))
-        .await
-        .context("reading the caller")?;
-    let caller = TenantCaller::resolve(token, items, now)?;
+    let caller = TenantCaller::load(app, token, tenant_id).await?;
     Ok(TenantView {
         include_settings: caller.membership.role.is_admin(),
         tenant: caller.tenant,

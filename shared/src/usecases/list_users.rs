@@ -58,13 +58,7 @@ pub async fn list_users(
     tenant_id: TenantId,
     request: ListUsers,
 ) -> Result<UserPage, ListUsersError> {
-    let now = app.clock.now();
-    let items = app
-        .table
-        .batch_get(&TenantCaller::keys(token, tenant_id))
-        .await
-        .context("reading the caller")?;
-    let caller = TenantCaller::resolve(token, items, now)?;
+    let caller = TenantCaller::load(app, token, tenant_id).await?;
     if !caller.membership.can_manage_users() {
         return Err(ListUsersError::Forbidden);
     }

@@ -2,6 +2,7 @@
 //! one transaction where it can, and returns its own error enum; `http::problem` maps those to
 //! responses in one place.
 
+mod accounts;
 mod audit;
 mod auth;
 pub mod bootstrap_tenant;

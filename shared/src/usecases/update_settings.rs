@@ -45,12 +45,7 @@ pub async fn update_settings(
     patch: SettingsPatch,
 ) -> Result<TenantRecord, UpdateSettingsError> {
     let now = app.clock.now();
-    let items = app
-        .table
-        .batch_get(&TenantCaller::keys(token, tenant_id))
-        .await
-        .context("reading the caller")?;
-    let caller = TenantCaller::resolve(token, items, now)?;
+    let caller = TenantCaller::load(app, token, tenant_id).await?;
     if !caller.membership.role.is_admin() {
         return Err(UpdateSettingsError::Forbidden);
     }

@@ -1,0 +1,166 @@
+//! Building a new account, its login item and a membership: shared by every way a person gets an
+//! account (admin creation, the operator's bootstrap, and later invitations and inbound mail).
+
+use chrono::{DateTime, Utc};
+
+use super::{Context, InternalError};
+use crate::app::App;
+use crate::domain::{
+    AccountId, EmailAddress, Locale, Password, PermissionSet, Phone, Role, TenantId,
+};
+use crate::keys;
+use crate::records::{
+    AccountRecord, AccountTenantRecord, CreatedVia, LoginRecord, MembershipRecord,
+    MembershipStatus, to_item,
+};
+use crate::table::{Condition, Op, TableError};
+
+pub(crate) struct NewAccount<'a> {
+    pub email: &'a EmailAddress,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub phone: Option<Phone>,
+    pub locale: Locale,
+}
+
+/// A new account and its login item, with no password yet.
+pub(crate) fn new_account(
+    app: &App,
+    new: NewAccount<'_>,
+    now: DateTime<Utc>,
+) -> (AccountRecord, LoginRecord) {
+    let account = AccountRecord {
+        id: AccountId::from_ulid(app.random.ulid(now)),
+        email: new.email.clone(),
+        first_name: new.first_name.to_owned(),
+        last_name: new.last_name.to_owned(),
+        phone: new.phone,
+        locale: new.locale,
+        session_epoch: 0,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let login = LoginRecord {
+        account_id: account.id,
+        email: account.email.clone(),
+        password_hash: None,
+        password_changed_at: None,
+        temporary_until: None,
+        version: 1,
+    };
+    (account, login)
+}
+
+/// Stores `password` on the login item; a temporary one must be changed at the next sign-in and
+/// stops working when unused for the configured time.
+pub(crate) async fn set_password(
+    app: &App,
+    login: &mut LoginRecord,
+    password: &Password,
+    temporary: bool,
+    now: DateTime<Utc>,
+) -> Result<(), InternalError> {
+    login.password_hash = Some(
+        app.hasher
+            .hash(password, app.random.as_ref())
+            .await
+            .context("hashing a password")?,
+    );
+    login.password_changed_at = Some(now);
+    login.temporary_until = temporary.then(|| now + app.config.temporary_password_ttl);
+    Ok(())
+}
+
+/// The account and login puts, each only if absent: the login item is what makes an email
+/// unique, so a concurrent registration of the same email fails here. Returns the ops and the
+/// offset of the login put within them.
+pub(crate) fn account_ops(
+    account: &AccountRecord,
+    login: &LoginRecord,
+) -> Result<(Vec<Op>, usize), TableError> {
+    Ok((
+        vec![
+            Op::put_if(
+                to_item(&keys::account(account.id), account, None)?,
+                Condition::NotExists,
+            ),
+            Op::put_if(
+                to_item(&keys::login(&account.email.normalized()), login, None)?,
+                Condition::NotExists,
+            ),
+        ],
+        1,
+    ))
+}
+
+pub(crate) struct NewMembership {
+    pub tenant_id: TenantId,
+    pub role: Role,
+    pub permissions: PermissionSet,
+    pub notification_email: Option<EmailAddress>,
+    pub created_via: CreatedVia,
+    pub created_by: Option<AccountId>,
+}
+
+/// An active membership with access, carrying copies of the account's name, email, phone and
+/// locale so listings need no second read.
+pub(crate) fn new_membership(
+    account: &AccountRecord,
+    new: NewMembership,
+    now: DateTime<Utc>,
+) -> MembershipRecord {
+    MembershipRecord {
+        tenant_id: new.tenant_id,
+        account_id: account.id,
+        email: account.email.clone(),
+        first_name: account.first_name.clone(),
+        last_name: account.last_name.clone(),
+        phone: account.phone.clone(),
+        locale: account.locale,
+        notification_email: new.notification_email,
+        role: new.role,
+        permissions: new.permissions,
+        status: MembershipStatus::Active,
+        access: true,
+        auto_tickets: true,
+        created_via: new.created_via,
+        created_by: new.created_by,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    }
+}
+
+/// The two items of a membership (tenant side and account side), each created only if absent;
+/// the tenant side comes first, so a failed condition at its index means "already a member".
+pub(crate) fn membership_ops(
+    membership: &MembershipRecord,
+    tenant_name: &str,
+) -> Result<Vec<Op>, TableError> {
+    let link = AccountTenantRecord {
+        tenant_id: membership.tenant_id,
+        tenant_name: tenant_name.to_owned(),
+        role: membership.role,
+        status: membership.status,
+        access: membership.access,
+    };
+    Ok(vec![
+        Op::put_if(
+            to_item(
+                &keys::membership(membership.tenant_id, membership.account_id),
+                membership,
+                None,
+            )?,
+            Condition::NotExists,
+        ),
+        Op::put_if(
+            to_item(
+                &keys::account_tenant(membership.account_id, membership.tenant_id),
+                &link,
+                None,
+            )?,
+            Condition::NotExists,
+        ),
+    ])
+}
