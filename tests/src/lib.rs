@@ -289,6 +289,21 @@ impl TestApp {
             .await
     }
 
+    /// Creates a member of the main tenant with a generated password; returns that password.
+    pub async fn user_with_generated_password(&self, email: &str) -> String {
+        let response = self
+            .create_user(
+                self.tenant_id,
+                &self.owner_token,
+                json!({"email": email, "first_name": "Tom", "last_name": "Temp", "role": "member",
+                       "password": {"mode": "generate"}}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let body: Value = response.json().await.unwrap();
+        body["generated_password"].as_str().unwrap().to_owned()
+    }
+
     /// Creates a user with `GOOD_PASSWORD` and returns their account id and a session token.
     pub async fn member(
         &self,

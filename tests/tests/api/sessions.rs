@@ -86,18 +86,7 @@ async fn a_successful_sign_in_clears_earlier_failures() {
 async fn a_temporary_password_session_may_only_change_the_password() {
     let app = spawn_app().await;
     let email = "temp@example.org";
-    let created: Value = app
-        .create_user(
-            app.tenant_id,
-            &app.owner_token,
-            json!({"email": email, "first_name": "Tom", "last_name": "Temp",
-            "role": "member", "password": {"mode": "generate"}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let temporary = created["generated_password"].as_str().unwrap();
+    let temporary = &app.user_with_generated_password(email).await;
     let response = app.sign_in(email, temporary).await;
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["password_change_required"], true);
@@ -141,18 +130,7 @@ async fn a_temporary_password_session_may_only_change_the_password() {
 #[tokio::test]
 async fn a_temporary_password_stops_working_after_seven_days_unused() {
     let app = spawn_app().await;
-    let created: Value = app
-        .create_user(
-            app.tenant_id,
-            &app.owner_token,
-            json!({"email": "late@example.org", "first_name": "Lea",
-            "last_name": "Late", "role": "member", "password": {"mode": "generate"}}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let temporary = created["generated_password"].as_str().unwrap();
+    let temporary = &app.user_with_generated_password("late@example.org").await;
     app.clock.advance(Duration::days(7) + Duration::minutes(1));
     assert_problem(
         app.sign_in("late@example.org", temporary).await,
