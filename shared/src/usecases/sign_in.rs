@@ -1,19 +1,24 @@
 //! `POST /v1/sessions`: email and password in, a session out.
 //!
-//! Round trips: one batch read (login item + throttle), one account query, one transaction. The
-//! query cannot join the first read because the account id is only known from the login item.
+//! Every attempt is counted before its password is verified: a conditional write reserves one of
+//! the email's attempts in the current window, and only a reserved attempt is verified. So the
+//! limit holds against parallel guessing too, and an attempt that cannot be reserved is refused
+//! (fail closed). A success clears the count in the same transaction that stores the session.
+//!
+//! Round trips: one batch read (login item + throttle), the reservation, then on success the
+//! account query (its id is only known from the login item) and the session transaction.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{EmailAddress, PasswordAttempt, TenantId};
 use crate::keys;
 use crate::records::{
-    AccountRecord, AccountTenantRecord, LoginRecord, SessionRecord, ThrottleRecord, from_item,
-    from_optional, to_item,
+    AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, SessionRecord,
+    ThrottleRecord, from_item, from_optional, to_item,
 };
-use crate::table::{Condition, Op, TransactError};
+use crate::table::{Condition, Key, Op, TransactError};
 use crate::token::SessionToken;
 
 pub struct SignIn {
@@ -56,16 +61,7 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
     let login: Option<LoginRecord> =
         from_optional(found.pop().flatten()).context("reading the login item")?;
 
-    let window_end = |t: &ThrottleRecord| t.window_started_at + app.config.sign_in_failure_window;
-    let live_throttle = throttle.filter(|t| window_end(t) > now);
-    if let Some(t) = &live_throttle
-        && t.failures >= app.config.sign_in_max_failures
-    {
-        let retry_after_seconds = (window_end(t) - now).num_seconds().max(1) as u64;
-        return Err(SignInError::RateLimited {
-            retry_after_seconds,
-        });
-    }
+    reserve_attempt(app, &throttle_key, throttle, now).await?;
 
     // An unknown email, an account without a password and an expired temporary password all
     // verify against the dummy hash, so each costs the same as a wrong password.
@@ -79,7 +75,6 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         .await
         .context("verifying a password")?;
     let Some(login) = login.filter(|_| matched) else {
-        record_failure(app, &email, live_throttle, now).await?;
         return Err(SignInError::InvalidCredentials);
     };
 
@@ -100,11 +95,9 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
     }
     let account = account.ok_or(SignInError::InvalidCredentials)?;
     if let Some(tenant) = command.tenant_id {
-        let allowed = memberships.iter().any(|m| {
-            m.tenant_id == tenant
-                && m.access
-                && m.status == crate::records::MembershipStatus::Active
-        });
+        let allowed = memberships
+            .iter()
+            .any(|m| m.tenant_id == tenant && m.access && m.status == MembershipStatus::Active);
         if !allowed {
             return Err(SignInError::NoTenantAccess);
         }
@@ -125,18 +118,19 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         expires_at,
         password_change_only: password_change_required,
     };
-    let mut ops = vec![Op::put_if(
-        to_item(
-            &keys::session(&token.secret.hash()),
-            &session,
-            Some(expires_at),
-        )
-        .context("building the session")?,
-        Condition::NotExists,
-    )];
-    if live_throttle.is_some() {
-        ops.push(Op::delete(throttle_key));
-    }
+    let ops = vec![
+        Op::put_if(
+            to_item(
+                &keys::session(&token.secret.hash()),
+                &session,
+                Some(expires_at),
+            )
+            .context("building the session")?,
+            Condition::NotExists,
+        ),
+        // The attempts so far were the person's own: a success starts the count again.
+        Op::delete(throttle_key),
+    ];
     app.table
         .transact(ops)
         .await
@@ -151,59 +145,70 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
     })
 }
 
-/// Counts a failure in the email's window. A lost race only undercounts by one, so a conflicting
-/// write is retried a few times and then given up rather than failing the request.
-async fn record_failure(
+/// How often a reservation that lost a race re-reads the count and tries again before the
+/// attempt is refused.
+const RESERVATION_TRIES: usize = 8;
+
+/// Counts one attempt in the email's window, or refuses it when the window is full.
+async fn reserve_attempt(
     app: &App,
-    email: &str,
+    key: &Key,
     mut current: Option<ThrottleRecord>,
     now: DateTime<Utc>,
-) -> Result<(), InternalError> {
-    let key = keys::sign_in_throttle(email);
-    for _ in 0..3 {
-        let (next, condition) = match &current {
-            Some(t) => (
-                ThrottleRecord {
-                    failures: t.failures + 1,
-                    window_started_at: t.window_started_at,
-                    version: t.version + 1,
-                },
-                Condition::VersionIs(t.version),
-            ),
-            None => (
-                ThrottleRecord {
-                    failures: 1,
-                    window_started_at: now,
-                    version: 1,
-                },
-                Condition::NotExists,
-            ),
+) -> Result<(), SignInError> {
+    let window = app.config.sign_in_failure_window;
+    for _ in 0..RESERVATION_TRIES {
+        let live = current
+            .as_ref()
+            .filter(|t| t.window_started_at + window > now);
+        if let Some(t) = live
+            && t.failures >= app.config.sign_in_max_failures
+        {
+            let retry_after_seconds =
+                (t.window_started_at + window - now).num_seconds().max(1) as u64;
+            return Err(SignInError::RateLimited {
+                retry_after_seconds,
+            });
+        }
+        let next = match live {
+            Some(t) => ThrottleRecord {
+                failures: t.failures + 1,
+                window_started_at: t.window_started_at,
+                version: 0,
+            },
+            None => ThrottleRecord {
+                failures: 1,
+                window_started_at: now,
+                version: 0,
+            },
         };
-        let expires =
-            next.window_started_at + app.config.sign_in_failure_window + Duration::minutes(1);
-        let item = to_item(&key, &next, Some(expires)).context("building the throttle")?;
-        let put = if current.is_none() {
-            // A stale window may still be stored: replace it unconditionally only if it is stale.
-            Op::put(item)
-        } else {
-            Op::put_if(item, condition)
+        // A stale window is replaced, conditioned on the version read like a live one.
+        let (version, condition) = match &current {
+            Some(t) => (t.version + 1, Condition::VersionIs(t.version)),
+            None => (1, Condition::NotExists),
         };
-        match app.table.transact(vec![put]).await {
+        let next = ThrottleRecord { version, ..next };
+        let item = to_item(key, &next, Some(next.window_started_at + window))
+            .context("building the throttle")?;
+        match app.table.transact(vec![Op::put_if(item, condition)]).await {
             Ok(()) => return Ok(()),
             Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-                current = from_optional(
-                    app.table
-                        .get(&key)
-                        .await
-                        .context("re-reading the throttle")?,
-                )
-                .context("reading the throttle")?;
-                current = current.filter(|t: &ThrottleRecord| {
-                    t.window_started_at + app.config.sign_in_failure_window > now
-                });
+                let item = app
+                    .table
+                    .get(key)
+                    .await
+                    .context("re-reading the throttle")?;
+                current = from_optional(item).context("reading the throttle")?;
             }
-            Err(other) => return Err(other).context("storing the throttle"),
+            Err(other) => {
+                return Err(other)
+                    .context("storing the throttle")
+                    .map_err(Into::into);
+            }
         }
     }
-    Ok(())
+    // Lost every race: many attempts for this email are under way at once. Refusing is safe.
+    Err(SignInError::RateLimited {
+        retry_after_seconds: 1,
+    })
 }

@@ -299,3 +299,46 @@ async fn signing_in_to_a_tenant_needs_access_to_it() {
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn parallel_guesses_get_no_more_attempts_than_the_limit() {
+    let app = spawn_app().await;
+    let guesses = (0..30).map(|i| {
+        app.sign_in(
+            &app.owner_email,
+            if i == 29 {
+                GOOD_PASSWORD
+            } else {
+                "a wrong guess here"
+            },
+        )
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(guesses)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    let verified = statuses
+        .iter()
+        .filter(|s| **s != StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(
+        (1..=5).contains(&verified),
+        "at most five attempts were verified: {statuses:?}"
+    );
+    assert!(statuses.iter().all(|s| {
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::CREATED,
+            StatusCode::TOO_MANY_REQUESTS,
+        ]
+        .contains(s)
+    }));
+    if verified == 5 && !statuses.contains(&StatusCode::CREATED) {
+        // The window is full: even the right password waits.
+        assert_eq!(
+            app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(),
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+}
