@@ -134,6 +134,17 @@ impl IntoResponse for Problem {
     }
 }
 
+fn rate_limited(retry_after_seconds: u64) -> Problem {
+    Problem {
+        retry_after_seconds: Some(retry_after_seconds),
+        ..Problem::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "Too many password attempts. Try again later.",
+        )
+    }
+}
+
 impl From<InternalError> for Problem {
     fn from(e: InternalError) -> Self {
         Problem::internal(&e)
@@ -187,14 +198,7 @@ impl From<SignInError> for Problem {
             ),
             SignInError::RateLimited {
                 retry_after_seconds,
-            } => Problem {
-                retry_after_seconds: Some(retry_after_seconds),
-                ..Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    "Too many failed sign-ins. Try again later.",
-                )
-            },
+            } => rate_limited(retry_after_seconds),
             SignInError::NoTenantAccess => Problem::new(
                 StatusCode::FORBIDDEN,
                 "membership_inactive",
@@ -239,6 +243,9 @@ impl From<ChangePasswordError> for Problem {
                 w.to_string(),
             )
             .with_field("new_password"),
+            ChangePasswordError::RateLimited {
+                retry_after_seconds,
+            } => rate_limited(retry_after_seconds),
             ChangePasswordError::Conflict => {
                 Problem::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }

@@ -1,14 +1,19 @@
 //! `PUT /v1/me/password`: the current password and a new one; every other session ends.
 //!
-//! Round trips: the session and account (one batch), the login item (keyed by the email the
-//! account read revealed), one transaction. The current session survives: it is rewritten into
-//! the new session epoch, which ends all others at once without listing them.
+//! Round trips: the session and account (one batch); the login item and the email's attempt count
+//! (keyed by the email the account read revealed); the attempt's reservation, so a stolen session
+//! cannot guess the current password faster than sign-in can; one transaction. The current
+//! session survives: it is rewritten into the new session epoch, which ends all others at once
+//! without listing them.
 
+use super::throttle::{AttemptRefused, reserve_attempt};
 use super::{AccountCaller, AuthError, Context, InternalError};
 use crate::app::App;
 use crate::domain::{PasswordAttempt, WeakPassword};
 use crate::keys;
-use crate::records::{AccountRecord, LoginRecord, SessionRecord, from_optional, to_item};
+use crate::records::{
+    AccountRecord, LoginRecord, SessionRecord, ThrottleRecord, from_optional, to_item,
+};
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
 
@@ -25,10 +30,25 @@ pub enum ChangePasswordError {
     WrongCurrentPassword,
     #[error(transparent)]
     Weak(#[from] WeakPassword),
+    #[error("too many attempts for this account")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("the account changed at the same time; try again")]
     Conflict,
     #[error(transparent)]
     Internal(#[from] InternalError),
+}
+
+impl From<AttemptRefused> for ChangePasswordError {
+    fn from(e: AttemptRefused) -> Self {
+        match e {
+            AttemptRefused::RateLimited {
+                retry_after_seconds,
+            } => ChangePasswordError::RateLimited {
+                retry_after_seconds,
+            },
+            AttemptRefused::Internal(e) => ChangePasswordError::Internal(e),
+        }
+    }
 }
 
 pub async fn change_password(
@@ -46,15 +66,29 @@ pub async fn change_password(
     let session = read.pop().flatten();
     let caller = AccountCaller::resolve(token, session, account, now, true)?;
     let account = caller.account;
+    // The new password is checked first: a weak one costs no attempt and no hash.
+    let context = [
+        account.email.as_str(),
+        account.first_name.as_str(),
+        account.last_name.as_str(),
+    ];
+    let password = app
+        .config
+        .password_policy
+        .check(&command.new_password, &context)?;
     let login_key = keys::login(&account.email.normalized());
-    let login: LoginRecord = from_optional(
-        app.table
-            .get(&login_key)
-            .await
-            .context("reading the login item")?,
-    )
-    .context("reading the login item")?
-    .ok_or(AuthError::Unauthenticated)?;
+    let throttle_key = keys::sign_in_throttle(&account.email.normalized());
+    let mut found = app
+        .table
+        .batch_get(&[login_key.clone(), throttle_key.clone()])
+        .await
+        .context("reading the login item")?;
+    let throttle: Option<ThrottleRecord> =
+        from_optional(found.pop().flatten()).context("reading the throttle")?;
+    let login: LoginRecord = from_optional(found.pop().flatten())
+        .context("reading the login item")?
+        .ok_or(AuthError::Unauthenticated)?;
+    reserve_attempt(app, &throttle_key, throttle, now).await?;
 
     let usable = login
         .password_hash
@@ -68,15 +102,6 @@ pub async fn change_password(
     {
         return Err(ChangePasswordError::WrongCurrentPassword);
     }
-    let context = [
-        account.email.as_str(),
-        account.first_name.as_str(),
-        account.last_name.as_str(),
-    ];
-    let password = app
-        .config
-        .password_policy
-        .check(&command.new_password, &context)?;
     let hash = app
         .hasher
         .hash(&password, app.random.as_ref())
@@ -123,6 +148,8 @@ pub async fn change_password(
             .context("building the session")?,
             Condition::Exists,
         ),
+        // The right current password: the attempts so far were the person's own.
+        Op::delete(throttle_key),
     ];
     match app.table.transact(ops).await {
         Ok(()) => {

@@ -14,6 +14,7 @@ pub mod list_users;
 pub mod me;
 pub mod sign_in;
 pub mod sign_out;
+mod throttle;
 pub mod update_settings;
 
 pub use auth::{AccountCaller, AuthError, TenantCaller};

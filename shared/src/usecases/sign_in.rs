@@ -1,15 +1,14 @@
 //! `POST /v1/sessions`: email and password in, a session out.
 //!
-//! Every attempt is counted before its password is verified: a conditional write reserves one of
-//! the email's attempts in the current window, and only a reserved attempt is verified. So the
-//! limit holds against parallel guessing too, and an attempt that cannot be reserved is refused
-//! (fail closed). A success clears the count in the same transaction that stores the session.
+//! Every attempt is reserved before its password is verified (see [`super::throttle`]); a success
+//! clears the count in the same transaction that stores the session.
 //!
 //! Round trips: one batch read (login item + throttle), the reservation, then on success the
 //! account query (its id is only known from the login item) and the session transaction.
 
 use chrono::{DateTime, Utc};
 
+use super::throttle::{AttemptRefused, reserve_attempt};
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{EmailAddress, PasswordAttempt, TenantId};
@@ -18,7 +17,7 @@ use crate::records::{
     AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, SessionRecord,
     ThrottleRecord, from_item, from_optional, to_item,
 };
-use crate::table::{Condition, Key, Op, TransactError};
+use crate::table::{Condition, Op};
 use crate::token::SessionToken;
 
 pub struct SignIn {
@@ -45,6 +44,19 @@ pub enum SignInError {
     NoTenantAccess,
     #[error(transparent)]
     Internal(#[from] InternalError),
+}
+
+impl From<AttemptRefused> for SignInError {
+    fn from(e: AttemptRefused) -> Self {
+        match e {
+            AttemptRefused::RateLimited {
+                retry_after_seconds,
+            } => SignInError::RateLimited {
+                retry_after_seconds,
+            },
+            AttemptRefused::Internal(e) => SignInError::Internal(e),
+        }
+    }
 }
 
 pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError> {
@@ -142,73 +154,5 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         account,
         memberships,
         password_change_required,
-    })
-}
-
-/// How often a reservation that lost a race re-reads the count and tries again before the
-/// attempt is refused.
-const RESERVATION_TRIES: usize = 8;
-
-/// Counts one attempt in the email's window, or refuses it when the window is full.
-async fn reserve_attempt(
-    app: &App,
-    key: &Key,
-    mut current: Option<ThrottleRecord>,
-    now: DateTime<Utc>,
-) -> Result<(), SignInError> {
-    let window = app.config.sign_in_failure_window;
-    for _ in 0..RESERVATION_TRIES {
-        let live = current
-            .as_ref()
-            .filter(|t| t.window_started_at + window > now);
-        if let Some(t) = live
-            && t.failures >= app.config.sign_in_max_failures
-        {
-            let retry_after_seconds =
-                (t.window_started_at + window - now).num_seconds().max(1) as u64;
-            return Err(SignInError::RateLimited {
-                retry_after_seconds,
-            });
-        }
-        let next = match live {
-            Some(t) => ThrottleRecord {
-                failures: t.failures + 1,
-                window_started_at: t.window_started_at,
-                version: 0,
-            },
-            None => ThrottleRecord {
-                failures: 1,
-                window_started_at: now,
-                version: 0,
-            },
-        };
-        // A stale window is replaced, conditioned on the version read like a live one.
-        let (version, condition) = match &current {
-            Some(t) => (t.version + 1, Condition::VersionIs(t.version)),
-            None => (1, Condition::NotExists),
-        };
-        let next = ThrottleRecord { version, ..next };
-        let item = to_item(key, &next, Some(next.window_started_at + window))
-            .context("building the throttle")?;
-        match app.table.transact(vec![Op::put_if(item, condition)]).await {
-            Ok(()) => return Ok(()),
-            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-                let item = app
-                    .table
-                    .get(key)
-                    .await
-                    .context("re-reading the throttle")?;
-                current = from_optional(item).context("reading the throttle")?;
-            }
-            Err(other) => {
-                return Err(other)
-                    .context("storing the throttle")
-                    .map_err(Into::into);
-            }
-        }
-    }
-    // Lost every race: many attempts for this email are under way at once. Refusing is safe.
-    Err(SignInError::RateLimited {
-        retry_after_seconds: 1,
     })
 }

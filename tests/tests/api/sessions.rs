@@ -342,3 +342,48 @@ async fn parallel_guesses_get_no_more_attempts_than_the_limit() {
         );
     }
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_spends_the_same_budget_as_sign_in() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        let response = app
+            .sign_in(&app.owner_email, "not the password at all")
+            .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    for _ in 0..2 {
+        let response = app
+            .change_password(
+                &app.owner_token,
+                "not my password",
+                "saffron glacier 17 pendulum",
+            )
+            .await;
+        assert_problem(response, StatusCode::FORBIDDEN, "invalid_credentials").await;
+    }
+    let response = app
+        .change_password(
+            &app.owner_token,
+            GOOD_PASSWORD,
+            "saffron glacier 17 pendulum",
+        )
+        .await;
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_problem(
+        app.sign_in(&app.owner_email, GOOD_PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+    )
+    .await;
+    app.clock.advance(Duration::minutes(16));
+    let response = app
+        .change_password(
+            &app.owner_token,
+            GOOD_PASSWORD,
+            "saffron glacier 17 pendulum",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
