@@ -198,18 +198,25 @@ fn backoff(attempts: u32) -> Duration {
 }
 
 impl OutboxDispatcher {
-    /// Sends one outbox item, if it is still there and due.
+    /// Sends one outbox item now, if it is still there and no other dispatcher holds it. The
+    /// stored backoff is not waited for: the caller (the stream sender, whose retries Lambda
+    /// schedules) asked for this item.
     pub async fn deliver(&self, id: OutboxId) -> Result<Delivery, OutboxError> {
         match self.table.get(&keys::outbox(id)).await? {
             None => Ok(Delivery::AlreadySent),
-            Some(item) => self.deliver_item(item).await,
+            Some(item) => self.deliver_item(item, false).await,
         }
     }
 
-    async fn deliver_item(&self, item: Item) -> Result<Delivery, OutboxError> {
+    async fn deliver_item(
+        &self,
+        item: Item,
+        wait_for_backoff: bool,
+    ) -> Result<Delivery, OutboxError> {
         let record: OutboxRecord = from_item(item)?;
         let now = self.clock.now();
-        if record.next_attempt_at > now || record.claimed_until.is_some_and(|until| until > now) {
+        let backing_off = wait_for_backoff && record.next_attempt_at > now;
+        if backing_off || record.claimed_until.is_some_and(|until| until > now) {
             return Ok(Delivery::NotNow);
         }
         let key = keys::outbox(record.id);
@@ -266,12 +273,12 @@ impl OutboxDispatcher {
         }
     }
 
-    /// Sends every due item (up to 100 per call); returns what happened.
+    /// Sends every item whose backoff has passed (up to 100 per call); returns what happened.
     pub async fn drain(&self) -> Result<DrainReport, OutboxError> {
         let page = self.table.query(keys::OUTBOX_PK, "", None, 100).await?;
         let mut report = DrainReport::default();
         for item in page.items {
-            match self.deliver_item(item).await? {
+            match self.deliver_item(item, true).await? {
                 Delivery::Sent => report.sent += 1,
                 Delivery::Failed => report.failed += 1,
                 Delivery::AlreadySent | Delivery::NotNow => {}
