@@ -1,12 +1,15 @@
-//! The outbox sender: invoked by the table's stream for each new outbox item, it sends the mail
-//! through SES. A failed send is reported as a batch item failure, so Lambda retries that record
-//! (and the ones after it in the shard) until it goes out; sending is idempotent per item.
+//! The outbox sender. Invoked by the table's stream for each new outbox item, it sends the mail
+//! through SES; a failed send is reported as a batch item failure, so Lambda retries that record
+//! until it goes out. Invoked by a schedule, it sweeps the outbox for anything still waiting (a
+//! record whose stream retries ran out, a stream that was disabled), honouring each item's
+//! backoff. Claims make the two paths safe together: each item is sent once.
 
 use std::sync::Arc;
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{LambdaEvent, service_fn};
+use serde::Deserialize;
 use serde_dynamo::AttributeValue;
 use usher_core::clock::SystemClock;
 use usher_core::domain::OutboxId;
@@ -31,10 +34,40 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         clock: Arc::new(SystemClock),
     };
     let dispatcher = &dispatcher;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        Ok::<_, lambda_runtime::Error>(handle(dispatcher, event.payload).await)
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Trigger>| async move {
+        match event.payload {
+            Trigger::Stream(stream) => {
+                Ok::<_, lambda_runtime::Error>(Some(handle(dispatcher, stream).await))
+            }
+            Trigger::Schedule(scheduled) => {
+                tracing::debug!(trigger = %scheduled.detail_type, "sweeping the outbox");
+                sweep(dispatcher).await.map(|()| None)
+            }
+        }
     }))
     .await
+}
+
+/// What invokes this function: the table's stream (a batch of records) or the sweep schedule.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Trigger {
+    Stream(Event),
+    Schedule(ScheduledEvent),
+}
+
+/// The part of an EventBridge scheduled event this function reads.
+#[derive(Deserialize)]
+struct ScheduledEvent {
+    #[serde(rename = "detail-type")]
+    detail_type: String,
+}
+
+/// Drains the outbox; an error fails the invocation so it shows in the function's metrics.
+async fn sweep(dispatcher: &OutboxDispatcher) -> Result<(), lambda_runtime::Error> {
+    let report = dispatcher.drain().await?;
+    tracing::info!(sent = report.sent, failed = report.failed, "outbox swept");
+    Ok(())
 }
 
 fn string_key(keys: &serde_dynamo::Item, name: &str) -> Option<String> {
@@ -133,6 +166,33 @@ mod tests {
         serde_json::from_str(&fixture.replace("01JOUTBOXPLACEHOLDER000000", id)).unwrap()
     }
 
+    #[test]
+    fn both_triggers_are_recognised() {
+        let stream: Trigger = serde_json::from_str(include_str!(
+            "../../../events/mail-sender-outbox-insert.json"
+        ))
+        .unwrap();
+        assert!(matches!(stream, Trigger::Stream(e) if e.records.len() == 1));
+        let schedule: Trigger =
+            serde_json::from_str(include_str!("../../../events/mail-sender-sweep.json")).unwrap();
+        assert!(matches!(schedule, Trigger::Schedule(_)));
+    }
+
+    #[tokio::test]
+    async fn a_sweep_sends_what_waits_in_the_outbox() {
+        let (_dir, dispatcher, recorder, id) = setup(false).await;
+        sweep(&dispatcher).await.unwrap();
+        assert_eq!(*recorder.0.lock().unwrap(), vec![id.clone()]);
+        // Then the stream record arrives: already sent, nothing more.
+        assert!(
+            handle(&dispatcher, event_for(&id))
+                .await
+                .batch_item_failures
+                .is_empty()
+        );
+        assert_eq!(recorder.0.lock().unwrap().len(), 1);
+    }
+
     #[tokio::test]
     async fn a_stream_insert_of_an_outbox_item_sends_it_once() {
         let (_dir, dispatcher, recorder, id) = setup(false).await;
@@ -145,13 +205,23 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_send_is_reported_for_retry() {
-        let (_dir, dispatcher, _recorder, id) = setup(true).await;
+    async fn a_failed_send_is_reported_for_retry_and_the_retry_sends_at_once() {
+        let (_dir, dispatcher, recorder, id) = setup(true).await;
         let response = handle(&dispatcher, event_for(&id)).await;
         assert_eq!(response.batch_item_failures.len(), 1);
         assert_eq!(
             response.batch_item_failures[0].item_identifier.as_deref(),
             Some("111")
         );
+        // SES is back. Lambda's retry of the record is the schedule: no stored backoff delays it.
+        let working = Arc::new(Recorder(Mutex::new(vec![]), false));
+        let dispatcher = OutboxDispatcher {
+            mailer: working.clone(),
+            ..dispatcher
+        };
+        let response = handle(&dispatcher, event_for(&id)).await;
+        assert!(response.batch_item_failures.is_empty());
+        assert_eq!(*working.0.lock().unwrap(), vec![id]);
+        assert!(recorder.0.lock().unwrap().is_empty());
     }
 }
