@@ -49,7 +49,10 @@ pub enum PasswordModeRequest {
     /// Usher generates a temporary password, returned once in this answer.
     Generate,
     /// The admin sets the password (policy applies).
-    Set { value: String },
+    Set {
+        #[schema(min_length = 8, max_length = 1024)]
+        value: String,
+    },
     /// The person chooses it through an emailed link (always emailed).
     Link,
 }
@@ -57,14 +60,22 @@ pub enum PasswordModeRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
+    #[schema(format = "email", max_length = 254, example = "ada@example.org")]
     email: String,
+    #[schema(min_length = 1, max_length = 100, example = "Ada")]
     first_name: String,
+    #[schema(min_length = 1, max_length = 100, example = "Lovelace")]
     last_name: String,
+    /// Where Usher's mail for this member goes, when not to `email`.
+    #[schema(format = "email", max_length = 254)]
     notification_email: Option<String>,
+    #[schema(max_length = 32, example = "+39 0543 712 111")]
     phone: Option<String>,
     locale: Option<Locale>,
     role: Role,
+    /// Names from the tenant's permission catalogue (or `users.manage`).
     #[serde(default)]
+    #[schema(max_items = 100, example = json!(["reports.reply"]))]
     permissions: Vec<String>,
     password: PasswordModeRequest,
     #[serde(default)]

@@ -48,7 +48,9 @@ async fn openapi() -> impl IntoResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignInRequest {
+    #[schema(format = "email", max_length = 254, example = "ada@example.org")]
     email: String,
+    #[schema(max_length = 1024)]
     password: String,
     /// Refuse the sign-in unless the account has active access to this tenant.
     tenant_id: Option<String>,
@@ -140,7 +142,10 @@ async fn get_me(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    #[schema(max_length = 1024)]
     current_password: String,
+    /// 12 to 256 characters by default; not guessable.
+    #[schema(min_length = 8, max_length = 1024)]
     new_password: String,
 }
 
