@@ -594,3 +594,30 @@ async fn every_creation_is_in_the_audit_log() {
     assert_eq!(user_created[0]["details"]["password_mode"], "link");
     assert!(user_created[0]["actor_id"].is_string());
 }
+
+#[tokio::test]
+async fn links_use_the_configured_public_url_whatever_host_the_request_names() {
+    let app = spawn_app().await;
+    let response = app
+        .http
+        .post(app.url(&format!("/v1/tenants/{}/users", app.tenant_id)))
+        .bearer_auth(&app.owner_token)
+        .header("host", "evil.example")
+        .header("x-forwarded-host", "evil.example")
+        .header("forwarded", "host=evil.example;proto=https")
+        .json(&new_user("host@example.org", json!({"mode": "link"})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let mails = app.wait_for_mails(1).await;
+    assert!(
+        mails[0].links.iter().all(|l| l.starts_with(&app.base)),
+        "{:?}",
+        mails[0].links
+    );
+    assert!(
+        !mails[0].mail.text.contains("evil.example")
+            && !mails[0].mail.html.contains("evil.example")
+    );
+}
