@@ -55,7 +55,7 @@ impl Password {
     }
 
     /// A random password for mode `generate`: 4 groups of 5 characters from an alphabet without
-    /// look-alikes (no 0/O, 1/l/I), about 114 bits, easy to read out and type once.
+    /// look-alikes (no 0/O, 1/l/I): 57 symbols, about 117 bits, easy to read out and type once.
     pub fn generate(random: &dyn Random) -> Self {
         const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
         let mut groups = Vec::with_capacity(4);
