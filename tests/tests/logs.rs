@@ -69,6 +69,20 @@ async fn logs_are_structured_and_carry_no_secret() {
         .unwrap()
         .to_owned();
 
+    // On Lambda the runtime puts the invocation's context in the request; its id labels the lines.
+    let mut context = lambda_http::Context::default();
+    context.request_id = "lambda-invocation-7".into();
+    let mut request = http::Request::builder()
+        .uri("/v1/me")
+        .header("authorization", format!("Bearer {}", app.owner_token))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    request.extensions_mut().insert(context);
+    let response = tower::ServiceExt::oneshot(usher_sessions::router(app.app.clone()), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let session_secret = app.owner_token.split_once('.').unwrap().1;
     for secret in [
@@ -94,4 +108,9 @@ async fn logs_are_structured_and_carry_no_secret() {
     assert_eq!(created["span"]["tenant_id"], app.tenant_id.to_string());
     assert_eq!(created["span"]["status"], 201);
     assert_eq!(created["span"]["request_id"].as_str().unwrap().len(), 26);
+    let on_lambda = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "request finished" && l["span"]["route"] == "/v1/me")
+        .expect("a request line for /v1/me");
+    assert_eq!(on_lambda["span"]["request_id"], "lambda-invocation-7");
 }
