@@ -178,6 +178,17 @@ pub struct SessionRecord {
     pub password_change_only: bool,
 }
 
+impl SessionRecord {
+    /// The stored item: keyed by the token's hash (never the token), gone by TTL once expired.
+    pub fn to_item(&self, token: &crate::token::SessionToken) -> Result<Item, TableError> {
+        to_item(
+            &crate::keys::session(&token.secret.hash()),
+            self,
+            Some(self.expires_at),
+        )
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {

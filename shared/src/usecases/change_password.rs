@@ -140,12 +140,7 @@ pub async fn change_password(
             Condition::VersionIs(account.version),
         ),
         Op::put_if(
-            to_item(
-                &keys::session(&token.secret.hash()),
-                &session,
-                Some(expires_at),
-            )
-            .context("building the session")?,
+            session.to_item(token).context("building the session")?,
             Condition::Exists,
         ),
         // The right current password: the attempts so far were the person's own.

@@ -15,7 +15,7 @@ use crate::domain::{EmailAddress, PasswordAttempt, TenantId};
 use crate::keys;
 use crate::records::{
     AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, SessionRecord,
-    ThrottleRecord, from_item, from_optional, to_item,
+    ThrottleRecord, from_item, from_optional,
 };
 use crate::table::{Condition, Op};
 use crate::token::SessionToken;
@@ -132,12 +132,7 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
     };
     let ops = vec![
         Op::put_if(
-            to_item(
-                &keys::session(&token.secret.hash()),
-                &session,
-                Some(expires_at),
-            )
-            .context("building the session")?,
+            session.to_item(&token).context("building the session")?,
             Condition::NotExists,
         ),
         // The attempts so far were the person's own: a success starts the count again.
