@@ -2,7 +2,12 @@
 //! clock, a round-trip counter and helpers named after what the API does.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use chrono::Utc;
@@ -25,9 +30,42 @@ fn required_env(name: &str) -> String {
     })
 }
 
+/// Counts the HTTP requests the SDK sends (every attempt, retries included).
+#[derive(Debug, Clone, Default)]
+pub struct SdkRequests(Arc<AtomicUsize>);
+
+impl SdkRequests {
+    /// Requests since the last call, and starts counting again from zero.
+    pub fn take(&self) -> usize {
+        self.0.swap(0, Ordering::SeqCst)
+    }
+}
+
+impl Intercept for SdkRequests {
+    fn name(&self) -> &'static str {
+        "SdkRequests"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
 /// DynamoDB Local, started once per test run by `scripts/test`.
 pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    dynamodb_client_counting(SdkRequests::default())
+}
+
+/// A DynamoDB Local client whose requests `counter` counts.
+pub fn dynamodb_client_counting(counter: SdkRequests) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
+        .interceptor(counter)
         .behavior_version_latest()
         .endpoint_url(required_env("USHER_TEST_DYNAMODB_ENDPOINT"))
         .region(Region::new("us-east-1"))
@@ -59,8 +97,12 @@ pub fn ses_client() -> aws_sdk_sesv2::Client {
 
 /// A fresh DynamoDB table of its own, laid out as the SAM template declares it.
 pub async fn fresh_dynamo_table() -> DynamoTable {
+    fresh_dynamo_table_counting(SdkRequests::default()).await
+}
+
+async fn fresh_dynamo_table_counting(counter: SdkRequests) -> DynamoTable {
     let table = DynamoTable::new(
-        dynamodb_client(),
+        dynamodb_client_counting(counter),
         format!("usher-test-{}", ulid::Ulid::new()),
     );
     table
@@ -84,6 +126,8 @@ pub struct TestApp {
     pub counter: CountingTable,
     /// The table without the counter, for inspecting state.
     pub table: Arc<dyn Table>,
+    /// HTTP requests to DynamoDB (on the DynamoDB backend; the outbox worker's included).
+    pub sdk_requests: SdkRequests,
     pub clock: Arc<ManualClock>,
     pub mailer: Arc<FileMailer>,
     pub tenant_id: TenantId,
@@ -126,11 +170,12 @@ async fn spawn_configured(
         )
         .try_init();
     let dir = tempfile::tempdir().expect("a temp dir");
+    let sdk_requests = SdkRequests::default();
     let table: Arc<dyn Table> = match backend {
         Backend::Embedded => {
             Arc::new(EmbeddedTable::open(&dir.path().join("usher.redb")).expect("opening redb"))
         }
-        Backend::Dynamo => Arc::new(fresh_dynamo_table().await),
+        Backend::Dynamo => Arc::new(fresh_dynamo_table_counting(sdk_requests.clone()).await),
     };
     let counter = CountingTable::new(table.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -173,6 +218,7 @@ async fn spawn_configured(
         app,
         counter,
         table,
+        sdk_requests,
         clock,
         mailer,
         tenant_id: TenantId::from_ulid(ulid::Ulid::nil()),

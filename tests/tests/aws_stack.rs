@@ -107,3 +107,44 @@ async fn concurrent_creations_on_dynamodb_make_one_account() {
         "{statuses:?}"
     );
 }
+
+/// The round-trip pins count calls to the `Table` port; on DynamoDB each call must be exactly one
+/// HTTP request (no hidden paging, no unprocessed-key loops), so the pins are DynamoDB's cost.
+#[tokio::test]
+async fn each_table_call_is_one_request_to_dynamodb() {
+    // No outbox mail in these calls, so the worker sends nothing; but its five-second tick makes
+    // an idle query on the same client, which a measurement may catch (it is then taken again).
+    let app = spawn_app_on(Backend::Dynamo).await;
+    let tenant = app.tenant_id;
+    let token = app.owner_token.clone();
+    let mut checked = 0;
+    for (name, path) in [
+        ("GET /v1/me", "/v1/me".to_owned()),
+        ("GET tenant", format!("/v1/tenants/{tenant}")),
+        ("GET users", format!("/v1/tenants/{tenant}/users")),
+    ] {
+        // Retry the measurement if the outbox worker's 5-second tick landed inside it.
+        for _ in 0..5 {
+            app.counter.take();
+            app.sdk_requests.take();
+            let response = app.get(&path, &token).await;
+            assert_eq!(response.status(), StatusCode::OK, "{name}");
+            let (port, sdk) = (app.counter.take(), app.sdk_requests.take());
+            if sdk == port {
+                checked += 1;
+                break;
+            }
+            assert!(sdk > port, "{name}: {sdk} requests for {port} table calls");
+        }
+    }
+    app.counter.take();
+    app.sdk_requests.take();
+    let response = app.sign_in(&app.owner_email, GOOD_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let (port, sdk) = (app.counter.take(), app.sdk_requests.take());
+    assert!(
+        sdk == port || sdk == port + 1,
+        "sign-in: {sdk} requests for {port} table calls"
+    );
+    assert_eq!(checked, 3);
+}
