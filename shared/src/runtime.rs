@@ -1,5 +1,6 @@
 //! Start-up: telemetry and configuration from the environment, done once per cold start.
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -11,18 +12,41 @@ use crate::domain::{PasswordHasherService, PasswordPolicy};
 use crate::mail::{Outbox, OutboxKey};
 use crate::table::{DynamoTable, Table};
 
-/// JSON lines to stdout (CloudWatch takes them as they are), with the current span's fields
-/// (request id, route, tenant, account, status) on every line. `USHER_LOG` sets the filter.
-pub fn init_telemetry() {
-    let filter = EnvFilter::try_from_env("USHER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_target(false)
-        .without_time()
-        .try_init();
+/// How log lines look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// JSON lines (CloudWatch takes them as they are), with the current span's fields (request
+    /// id, route, tenant, account, status) on every line.
+    Json,
+    /// One readable line per event, for a person at a terminal.
+    Text,
+}
+
+/// Logs to stderr, so a command's stdout carries only its output. `USHER_LOG` sets the filter
+/// (default `info`); `USHER_LOG_FORMAT=json|text` overrides `default_format`.
+pub fn init_telemetry(default_format: LogFormat) {
+    let filter = || EnvFilter::try_from_env("USHER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let format = match var("USHER_LOG_FORMAT").as_deref() {
+        Some("json") => LogFormat::Json,
+        Some("text") => LogFormat::Text,
+        _ => default_format,
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter())
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .without_time()
+            .try_init(),
+        LogFormat::Text => builder
+            .compact()
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+    };
 }
 
 fn var(name: &str) -> Option<String> {

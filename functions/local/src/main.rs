@@ -78,7 +78,7 @@ struct CreateTenant {
 
 #[tokio::main]
 async fn main() {
-    usher_core::runtime::init_telemetry();
+    usher_core::runtime::init_telemetry(usher_core::runtime::LogFormat::Text);
     if let Err(error) = run(Cli::parse()).await {
         eprintln!("usher: {error:#}");
         std::process::exit(1);

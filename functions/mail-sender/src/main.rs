@@ -20,7 +20,7 @@ use usher_core::table::DynamoTable;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    runtime::init_telemetry();
+    runtime::init_telemetry(runtime::LogFormat::Json);
     let table = DynamoTable::from_env(runtime::required("USHER_TABLE")?).await;
     let mailer = SesMailer::from_env(
         runtime::required("USHER_MAIL_FROM")?,
