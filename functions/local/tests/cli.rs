@@ -16,6 +16,34 @@ fn usher() -> Command {
     command
 }
 
+/// `usher tenant create --name NAME --owner-email EMAIL [extra…]`, ready for more flags.
+fn tenant_create(name: &str, owner_email: &str, extra: &[&str]) -> Command {
+    let mut command = usher();
+    command
+        .args([
+            "tenant",
+            "create",
+            "--name",
+            name,
+            "--owner-email",
+            owner_email,
+        ])
+        .args(extra);
+    command
+}
+
+/// As [`tenant_create`], on the data dir `dir`.
+fn tenant_create_in(
+    dir: &std::path::Path,
+    name: &str,
+    owner_email: &str,
+    extra: &[&str],
+) -> Command {
+    let mut command = tenant_create(name, owner_email, extra);
+    command.arg("--data-dir").arg(dir);
+    command
+}
+
 fn json_out(output: std::process::Output) -> Value {
     assert!(
         output.status.success(),
@@ -28,17 +56,7 @@ fn json_out(output: std::process::Output) -> Value {
 #[test]
 fn tenant_create_prints_a_set_password_link_under_the_public_url() {
     let dir = tempfile::tempdir().unwrap();
-    let output = usher()
-        .args([
-            "tenant",
-            "create",
-            "--name",
-            "Comune di Forlì",
-            "--owner-email",
-            "sindaco@forli.example",
-        ])
-        .arg("--data-dir")
-        .arg(dir.path())
+    let output = tenant_create_in(dir.path(), "Comune di Forlì", "sindaco@forli.example", &[])
         .env("USHER_PUBLIC_URL", "https://usher.forli.example")
         .output()
         .unwrap();
@@ -54,20 +72,14 @@ fn tenant_create_prints_a_set_password_link_under_the_public_url() {
     assert!(out.get("generated_password").is_none());
 
     // The same owner for a second tenant keeps their account.
-    let output = usher()
-        .args([
-            "tenant",
-            "create",
-            "--name",
-            "Second",
-            "--owner-email",
-            "SINDACO@forli.example",
-            "--generate-password",
-        ])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let output = tenant_create_in(
+        dir.path(),
+        "Second",
+        "SINDACO@forli.example",
+        &["--generate-password"],
+    )
+    .output()
+    .unwrap();
     let second = json_out(output);
     assert_eq!(second["owner_account_id"], out["owner_account_id"]);
     assert_eq!(second["existing_account"], true);
@@ -80,17 +92,7 @@ fn tenant_create_prints_a_set_password_link_under_the_public_url() {
 #[test]
 fn tenant_create_refuses_bad_input_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
-    let output = usher()
-        .args([
-            "tenant",
-            "create",
-            "--name",
-            "X",
-            "--owner-email",
-            "not-an-email",
-        ])
-        .arg("--data-dir")
-        .arg(dir.path())
+    let output = tenant_create_in(dir.path(), "X", "not-an-email", &[])
         .output()
         .unwrap();
     assert!(!output.status.success());
@@ -120,23 +122,17 @@ fn tenant_create_works_against_dynamodb() {
             .unwrap();
         client
     });
-    let output = usher()
-        .args([
-            "tenant",
-            "create",
-            "--name",
-            "Leasing",
-            "--owner-email",
-            "ops@leasing.example",
-            "--generate-password",
-        ])
-        .args(["--table", &table_name])
-        .env("AWS_ENDPOINT_URL", &endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .output()
-        .unwrap();
+    let output = tenant_create(
+        "Leasing",
+        "ops@leasing.example",
+        &["--generate-password", "--table", &table_name],
+    )
+    .env("AWS_ENDPOINT_URL", &endpoint)
+    .env("AWS_ACCESS_KEY_ID", "test")
+    .env("AWS_SECRET_ACCESS_KEY", "test")
+    .env("AWS_REGION", "us-east-1")
+    .output()
+    .unwrap();
     let out = json_out(output);
     assert_eq!(out["generated_password"].as_str().unwrap().len(), 23);
     let tenant_id = out["tenant_id"].as_str().unwrap();
@@ -225,17 +221,7 @@ fn serve_creates_a_demo_tenant_whose_owner_can_sign_in_and_holds_its_data_dir() 
 
     // The data dir is held: an operator command on it fails at once with a clear message.
     let started = Instant::now();
-    let output = usher()
-        .args([
-            "tenant",
-            "create",
-            "--name",
-            "X",
-            "--owner-email",
-            "x@example.org",
-        ])
-        .arg("--data-dir")
-        .arg(dir.path())
+    let output = tenant_create_in(dir.path(), "X", "x@example.org", &[])
         .output()
         .unwrap();
     assert!(!output.status.success());
