@@ -19,7 +19,16 @@ pub struct Config {
     /// How long a generated password works if unused, and how long its session lasts.
     pub temporary_password_ttl: Duration,
     pub temporary_session_ttl: Duration,
+    /// How long the first-password link of a user created with password mode `link` works.
     pub set_password_link_ttl: Duration,
+    /// How long a self-service reset link works.
+    pub reset_link_ttl: Duration,
+    /// How long a reset link an admin asked for works.
+    pub admin_reset_link_ttl: Duration,
+    /// Self-service reset mails per account within `reset_mail_window`; past that, requests are
+    /// answered the same but nothing is sent.
+    pub reset_mail_limit: u32,
+    pub reset_mail_window: Duration,
     pub sign_in_max_failures: u32,
     pub sign_in_failure_window: Duration,
 }
@@ -33,6 +42,10 @@ impl Config {
             temporary_password_ttl: Duration::days(7),
             temporary_session_ttl: Duration::minutes(30),
             set_password_link_ttl: Duration::days(7),
+            reset_link_ttl: Duration::minutes(60),
+            admin_reset_link_ttl: Duration::hours(24),
+            reset_mail_limit: 3,
+            reset_mail_window: Duration::hours(1),
             sign_in_max_failures: 5,
             sign_in_failure_window: Duration::minutes(15),
         }
@@ -40,6 +53,17 @@ impl Config {
 
     pub fn link(&self, path: &str) -> String {
         format!("{}{path}", self.public_url)
+    }
+
+    /// `path` under the public URL's own path, for links within pages (a form's action): the
+    /// public URL may carry a prefix such as a stage name.
+    pub fn path(&self, path: &str) -> String {
+        let after_scheme = self
+            .public_url
+            .split_once("://")
+            .map_or(self.public_url.as_str(), |(_, rest)| rest);
+        let prefix = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
+        format!("{prefix}{path}")
     }
 
     pub fn sign_in_url(&self) -> String {

@@ -65,6 +65,11 @@ pub fn sign_in_throttle(normalized_email: &str) -> Key {
     Key::new(format!("THROTTLE#SIGNIN#{normalized_email}"), "THROTTLE")
 }
 
+/// Self-service reset mails sent to one account in the current window.
+pub fn reset_mail_throttle(account: AccountId) -> Key {
+    Key::new(format!("THROTTLE#RESET#{account}"), "THROTTLE")
+}
+
 pub fn inbox(address: &str) -> Key {
     Key::new(format!("INBOX#{address}"), "INBOX")
 }

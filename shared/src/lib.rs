@@ -17,6 +17,7 @@ pub mod domain;
 pub mod http;
 pub mod keys;
 pub mod mail;
+pub mod pages;
 pub mod records;
 pub mod runtime;
 pub mod settings;

@@ -209,10 +209,20 @@ pub struct TokenRecord {
     pub expires_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_at: Option<DateTime<Utc>>,
+    /// For password links: the account's email when the link was issued, so the login item can
+    /// be read together with the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailAddress>,
+    /// For password links: the login's `password_changed_at` when the link was issued. Any
+    /// password change since then makes the link dead; comparing the stamp (not times) leaves no
+    /// same-millisecond ambiguity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_changed_at: Option<DateTime<Utc>>,
     pub version: u64,
 }
 
-/// Failed sign-ins for one email inside the current window.
+/// Events counted inside the current window: password attempts for one email, reset mails for
+/// one account.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ThrottleRecord {
     pub failures: u32,

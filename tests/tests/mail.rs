@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{Duration, Utc};
 use serde_json::Value;
+use usher_core::app::{App, Config};
 use usher_core::clock::{Clock, ManualClock, OsRandom};
-use usher_core::domain::{EmailAddress, Locale};
+use usher_core::domain::{EmailAddress, Locale, PasswordHasherService};
 use usher_core::mail::{
     Delivery, MailError, MailTemplate, Mailer, Outbox, OutboxDispatcher, OutboxKey, OutgoingMail,
     SesMailer,
@@ -103,12 +104,16 @@ async fn outbox_with_one_mail(
         attempts: AtomicUsize::new(0),
         sent: Mutex::new(vec![]),
     });
-    let dispatcher = OutboxDispatcher {
+    let app = App {
         table,
-        mailer: mailer.clone(),
-        outbox,
         clock: clock.clone(),
+        random: Arc::new(OsRandom),
+        hasher: PasswordHasherService::owasp(),
+        outbox,
+        config: Config::new("https://usher.example"),
+        mail_waker: None,
     };
+    let dispatcher = OutboxDispatcher::new(&app, mailer.clone());
     (dir, dispatcher, mailer, clock)
 }
 

@@ -16,7 +16,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use usher_core::app::{App, Config};
-use usher_core::clock::{Clock, OsRandom, SystemClock};
+use usher_core::clock::{OsRandom, SystemClock};
 use usher_core::domain::PasswordHasherService;
 use usher_core::http::{ApiPath, Problem, finish_router};
 use usher_core::mail::{FileMailer, Mailer, Outbox, OutboxDispatcher, OutboxKey, StoredMail};
@@ -28,10 +28,11 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
     let mut doc = usher_sessions::ApiDoc::openapi();
     doc.merge(usher_create_user::ApiDoc::openapi());
     doc.merge(usher_tenants::ApiDoc::openapi());
+    doc.merge(usher_password_reset::ApiDoc::openapi());
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("Usher")
         .version("1")
-        .description(Some("User onboarding for multi-tenant SaaS: sessions, users, tenants. Errors are RFC 9457 problem+json with a stable `code`."))
+        .description(Some("User onboarding for multi-tenant SaaS: sessions, users, tenants, password reset. Errors are RFC 9457 problem+json with a stable `code`."))
         .build();
     let scheme = utoipa::openapi::security::SecurityScheme::Http(
         utoipa::openapi::security::HttpBuilder::new()
@@ -62,6 +63,7 @@ pub fn api_routes(app: &App) -> Router {
     usher_sessions::routes(app.clone())
         .merge(usher_create_user::routes(app.clone()))
         .merge(usher_tenants::routes(app.clone()))
+        .merge(usher_password_reset::routes(app.clone()))
 }
 
 /// The files of a data dir.
@@ -258,14 +260,10 @@ pub async fn run_outbox_worker(dispatcher: OutboxDispatcher, waker: Arc<Notify>)
     }
 }
 
-/// The dispatcher the local worker runs: the app's table, clock and outbox, the given mailer.
+/// The dispatcher the local worker runs: the app's table, clock, outbox and jobs, the given
+/// mailer.
 pub fn dispatcher_for(app: &App, mailer: Arc<dyn Mailer>) -> OutboxDispatcher {
-    OutboxDispatcher {
-        table: app.table.clone(),
-        mailer,
-        outbox: app.outbox.clone(),
-        clock: app.clock.clone() as Arc<dyn Clock>,
-    }
+    OutboxDispatcher::new(app, mailer)
 }
 
 /// Serves the local router on an already-bound listener, with the outbox worker beside it,

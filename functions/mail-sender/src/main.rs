@@ -11,28 +11,22 @@ use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventR
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde::Deserialize;
 use serde_dynamo::AttributeValue;
-use usher_core::clock::SystemClock;
 use usher_core::domain::OutboxId;
 use usher_core::keys::OUTBOX_PK;
-use usher_core::mail::{Delivery, Outbox, OutboxDispatcher, SesMailer};
+use usher_core::mail::{Delivery, OutboxDispatcher, SesMailer};
 use usher_core::runtime;
-use usher_core::table::DynamoTable;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     runtime::init_telemetry(runtime::LogFormat::Json);
-    let table = DynamoTable::from_env(runtime::required("USHER_TABLE")?).await;
+    // Jobs (a reset request) read accounts and file links, so the sender needs the whole app.
+    let app = runtime::lambda_app().await?;
     let mailer = SesMailer::from_env(
         runtime::required("USHER_MAIL_FROM")?,
         std::env::var("USHER_SES_CONFIGURATION_SET").ok(),
     )
     .await;
-    let dispatcher = OutboxDispatcher {
-        table: Arc::new(table),
-        mailer: Arc::new(mailer),
-        outbox: Outbox::new(&runtime::outbox_key_from_env()?),
-        clock: Arc::new(SystemClock),
-    };
+    let dispatcher = OutboxDispatcher::new(&app, Arc::new(mailer));
     let dispatcher = &dispatcher;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Trigger>| async move {
         match event.payload {
@@ -114,9 +108,10 @@ mod tests {
     use std::sync::Mutex;
 
     use async_trait::async_trait;
+    use usher_core::app::{App, Config};
     use usher_core::clock::{OsRandom, SystemClock};
-    use usher_core::domain::EmailAddress;
-    use usher_core::mail::{MailError, Mailer, OutboxKey, OutgoingMail};
+    use usher_core::domain::{EmailAddress, PasswordHasherService};
+    use usher_core::mail::{MailError, Mailer, Outbox, OutboxKey, OutgoingMail};
     use usher_core::table::{EmbeddedTable, Op, Table};
 
     use super::*;
@@ -152,12 +147,16 @@ mod tests {
         let id = item["sk"].as_str().unwrap().to_owned();
         table.transact(vec![op]).await.unwrap();
         let recorder = Arc::new(Recorder(Mutex::new(vec![]), failing));
-        let dispatcher = OutboxDispatcher {
+        let app = App {
             table,
-            mailer: recorder.clone(),
-            outbox,
             clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+            hasher: PasswordHasherService::owasp(),
+            outbox,
+            config: Config::new("https://usher.example"),
+            mail_waker: None,
         };
+        let dispatcher = OutboxDispatcher::new(&app, recorder.clone());
         (dir, dispatcher, recorder, id)
     }
 

@@ -145,6 +145,28 @@ impl Locale {
         }
     }
 
+    /// The best of these locales for an `Accept-Language` header (RFC 9110, 12.5.4): the highest
+    /// weight wins, the earlier on a tie; a region (`fr-CH`) counts for its language. `None` when
+    /// nothing matches.
+    pub fn from_accept_language(header: &str) -> Option<Self> {
+        let mut best: Option<(Locale, f32)> = None;
+        for entry in header.split(',').take(32) {
+            let mut parts = entry.split(';');
+            let tag = parts.next().unwrap_or("").trim();
+            let weight = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())
+                .filter(|q| (0.0..=1.0).contains(q) && *q > 0.0);
+            let language = tag.split('-').next().unwrap_or("");
+            if let (Some(locale), Some(weight)) = (Self::parse(language), weight)
+                && best.is_none_or(|(_, w)| weight > w)
+            {
+                best = Some((locale, weight));
+            }
+        }
+        best.map(|(locale, _)| locale)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Locale::En => "en",
@@ -158,6 +180,21 @@ impl Locale {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_language_picks_the_heaviest_supported_language() {
+        let pick = Locale::from_accept_language;
+        assert_eq!(
+            pick("fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5"),
+            Some(Locale::Fr)
+        );
+        assert_eq!(pick("de-DE,pl;q=0.4,it;q=0.6"), Some(Locale::It));
+        assert_eq!(pick("en-GB;q=0.2, PL"), Some(Locale::Pl));
+        assert_eq!(pick("it;q=0, en;q=0.1"), Some(Locale::En));
+        assert_eq!(pick("de, ja;q=0.9"), None);
+        assert_eq!(pick("fr;q=banana"), None);
+        assert_eq!(pick(""), None);
+    }
 
     #[test]
     fn roles_are_ordered() {

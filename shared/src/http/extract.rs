@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 
 use super::Problem;
+use crate::domain::Locale;
 use crate::token::SessionToken;
 
 /// Request bodies above this are refused before they are parsed.
@@ -126,5 +127,69 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
             .and_then(|v| SessionToken::parse(v.trim()))
             .map(Bearer)
             .ok_or_else(Problem::unauthenticated)
+    }
+}
+
+/// A body sent either by an API client (JSON, read like [`ApiJson`]) or by a page's HTML form
+/// (`application/x-www-form-urlencoded`), so one route answers both, each in its own language.
+pub enum JsonOrForm<J, F> {
+    Json(J),
+    Form(F),
+}
+
+impl<J, F, S> FromRequest<S> for JsonOrForm<J, F>
+where
+    J: DeserializeOwned,
+    F: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let form = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| {
+                v.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            });
+        if !form {
+            return ApiJson::<J>::from_request(req, state)
+                .await
+                .map(|ApiJson(body)| JsonOrForm::Json(body));
+        }
+        axum::Form::<F>::from_request(req, state)
+            .await
+            .map(|axum::Form(body)| JsonOrForm::Form(body))
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "The body is larger than 64 KiB.",
+                    )
+                } else {
+                    Problem::bad_request(format!("The form is invalid: {}", rejection.body_text()))
+                }
+            })
+    }
+}
+
+/// The locale the browser asks for in `Accept-Language`, if Usher speaks one of them.
+pub struct PreferredLocale(pub Option<Locale>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PreferredLocale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PreferredLocale(
+            parts
+                .headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::from_accept_language),
+        ))
     }
 }

@@ -6,7 +6,9 @@ mod problem;
 mod trace;
 mod views;
 
-pub use extract::{ApiJson, ApiPath, ApiQuery, Bearer, MAX_BODY_BYTES};
+pub use extract::{
+    ApiJson, ApiPath, ApiQuery, Bearer, JsonOrForm, MAX_BODY_BYTES, PreferredLocale,
+};
 pub use problem::{Problem, ProblemDoc};
 pub use trace::{finish_router, request_span};
 pub use views::{AccountView, MembershipView, Page, SessionView, TenantView, UserView};

@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::settings::SettingsError;
+use crate::usecases::admin_reset_password::AdminResetError;
 use crate::usecases::bootstrap_tenant::BootstrapError;
 use crate::usecases::change_password::ChangePasswordError;
 use crate::usecases::create_user::CreateUserError;
@@ -13,6 +14,7 @@ use crate::usecases::get_tenant::GetTenantError;
 use crate::usecases::get_user::GetUserError;
 use crate::usecases::list_users::ListUsersError;
 use crate::usecases::me::MeError;
+use crate::usecases::reset_password::ResetPasswordError;
 use crate::usecases::sign_in::SignInError;
 use crate::usecases::sign_out::SignOutError;
 use crate::usecases::update_settings::UpdateSettingsError;
@@ -339,6 +341,49 @@ impl From<BootstrapError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
             BootstrapError::Internal(e) => e.into(),
+        }
+    }
+}
+
+impl From<ResetPasswordError> for Problem {
+    fn from(e: ResetPasswordError) -> Self {
+        let detail = e.to_string();
+        match e {
+            ResetPasswordError::UnknownLink => {
+                Problem::new(StatusCode::NOT_FOUND, "token_invalid", detail).with_field("token")
+            }
+            // Superseded is expired for a client: either way, ask for a new link.
+            ResetPasswordError::Expired { .. } | ResetPasswordError::Superseded { .. } => {
+                Problem::new(StatusCode::GONE, "token_expired", detail).with_field("token")
+            }
+            ResetPasswordError::Used { .. } => {
+                Problem::new(StatusCode::GONE, "token_used", detail).with_field("token")
+            }
+            ResetPasswordError::Weak { .. } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail)
+                    .with_field("new_password")
+            }
+            ResetPasswordError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            ResetPasswordError::Internal(e) => e.into(),
+        }
+    }
+}
+
+impl From<AdminResetError> for Problem {
+    fn from(e: AdminResetError) -> Self {
+        let detail = e.to_string();
+        match e {
+            AdminResetError::Auth(e) => e.into(),
+            AdminResetError::Forbidden => Problem::forbidden(detail),
+            AdminResetError::RoleAbove => {
+                Problem::new(StatusCode::FORBIDDEN, "role_not_allowed", detail)
+            }
+            AdminResetError::NotFound => Problem::not_found(),
+            AdminResetError::AccountShared => {
+                Problem::new(StatusCode::CONFLICT, "account_shared", detail).with_field("mode")
+            }
+            AdminResetError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            AdminResetError::Internal(e) => e.into(),
         }
     }
 }

@@ -20,6 +20,20 @@ pub(super) struct Strings {
     pub added_subject: fn(&str) -> String,
     pub added_intro: fn(&str) -> String,
     pub added_note: &'static str,
+    pub reset_subject: &'static str,
+    pub reset_intro: &'static str,
+    pub reset_action: &'static str,
+    pub link_validity_minutes: fn(i64) -> String,
+    pub link_validity_hours: fn(i64) -> String,
+    pub reset_not_requested: &'static str,
+    pub admin_reset_subject: fn(&str) -> String,
+    pub admin_reset_intro: fn(&str) -> String,
+    pub changed_subject: &'static str,
+    pub changed_intro: &'static str,
+    pub changed_not_you: &'static str,
+    pub admin_generated_subject: fn(&str) -> String,
+    pub admin_generated_intro: fn(&str) -> String,
+    pub contact_admin: &'static str,
 }
 
 pub(super) fn strings(locale: Locale) -> &'static Strings {
@@ -50,6 +64,28 @@ static EN: Strings = Strings {
     added_subject: |tenant| format!("You now have access to {tenant}"),
     added_intro: |tenant| format!("An administrator of {tenant} added you to their organisation."),
     added_note: "Sign in with the email address and password you already use. Nothing about your account has changed.",
+    reset_subject: "Reset your password",
+    reset_intro: "Someone, hopefully you, asked to reset the password of your account.",
+    reset_action: "Choose a new password",
+    link_validity_minutes: |minutes| {
+        format!("This link works once and expires in {minutes} minutes.")
+    },
+    link_validity_hours: |hours| format!("This link works once and expires in {hours} hours."),
+    reset_not_requested: "If you did not ask for this, ignore this message: your password stays as it is.",
+    admin_reset_subject: |tenant| format!("Reset your password for {tenant}"),
+    admin_reset_intro: |tenant| {
+        format!("An administrator of {tenant} asked for your password to be reset.")
+    },
+    changed_subject: "Your password was changed",
+    changed_intro: "The password of your account was just changed, and every device signed in to it was signed out.",
+    changed_not_you: "If this was not you, ask for a new password right away with the \"Forgot password\" link, and tell your administrator.",
+    admin_generated_subject: |tenant| format!("Your password for {tenant} was reset"),
+    admin_generated_intro: |tenant| {
+        format!(
+            "An administrator of {tenant} reset your password and signed you out everywhere. They will give you a temporary password; you will choose your own when you next sign in."
+        )
+    },
+    contact_admin: "If you did not expect this, contact your administrator.",
 };
 
 static IT: Strings = Strings {
@@ -75,6 +111,30 @@ static IT: Strings = Strings {
         format!("Un amministratore di {tenant} ti ha aggiunto alla sua organizzazione.")
     },
     added_note: "Accedi con l'indirizzo email e la password che usi già. Il tuo account non è cambiato.",
+    reset_subject: "Reimposta la tua password",
+    reset_intro: "Qualcuno, speriamo tu, ha chiesto di reimpostare la password del tuo account.",
+    reset_action: "Scegli una nuova password",
+    link_validity_minutes: |minutes| {
+        format!("Questo link funziona una sola volta e scade tra {minutes} minuti.")
+    },
+    link_validity_hours: |hours| {
+        format!("Questo link funziona una sola volta e scade tra {hours} ore.")
+    },
+    reset_not_requested: "Se non l'hai chiesto tu, ignora questo messaggio: la tua password resta invariata.",
+    admin_reset_subject: |tenant| format!("Reimposta la tua password per {tenant}"),
+    admin_reset_intro: |tenant| {
+        format!("Un amministratore di {tenant} ha chiesto di reimpostare la tua password.")
+    },
+    changed_subject: "La tua password è stata cambiata",
+    changed_intro: "La password del tuo account è appena stata cambiata e tutti i dispositivi collegati sono stati disconnessi.",
+    changed_not_you: "Se non sei stato tu, chiedi subito una nuova password con il link \"Password dimenticata\" e avvisa il tuo amministratore.",
+    admin_generated_subject: |tenant| format!("La tua password per {tenant} è stata reimpostata"),
+    admin_generated_intro: |tenant| {
+        format!(
+            "Un amministratore di {tenant} ha reimpostato la tua password e ti ha disconnesso ovunque. Ti comunicherà una password temporanea; sceglierai la tua al prossimo accesso."
+        )
+    },
+    contact_admin: "Se non te lo aspettavi, contatta il tuo amministratore.",
 };
 
 static FR: Strings = Strings {
@@ -102,6 +162,34 @@ static FR: Strings = Strings {
         format!("Un administrateur de {tenant} vous a ajouté à son organisation.")
     },
     added_note: "Connectez-vous avec l'adresse e-mail et le mot de passe que vous utilisez déjà. Votre compte n'a pas changé.",
+    reset_subject: "Réinitialisez votre mot de passe",
+    reset_intro: "Quelqu'un, vous sans doute, a demandé à réinitialiser le mot de passe de votre compte.",
+    reset_action: "Choisir un nouveau mot de passe",
+    link_validity_minutes: |minutes| {
+        format!("Ce lien ne fonctionne qu'une fois et expire dans {minutes} minutes.")
+    },
+    link_validity_hours: |hours| {
+        format!("Ce lien ne fonctionne qu'une fois et expire dans {hours} heures.")
+    },
+    reset_not_requested: "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.",
+    admin_reset_subject: |tenant| format!("Réinitialisez votre mot de passe pour {tenant}"),
+    admin_reset_intro: |tenant| {
+        format!(
+            "Un administrateur de {tenant} a demandé la réinitialisation de votre mot de passe."
+        )
+    },
+    changed_subject: "Votre mot de passe a été modifié",
+    changed_intro: "Le mot de passe de votre compte vient d'être modifié et tous les appareils connectés ont été déconnectés.",
+    changed_not_you: "Si ce n'était pas vous, demandez immédiatement un nouveau mot de passe avec le lien « Mot de passe oublié » et prévenez votre administrateur.",
+    admin_generated_subject: |tenant| {
+        format!("Votre mot de passe pour {tenant} a été réinitialisé")
+    },
+    admin_generated_intro: |tenant| {
+        format!(
+            "Un administrateur de {tenant} a réinitialisé votre mot de passe et vous a déconnecté partout. Il vous communiquera un mot de passe temporaire ; vous choisirez le vôtre à la prochaine connexion."
+        )
+    },
+    contact_admin: "Si vous ne vous y attendiez pas, contactez votre administrateur.",
 };
 
 static PL: Strings = Strings {
@@ -123,4 +211,26 @@ static PL: Strings = Strings {
     added_subject: |tenant| format!("Masz teraz dostęp do {tenant}"),
     added_intro: |tenant| format!("Administrator {tenant} dodał Cię do swojej organizacji."),
     added_note: "Zaloguj się adresem e-mail i hasłem, których już używasz. Twoje konto się nie zmieniło.",
+    reset_subject: "Zresetuj hasło",
+    reset_intro: "Ktoś, miejmy nadzieję, że Ty, poprosił o zresetowanie hasła do Twojego konta.",
+    reset_action: "Ustaw nowe hasło",
+    link_validity_minutes: |minutes| {
+        format!("Ten link działa tylko raz i wygasa za {minutes} min.")
+    },
+    link_validity_hours: |hours| format!("Ten link działa tylko raz i wygasa za {hours} godz."),
+    reset_not_requested: "Jeśli to nie Ty, zignoruj tę wiadomość: Twoje hasło pozostanie bez zmian.",
+    admin_reset_subject: |tenant| format!("Zresetuj hasło do {tenant}"),
+    admin_reset_intro: |tenant| {
+        format!("Administrator {tenant} poprosił o zresetowanie Twojego hasła.")
+    },
+    changed_subject: "Twoje hasło zostało zmienione",
+    changed_intro: "Hasło do Twojego konta zostało właśnie zmienione, a wszystkie zalogowane urządzenia zostały wylogowane.",
+    changed_not_you: "Jeśli to nie Ty, od razu poproś o nowe hasło linkiem „Nie pamiętam hasła” i powiadom administratora.",
+    admin_generated_subject: |tenant| format!("Twoje hasło do {tenant} zostało zresetowane"),
+    admin_generated_intro: |tenant| {
+        format!(
+            "Administrator {tenant} zresetował Twoje hasło i wylogował Cię ze wszystkich urządzeń. Przekaże Ci hasło tymczasowe; własne ustawisz przy następnym logowaniu."
+        )
+    },
+    contact_admin: "Jeśli się tego nie spodziewałeś, skontaktuj się z administratorem.",
 };

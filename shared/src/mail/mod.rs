@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::domain::EmailAddress;
 
 pub use file::{FileMailer, StoredMail};
-pub use outbox::{Delivery, DrainReport, Outbox, OutboxDispatcher, OutboxKey, OutboxRecord};
+pub use outbox::{
+    Delivery, DrainReport, JobRunner, Outbox, OutboxDispatcher, OutboxJob, OutboxKey,
+    OutboxMessage, OutboxRecord,
+};
 pub use ses::SesMailer;
 pub use templates::{MailTemplate, PasswordNote};
 

@@ -6,6 +6,11 @@
 //! tried again until it goes out. The claim makes two dispatchers (the stream-triggered sender and
 //! a sweeper, or two local workers) send a message once, not twice.
 //!
+//! Beside mail, the outbox holds jobs: work a request files instead of doing it, so that the
+//! request's answer and timing cannot depend on what the job finds (a reset request for an email
+//! nobody has costs the request exactly what one for a real account costs). A job commits its own
+//! writes together with the deletion of its outbox item, so it is done once.
+//!
 //! Mail bodies carry links with one-time tokens, and tokens are stored only as hashes. So the
 //! message is sealed (ChaCha20-Poly1305, the item id as associated data) with a key that lives in
 //! configuration, never in the table: reading the table does not yield a usable link.
@@ -19,9 +24,12 @@ use chacha20poly1305::{ChaCha20Poly1305, Key as CipherKey, Nonce};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use async_trait::async_trait;
+
 use super::{Mailer, OutgoingMail};
+use crate::app::App;
 use crate::clock::{Clock, Random};
-use crate::domain::OutboxId;
+use crate::domain::{EmailAddress, OutboxId};
 use crate::keys;
 use crate::records::{from_item, to_item};
 use crate::table::{Condition, Item, Op, Table, TableError, TransactError};
@@ -71,6 +79,30 @@ pub struct OutboxRecord {
     pub version: u64,
 }
 
+/// Work filed in the outbox, done by the dispatcher after the request that asked for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum OutboxJob {
+    /// Someone asked for a password reset link for this email (as typed, parsed).
+    PasswordReset { email: EmailAddress },
+}
+
+/// What a sealed outbox item holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "body", rename_all = "snake_case")]
+pub enum OutboxMessage {
+    Mail(OutgoingMail),
+    Job(OutboxJob),
+}
+
+/// Does outbox jobs (the use cases implement it on [`App`]).
+#[async_trait]
+pub trait JobRunner: Send + Sync {
+    /// Does `job`. `done` deletes the claimed outbox item: the runner commits it in the same
+    /// transaction as the job's own writes, so a job that ran is never run again.
+    async fn run(&self, job: OutboxJob, done: Op) -> anyhow::Result<()>;
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     #[error(transparent)]
@@ -108,8 +140,27 @@ impl Outbox {
         now: DateTime<Utc>,
         random: &dyn Random,
     ) -> Result<Op, OutboxError> {
+        self.file(&OutboxMessage::Mail(mail.clone()), now, random)
+    }
+
+    /// The put operation that files `job` in the outbox, for the caller's transaction.
+    pub fn enqueue_job(
+        &self,
+        job: &OutboxJob,
+        now: DateTime<Utc>,
+        random: &dyn Random,
+    ) -> Result<Op, OutboxError> {
+        self.file(&OutboxMessage::Job(job.clone()), now, random)
+    }
+
+    fn file(
+        &self,
+        message: &OutboxMessage,
+        now: DateTime<Utc>,
+        random: &dyn Random,
+    ) -> Result<Op, OutboxError> {
         let id = OutboxId::from_ulid(random.ulid(now));
-        let plain = serde_json::to_vec(mail).map_err(|_| OutboxError::Seal)?;
+        let plain = serde_json::to_vec(message).map_err(|_| OutboxError::Seal)?;
         let mut nonce = [0u8; 12];
         random.fill(&mut nonce);
         let aad = id.to_string();
@@ -140,7 +191,7 @@ impl Outbox {
         ))
     }
 
-    pub fn open(&self, record: &OutboxRecord) -> Result<OutgoingMail, OutboxError> {
+    pub fn open(&self, record: &OutboxRecord) -> Result<OutboxMessage, OutboxError> {
         let blob = STANDARD
             .decode(&record.sealed)
             .map_err(|_| OutboxError::Seal)?;
@@ -166,12 +217,13 @@ impl Outbox {
 /// What one delivery attempt did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Delivery {
+    /// The mail went out, or the job is done.
     Sent,
     /// Gone already: another dispatcher sent it.
     AlreadySent,
     /// Another dispatcher holds the claim, or the retry is not due yet.
     NotNow,
-    /// The mailer failed; the item waits for its next attempt.
+    /// The mailer or the job failed; the item waits for its next attempt.
     Failed,
 }
 
@@ -181,13 +233,14 @@ pub struct DrainReport {
     pub failed: usize,
 }
 
-/// Sends what the outbox holds.
+/// Sends the mail and does the jobs the outbox holds.
 #[derive(Clone)]
 pub struct OutboxDispatcher {
     pub table: Arc<dyn Table>,
     pub mailer: Arc<dyn Mailer>,
     pub outbox: Outbox,
     pub clock: Arc<dyn Clock>,
+    pub jobs: Arc<dyn JobRunner>,
 }
 
 /// How long a claim keeps other dispatchers away: longer than any one send takes.
@@ -198,6 +251,17 @@ fn backoff(attempts: u32) -> Duration {
 }
 
 impl OutboxDispatcher {
+    /// A dispatcher on `app`'s table, outbox key and clock, whose jobs `app` does.
+    pub fn new(app: &App, mailer: Arc<dyn Mailer>) -> Self {
+        Self {
+            table: app.table.clone(),
+            mailer,
+            outbox: app.outbox.clone(),
+            clock: app.clock.clone(),
+            jobs: Arc::new(app.clone()),
+        }
+    }
+
     /// Sends one outbox item now, if it is still there and no other dispatcher holds it. The
     /// stored backoff is not waited for: the caller (the stream sender, whose retries Lambda
     /// schedules) asked for this item.
@@ -239,17 +303,19 @@ impl OutboxDispatcher {
             }
             Err(other) => return Err(other.into()),
         }
-        let mail = self.outbox.open(&record)?;
-        let message_id = record.id.to_string();
-        match self.mailer.send(&message_id, &mail).await {
+        let done = Op::delete_if(key.clone(), Condition::VersionIs(claimed.version));
+        let outcome = match self.outbox.open(&record)? {
+            OutboxMessage::Mail(mail) => {
+                match self.mailer.send(&record.id.to_string(), &mail).await {
+                    Ok(()) => self.table.transact(vec![done]).await.map_err(Into::into),
+                    Err(error) => Err(anyhow::Error::from(error)),
+                }
+            }
+            OutboxMessage::Job(job) => self.jobs.run(job, done).await,
+        };
+        match outcome {
             Ok(()) => {
-                self.table
-                    .transact(vec![Op::delete_if(
-                        key,
-                        Condition::VersionIs(claimed.version),
-                    )])
-                    .await?;
-                tracing::info!(outbox_id = %record.id, attempts = record.attempts + 1, "mail sent");
+                tracing::info!(outbox_id = %record.id, attempts = record.attempts + 1, "outbox item done");
                 Ok(Delivery::Sent)
             }
             Err(error) => {
@@ -267,7 +333,7 @@ impl OutboxDispatcher {
                         Condition::VersionIs(claimed.version),
                     )])
                     .await?;
-                tracing::warn!(outbox_id = %record.id, attempts, error = ?error, "mail not sent; will retry");
+                tracing::warn!(outbox_id = %record.id, attempts, error = ?error, "outbox item failed; will retry");
                 Ok(Delivery::Failed)
             }
         }
@@ -314,7 +380,7 @@ mod tests {
             "the token must not be readable in the table"
         );
         let mut record: OutboxRecord = from_item(item).unwrap();
-        assert_eq!(outbox.open(&record).unwrap(), mail);
+        assert_eq!(outbox.open(&record).unwrap(), OutboxMessage::Mail(mail));
         let other = Outbox::new(&OutboxKey::generate(&random));
         assert!(other.open(&record).is_err());
         record.id = OutboxId::from_ulid(random.ulid(Utc::now()));

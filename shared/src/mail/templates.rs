@@ -64,6 +64,20 @@ pub enum MailTemplate {
         first_name: String,
         sign_in_url: String,
     },
+    /// A reset link: asked for by the person (`tenant` is `None`) or by an admin of `tenant`.
+    ResetPassword {
+        tenant: Option<String>,
+        first_name: String,
+        link: String,
+        valid_for: chrono::Duration,
+    },
+    /// The password was changed through a link; every session ended.
+    PasswordChanged {
+        first_name: String,
+        sign_in_url: String,
+    },
+    /// An admin of `tenant` replaced the password with a temporary one they will hand over.
+    PasswordResetByAdmin { tenant: String, first_name: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -128,6 +142,57 @@ impl MailTemplate {
                 }),
                 vec![s.not_expected.to_owned()],
             ),
+            MailTemplate::ResetPassword {
+                tenant,
+                first_name,
+                link,
+                valid_for,
+            } => {
+                let minutes = valid_for.num_minutes();
+                // "60 minutes" reads better than "1 hours", and needs no plural forms.
+                let validity = if minutes >= 120 && minutes % 60 == 0 {
+                    (s.link_validity_hours)(minutes / 60)
+                } else {
+                    (s.link_validity_minutes)(minutes)
+                };
+                let (subject, intro) = match tenant {
+                    Some(tenant) => (
+                        (s.admin_reset_subject)(tenant),
+                        (s.admin_reset_intro)(tenant),
+                    ),
+                    None => (s.reset_subject.to_owned(), s.reset_intro.to_owned()),
+                };
+                (
+                    subject,
+                    first_name,
+                    vec![intro],
+                    Some(Action {
+                        label: s.reset_action.into(),
+                        url: link.clone(),
+                    }),
+                    vec![validity, s.reset_not_requested.to_owned()],
+                )
+            }
+            MailTemplate::PasswordChanged {
+                first_name,
+                sign_in_url,
+            } => (
+                s.changed_subject.to_owned(),
+                first_name,
+                vec![s.changed_intro.to_owned()],
+                Some(Action {
+                    label: s.sign_in.into(),
+                    url: sign_in_url.clone(),
+                }),
+                vec![s.changed_not_you.to_owned()],
+            ),
+            MailTemplate::PasswordResetByAdmin { tenant, first_name } => (
+                (s.admin_generated_subject)(tenant),
+                first_name,
+                vec![(s.admin_generated_intro)(tenant)],
+                None,
+                vec![s.contact_admin.to_owned()],
+            ),
         };
         let greeting = (s.greeting)(first_name);
         let html = HtmlLayout {
@@ -183,6 +248,20 @@ mod tests {
                 first_name: "Ada".into(),
                 sign_in_url: "https://usher.example/".into(),
             },
+            MailTemplate::ResetPassword {
+                tenant: Some("Comune <Forlì>".into()),
+                first_name: "Ada".into(),
+                link: "https://usher.example/reset/abc".into(),
+                valid_for: chrono::Duration::hours(24),
+            },
+            MailTemplate::PasswordChanged {
+                first_name: "Ada <Comune <Forlì>>".into(),
+                sign_in_url: "https://usher.example/".into(),
+            },
+            MailTemplate::PasswordResetByAdmin {
+                tenant: "Comune <Forlì>".into(),
+                first_name: "Ada".into(),
+            },
         ]
     }
 
@@ -200,7 +279,8 @@ mod tests {
                 );
                 assert!(!mail.html.contains("<Forlì>"));
                 assert!(mail.text.contains("Comune <Forlì>"));
-                assert!(mail.text.contains("https://usher.example/"));
+                let has_action = !matches!(template, MailTemplate::PasswordResetByAdmin { .. });
+                assert_eq!(mail.text.contains("https://usher.example/"), has_action);
                 subjects.insert(mail.subject);
             }
             assert_eq!(subjects.len(), 4, "each locale has its own subject");
@@ -217,5 +297,33 @@ mod tests {
                 .contains("href=\"https://usher.example/reset/abc\"")
         );
         assert!(mail.subject.starts_with("Scegli la tua password"));
+    }
+
+    #[test]
+    fn reset_mails_state_how_long_their_link_works() {
+        let to = EmailAddress::parse("ada@example.org").unwrap();
+        let mail = |valid_for, tenant: Option<&str>| {
+            MailTemplate::ResetPassword {
+                tenant: tenant.map(Into::into),
+                first_name: "Ada".into(),
+                link: "https://usher.example/reset/abc".into(),
+                valid_for,
+            }
+            .render(&to, Locale::En)
+            .unwrap()
+        };
+        let own = mail(chrono::Duration::minutes(60), None);
+        assert_eq!(own.subject, "Reset your password");
+        assert!(own.text.contains("expires in 60 minutes."));
+        let own = mail(chrono::Duration::minutes(45), None);
+        assert!(own.text.contains("expires in 45 minutes"));
+        let by_admin = mail(chrono::Duration::hours(24), Some("Acme"));
+        assert_eq!(by_admin.subject, "Reset your password for Acme");
+        assert!(by_admin.text.contains("expires in 24 hours"));
+        assert!(
+            by_admin
+                .html
+                .contains("href=\"https://usher.example/reset/abc\"")
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::keys;
 use crate::records::{
     AccountRecord, AccountTenantRecord, CreatedVia, LoginRecord, MembershipRecord,
-    MembershipStatus, to_item,
+    MembershipStatus, from_item, to_item,
 };
 use crate::table::{Condition, Op, TableError};
 
@@ -163,4 +163,26 @@ pub(crate) fn membership_ops(
             Condition::NotExists,
         ),
     ])
+}
+
+/// An account with its side of every membership, read with one query of its partition.
+pub(crate) async fn read_account_with_tenants(
+    app: &App,
+    account: AccountId,
+) -> Result<Option<(AccountRecord, Vec<AccountTenantRecord>)>, InternalError> {
+    let page = app
+        .table
+        .query(&keys::account_pk(account), "", None, 1000)
+        .await
+        .context("reading the account")?;
+    let mut found = None;
+    let mut tenants = Vec::new();
+    for item in page.items {
+        if item.get("sk").and_then(|v| v.as_str()) == Some("ACCOUNT") {
+            found = Some(from_item::<AccountRecord>(item).context("reading the account")?);
+        } else {
+            tenants.push(from_item::<AccountTenantRecord>(item).context("reading a membership")?);
+        }
+    }
+    Ok(found.map(|account| (account, tenants)))
 }

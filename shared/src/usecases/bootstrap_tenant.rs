@@ -5,7 +5,7 @@ use super::accounts::{
     set_password,
 };
 use super::audit::AuditEvent;
-use super::create_user::set_password_link;
+use super::password_links;
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{
@@ -14,7 +14,7 @@ use crate::domain::{
 };
 use crate::keys;
 use crate::records::{
-    AccountRecord, CreatedVia, LoginRecord, TenantRecord, from_optional, to_item,
+    AccountRecord, CreatedVia, LoginRecord, TenantRecord, TokenKind, from_optional, to_item,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Condition, Op, TransactError};
@@ -101,7 +101,14 @@ pub async fn bootstrap_tenant(
                 set_password(app, &mut login, &password, true, now).await?;
                 generated_password = Some(password);
             } else {
-                let (op, link) = set_password_link(app, account.id, Some(tenant.id), now)?;
+                let (op, link) = password_links::issue(
+                    app,
+                    TokenKind::SetPassword,
+                    &login,
+                    Some(tenant.id),
+                    app.config.set_password_link_ttl,
+                    now,
+                )?;
                 ops.push(op);
                 set_password_url = Some(link);
             }

@@ -12,20 +12,19 @@ use super::accounts::{
     set_password,
 };
 use super::audit::AuditEvent;
+use super::password_links;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{
-    AccountId, EmailAddress, Locale, Password, PermissionSet, PersonName, Phone, Role, TenantId,
-    WeakPassword,
+    EmailAddress, Locale, Password, PermissionSet, PersonName, Phone, Role, TenantId, WeakPassword,
 };
 use crate::keys;
 use crate::mail::{MailTemplate, PasswordNote};
 use crate::records::{
-    AccountRecord, CreatedVia, LoginRecord, MembershipRecord, TokenKind, TokenRecord,
-    from_optional, to_item,
+    AccountRecord, CreatedVia, LoginRecord, MembershipRecord, TokenKind, from_optional,
 };
 use crate::table::{Condition, Op, TransactError};
-use crate::token::{SecretToken, SessionToken};
+use crate::token::SessionToken;
 
 /// How the new account gets its first password.
 pub enum PasswordChoice {
@@ -298,7 +297,14 @@ async fn create_account(
         }
         PasswordChoice::Link => {
             // The link is the person's only way in, so it is sent whatever send_credentials says.
-            let (op, link) = set_password_link(app, account.id, Some(caller.tenant.id), now)?;
+            let (op, link) = password_links::issue(
+                app,
+                TokenKind::SetPassword,
+                &login,
+                Some(caller.tenant.id),
+                app.config.set_password_link_ttl,
+                now,
+            )?;
             ops.push(op);
             let mail = MailTemplate::ChoosePassword {
                 tenant: caller.tenant.name.clone(),
@@ -358,30 +364,4 @@ fn account_created_mail(
         sign_in_url: app.config.sign_in_url(),
         note,
     }
-}
-
-/// A set-password token (stored as its hash) and the link that carries the secret.
-pub(crate) fn set_password_link(
-    app: &App,
-    account: AccountId,
-    tenant: Option<TenantId>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(Op, String), InternalError> {
-    let secret = SecretToken::generate(app.random.as_ref());
-    let expires_at = now + app.config.set_password_link_ttl;
-    let record = TokenRecord {
-        kind: TokenKind::SetPassword,
-        account_id: Some(account),
-        tenant_id: tenant,
-        issued_at: now,
-        expires_at,
-        used_at: None,
-        version: 1,
-    };
-    let op = Op::put_if(
-        to_item(&keys::token(&secret.hash()), &record, Some(expires_at))
-            .context("building the token")?,
-        Condition::NotExists,
-    );
-    Ok((op, app.config.link(&format!("/reset/{}", secret.expose()))))
 }

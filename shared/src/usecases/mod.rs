@@ -3,15 +3,19 @@
 //! responses in one place.
 
 mod accounts;
+pub mod admin_reset_password;
 mod audit;
 mod auth;
 pub mod bootstrap_tenant;
 pub mod change_password;
 pub mod create_user;
+pub mod forgot_password;
 pub mod get_tenant;
 pub mod get_user;
 pub mod list_users;
 pub mod me;
+pub mod password_links;
+pub mod reset_password;
 pub mod sign_in;
 pub mod sign_out;
 mod throttle;

@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::accounts::read_account_with_tenants;
 use super::throttle::{AttemptRefused, reserve_attempt};
 use super::{Context, InternalError};
 use crate::app::App;
@@ -15,7 +16,7 @@ use crate::domain::{EmailAddress, PasswordAttempt, TenantId};
 use crate::keys;
 use crate::records::{
     AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, SessionRecord,
-    ThrottleRecord, from_item, from_optional,
+    ThrottleRecord, from_optional,
 };
 use crate::table::{Condition, Op};
 use crate::token::SessionToken;
@@ -90,22 +91,9 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         return Err(SignInError::InvalidCredentials);
     };
 
-    let page = app
-        .table
-        .query(&keys::account_pk(login.account_id), "", None, 1000)
-        .await
-        .context("reading the account")?;
-    let mut account = None;
-    let mut memberships = Vec::new();
-    for item in page.items {
-        if item.get("sk").and_then(|v| v.as_str()) == Some("ACCOUNT") {
-            account = Some(from_item::<AccountRecord>(item).context("reading the account")?);
-        } else {
-            memberships
-                .push(from_item::<AccountTenantRecord>(item).context("reading a membership")?);
-        }
-    }
-    let account = account.ok_or(SignInError::InvalidCredentials)?;
+    let (account, memberships) = read_account_with_tenants(app, login.account_id)
+        .await?
+        .ok_or(SignInError::InvalidCredentials)?;
     if let Some(tenant) = command.tenant_id {
         let allowed = memberships
             .iter()

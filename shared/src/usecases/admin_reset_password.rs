@@ -1,0 +1,194 @@
+//! `POST /v1/tenants/{tenant_id}/users/{user_id}/password-reset`: an admin resets a member's
+//! password, by mailing them a link (24 hours) or by generating a temporary password.
+//!
+//! A generated password replaces the credentials of a person's one global account, so it is only
+//! allowed for an account that belongs to this tenant alone: an admin of one tenant must not be
+//! able to take over someone's access to another. The link goes to the account's own address,
+//! never to the member's notification address, which an admin chooses.
+//!
+//! Round trips: the caller and the member (one batch); the member's account with its tenants and
+//! the login item, side by side; one transaction.
+
+use serde_json::json;
+
+use super::accounts::{read_account_with_tenants, set_password};
+use super::audit::AuditEvent;
+use super::{AuthError, Context, InternalError, TenantCaller, password_links};
+use crate::app::App;
+use crate::domain::{AccountId, Password, TenantId};
+use crate::keys;
+use crate::mail::MailTemplate;
+use crate::records::{
+    AccountRecord, LoginRecord, MembershipRecord, TokenKind, from_optional, to_item,
+};
+use crate::table::{Condition, Op, TransactError};
+use crate::token::SessionToken;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminResetMode {
+    Link,
+    Generate,
+}
+
+pub enum AdminResetOutcome {
+    LinkSent,
+    /// Shown once to the admin; it must be changed at the next sign-in.
+    Generated(Password),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminResetError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the caller may not reset passwords in this tenant")]
+    Forbidden,
+    #[error("only an owner may reset the password of an owner, and only an admin that of an admin")]
+    RoleAbove,
+    #[error("no such user in this tenant")]
+    NotFound,
+    #[error("this person's account also belongs to other tenants: send a reset link instead")]
+    AccountShared,
+    #[error("the account changed at the same time; try again")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+pub async fn admin_reset_password(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    user_id: AccountId,
+    mode: AdminResetMode,
+) -> Result<AdminResetOutcome, AdminResetError> {
+    let now = app.clock.now();
+    let resetting_self = user_id == token.account_id;
+    let mut read_keys = TenantCaller::keys(token, tenant_id).to_vec();
+    if !resetting_self {
+        read_keys.push(keys::membership(tenant_id, user_id));
+    }
+    let mut items = app
+        .table
+        .batch_get(&read_keys)
+        .await
+        .context("reading the caller and the user")?;
+    let other: Option<MembershipRecord> = if resetting_self {
+        None
+    } else {
+        from_optional(items.pop().flatten()).context("reading the user")?
+    };
+    let caller = TenantCaller::resolve(token, items, now)?;
+    if !caller.membership.can_manage_users() {
+        return Err(AdminResetError::Forbidden);
+    }
+    let member = match other {
+        Some(member) => member,
+        None if resetting_self => caller.membership.clone(),
+        None => return Err(AdminResetError::NotFound),
+    };
+    // The same ceiling as granting roles: nobody acts on a role above their own.
+    if member.role > caller.membership.role {
+        return Err(AdminResetError::RoleAbove);
+    }
+
+    let login_key = keys::login(&member.email.normalized());
+    let (owner, login) = tokio::join!(
+        read_account_with_tenants(app, user_id),
+        app.table.get(&login_key),
+    );
+    let login: Option<LoginRecord> = from_optional(login.context("reading the login item")?)
+        .context("reading the login item")?;
+    let (Some((account, tenants)), Some(mut login)) =
+        (owner?, login.filter(|l| l.account_id == user_id))
+    else {
+        return Err(AdminResetError::Conflict);
+    };
+
+    let mut ops = Vec::new();
+    let (outcome, mail) = match mode {
+        AdminResetMode::Link => {
+            let (op, link) = password_links::issue(
+                app,
+                TokenKind::PasswordReset,
+                &login,
+                Some(tenant_id),
+                app.config.admin_reset_link_ttl,
+                now,
+            )?;
+            ops.push(op);
+            let mail = MailTemplate::ResetPassword {
+                tenant: Some(caller.tenant.name.clone()),
+                first_name: account.first_name.clone(),
+                link,
+                valid_for: app.config.admin_reset_link_ttl,
+            };
+            (AdminResetOutcome::LinkSent, mail)
+        }
+        AdminResetMode::Generate => {
+            if tenants.iter().any(|t| t.tenant_id != tenant_id) {
+                return Err(AdminResetError::AccountShared);
+            }
+            let read_version = login.version;
+            let password = Password::generate(app.random.as_ref());
+            set_password(app, &mut login, &password, true, now).await?;
+            login.version = read_version + 1;
+            let updated_account = AccountRecord {
+                session_epoch: account.session_epoch + 1,
+                updated_at: now,
+                version: account.version + 1,
+                ..account.clone()
+            };
+            ops.push(Op::put_if(
+                to_item(&keys::login(&account.email.normalized()), &login, None)
+                    .context("building the login")?,
+                Condition::VersionIs(read_version),
+            ));
+            ops.push(Op::put_if(
+                to_item(&keys::account(account.id), &updated_account, None)
+                    .context("building the account")?,
+                Condition::VersionIs(account.version),
+            ));
+            let mail = MailTemplate::PasswordResetByAdmin {
+                tenant: caller.tenant.name.clone(),
+                first_name: account.first_name.clone(),
+            };
+            (AdminResetOutcome::Generated(password), mail)
+        }
+    };
+    let mail = mail
+        .render(&account.email, account.locale)
+        .context("rendering the mail")?;
+    ops.push(
+        app.outbox
+            .enqueue(&mail, now, app.random.as_ref())
+            .context("filing the mail")?,
+    );
+    ops.extend(
+        AuditEvent {
+            tenant: tenant_id,
+            action: "password.reset_by_admin",
+            actor: Some(caller.account.id),
+            subject: Some(account.id),
+            details: json!({"mode": match mode {
+                AdminResetMode::Link => "link",
+                AdminResetMode::Generate => "generate",
+            }}),
+        }
+        .ops(now, app.random.as_ref())
+        .context("building the audit event")?,
+    );
+    match app.table.transact(ops).await {
+        Ok(()) => {}
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            return Err(AdminResetError::Conflict);
+        }
+        Err(other) => {
+            return Err(other)
+                .context("resetting the password")
+                .map_err(Into::into);
+        }
+    }
+    app.mail_committed();
+    tracing::info!(subject_id = %account.id, ?mode, "password reset by an admin");
+    Ok(outcome)
+}

@@ -1,0 +1,136 @@
+//! `POST /v1/password/forgot`: a person asks for a reset link.
+//!
+//! The request only files a job in the outbox (one conditional put) and answers 202. Whether an
+//! account has the email is found out by the job, after the answer: the request does the same
+//! work, in the same time, with the same answer, for every email, so it tells nobody whether an
+//! account exists. The job mails the link to the address stored on the account, never to the one
+//! typed, and sends at most `reset_mail_limit` mails per account per `reset_mail_window`.
+
+use async_trait::async_trait;
+
+use super::accounts::read_account_with_tenants;
+use super::throttle::{Limit, count_one};
+use super::{Context, InternalError, password_links};
+use crate::app::App;
+use crate::domain::EmailAddress;
+use crate::keys;
+use crate::mail::{JobRunner, MailTemplate, OutboxJob};
+use crate::records::{LoginRecord, MembershipStatus, ThrottleRecord, TokenKind, from_optional};
+use crate::table::Op;
+
+/// Files the reset request. The answer is the same whatever the email.
+pub async fn request_password_reset(app: &App, email: EmailAddress) -> Result<(), InternalError> {
+    let now = app.clock.now();
+    let job = app
+        .outbox
+        .enqueue_job(
+            &OutboxJob::PasswordReset { email },
+            now,
+            app.random.as_ref(),
+        )
+        .context("filing the reset request")?;
+    app.table
+        .transact(vec![job])
+        .await
+        .context("filing the reset request")?;
+    app.mail_committed();
+    Ok(())
+}
+
+#[async_trait]
+impl JobRunner for App {
+    async fn run(&self, job: OutboxJob, done: Op) -> anyhow::Result<()> {
+        match job {
+            OutboxJob::PasswordReset { email } => Ok(send_reset_link(self, &email, done).await?),
+        }
+    }
+}
+
+/// Why no link was sent, for the log.
+#[derive(Debug)]
+enum NoLink {
+    NoAccount,
+    NoActiveMembership,
+    LimitReached,
+}
+
+/// The job behind a reset request: a link for the account with `email`, if there is one with an
+/// active membership somewhere and it has not had its share of reset mails.
+async fn send_reset_link(app: &App, email: &EmailAddress, done: Op) -> Result<(), InternalError> {
+    let now = app.clock.now();
+    let login: Option<LoginRecord> = from_optional(
+        app.table
+            .get(&keys::login(&email.normalized()))
+            .await
+            .context("reading the login item")?,
+    )
+    .context("reading the login item")?;
+    let Some(login) = login else {
+        return finish_without_link(app, done, NoLink::NoAccount).await;
+    };
+    let throttle_key = keys::reset_mail_throttle(login.account_id);
+    let (owner, throttle) = tokio::join!(
+        read_account_with_tenants(app, login.account_id),
+        app.table.get(&throttle_key),
+    );
+    let throttle: Option<ThrottleRecord> =
+        from_optional(throttle.context("reading the limit")?).context("reading the limit")?;
+    let Some((account, tenants)) = owner? else {
+        return finish_without_link(app, done, NoLink::NoAccount).await;
+    };
+    // An account archived everywhere has nothing to sign in to; a link would only reopen it.
+    if !tenants
+        .iter()
+        .any(|t| t.access && t.status == MembershipStatus::Active)
+    {
+        return finish_without_link(app, done, NoLink::NoActiveMembership).await;
+    }
+    let count = count_one(
+        &throttle_key,
+        throttle.as_ref(),
+        Limit::reset_mails(&app.config),
+        now,
+    )
+    .context("building the limit")?;
+    let Ok(count) = count else {
+        return finish_without_link(app, done, NoLink::LimitReached).await;
+    };
+    let (token, link) = password_links::issue(
+        app,
+        TokenKind::PasswordReset,
+        &login,
+        None,
+        app.config.reset_link_ttl,
+        now,
+    )?;
+    let mail = MailTemplate::ResetPassword {
+        tenant: None,
+        first_name: account.first_name.clone(),
+        link,
+        valid_for: app.config.reset_link_ttl,
+    }
+    .render(&account.email, account.locale)
+    .context("rendering the reset mail")?;
+    let mail = app
+        .outbox
+        .enqueue(&mail, now, app.random.as_ref())
+        .context("filing the reset mail")?;
+    // All or nothing with the job's own deletion: a job that failed runs again, one that ran
+    // never does, so a request yields at most one mail.
+    app.table
+        .transact(vec![token, mail, count, done])
+        .await
+        .context("filing the reset link")?;
+    app.mail_committed();
+    tracing::info!(account_id = %account.id, "reset link filed");
+    Ok(())
+}
+
+async fn finish_without_link(app: &App, done: Op, why: NoLink) -> Result<(), InternalError> {
+    app.table
+        .transact(vec![done])
+        .await
+        .context("finishing the reset request")?;
+    tracing::info!(reason = ?why, "reset request answered without a link");
+    Ok(())
+}

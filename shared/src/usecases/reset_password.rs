@@ -1,0 +1,196 @@
+//! `POST /v1/password/reset`: a password link and a new password.
+//!
+//! The link is claimed with a write conditioned on the version read, in the same transaction as
+//! the new password, so of any number of parallel submissions exactly one wins. The account's
+//! session epoch moves on, which ends every session at once; no session is opened (the person
+//! signs in with the new password, which proves they know it). The person is told by mail, and
+//! every tenant of the account records it.
+//!
+//! Round trips: the token; the account with its tenants and the login item, side by side; one
+//! transaction.
+
+use serde_json::json;
+
+use super::audit::{AuditEvent, transact_with_events};
+use super::password_links::{self, LinkStatus};
+use super::{Context, InternalError};
+use crate::app::App;
+use crate::domain::{Locale, WeakPassword};
+use crate::keys;
+use crate::mail::MailTemplate;
+use crate::records::{AccountRecord, LoginRecord, TokenKind, TokenRecord, to_item};
+use crate::table::{Condition, Op, TransactError};
+
+pub struct ResetPassword {
+    /// The token as it came (URL path or form field); anything not shaped like one is unknown.
+    pub token: String,
+    pub new_password: String,
+}
+
+/// What the success page needs.
+pub struct PasswordWasReset {
+    pub locale: Locale,
+    pub kind: TokenKind,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ResetPasswordError {
+    #[error("this link is not valid")]
+    UnknownLink,
+    #[error("this link has expired")]
+    Expired { locale: Locale },
+    #[error("the password was changed after this link was sent")]
+    Superseded { locale: Locale },
+    #[error("this link was already used")]
+    Used { locale: Locale },
+    #[error("{weak}")]
+    Weak { weak: WeakPassword, locale: Locale },
+    #[error("the account changed at the same time; try again")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+impl ResetPasswordError {
+    /// The locale to answer in, when the link revealed whose it is.
+    pub fn locale(&self) -> Option<Locale> {
+        match self {
+            Self::Expired { locale }
+            | Self::Superseded { locale }
+            | Self::Used { locale }
+            | Self::Weak { locale, .. } => Some(*locale),
+            Self::UnknownLink | Self::Conflict | Self::Internal(_) => None,
+        }
+    }
+}
+
+pub async fn reset_password(
+    app: &App,
+    command: ResetPassword,
+) -> Result<PasswordWasReset, ResetPasswordError> {
+    let now = app.clock.now();
+    let loaded = password_links::load(app, &command.token).await?;
+    let Some(owner) = loaded.found else {
+        return Err(ResetPasswordError::UnknownLink);
+    };
+    let locale = owner.account.locale;
+    match loaded.status {
+        LinkStatus::Usable => {}
+        LinkStatus::Unknown => return Err(ResetPasswordError::UnknownLink),
+        LinkStatus::Expired => return Err(ResetPasswordError::Expired { locale }),
+        LinkStatus::Superseded => return Err(ResetPasswordError::Superseded { locale }),
+        LinkStatus::Used => return Err(ResetPasswordError::Used { locale }),
+    }
+    let account = &owner.account;
+    let context = [
+        account.email.as_str(),
+        account.first_name.as_str(),
+        account.last_name.as_str(),
+    ];
+    let password = app
+        .config
+        .password_policy
+        .check(&command.new_password, &context)
+        .map_err(|weak| ResetPasswordError::Weak { weak, locale })?;
+    let hash = app
+        .hasher
+        .hash(&password, app.random.as_ref())
+        .await
+        .context("hashing a password")?;
+
+    let token = &owner.token;
+    let used = TokenRecord {
+        used_at: Some(now),
+        version: token.version + 1,
+        ..token.clone()
+    };
+    let login = LoginRecord {
+        password_hash: Some(hash),
+        password_changed_at: Some(now),
+        temporary_until: None,
+        version: owner.login.version + 1,
+        ..owner.login.clone()
+    };
+    let updated_account = AccountRecord {
+        session_epoch: account.session_epoch + 1,
+        updated_at: now,
+        version: account.version + 1,
+        ..account.clone()
+    };
+    let mail = MailTemplate::PasswordChanged {
+        first_name: account.first_name.clone(),
+        sign_in_url: app.config.sign_in_url(),
+    }
+    .render(&account.email, account.locale)
+    .context("rendering the password-changed mail")?;
+    let login_key = keys::login(&account.email.normalized());
+    let ops = vec![
+        // The claim: first, so its failure is told apart from the others.
+        Op::put_if(
+            to_item(
+                &owner.key,
+                &used,
+                Some(used.expires_at + password_links::KEPT_AFTER_EXPIRY),
+            )
+            .context("building the token")?,
+            Condition::VersionIs(token.version),
+        ),
+        Op::put_if(
+            to_item(&login_key, &login, None).context("building the login")?,
+            Condition::VersionIs(owner.login.version),
+        ),
+        Op::put_if(
+            to_item(&keys::account(account.id), &updated_account, None)
+                .context("building the account")?,
+            Condition::VersionIs(account.version),
+        ),
+        app.outbox
+            .enqueue(&mail, now, app.random.as_ref())
+            .context("filing the mail")?,
+        // Whoever reads the mailbox may sign in at once, whatever attempts came before.
+        Op::delete(keys::sign_in_throttle(&account.email.normalized())),
+    ];
+    let action = match token.kind {
+        TokenKind::SetPassword => "password.set",
+        _ => "password.reset",
+    };
+    let mut events = Vec::new();
+    for tenant in &owner.memberships {
+        events.extend(
+            AuditEvent {
+                tenant: tenant.tenant_id,
+                action,
+                actor: Some(account.id),
+                subject: Some(account.id),
+                details: json!({"via": "link", "issued_by_tenant": token.tenant_id}),
+            }
+            .ops(now, app.random.as_ref())
+            .context("building an audit event")?,
+        );
+    }
+    match transact_with_events(app, ops, events).await {
+        Ok(()) => {}
+        Err(TransactError::ConditionFailed { index: 0 }) => {
+            return Err(ResetPasswordError::Used { locale });
+        }
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            // Lost a race: if the link was spent meanwhile, say so; otherwise try again.
+            let again = password_links::load(app, &command.token).await?;
+            return Err(match again.status {
+                LinkStatus::Used => ResetPasswordError::Used { locale },
+                _ => ResetPasswordError::Conflict,
+            });
+        }
+        Err(other) => {
+            return Err(other)
+                .context("storing the new password")
+                .map_err(Into::into);
+        }
+    }
+    app.mail_committed();
+    tracing::info!(account_id = %account.id, kind = ?token.kind, "password set through a link; sessions ended");
+    Ok(PasswordWasReset {
+        locale,
+        kind: token.kind,
+    })
+}
