@@ -213,11 +213,11 @@ pub struct TokenRecord {
     /// be read together with the account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailAddress>,
-    /// For password links: the login's `password_changed_at` when the link was issued. Any
-    /// password change since then makes the link dead; comparing the stamp (not times) leaves no
-    /// same-millisecond ambiguity.
+    /// For password links: the login item's version when the link was issued. Every password
+    /// change writes the login item, so a link issued before the last change is dead. A version,
+    /// not a time: two changes within one clock tick are still told apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_changed_at: Option<DateTime<Utc>>,
+    pub login_version: Option<u64>,
     pub version: u64,
 }
 

@@ -402,6 +402,59 @@ impl TestApp {
         );
     }
 
+    /// Waits until the outbox is empty: every mail sent and every job (a reset request) done, so
+    /// a test can assert what was *not* sent.
+    pub async fn settle_outbox(&self) {
+        for _ in 0..200 {
+            if self.partition(usher_core::keys::OUTBOX_PK).await.is_empty() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the outbox did not empty");
+    }
+
+    /// Mail sent to `to` so far, newest first, once the outbox has settled.
+    pub async fn mails_to(&self, to: &str) -> Vec<StoredMail> {
+        self.settle_outbox().await;
+        self.mailer
+            .list()
+            .await
+            .into_iter()
+            .filter(|m| m.mail.to.as_str() == to)
+            .collect()
+    }
+
+    /// The newest link mailed to `to` under `/reset/`.
+    pub async fn reset_link_to(&self, to: &str) -> String {
+        self.mails_to(to)
+            .await
+            .into_iter()
+            .flat_map(|m| m.links)
+            .find(|l| l.contains("/reset/"))
+            .unwrap_or_else(|| panic!("no reset link was mailed to {to}"))
+    }
+
+    pub async fn forgot(&self, email: &str) -> Response {
+        self.post("/v1/password/forgot", None, json!({"email": email}))
+            .await
+    }
+
+    /// Asks for a reset link for `email` and returns the token it carries.
+    pub async fn reset_token_for(&self, email: &str) -> String {
+        assert_eq!(self.forgot(email).await.status(), StatusCode::ACCEPTED);
+        token_of(&self.reset_link_to(email).await)
+    }
+
+    pub async fn reset(&self, token: &str, new_password: &str) -> Response {
+        self.post(
+            "/v1/password/reset",
+            None,
+            json!({"token": token, "new_password": new_password}),
+        )
+        .await
+    }
+
     /// Every item of one partition, read without the counter.
     pub async fn partition(&self, pk: &str) -> Vec<Item> {
         let mut items = Vec::new();
@@ -419,6 +472,11 @@ impl TestApp {
             }
         }
     }
+}
+
+/// The token of a link `{base}/reset/{token}`.
+pub fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_owned()
 }
 
 /// Asserts an RFC 9457 answer with this status and code; returns the body.

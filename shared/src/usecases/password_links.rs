@@ -40,7 +40,7 @@ pub(crate) fn issue(
         expires_at: now + valid_for,
         used_at: None,
         email: Some(login.email.clone()),
-        password_changed_at: login.password_changed_at,
+        login_version: Some(login.version),
         version: 1,
     };
     let op = Op::put_if(
@@ -132,8 +132,17 @@ pub(crate) async fn load(app: &App, raw: &str) -> Result<LoadedLink, InternalErr
         LinkStatus::Used
     } else if token.expires_at <= now {
         LinkStatus::Expired
-    } else if login.password_changed_at != token.password_changed_at {
-        LinkStatus::Superseded
+    } else if token.login_version != Some(login.version) {
+        // The token and the login were read apart: if this very link changed the password in
+        // between, the token says so now.
+        let again: Option<TokenRecord> =
+            from_optional(app.table.get(&key).await.context("reading the link")?)
+                .context("reading the link")?;
+        if again.is_some_and(|t| t.used_at.is_some()) {
+            LinkStatus::Used
+        } else {
+            LinkStatus::Superseded
+        }
     } else {
         LinkStatus::Usable
     };

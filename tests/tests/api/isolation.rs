@@ -50,6 +50,24 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
             format!("/v1/tenants/{}/users/{victim_id}", app.tenant_id),
             None,
         ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/users/{victim_id}/password-reset"),
+            Some(json!({"mode": "generate"})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/users/{victim_id}/password-reset"),
+            Some(json!({"mode": "link"})),
+        ),
+        (
+            Method::POST,
+            format!(
+                "/v1/tenants/{}/users/{victim_id}/password-reset",
+                app.tenant_id
+            ),
+            Some(json!({"mode": "generate"})),
+        ),
     ];
     for (method, path, body) in attempts {
         let response = app
@@ -63,6 +81,14 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
             .len(),
         before,
         "nothing was written"
+    );
+    let victim_password = victim["generated_password"].as_str().unwrap();
+    assert_eq!(
+        app.sign_in("victim@example.org", victim_password)
+            .await
+            .status(),
+        StatusCode::CREATED,
+        "the victim's password is untouched"
     );
     let unchanged: Value = app
         .get(&format!("/v1/tenants/{other}"), &other_owner)

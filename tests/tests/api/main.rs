@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod isolation;
+mod password_reset;
 mod round_trips;
 mod sessions;
 mod tenants;

@@ -1,0 +1,538 @@
+//! Password reset: forgot requests, reset links and their single use, admin-initiated resets.
+
+use chrono::Duration;
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use usher_core::clock::Clock;
+use usher_core::domain::{AccountId, TenantId};
+use usher_core::keys;
+use usher_core::table::Op;
+use usher_tests::{
+    Backend, GOOD_PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_on, token_of,
+};
+
+const NEW_PASSWORD: &str = "amber lantern orchard 77 quiver";
+
+fn email(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}@example.org",
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
+}
+
+/// A member created in `mode` `link`: an account with no password yet.
+async fn user_without_password(app: &TestApp, email: &str) -> String {
+    let response = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": email, "first_name": "Lea", "last_name": "Link", "role": "member",
+                   "locale": "it", "password": {"mode": "link"}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    body["user"]["id"].as_str().unwrap().to_owned()
+}
+
+/// Archives the membership, both of its items, straight in the table.
+async fn archive(app: &TestApp, tenant: TenantId, account: &str) {
+    let account: AccountId = account.parse().unwrap();
+    let mut ops = Vec::new();
+    for key in [
+        keys::membership(tenant, account),
+        keys::account_tenant(account, tenant),
+    ] {
+        let mut item = app.table.get(&key).await.unwrap().unwrap();
+        item.insert("status".into(), "archived".into());
+        ops.push(Op::put(item));
+    }
+    app.table.transact(ops).await.unwrap();
+}
+
+/// Everything of a response a client sees, but the date.
+async fn visible(response: reqwest::Response) -> (StatusCode, Vec<(String, String)>, Vec<u8>) {
+    let status = response.status();
+    let mut headers: Vec<(String, String)> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| name.as_str() != "date")
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+        .collect();
+    headers.sort();
+    (status, headers, response.bytes().await.unwrap().to_vec())
+}
+
+/// The audit events of `tenant` with `action`.
+async fn events(app: &TestApp, tenant: TenantId, action: &str) -> Vec<Value> {
+    app.partition(&keys::tenant_pk(tenant))
+        .await
+        .into_iter()
+        .filter(|item| {
+            item["sk"].as_str().unwrap().starts_with(keys::EVENT_PREFIX) && item["action"] == action
+        })
+        .map(Value::Object)
+        .collect()
+}
+
+#[tokio::test]
+async fn forgot_answers_byte_for_byte_the_same_whoever_the_email_belongs_to() {
+    let app = spawn_app().await;
+    let (_, active, _) = app.member(app.tenant_id, "member", &[]).await;
+    let (archived_id, archived, _) = app.member(app.tenant_id, "member", &[]).await;
+    archive(&app, app.tenant_id, &archived_id).await;
+    let no_password = email("nopass");
+    user_without_password(&app, &no_password).await;
+    app.settle_outbox().await;
+    let before = app.mailer.list().await.len();
+
+    let mut answers = Vec::new();
+    for email in [&active, &archived, &no_password, "nobody@example.org"] {
+        answers.push(visible(app.forgot(email).await).await);
+    }
+    assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    for answer in &answers[1..] {
+        assert_eq!(answer, &answers[0]);
+    }
+
+    // Behind the same answer: a link for the active account and for the one without a password
+    // (its only way in), nothing for the archived one or the unknown email.
+    assert_eq!(app.mails_to(&active).await.len(), 1);
+    assert_eq!(
+        app.mails_to(&no_password).await.len(),
+        2,
+        "set-password mail, then the reset"
+    );
+    assert!(
+        app.mails_to(&archived).await.is_empty(),
+        "an account archived everywhere gets no link"
+    );
+    assert_eq!(app.mailer.list().await.len(), before + 2);
+}
+
+#[tokio::test]
+async fn the_link_goes_to_the_stored_address_never_the_typed_one_or_the_notification_one() {
+    let app = spawn_app().await;
+    let response = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "cleo@example.org", "notification_email": "desk@example.net",
+                   "first_name": "Cleo", "last_name": "Stored", "role": "member",
+                   "password": {"mode": "set", "value": GOOD_PASSWORD}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    app.settle_outbox().await;
+    let before = app.mailer.list().await.len();
+
+    let response = app.forgot("CLEO@Example.ORG").await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    app.settle_outbox().await;
+    let mails = app.mailer.list().await;
+    assert_eq!(mails.len(), before + 1);
+    assert_eq!(mails[0].mail.to.as_str(), "cleo@example.org");
+    assert_eq!(mails[0].mail.subject, "Reset your password");
+    assert!(mails[0].links[0].starts_with(&format!("{}/reset/", app.base)));
+}
+
+#[tokio::test]
+async fn an_account_gets_at_most_three_reset_mails_an_hour() {
+    let app = spawn_app().await;
+    let (_, member, _) = app.member(app.tenant_id, "member", &[]).await;
+    for _ in 0..5 {
+        assert_eq!(app.forgot(&member).await.status(), StatusCode::ACCEPTED);
+    }
+    assert_eq!(app.mails_to(&member).await.len(), 3);
+
+    app.clock.advance(Duration::minutes(61));
+    assert_eq!(app.forgot(&member).await.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        app.mails_to(&member).await.len(),
+        4,
+        "a new hour, a new mail"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_sets_the_password_ends_every_session_and_is_recorded_in_every_tenant() {
+    let app = spawn_app().await;
+    let (member_id, member, session) = app.member(app.tenant_id, "member", &[]).await;
+    // The same person in a second tenant.
+    let (second, _, second_owner) = app.new_tenant("Ufficio Virtuale").await;
+    let response = app
+        .create_user(
+            second,
+            &second_owner,
+            json!({"email": member, "first_name": "X", "last_name": "Y", "role": "member",
+                   "password": {"mode": "generate"}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let token = app.reset_token_for(&member).await;
+    let response = app.reset(&token, NEW_PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(
+        response.bytes().await.unwrap().is_empty(),
+        "no session is handed out"
+    );
+
+    assert_eq!(
+        app.get("/v1/me", &session).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.sign_in(&member, GOOD_PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.sign_in_token(&member, NEW_PASSWORD).await;
+
+    let mails = app.mails_to(&member).await;
+    let changed = mails
+        .iter()
+        .find(|m| m.mail.subject == "Your password was changed")
+        .expect("a password-changed mail");
+    assert!(!changed.mail.text.contains(NEW_PASSWORD));
+
+    for tenant in [app.tenant_id, second] {
+        let recorded = events(&app, tenant, "password.reset").await;
+        // The tenant log and the person's own history.
+        assert_eq!(recorded.len(), 2, "in tenant {tenant}");
+        assert_eq!(recorded[0]["subject_id"], member_id);
+        assert_eq!(recorded[0]["actor_id"], member_id);
+    }
+
+    let again = app.reset(&token, "another fine password 1984 x").await;
+    assert_problem(again, StatusCode::GONE, "token_used").await;
+}
+
+#[tokio::test]
+async fn a_link_expires_after_sixty_minutes_and_is_kept_a_week_to_say_so() {
+    let app = spawn_app().await;
+    let (_, member, _) = app.member(app.tenant_id, "member", &[]).await;
+    let token = app.reset_token_for(&member).await;
+    let secret = usher_core::token::SecretToken::parse(&token).unwrap();
+    let stored = app
+        .table
+        .get(&keys::token(&secret.hash()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!Value::Object(stored.clone()).to_string().contains(&token));
+    let issued = app.clock.now();
+    assert_eq!(
+        stored["ttl"].as_i64().unwrap(),
+        (issued + Duration::minutes(60) + Duration::days(7)).timestamp()
+    );
+
+    app.clock.advance(Duration::minutes(59));
+    let page = app
+        .http
+        .get(app.url(&format!("/reset/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+
+    app.clock.advance(Duration::minutes(2));
+    let page = app
+        .http
+        .get(app.url(&format!("/reset/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    assert!(page.text().await.unwrap().contains("This link has expired"));
+    let response = app.reset(&token, NEW_PASSWORD).await;
+    assert_problem(response, StatusCode::GONE, "token_expired").await;
+    app.sign_in_token(&member, GOOD_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn a_link_issued_before_the_last_password_change_is_dead() {
+    let app = spawn_app().await;
+    let (_, member, session) = app.member(app.tenant_id, "member", &[]).await;
+    let token = app.reset_token_for(&member).await;
+    let response = app
+        .change_password(&session, GOOD_PASSWORD, NEW_PASSWORD)
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+    let page = app
+        .http
+        .get(app.url(&format!("/reset/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::GONE);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("This link is no longer valid")
+    );
+    let response = app.reset(&token, "another fine password 1984 x").await;
+    assert_problem(response, StatusCode::GONE, "token_expired").await;
+    app.sign_in_token(&member, NEW_PASSWORD).await;
+
+    // Of two links, the first one used kills the other.
+    let first = app.reset_token_for(&member).await;
+    app.clock.advance(Duration::seconds(1));
+    let second = app.reset_token_for(&member).await;
+    assert_ne!(first, second);
+    assert_eq!(
+        app.reset(&second, GOOD_PASSWORD).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let response = app.reset(&first, "another fine password 1984 x").await;
+    assert_problem(response, StatusCode::GONE, "token_expired").await;
+}
+
+async fn fifty_parallel_claims(backend: Backend) {
+    let app = spawn_app_on(backend).await;
+    let (_, member, _) = app.member(app.tenant_id, "member", &[]).await;
+    let token = app.reset_token_for(&member).await;
+    let passwords: Vec<String> = (0..50)
+        .map(|i| format!("parallel orchard lantern {i:02} quiver"))
+        .collect();
+    let answers = join_all(passwords.iter().map(|p| app.reset(&token, p))).await;
+    let mut winners = Vec::new();
+    for (answer, password) in answers.into_iter().zip(&passwords) {
+        match answer.status() {
+            StatusCode::NO_CONTENT => winners.push(password.clone()),
+            StatusCode::GONE => {
+                assert_problem(answer, StatusCode::GONE, "token_used").await;
+            }
+            StatusCode::CONFLICT => {
+                assert_problem(answer, StatusCode::CONFLICT, "conflict").await;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one submission wins");
+    app.sign_in_token(&member, &winners[0]).await;
+    let changed = app
+        .mails_to(&member)
+        .await
+        .into_iter()
+        .filter(|m| m.mail.subject == "Your password was changed")
+        .count();
+    assert_eq!(changed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_parallel_submissions_of_one_link_give_one_success_embedded() {
+    fifty_parallel_claims(Backend::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_parallel_submissions_of_one_link_give_one_success_on_dynamodb() {
+    fifty_parallel_claims(Backend::Dynamo).await;
+}
+
+#[tokio::test]
+async fn the_set_password_link_of_mode_link_lasts_seven_days_and_asks_to_choose() {
+    let app = spawn_app().await;
+    let lea = email("lea");
+    user_without_password(&app, &lea).await;
+    let late = email("late");
+    user_without_password(&app, &late).await;
+    let mails = app.mails_to(&lea).await;
+    assert!(mails[0].mail.subject.starts_with("Scegli la tua password"));
+    let token = token_of(&app.reset_link_to(&lea).await);
+
+    app.clock.advance(Duration::days(6));
+    let page = app
+        .http
+        .get(app.url(&format!("/reset/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<html lang=\"it\">"), "the account's locale");
+    assert!(html.contains("<h1>Scegli la tua password</h1>"));
+    assert_eq!(
+        app.reset(&token, NEW_PASSWORD).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let signed_in: Value = app.sign_in(&lea, NEW_PASSWORD).await.json().await.unwrap();
+    assert_eq!(signed_in["password_change_required"], false);
+    assert_eq!(events(&app, app.tenant_id, "password.set").await.len(), 2);
+
+    let token = token_of(&app.reset_link_to(&late).await);
+    app.clock.advance(Duration::days(1) + Duration::minutes(1));
+    assert_problem(
+        app.reset(&token, NEW_PASSWORD).await,
+        StatusCode::GONE,
+        "token_expired",
+    )
+    .await;
+}
+
+fn admin_reset_path(tenant: TenantId, user: &str) -> String {
+    format!("/v1/tenants/{tenant}/users/{user}/password-reset")
+}
+
+#[tokio::test]
+async fn an_admin_mails_a_reset_link_that_works_for_a_day() {
+    let app = spawn_app().await;
+    let (member_id, member, _) = app.member(app.tenant_id, "member", &[]).await;
+    let response = app
+        .post(
+            &admin_reset_path(app.tenant_id, &member_id),
+            Some(&app.owner_token),
+            json!({"mode": "link"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let mails = app.mails_to(&member).await;
+    assert_eq!(
+        mails[0].mail.subject,
+        "Reset your password for Comune di Forlì"
+    );
+    assert!(mails[0].mail.text.contains("expires in 24 hours"));
+    let token = token_of(&app.reset_link_to(&member).await);
+
+    let recorded = events(&app, app.tenant_id, "password.reset_by_admin").await;
+    assert_eq!(recorded.len(), 2);
+    assert_eq!(recorded[0]["details"]["mode"], "link");
+    assert_ne!(recorded[0]["actor_id"], member_id);
+
+    app.clock.advance(Duration::hours(23));
+    let page = app
+        .http
+        .get(app.url(&format!("/reset/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    app.clock.advance(Duration::hours(2));
+    assert_problem(
+        app.reset(&token, NEW_PASSWORD).await,
+        StatusCode::GONE,
+        "token_expired",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_admin_generates_a_temporary_password_for_an_account_of_this_tenant_alone() {
+    let app = spawn_app().await;
+    let (member_id, member, session) = app.member(app.tenant_id, "member", &[]).await;
+    let response = app
+        .post(
+            &admin_reset_path(app.tenant_id, &member_id),
+            Some(&app.owner_token),
+            json!({"mode": "generate"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let temporary = body["generated_password"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.get("/v1/me", &session).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "every session ended"
+    );
+    assert_eq!(
+        app.sign_in(&member, GOOD_PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let signed_in: Value = app.sign_in(&member, &temporary).await.json().await.unwrap();
+    assert_eq!(signed_in["password_change_required"], true);
+    let mails = app.mails_to(&member).await;
+    assert_eq!(
+        mails[0].mail.subject,
+        "Your password for Comune di Forlì was reset"
+    );
+    assert!(!mails[0].mail.text.contains(&temporary));
+
+    // Once the person is also in another tenant, only a link will do.
+    let (second, _, second_owner) = app.new_tenant("Help Desk").await;
+    let added = app
+        .create_user(
+            second,
+            &second_owner,
+            json!({"email": member, "first_name": "X", "last_name": "Y", "role": "member",
+                   "password": {"mode": "generate"}}),
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let response = app
+        .post(
+            &admin_reset_path(app.tenant_id, &member_id),
+            Some(&app.owner_token),
+            json!({"mode": "generate"}),
+        )
+        .await;
+    assert_problem(response, StatusCode::CONFLICT, "account_shared").await;
+    let signed_in: Value = app.sign_in(&member, &temporary).await.json().await.unwrap();
+    assert!(signed_in["token"].is_string(), "nothing changed");
+}
+
+#[tokio::test]
+async fn who_may_reset_whom() {
+    let app = spawn_app().await;
+    let (admin_id, _, admin) = app.member(app.tenant_id, "admin", &[]).await;
+    let (manager_id, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    let (_, _, member) = app.member(app.tenant_id, "member", &[]).await;
+    let (other_member_id, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    let owner_id = {
+        let me: Value = app
+            .get("/v1/me", &app.owner_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        me["account"]["id"].as_str().unwrap().to_owned()
+    };
+    let reset = |token: String, user: String| {
+        let path = admin_reset_path(app.tenant_id, &user);
+        let app = &app;
+        async move { app.post(&path, Some(&token), json!({"mode": "link"})).await }
+    };
+
+    assert_eq!(
+        reset(manager.clone(), other_member_id.clone())
+            .await
+            .status(),
+        StatusCode::ACCEPTED
+    );
+    assert_problem(
+        reset(manager.clone(), admin_id.clone()).await,
+        StatusCode::FORBIDDEN,
+        "role_not_allowed",
+    )
+    .await;
+    assert_problem(
+        reset(admin.clone(), owner_id.clone()).await,
+        StatusCode::FORBIDDEN,
+        "role_not_allowed",
+    )
+    .await;
+    assert_eq!(
+        reset(admin.clone(), manager_id.clone()).await.status(),
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        reset(app.owner_token.clone(), owner_id.clone())
+            .await
+            .status(),
+        StatusCode::ACCEPTED
+    );
+    assert_problem(
+        reset(member.clone(), other_member_id.clone()).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        reset(app.owner_token.clone(), ulid::Ulid::new().to_string()).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+}
