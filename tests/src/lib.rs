@@ -425,14 +425,31 @@ impl TestApp {
             .collect()
     }
 
-    /// The newest link mailed to `to` under `/reset/`.
-    pub async fn reset_link_to(&self, to: &str) -> String {
+    /// Every password link mailed to `to` so far.
+    pub async fn reset_links_to(&self, to: &str) -> Vec<String> {
         self.mails_to(to)
             .await
             .into_iter()
             .flat_map(|m| m.links)
-            .find(|l| l.contains("/reset/"))
-            .unwrap_or_else(|| panic!("no reset link was mailed to {to}"))
+            .filter(|l| l.contains("/reset/"))
+            .collect()
+    }
+
+    /// The one password link mailed to `to`.
+    pub async fn reset_link_to(&self, to: &str) -> String {
+        let links = self.reset_links_to(to).await;
+        assert_eq!(links.len(), 1, "expected one password link for {to}");
+        links[0].clone()
+    }
+
+    /// The password link mailed to `to` that is not among `before` (mails sent within one tick
+    /// of the test clock have no order).
+    pub async fn new_reset_link_to(&self, to: &str, before: &[String]) -> String {
+        self.reset_links_to(to)
+            .await
+            .into_iter()
+            .find(|l| !before.contains(l))
+            .unwrap_or_else(|| panic!("no new password link was mailed to {to}"))
     }
 
     pub async fn forgot(&self, email: &str) -> Response {
@@ -442,8 +459,9 @@ impl TestApp {
 
     /// Asks for a reset link for `email` and returns the token it carries.
     pub async fn reset_token_for(&self, email: &str) -> String {
+        let before = self.reset_links_to(email).await;
         assert_eq!(self.forgot(email).await.status(), StatusCode::ACCEPTED);
-        token_of(&self.reset_link_to(email).await)
+        token_of(&self.new_reset_link_to(email, &before).await)
     }
 
     pub async fn reset(&self, token: &str, new_password: &str) -> Response {

@@ -59,11 +59,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 let path = error.path().to_string();
                 let inner = error.into_inner();
                 use serde_json::error::Category;
+                // serde_json reports some wrong shapes (an array where an enum's name belongs)
+                // as syntax: only a body that is not JSON at all is a 400.
+                let well_formed = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
                 match inner.classify() {
-                    Category::Syntax | Category::Eof | Category::Io => Err(Problem::bad_request(
-                        format!("The body is not valid JSON: {inner}"),
-                    )),
-                    Category::Data => {
+                    Category::Syntax | Category::Eof | Category::Io if !well_formed => Err(
+                        Problem::bad_request(format!("The body is not valid JSON: {inner}")),
+                    ),
+                    _ => {
                         let field = if path == "." { "body".to_owned() } else { path };
                         Err(Problem::new(
                             StatusCode::UNPROCESSABLE_ENTITY,

@@ -3,6 +3,7 @@
 mod bad_input;
 mod isolation;
 mod password_reset;
+mod reset_bad_input;
 mod round_trips;
 mod sessions;
 mod tenants;
