@@ -4,6 +4,7 @@ mod bad_input;
 mod isolation;
 mod password_reset;
 mod reset_bad_input;
+mod reset_pages;
 mod round_trips;
 mod sessions;
 mod tenants;

@@ -4,7 +4,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use usher_tests::{GOOD_PASSWORD, spawn_app};
+use usher_tests::{GOOD_PASSWORD, spawn_app, token_of};
 
 #[tokio::test]
 async fn each_route_makes_the_pinned_number_of_round_trips() {
@@ -19,7 +19,7 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
             let response = $call.await;
             assert_eq!(response.status(), $status, "{}", $name);
             let count = app.counter.take();
-            measured.push(($name, count));
+            measured.push(($name.to_string(), count));
             assert_eq!(count, $expected, "{} made {count} round trips", $name);
         }};
     }
@@ -95,6 +95,45 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
         ),
         StatusCode::OK
     );
+    // The set-password link of the user created above in mode `link`.
+    let link = app.reset_link_to("rt@example.org").await;
+    app.counter.take();
+    pin!(
+        "POST /v1/password/forgot (the job runs after the answer)",
+        1,
+        app.forgot("rt@example.org"),
+        StatusCode::ACCEPTED
+    );
+    pin!(
+        "GET /reset/{token}",
+        3,
+        async { app.http.get(&link).send().await.unwrap() },
+        StatusCode::OK
+    );
+    pin!(
+        "POST /v1/password/reset",
+        4,
+        app.reset(&token_of(&link), "saffron glacier 17 pendulum"),
+        StatusCode::NO_CONTENT
+    );
+    let (member_id, _, _) = app.member(tenant, "member", &[]).await;
+    app.counter.take();
+    for mode in ["link", "generate"] {
+        pin!(
+            format!("POST /v1/tenants/{{id}}/users/{{id}}/password-reset ({mode})"),
+            4,
+            app.post(
+                &format!("/v1/tenants/{tenant}/users/{member_id}/password-reset"),
+                Some(&app.owner_token),
+                json!({"mode": mode})
+            ),
+            if mode == "link" {
+                StatusCode::ACCEPTED
+            } else {
+                StatusCode::OK
+            }
+        );
+    }
     let token = app.sign_in_token(&app.owner_email, GOOD_PASSWORD).await;
     app.counter.take();
     pin!(
