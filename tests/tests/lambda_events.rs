@@ -39,6 +39,11 @@ async fn invoke(
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     let body = if bytes.is_empty() {
         Value::Null
+    } else if content_type
+        .as_deref()
+        .is_some_and(|t| t.starts_with("text/html"))
+    {
+        Value::String(String::from_utf8(bytes.to_vec()).unwrap())
     } else {
         serde_json::from_slice(&bytes).unwrap()
     };
@@ -61,6 +66,7 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
     let sessions = || usher_sessions::router(app.app.clone());
     let users = || usher_create_user::router(app.app.clone());
     let tenants = || usher_tenants::router(app.app.clone());
+    let resets = || usher_password_reset::router(app.app.clone());
 
     let cases: Vec<(&str, axum::Router, u16, Option<&str>)> = vec![
         ("sessions-create.json", sessions(), 201, None),
@@ -89,6 +95,16 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
             401,
             Some("unauthenticated"),
         ),
+        ("password-forgot.json", resets(), 202, None),
+        ("password-forgot-form.json", resets(), 202, None),
+        (
+            "password-reset-unknown-token.json",
+            resets(),
+            404,
+            Some("token_invalid"),
+        ),
+        ("reset-page-unknown-token.json", resets(), 404, None),
+        ("users-password-reset-link.json", resets(), 202, None),
         ("sessions-change-password.json", sessions(), 204, None),
         // The password change kept this session; signing out ends it.
         ("sessions-delete.json", sessions(), 204, None),
