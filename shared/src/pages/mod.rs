@@ -26,7 +26,7 @@ const CSS: &str = "\
 body{margin:0;padding:24px 16px;background:var(--bg);color:var(--fg);font:16px/1.5 -apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif}\
 main{max-width:28rem;margin:8vh auto 0;background:var(--card);border-radius:10px;padding:32px;box-shadow:0 1px 3px rgba(0,0,0,.12)}\
 h1{font-size:1.5rem;line-height:1.25;margin:0 0 16px}\
-p{margin:0 0 16px}\
+p{margin:0 0 16px;overflow-wrap:break-word}\
 label{display:block;font-weight:600;margin:16px 0 6px}\
 input{display:block;width:100%;padding:10px 12px;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}\
 input:focus,button:focus,a:focus{outline:3px solid var(--accent);outline-offset:2px}\
