@@ -130,6 +130,19 @@ mod tests {
     }
 
     async fn setup(failing: bool) -> (tempfile::TempDir, OutboxDispatcher, Arc<Recorder>, String) {
+        let (dir, dispatcher, recorder, id, _) = setup_app(failing).await;
+        (dir, dispatcher, recorder, id)
+    }
+
+    async fn setup_app(
+        failing: bool,
+    ) -> (
+        tempfile::TempDir,
+        OutboxDispatcher,
+        Arc<Recorder>,
+        String,
+        App,
+    ) {
         let dir = tempfile::tempdir().unwrap();
         let table = Arc::new(EmbeddedTable::open(&dir.path().join("t.redb")).unwrap());
         let outbox = Outbox::new(&OutboxKey::generate(&OsRandom));
@@ -157,7 +170,7 @@ mod tests {
             mail_waker: None,
         };
         let dispatcher = OutboxDispatcher::new(&app, recorder.clone());
-        (dir, dispatcher, recorder, id)
+        (dir, dispatcher, recorder, id, app)
     }
 
     fn event_for(id: &str) -> Event {
@@ -222,5 +235,67 @@ mod tests {
         assert!(response.batch_item_failures.is_empty());
         assert_eq!(*working.0.lock().unwrap(), vec![id]);
         assert!(recorder.0.lock().unwrap().is_empty());
+    }
+
+    /// The ids of the outbox items waiting now.
+    async fn waiting(app: &App) -> Vec<String> {
+        app.table
+            .query(OUTBOX_PK, "", None, 100)
+            .await
+            .unwrap()
+            .items
+            .iter()
+            .map(|item| item["sk"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_reset_request_from_the_stream_files_the_link_mail_which_the_next_record_sends() {
+        let (_dir, dispatcher, recorder, first_mail, app) = setup_app(false).await;
+        handle(&dispatcher, event_for(&first_mail)).await;
+        let owner = "owner@example.org";
+        usher_core::usecases::bootstrap_tenant::bootstrap_tenant(
+            &app,
+            usher_core::usecases::bootstrap_tenant::BootstrapTenant {
+                name: usher_core::domain::TenantName::parse("Acme").unwrap(),
+                owner_email: EmailAddress::parse(owner).unwrap(),
+                owner_first_name: usher_core::domain::PersonName::parse("Olga").unwrap(),
+                owner_last_name: usher_core::domain::PersonName::parse("Owner").unwrap(),
+                generate_password: true,
+            },
+        )
+        .await
+        .unwrap();
+        for email in [owner, "nobody@example.org"] {
+            usher_core::usecases::forgot_password::request_password_reset(
+                &app,
+                EmailAddress::parse(email).unwrap(),
+            )
+            .await
+            .unwrap();
+        }
+        let jobs = waiting(&app).await;
+        assert_eq!(jobs.len(), 2);
+        for job in &jobs {
+            assert!(
+                handle(&dispatcher, event_for(job))
+                    .await
+                    .batch_item_failures
+                    .is_empty()
+            );
+        }
+        // The jobs are done and gone; the real account's left one mail, which its own stream
+        // record sends.
+        let mails = waiting(&app).await;
+        assert_eq!(mails.len(), 1, "one link mail, none for the unknown email");
+        assert!(!jobs.contains(&mails[0]));
+        assert!(
+            handle(&dispatcher, event_for(&mails[0]))
+                .await
+                .batch_item_failures
+                .is_empty()
+        );
+        assert_eq!(recorder.0.lock().unwrap().len(), 2);
+        assert!(waiting(&app).await.is_empty());
     }
 }
