@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use tracing_subscriber::fmt::MakeWriter;
-use usher_tests::{GOOD_PASSWORD, spawn_app};
+use usher_tests::{GOOD_PASSWORD, spawn_app, token_of};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -69,6 +69,40 @@ async fn logs_are_structured_and_carry_no_secret() {
         .unwrap()
         .to_owned();
 
+    // The reset routes: the link used, a forgot request, an admin-generated password.
+    let chosen = "amber lantern orchard 77 quiver";
+    assert_eq!(app.reset(&link_secret, chosen).await.status(), 204);
+    let forgot_secret = token_of(&{
+        app.forgot("gen@example.org").await;
+        app.reset_link_to("gen@example.org").await
+    });
+    // The page's route carries the token in its path; the logs name only the route.
+    let page = app
+        .http
+        .get(app.url(&format!("/reset/{forgot_secret}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let admin_generated: Value = app
+        .post(
+            &format!(
+                "/v1/tenants/{}/users/{}/password-reset",
+                app.tenant_id,
+                generated["user"]["id"].as_str().unwrap()
+            ),
+            Some(&app.owner_token),
+            json!({"mode": "generate"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let admin_generated = admin_generated["generated_password"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
     // On Lambda the runtime puts the invocation's context in the request; its id labels the lines.
     let mut context = lambda_http::Context::default();
     context.request_id = "lambda-invocation-7".into();
@@ -91,6 +125,9 @@ async fn logs_are_structured_and_carry_no_secret() {
         session_secret,
         link_secret.as_str(),
         "a wrong password entirely",
+        chosen,
+        forgot_secret.as_str(),
+        admin_generated.as_str(),
     ] {
         assert!(!text.contains(secret), "a secret reached the logs");
     }
