@@ -79,6 +79,17 @@ pub struct AccountRecord {
     pub version: u64,
 }
 
+impl AccountRecord {
+    /// What would make a password guessable for this person: their email and names.
+    pub fn password_context(&self) -> [&str; 3] {
+        [
+            self.email.as_str(),
+            self.first_name.as_str(),
+            self.last_name.as_str(),
+        ]
+    }
+}
+
 /// The one item sign-in reads: found by normalised email, it holds what must be verified.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LoginRecord {

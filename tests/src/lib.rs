@@ -473,6 +473,37 @@ impl TestApp {
         .await
     }
 
+    /// The account id behind a session token.
+    pub async fn account_id_of(&self, token: &str) -> String {
+        let me: Value = self.get("/v1/me", token).await.json().await.unwrap();
+        me["account"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The page of a password link.
+    pub async fn reset_page(&self, token: &str) -> Response {
+        self.http
+            .get(self.url(&format!("/reset/{token}")))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// An admin's reset of a member's password, in `mode` `link` or `generate`.
+    pub async fn admin_reset(
+        &self,
+        tenant: TenantId,
+        user: &str,
+        token: &str,
+        mode: &str,
+    ) -> Response {
+        self.post(
+            &format!("/v1/tenants/{tenant}/users/{user}/password-reset"),
+            Some(token),
+            json!({"mode": mode}),
+        )
+        .await
+    }
+
     /// Every item of one partition, read without the counter.
     pub async fn partition(&self, pk: &str) -> Vec<Item> {
         let mut items = Vec::new();

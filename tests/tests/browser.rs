@@ -122,6 +122,18 @@ async fn submit(client: &Client) {
         .unwrap();
 }
 
+/// The error a refused form shows.
+async fn form_error(client: &Client) -> String {
+    client
+        .wait()
+        .for_element(Locator::Css("#form-error"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 async fn reset_mail_count(app: &TestApp, email: &str) -> usize {
     app.reset_links_to(email).await.len()
 }
@@ -170,14 +182,7 @@ async fn a_person_resets_their_password_in_the_browser() {
     .await;
     submit(&client).await;
     heading_becomes(&client, "Choose a new password").await;
-    let error = client
-        .wait()
-        .for_element(Locator::Css("#form-error"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let error = form_error(&client).await;
     assert_eq!(error, "The two passwords are not the same.");
     shoot(&client, "reset-2-mismatch.png").await;
 
@@ -243,14 +248,7 @@ async fn a_new_user_chooses_a_first_password_in_their_language() {
     fill(&client, "#new_password", "password1234").await;
     fill(&client, "#new_password_confirm", "password1234").await;
     submit(&client).await;
-    let error = client
-        .wait()
-        .for_element(Locator::Css("#form-error"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let error = form_error(&client).await;
     assert!(error.contains("zbyt łatwe do odgadnięcia"), "{error}");
     shoot(&client, "set-password-2-weak-pl.png").await;
 

@@ -53,15 +53,9 @@ async fn invoke(
 #[tokio::test]
 async fn every_fixture_gets_the_answer_its_scenario_expects() {
     let app = spawn_app().await;
-    let me: Value = app
-        .get("/v1/me", &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
     let filled = Filled {
         app: &app,
-        user_id: me["account"]["id"].as_str().unwrap().to_owned(),
+        user_id: app.account_id_of(&app.owner_token).await,
     };
     let sessions = || usher_sessions::router(app.app.clone());
     let users = || usher_create_user::router(app.app.clone());

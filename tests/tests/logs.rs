@@ -77,12 +77,7 @@ async fn logs_are_structured_and_carry_no_secret() {
         app.reset_link_to("gen@example.org").await
     });
     // The page's route carries the token in its path; the logs name only the route.
-    let page = app
-        .http
-        .get(app.url(&format!("/reset/{forgot_secret}")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.reset_page(&forgot_secret).await;
     assert_eq!(page.status(), 200);
     let admin_generated: Value = app
         .post(

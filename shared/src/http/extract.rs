@@ -13,6 +13,23 @@ use crate::token::SessionToken;
 /// Request bodies above this are refused before they are parsed.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// Whether the request's media type (parameters aside) is `media_type`.
+fn has_content_type(req: &Request, media_type: &str) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(media_type))
+}
+
+fn payload_too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "The body is larger than 64 KiB.",
+    )
+}
+
 /// A JSON body: `application/json`, at most 64 KiB, parsed strictly (request types deny unknown
 /// fields). Syntax errors answer 400; a well-formed body of the wrong shape answers 422.
 pub struct ApiJson<T>(pub T);
@@ -21,13 +38,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-        if !json {
+        if !has_content_type(&req, "application/json") {
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -36,21 +47,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "The body is larger than 64 KiB.",
-                )
+                payload_too_large()
             } else {
                 Problem::bad_request("The body could not be read.")
             }
         })?;
         if bytes.len() > MAX_BODY_BYTES {
-            return Err(Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The body is larger than 64 KiB.",
-            ));
+            return Err(payload_too_large());
         }
         let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(deserializer) {
@@ -149,16 +152,7 @@ where
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                v.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
-        if !form {
+        if !has_content_type(&req, "application/x-www-form-urlencoded") {
             return ApiJson::<J>::from_request(req, state)
                 .await
                 .map(|ApiJson(body)| JsonOrForm::Json(body));
@@ -168,11 +162,7 @@ where
             .map(|axum::Form(body)| JsonOrForm::Form(body))
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Problem::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "payload_too_large",
-                        "The body is larger than 64 KiB.",
-                    )
+                    payload_too_large()
                 } else {
                     Problem::bad_request(format!("The form is invalid: {}", rejection.body_text()))
                 }

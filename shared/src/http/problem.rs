@@ -304,7 +304,6 @@ impl From<GetUserError> for Problem {
             GetUserError::Auth(e) => e.into(),
             GetUserError::Forbidden => Problem::forbidden(e.to_string()),
             GetUserError::NotFound => Problem::not_found(),
-            GetUserError::Internal(e) => e.into(),
         }
     }
 }

@@ -18,9 +18,7 @@ use crate::app::App;
 use crate::domain::{AccountId, Password, TenantId};
 use crate::keys;
 use crate::mail::MailTemplate;
-use crate::records::{
-    AccountRecord, LoginRecord, MembershipRecord, TokenKind, from_optional, to_item,
-};
+use crate::records::{AccountRecord, LoginRecord, TokenKind, from_optional, to_item};
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
 
@@ -62,30 +60,11 @@ pub async fn admin_reset_password(
     mode: AdminResetMode,
 ) -> Result<AdminResetOutcome, AdminResetError> {
     let now = app.clock.now();
-    let resetting_self = user_id == token.account_id;
-    let mut read_keys = TenantCaller::keys(token, tenant_id).to_vec();
-    if !resetting_self {
-        read_keys.push(keys::membership(tenant_id, user_id));
-    }
-    let mut items = app
-        .table
-        .batch_get(&read_keys)
-        .await
-        .context("reading the caller and the user")?;
-    let other: Option<MembershipRecord> = if resetting_self {
-        None
-    } else {
-        from_optional(items.pop().flatten()).context("reading the user")?
-    };
-    let caller = TenantCaller::resolve(token, items, now)?;
+    let (caller, member) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
     if !caller.membership.can_manage_users() {
         return Err(AdminResetError::Forbidden);
     }
-    let member = match other {
-        Some(member) => member,
-        None if resetting_self => caller.membership.clone(),
-        None => return Err(AdminResetError::NotFound),
-    };
+    let member = member.ok_or(AdminResetError::NotFound)?;
     // The same ceiling as granting roles: nobody acts on a role above their own.
     if member.role > caller.membership.role {
         return Err(AdminResetError::RoleAbove);

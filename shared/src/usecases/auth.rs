@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::App;
-use crate::domain::TenantId;
+use crate::domain::{AccountId, TenantId};
 use crate::keys;
 use crate::records::{AccountRecord, MembershipRecord, SessionRecord, TenantRecord, from_optional};
 use crate::table::{Item, Key};
@@ -86,6 +86,35 @@ impl TenantCaller {
     ) -> Result<Self, AuthError> {
         let items = app.table.batch_get(&Self::keys(token, tenant)).await?;
         Self::resolve(token, items, app.clock.now())
+    }
+
+    /// Reads the caller and another member of the tenant in one batch; the member is `None` when
+    /// the account has no membership here. Naming oneself needs no fifth key: the caller's own
+    /// membership is the member.
+    pub(crate) async fn load_with_member(
+        app: &App,
+        token: &SessionToken,
+        tenant: TenantId,
+        member: AccountId,
+    ) -> Result<(Self, Option<MembershipRecord>), AuthError> {
+        let is_self = member == token.account_id;
+        let mut keys = Self::keys(token, tenant).to_vec();
+        if !is_self {
+            keys.push(keys::membership(tenant, member));
+        }
+        let mut items = app.table.batch_get(&keys).await?;
+        let other: Option<MembershipRecord> = if is_self {
+            None
+        } else {
+            from_optional(items.pop().flatten())?
+        };
+        let caller = Self::resolve(token, items, app.clock.now())?;
+        let member = if is_self {
+            Some(caller.membership.clone())
+        } else {
+            other
+        };
+        Ok((caller, member))
     }
 
     /// Keys to read: session, account, the caller's membership, the tenant.

@@ -67,15 +67,10 @@ pub async fn change_password(
     let caller = AccountCaller::resolve(token, session, account, now, true)?;
     let account = caller.account;
     // The new password is checked first: a weak one costs no attempt and no hash.
-    let context = [
-        account.email.as_str(),
-        account.first_name.as_str(),
-        account.last_name.as_str(),
-    ];
     let password = app
         .config
         .password_policy
-        .check(&command.new_password, &context)?;
+        .check(&command.new_password, &account.password_context())?;
     let login_key = keys::login(&account.email.normalized());
     let throttle_key = keys::sign_in_throttle(&account.email.normalized());
     let mut found = app

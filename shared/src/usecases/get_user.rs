@@ -1,10 +1,9 @@
 //! `GET /v1/tenants/{tenant_id}/users/{user_id}`: one batch read.
 
-use super::{AuthError, Context, InternalError, TenantCaller};
+use super::{AuthError, TenantCaller};
 use crate::app::App;
 use crate::domain::{AccountId, TenantId};
-use crate::keys;
-use crate::records::{MembershipRecord, from_optional};
+use crate::records::MembershipRecord;
 use crate::token::SessionToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,8 +14,6 @@ pub enum GetUserError {
     Forbidden,
     #[error("no such user in this tenant")]
     NotFound,
-    #[error(transparent)]
-    Internal(#[from] InternalError),
 }
 
 pub async fn get_user(
@@ -25,31 +22,10 @@ pub async fn get_user(
     tenant_id: TenantId,
     user_id: AccountId,
 ) -> Result<MembershipRecord, GetUserError> {
-    let now = app.clock.now();
-    // Reading oneself needs no fifth key: the caller's membership is the user.
-    let reading_self = user_id == token.account_id;
-    let mut read_keys = TenantCaller::keys(token, tenant_id).to_vec();
-    if !reading_self {
-        read_keys.push(keys::membership(tenant_id, user_id));
-    }
-    let mut items = app
-        .table
-        .batch_get(&read_keys)
-        .await
-        .context("reading the caller and the user")?;
-    let other: Option<MembershipRecord> = if reading_self {
-        None
-    } else {
-        from_optional(items.pop().flatten()).context("reading the user")?
-    };
-    let caller = TenantCaller::resolve(token, items, now)?;
-    if reading_self {
-        return Ok(caller.membership);
-    }
+    let (caller, user) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
     // Seeing others takes the right to manage users.
-    if !caller.membership.can_manage_users() {
+    if user_id != caller.account.id && !caller.membership.can_manage_users() {
         return Err(GetUserError::Forbidden);
     }
-    let user = other;
     user.ok_or(GetUserError::NotFound)
 }

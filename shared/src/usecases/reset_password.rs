@@ -82,15 +82,10 @@ pub async fn reset_password(
         LinkStatus::Used => return Err(ResetPasswordError::Used { locale }),
     }
     let account = &owner.account;
-    let context = [
-        account.email.as_str(),
-        account.first_name.as_str(),
-        account.last_name.as_str(),
-    ];
     let password = app
         .config
         .password_policy
-        .check(&command.new_password, &context)
+        .check(&command.new_password, &account.password_context())
         .map_err(|weak| ResetPasswordError::Weak { weak, locale })?;
     let hash = app
         .hasher

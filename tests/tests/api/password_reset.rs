@@ -228,21 +228,11 @@ async fn a_link_expires_after_sixty_minutes_and_is_kept_a_week_to_say_so() {
     );
 
     app.clock.advance(Duration::minutes(59));
-    let page = app
-        .http
-        .get(app.url(&format!("/reset/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.reset_page(&token).await;
     assert_eq!(page.status(), StatusCode::OK);
 
     app.clock.advance(Duration::minutes(2));
-    let page = app
-        .http
-        .get(app.url(&format!("/reset/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.reset_page(&token).await;
     assert_eq!(page.status(), StatusCode::GONE);
     assert!(page.text().await.unwrap().contains("This link has expired"));
     let response = app.reset(&token, NEW_PASSWORD).await;
@@ -260,12 +250,7 @@ async fn a_link_issued_before_the_last_password_change_is_dead() {
         .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
 
-    let page = app
-        .http
-        .get(app.url(&format!("/reset/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.reset_page(&token).await;
     assert_eq!(page.status(), StatusCode::GONE);
     assert!(
         page.text()
@@ -344,12 +329,7 @@ async fn the_set_password_link_of_mode_link_lasts_seven_days_and_asks_to_choose(
     let token = token_of(&app.reset_link_to(&lea).await);
 
     app.clock.advance(Duration::days(6));
-    let page = app
-        .http
-        .get(app.url(&format!("/reset/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.reset_page(&token).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains("<html lang=\"it\">"), "the account's locale");
@@ -372,20 +352,12 @@ async fn the_set_password_link_of_mode_link_lasts_seven_days_and_asks_to_choose(
     .await;
 }
 
-fn admin_reset_path(tenant: TenantId, user: &str) -> String {
-    format!("/v1/tenants/{tenant}/users/{user}/password-reset")
-}
-
 #[tokio::test]
 async fn an_admin_mails_a_reset_link_that_works_for_a_day() {
     let app = spawn_app().await;
     let (member_id, member, _) = app.member(app.tenant_id, "member", &[]).await;
     let response = app
-        .post(
-            &admin_reset_path(app.tenant_id, &member_id),
-            Some(&app.owner_token),
-            json!({"mode": "link"}),
-        )
+        .admin_reset(app.tenant_id, &member_id, &app.owner_token, "link")
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let mails = app.mails_to(&member).await;
@@ -402,12 +374,7 @@ async fn an_admin_mails_a_reset_link_that_works_for_a_day() {
     assert_ne!(recorded[0]["actor_id"], member_id);
 
     app.clock.advance(Duration::hours(23));
-    let page = app
-        .http
-        .get(app.url(&format!("/reset/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.reset_page(&token).await;
     assert_eq!(page.status(), StatusCode::OK);
     app.clock.advance(Duration::hours(2));
     assert_problem(
@@ -423,11 +390,7 @@ async fn an_admin_generates_a_temporary_password_for_an_account_of_this_tenant_a
     let app = spawn_app().await;
     let (member_id, member, session) = app.member(app.tenant_id, "member", &[]).await;
     let response = app
-        .post(
-            &admin_reset_path(app.tenant_id, &member_id),
-            Some(&app.owner_token),
-            json!({"mode": "generate"}),
-        )
+        .admin_reset(app.tenant_id, &member_id, &app.owner_token, "generate")
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
@@ -462,11 +425,7 @@ async fn an_admin_generates_a_temporary_password_for_an_account_of_this_tenant_a
         .await;
     assert_eq!(added.status(), StatusCode::CREATED);
     let response = app
-        .post(
-            &admin_reset_path(app.tenant_id, &member_id),
-            Some(&app.owner_token),
-            json!({"mode": "generate"}),
-        )
+        .admin_reset(app.tenant_id, &member_id, &app.owner_token, "generate")
         .await;
     assert_problem(response, StatusCode::CONFLICT, "account_shared").await;
     let signed_in: Value = app.sign_in(&member, &temporary).await.json().await.unwrap();
@@ -480,19 +439,10 @@ async fn who_may_reset_whom() {
     let (manager_id, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
     let (_, _, member) = app.member(app.tenant_id, "member", &[]).await;
     let (other_member_id, _, _) = app.member(app.tenant_id, "member", &[]).await;
-    let owner_id = {
-        let me: Value = app
-            .get("/v1/me", &app.owner_token)
-            .await
-            .json()
-            .await
-            .unwrap();
-        me["account"]["id"].as_str().unwrap().to_owned()
-    };
+    let owner_id = app.account_id_of(&app.owner_token).await;
     let reset = |token: String, user: String| {
-        let path = admin_reset_path(app.tenant_id, &user);
         let app = &app;
-        async move { app.post(&path, Some(&token), json!({"mode": "link"})).await }
+        async move { app.admin_reset(app.tenant_id, &user, &token, "link").await }
     };
 
     assert_eq!(

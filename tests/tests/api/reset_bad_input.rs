@@ -13,14 +13,7 @@ use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, spawn_app, token_of};
 async fn admin_link(app: &TestApp, user_id: &str, email: &str) -> String {
     let before = app.reset_links_to(email).await;
     let response = app
-        .post(
-            &format!(
-                "/v1/tenants/{}/users/{user_id}/password-reset",
-                app.tenant_id
-            ),
-            Some(&app.owner_token),
-            json!({"mode": "link"}),
-        )
+        .admin_reset(app.tenant_id, user_id, &app.owner_token, "link")
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     token_of(&app.new_reset_link_to(email, &before).await)
@@ -161,12 +154,7 @@ async fn reset_refuses_every_token_that_is_not_exactly_a_password_link() {
     for attempt in &attempts {
         let response = app.reset(attempt, "amber lantern orchard 77 quiver").await;
         assert_problem(response, StatusCode::NOT_FOUND, "token_invalid").await;
-        let page = app
-            .http
-            .get(app.url(&format!("/reset/{attempt}")))
-            .send()
-            .await
-            .unwrap();
+        let page = app.reset_page(attempt).await;
         assert!(
             matches!(page.status(), StatusCode::NOT_FOUND | StatusCode::OK),
             "{attempt}"
@@ -254,12 +242,7 @@ async fn reset_holds_new_passwords_to_the_policy_before_any_hashing() {
     assert_problem(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     // Nothing changed: the link still works and the old password still signs in.
     app.sign_in_token(&member, GOOD_PASSWORD).await;
-    let page = app
-        .http
-        .get(app.url(&format!("/reset/{token}")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.reset_page(&token).await;
     assert_eq!(page.status(), StatusCode::OK);
 
     // The bounds themselves are fine: 12 and 256 characters.

@@ -78,14 +78,8 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
         app.get(&format!("/v1/tenants/{tenant}/users"), &app.owner_token),
         StatusCode::OK
     );
-    let me: serde_json::Value = app
-        .get("/v1/me", &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let owner_id = app.account_id_of(&app.owner_token).await;
     app.counter.take();
-    let owner_id = me["account"]["id"].as_str().unwrap().to_owned();
     pin!(
         "GET /v1/tenants/{id}/users/{id}",
         1,
