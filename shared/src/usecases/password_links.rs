@@ -112,18 +112,35 @@ pub(crate) async fn load(app: &App, raw: &str) -> Result<LoadedLink, InternalErr
     else {
         return Ok(LoadedLink::unknown());
     };
-    let (Some(account_id), Some(email)) = (token.account_id, token.email.clone()) else {
+    let Some(account_id) = token.account_id else {
         return Ok(LoadedLink::unknown());
     };
-    let login_key = keys::login(&email.normalized());
-    let (owner, login) = tokio::join!(
-        read_account_with_tenants(app, account_id),
-        app.table.get(&login_key),
-    );
-    let login: Option<LoginRecord> = from_optional(login.context("reading the login item")?)
-        .context("reading the login item")?;
+    let (owner, login) = match &token.email {
+        Some(email) => {
+            let login_key = keys::login(&email.normalized());
+            let (owner, login) = tokio::join!(
+                read_account_with_tenants(app, account_id),
+                app.table.get(&login_key),
+            );
+            (owner?, login.context("reading the login item")?)
+        }
+        // A first-password link from before links carried the email: the account names it.
+        None => {
+            let owner = read_account_with_tenants(app, account_id).await?;
+            let login = match &owner {
+                Some((account, _)) => app
+                    .table
+                    .get(&keys::login(&account.email.normalized()))
+                    .await
+                    .context("reading the login item")?,
+                None => None,
+            };
+            (owner, login)
+        }
+    };
+    let login: Option<LoginRecord> = from_optional(login).context("reading the login item")?;
     let (Some((account, memberships)), Some(login)) =
-        (owner?, login.filter(|l| l.account_id == account_id))
+        (owner, login.filter(|l| l.account_id == account_id))
     else {
         return Ok(LoadedLink::unknown());
     };
@@ -132,7 +149,7 @@ pub(crate) async fn load(app: &App, raw: &str) -> Result<LoadedLink, InternalErr
         LinkStatus::Used
     } else if token.expires_at <= now {
         LinkStatus::Expired
-    } else if token.login_version != Some(login.version) {
+    } else if is_stale(&token, &login) {
         // The token and the login were read apart: if this very link changed the password in
         // between, the token says so now.
         let again: Option<TokenRecord> =
@@ -157,6 +174,17 @@ pub(crate) async fn load(app: &App, raw: &str) -> Result<LoadedLink, InternalErr
             login,
         }),
     })
+}
+
+/// Whether the password changed after `token` was issued. Links carry the login's version; one
+/// issued before they did is compared by time.
+fn is_stale(token: &TokenRecord, login: &LoginRecord) -> bool {
+    match token.login_version {
+        Some(version) => version != login.version,
+        None => login
+            .password_changed_at
+            .is_some_and(|changed| changed > token.issued_at),
+    }
 }
 
 /// What the page of a link shows: its status, its kind (wording), and the owner's email and

@@ -486,3 +486,53 @@ async fn who_may_reset_whom() {
     )
     .await;
 }
+
+/// Stores a first-password link the way links were stored before they carried the email and
+/// the login's version.
+async fn legacy_link(app: &TestApp, account: &str) -> String {
+    let secret = usher_core::token::SecretToken::generate(&usher_core::clock::OsRandom);
+    let now = app.clock.now();
+    let record = usher_core::records::TokenRecord {
+        kind: usher_core::records::TokenKind::SetPassword,
+        account_id: Some(account.parse().unwrap()),
+        tenant_id: Some(app.tenant_id),
+        issued_at: now,
+        expires_at: now + Duration::days(7),
+        used_at: None,
+        email: None,
+        login_version: None,
+        version: 1,
+    };
+    let item = usher_core::records::to_item(&keys::token(&secret.hash()), &record, None).unwrap();
+    app.table.transact(vec![Op::put(item)]).await.unwrap();
+    secret.expose().to_owned()
+}
+
+#[tokio::test]
+async fn first_password_links_stored_before_links_carried_the_email_still_work_once() {
+    let app = spawn_app().await;
+    let lea = email("legacy");
+    let id = user_without_password(&app, &lea).await;
+    let first = legacy_link(&app, &id).await;
+    let second = legacy_link(&app, &id).await;
+    assert_eq!(app.reset_page(&first).await.status(), StatusCode::OK);
+
+    app.clock.advance(Duration::seconds(1));
+    assert_eq!(
+        app.reset(&first, NEW_PASSWORD).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    app.sign_in_token(&lea, NEW_PASSWORD).await;
+    assert_problem(
+        app.reset(&first, GOOD_PASSWORD).await,
+        StatusCode::GONE,
+        "token_used",
+    )
+    .await;
+    assert_problem(
+        app.reset(&second, GOOD_PASSWORD).await,
+        StatusCode::GONE,
+        "token_expired",
+    )
+    .await;
+}
