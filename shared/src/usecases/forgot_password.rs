@@ -7,8 +7,10 @@
 //! typed, and sends at most `reset_mail_limit` mails per account per `reset_mail_window`.
 
 use async_trait::async_trait;
+use serde_json::json;
 
 use super::accounts::read_account_with_tenants;
+use super::audit::{AuditEvent, transact_with_events};
 use super::throttle::{Limit, count_one};
 use super::{Context, InternalError, password_links};
 use crate::app::App;
@@ -115,10 +117,24 @@ async fn send_reset_link(app: &App, email: &EmailAddress, done: Op) -> Result<()
         .outbox
         .enqueue(&mail, now, app.random.as_ref())
         .context("filing the reset mail")?;
+    // Anyone may ask for anyone's link, so the request names no actor.
+    let mut events = Vec::new();
+    for tenant in &tenants {
+        events.extend(
+            AuditEvent {
+                tenant: tenant.tenant_id,
+                action: "password.reset_requested",
+                actor: None,
+                subject: Some(account.id),
+                details: json!({"link_valid_minutes": app.config.reset_link_ttl.num_minutes()}),
+            }
+            .ops(now, app.random.as_ref())
+            .context("building an audit event")?,
+        );
+    }
     // All or nothing with the job's own deletion: a job that failed runs again, one that ran
     // never does, so a request yields at most one mail.
-    app.table
-        .transact(vec![token, mail, count, done])
+    transact_with_events(app, vec![token, mail, count, done], events)
         .await
         .context("filing the reset link")?;
     app.mail_committed();

@@ -99,6 +99,13 @@ async fn forgot_answers_byte_for_byte_the_same_whoever_the_email_belongs_to() {
     // Behind the same answer: a link for the active account and for the one without a password
     // (its only way in), nothing for the archived one or the unknown email.
     assert_eq!(app.mails_to(&active).await.len(), 1);
+    let requested = events(&app, app.tenant_id, "password.reset_requested").await;
+    assert_eq!(
+        requested.len(),
+        4,
+        "the active account's and the one without a password"
+    );
+    assert!(requested.iter().all(|e| e.get("actor_id").is_none()));
     assert_eq!(
         app.mails_to(&no_password).await.len(),
         2,
