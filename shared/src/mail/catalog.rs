@@ -31,6 +31,8 @@ pub(super) struct Strings {
     pub changed_subject: &'static str,
     pub changed_intro: &'static str,
     pub changed_not_you: &'static str,
+    pub set_subject: &'static str,
+    pub set_intro: &'static str,
     pub admin_generated_subject: fn(&str) -> String,
     pub admin_generated_intro: fn(&str) -> String,
     pub contact_admin: &'static str,
@@ -79,6 +81,8 @@ static EN: Strings = Strings {
     changed_subject: "Your password was changed",
     changed_intro: "The password of your account was just changed, and every device signed in to it was signed out.",
     changed_not_you: "If this was not you, ask for a new password right away with the \"Forgot password\" link, and tell your administrator.",
+    set_subject: "Your password is set",
+    set_intro: "You chose the password of your account. Sign in with it whenever you like.",
     admin_generated_subject: |tenant| format!("Your password for {tenant} was reset"),
     admin_generated_intro: |tenant| {
         format!(
@@ -128,6 +132,8 @@ static IT: Strings = Strings {
     changed_subject: "La tua password è stata cambiata",
     changed_intro: "La password del tuo account è appena stata cambiata e tutti i dispositivi collegati sono stati disconnessi.",
     changed_not_you: "Se non sei stato tu, chiedi subito una nuova password con il link \"Password dimenticata\" e avvisa il tuo amministratore.",
+    set_subject: "La tua password è impostata",
+    set_intro: "Hai scelto la password del tuo account. Accedi con essa quando vuoi.",
     admin_generated_subject: |tenant| format!("La tua password per {tenant} è stata reimpostata"),
     admin_generated_intro: |tenant| {
         format!(
@@ -181,6 +187,8 @@ static FR: Strings = Strings {
     changed_subject: "Votre mot de passe a été modifié",
     changed_intro: "Le mot de passe de votre compte vient d'être modifié et tous les appareils connectés ont été déconnectés.",
     changed_not_you: "Si ce n'était pas vous, demandez immédiatement un nouveau mot de passe avec le lien « Mot de passe oublié » et prévenez votre administrateur.",
+    set_subject: "Votre mot de passe est défini",
+    set_intro: "Vous avez choisi le mot de passe de votre compte. Connectez-vous avec lui quand vous le souhaitez.",
     admin_generated_subject: |tenant| {
         format!("Votre mot de passe pour {tenant} a été réinitialisé")
     },
@@ -226,6 +234,8 @@ static PL: Strings = Strings {
     changed_subject: "Twoje hasło zostało zmienione",
     changed_intro: "Hasło do Twojego konta zostało właśnie zmienione, a wszystkie zalogowane urządzenia zostały wylogowane.",
     changed_not_you: "Jeśli to nie Ty, od razu poproś o nowe hasło linkiem „Nie pamiętam hasła” i powiadom administratora.",
+    set_subject: "Hasło zostało ustawione",
+    set_intro: "Ustawiłeś hasło do swojego konta. Możesz się nim logować, kiedy tylko chcesz.",
     admin_generated_subject: |tenant| format!("Twoje hasło do {tenant} zostało zresetowane"),
     admin_generated_intro: |tenant| {
         format!(

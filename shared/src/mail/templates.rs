@@ -71,10 +71,12 @@ pub enum MailTemplate {
         link: String,
         valid_for: chrono::Duration,
     },
-    /// The password was changed through a link; every session ended.
+    /// The password was changed through a link (or, with `first`, chosen for the first time);
+    /// every session ended.
     PasswordChanged {
         first_name: String,
         sign_in_url: String,
+        first: bool,
     },
     /// An admin of `tenant` replaced the password with a temporary one they will hand over.
     PasswordResetByAdmin { tenant: String, first_name: String },
@@ -176,10 +178,16 @@ impl MailTemplate {
             MailTemplate::PasswordChanged {
                 first_name,
                 sign_in_url,
+                first,
             } => (
-                s.changed_subject.to_owned(),
+                if *first {
+                    s.set_subject
+                } else {
+                    s.changed_subject
+                }
+                .to_owned(),
                 first_name,
-                vec![s.changed_intro.to_owned()],
+                vec![if *first { s.set_intro } else { s.changed_intro }.to_owned()],
                 Some(Action {
                     label: s.sign_in.into(),
                     url: sign_in_url.clone(),
@@ -257,6 +265,7 @@ mod tests {
             MailTemplate::PasswordChanged {
                 first_name: "Ada <Comune <Forlì>>".into(),
                 sign_in_url: "https://usher.example/".into(),
+                first: false,
             },
             MailTemplate::PasswordResetByAdmin {
                 tenant: "Comune <Forlì>".into(),

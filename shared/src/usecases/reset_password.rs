@@ -115,6 +115,7 @@ pub async fn reset_password(
     let mail = MailTemplate::PasswordChanged {
         first_name: account.first_name.clone(),
         sign_in_url: app.config.sign_in_url(),
+        first: owner.login.password_hash.is_none(),
     }
     .render(&account.email, account.locale)
     .context("rendering the password-changed mail")?;

@@ -348,6 +348,16 @@ async fn the_set_password_link_of_mode_link_lasts_seven_days_and_asks_to_choose(
     let signed_in: Value = app.sign_in(&lea, NEW_PASSWORD).await.json().await.unwrap();
     assert_eq!(signed_in["password_change_required"], false);
     assert_eq!(events(&app, app.tenant_id, "password.set").await.len(), 2);
+    let subjects: Vec<String> = app
+        .mails_to(&lea)
+        .await
+        .into_iter()
+        .map(|m| m.mail.subject)
+        .collect();
+    assert!(
+        subjects.contains(&"La tua password è impostata".to_owned()),
+        "a first password is 'set', not 'changed': {subjects:?}"
+    );
 
     let token = token_of(&app.reset_link_to(&late).await);
     app.clock.advance(Duration::days(1) + Duration::minutes(1));
