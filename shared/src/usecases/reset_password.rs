@@ -27,10 +27,9 @@ pub struct ResetPassword {
     pub new_password: String,
 }
 
-/// What the success page needs.
+/// What the success page needs: the account's language.
 pub struct PasswordWasReset {
     pub locale: Locale,
-    pub kind: TokenKind,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,8 +184,5 @@ pub async fn reset_password(
     }
     app.mail_committed();
     tracing::info!(account_id = %account.id, kind = ?token.kind, "password set through a link; sessions ended");
-    Ok(PasswordWasReset {
-        locale,
-        kind: token.kind,
-    })
+    Ok(PasswordWasReset { locale })
 }
