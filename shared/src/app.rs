@@ -5,9 +5,9 @@ use std::sync::Arc;
 use chrono::Duration;
 use tokio::sync::Notify;
 
-use crate::clock::{Clock, Random};
+use crate::clock::{Clock, OsRandom, Random, SystemClock};
 use crate::domain::{PasswordHasherService, PasswordPolicy};
-use crate::mail::Outbox;
+use crate::mail::{Outbox, OutboxKey};
 use crate::table::Table;
 
 #[derive(Clone, Debug)]
@@ -86,9 +86,76 @@ pub struct App {
 }
 
 impl App {
+    /// The one way to build an `App`: a table, the outbox key and the configuration; the system
+    /// clock, the OS RNG and OWASP argon2id unless the builder is told otherwise.
+    pub fn builder(table: Arc<dyn Table>, outbox_key: &OutboxKey, config: Config) -> AppBuilder {
+        AppBuilder {
+            table,
+            outbox: Outbox::new(outbox_key),
+            config,
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+            hasher: None,
+            mail_waker: None,
+        }
+    }
+
     pub(crate) fn mail_committed(&self) {
         if let Some(waker) = &self.mail_waker {
             waker.notify_one();
+        }
+    }
+}
+
+/// Builds an [`App`]; see [`App::builder`]. Clone it to build two apps that differ in one part
+/// (the test harness gives its outbox worker the table without the round-trip counter).
+#[derive(Clone)]
+pub struct AppBuilder {
+    table: Arc<dyn Table>,
+    outbox: Outbox,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    hasher: Option<PasswordHasherService>,
+    mail_waker: Option<Arc<Notify>>,
+}
+
+impl AppBuilder {
+    pub fn table(mut self, table: Arc<dyn Table>) -> Self {
+        self.table = table;
+        self
+    }
+
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn random(mut self, random: Arc<dyn Random>) -> Self {
+        self.random = random;
+        self
+    }
+
+    pub fn hasher(mut self, hasher: PasswordHasherService) -> Self {
+        self.hasher = Some(hasher);
+        self
+    }
+
+    /// Commits that file mail wake `waker`, so an in-process worker sends at once.
+    pub fn mail_waker(mut self, waker: Arc<Notify>) -> Self {
+        self.mail_waker = Some(waker);
+        self
+    }
+
+    pub fn build(self) -> App {
+        App {
+            table: self.table,
+            clock: self.clock,
+            random: self.random,
+            hasher: self.hasher.unwrap_or_else(PasswordHasherService::owasp),
+            outbox: self.outbox,
+            config: self.config,
+            mail_waker: self.mail_waker,
         }
     }
 }

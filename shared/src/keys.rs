@@ -74,10 +74,35 @@ pub fn inbox(address: &str) -> Key {
     Key::new(format!("INBOX#{address}"), "INBOX")
 }
 
-/// All pending mail sits in one partition so the local worker and a sweeper can find it with one
-/// Query. Mail volume of an onboarding service is far below one partition's write limit.
-pub const OUTBOX_PK: &str = "OUTBOX";
+/// Pending mail and jobs are spread over this many partitions, `OUTBOX#00` to `OUTBOX#15`: each
+/// mail costs three writes (filed, claimed, deleted) and one DynamoDB partition takes about 1,000
+/// writes a second, so one partition for every tenant's mail would cap the whole service. A
+/// sweeper walks all of them, a Query each.
+pub const OUTBOX_SHARDS: u32 = 16;
 
+const OUTBOX_PK_PREFIX: &str = "OUTBOX#";
+
+/// The one partition every item was filed in before the outbox was spread; still walked, so
+/// items filed by an older release are sent too.
+const LEGACY_OUTBOX_PK: &str = "OUTBOX";
+
+/// The item of outbox entry `id`, in the partition its random bits choose.
 pub fn outbox(id: OutboxId) -> Key {
-    Key::new(OUTBOX_PK, id.to_string())
+    let shard = (id.as_ulid().random() % u128::from(OUTBOX_SHARDS)) as u32;
+    Key::new(format!("{OUTBOX_PK_PREFIX}{shard:02}"), id.to_string())
+}
+
+/// Every partition that may hold outbox items.
+pub fn outbox_partitions() -> impl Iterator<Item = String> {
+    (0..OUTBOX_SHARDS)
+        .map(|shard| format!("{OUTBOX_PK_PREFIX}{shard:02}"))
+        .chain(std::iter::once(LEGACY_OUTBOX_PK.to_owned()))
+}
+
+/// Whether `pk` is an outbox partition.
+pub fn is_outbox_partition(pk: &str) -> bool {
+    pk == LEGACY_OUTBOX_PK
+        || pk
+            .strip_prefix(OUTBOX_PK_PREFIX)
+            .is_some_and(|shard| shard.len() == 2 && shard.bytes().all(|b| b.is_ascii_digit()))
 }

@@ -7,9 +7,8 @@ use anyhow::Context as _;
 use tracing_subscriber::EnvFilter;
 
 use crate::app::{App, Config};
-use crate::clock::{OsRandom, SystemClock};
-use crate::domain::{PasswordHasherService, PasswordPolicy};
-use crate::mail::{Outbox, OutboxKey};
+use crate::domain::PasswordPolicy;
+use crate::mail::OutboxKey;
 use crate::table::{DynamoTable, Table};
 
 /// How log lines look.
@@ -49,7 +48,8 @@ pub fn init_telemetry(default_format: LogFormat) {
     };
 }
 
-fn var(name: &str) -> Option<String> {
+/// An environment variable; `None` when it is unset or blank.
+pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
@@ -91,13 +91,5 @@ pub fn outbox_key_from_env() -> anyhow::Result<OutboxKey> {
 /// The state of a Lambda function: DynamoDB table `USHER_TABLE`, the system clock and RNG.
 pub async fn lambda_app() -> anyhow::Result<App> {
     let table: Arc<dyn Table> = Arc::new(DynamoTable::from_env(required("USHER_TABLE")?).await);
-    Ok(App {
-        table,
-        clock: Arc::new(SystemClock),
-        random: Arc::new(OsRandom),
-        hasher: PasswordHasherService::owasp(),
-        outbox: Outbox::new(&outbox_key_from_env()?),
-        config: config_from_env(None)?,
-        mail_waker: None,
-    })
+    Ok(App::builder(table, &outbox_key_from_env()?, config_from_env(None)?).build())
 }

@@ -30,7 +30,7 @@ async fn main() {
         assert_eq!(response.status(), 202);
         unknown.push(start.elapsed());
     }
-    app.settle_outbox().await;
+    app.dispatch_all_pending().await;
     let links = app.reset_links_to(&member).await.len();
     let (k, u) = (median(known), median(unknown));
     println!("POST /v1/password/forgot, 202, median of 200 each (local server, embedded table):");

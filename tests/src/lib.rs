@@ -2,8 +2,7 @@
 //! clock, a round-trip counter and helpers named after what the API does.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
@@ -17,9 +16,15 @@ use tokio::sync::oneshot;
 use usher_core::app::{App, Config};
 use usher_core::clock::ManualClock;
 use usher_core::domain::{EmailAddress, PersonName, TenantId, TenantName};
-use usher_core::mail::{FileMailer, Mailer, OutboxKey, StoredMail};
-use usher_core::table::{CountingTable, DynamoTable, EmbeddedTable, Item, Table};
+use usher_core::mail::{
+    FileMailer, MailError, Mailer, OutboxDispatcher, OutboxKey, OutgoingMail, StoredMail,
+};
+use usher_core::table::{
+    CountingTable, DynamoTable, EmbeddedTable, Item, Key, Op, Page, Table, TableError,
+    TransactError,
+};
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
+use usher_core::usecases::jobs::{self, Job};
 
 /// A password every test account can use: long and not guessable.
 pub const GOOD_PASSWORD: &str = "violet harbour kettle 42 mosaic";
@@ -112,6 +117,118 @@ async fn fresh_dynamo_table_counting(counter: SdkRequests) -> DynamoTable {
     table
 }
 
+/// A table that fails transactions on request, to prove what a failed state change leaves
+/// behind (nothing: no item, no mail).
+pub struct FaultyTable {
+    inner: Arc<dyn Table>,
+    fail_next_transaction: AtomicBool,
+}
+
+impl FaultyTable {
+    pub fn new(inner: Arc<dyn Table>) -> Self {
+        Self {
+            inner,
+            fail_next_transaction: AtomicBool::new(false),
+        }
+    }
+
+    /// The next transaction fails as a concurrent write would make it fail, writing nothing.
+    pub fn fail_next_transaction(&self) {
+        self.fail_next_transaction.store(true, Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl Table for FaultyTable {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
+        self.inner.get(key).await
+    }
+
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, TableError> {
+        self.inner.batch_get(keys).await
+    }
+
+    async fn query(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        after: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError> {
+        self.inner.query(pk, sk_prefix, after, limit).await
+    }
+
+    async fn transact(&self, ops: Vec<Op>) -> Result<(), TransactError> {
+        if self.fail_next_transaction.swap(false, Ordering::SeqCst) {
+            return Err(TransactError::Conflict);
+        }
+        self.inner.transact(ops).await
+    }
+}
+
+/// The one test double for a mail service: records what it sends, and fails every send while
+/// it is switched to failing.
+#[derive(Default)]
+pub struct RecordingMailer {
+    failing: AtomicBool,
+    attempts: AtomicUsize,
+    sent: std::sync::Mutex<Vec<(String, OutgoingMail)>>,
+}
+
+impl RecordingMailer {
+    /// A mailer that fails until [`RecordingMailer::recover`] is called.
+    pub fn failing() -> Self {
+        let mailer = Self::default();
+        mailer.failing.store(true, Ordering::SeqCst);
+        mailer
+    }
+
+    pub fn recover(&self) {
+        self.failing.store(false, Ordering::SeqCst);
+    }
+
+    /// Every send attempt, failed ones included.
+    pub fn attempts(&self) -> usize {
+        self.attempts.load(Ordering::SeqCst)
+    }
+
+    /// The outbox ids of the mail sent, in order.
+    pub fn sent_ids(&self) -> Vec<String> {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect()
+    }
+
+    pub fn sent(&self) -> Vec<OutgoingMail> {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, mail)| mail.clone())
+            .collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl Mailer for RecordingMailer {
+    async fn send(&self, message_id: &str, mail: &OutgoingMail) -> Result<(), MailError> {
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        // Sends overlap when dispatchers race, which is what the claim must survive.
+        tokio::task::yield_now().await;
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(MailError::Send(anyhow::anyhow!("the mail service is down")));
+        }
+        self.sent
+            .lock()
+            .unwrap()
+            .push((message_id.to_owned(), mail.clone()));
+        Ok(())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Embedded,
@@ -122,14 +239,18 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub app: App,
-    /// Counts the round trips request handlers make (the outbox worker is not counted).
+    /// Counts the round trips request handlers make (the outbox dispatcher is not counted).
     pub counter: CountingTable,
     /// The table without the counter, for inspecting state.
     pub table: Arc<dyn Table>,
-    /// HTTP requests to DynamoDB (on the DynamoDB backend; the outbox worker's included).
+    /// Fails the handlers' next transaction on request.
+    pub faults: Arc<FaultyTable>,
+    /// HTTP requests to DynamoDB (on the DynamoDB backend; the dispatcher's included).
     pub sdk_requests: SdkRequests,
     pub clock: Arc<ManualClock>,
     pub mailer: Arc<FileMailer>,
+    /// Sends the outbox when a test says so ([`TestApp::dispatch_all_pending`]).
+    pub dispatcher: OutboxDispatcher<Job>,
     pub tenant_id: TenantId,
     pub owner_email: String,
     pub owner_token: String,
@@ -137,30 +258,41 @@ pub struct TestApp {
     _shutdown: oneshot::Sender<()>,
 }
 
+/// How a test server is set up.
+#[derive(Clone, Default)]
+pub struct Setup {
+    pub backend: Option<Backend>,
+    /// Where the outbox's mail goes (default: the local files, [`TestApp::mailer`]).
+    pub mailer: Option<Arc<dyn Mailer>>,
+    /// Run the background outbox worker, as `usher serve` does. Without it, nothing is sent
+    /// until the test calls [`TestApp::dispatch_all_pending`].
+    pub worker: bool,
+}
+
 pub async fn spawn_app() -> TestApp {
-    spawn_app_on(Backend::Embedded).await
+    spawn(Setup::default(), |_| {}).await
 }
 
 pub async fn spawn_app_on(backend: Backend) -> TestApp {
     spawn_app_with(backend, None).await
 }
 
-/// As [`spawn_app_on`], with the outbox worker sending through `worker_mailer` instead of the
-/// local files.
-pub async fn spawn_app_with(backend: Backend, worker_mailer: Option<Arc<dyn Mailer>>) -> TestApp {
-    spawn_configured(backend, worker_mailer, |_| {}).await
+/// As [`spawn_app_on`], with the outbox sending through `mailer` instead of the local files.
+pub async fn spawn_app_with(backend: Backend, mailer: Option<Arc<dyn Mailer>>) -> TestApp {
+    let setup = Setup {
+        backend: Some(backend),
+        mailer,
+        worker: false,
+    };
+    spawn(setup, |_| {}).await
 }
 
 /// The embedded-table server with its configuration changed by `configure` before it starts.
 pub async fn spawn_app_with_config(configure: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_configured(Backend::Embedded, None, configure).await
+    spawn(Setup::default(), configure).await
 }
 
-async fn spawn_configured(
-    backend: Backend,
-    worker_mailer: Option<Arc<dyn Mailer>>,
-    configure: impl FnOnce(&mut Config),
-) -> TestApp {
+pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp {
     // Logs go to the test's captured output, shown when it fails.
     let _ = tracing_subscriber::fmt()
         .with_test_writer()
@@ -171,33 +303,37 @@ async fn spawn_configured(
         .try_init();
     let dir = tempfile::tempdir().expect("a temp dir");
     let sdk_requests = SdkRequests::default();
-    let table: Arc<dyn Table> = match backend {
+    let table: Arc<dyn Table> = match setup.backend.unwrap_or(Backend::Embedded) {
         Backend::Embedded => {
             Arc::new(EmbeddedTable::open(&dir.path().join("usher.redb")).expect("opening redb"))
         }
         Backend::Dynamo => Arc::new(fresh_dynamo_table_counting(sdk_requests.clone()).await),
     };
-    let counter = CountingTable::new(table.clone());
+    let faults = Arc::new(FaultyTable::new(table.clone()));
+    let counter = CountingTable::new(faults.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("binding port 0");
     let base = format!("http://{}", listener.local_addr().expect("local addr"));
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let key = OutboxKey::generate(&usher_core::clock::OsRandom);
-    let mut app = usher_local::local_app(Arc::new(counter.clone()), &key, Config::new(&base));
-    app.clock = clock.clone();
-    configure(&mut app.config);
+    let mut config = Config::new(&base);
+    configure(&mut config);
+    let waker = Arc::new(tokio::sync::Notify::new());
+    let builder = App::builder(Arc::new(counter.clone()), &key, config)
+        .clock(clock.clone())
+        .mail_waker(waker);
+    let app = builder.clone().build();
     let mailer = Arc::new(FileMailer::new(
         dir.path().join("mail"),
         usher_local::LOCAL_SENDER,
     ));
-    // The worker reads the table without the counter, so counts are the handlers' alone.
-    let mut dispatcher_app = app.clone();
-    dispatcher_app.table = table.clone();
-    let dispatcher = usher_local::dispatcher_for(
-        &dispatcher_app,
-        worker_mailer.unwrap_or_else(|| mailer.clone()),
+    // The dispatcher reads the table without the counter, so counts are the handlers' alone.
+    let dispatcher = jobs::dispatcher(
+        &builder.table(table.clone()).build(),
+        setup.mailer.unwrap_or_else(|| mailer.clone()),
     );
+    let worker = setup.worker.then(|| dispatcher.clone());
     let (shutdown, stopped) = oneshot::channel::<()>();
     let server_app = app.clone();
     let server_mailer = mailer.clone();
@@ -205,8 +341,7 @@ async fn spawn_configured(
         let stop = async {
             let _ = stopped.await;
         };
-        if let Err(e) =
-            usher_local::serve(listener, server_app, server_mailer, dispatcher, stop).await
+        if let Err(e) = usher_local::serve(listener, server_app, server_mailer, worker, stop).await
         {
             eprintln!("test server failed: {e:#}");
         }
@@ -218,9 +353,11 @@ async fn spawn_configured(
         app,
         counter,
         table,
+        faults,
         sdk_requests,
         clock,
         mailer,
+        dispatcher,
         tenant_id: TenantId::from_ulid(ulid::Ulid::nil()),
         owner_email: String::new(),
         owner_token: String::new(),
@@ -231,6 +368,8 @@ async fn spawn_configured(
     test.tenant_id = tenant_id;
     test.owner_email = owner_email;
     test.owner_token = owner_token;
+    // A test starts with an empty outbox, whatever setting up the tenant filed.
+    test.dispatch_all_pending().await;
     test.counter.take();
     test
 }
@@ -387,38 +526,38 @@ impl TestApp {
         self.owner_token.clone()
     }
 
-    /// Mail the outbox worker has sent, newest first; waits until at least `n` are there.
-    pub async fn wait_for_mails(&self, n: usize) -> Vec<StoredMail> {
-        for _ in 0..100 {
-            let mails = self.mailer.list().await;
-            if mails.len() >= n {
-                return mails;
+    /// Sends every mail and does every job waiting in the outbox, and what those jobs file in
+    /// turn, as the background worker would, but now; returns how many items went out. What
+    /// fails stays in the outbox with its backoff.
+    pub async fn dispatch_all_pending(&self) -> usize {
+        let mut total = 0;
+        loop {
+            let report = self.dispatcher.drain().await.expect("an outbox pass");
+            total += report.sent;
+            if report.sent == 0 {
+                return total;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!(
-            "expected {n} mails, found {}",
-            self.mailer.list().await.len()
-        );
     }
 
-    /// Waits until the outbox is empty: every mail sent and every job (a reset request) done, so
-    /// a test can assert what was *not* sent.
-    pub async fn settle_outbox(&self) {
-        for _ in 0..200 {
-            if self.partition(usher_core::keys::OUTBOX_PK).await.is_empty() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("the outbox did not empty");
+    /// Every mail sent so far, newest first, once the outbox is dispatched.
+    pub async fn sent_mails(&self) -> Vec<StoredMail> {
+        self.dispatch_all_pending().await;
+        self.mailer.list().await
     }
 
-    /// Mail sent to `to` so far, newest first, once the outbox has settled.
+    /// Every item waiting in the outbox, over all its partitions.
+    pub async fn outbox_items(&self) -> Vec<Item> {
+        let mut items = Vec::new();
+        for pk in usher_core::keys::outbox_partitions() {
+            items.extend(self.partition(&pk).await);
+        }
+        items
+    }
+
+    /// Mail sent to `to` so far, newest first, once the outbox is dispatched.
     pub async fn mails_to(&self, to: &str) -> Vec<StoredMail> {
-        self.settle_outbox().await;
-        self.mailer
-            .list()
+        self.sent_mails()
             .await
             .into_iter()
             .filter(|m| m.mail.to.as_str() == to)
@@ -521,6 +660,24 @@ impl TestApp {
             }
         }
     }
+}
+
+/// The sample event `events/{name}` (the files `sam local invoke` takes), with each
+/// `{{PLACEHOLDER}}` filled from `values`. A placeholder left unfilled fails the test.
+pub fn fixture(name: &str, values: &[(&str, &str)]) -> String {
+    let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    for (placeholder, value) in values {
+        text = text.replace(&format!("{{{{{placeholder}}}}}"), value);
+    }
+    if let Some(start) = text.find("{{") {
+        let rest = &text[start..];
+        panic!(
+            "{name}: {} is not filled",
+            &rest[..rest.find("}}").map_or(rest.len(), |end| end + 2)]
+        );
+    }
+    text
 }
 
 /// The token of a link `{base}/reset/{token}`.

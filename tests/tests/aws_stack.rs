@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use usher_core::keys;
 use usher_core::mail::{Mailer, SesMailer};
 use usher_tests::{
     Backend, GOOD_PASSWORD, assert_problem, ses_client, ses_endpoint, spawn_app_on, spawn_app_with,
@@ -49,37 +48,31 @@ async fn users_are_created_on_dynamodb_and_their_mail_goes_out_through_ses() {
         .await;
     assert_problem(again, StatusCode::CONFLICT, "already_member").await;
 
-    let mut via_ses = 0;
-    for _ in 0..100 {
-        let store: Value = reqwest::get(format!("{}/store", ses_endpoint()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        via_ses = store["emails"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| {
-                e["destination"]["to"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|t| emails.iter().any(|m| t == m.as_str()))
-            })
-            .count();
-        if via_ses >= 3 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    assert_eq!(app.dispatch_all_pending().await, 3);
+    let store: Value = reqwest::get(format!("{}/store", ses_endpoint()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let via_ses = store["emails"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["destination"]["to"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| emails.iter().any(|m| t == m.as_str()))
+        })
+        .count();
     assert_eq!(via_ses, 3, "each of the three mails went out through SES");
     assert!(
         app.mailer.list().await.is_empty(),
         "nothing went to the local files"
     );
-    assert!(app.partition(keys::OUTBOX_PK).await.is_empty());
+    assert!(app.outbox_items().await.is_empty());
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
-use usher_tests::{GOOD_PASSWORD, TestApp, spawn_app};
+use usher_tests::{GOOD_PASSWORD, TestApp, fixture, spawn_app};
 
 struct Filled<'a> {
     app: &'a TestApp,
@@ -13,14 +13,16 @@ struct Filled<'a> {
 
 impl Filled<'_> {
     fn fixture(&self, name: &str) -> lambda_http::Request {
-        let path = format!("{}/../events/{name}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let text = text
-            .replace("{{TOKEN}}", &self.app.owner_token)
-            .replace("{{TENANT_ID}}", &self.app.tenant_id.to_string())
-            .replace("{{USER_ID}}", &self.user_id)
-            .replace("{{EMAIL}}", &self.app.owner_email)
-            .replace("{{PASSWORD}}", GOOD_PASSWORD);
+        let text = fixture(
+            name,
+            &[
+                ("TOKEN", &self.app.owner_token),
+                ("TENANT_ID", &self.app.tenant_id.to_string()),
+                ("USER_ID", &self.user_id),
+                ("EMAIL", &self.app.owner_email),
+                ("PASSWORD", GOOD_PASSWORD),
+            ],
+        );
         lambda_http::request::from_str(&text)
             .unwrap_or_else(|e| panic!("{name} is not an API Gateway event: {e}"))
     }

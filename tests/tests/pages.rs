@@ -67,7 +67,7 @@ async fn the_local_mail_pages_list_and_show_what_was_sent() {
         )
         .await;
     assert_eq!(response.status(), 201);
-    let mail = app.wait_for_mails(1).await.remove(0);
+    let mail = app.sent_mails().await.remove(0);
     let link = mail.links[0].clone();
 
     let base = app.base.clone();

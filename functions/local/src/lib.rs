@@ -16,11 +16,11 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use usher_core::app::{App, Config};
-use usher_core::clock::{OsRandom, SystemClock};
-use usher_core::domain::PasswordHasherService;
+use usher_core::clock::OsRandom;
 use usher_core::http::{ApiPath, Problem, finish_router};
-use usher_core::mail::{FileMailer, Mailer, Outbox, OutboxDispatcher, OutboxKey, StoredMail};
+use usher_core::mail::{FileMailer, OutboxDispatcher, OutboxKey, StoredMail};
 use usher_core::table::{EmbeddedTable, Table};
+use usher_core::usecases::jobs::Job;
 use utoipa::OpenApi;
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
@@ -126,17 +126,11 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-/// Builds the local state on a table. `mail_waker` is set so commits wake the worker.
+/// The local state on a table: commits that file mail wake the in-process outbox worker.
 pub fn local_app(table: Arc<dyn Table>, outbox_key: &OutboxKey, config: Config) -> App {
-    App {
-        table,
-        clock: Arc::new(SystemClock),
-        random: Arc::new(OsRandom),
-        hasher: PasswordHasherService::owasp(),
-        outbox: Outbox::new(outbox_key),
-        config,
-        mail_waker: Some(Arc::new(Notify::new())),
-    }
+    App::builder(table, outbox_key, config)
+        .mail_waker(Arc::new(Notify::new()))
+        .build()
 }
 
 #[derive(Clone)]
@@ -243,43 +237,59 @@ pub fn local_router(app: &App, mailer: Arc<FileMailer>) -> Router {
     finish_router(api_routes(app).merge(local))
 }
 
-/// Sends outbox mail: at once when a commit wakes it, and every few seconds for retries.
-pub async fn run_outbox_worker(dispatcher: OutboxDispatcher, waker: Arc<Notify>) {
+/// The longest the worker sleeps when nothing wakes it; items that wait for a claim or a backoff
+/// are picked up when they are due, sooner than this.
+const WORKER_IDLE: Duration = Duration::from_secs(5);
+
+/// Sends outbox mail and does outbox jobs: at once when a commit wakes it, when a waiting item
+/// falls due (a dead process's claim ends, a backoff passes), and every few seconds regardless.
+pub async fn run_outbox_worker(dispatcher: OutboxDispatcher<Job>, waker: Arc<Notify>) {
     loop {
-        match dispatcher.drain().await {
-            Ok(report) if report.failed > 0 => {
-                tracing::warn!(sent = report.sent, failed = report.failed, "outbox pass")
+        let pause = match dispatcher.drain().await {
+            Ok(report) => {
+                if report.failed > 0 {
+                    tracing::warn!(
+                        sent = report.sent,
+                        failed = report.failed,
+                        waiting = report.waiting,
+                        "outbox pass"
+                    );
+                }
+                report.next_due.map_or(WORKER_IDLE, |due| {
+                    (due - chrono::Utc::now())
+                        .to_std()
+                        .unwrap_or_default()
+                        .clamp(Duration::from_millis(50), WORKER_IDLE)
+                })
             }
-            Ok(_) => {}
-            Err(error) => tracing::error!(error = ?error, "outbox pass failed"),
-        }
+            Err(error) => {
+                tracing::error!(error = ?error, "outbox pass failed");
+                WORKER_IDLE
+            }
+        };
         tokio::select! {
             _ = waker.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = tokio::time::sleep(pause) => {}
         }
     }
 }
 
-/// The dispatcher the local worker runs: the app's table, clock, outbox and jobs, the given
-/// mailer.
-pub fn dispatcher_for(app: &App, mailer: Arc<dyn Mailer>) -> OutboxDispatcher {
-    OutboxDispatcher::new(app, mailer)
-}
-
-/// Serves the local router on an already-bound listener, with the outbox worker beside it,
-/// until `shutdown` completes.
+/// Serves the local router on an already-bound listener until `shutdown` completes, with the
+/// outbox worker running `worker` beside it when one is given.
 pub async fn serve(
     listener: TcpListener,
     app: App,
     mailer: Arc<FileMailer>,
-    dispatcher: OutboxDispatcher,
+    worker: Option<OutboxDispatcher<Job>>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let waker = app
-        .mail_waker
-        .clone()
-        .unwrap_or_else(|| Arc::new(Notify::new()));
-    let worker = tokio::spawn(run_outbox_worker(dispatcher, waker));
+    let worker = worker.map(|dispatcher| {
+        let waker = app
+            .mail_waker
+            .clone()
+            .unwrap_or_else(|| Arc::new(Notify::new()));
+        tokio::spawn(run_outbox_worker(dispatcher, waker))
+    });
     let router = local_router(&app, mailer);
     let result = axum::serve(
         listener,
@@ -287,7 +297,9 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
-    worker.abort();
+    if let Some(worker) = worker {
+        worker.abort();
+    }
     result.context("serving HTTP")
 }
 

@@ -11,7 +11,8 @@ use usher_core::mail::FileMailer;
 use usher_core::runtime::config_from_env;
 use usher_core::table::{DynamoTable, Table};
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
-use usher_local::{DataDir, LOCAL_SENDER, api_doc_json, dispatcher_for, local_app, serve};
+use usher_core::usecases::jobs;
+use usher_local::{DataDir, LOCAL_SENDER, api_doc_json, local_app, serve};
 
 #[derive(Parser)]
 #[command(
@@ -145,8 +146,8 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let dispatcher = dispatcher_for(&app, mailer.clone());
-    serve(listener, app, mailer, dispatcher, shutdown).await
+    let worker = jobs::dispatcher(&app, mailer.clone());
+    serve(listener, app, mailer, Some(worker), shutdown).await
 }
 
 async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {

@@ -13,8 +13,8 @@ use crate::domain::EmailAddress;
 
 pub use file::{FileMailer, StoredMail};
 pub use outbox::{
-    Delivery, DrainReport, JobRunner, Outbox, OutboxDispatcher, OutboxJob, OutboxKey,
-    OutboxMessage, OutboxRecord,
+    Delivery, DrainReport, JobRunner, Outbox, OutboxDispatcher, OutboxKey, OutboxMessage,
+    OutboxRecord,
 };
 pub use ses::SesMailer;
 pub use templates::{MailTemplate, PasswordNote};

@@ -17,22 +17,21 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key as CipherKey, Nonce};
 use chrono::{DateTime, Duration, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use async_trait::async_trait;
-
 use super::{Mailer, OutgoingMail};
-use crate::app::App;
 use crate::clock::{Clock, Random};
-use crate::domain::{EmailAddress, OutboxId};
+use crate::domain::OutboxId;
 use crate::keys;
 use crate::records::{from_item, to_item};
-use crate::table::{Condition, Item, Op, Table, TableError, TransactError};
+use crate::table::{Condition, Item, Key, Op, Table, TableError, TransactError};
 
 /// The 32-byte key that seals outbox messages.
 #[derive(Clone)]
@@ -79,28 +78,21 @@ pub struct OutboxRecord {
     pub version: u64,
 }
 
-/// Work filed in the outbox, done by the dispatcher after the request that asked for it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "job", rename_all = "snake_case")]
-pub enum OutboxJob {
-    /// Someone asked for a password reset link for this email (as typed, parsed).
-    PasswordReset { email: EmailAddress },
-}
-
-/// What a sealed outbox item holds.
+/// What a sealed outbox item holds: a mail, or a job of type `J` (the use cases' job enum; the
+/// outbox only seals, stores and hands it back).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
-pub enum OutboxMessage {
+pub enum OutboxMessage<J> {
     Mail(OutgoingMail),
-    Job(OutboxJob),
+    Job(J),
 }
 
-/// Does outbox jobs (the use cases implement it on [`App`]).
+/// Does the jobs of type `J` that the outbox holds.
 #[async_trait]
-pub trait JobRunner: Send + Sync {
+pub trait JobRunner<J>: Send + Sync {
     /// Does `job`. `done` deletes the claimed outbox item: the runner commits it in the same
     /// transaction as the job's own writes, so a job that ran is never run again.
-    async fn run(&self, job: OutboxJob, done: Op) -> anyhow::Result<()>;
+    async fn run(&self, job: J, done: Op) -> anyhow::Result<()>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -140,22 +132,22 @@ impl Outbox {
         now: DateTime<Utc>,
         random: &dyn Random,
     ) -> Result<Op, OutboxError> {
-        self.file(&OutboxMessage::Mail(mail.clone()), now, random)
+        self.file(&OutboxMessage::<()>::Mail(mail.clone()), now, random)
     }
 
     /// The put operation that files `job` in the outbox, for the caller's transaction.
-    pub fn enqueue_job(
+    pub fn enqueue_job<J: Serialize>(
         &self,
-        job: &OutboxJob,
+        job: J,
         now: DateTime<Utc>,
         random: &dyn Random,
     ) -> Result<Op, OutboxError> {
-        self.file(&OutboxMessage::Job(job.clone()), now, random)
+        self.file(&OutboxMessage::Job(job), now, random)
     }
 
-    fn file(
+    fn file<J: Serialize>(
         &self,
-        message: &OutboxMessage,
+        message: &OutboxMessage<J>,
         now: DateTime<Utc>,
         random: &dyn Random,
     ) -> Result<Op, OutboxError> {
@@ -191,7 +183,10 @@ impl Outbox {
         ))
     }
 
-    pub fn open(&self, record: &OutboxRecord) -> Result<OutboxMessage, OutboxError> {
+    pub fn open<J: DeserializeOwned>(
+        &self,
+        record: &OutboxRecord,
+    ) -> Result<OutboxMessage<J>, OutboxError> {
         let blob = STANDARD
             .decode(&record.sealed)
             .map_err(|_| OutboxError::Seal)?;
@@ -221,52 +216,106 @@ pub enum Delivery {
     Sent,
     /// Gone already: another dispatcher sent it.
     AlreadySent,
-    /// Another dispatcher holds the claim, or the retry is not due yet.
-    NotNow,
+    /// Another dispatcher holds the claim, or the retry is not due yet; due again at `until`.
+    NotNow { until: DateTime<Utc> },
     /// The mailer or the job failed; the item waits for its next attempt.
     Failed,
 }
 
+/// What one pass over the whole outbox did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DrainReport {
     pub sent: usize,
     pub failed: usize,
+    /// Items left for later: claimed by another dispatcher, or backing off after a failure.
+    pub waiting: usize,
+    /// When the first of the waiting items is due again.
+    pub next_due: Option<DateTime<Utc>>,
 }
 
-/// Sends the mail and does the jobs the outbox holds.
-#[derive(Clone)]
-pub struct OutboxDispatcher {
-    pub table: Arc<dyn Table>,
-    pub mailer: Arc<dyn Mailer>,
-    pub outbox: Outbox,
-    pub clock: Arc<dyn Clock>,
-    pub jobs: Arc<dyn JobRunner>,
+impl DrainReport {
+    fn count(&mut self, delivery: Delivery) {
+        match delivery {
+            Delivery::Sent => self.sent += 1,
+            Delivery::Failed => self.failed += 1,
+            Delivery::AlreadySent => {}
+            Delivery::NotNow { until } => {
+                self.waiting += 1;
+                self.next_due = Some(self.next_due.map_or(until, |due| due.min(until)));
+            }
+        }
+    }
 }
 
-/// How long a claim keeps other dispatchers away: longer than any one send takes.
-const CLAIM: i64 = 120;
+/// Sends the mail and does the jobs (of type `J`) that the outbox holds.
+pub struct OutboxDispatcher<J> {
+    table: Arc<dyn Table>,
+    mailer: Arc<dyn Mailer>,
+    outbox: Outbox,
+    clock: Arc<dyn Clock>,
+    jobs: Arc<dyn JobRunner<J>>,
+}
+
+impl<J> Clone for OutboxDispatcher<J> {
+    fn clone(&self) -> Self {
+        Self {
+            table: self.table.clone(),
+            mailer: self.mailer.clone(),
+            outbox: self.outbox.clone(),
+            clock: self.clock.clone(),
+            jobs: self.jobs.clone(),
+        }
+    }
+}
+
+/// How long a claim keeps other dispatchers away from an item. The work on a claimed item is
+/// abandoned after [`WORK_TIMEOUT`], before the claim ends, so two dispatchers never work on one
+/// item at once; and an item whose dispatcher died waits no longer than this.
+const CLAIM_SECONDS: i64 = 10;
+const WORK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Items read per Query while walking a partition.
+const DRAIN_PAGE_ITEMS: usize = 100;
 
 fn backoff(attempts: u32) -> Duration {
     Duration::seconds((5i64 << attempts.min(8)).min(900))
 }
 
-impl OutboxDispatcher {
-    /// A dispatcher on `app`'s table, outbox key and clock, whose jobs `app` does.
-    pub fn new(app: &App, mailer: Arc<dyn Mailer>) -> Self {
+impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
+    pub fn new(
+        table: Arc<dyn Table>,
+        mailer: Arc<dyn Mailer>,
+        outbox: Outbox,
+        clock: Arc<dyn Clock>,
+        jobs: Arc<dyn JobRunner<J>>,
+    ) -> Self {
         Self {
-            table: app.table.clone(),
+            table,
             mailer,
-            outbox: app.outbox.clone(),
-            clock: app.clock.clone(),
-            jobs: Arc::new(app.clone()),
+            outbox,
+            clock,
+            jobs,
         }
     }
 
-    /// Sends one outbox item now, if it is still there and no other dispatcher holds it. The
-    /// stored backoff is not waited for: the caller (the stream sender, whose retries Lambda
+    /// The same dispatcher, sending through `mailer`.
+    pub fn with_mailer(&self, mailer: Arc<dyn Mailer>) -> Self {
+        Self {
+            mailer,
+            ..self.clone()
+        }
+    }
+
+    /// Sends the outbox item at `key` now, if it is still there and no other dispatcher holds it.
+    /// The stored backoff is not waited for: the caller (the stream sender, whose retries Lambda
     /// schedules) asked for this item.
-    pub async fn deliver(&self, id: OutboxId) -> Result<Delivery, OutboxError> {
-        match self.table.get(&keys::outbox(id)).await? {
+    pub async fn deliver(&self, key: &Key) -> Result<Delivery, OutboxError> {
+        if !keys::is_outbox_partition(&key.pk) {
+            return Err(OutboxError::Table(TableError::Invalid(
+                "not an outbox item".into(),
+            )));
+        }
+        match self.table.get(key).await? {
             None => Ok(Delivery::AlreadySent),
             Some(item) => self.deliver_item(item, false).await,
         }
@@ -277,15 +326,22 @@ impl OutboxDispatcher {
         item: Item,
         wait_for_backoff: bool,
     ) -> Result<Delivery, OutboxError> {
+        // The item's own key: items filed before the outbox was spread live in its old partition.
+        let key = Key::of(&item)
+            .ok_or_else(|| TableError::Invalid("an outbox item without a key".into()))?;
         let record: OutboxRecord = from_item(item)?;
         let now = self.clock.now();
-        let backing_off = wait_for_backoff && record.next_attempt_at > now;
-        if backing_off || record.claimed_until.is_some_and(|until| until > now) {
-            return Ok(Delivery::NotNow);
+        if let Some(until) = record.claimed_until.filter(|until| *until > now) {
+            return Ok(Delivery::NotNow { until });
         }
-        let key = keys::outbox(record.id);
+        if wait_for_backoff && record.next_attempt_at > now {
+            return Ok(Delivery::NotNow {
+                until: record.next_attempt_at,
+            });
+        }
+        let claimed_until = now + Duration::seconds(CLAIM_SECONDS);
         let claimed = OutboxRecord {
-            claimed_until: Some(now + Duration::seconds(CLAIM)),
+            claimed_until: Some(claimed_until),
             version: record.version + 1,
             ..record.clone()
         };
@@ -299,55 +355,77 @@ impl OutboxDispatcher {
         {
             Ok(()) => {}
             Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-                return Ok(Delivery::NotNow);
+                return Ok(Delivery::NotNow {
+                    until: claimed_until,
+                });
             }
             Err(other) => return Err(other.into()),
         }
         let done = Op::delete_if(key.clone(), Condition::VersionIs(claimed.version));
-        let outcome = match self.outbox.open(&record)? {
-            OutboxMessage::Mail(mail) => {
-                match self.mailer.send(&record.id.to_string(), &mail).await {
-                    Ok(()) => self.table.transact(vec![done]).await.map_err(Into::into),
-                    Err(error) => Err(anyhow::Error::from(error)),
+        let work = async {
+            match self.outbox.open::<J>(&record)? {
+                OutboxMessage::Mail(mail) => {
+                    self.mailer.send(&record.id.to_string(), &mail).await?;
+                    self.table.transact(vec![done]).await?;
+                    Ok::<(), anyhow::Error>(())
                 }
+                OutboxMessage::Job(job) => self.jobs.run(job, done).await,
             }
-            OutboxMessage::Job(job) => self.jobs.run(job, done).await,
         };
-        match outcome {
-            Ok(()) => {
-                tracing::info!(outbox_id = %record.id, attempts = record.attempts + 1, "outbox item done");
-                Ok(Delivery::Sent)
+        let outcome = match tokio::time::timeout(WORK_TIMEOUT, work).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(anyhow::anyhow!(
+                "the work took longer than {WORK_TIMEOUT:?}"
+            )),
+        };
+        let attempts = record.attempts + 1;
+        if let Err(error) = outcome {
+            let retry = OutboxRecord {
+                attempts,
+                next_attempt_at: now + backoff(attempts),
+                claimed_until: None,
+                version: claimed.version + 1,
+                ..record.clone()
+            };
+            match self
+                .table
+                .transact(vec![Op::put_if(
+                    to_item(&key, &retry, None)?,
+                    Condition::VersionIs(claimed.version),
+                )])
+                .await
+            {
+                // Gone or moved on: the abandoned work finished after all, or another dispatcher
+                // took the item once the claim ended. Either way it is no longer ours to release.
+                Ok(()) | Err(TransactError::ConditionFailed { .. }) => {}
+                Err(other) => return Err(other.into()),
             }
-            Err(error) => {
-                let attempts = record.attempts + 1;
-                let retry = OutboxRecord {
-                    attempts,
-                    next_attempt_at: now + backoff(attempts),
-                    claimed_until: None,
-                    version: claimed.version + 1,
-                    ..record.clone()
-                };
-                self.table
-                    .transact(vec![Op::put_if(
-                        to_item(&key, &retry, None)?,
-                        Condition::VersionIs(claimed.version),
-                    )])
-                    .await?;
-                tracing::warn!(outbox_id = %record.id, attempts, error = ?error, "outbox item failed; will retry");
-                Ok(Delivery::Failed)
-            }
+            tracing::warn!(outbox_id = %record.id, attempts, error = ?error, "outbox item failed; will retry");
+            return Ok(Delivery::Failed);
         }
+        tracing::info!(outbox_id = %record.id, attempts, "outbox item done");
+        Ok(Delivery::Sent)
     }
 
-    /// Sends every item whose backoff has passed (up to 100 per call); returns what happened.
+    /// One pass over every outbox partition, page by page: sends every item that is due, and
+    /// steps over what another dispatcher holds or what is backing off, so nothing waits behind
+    /// them.
     pub async fn drain(&self) -> Result<DrainReport, OutboxError> {
-        let page = self.table.query(keys::OUTBOX_PK, "", None, 100).await?;
         let mut report = DrainReport::default();
-        for item in page.items {
-            match self.deliver_item(item, true).await? {
-                Delivery::Sent => report.sent += 1,
-                Delivery::Failed => report.failed += 1,
-                Delivery::AlreadySent | Delivery::NotNow => {}
+        for pk in keys::outbox_partitions() {
+            let mut after = None;
+            loop {
+                let page = self
+                    .table
+                    .query(&pk, "", after.as_ref(), DRAIN_PAGE_ITEMS)
+                    .await?;
+                for item in page.items {
+                    report.count(self.deliver_item(item, true).await?);
+                }
+                match page.next {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
             }
         }
         Ok(report)
@@ -380,12 +458,15 @@ mod tests {
             "the token must not be readable in the table"
         );
         let mut record: OutboxRecord = from_item(item).unwrap();
-        assert_eq!(outbox.open(&record).unwrap(), OutboxMessage::Mail(mail));
+        assert_eq!(
+            outbox.open::<()>(&record).unwrap(),
+            OutboxMessage::Mail(mail)
+        );
         let other = Outbox::new(&OutboxKey::generate(&random));
-        assert!(other.open(&record).is_err());
+        assert!(other.open::<()>(&record).is_err());
         record.id = OutboxId::from_ulid(random.ulid(Utc::now()));
         assert!(
-            outbox.open(&record).is_err(),
+            outbox.open::<()>(&record).is_err(),
             "a sealed body moved to another item does not open"
         );
     }

@@ -30,8 +30,16 @@ impl SesMailer {
         }
     }
 
+    /// The client from the AWS environment. A send that takes longer than 6 seconds, retries
+    /// included, fails: the outbox claim it runs under lasts 10, and must outlive it.
     pub async fn from_env(from: impl Into<String>, configuration_set: Option<String>) -> Self {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .operation_timeout(std::time::Duration::from_secs(6))
+            .build();
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .timeout_config(timeouts)
+            .load()
+            .await;
         Self::new(Client::new(&config), from, configuration_set)
     }
 }

@@ -314,11 +314,14 @@ impl Table for DynamoTable {
             Err(SdkError::ServiceError(service)) => match service.into_err() {
                 TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                     let reasons = cancelled.cancellation_reasons();
-                    if let Some(index) = reasons
+                    // The reasons come in the order of the operations.
+                    if let Some(key) = reasons
                         .iter()
                         .position(|r| r.code() == Some("ConditionalCheckFailed"))
+                        .and_then(|index| ops.get(index))
+                        .and_then(Op::key)
                     {
-                        return Err(TransactError::ConditionFailed { index });
+                        return Err(TransactError::ConditionFailed { key });
                     }
                     if reasons
                         .iter()

@@ -166,7 +166,7 @@ impl Table for EmbeddedTable {
             let txn = db.begin_write().map_err(backend)?;
             {
                 let mut table = txn.open_table(ITEMS).map_err(backend)?;
-                for (index, op) in ops.iter().enumerate() {
+                for op in &ops {
                     let Some(condition) = op.condition() else {
                         continue;
                     };
@@ -181,7 +181,7 @@ impl Table for EmbeddedTable {
                         None => None,
                     };
                     if !super::condition_holds(condition, current.as_ref()) {
-                        return Err(TransactError::ConditionFailed { index });
+                        return Err(TransactError::ConditionFailed { key });
                     }
                 }
                 for op in &ops {

@@ -134,16 +134,24 @@ pub enum TableError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransactError {
-    /// The condition of the operation at this index (in the order given) did not hold. Nothing
-    /// was written.
-    #[error("the condition of operation {index} did not hold")]
-    ConditionFailed { index: usize },
+    /// The condition on the item at `key` did not hold (the first such operation, in the order
+    /// given). Nothing was written. Every operation of a transaction targets a distinct item, so
+    /// the key names what failed: a use case matches on it, not on a position.
+    #[error("the condition on {key:?} did not hold")]
+    ConditionFailed { key: Key },
     /// Another transaction touched the same items at the same time. Nothing was written; the
     /// caller may re-read and retry.
     #[error("a concurrent transaction touched the same items")]
     Conflict,
     #[error(transparent)]
     Table(#[from] TableError),
+}
+
+impl TransactError {
+    /// Whether the transaction failed on the condition of the item at `key`.
+    pub fn failed_on(&self, key: &Key) -> bool {
+        matches!(self, TransactError::ConditionFailed { key: failed } if failed == key)
+    }
 }
 
 /// DynamoDB's limit; the embedded adapter enforces it too so that both behave alike.

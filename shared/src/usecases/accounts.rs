@@ -78,20 +78,17 @@ pub(crate) async fn set_password(
 pub(crate) fn account_ops(
     account: &AccountRecord,
     login: &LoginRecord,
-) -> Result<(Vec<Op>, usize), TableError> {
-    Ok((
-        vec![
-            Op::put_if(
-                to_item(&keys::account(account.id), account, None)?,
-                Condition::NotExists,
-            ),
-            Op::put_if(
-                to_item(&keys::login(&account.email.normalized()), login, None)?,
-                Condition::NotExists,
-            ),
-        ],
-        1,
-    ))
+) -> Result<Vec<Op>, TableError> {
+    Ok(vec![
+        Op::put_if(
+            to_item(&keys::account(account.id), account, None)?,
+            Condition::NotExists,
+        ),
+        Op::put_if(
+            to_item(&keys::login(&account.email.normalized()), login, None)?,
+            Condition::NotExists,
+        ),
+    ])
 }
 
 pub(crate) struct NewMembership {

@@ -112,11 +112,7 @@ pub async fn bootstrap_tenant(
                 ops.push(op);
                 set_password_url = Some(link);
             }
-            ops.extend(
-                account_ops(&account, &login)
-                    .context("building the account")?
-                    .0,
-            );
+            ops.extend(account_ops(&account, &login).context("building the account")?);
             account
         }
     };

@@ -177,8 +177,8 @@ async fn add_existing_account(
     )?);
     match app.table.transact(ops).await {
         Ok(()) => {}
-        // The tenant side of the membership is the first op: someone added it meanwhile.
-        Err(TransactError::ConditionFailed { index: 0 }) => {
+        // Someone added the membership meanwhile.
+        Err(e) if e.failed_on(&keys::membership(caller.tenant.id, account.id)) => {
             return Err(CreateUserError::AlreadyMember);
         }
         Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
@@ -315,10 +315,7 @@ async fn create_account(
             (Some(mail), "link")
         }
     };
-    let (account_ops, login_offset) =
-        account_ops(&account, &login).context("building the account")?;
-    let login_index = ops.len() + login_offset;
-    ops.extend(account_ops);
+    ops.extend(account_ops(&account, &login).context("building the account")?);
     ops.extend(
         membership_ops(&membership, &caller.tenant.name).context("building the membership")?,
     );
@@ -332,11 +329,8 @@ async fn create_account(
     )?);
     match app.table.transact(ops).await {
         Ok(()) => {}
-        // Someone registered this email between our read and our write; asking again takes the
-        // existing-account path.
-        Err(TransactError::ConditionFailed { index }) if index == login_index => {
-            return Err(CreateUserError::Conflict);
-        }
+        // Someone registered this email between our read and our write (the login item's
+        // condition), or another write raced this one: asking again takes the right path.
         Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
             return Err(CreateUserError::Conflict);
         }

@@ -6,19 +6,26 @@
 //! account exists. The job mails the link to the address stored on the account, never to the one
 //! typed, and sends at most `reset_mail_limit` mails per account per `reset_mail_window`.
 
-use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::accounts::read_account_with_tenants;
 use super::audit::{AuditEvent, transact_with_events};
+use super::jobs::Job;
 use super::throttle::{Limit, count_one};
 use super::{Context, InternalError, password_links};
 use crate::app::App;
 use crate::domain::EmailAddress;
 use crate::keys;
-use crate::mail::{JobRunner, MailTemplate, OutboxJob};
+use crate::mail::MailTemplate;
 use crate::records::{LoginRecord, MembershipStatus, ThrottleRecord, TokenKind, from_optional};
 use crate::table::Op;
+
+/// The job a reset request files: someone asked for a link for this email (as typed, parsed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetRequest {
+    pub email: EmailAddress,
+}
 
 /// Files the reset request. The answer is the same whatever the email.
 pub async fn request_password_reset(app: &App, email: EmailAddress) -> Result<(), InternalError> {
@@ -26,7 +33,7 @@ pub async fn request_password_reset(app: &App, email: EmailAddress) -> Result<()
     let job = app
         .outbox
         .enqueue_job(
-            &OutboxJob::PasswordReset { email },
+            Job::PasswordReset(ResetRequest { email }),
             now,
             app.random.as_ref(),
         )
@@ -39,15 +46,6 @@ pub async fn request_password_reset(app: &App, email: EmailAddress) -> Result<()
     Ok(())
 }
 
-#[async_trait]
-impl JobRunner for App {
-    async fn run(&self, job: OutboxJob, done: Op) -> anyhow::Result<()> {
-        match job {
-            OutboxJob::PasswordReset { email } => Ok(send_reset_link(self, &email, done).await?),
-        }
-    }
-}
-
 /// Why no link was sent, for the log.
 #[derive(Debug)]
 enum NoLink {
@@ -56,9 +54,11 @@ enum NoLink {
     LimitReached,
 }
 
-/// The job behind a reset request: a link for the account with `email`, if there is one with an
-/// active membership somewhere and it has not had its share of reset mails.
-async fn send_reset_link(app: &App, email: &EmailAddress, done: Op) -> Result<(), InternalError> {
+/// The job behind a reset request: a link for the account with the email, if there is one with
+/// an active membership somewhere and it has not had its share of reset mails. `done` deletes the
+/// job's outbox item, in the same transaction as the link.
+pub(crate) async fn run(app: &App, request: ResetRequest, done: Op) -> Result<(), InternalError> {
+    let email = &request.email;
     let now = app.clock.now();
     let login: Option<LoginRecord> = from_optional(
         app.table

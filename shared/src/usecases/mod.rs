@@ -12,6 +12,7 @@ pub mod create_user;
 pub mod forgot_password;
 pub mod get_tenant;
 pub mod get_user;
+pub mod jobs;
 pub mod list_users;
 pub mod me;
 pub mod password_links;

@@ -120,7 +120,7 @@ pub async fn reset_password(
     .context("rendering the password-changed mail")?;
     let login_key = keys::login(&account.email.normalized());
     let ops = vec![
-        // The claim: first, so its failure is told apart from the others.
+        // The claim: its key tells its failure apart from the others.
         Op::put_if(
             to_item(
                 &owner.key,
@@ -165,7 +165,7 @@ pub async fn reset_password(
     }
     match transact_with_events(app, ops, events).await {
         Ok(()) => {}
-        Err(TransactError::ConditionFailed { index: 0 }) => {
+        Err(e) if e.failed_on(&owner.key) => {
             return Err(ResetPasswordError::Used { locale });
         }
         Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {

@@ -99,7 +99,7 @@ pub async fn update_settings(
         .collect();
     let mut claimed = Vec::new();
     for address in new.iter().filter(|a| !old.contains(a)) {
-        claimed.push((ops.len(), address.clone()));
+        claimed.push(address.clone());
         let record = InboxRecord {
             tenant_id,
             address: address.clone(),
@@ -128,9 +128,12 @@ pub async fn update_settings(
     );
     match app.table.transact(ops).await {
         Ok(()) => Ok(after),
-        Err(TransactError::ConditionFailed { index }) => {
-            match claimed.iter().find(|(i, _)| *i == index) {
-                Some((_, address)) => Err(UpdateSettingsError::AddressTaken(address.clone())),
+        Err(TransactError::ConditionFailed { key }) => {
+            match claimed
+                .into_iter()
+                .find(|address| keys::inbox(address) == key)
+            {
+                Some(address) => Err(UpdateSettingsError::AddressTaken(address)),
                 None => Err(UpdateSettingsError::Conflict),
             }
         }

@@ -36,7 +36,7 @@ async fn raw_post(
 async fn state(app: &TestApp) -> (usize, usize) {
     (
         app.partition(&keys::tenant_pk(app.tenant_id)).await.len(),
-        app.partition(keys::OUTBOX_PK).await.len(),
+        app.outbox_items().await.len(),
     )
 }
 

@@ -84,7 +84,7 @@ async fn forgot_answers_byte_for_byte_the_same_whoever_the_email_belongs_to() {
     archive(&app, app.tenant_id, &archived_id).await;
     let no_password = email("nopass");
     user_without_password(&app, &no_password).await;
-    app.settle_outbox().await;
+    app.dispatch_all_pending().await;
     let before = app.mailer.list().await.len();
 
     let mut answers = Vec::new();
@@ -131,12 +131,12 @@ async fn the_link_goes_to_the_stored_address_never_the_typed_one_or_the_notifica
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    app.settle_outbox().await;
+    app.dispatch_all_pending().await;
     let before = app.mailer.list().await.len();
 
     let response = app.forgot("CLEO@Example.ORG").await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    app.settle_outbox().await;
+    app.dispatch_all_pending().await;
     let mails = app.mailer.list().await;
     assert_eq!(mails.len(), before + 1);
     assert_eq!(mails[0].mail.to.as_str(), "cleo@example.org");

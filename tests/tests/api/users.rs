@@ -27,7 +27,7 @@ async fn generate_mode_returns_a_temporary_password_once_and_never_mails_it() {
     assert_eq!(user["created_via"], "admin");
     assert_eq!(user["phone"], "+39 0543 712 111");
 
-    let mails = app.wait_for_mails(1).await;
+    let mails = app.sent_mails().await;
     assert_eq!(mails[0].mail.to.as_str(), "ada@example.org");
     assert!(mails[0].mail.subject.contains("Comune di Forlì"));
     assert!(!mails[0].mail.text.contains(&password) && !mails[0].mail.html.contains(&password));
@@ -68,7 +68,7 @@ async fn without_send_credentials_no_mail_is_sent() {
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     assert!(
-        app.partition(usher_core::keys::OUTBOX_PK).await.is_empty(),
+        app.outbox_items().await.is_empty(),
         "nothing was filed for sending"
     );
     assert!(app.mailer.list().await.is_empty());
@@ -125,7 +125,7 @@ async fn set_mode_stores_the_admins_password_after_the_policy_check() {
         .await
         .unwrap();
     assert_eq!(signed_in["password_change_required"], false);
-    let mails = app.wait_for_mails(1).await;
+    let mails = app.sent_mails().await;
     assert!(
         mails[0].mail.subject.starts_with("Votre compte"),
         "French mail: {}",
@@ -149,7 +149,7 @@ async fn link_mode_mails_a_single_link_whose_token_is_stored_only_as_a_hash() {
         "cleo.inbox@example.net"
     );
 
-    let mails = app.wait_for_mails(1).await;
+    let mails = app.sent_mails().await;
     let mail = &mails[0];
     assert_eq!(
         mail.mail.to.as_str(),
@@ -261,7 +261,7 @@ async fn an_existing_account_gains_a_membership_and_keeps_its_credentials() {
     )
     .await;
 
-    let mails = app.wait_for_mails(1).await;
+    let mails = app.sent_mails().await;
     assert_eq!(mails[0].mail.to.as_str(), other_owner_email);
     assert!(
         mails[0].mail.subject.contains("access to Comune di Forlì"),
@@ -610,7 +610,7 @@ async fn links_use_the_configured_public_url_whatever_host_the_request_names() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
-    let mails = app.wait_for_mails(1).await;
+    let mails = app.sent_mails().await;
     assert!(
         mails[0].links.iter().all(|l| l.starts_with(&app.base)),
         "{:?}",

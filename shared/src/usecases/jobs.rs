@@ -1,0 +1,48 @@
+//! Outbox jobs: work a request files instead of doing it, done after the answer by whichever
+//! dispatcher runs (the local worker, the stream-triggered mail sender, a sweep). One enum, one
+//! dispatcher: each arm hands its job to the use case that filed it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::forgot_password::{self, ResetRequest};
+use crate::app::App;
+use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
+use crate::table::Op;
+
+/// Every kind of job. The serialized shape (`{"job": "password_reset", ...}`) is stored, sealed,
+/// in outbox items: a new variant is fine, a renamed one strands items filed before it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Job {
+    /// Someone asked for a password reset link.
+    PasswordReset(ResetRequest),
+}
+
+/// Runs jobs with the app's ports.
+struct Jobs(App);
+
+#[async_trait]
+impl JobRunner<Job> for Jobs {
+    async fn run(&self, job: Job, done: Op) -> anyhow::Result<()> {
+        let app = &self.0;
+        match job {
+            Job::PasswordReset(request) => forgot_password::run(app, request, done).await?,
+        }
+        Ok(())
+    }
+}
+
+/// The dispatcher of `app`'s outbox: its table, sealing key and clock, sending through
+/// `mailer`, with `app` doing the jobs.
+pub fn dispatcher(app: &App, mailer: Arc<dyn Mailer>) -> OutboxDispatcher<Job> {
+    OutboxDispatcher::new(
+        app.table.clone(),
+        mailer,
+        app.outbox.clone(),
+        app.clock.clone(),
+        Arc::new(Jobs(app.clone())),
+    )
+}
