@@ -1,0 +1,226 @@
+//! `usher serve` killed with SIGKILL while clients create users, then started again on the same
+//! data dir: every mail that was committed goes out within 15 seconds of the restart, and none
+//! goes out twice.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "violet harbour kettle 42 mosaic";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `usher serve` on `data`, logging JSON lines to `log`.
+fn serve(data: &Path, port: u16, log: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_usher"))
+        .args(["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data)
+        .env("USHER_LOG", "info")
+        .env("USHER_LOG_FORMAT", "json")
+        .env_remove("USHER_OUTBOX_KEY")
+        .env_remove("USHER_PUBLIC_URL")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_until_listening(http: &reqwest::Client, base: &str) {
+    for _ in 0..200 {
+        if http.get(format!("{base}/")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("usher serve did not start");
+}
+
+async fn sign_in(http: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
+    let response: Value = http
+        .post(format!("{base}/v1/sessions"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["token"].as_str().unwrap().to_owned()
+}
+
+/// The recipients of the mail written to the data dir so far.
+fn recipients(data: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(data.join("mail")) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .filter_map(|e| std::fs::read(e.path()).ok())
+        .filter_map(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .map(|mail| mail["to"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// How often each outbox item was handed to the mailer, from both processes' logs.
+fn sends_per_item(logs: &[&Path]) -> HashMap<String, usize> {
+    let mut sends = HashMap::new();
+    for log in logs {
+        for line in std::fs::read_to_string(log).unwrap().lines() {
+            let Ok(event) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            if event["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("mail written to the local outbox"))
+            {
+                let id = event["fields"]["message_id"].as_str().unwrap().to_owned();
+                *sends.entry(id).or_insert(0) += 1;
+            }
+        }
+    }
+    sends
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_a_sigkill_under_load_every_committed_mail_goes_out_once_within_15_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let created = Command::new(env!("CARGO_BIN_EXE_usher"))
+        .args(["tenant", "create", "--name", "Crash", "--owner-email"])
+        .args(["owner@crash.example", "--generate-password", "--data-dir"])
+        .arg(&data)
+        .env("USHER_LOG", "warn")
+        .env_remove("USHER_OUTBOX_KEY")
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let tenant = created["tenant_id"].as_str().unwrap().to_owned();
+    let temporary = created["generated_password"].as_str().unwrap().to_owned();
+
+    let http = reqwest::Client::new();
+    let first_log = dir.path().join("first.log");
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let mut server = serve(
+        &data,
+        base.rsplit(':').next().unwrap().parse().unwrap(),
+        &first_log,
+    );
+    wait_until_listening(&http, &base).await;
+    let token = sign_in(&http, &base, "owner@crash.example", &temporary).await;
+    let changed = http
+        .put(format!("{base}/v1/me/password"))
+        .bearer_auth(&token)
+        .json(&json!({"current_password": temporary, "new_password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+    let token = sign_in(&http, &base, "owner@crash.example", PASSWORD).await;
+
+    // 8 clients create users (each mailed a link) until the server dies under them.
+    let stop_at = Instant::now() + Duration::from_secs(3);
+    let clients = (0..8).map(|client| {
+        let (http, base, token, tenant) =
+            (http.clone(), base.clone(), token.clone(), tenant.clone());
+        tokio::spawn(async move {
+            let mut answered = Vec::new();
+            for n in 0.. {
+                let email = format!("c{client}-{n}@crash.example");
+                let response = http
+                    .post(format!("{base}/v1/tenants/{tenant}/users"))
+                    .bearer_auth(&token)
+                    .json(
+                        &json!({"email": email, "first_name": "Kim", "last_name": "Crash",
+                                  "role": "member", "password": {"mode": "link"}}),
+                    )
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status() == 201 => answered.push(email),
+                    Ok(r) => panic!("unexpected answer {}", r.status()),
+                    Err(_) => break,
+                }
+                if Instant::now() > stop_at + Duration::from_secs(5) {
+                    break;
+                }
+            }
+            answered
+        })
+    });
+    let clients: Vec<_> = clients.collect();
+    tokio::time::sleep_until(stop_at.into()).await;
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let mut answered = BTreeSet::new();
+    for client in clients {
+        answered.extend(client.await.unwrap());
+    }
+    let sent_before = recipients(&data).len();
+
+    let second_log = dir.path().join("second.log");
+    let base = format!("http://127.0.0.1:{}", free_port());
+    let restarted = Instant::now();
+    let mut server = serve(
+        &data,
+        base.rsplit(':').next().unwrap().parse().unwrap(),
+        &second_log,
+    );
+    wait_until_listening(&http, &base).await;
+    let mut all_out = None;
+    let mut waiting_at_8s = None;
+    while restarted.elapsed() < Duration::from_secs(15) {
+        let out: BTreeSet<String> = recipients(&data).into_iter().collect();
+        let missing = answered.iter().filter(|e| !out.contains(*e)).count();
+        if waiting_at_8s.is_none() && restarted.elapsed() >= Duration::from_secs(8) {
+            waiting_at_8s = Some(missing);
+        }
+        if missing == 0 {
+            all_out = Some(restarted.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let recipients = recipients(&data);
+    let missing: Vec<_> = answered
+        .iter()
+        .filter(|e| !recipients.contains(*e))
+        .collect();
+    println!(
+        "{} users answered before the kill; {sent_before} mails were out then; all out {:?} after the restart (still waiting at 8 s: {:?})",
+        answered.len(),
+        all_out,
+        waiting_at_8s.unwrap_or(0),
+    );
+    assert!(
+        answered.len() >= 50,
+        "the load was too light to prove anything"
+    );
+    assert!(
+        missing.is_empty(),
+        "{} of {} answered users had no mail 15 s after the restart",
+        missing.len(),
+        answered.len()
+    );
+    let mut seen = BTreeSet::new();
+    let doubled: Vec<_> = recipients.iter().filter(|r| !seen.insert(*r)).collect();
+    assert!(doubled.is_empty(), "mailed twice: {doubled:?}");
+    let sends = sends_per_item(&[&first_log, &second_log]);
+    let resent: Vec<_> = sends.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(resent.is_empty(), "outbox items sent twice: {resent:?}");
+}

@@ -1,0 +1,50 @@
+//! Read a tenant, change its settings.
+
+use axum::http::StatusCode;
+
+use super::Problem;
+use crate::settings::SettingsError;
+use crate::usecases::get_tenant::GetTenantError;
+use crate::usecases::update_settings::UpdateSettingsError;
+
+impl From<SettingsError> for Problem {
+    fn from(e: SettingsError) -> Self {
+        let field = match &e {
+            SettingsError::InvitationTtl => "invitation_ttl_hours",
+            SettingsError::Domain { field, .. } | SettingsError::TooMany { field, .. } => field,
+            SettingsError::UnknownPermission(_) => "inbound.default_permissions",
+            SettingsError::DuplicatePermission(_) | SettingsError::Label => "permission_catalog",
+        };
+        let code = if matches!(e, SettingsError::UnknownPermission(_)) {
+            "unknown_permission"
+        } else {
+            "invalid_request"
+        };
+        Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, e.to_string()).with_field(field)
+    }
+}
+
+impl From<GetTenantError> for Problem {
+    fn from(e: GetTenantError) -> Self {
+        match e {
+            GetTenantError::Auth(e) => e.into(),
+        }
+    }
+}
+
+impl From<UpdateSettingsError> for Problem {
+    fn from(e: UpdateSettingsError) -> Self {
+        let detail = e.to_string();
+        match e {
+            UpdateSettingsError::Auth(e) => e.into(),
+            UpdateSettingsError::Forbidden => Problem::forbidden(detail),
+            UpdateSettingsError::Invalid(e) => e.into(),
+            UpdateSettingsError::AddressTaken(_) => {
+                Problem::new(StatusCode::CONFLICT, "inbound_address_taken", detail)
+                    .with_field("inbound.addresses")
+            }
+            UpdateSettingsError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            UpdateSettingsError::Internal(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Create, list and read users.
+
+use axum::http::StatusCode;
+
+use super::Problem;
+use crate::usecases::create_user::CreateUserError;
+use crate::usecases::get_user::GetUserError;
+use crate::usecases::list_users::ListUsersError;
+
+impl From<CreateUserError> for Problem {
+    fn from(e: CreateUserError) -> Self {
+        let detail = e.to_string();
+        match e {
+            CreateUserError::Auth(e) => e.into(),
+            CreateUserError::Forbidden => Problem::forbidden(detail),
+            CreateUserError::RoleNotAllowed(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "role_not_allowed", detail).with_field("role")
+            }
+            CreateUserError::UnknownPermission(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_permission",
+                detail,
+            )
+            .with_field("permissions"),
+            CreateUserError::PermissionNotAllowed(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "permission_not_allowed", detail)
+                    .with_field("permissions")
+            }
+            CreateUserError::WeakPassword(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail)
+                    .with_field("password.value")
+            }
+            CreateUserError::AlreadyMember => {
+                Problem::new(StatusCode::CONFLICT, "already_member", detail)
+            }
+            CreateUserError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            CreateUserError::Internal(e) => e.into(),
+        }
+    }
+}
+
+impl From<ListUsersError> for Problem {
+    fn from(e: ListUsersError) -> Self {
+        match e {
+            ListUsersError::Auth(e) => e.into(),
+            ListUsersError::Forbidden => Problem::forbidden(e.to_string()),
+            ListUsersError::Internal(e) => e.into(),
+        }
+    }
+}
+
+impl From<GetUserError> for Problem {
+    fn from(e: GetUserError) -> Self {
+        match e {
+            GetUserError::Auth(e) => e.into(),
+            GetUserError::Forbidden => Problem::forbidden(e.to_string()),
+            GetUserError::NotFound => Problem::not_found(),
+        }
+    }
+}
