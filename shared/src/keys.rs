@@ -36,8 +36,16 @@ pub fn subject_event(tenant: TenantId, subject: AccountId, event: EventId) -> Ke
     )
 }
 
+const ACCOUNT_SK: &str = "ACCOUNT";
+
 pub fn account(account: AccountId) -> Key {
-    Key::new(account_pk(account), "ACCOUNT")
+    Key::new(account_pk(account), ACCOUNT_SK)
+}
+
+/// Whether `sk`, in an account's partition, is the account item itself (the others are its
+/// tenants).
+pub fn is_account_sk(sk: &str) -> bool {
+    sk == ACCOUNT_SK
 }
 
 pub fn account_tenant(account: AccountId, tenant: TenantId) -> Key {

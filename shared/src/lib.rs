@@ -4,10 +4,12 @@
 //! - [`domain`]: the typed model (ids, email, names, roles, passwords); raw input becomes these
 //!   once, at the edge.
 //! - [`usecases`]: one file per use case; each takes the [`app::App`] and returns its own error.
+//!   [`usecases::jobs`] holds the work requests file in the outbox for later.
 //! - [`table`]: the `Table` port with its DynamoDB and embedded (redb) adapters; [`keys`] is the
 //!   key schema and [`records`] the stored items.
 //! - [`mail`]: the `Mailer` port, SES and local-file adapters, templates, the transactional outbox.
 //! - [`http`]: extractors, RFC 9457 problems, views and the request span shared by every function.
+//! - [`pages`]: the HTML pages behind mailed links: one layout, a module per family of pages.
 //! - [`clock`], [`token`], [`settings`], [`runtime`]: time and randomness, one-time secrets,
 //!   tenant settings, start-up.
 

@@ -13,7 +13,6 @@ use usher_core::domain::{
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, Page, Problem, ProblemDoc, UserView, finish_router,
 };
-use usher_core::keys::MEMBER_PREFIX;
 use usher_core::records::MembershipStatus;
 use usher_core::usecases::create_user::{self, NewUser, PasswordChoice};
 use usher_core::usecases::get_user;
@@ -191,7 +190,7 @@ async fn list_users_route(
     let cursor = query
         .cursor
         .map(|c| {
-            Cursor::parse(&c, MEMBER_PREFIX)
+            Cursor::parse(&c)
                 .ok_or_else(|| Problem::invalid("cursor", "is not a cursor this listing gave"))
         })
         .transpose()?;

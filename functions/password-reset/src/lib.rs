@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router, extract::State};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, TenantId};
@@ -183,7 +184,7 @@ async fn reset(
                 &app,
                 ResetPassword {
                     token: body.token,
-                    new_password: body.new_password,
+                    new_password: SecretString::from(body.new_password),
                 },
             )
             .await?;
@@ -203,7 +204,7 @@ async fn reset_from_page(
     } else {
         let command = ResetPassword {
             token: form.token.clone(),
-            new_password: form.new_password,
+            new_password: SecretString::from(form.new_password),
         };
         match reset_password::reset_password(app, command).await {
             Ok(done) => return Ok(ResetPage::Done.render(done.locale, &app.config)),

@@ -5,6 +5,7 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router, extract::State};
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{EmailAddress, PasswordAttempt, TenantId};
@@ -163,7 +164,7 @@ async fn change_my_password(
 ) -> Result<StatusCode, Problem> {
     let command = change_password::ChangePassword {
         current_password: PasswordAttempt::new(&body.current_password),
-        new_password: body.new_password,
+        new_password: SecretString::from(body.new_password),
     };
     change_password::change_password(&app, &token, command).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -11,4 +11,4 @@ pub use extract::{
 };
 pub use problem::{Problem, ProblemDoc};
 pub use trace::{finish_router, request_span};
-pub use views::{AccountView, MembershipView, Page, SessionView, TenantView, UserView};
+pub use views::{AccountView, MembershipView, Page, TenantView, UserView};

@@ -105,13 +105,6 @@ impl From<AccountTenantRecord> for MembershipView {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct SessionView {
-    /// The bearer token: shown once, stored only as a hash.
-    pub token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct TenantView {
     #[schema(value_type = String)]
     pub id: TenantId,

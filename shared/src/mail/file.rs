@@ -82,7 +82,14 @@ impl FileMailer {
 
 #[async_trait]
 impl Mailer for FileMailer {
+    /// Writes the message once per outbox id: a send retried after a crash (the mail was written,
+    /// the outbox item not yet deleted) finds it written and writes nothing more.
     async fn send(&self, message_id: &str, mail: &OutgoingMail) -> Result<(), MailError> {
+        let json_path = self.dir.join(format!("{message_id}.json"));
+        if tokio::fs::try_exists(&json_path).await.map_err(io)? {
+            tracing::info!(message_id, "mail already in the local outbox; not written again");
+            return Ok(());
+        }
         tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
         let mut builder = MessageBuilder::new()
             .from(self.from.as_str())
@@ -102,13 +109,13 @@ impl Mailer for FileMailer {
             links: links_in(&mail.text),
         };
         let json = serde_json::to_vec_pretty(&stored).map_err(|e| MailError::Send(e.into()))?;
-        // The file name is the outbox id, so a retried send replaces the file instead of adding one.
         tokio::fs::write(self.dir.join(format!("{message_id}.eml")), eml)
             .await
             .map_err(io)?;
-        tokio::fs::write(self.dir.join(format!("{message_id}.json")), json)
-            .await
-            .map_err(io)?;
+        // The JSON twin marks the mail as sent, so it appears whole or not at all.
+        let partial = self.dir.join(format!("{message_id}.json.partial"));
+        tokio::fs::write(&partial, json).await.map_err(io)?;
+        tokio::fs::rename(&partial, &json_path).await.map_err(io)?;
         tracing::info!(
             message_id,
             subject = %mail.subject,

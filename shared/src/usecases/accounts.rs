@@ -175,7 +175,11 @@ pub(crate) async fn read_account_with_tenants(
     let mut found = None;
     let mut tenants = Vec::new();
     for item in page.items {
-        if item.get("sk").and_then(|v| v.as_str()) == Some("ACCOUNT") {
+        if item
+            .get("sk")
+            .and_then(|v| v.as_str())
+            .is_some_and(keys::is_account_sk)
+        {
             found = Some(from_item::<AccountRecord>(item).context("reading the account")?);
         } else {
             tenants.push(from_item::<AccountTenantRecord>(item).context("reading a membership")?);

@@ -16,10 +16,12 @@ use crate::records::{
 };
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
+use secrecy::{ExposeSecret, SecretString};
 
 pub struct ChangePassword {
     pub current_password: PasswordAttempt,
-    pub new_password: String,
+    /// What the person typed, before the policy.
+    pub new_password: SecretString,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,10 +69,10 @@ pub async fn change_password(
     let caller = AccountCaller::resolve(token, session, account, now, true)?;
     let account = caller.account;
     // The new password is checked first: a weak one costs no attempt and no hash.
-    let password = app
-        .config
-        .password_policy
-        .check(&command.new_password, &account.password_context())?;
+    let password = app.config.password_policy.check(
+        command.new_password.expose_secret(),
+        &account.password_context(),
+    )?;
     let login_key = keys::login(&account.email.normalized());
     let throttle_key = keys::sign_in_throttle(&account.email.normalized());
     let mut found = app

@@ -17,10 +17,11 @@ use crate::token::SessionToken;
 pub struct Cursor(String);
 
 impl Cursor {
-    pub fn parse(raw: &str, prefix: &str) -> Option<Self> {
+    /// A cursor this listing gave out; anything else (another listing's, made up) is `None`.
+    pub fn parse(raw: &str) -> Option<Self> {
         let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
         let sk = String::from_utf8(bytes).ok()?;
-        sk.starts_with(prefix).then_some(Self(sk))
+        sk.starts_with(keys::MEMBER_PREFIX).then_some(Self(sk))
     }
 
     pub fn encode(&self) -> String {

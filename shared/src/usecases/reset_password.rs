@@ -9,6 +9,7 @@
 //! Round trips: the token; the account with its tenants and the login item, side by side; one
 //! transaction.
 
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::audit::{AuditEvent, transact_with_events};
@@ -24,7 +25,8 @@ use crate::table::{Condition, Op, TransactError};
 pub struct ResetPassword {
     /// The token as it came (URL path or form field); anything not shaped like one is unknown.
     pub token: String,
-    pub new_password: String,
+    /// What the person typed, before the policy.
+    pub new_password: SecretString,
 }
 
 /// What the success page needs: the account's language.
@@ -84,7 +86,10 @@ pub async fn reset_password(
     let password = app
         .config
         .password_policy
-        .check(&command.new_password, &account.password_context())
+        .check(
+            command.new_password.expose_secret(),
+            &account.password_context(),
+        )
         .map_err(|weak| ResetPasswordError::Weak { weak, locale })?;
     let hash = app
         .hasher
