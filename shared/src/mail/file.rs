@@ -87,7 +87,10 @@ impl Mailer for FileMailer {
     async fn send(&self, message_id: &str, mail: &OutgoingMail) -> Result<(), MailError> {
         let json_path = self.dir.join(format!("{message_id}.json"));
         if tokio::fs::try_exists(&json_path).await.map_err(io)? {
-            tracing::info!(message_id, "mail already in the local outbox; not written again");
+            tracing::info!(
+                message_id,
+                "mail already in the local outbox; not written again"
+            );
             return Ok(());
         }
         tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
