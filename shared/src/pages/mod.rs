@@ -1,9 +1,13 @@
-//! The HTML pages a person opens from a mail: one layout, localized from a typed catalogue, with
+//! The HTML pages a person opens from a mail: one layout, localized from typed catalogues, with
 //! no script and no third-party asset. Each page is sent with a strict Content-Security-Policy
 //! (its one stylesheet allowed by hash), `Referrer-Policy: no-referrer` so the token in the URL
 //! never leaks to another site, and headers that forbid framing and sniffing.
+//!
+//! A family of pages (the password-link pages in [`reset`]) is a module of its own: an enum of
+//! its states, its catalogue of sentences, and a template that extends `pages/layout.html`. A new
+//! family adds a module and touches none of the others.
 
-mod catalog;
+mod reset;
 
 use std::sync::LazyLock;
 
@@ -14,10 +18,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
 
-use crate::app::Config;
-use crate::domain::{Locale, WeakPassword};
-use crate::records::TokenKind;
-use catalog::{PageStrings, page_strings};
+use crate::domain::Locale;
+
+pub use reset::{FormError, ResetPage};
 
 const CSS: &str = "\
 :root{color-scheme:light dark;--fg:#1f2933;--muted:#52606d;--bg:#f4f5f7;--card:#fff;--line:#cbd2d9;--accent:#1d4ed8;--error:#b42318}\
@@ -44,193 +47,35 @@ static CONTENT_SECURITY_POLICY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-struct NewPasswordForm {
-    action: String,
-    token: String,
-    email: String,
-    new_label: &'static str,
-    confirm_label: &'static str,
-    hint: String,
-    min_chars: usize,
-    max_chars: usize,
-    submit: &'static str,
+/// What the layout shows of every page: its language, its title, the stylesheet.
+struct Shell {
+    lang: &'static str,
+    css: &'static str,
+    title: &'static str,
 }
 
-struct RequestLinkForm {
-    action: String,
-    email_label: &'static str,
-    email: String,
-    submit: &'static str,
+impl Shell {
+    fn new(locale: Locale, title: &'static str) -> Self {
+        Self {
+            lang: locale.as_str(),
+            css: CSS,
+            title,
+        }
+    }
 }
 
+/// A button that leads somewhere else (sign in, the tenant's app).
 struct Link {
     url: String,
     label: &'static str,
 }
 
-#[derive(Template)]
-#[template(path = "page.html")]
-struct Layout {
-    lang: &'static str,
-    css: &'static str,
-    title: &'static str,
-    paragraphs: Vec<String>,
-    error: Option<String>,
-    new_password: Option<NewPasswordForm>,
-    request_link: Option<RequestLinkForm>,
-    link: Option<Link>,
-}
-
-/// Why a new password was not taken, as the page tells it.
-#[derive(Clone, Debug)]
-pub enum FormError {
-    Weak(WeakPassword),
-    Mismatch,
-    Conflict,
-}
-
-/// Every state of the password-link pages.
-#[derive(Clone, Debug)]
-pub enum ResetPage {
-    /// The form to choose a password, possibly after a refused attempt.
-    Form {
-        token: String,
-        email: String,
-        kind: TokenKind,
-        error: Option<FormError>,
-    },
-    Done,
-    Expired,
-    Superseded,
-    Used,
-    Unknown,
-    /// The answer to the request-a-link form: the same whatever the email.
-    LinkRequested,
-    /// The request-a-link form again, when what was typed is not an email address.
-    InvalidEmail {
-        typed: String,
-    },
-}
-
-impl ResetPage {
-    fn status(&self) -> StatusCode {
-        match self {
-            ResetPage::Form { error: None, .. } | ResetPage::Done => StatusCode::OK,
-            ResetPage::Form {
-                error: Some(FormError::Conflict),
-                ..
-            } => StatusCode::CONFLICT,
-            ResetPage::Form { error: Some(_), .. } | ResetPage::InvalidEmail { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            ResetPage::Expired | ResetPage::Superseded | ResetPage::Used => StatusCode::GONE,
-            ResetPage::Unknown => StatusCode::NOT_FOUND,
-            ResetPage::LinkRequested => StatusCode::ACCEPTED,
-        }
+/// `page` rendered, with the status and the headers every page is sent with.
+fn respond(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => html_response(status, body),
+        Err(error) => crate::http::Problem::internal(&error).into_response(),
     }
-
-    /// The page in `locale`, as a complete response.
-    pub fn render(self, locale: Locale, config: &Config) -> Response {
-        let status = self.status();
-        match self.layout(page_strings(locale), locale, config).render() {
-            Ok(body) => html_response(status, body),
-            Err(error) => crate::http::Problem::internal(&error).into_response(),
-        }
-    }
-
-    fn layout(self, s: &'static PageStrings, locale: Locale, config: &Config) -> Layout {
-        let mut page = Layout {
-            lang: locale.as_str(),
-            css: CSS,
-            title: "",
-            paragraphs: Vec::new(),
-            error: None,
-            new_password: None,
-            request_link: None,
-            link: None,
-        };
-        let request_link = |email: String| RequestLinkForm {
-            action: config.path("/v1/password/forgot"),
-            email_label: s.email_label,
-            email,
-            submit: s.send_link,
-        };
-        let sign_in = Link {
-            url: config.sign_in_url(),
-            label: s.sign_in,
-        };
-        let (title, paragraphs, dead) = match self {
-            ResetPage::Form {
-                token,
-                email,
-                kind,
-                error,
-            } => {
-                page.error = error.map(|e| match e {
-                    FormError::Weak(WeakPassword::TooShort(n)) => (s.too_short)(n),
-                    FormError::Weak(WeakPassword::TooLong(n)) => (s.too_long)(n),
-                    FormError::Weak(WeakPassword::ControlCharacter) => {
-                        s.control_character.to_owned()
-                    }
-                    FormError::Weak(WeakPassword::Guessable(_)) => s.guessable.to_owned(),
-                    FormError::Mismatch => s.mismatch.to_owned(),
-                    FormError::Conflict => s.conflict.to_owned(),
-                });
-                page.new_password = Some(NewPasswordForm {
-                    action: config.path("/v1/password/reset"),
-                    token,
-                    new_label: s.new_label,
-                    confirm_label: s.confirm_label,
-                    hint: (s.hint)(config.password_policy.min_chars),
-                    min_chars: config.password_policy.min_chars,
-                    max_chars: config.password_policy.max_chars,
-                    submit: s.save,
-                    email: email.clone(),
-                });
-                let title = match kind {
-                    TokenKind::SetPassword => s.choose_title,
-                    _ => s.reset_title,
-                };
-                (title, vec![(s.form_intro)(&email)], false)
-            }
-            ResetPage::Done => {
-                page.link = Some(sign_in);
-                (s.done_title, vec![s.done_intro.to_owned()], false)
-            }
-            ResetPage::Expired => (s.expired_title, dead_link(s, s.expired_intro), true),
-            ResetPage::Superseded => (s.superseded_title, dead_link(s, s.superseded_intro), true),
-            ResetPage::Used => {
-                page.link = Some(sign_in);
-                (s.used_title, dead_link(s, s.used_intro), true)
-            }
-            ResetPage::Unknown => (s.unknown_title, dead_link(s, s.unknown_intro), true),
-            ResetPage::LinkRequested => (
-                s.requested_title,
-                vec![
-                    (s.requested_intro)(config.reset_link_ttl.num_minutes()),
-                    s.requested_spam.to_owned(),
-                ],
-                false,
-            ),
-            ResetPage::InvalidEmail { typed } => {
-                page.error = Some(s.invalid_email.to_owned());
-                page.request_link = Some(request_link(typed));
-                (s.reset_title, vec![s.ask_new_link.to_owned()], false)
-            }
-        };
-        // A dead link's page lets the person ask for a new one right there.
-        if dead {
-            page.request_link = Some(request_link(String::new()));
-        }
-        page.title = title;
-        page.paragraphs = paragraphs;
-        page
-    }
-}
-
-/// What a dead link's page says: what happened, and how to get a new link.
-fn dead_link(s: &PageStrings, what_happened: &str) -> Vec<String> {
-    vec![what_happened.to_owned(), s.ask_new_link.to_owned()]
 }
 
 fn html_response(status: StatusCode, body: String) -> Response {
@@ -249,77 +94,4 @@ fn html_response(status: StatusCode, body: String) -> Response {
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config() -> Config {
-        Config::new("https://usher.example/base/")
-    }
-
-    fn body(page: ResetPage, locale: Locale) -> String {
-        let s = page_strings(locale);
-        page.layout(s, locale, &config()).render().unwrap()
-    }
-
-    #[test]
-    fn the_stylesheet_is_allowed_by_its_hash_and_nothing_else_loads() {
-        let policy = CONTENT_SECURITY_POLICY.as_str();
-        assert!(policy.starts_with("default-src 'none'; style-src 'sha256-"));
-        assert!(!policy.contains("unsafe"));
-        let html = body(ResetPage::Unknown, Locale::En);
-        assert!(html.contains(&format!("<style>{CSS}</style>")));
-        assert!(!html.contains("<script"));
-        assert!(
-            !html.contains(" style=\""),
-            "inline style attributes would be blocked"
-        );
-        assert!(!html.contains("http://"), "no third-party assets");
-    }
-
-    #[test]
-    fn the_form_labels_every_input_and_posts_under_the_public_url_path() {
-        let html = body(
-            ResetPage::Form {
-                token: "tok\"en".into(),
-                email: "ada@example.org".into(),
-                kind: TokenKind::PasswordReset,
-                error: Some(FormError::Mismatch),
-            },
-            Locale::Fr,
-        );
-        assert!(html.contains("action=\"/base/v1/password/reset\""));
-        assert!(html.contains("<label for=\"new_password\">"));
-        assert!(html.contains("<label for=\"new_password_confirm\">"));
-        assert!(html.contains("id=\"new_password\""));
-        assert!(html.contains("value=\"tok&#34;en\"") || html.contains("value=\"tok&quot;en\""));
-        assert!(html.contains("Les deux mots de passe ne sont pas identiques."));
-        assert!(html.contains("lang=\"fr\""));
-    }
-
-    #[test]
-    fn dead_links_offer_the_request_form_and_every_state_speaks_every_locale() {
-        for locale in Locale::ALL {
-            let mut titles = std::collections::HashSet::new();
-            for page in [
-                ResetPage::Expired,
-                ResetPage::Superseded,
-                ResetPage::Used,
-                ResetPage::Unknown,
-            ] {
-                let html = body(page, locale);
-                assert!(html.contains("action=\"/base/v1/password/forgot\""));
-                assert!(html.contains("<label for=\"email\">"));
-                titles.insert(
-                    html[html.find("<h1>").unwrap()..html.find("</h1>").unwrap()].to_owned(),
-                );
-            }
-            assert_eq!(titles.len(), 4, "each dead link says what happened");
-            let done = body(ResetPage::Done, locale);
-            assert!(!done.contains("<form"));
-            assert!(done.contains("href=\"https://usher.example/base/\""));
-        }
-    }
 }

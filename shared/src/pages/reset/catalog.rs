@@ -1,9 +1,9 @@
-//! Every sentence a page can say, in every locale: like the mail catalogue, a struct, so a
-//! missing translation is a compile error.
+//! Every sentence a password-link page can say, in every locale: like the mail catalogue, a
+//! struct, so a missing translation is a compile error.
 
 use crate::domain::Locale;
 
-pub(super) struct PageStrings {
+pub(super) struct ResetStrings {
     pub choose_title: &'static str,
     pub reset_title: &'static str,
     pub form_intro: fn(&str) -> String,
@@ -37,7 +37,7 @@ pub(super) struct PageStrings {
     pub conflict: &'static str,
 }
 
-pub(super) fn page_strings(locale: Locale) -> &'static PageStrings {
+pub(super) fn reset_strings(locale: Locale) -> &'static ResetStrings {
     match locale {
         Locale::En => &EN,
         Locale::It => &IT,
@@ -46,7 +46,7 @@ pub(super) fn page_strings(locale: Locale) -> &'static PageStrings {
     }
 }
 
-static EN: PageStrings = PageStrings {
+static EN: ResetStrings = ResetStrings {
     choose_title: "Choose your password",
     reset_title: "Choose a new password",
     form_intro: |email| format!("This password is for your account {email}."),
@@ -88,7 +88,7 @@ static EN: PageStrings = PageStrings {
     conflict: "Something changed at the same time. Please try again.",
 };
 
-static IT: PageStrings = PageStrings {
+static IT: ResetStrings = ResetStrings {
     choose_title: "Scegli la tua password",
     reset_title: "Scegli una nuova password",
     form_intro: |email| format!("Questa password è per il tuo account {email}."),
@@ -130,7 +130,7 @@ static IT: PageStrings = PageStrings {
     conflict: "Qualcosa è cambiato nello stesso momento. Riprova.",
 };
 
-static FR: PageStrings = PageStrings {
+static FR: ResetStrings = ResetStrings {
     choose_title: "Choisissez votre mot de passe",
     reset_title: "Choisissez un nouveau mot de passe",
     form_intro: |email| format!("Ce mot de passe est celui de votre compte {email}."),
@@ -172,7 +172,7 @@ static FR: PageStrings = PageStrings {
     conflict: "Quelque chose a changé au même moment. Veuillez réessayer.",
 };
 
-static PL: PageStrings = PageStrings {
+static PL: ResetStrings = ResetStrings {
     choose_title: "Ustaw hasło",
     reset_title: "Ustaw nowe hasło",
     form_intro: |email| format!("To hasło do Twojego konta {email}."),
