@@ -2,7 +2,6 @@
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::{Json, Router, extract::State};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -17,29 +16,31 @@ use usher_core::records::MembershipStatus;
 use usher_core::usecases::create_user::{self, NewUser, PasswordChoice};
 use usher_core::usecases::get_user;
 use usher_core::usecases::list_users::{self, Cursor, ListUsers};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-#[derive(OpenApi)]
-#[openapi(paths(create_user_route, list_users_route, get_user_route))]
-pub struct ApiDoc;
+/// This function's routes, each declared once, by its handler's `#[utoipa::path]`: the router
+/// and this function's part of the OpenAPI document are both made from it.
+pub fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(list_users_route, create_user_route))
+        .routes(routes!(get_user_route))
+}
 
 /// The routes, for mounting beside other functions' routes (the local server).
 pub fn routes(app: App) -> Router {
-    Router::new()
-        .route(
-            "/v1/tenants/{tenant_id}/users",
-            get(list_users_route).post(create_user_route),
-        )
-        .route(
-            "/v1/tenants/{tenant_id}/users/{user_id}",
-            get(get_user_route),
-        )
-        .with_state(app)
+    api().with_state(app).into()
 }
 
 /// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
     finish_router(routes(app))
+}
+
+/// This function's part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -21,14 +21,13 @@ use usher_core::http::{ApiPath, Problem, finish_router};
 use usher_core::mail::{FileMailer, OutboxDispatcher, OutboxKey, StoredMail};
 use usher_core::table::{EmbeddedTable, Table};
 use usher_core::usecases::jobs::Job;
-use utoipa::OpenApi;
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    let mut doc = usher_sessions::ApiDoc::openapi();
-    doc.merge(usher_create_user::ApiDoc::openapi());
-    doc.merge(usher_tenants::ApiDoc::openapi());
-    doc.merge(usher_password_reset::ApiDoc::openapi());
+    let mut doc = usher_sessions::openapi();
+    doc.merge(usher_create_user::openapi());
+    doc.merge(usher_tenants::openapi());
+    doc.merge(usher_password_reset::openapi());
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("Usher")
         .version("1")

@@ -6,7 +6,6 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use axum::{Json, Router, extract::State};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -21,28 +20,33 @@ use usher_core::usecases::admin_reset_password::{self, AdminResetMode, AdminRese
 use usher_core::usecases::forgot_password::request_password_reset;
 use usher_core::usecases::password_links::{self, LinkStatus};
 use usher_core::usecases::reset_password::{self, ResetPassword, ResetPasswordError};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-#[derive(OpenApi)]
-#[openapi(paths(forgot, reset_page, reset, admin_reset))]
-pub struct ApiDoc;
+/// This function's routes, each declared once, by its handler's `#[utoipa::path]`: the router
+/// and this function's part of the OpenAPI document are both made from it.
+pub fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(forgot))
+        .routes(routes!(reset))
+        .routes(routes!(reset_page))
+        .routes(routes!(admin_reset))
+}
 
 /// The routes, for mounting beside other functions' routes (the local server).
 pub fn routes(app: App) -> Router {
-    Router::new()
-        .route("/v1/password/forgot", post(forgot))
-        .route("/v1/password/reset", post(reset))
-        .route("/reset/{token}", get(reset_page))
-        .route(
-            "/v1/tenants/{tenant_id}/users/{user_id}/password-reset",
-            post(admin_reset),
-        )
-        .with_state(app)
+    api().with_state(app).into()
 }
 
 /// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
     finish_router(routes(app))
+}
+
+/// This function's part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -2,7 +2,6 @@
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post, put};
 use axum::{Json, Router, extract::State};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -13,25 +12,28 @@ use usher_core::http::{
     AccountView, ApiJson, Bearer, MembershipView, Problem, ProblemDoc, finish_router,
 };
 use usher_core::usecases::{change_password, me, sign_in, sign_out};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The OpenAPI document of the whole service, generated from the code by the local binary and
 /// checked in; a test fails when it drifts.
 pub const OPENAPI_JSON: &str = include_str!("../../../openapi.json");
 
-#[derive(OpenApi)]
-#[openapi(paths(create_session, delete_session, get_me, change_my_password))]
-pub struct ApiDoc;
+/// This function's routes, each declared once, by its handler's `#[utoipa::path]`: the router
+/// and this function's part of the OpenAPI document are both made from it.
+pub fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(create_session))
+        .routes(routes!(delete_session))
+        .routes(routes!(get_me))
+        .routes(routes!(change_my_password))
+        .routes(routes!(openapi_document))
+}
 
 /// The routes, for mounting beside other functions' routes (the local server).
 pub fn routes(app: App) -> Router {
-    Router::new()
-        .route("/v1/sessions", post(create_session))
-        .route("/v1/sessions/current", delete(delete_session))
-        .route("/v1/me", get(get_me))
-        .route("/v1/me/password", put(change_my_password))
-        .route("/v1/openapi.json", get(openapi))
-        .with_state(app)
+    api().with_state(app).into()
 }
 
 /// The routes as this function's Lambda serves them.
@@ -39,7 +41,14 @@ pub fn router(app: App) -> Router {
     finish_router(routes(app))
 }
 
-async fn openapi() -> impl IntoResponse {
+/// This function's part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
+}
+
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "api",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+async fn openapi_document() -> impl IntoResponse {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         OPENAPI_JSON,

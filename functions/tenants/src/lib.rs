@@ -1,6 +1,5 @@
 //! The tenants function: read a tenant, change its settings.
 
-use axum::routing::{get, patch};
 use axum::{Json, Router, extract::State};
 use serde::Deserialize;
 use usher_core::app::App;
@@ -9,26 +8,31 @@ use usher_core::http::{ApiJson, ApiPath, Bearer, Problem, ProblemDoc, TenantView
 use usher_core::settings::{InboundSettings, InvitationEmailPolicy};
 use usher_core::usecases::get_tenant;
 use usher_core::usecases::update_settings::{self, SettingsPatch};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-#[derive(OpenApi)]
-#[openapi(paths(get_tenant_route, update_settings_route))]
-pub struct ApiDoc;
+/// This function's routes, each declared once, by its handler's `#[utoipa::path]`: the router
+/// and this function's part of the OpenAPI document are both made from it.
+pub fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(get_tenant_route))
+        .routes(routes!(update_settings_route))
+}
 
 /// The routes, for mounting beside other functions' routes (the local server).
 pub fn routes(app: App) -> Router {
-    Router::new()
-        .route("/v1/tenants/{tenant_id}", get(get_tenant_route))
-        .route(
-            "/v1/tenants/{tenant_id}/settings",
-            patch(update_settings_route),
-        )
-        .with_state(app)
+    api().with_state(app).into()
 }
 
 /// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
     finish_router(routes(app))
+}
+
+/// This function's part of the OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().into_openapi()
 }
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),
