@@ -265,28 +265,20 @@ async fn items_in_the_old_single_partition_are_still_sent() {
 #[tokio::test]
 async fn a_state_change_that_fails_files_no_mail() {
     let app = spawn_app().await;
-    app.faults.fail_next_transaction();
-    let response = app
-        .create_user(
+    let create = || {
+        app.create_user(
             app.tenant_id,
             &app.owner_token,
             json!({"email": "never@example.org", "first_name": "Nev", "last_name": "Er",
                    "role": "member", "password": {"mode": "link"}, "send_credentials": true}),
         )
-        .await;
-    assert_problem(response, StatusCode::CONFLICT, "conflict").await;
+    };
+    app.faults.fail_next_transaction();
+    assert_problem(create().await, StatusCode::CONFLICT, "conflict").await;
     assert!(app.outbox_items().await.is_empty());
     assert!(app.mails_to("never@example.org").await.is_empty());
     // The same request, now that the table works, creates the user and sends the link.
-    let response = app
-        .create_user(
-            app.tenant_id,
-            &app.owner_token,
-            json!({"email": "never@example.org", "first_name": "Nev", "last_name": "Er",
-                   "role": "member", "password": {"mode": "link"}, "send_credentials": true}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(create().await.status(), StatusCode::CREATED);
     assert_eq!(app.mails_to("never@example.org").await.len(), 1);
 }
 

@@ -19,15 +19,21 @@ type Routes = BTreeSet<(String, String)>;
 /// Each HTTP function's logical id in the template and its routes as the code declares them.
 fn functions() -> Vec<(&'static str, Routes)> {
     vec![
-        ("SessionsFunction", routes_of(&usher_sessions::openapi())),
+        (
+            "SessionsFunction",
+            routes_of(&usher_sessions::api().into_openapi()),
+        ),
         (
             "CreateUserFunction",
-            routes_of(&usher_create_user::openapi()),
+            routes_of(&usher_create_user::api().into_openapi()),
         ),
-        ("TenantsFunction", routes_of(&usher_tenants::openapi())),
+        (
+            "TenantsFunction",
+            routes_of(&usher_tenants::api().into_openapi()),
+        ),
         (
             "PasswordResetFunction",
-            routes_of(&usher_password_reset::openapi()),
+            routes_of(&usher_password_reset::api().into_openapi()),
         ),
     ]
 }

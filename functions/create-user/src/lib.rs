@@ -10,7 +10,7 @@ use usher_core::domain::{
     AccountId, EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role, TenantId,
 };
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, Page, Problem, ProblemDoc, UserView, finish_router,
+    ApiJson, ApiPath, ApiQuery, Bearer, Page, Problem, ProblemDoc, UserView, finish_router, mount,
 };
 use usher_core::records::MembershipStatus;
 use usher_core::usecases::create_user::{self, NewUser, PasswordChoice};
@@ -21,26 +21,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// This function's routes, each declared once, by its handler's `#[utoipa::path]`: the router
-/// and this function's part of the OpenAPI document are both made from it.
+/// and this function's part of the OpenAPI document (`api().into_openapi()`) are both made from
+/// it.
 pub fn api() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(list_users_route, create_user_route))
         .routes(routes!(get_user_route))
 }
 
-/// The routes, for mounting beside other functions' routes (the local server).
-pub fn routes(app: App) -> Router {
-    api().with_state(app).into()
-}
-
 /// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
-    finish_router(routes(app))
-}
-
-/// This function's part of the OpenAPI document.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    finish_router(mount(api(), &app))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -17,17 +17,17 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use usher_core::app::{App, Config};
 use usher_core::clock::OsRandom;
-use usher_core::http::{ApiPath, Problem, finish_router};
+use usher_core::http::{ApiPath, Problem, finish_router, mount};
 use usher_core::mail::{FileMailer, OutboxDispatcher, OutboxKey, StoredMail};
 use usher_core::table::{EmbeddedTable, Table};
 use usher_core::usecases::jobs::Job;
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    let mut doc = usher_sessions::openapi();
-    doc.merge(usher_create_user::openapi());
-    doc.merge(usher_tenants::openapi());
-    doc.merge(usher_password_reset::openapi());
+    let mut doc = usher_sessions::api().into_openapi();
+    doc.merge(usher_create_user::api().into_openapi());
+    doc.merge(usher_tenants::api().into_openapi());
+    doc.merge(usher_password_reset::api().into_openapi());
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("Usher")
         .version("1")
@@ -59,10 +59,10 @@ fn doc_to_json(doc: &utoipa::openapi::OpenApi) -> String {
 
 /// Every function's routes, as API Gateway would route them to the Lambdas.
 pub fn api_routes(app: &App) -> Router {
-    usher_sessions::routes(app.clone())
-        .merge(usher_create_user::routes(app.clone()))
-        .merge(usher_tenants::routes(app.clone()))
-        .merge(usher_password_reset::routes(app.clone()))
+    mount(usher_sessions::api(), app)
+        .merge(mount(usher_create_user::api(), app))
+        .merge(mount(usher_tenants::api(), app))
+        .merge(mount(usher_password_reset::api(), app))
 }
 
 /// The files of a data dir.

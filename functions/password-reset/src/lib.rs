@@ -13,6 +13,7 @@ use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, Bearer, JsonOrForm, PreferredLocale, Problem, ProblemDoc, finish_router,
+    mount,
 };
 use usher_core::pages::{FormError, ResetPage};
 use usher_core::records::TokenKind;
@@ -25,7 +26,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// This function's routes, each declared once, by its handler's `#[utoipa::path]`: the router
-/// and this function's part of the OpenAPI document are both made from it.
+/// and this function's part of the OpenAPI document (`api().into_openapi()`) are both made from
+/// it.
 pub fn api() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(forgot))
@@ -34,19 +36,9 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(admin_reset))
 }
 
-/// The routes, for mounting beside other functions' routes (the local server).
-pub fn routes(app: App) -> Router {
-    api().with_state(app).into()
-}
-
 /// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
-    finish_router(routes(app))
-}
-
-/// This function's part of the OpenAPI document.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    finish_router(mount(api(), &app))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{EmailAddress, PasswordAttempt, TenantId};
 use usher_core::http::{
-    AccountView, ApiJson, Bearer, MembershipView, Problem, ProblemDoc, finish_router,
+    AccountView, ApiJson, Bearer, MembershipView, Problem, ProblemDoc, finish_router, mount,
 };
 use usher_core::usecases::{change_password, me, sign_in, sign_out};
 use utoipa::ToSchema;
@@ -21,7 +21,8 @@ use utoipa_axum::routes;
 pub const OPENAPI_JSON: &str = include_str!("../../../openapi.json");
 
 /// This function's routes, each declared once, by its handler's `#[utoipa::path]`: the router
-/// and this function's part of the OpenAPI document are both made from it.
+/// and this function's part of the OpenAPI document (`api().into_openapi()`) are both made from
+/// it.
 pub fn api() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(create_session))
@@ -31,19 +32,9 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(openapi_document))
 }
 
-/// The routes, for mounting beside other functions' routes (the local server).
-pub fn routes(app: App) -> Router {
-    api().with_state(app).into()
-}
-
 /// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
-    finish_router(routes(app))
-}
-
-/// This function's part of the OpenAPI document.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    finish_router(mount(api(), &app))
 }
 
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "api",

@@ -4,7 +4,9 @@ use axum::{Json, Router, extract::State};
 use serde::Deserialize;
 use usher_core::app::App;
 use usher_core::domain::{PermissionEntry, TenantId};
-use usher_core::http::{ApiJson, ApiPath, Bearer, Problem, ProblemDoc, TenantView, finish_router};
+use usher_core::http::{
+    ApiJson, ApiPath, Bearer, Problem, ProblemDoc, TenantView, finish_router, mount,
+};
 use usher_core::settings::{InboundSettings, InvitationEmailPolicy};
 use usher_core::usecases::get_tenant;
 use usher_core::usecases::update_settings::{self, SettingsPatch};
@@ -13,26 +15,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// This function's routes, each declared once, by its handler's `#[utoipa::path]`: the router
-/// and this function's part of the OpenAPI document are both made from it.
+/// and this function's part of the OpenAPI document (`api().into_openapi()`) are both made from
+/// it.
 pub fn api() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(get_tenant_route))
         .routes(routes!(update_settings_route))
 }
 
-/// The routes, for mounting beside other functions' routes (the local server).
-pub fn routes(app: App) -> Router {
-    api().with_state(app).into()
-}
-
 /// The routes as this function's Lambda serves them.
 pub fn router(app: App) -> Router {
-    finish_router(routes(app))
-}
-
-/// This function's part of the OpenAPI document.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().into_openapi()
+    finish_router(mount(api(), &app))
 }
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),

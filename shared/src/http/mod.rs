@@ -10,5 +10,5 @@ pub use extract::{
     ApiJson, ApiPath, ApiQuery, Bearer, JsonOrForm, MAX_BODY_BYTES, PreferredLocale,
 };
 pub use problem::{Problem, ProblemDoc};
-pub use trace::{finish_router, request_span};
+pub use trace::{finish_router, mount, request_span};
 pub use views::{AccountView, MembershipView, Page, TenantView, UserView};

@@ -1,4 +1,5 @@
-//! The request span and the router finish every function shares.
+//! What every function does with its routes: mount them, finish the router (fallbacks, body limit),
+//! and open a span per request.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -6,6 +7,9 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use tracing::Instrument;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::app::App;
 
 use super::{MAX_BODY_BYTES, Problem};
 
@@ -64,6 +68,12 @@ async fn method_not_allowed() -> Problem {
 
 /// Adds what every function's router needs: the body limit, problem answers for unknown routes
 /// and methods, the request span and safe response headers.
+/// A function's routes (its `api()`, declared by the handlers' annotations) on `app`, for
+/// mounting beside other functions' routes, as the local server does.
+pub fn mount(api: OpenApiRouter<App>, app: &App) -> Router {
+    api.with_state(app.clone()).into()
+}
+
 pub fn finish_router(router: Router) -> Router {
     router
         .fallback(not_found)

@@ -345,14 +345,7 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
             version: record.version + 1,
             ..record.clone()
         };
-        match self
-            .table
-            .transact(vec![Op::put_if(
-                to_item(&key, &claimed, None)?,
-                Condition::VersionIs(record.version),
-            )])
-            .await
-        {
+        match self.replace(&key, &claimed, record.version).await? {
             Ok(()) => {}
             Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
                 return Ok(Delivery::NotNow {
@@ -387,14 +380,7 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
                 version: claimed.version + 1,
                 ..record.clone()
             };
-            match self
-                .table
-                .transact(vec![Op::put_if(
-                    to_item(&key, &retry, None)?,
-                    Condition::VersionIs(claimed.version),
-                )])
-                .await
-            {
+            match self.replace(&key, &retry, claimed.version).await? {
                 // Gone or moved on: the abandoned work finished after all, or another dispatcher
                 // took the item once the claim ended. Either way it is no longer ours to release.
                 Ok(()) | Err(TransactError::ConditionFailed { .. }) => {}
@@ -405,6 +391,17 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
         }
         tracing::info!(outbox_id = %record.id, attempts, "outbox item done");
         Ok(Delivery::Sent)
+    }
+
+    /// Writes `record` at `key` if the stored one is still at `version`.
+    async fn replace(
+        &self,
+        key: &Key,
+        record: &OutboxRecord,
+        version: u64,
+    ) -> Result<Result<(), TransactError>, OutboxError> {
+        let op = Op::put_if(to_item(key, record, None)?, Condition::VersionIs(version));
+        Ok(self.table.transact(vec![op]).await)
     }
 
     /// One pass over every outbox partition, page by page: sends every item that is due, and
