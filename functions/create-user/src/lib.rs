@@ -34,18 +34,20 @@ pub fn router(app: App) -> Router {
     finish_router(mount(api(), &app))
 }
 
+/// Struct variants, even where empty: serde lets an internally tagged unit variant carry any
+/// other field, and an unknown field (`{"mode": "generate", "value": ...}`) must be refused.
 #[derive(Deserialize, ToSchema)]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PasswordModeRequest {
     /// Usher generates a temporary password, returned once in this answer.
-    Generate,
+    Generate {},
     /// The admin sets the password (policy applies).
     Set {
         #[schema(min_length = 8, max_length = 1024)]
         value: String,
     },
     /// The person chooses it through an emailed link (always emailed).
-    Link,
+    Link {},
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -108,11 +110,11 @@ impl TryFrom<CreateUserRequest> for NewUser {
                     .collect::<Result<_, _>>()?,
             ),
             password: match r.password {
-                PasswordModeRequest::Generate => PasswordChoice::Generate,
+                PasswordModeRequest::Generate {} => PasswordChoice::Generate,
                 PasswordModeRequest::Set { value } => {
                     PasswordChoice::Set(SecretString::from(value))
                 }
-                PasswordModeRequest::Link => PasswordChoice::Link,
+                PasswordModeRequest::Link {} => PasswordChoice::Link,
             },
             send_credentials: r.send_credentials,
         })

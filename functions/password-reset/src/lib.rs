@@ -48,8 +48,10 @@ pub struct ForgotRequest {
     email: String,
 }
 
-/// The page's form: every field optional, so a tampered form gets a page, not a parse error.
+/// The page's form: every field optional, so a form missing one gets a page, not a parse error;
+/// a field the page does not have is refused, as in JSON.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ForgotForm {
     #[serde(default)]
     email: String,
@@ -144,8 +146,10 @@ pub struct ResetRequest {
     new_password: String,
 }
 
-/// The page's form. `username` is there for password managers and is ignored.
+/// The page's form. `username` is there for password managers and is ignored; a field the page
+/// does not have is refused, as in JSON.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ResetForm {
     #[serde(default)]
     token: String,

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
 /// A first or last name: trimmed, NFC, 1 to 100 characters, no control characters (CR/LF in a
-/// name would otherwise reach mail headers).
+/// name would otherwise reach mail headers), no bidirectional controls, not only invisible
+/// characters.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PersonName(String);
@@ -19,6 +20,10 @@ pub enum TextError {
     TooLong(usize),
     #[error("must not contain control characters")]
     Control,
+    #[error("must not contain bidirectional control characters")]
+    Bidi,
+    #[error("must contain a visible character")]
+    Invisible,
     #[error("is not in the expected format")]
     Format,
 }
@@ -34,7 +39,41 @@ fn clean_line(raw: &str, max: usize) -> Result<String, TextError> {
     if value.chars().any(char::is_control) {
         return Err(TextError::Control);
     }
+    if value.chars().any(is_bidi_control) {
+        return Err(TextError::Bidi);
+    }
+    if value.chars().all(is_invisible) {
+        return Err(TextError::Invisible);
+    }
     Ok(value)
+}
+
+/// Characters that reorder the text around them: in a mail or a page they make a name show as
+/// something else than it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing: a name of only these looks empty.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200D}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+        )
 }
 
 impl PersonName {
@@ -160,6 +199,34 @@ impl From<Phone> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_of_invisible_characters_or_with_bidi_controls_are_refused() {
+        for invisible in [
+            "\u{200B}",
+            "\u{200B}\u{200C}\u{200D}",
+            "\u{2060}\u{FEFF}",
+            "\u{3164}",
+            " \u{00AD} ",
+        ] {
+            assert_eq!(
+                PersonName::parse(invisible).unwrap_err(),
+                TextError::Invisible,
+                "{invisible:?}"
+            );
+        }
+        for bidi in ["Ada\u{202E}ecalevol", "\u{2066}Ada\u{2069}", "Ada\u{200F}"] {
+            assert_eq!(
+                PersonName::parse(bidi).unwrap_err(),
+                TextError::Bidi,
+                "{bidi:?}"
+            );
+            assert_eq!(TenantName::parse(bidi).unwrap_err(), TextError::Bidi);
+        }
+        // A joiner inside a visible name is part of how some scripts are written.
+        assert!(PersonName::parse("\u{0915}\u{094D}\u{200D}\u{0937}").is_ok());
+        assert!(PersonName::parse("Zoë").is_ok());
+    }
 
     #[test]
     fn names_refuse_control_characters_and_overlong_text() {

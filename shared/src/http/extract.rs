@@ -55,9 +55,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if bytes.len() > MAX_BODY_BYTES {
             return Err(payload_too_large());
         }
-        let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize(deserializer) {
-            Ok(value) => Ok(ApiJson(value)),
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize(&mut deserializer) {
+            // One value and nothing after it: a proxy or firewall in front may read a body with
+            // trailing data (a second object) differently from how it is read here.
+            Ok(value) => match deserializer.end() {
+                Ok(()) => Ok(ApiJson(value)),
+                Err(_) => Err(Problem::bad_request(
+                    "The body must be one JSON value, with nothing after it.",
+                )),
+            },
             Err(error) => {
                 let path = error.path().to_string();
                 let inner = error.into_inner();
@@ -115,7 +122,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
 }
 
 /// `Authorization: Bearer {account id}.{secret}`, checked for shape only; the use case checks it
-/// against the table.
+/// against the table. The scheme is case-insensitive (RFC 9110, section 11.1).
 pub struct Bearer(pub SessionToken);
 
 impl<S: Send + Sync> FromRequestParts<S> for Bearer {
@@ -126,11 +133,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .and_then(|v| SessionToken::parse(v.trim()))
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .and_then(|(_, token)| SessionToken::parse(token.trim()))
             .map(Bearer)
             .ok_or_else(Problem::unauthenticated)
     }

@@ -82,6 +82,17 @@ pub enum MailTemplate {
     PasswordResetByAdmin { tenant: String, first_name: String },
 }
 
+impl MailTemplate {
+    /// Whether the mail carries a link that sets a password. Such a mail goes to the address the
+    /// account signs in with, always: never to a notification address, which an admin chooses.
+    pub fn sets_a_password(&self) -> bool {
+        matches!(
+            self,
+            MailTemplate::ChoosePassword { .. } | MailTemplate::ResetPassword { .. }
+        )
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("a mail template failed to render")]
 pub struct RenderError(#[from] askama::Error);

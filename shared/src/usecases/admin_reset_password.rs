@@ -40,8 +40,12 @@ pub enum AdminResetError {
     Auth(#[from] AuthError),
     #[error("the caller may not reset passwords in this tenant")]
     Forbidden,
+    #[error("change your own password with PUT /v1/me/password, which asks for the current one")]
+    OwnPassword,
     #[error("only an owner may reset the password of an owner, and only an admin that of an admin")]
     RoleAbove,
+    #[error("this member holds the permission {0}, which the caller does not")]
+    PermissionAbove(String),
     #[error("no such user in this tenant")]
     NotFound,
     #[error("this person's account also belongs to other tenants: send a reset link instead")]
@@ -65,9 +69,22 @@ pub async fn admin_reset_password(
         return Err(AdminResetError::Forbidden);
     }
     let member = member.ok_or(AdminResetError::NotFound)?;
-    // The same ceiling as granting roles: nobody acts on a role above their own.
+    // Without the current password, a stolen session must not become a permanent takeover.
+    if member.account_id == caller.account.id {
+        return Err(AdminResetError::OwnPassword);
+    }
+    // The same ceiling as creating users: nobody acts on a role above their own, and a member
+    // holding users.manage only on members whose permissions they hold too.
     if member.role > caller.membership.role {
         return Err(AdminResetError::RoleAbove);
+    }
+    if !caller.membership.role.is_admin()
+        && let Some(beyond) = member
+            .permissions
+            .iter()
+            .find(|p| !caller.membership.permissions.contains(p.as_str()))
+    {
+        return Err(AdminResetError::PermissionAbove(beyond.to_string()));
     }
 
     let login_key = keys::login(&member.email.normalized());

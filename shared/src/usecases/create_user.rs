@@ -210,8 +210,8 @@ fn membership_of(caller: &TenantCaller, new: &NewUser) -> NewMembership {
     }
 }
 
-/// The outbox item for `mail` (to the member's mail address, in the account's locale) and the
-/// `user.created` audit event.
+/// The outbox item for `mail` (in the account's locale: a link that sets a password to the login
+/// address, a notice to the member's mail address) and the `user.created` audit event.
 fn mail_and_audit(
     app: &App,
     caller: &TenantCaller,
@@ -223,8 +223,13 @@ fn mail_and_audit(
     let now = app.clock.now();
     let mut ops = Vec::new();
     if let Some(mail) = mail {
+        let to = if mail.sets_a_password() {
+            &account.email
+        } else {
+            membership.mail_to()
+        };
         let rendered = mail
-            .render(membership.mail_to(), account.locale)
+            .render(to, account.locale)
             .context("rendering a mail")?;
         ops.push(
             app.outbox

@@ -36,6 +36,10 @@ impl From<AdminResetError> for Problem {
         match e {
             AdminResetError::Auth(e) => e.into(),
             AdminResetError::Forbidden => Problem::forbidden(detail),
+            AdminResetError::OwnPassword => Problem::forbidden(detail),
+            AdminResetError::PermissionAbove(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "permission_not_allowed", detail)
+            }
             AdminResetError::RoleAbove => {
                 Problem::new(StatusCode::FORBIDDEN, "role_not_allowed", detail)
             }
