@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use usher_core::clock::OsRandom;
-use usher_core::domain::{PasswordAttempt, PasswordHasherService, PasswordPolicy};
+use usher_core::domain::{PasswordAttempt, PasswordHasherService, PasswordPolicy, PersonalContext};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
@@ -16,7 +16,10 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 async fn main() {
     let hasher = PasswordHasherService::owasp();
     let password = PasswordPolicy::default()
-        .check("violet harbour kettle 42 mosaic", &[])
+        .check(
+            "violet harbour kettle 42 mosaic",
+            &PersonalContext::default(),
+        )
         .unwrap();
     let attempt = PasswordAttempt::new("violet harbour kettle 42 mosaic");
     let hash = hasher.hash(&password, &OsRandom).await.unwrap();

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     AccountId, EmailAddress, EventId, Locale, PasswordHashString, PermissionEntry, PermissionSet,
-    Phone, Role, TenantId,
+    PersonalContext, Phone, Role, TenantId,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Item, Key, TableError};
@@ -81,12 +81,13 @@ pub struct AccountRecord {
 
 impl AccountRecord {
     /// What would make a password guessable for this person: their email and names.
-    pub fn password_context(&self) -> [&str; 3] {
-        [
+    pub fn password_context(&self) -> PersonalContext {
+        PersonalContext::new(
             self.email.as_str(),
             self.first_name.as_str(),
             self.last_name.as_str(),
-        ]
+            &[],
+        )
     }
 }
 

@@ -209,6 +209,7 @@ async fn reset_from_page(
         match reset_password::reset_password(app, command).await {
             Ok(done) => return Ok(ResetPage::Done.render(done.locale, &app.config)),
             Err(ResetPasswordError::Weak { weak, .. }) => FormError::Weak(weak),
+            Err(ResetPasswordError::Reused { .. }) => FormError::Reused,
             Err(ResetPasswordError::Conflict) => FormError::Conflict,
             Err(ResetPasswordError::Internal(e)) => return Err(e.into()),
             Err(dead) => {

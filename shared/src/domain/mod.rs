@@ -12,5 +12,5 @@ pub use ids::{AccountId, EventId, OutboxId, TenantId};
 pub use name::{PersonName, Phone, TenantName, TextError};
 pub use password::{
     HashError, Password, PasswordAttempt, PasswordHashString, PasswordHasherService,
-    PasswordPolicy, WeakPassword,
+    PasswordPolicy, PersonalContext, WeakPassword,
 };

@@ -83,6 +83,56 @@ pub enum WeakPassword {
     Guessable(String),
 }
 
+/// What a person's own details make guessable, as the strength check reads them: each name, the
+/// whole name with and without spaces (either order), the email, its local part and the local
+/// part's pieces (`marguerite.kowalczyk` gives `marguerite` and `kowalczyk`), and `extra` (the
+/// tenant's name).
+#[derive(Clone, Debug, Default)]
+pub struct PersonalContext(Vec<String>);
+
+impl PersonalContext {
+    pub fn new(email: &str, first_name: &str, last_name: &str, extra: &[&str]) -> Self {
+        let mut items = vec![
+            email.to_owned(),
+            first_name.to_owned(),
+            last_name.to_owned(),
+            format!("{first_name} {last_name}"),
+            format!("{first_name}{last_name}"),
+            format!("{last_name} {first_name}"),
+            format!("{last_name}{first_name}"),
+        ];
+        let local = email.split('@').next().unwrap_or_default();
+        items.push(local.to_owned());
+        items.extend(
+            local
+                .split(['.', '_', '-', '+'])
+                .filter(|piece| !piece.is_empty())
+                .map(str::to_owned),
+        );
+        items.extend(extra.iter().map(|e| (*e).to_owned()));
+        items.retain(|item| !item.trim().is_empty());
+        Self(items)
+    }
+
+    fn as_strs(&self) -> Vec<&str> {
+        self.0.iter().map(String::as_str).collect()
+    }
+
+    /// Whether `password` is essentially one of the details: the same letters once case, spaces,
+    /// digits and punctuation are set aside (`Bartholomew Quigley 1990!` for Bartholomew
+    /// Quigley).
+    fn is_essentially_one(&self, password: &str) -> bool {
+        let letters = |text: &str| -> String {
+            text.chars()
+                .filter(|c| c.is_alphabetic())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let typed = letters(password);
+        !typed.is_empty() && self.0.iter().any(|item| letters(item) == typed)
+    }
+}
+
 /// Length bounds and a guessability check; no composition rules (NIST SP 800-63B).
 #[derive(Clone, Copy, Debug)]
 pub struct PasswordPolicy {
@@ -123,8 +173,8 @@ impl PasswordPolicy {
     }
 
     /// Checks `raw` against the policy. `context` holds what the person's own details would make
-    /// guessable (email, names, tenant name).
-    pub fn check(&self, raw: &str, context: &[&str]) -> Result<Password, WeakPassword> {
+    /// guessable.
+    pub fn check(&self, raw: &str, context: &PersonalContext) -> Result<Password, WeakPassword> {
         // Count before normalising a possibly huge input, and never trim: spaces are characters.
         if raw.chars().take(self.max_chars + 1).count() > self.max_chars {
             return Err(WeakPassword::TooLong(self.max_chars));
@@ -137,7 +187,12 @@ impl PasswordPolicy {
         if normalized.chars().any(char::is_control) {
             return Err(WeakPassword::ControlCharacter);
         }
-        let estimate = zxcvbn::zxcvbn(&normalized, context);
+        if context.is_essentially_one(&normalized) {
+            return Err(WeakPassword::Guessable(
+                "it is made of your own name or email address".to_owned(),
+            ));
+        }
+        let estimate = zxcvbn::zxcvbn(&normalized, &context.as_strs());
         if u8::from(estimate.score()) < 3 {
             let reason = estimate
                 .feedback()
@@ -372,44 +427,85 @@ mod tests {
     fn policy_checks_length_in_characters_after_nfc() {
         let policy = PasswordPolicy::default();
         assert_eq!(
-            policy.check("short", &[]).unwrap_err(),
+            policy
+                .check("short", &PersonalContext::default())
+                .unwrap_err(),
             WeakPassword::TooShort(12)
         );
         assert!(matches!(
-            policy.check(&"x".repeat(257), &[]),
+            policy.check(&"x".repeat(257), &PersonalContext::default()),
             Err(WeakPassword::TooLong(256))
         ));
         assert!(matches!(
-            policy.check("            ", &[]),
+            policy.check("            ", &PersonalContext::default()),
             Err(WeakPassword::Guessable(_))
         ));
         assert!(matches!(
-            policy.check("password1234", &[]),
+            policy.check("password1234", &PersonalContext::default()),
             Err(WeakPassword::Guessable(_))
         ));
         assert_eq!(
-            policy.check("tangerine\0lantern galaxy", &[]).unwrap_err(),
+            policy
+                .check("tangerine\0lantern galaxy", &PersonalContext::default())
+                .unwrap_err(),
             WeakPassword::ControlCharacter
         );
         // 11 characters once composed, 12 code points decomposed: NFC decides.
         let nfd = "e\u{301}quilibrium";
         assert_eq!(nfd.chars().count(), 12);
         assert_eq!(
-            policy.check(nfd, &[]).unwrap_err(),
+            policy.check(nfd, &PersonalContext::default()).unwrap_err(),
             WeakPassword::TooShort(12)
         );
-        let ok = policy.check("Caff\u{e8} lungo, due zuccheri", &[]).unwrap();
+        let ok = policy
+            .check(
+                "Caff\u{e8} lungo, due zuccheri",
+                &PersonalContext::default(),
+            )
+            .unwrap();
         assert_eq!(ok.expose(), "Caff\u{e8} lungo, due zuccheri");
     }
 
     #[test]
     fn policy_refuses_passwords_made_of_the_persons_details() {
         let policy = PasswordPolicy::default();
-        let err = policy.check(
-            "ada.lovelace@example.org",
-            &["ada.lovelace@example.org", "Ada", "Lovelace"],
+        let ada = PersonalContext::new("ada.lovelace@example.org", "Ada", "Lovelace", &[]);
+        assert!(matches!(
+            policy.check("ada.lovelace@example.org", &ada),
+            Err(WeakPassword::Guessable(_))
+        ));
+        // As typed by the attack run: the whole name, with or without spaces, or the local part.
+        let bart = PersonalContext::new("bart.q@example.org", "Bartholomew", "Quigley", &[]);
+        let marguerite = PersonalContext::new(
+            "marguerite.kowalczyk@example.org",
+            "Marguerite",
+            "Kowalczyk",
+            &[],
         );
-        assert!(matches!(err, Err(WeakPassword::Guessable(_))));
+        for (password, context) in [
+            ("Bartholomew Quigley", &bart),
+            ("BartholomewQuigley", &bart),
+            ("Quigley Bartholomew 1990!", &bart),
+            ("Marguerite Kowalczyk", &marguerite),
+            ("marguerite.kowalczyk", &marguerite),
+            ("kowalczyk-marguerite-77", &marguerite),
+        ] {
+            assert!(
+                matches!(
+                    policy.check(password, context),
+                    Err(WeakPassword::Guessable(_))
+                ),
+                "{password} was accepted"
+            );
+        }
+        // The same words are fine for somebody else, and the person's own name inside a longer
+        // passphrase is fine too.
+        assert!(policy.check("Marguerite Kowalczyk", &bart).is_ok());
+        assert!(
+            policy
+                .check("quigley lantern orchard 77 quiver", &bart)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -426,7 +522,7 @@ mod tests {
         assert_eq!(generated.expose().len(), 23);
         assert!(
             PasswordPolicy::default()
-                .check(generated.expose(), &[])
+                .check(generated.expose(), &PersonalContext::default())
                 .is_ok()
         );
     }
@@ -436,7 +532,7 @@ mod tests {
         let hasher = PasswordHasherService::owasp();
         let random = SeededRandom::new(1);
         let password = PasswordPolicy::default()
-            .check("correct horse battery staple", &[])
+            .check("correct horse battery staple", &PersonalContext::default())
             .unwrap();
         let hash = hasher.hash(&password, &random).await.unwrap();
         assert!(hash.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
@@ -490,7 +586,9 @@ mod tests {
                 .await
                 .unwrap()
         );
-        let password = PasswordPolicy::default().check(secret, &[]).unwrap();
+        let password = PasswordPolicy::default()
+            .check(secret, &PersonalContext::default())
+            .unwrap();
         let ours = hasher.hash(&password, &SeededRandom::new(3)).await.unwrap();
         let parsed = PasswordHash::new(&ours.0).unwrap();
         assert!(

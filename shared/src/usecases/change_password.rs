@@ -32,6 +32,8 @@ pub enum ChangePasswordError {
     WrongCurrentPassword,
     #[error(transparent)]
     Weak(#[from] WeakPassword),
+    #[error("the new password must differ from the current one")]
+    Reused,
     #[error("too many attempts for this account")]
     RateLimited { retry_after_seconds: u64 },
     #[error("the account changed at the same time; try again")]
@@ -98,6 +100,10 @@ pub async fn change_password(
         .context("verifying a password")?
     {
         return Err(ChangePasswordError::WrongCurrentPassword);
+    }
+    // A temporary password "changed" to itself would become permanent. Both sides are NFC.
+    if password.expose() == command.current_password.expose() {
+        return Err(ChangePasswordError::Reused);
     }
     let hash = app
         .hasher

@@ -16,7 +16,8 @@ use super::password_links;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{
-    EmailAddress, Locale, Password, PermissionSet, PersonName, Phone, Role, TenantId, WeakPassword,
+    EmailAddress, Locale, Password, PermissionSet, PersonName, PersonalContext, Phone, Role,
+    TenantId, WeakPassword,
 };
 use crate::keys;
 use crate::mail::{MailTemplate, PasswordNote};
@@ -284,12 +285,12 @@ async fn create_account(
             (mail, "generate")
         }
         PasswordChoice::Set(value) => {
-            let context = [
+            let context = PersonalContext::new(
                 new.email.as_str(),
                 new.first_name.as_str(),
                 new.last_name.as_str(),
-                caller.tenant.name.as_str(),
-            ];
+                &[caller.tenant.name.as_str()],
+            );
             let password = app
                 .config
                 .password_policy

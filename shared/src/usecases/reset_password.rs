@@ -16,7 +16,7 @@ use super::audit::{AuditEvent, transact_with_events};
 use super::password_links::{self, LinkStatus};
 use super::{Context, InternalError};
 use crate::app::App;
-use crate::domain::{Locale, WeakPassword};
+use crate::domain::{Locale, PasswordAttempt, WeakPassword};
 use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{AccountRecord, LoginRecord, TokenKind, TokenRecord, to_item};
@@ -46,6 +46,8 @@ pub enum ResetPasswordError {
     Used { locale: Locale },
     #[error("{weak}")]
     Weak { weak: WeakPassword, locale: Locale },
+    #[error("the new password must differ from the current one")]
+    Reused { locale: Locale },
     #[error("the account changed at the same time; try again")]
     Conflict,
     #[error(transparent)]
@@ -59,7 +61,8 @@ impl ResetPasswordError {
             Self::Expired { locale }
             | Self::Superseded { locale }
             | Self::Used { locale }
-            | Self::Weak { locale, .. } => Some(*locale),
+            | Self::Weak { locale, .. }
+            | Self::Reused { locale } => Some(*locale),
             Self::UnknownLink | Self::Conflict | Self::Internal(_) => None,
         }
     }
@@ -91,6 +94,19 @@ pub async fn reset_password(
             &account.password_context(),
         )
         .map_err(|weak| ResetPasswordError::Weak { weak, locale })?;
+    // A change is a change: the current password (a temporary one, say) is not set again.
+    if owner.login.password_hash.is_some()
+        && app
+            .hasher
+            .verify(
+                &PasswordAttempt::new(password.expose()),
+                owner.login.password_hash.as_ref(),
+            )
+            .await
+            .context("verifying a password")?
+    {
+        return Err(ResetPasswordError::Reused { locale });
+    }
     let hash = app
         .hasher
         .hash(&password, app.random.as_ref())

@@ -24,6 +24,10 @@ impl From<ResetPasswordError> for Problem {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail)
                     .with_field("new_password")
             }
+            ResetPasswordError::Reused { .. } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "password_reused", detail)
+                    .with_field("new_password")
+            }
             ResetPasswordError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             ResetPasswordError::Internal(e) => e.into(),
         }

@@ -63,6 +63,12 @@ impl From<ChangePasswordError> for Problem {
                 w.to_string(),
             )
             .with_field("new_password"),
+            ChangePasswordError::Reused => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "password_reused",
+                e.to_string(),
+            )
+            .with_field("new_password"),
             ChangePasswordError::RateLimited {
                 retry_after_seconds,
             } => rate_limited(retry_after_seconds),

@@ -33,6 +33,7 @@ pub(super) struct ResetStrings {
     pub too_long: fn(usize) -> String,
     pub control_character: &'static str,
     pub guessable: &'static str,
+    pub reused: &'static str,
     pub mismatch: &'static str,
     pub conflict: &'static str,
 }
@@ -84,6 +85,7 @@ static EN: ResetStrings = ResetStrings {
     too_long: |n| format!("Use at most {n} characters."),
     control_character: "The password cannot contain invisible control characters.",
     guessable: "This password is too easy to guess. Try a few unrelated words.",
+    reused: "Choose a password other than your current one.",
     mismatch: "The two passwords are not the same.",
     conflict: "Something changed at the same time. Please try again.",
 };
@@ -126,6 +128,7 @@ static IT: ResetStrings = ResetStrings {
     too_long: |n| format!("Usa al massimo {n} caratteri."),
     control_character: "La password non può contenere caratteri di controllo invisibili.",
     guessable: "Questa password è troppo facile da indovinare. Prova con alcune parole senza legame tra loro.",
+    reused: "Scegli una password diversa da quella attuale.",
     mismatch: "Le due password non coincidono.",
     conflict: "Qualcosa è cambiato nello stesso momento. Riprova.",
 };
@@ -168,6 +171,7 @@ static FR: ResetStrings = ResetStrings {
     too_long: |n| format!("Utilisez au plus {n} caractères."),
     control_character: "Le mot de passe ne peut pas contenir de caractères de contrôle invisibles.",
     guessable: "Ce mot de passe est trop facile à deviner. Essayez quelques mots sans rapport entre eux.",
+    reused: "Choisissez un mot de passe différent de l'actuel.",
     mismatch: "Les deux mots de passe ne sont pas identiques.",
     conflict: "Quelque chose a changé au même moment. Veuillez réessayer.",
 };
@@ -210,6 +214,7 @@ static PL: ResetStrings = ResetStrings {
     too_long: |n| format!("Użyj najwyżej {n} znaków."),
     control_character: "Hasło nie może zawierać niewidocznych znaków sterujących.",
     guessable: "To hasło jest zbyt łatwe do odgadnięcia. Spróbuj kilku niezwiązanych ze sobą słów.",
+    reused: "Wybierz hasło inne niż obecne.",
     mismatch: "Podane hasła nie są takie same.",
     conflict: "W tym samym czasie coś się zmieniło. Spróbuj ponownie.",
 };

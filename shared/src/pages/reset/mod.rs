@@ -48,6 +48,8 @@ struct ResetTemplate {
 #[derive(Clone, Debug)]
 pub enum FormError {
     Weak(WeakPassword),
+    /// The same as the current password.
+    Reused,
     Mismatch,
     Conflict,
 }
@@ -131,6 +133,7 @@ impl ResetPage {
                         s.control_character.to_owned()
                     }
                     FormError::Weak(WeakPassword::Guessable(_)) => s.guessable.to_owned(),
+                    FormError::Reused => s.reused.to_owned(),
                     FormError::Mismatch => s.mismatch.to_owned(),
                     FormError::Conflict => s.conflict.to_owned(),
                 });

@@ -1,0 +1,295 @@
+//! What an attack run on the local server found, each replayed: credentials and escalation,
+//! input, mail.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, spawn_app};
+
+async fn patch_settings(app: &TestApp, body: Value) {
+    let response = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/v1/tenants/{}/settings", app.tenant_id),
+            Some(&app.owner_token),
+            Some(body),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// Point 1: a set-password link goes to the login address, never to the notification address.
+#[tokio::test]
+async fn a_set_password_link_never_goes_to_the_notification_address() {
+    let app = spawn_app().await;
+    let response = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "victim@example.org", "first_name": "Vic", "last_name": "Tim",
+                   "role": "member", "notification_email": "admin-controlled@example.net",
+                   "password": {"mode": "link"}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(
+        app.mails_to("admin-controlled@example.net")
+            .await
+            .is_empty()
+    );
+    assert_eq!(app.reset_links_to("victim@example.org").await.len(), 1);
+}
+
+/// Point 2: the admin route never resets the caller's own password, in either mode.
+#[tokio::test]
+async fn nobody_resets_their_own_password_through_the_admin_route() {
+    let app = spawn_app().await;
+    let owner_id = app.account_id_of(&app.owner_token).await;
+    let (admin_id, _, admin) = app.member(app.tenant_id, "admin", &[]).await;
+    let (manager_id, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    for (id, token) in [
+        (&owner_id, &app.owner_token),
+        (&admin_id, &admin),
+        (&manager_id, &manager),
+    ] {
+        for mode in ["generate", "link"] {
+            let response = app.admin_reset(app.tenant_id, id, token, mode).await;
+            let body = assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+            assert!(body["detail"].as_str().unwrap().contains("/v1/me/password"));
+        }
+    }
+    // Nothing changed: the owner still signs in with the old password, no mail went out.
+    assert_eq!(
+        app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(app.dispatch_all_pending().await, 0);
+}
+
+/// Point 3: a users.manage member cannot reset a member holding a permission they lack.
+#[tokio::test]
+async fn a_manager_cannot_reset_a_member_with_a_permission_beyond_their_own() {
+    let app = spawn_app().await;
+    patch_settings(
+        &app,
+        json!({"permission_catalog": [{"name": "billing.view", "label": "Billing"}]}),
+    )
+    .await;
+    let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    let (billing_id, billing_email, _) =
+        app.member(app.tenant_id, "member", &["billing.view"]).await;
+    for mode in ["generate", "link"] {
+        let response = app
+            .admin_reset(app.tenant_id, &billing_id, &manager, mode)
+            .await;
+        assert_problem(response, StatusCode::FORBIDDEN, "permission_not_allowed").await;
+    }
+    assert!(app.mails_to(&billing_email).await.is_empty());
+    // An admin may: admins grant any permission of the catalogue, so they reset anyone's.
+    let response = app
+        .admin_reset(app.tenant_id, &billing_id, &app.owner_token, "link")
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+/// Point 4: a temporary password "changed" to itself does not become permanent, and a reset link
+/// does not set the current password again.
+#[tokio::test]
+async fn a_password_change_must_change_the_password() {
+    let app = spawn_app().await;
+    let temporary = app.user_with_generated_password("temp@example.org").await;
+    let token = app.sign_in_token("temp@example.org", &temporary).await;
+    let response = app.change_password(&token, &temporary, &temporary).await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "password_reused",
+    )
+    .await;
+    // Still temporary: the session may do nothing but change it.
+    let me = app
+        .get(&format!("/v1/tenants/{}", app.tenant_id), &token)
+        .await;
+    assert_problem(me, StatusCode::FORBIDDEN, "password_change_required").await;
+
+    let (_, member, _) = app.member(app.tenant_id, "member", &[]).await;
+    let reset = app.reset_token_for(&member).await;
+    let response = app.reset(&reset, GOOD_PASSWORD).await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "password_reused",
+    )
+    .await;
+    // The link still works for a new password.
+    let response = app.reset(&reset, "amber lantern orchard 77 quiver").await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+/// Point 5: a password that is the person's name or email, as typed, is refused.
+#[tokio::test]
+async fn a_password_made_of_the_persons_own_details_is_refused() {
+    let app = spawn_app().await;
+    for (email, first, last, password) in [
+        (
+            "bq@example.org",
+            "Bartholomew",
+            "Quigley",
+            "Bartholomew Quigley",
+        ),
+        (
+            "marguerite.kowalczyk@example.org",
+            "Marguerite",
+            "Kowalczyk",
+            "Marguerite Kowalczyk",
+        ),
+        (
+            "marguerite.kowalczyk@example.org",
+            "Marguerite",
+            "Kowalczyk",
+            "marguerite.kowalczyk",
+        ),
+    ] {
+        let response = app
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": email, "first_name": first, "last_name": last, "role": "member",
+                       "password": {"mode": "set", "value": password}}),
+            )
+            .await;
+        assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
+    }
+}
+
+/// Point 8: a JSON body with anything after its one value is refused.
+#[tokio::test]
+async fn json_with_trailing_data_is_refused() {
+    let app = spawn_app().await;
+    let one = json!({"email": app.owner_email, "password": GOOD_PASSWORD}).to_string();
+    for body in [
+        format!("{one} junk"),
+        format!("{one}{one}"),
+        format!("{one}\n{{\"email\": \"x@example.org\"}}"),
+    ] {
+        let response = app
+            .http
+            .post(app.url("/v1/sessions"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    }
+    // Trailing white space is still one value.
+    let response = app
+        .http
+        .post(app.url("/v1/sessions"))
+        .header("content-type", "application/json")
+        .body(format!("{one}\n  "))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+/// Point 9: unknown fields are refused inside the password mode and in form posts.
+#[tokio::test]
+async fn unknown_fields_are_refused_everywhere() {
+    let app = spawn_app().await;
+    for password in [
+        json!({"mode": "generate", "value": "chosen by the admin 42 x"}),
+        json!({"mode": "link", "value": "chosen by the admin 42 x"}),
+        json!({"mode": "link", "email": "attacker@example.net"}),
+    ] {
+        let response = app
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": "u@example.org", "first_name": "U", "last_name": "U",
+                       "role": "member", "password": password}),
+            )
+            .await;
+        assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+    }
+    assert!(app.outbox_items().await.is_empty());
+    for (path, form) in [
+        (
+            "/v1/password/forgot",
+            "email=a%40example.org&email_to=attacker%40example.net",
+        ),
+        (
+            "/v1/password/reset",
+            "token=x&new_password=a&new_password_confirm=a&account=other",
+        ),
+    ] {
+        let response = app
+            .http
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    }
+    assert!(app.outbox_items().await.is_empty());
+}
+
+/// Point 10: names of invisible characters only, or with bidirectional controls, are refused.
+#[tokio::test]
+async fn names_that_hide_or_reorder_text_are_refused() {
+    let app = spawn_app().await;
+    for name in [
+        "\u{200B}",
+        "\u{200B}\u{2060}\u{FEFF}",
+        "Ada\u{202E}ecalevol",
+        "\u{2066}Ada\u{2069}",
+    ] {
+        let response = app
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": "n@example.org", "first_name": name, "last_name": "Name",
+                       "role": "member", "password": {"mode": "link"}}),
+            )
+            .await;
+        let body = assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+        assert_eq!(body["field"], "first_name");
+    }
+    assert!(app.outbox_items().await.is_empty());
+}
+
+/// Point 11: the Authorization scheme is case-insensitive (RFC 9110).
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let app = spawn_app().await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let response = app
+            .http
+            .get(app.url("/v1/me"))
+            .header("authorization", format!("{scheme} {}", app.owner_token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{scheme}");
+    }
+    let response = app
+        .http
+        .get(app.url("/v1/me"))
+        .header("authorization", format!("Basic {}", app.owner_token))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}
