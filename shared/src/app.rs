@@ -29,8 +29,21 @@ pub struct Config {
     /// answered the same but nothing is sent.
     pub reset_mail_limit: u32,
     pub reset_mail_window: Duration,
+    /// Credential mails admins may have sent to one account (by anyone, from any tenant) and
+    /// from one tenant (to anyone) within `admin_mail_window`; past that, 429.
+    pub admin_mail_limit_per_account: u32,
+    pub admin_mail_limit_per_tenant: u32,
+    pub admin_mail_window: Duration,
+    /// Sign-in attempts per email from one client address within `sign_in_failure_window`.
     pub sign_in_max_failures: u32,
     pub sign_in_failure_window: Duration,
+    /// Sign-in attempts per email from all addresses within `sign_in_email_window`: high enough
+    /// that strangers cannot lock a person out (NIST SP 800-63B allows at most 100).
+    pub sign_in_max_per_email: u32,
+    pub sign_in_email_window: Duration,
+    /// Failed sign-ins per client address across emails within `sign_in_failure_window`: slows
+    /// a client that sprays one guess over many accounts.
+    pub sign_in_max_failures_per_client: u32,
 }
 
 impl Config {
@@ -46,8 +59,14 @@ impl Config {
             admin_reset_link_ttl: Duration::hours(24),
             reset_mail_limit: 3,
             reset_mail_window: Duration::hours(1),
+            admin_mail_limit_per_account: 3,
+            admin_mail_limit_per_tenant: 100,
+            admin_mail_window: Duration::hours(1),
             sign_in_max_failures: 5,
             sign_in_failure_window: Duration::minutes(15),
+            sign_in_max_per_email: 100,
+            sign_in_email_window: Duration::hours(1),
+            sign_in_max_failures_per_client: 20,
         }
     }
 

@@ -68,14 +68,54 @@ pub fn session(hash: &str) -> Key {
     Key::new(format!("SESSION#{hash}"), "SESSION")
 }
 
-/// Failed sign-in attempts for one email, whether or not an account has it.
+/// Sign-in attempts for one email from anywhere, whether or not an account has it.
 pub fn sign_in_throttle(normalized_email: &str) -> Key {
     Key::new(format!("THROTTLE#SIGNIN#{normalized_email}"), "THROTTLE")
+}
+
+/// Sign-in attempts for one email from one client address (see [`client_bucket`]).
+pub fn sign_in_throttle_from(normalized_email: &str, client: &str) -> Key {
+    Key::new(
+        format!("THROTTLE#SIGNIN#{normalized_email}"),
+        format!("FROM#{client}"),
+    )
+}
+
+/// Failed sign-ins from one client address, across emails.
+pub fn sign_in_client_throttle(client: &str) -> Key {
+    Key::new(format!("THROTTLE#CLIENT#{client}"), "THROTTLE")
+}
+
+/// The bucket a client address counts in: an IPv4 address itself, an IPv6 address's /64 (one
+/// subscriber's whole network), `unknown` when there is none.
+pub fn client_bucket(client: Option<std::net::IpAddr>) -> String {
+    match client {
+        Some(std::net::IpAddr::V4(v4)) => v4.to_string(),
+        Some(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        None => "unknown".to_owned(),
+    }
 }
 
 /// Self-service reset mails sent to one account in the current window.
 pub fn reset_mail_throttle(account: AccountId) -> Key {
     Key::new(format!("THROTTLE#RESET#{account}"), "THROTTLE")
+}
+
+/// Credential mails (reset links, reset notices) admins of any tenant had sent to one account in
+/// the current window.
+pub fn admin_mail_throttle(account: AccountId) -> Key {
+    Key::new(format!("THROTTLE#ADMINMAIL#{account}"), "THROTTLE")
+}
+
+/// Credential mails the admins of one tenant had sent in the current window.
+pub fn tenant_mail_throttle(tenant: TenantId) -> Key {
+    Key::new(format!("THROTTLE#TENANTMAIL#{tenant}"), "THROTTLE")
 }
 
 pub fn inbox(address: &str) -> Key {

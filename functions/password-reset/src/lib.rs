@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, Bearer, JsonOrForm, PreferredLocale, Problem, ProblemDoc, finish_router,
-    mount,
+    ApiJson, ApiPath, Bearer, ClientAddress, JsonOrForm, PreferredLocale, Problem, ProblemDoc,
+    finish_router, mount,
 };
 use usher_core::pages::{FormError, ResetPage};
 use usher_core::records::TokenKind;
@@ -171,11 +171,12 @@ struct ResetForm {
         (status = 404, description = "token_invalid", body = ProblemDoc),
         (status = 409, description = "conflict: the account changed at the same time", body = ProblemDoc),
         (status = 410, description = "token_expired (also when the password changed after the link was sent) or token_used", body = ProblemDoc),
-        (status = 422, description = "weak_password, with the reason", body = ProblemDoc),
+        (status = 422, description = "weak_password, with the reason; password_reused: the new password is the current one", body = ProblemDoc),
     ))]
 async fn reset(
     State(app): State<App>,
     PreferredLocale(preferred): PreferredLocale,
+    ClientAddress(client): ClientAddress,
     body: JsonOrForm<ResetRequest, ResetForm>,
 ) -> Result<Response, Problem> {
     match body {
@@ -185,18 +186,20 @@ async fn reset(
                 ResetPassword {
                     token: body.token,
                     new_password: SecretString::from(body.new_password),
+                    client,
                 },
             )
             .await?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
-        JsonOrForm::Form(form) => reset_from_page(&app, preferred, form).await,
+        JsonOrForm::Form(form) => reset_from_page(&app, preferred, client, form).await,
     }
 }
 
 async fn reset_from_page(
     app: &App,
     preferred: Option<Locale>,
+    client: Option<std::net::IpAddr>,
     form: ResetForm,
 ) -> Result<Response, Problem> {
     let error = if form.new_password != form.new_password_confirm {
@@ -205,6 +208,7 @@ async fn reset_from_page(
         let command = ResetPassword {
             token: form.token.clone(),
             new_password: SecretString::from(form.new_password),
+            client,
         };
         match reset_password::reset_password(app, command).await {
             Ok(done) => return Ok(ResetPage::Done.render(done.locale, &app.config)),
@@ -276,9 +280,12 @@ pub struct AdminResetGenerated {
     responses(
         (status = 200, description = "mode generate: every session of the account has ended", body = AdminResetGenerated),
         (status = 202, description = "mode link: the link is mailed to the account's own address", body = AdminResetLinkSent),
-        (status = 403, description = "forbidden (needs admin or users.manage) or role_not_allowed (the user's role is above the caller's)", body = ProblemDoc),
+        (status = 401, description = "unauthenticated", body = ProblemDoc),
+        (status = 403, description = "forbidden (needs admin or users.manage; never the caller's own password, which PUT /v1/me/password changes), role_not_allowed (the user's role is above the caller's) or permission_not_allowed (the user holds a permission the caller does not)", body = ProblemDoc),
         (status = 404, description = "No such tenant for the caller, or no such user in it", body = ProblemDoc),
-        (status = 409, description = "account_shared: generate is only for accounts in this tenant alone", body = ProblemDoc),
+        (status = 409, description = "account_shared: generate is only for accounts in this tenant alone; conflict: the account changed at the same time", body = ProblemDoc),
+        (status = 422, description = "invalid_request", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: at most 3 such mails an hour to one person, 100 from one tenant", body = ProblemDoc),
     ))]
 async fn admin_reset(
     State(app): State<App>,

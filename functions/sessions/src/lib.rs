@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{EmailAddress, PasswordAttempt, TenantId};
 use usher_core::http::{
-    AccountView, ApiJson, Bearer, MembershipView, Problem, ProblemDoc, finish_router, mount,
+    AccountView, ApiJson, Bearer, ClientAddress, MembershipView, Problem, ProblemDoc,
+    finish_router, mount,
 };
 use usher_core::usecases::{change_password, me, sign_in, sign_out};
 use utoipa::ToSchema;
@@ -57,11 +58,11 @@ pub struct SignInRequest {
     tenant_id: Option<String>,
 }
 
-impl TryFrom<SignInRequest> for sign_in::SignIn {
-    type Error = Problem;
-
-    fn try_from(r: SignInRequest) -> Result<Self, Problem> {
-        Ok(Self {
+impl SignInRequest {
+    fn parse(self, client: Option<std::net::IpAddr>) -> Result<sign_in::SignIn, Problem> {
+        let r = self;
+        Ok(sign_in::SignIn {
+            client,
             email: EmailAddress::parse(&r.email).map_err(|e| Problem::invalid("email", e))?,
             password: PasswordAttempt::new(&r.password),
             tenant_id: r
@@ -94,9 +95,10 @@ pub struct SessionCreated {
     ))]
 async fn create_session(
     State(app): State<App>,
+    ClientAddress(client): ClientAddress,
     ApiJson(body): ApiJson<SignInRequest>,
 ) -> Result<impl IntoResponse, Problem> {
-    let signed_in = sign_in::sign_in(&app, body.try_into()?).await?;
+    let signed_in = sign_in::sign_in(&app, body.parse(client)?).await?;
     Ok((
         StatusCode::CREATED,
         Json(SessionCreated {
@@ -154,15 +156,20 @@ pub struct ChangePasswordRequest {
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Changed; every other session of the account has ended"),
+        (status = 401, description = "unauthenticated", body = ProblemDoc),
         (status = 403, description = "invalid_credentials: the current password is wrong", body = ProblemDoc),
-        (status = 422, description = "weak_password, with the reason", body = ProblemDoc),
+        (status = 409, description = "conflict: the account changed at the same time", body = ProblemDoc),
+        (status = 422, description = "weak_password, with the reason; password_reused: the new password is the current one", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: the same limits as sign-in", body = ProblemDoc),
     ))]
 async fn change_my_password(
     State(app): State<App>,
     Bearer(token): Bearer,
+    ClientAddress(client): ClientAddress,
     ApiJson(body): ApiJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, Problem> {
     let command = change_password::ChangePassword {
+        client,
         current_password: PasswordAttempt::new(&body.current_password),
         new_password: SecretString::from(body.new_password),
     };

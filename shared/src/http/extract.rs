@@ -1,8 +1,10 @@
 //! Extractors that turn every malformed request into a problem, never into a panic or a plain
 //! text error.
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 
@@ -172,6 +174,34 @@ where
                     Problem::bad_request(format!("The form is invalid: {}", rejection.body_text()))
                 }
             })
+    }
+}
+
+/// The address the request came from: API Gateway's `requestContext.http.sourceIp` on Lambda, the
+/// peer address locally. Never a forwarded header: the client writes those.
+pub struct ClientAddress(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let from_gateway = parts
+            .extensions
+            .get::<lambda_http::request::RequestContext>()
+            .and_then(|context| match context {
+                lambda_http::request::RequestContext::ApiGatewayV2(context) => {
+                    context.http.source_ip.as_deref()
+                }
+                _ => None,
+            })
+            .and_then(|ip| ip.parse().ok());
+        let peer = || {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(peer)| peer.ip())
+        };
+        Ok(ClientAddress(from_gateway.or_else(peer)))
     }
 }
 

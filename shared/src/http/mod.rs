@@ -7,7 +7,7 @@ mod trace;
 mod views;
 
 pub use extract::{
-    ApiJson, ApiPath, ApiQuery, Bearer, JsonOrForm, MAX_BODY_BYTES, PreferredLocale,
+    ApiJson, ApiPath, ApiQuery, Bearer, ClientAddress, JsonOrForm, MAX_BODY_BYTES, PreferredLocale,
 };
 pub use problem::{Problem, ProblemDoc};
 pub use trace::{finish_router, mount, request_span};

@@ -6,19 +6,23 @@
 //! able to take over someone's access to another. The link goes to the account's own address,
 //! never to the member's notification address, which an admin chooses.
 //!
-//! Round trips: the caller and the member (one batch); the member's account with its tenants and
-//! the login item, side by side; one transaction.
+//! Round trips: the caller and the member (one batch); the member's account with its tenants, and
+//! the login item with the two mail limits (per person, per tenant), side by side; one
+//! transaction, which counts the mail against both limits.
 
 use serde_json::json;
 
 use super::accounts::{read_account_with_tenants, set_password};
 use super::audit::AuditEvent;
+use super::throttle::{Limit, count_one};
 use super::{AuthError, Context, InternalError, TenantCaller, password_links};
 use crate::app::App;
 use crate::domain::{AccountId, Password, TenantId};
 use crate::keys;
 use crate::mail::MailTemplate;
-use crate::records::{AccountRecord, LoginRecord, TokenKind, from_optional, to_item};
+use crate::records::{
+    AccountRecord, LoginRecord, ThrottleRecord, TokenKind, from_optional, to_item,
+};
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
 
@@ -50,6 +54,8 @@ pub enum AdminResetError {
     NotFound,
     #[error("this person's account also belongs to other tenants: send a reset link instead")]
     AccountShared,
+    #[error("too many password mails for this person or from this tenant; try again later")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("the account changed at the same time; try again")]
     Conflict,
     #[error(transparent)]
@@ -88,19 +94,53 @@ pub async fn admin_reset_password(
     }
 
     let login_key = keys::login(&member.email.normalized());
-    let (owner, login) = tokio::join!(
+    let account_limit_key = keys::admin_mail_throttle(user_id);
+    let tenant_limit_key = keys::tenant_mail_throttle(tenant_id);
+    let reads = [
+        login_key.clone(),
+        account_limit_key.clone(),
+        tenant_limit_key.clone(),
+    ];
+    let (owner, found) = tokio::join!(
         read_account_with_tenants(app, user_id),
-        app.table.get(&login_key),
+        app.table.batch_get(&reads),
     );
-    let login: Option<LoginRecord> = from_optional(login.context("reading the login item")?)
-        .context("reading the login item")?;
+    let mut found = found.context("reading the login item")?;
+    let tenant_limit: Option<ThrottleRecord> =
+        from_optional(found.pop().flatten()).context("reading a limit")?;
+    let account_limit: Option<ThrottleRecord> =
+        from_optional(found.pop().flatten()).context("reading a limit")?;
+    let login: Option<LoginRecord> =
+        from_optional(found.pop().flatten()).context("reading the login item")?;
+    // Each reset mails the person: one tenant must not be able to flood anyone's inbox.
+    let mut ops = Vec::new();
+    for (key, current, limit) in [
+        (
+            &account_limit_key,
+            account_limit,
+            Limit::admin_mails_per_account(&app.config),
+        ),
+        (
+            &tenant_limit_key,
+            tenant_limit,
+            Limit::admin_mails_per_tenant(&app.config),
+        ),
+    ] {
+        match count_one(key, current.as_ref(), limit, now).context("building a limit")? {
+            Ok(op) => ops.push(op),
+            Err(retry_after_seconds) => {
+                return Err(AdminResetError::RateLimited {
+                    retry_after_seconds,
+                });
+            }
+        }
+    }
     let (Some((account, tenants)), Some(mut login)) =
         (owner?, login.filter(|l| l.account_id == user_id))
     else {
         return Err(AdminResetError::Conflict);
     };
 
-    let mut ops = Vec::new();
     let (outcome, mail) = match mode {
         AdminResetMode::Link => {
             let (op, link) = password_links::issue(

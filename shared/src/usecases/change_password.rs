@@ -6,20 +6,20 @@
 //! session survives: it is rewritten into the new session epoch, which ends all others at once
 //! without listing them.
 
-use super::throttle::{AttemptRefused, reserve_attempt};
+use super::throttle::{AttemptRefused, PasswordAttempts};
 use super::{AccountCaller, AuthError, Context, InternalError};
 use crate::app::App;
 use crate::domain::{PasswordAttempt, WeakPassword};
 use crate::keys;
-use crate::records::{
-    AccountRecord, LoginRecord, SessionRecord, ThrottleRecord, from_optional, to_item,
-};
+use crate::records::{AccountRecord, LoginRecord, SessionRecord, from_optional, to_item};
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
 use secrecy::{ExposeSecret, SecretString};
 
 pub struct ChangePassword {
     pub current_password: PasswordAttempt,
+    /// Where the attempt came from: the current password is guessed like a sign-in's.
+    pub client: Option<std::net::IpAddr>,
     /// What the person typed, before the policy.
     pub new_password: SecretString,
 }
@@ -76,18 +76,20 @@ pub async fn change_password(
         &account.password_context(),
     )?;
     let login_key = keys::login(&account.email.normalized());
-    let throttle_key = keys::sign_in_throttle(&account.email.normalized());
+    let attempts = PasswordAttempts::new(&account.email.normalized(), command.client);
+    let mut reads = vec![login_key.clone()];
+    reads.extend(attempts.keys());
     let mut found = app
         .table
-        .batch_get(&[login_key.clone(), throttle_key.clone()])
+        .batch_get(&reads)
         .await
         .context("reading the login item")?;
-    let throttle: Option<ThrottleRecord> =
-        from_optional(found.pop().flatten()).context("reading the throttle")?;
+    let counts = PasswordAttempts::counts_from(&mut found)?;
+    let client_failures = counts[2].clone();
     let login: LoginRecord = from_optional(found.pop().flatten())
         .context("reading the login item")?
         .ok_or(AuthError::Unauthenticated)?;
-    reserve_attempt(app, &throttle_key, throttle, now).await?;
+    attempts.reserve(app, counts, now).await?;
 
     let usable = login
         .password_hash
@@ -99,6 +101,7 @@ pub async fn change_password(
         .await
         .context("verifying a password")?
     {
+        attempts.count_failure(app, client_failures, now).await?;
         return Err(ChangePasswordError::WrongCurrentPassword);
     }
     // A temporary password "changed" to itself would become permanent. Both sides are NFC.
@@ -132,7 +135,7 @@ pub async fn change_password(
         password_change_only: false,
         ..caller.session
     };
-    let ops = vec![
+    let mut ops = vec![
         Op::put_if(
             to_item(&login_key, &new_login, None).context("building the login")?,
             Condition::VersionIs(login.version),
@@ -146,9 +149,9 @@ pub async fn change_password(
             session.to_item(token).context("building the session")?,
             Condition::Exists,
         ),
-        // The right current password: the attempts so far were the person's own.
-        Op::delete(throttle_key),
     ];
+    // The right current password: the attempts so far were the person's own.
+    ops.extend(attempts.cleared());
     match app.table.transact(ops).await {
         Ok(()) => {
             tracing::info!(account_id = %account.id, "password changed; other sessions ended");

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::audit::{AuditEvent, transact_with_events};
 use super::password_links::{self, LinkStatus};
+use super::throttle::PasswordAttempts;
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{Locale, PasswordAttempt, WeakPassword};
@@ -27,6 +28,8 @@ pub struct ResetPassword {
     pub token: String,
     /// What the person typed, before the policy.
     pub new_password: SecretString,
+    /// Where the request came from: its sign-in count for the account is cleared too.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// What the success page needs: the account's language.
@@ -140,7 +143,7 @@ pub async fn reset_password(
     .render(&account.email, account.locale)
     .context("rendering the password-changed mail")?;
     let login_key = keys::login(&account.email.normalized());
-    let ops = vec![
+    let mut ops = vec![
         // The claim: its key tells its failure apart from the others.
         Op::put_if(
             to_item(
@@ -163,9 +166,9 @@ pub async fn reset_password(
         app.outbox
             .enqueue(&mail, now, app.random.as_ref())
             .context("filing the mail")?,
-        // Whoever reads the mailbox may sign in at once, whatever attempts came before.
-        Op::delete(keys::sign_in_throttle(&account.email.normalized())),
     ];
+    // Whoever reads the mailbox may sign in at once, from here, whatever attempts came before.
+    ops.extend(PasswordAttempts::new(&account.email.normalized(), command.client).cleared());
     let action = match token.kind {
         TokenKind::SetPassword => "password.set",
         _ => "password.reset",

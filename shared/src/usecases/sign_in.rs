@@ -1,22 +1,25 @@
 //! `POST /v1/sessions`: email and password in, a session out.
 //!
 //! Every attempt is reserved before its password is verified (see [`super::throttle`]); a success
-//! clears the count in the same transaction that stores the session.
+//! clears the email's counts in the same transaction that stores the session, a failure counts
+//! against the client address.
 //!
-//! Round trips: one batch read (login item + throttle), the reservation, then on success the
-//! account query (its id is only known from the login item) and the session transaction.
+//! Round trips: one batch read (login item + limits), the reservation, then on success the
+//! account query (its id is only known from the login item) and the session transaction; on
+//! failure the client address's count.
+
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 
 use super::accounts::read_account_with_tenants;
-use super::throttle::{AttemptRefused, reserve_attempt};
+use super::throttle::{AttemptRefused, PasswordAttempts};
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{EmailAddress, PasswordAttempt, TenantId};
 use crate::keys;
 use crate::records::{
-    AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, SessionRecord,
-    ThrottleRecord, from_optional,
+    AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, SessionRecord, from_optional,
 };
 use crate::table::{Condition, Op};
 use crate::token::SessionToken;
@@ -25,6 +28,8 @@ pub struct SignIn {
     pub email: EmailAddress,
     pub password: PasswordAttempt,
     pub tenant_id: Option<TenantId>,
+    /// Where the attempt came from, for the limits.
+    pub client: Option<IpAddr>,
 }
 
 pub struct SignedIn {
@@ -63,18 +68,20 @@ impl From<AttemptRefused> for SignInError {
 pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError> {
     let now = app.clock.now();
     let email = command.email.normalized();
-    let throttle_key = keys::sign_in_throttle(&email);
+    let attempts = PasswordAttempts::new(&email, command.client);
+    let mut reads = vec![keys::login(&email)];
+    reads.extend(attempts.keys());
     let mut found = app
         .table
-        .batch_get(&[keys::login(&email), throttle_key.clone()])
+        .batch_get(&reads)
         .await
         .context("reading the login item")?;
-    let throttle: Option<ThrottleRecord> =
-        from_optional(found.pop().flatten()).context("reading the throttle")?;
+    let counts = PasswordAttempts::counts_from(&mut found)?;
+    let client_failures = counts[2].clone();
     let login: Option<LoginRecord> =
         from_optional(found.pop().flatten()).context("reading the login item")?;
 
-    reserve_attempt(app, &throttle_key, throttle, now).await?;
+    attempts.reserve(app, counts, now).await?;
 
     // An unknown email, an account without a password and an expired temporary password all
     // verify against the dummy hash, so each costs the same as a wrong password.
@@ -88,6 +95,7 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         .await
         .context("verifying a password")?;
     let Some(login) = login.filter(|_| matched) else {
+        attempts.count_failure(app, client_failures, now).await?;
         return Err(SignInError::InvalidCredentials);
     };
 
@@ -118,14 +126,11 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         expires_at,
         password_change_only: password_change_required,
     };
-    let ops = vec![
-        Op::put_if(
-            session.to_item(&token).context("building the session")?,
-            Condition::NotExists,
-        ),
-        // The attempts so far were the person's own: a success starts the count again.
-        Op::delete(throttle_key),
-    ];
+    let mut ops = vec![Op::put_if(
+        session.to_item(&token).context("building the session")?,
+        Condition::NotExists,
+    )];
+    ops.extend(attempts.cleared());
     app.table
         .transact(ops)
         .await

@@ -1,16 +1,26 @@
 //! Counters in fixed windows, written with conditions so that parallel requests cannot overrun
 //! them.
 //!
-//! Password attempts per email: five in a window of 15 minutes (configurable), counted before the
-//! password is verified. A conditional write reserves one attempt, and only a reserved attempt is
-//! verified, so the limit holds against parallel guessing too; an attempt that cannot be reserved
-//! is refused (fail closed). Sign-in and password change share the count, whether or not an
-//! account has the email.
+//! Password attempts, counted three ways (numbers configurable):
+//! - per email and client address: five in 15 minutes, so a guesser is stopped quickly;
+//! - per email from anywhere: 100 an hour, high enough that strangers elsewhere cannot lock the
+//!   person out, low enough that many addresses together cannot guess at will;
+//! - failures per client address, across emails: 20 in 15 minutes, so spraying one password over
+//!   many accounts is slowed.
+//!
+//! The first two are counted before the password is verified: a conditional write reserves the
+//! attempt, and only a reserved attempt is verified, so they hold against parallel guessing too;
+//! an attempt that cannot be reserved is refused (fail closed). The third is checked before and
+//! counted after a failure, so successful sign-ins from a busy office's one address never count.
+//! Sign-in and password change share the counts, whether or not an account has the email.
+
+use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Context, InternalError};
 use crate::app::{App, Config};
+use crate::keys;
 use crate::records::{ThrottleRecord, from_optional, to_item};
 use crate::table::{Condition, Key, Op, TableError, TransactError};
 
@@ -38,6 +48,34 @@ impl Limit {
         Self {
             max: config.sign_in_max_failures,
             window: config.sign_in_failure_window,
+        }
+    }
+
+    pub fn sign_in_per_email(config: &Config) -> Self {
+        Self {
+            max: config.sign_in_max_per_email,
+            window: config.sign_in_email_window,
+        }
+    }
+
+    pub fn sign_in_failures_per_client(config: &Config) -> Self {
+        Self {
+            max: config.sign_in_max_failures_per_client,
+            window: config.sign_in_failure_window,
+        }
+    }
+
+    pub fn admin_mails_per_account(config: &Config) -> Self {
+        Self {
+            max: config.admin_mail_limit_per_account,
+            window: config.admin_mail_window,
+        }
+    }
+
+    pub fn admin_mails_per_tenant(config: &Config) -> Self {
+        Self {
+            max: config.admin_mail_limit_per_tenant,
+            window: config.admin_mail_window,
         }
     }
 
@@ -85,43 +123,145 @@ pub(crate) fn count_one(
     Ok(Ok(Op::put_if(item, condition)))
 }
 
-/// Counts one attempt in the email's window, or refuses it when the window is full.
-pub(crate) async fn reserve_attempt(
-    app: &App,
-    key: &Key,
-    mut current: Option<ThrottleRecord>,
-    now: DateTime<Utc>,
-) -> Result<(), AttemptRefused> {
-    for _ in 0..RESERVATION_TRIES {
-        let op = match count_one(key, current.as_ref(), Limit::sign_in(&app.config), now)
-            .context("building the throttle")?
-        {
-            Ok(op) => op,
-            Err(retry_after_seconds) => {
-                return Err(AttemptRefused::RateLimited {
-                    retry_after_seconds,
-                });
-            }
-        };
-        match app.table.transact(vec![op]).await {
-            Ok(()) => return Ok(()),
-            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-                let item = app
-                    .table
-                    .get(key)
-                    .await
-                    .context("re-reading the throttle")?;
-                current = from_optional(item).context("reading the throttle")?;
-            }
-            Err(other) => {
-                return Err(other)
-                    .context("storing the throttle")
-                    .map_err(Into::into);
-            }
+/// The counters of password attempts for one email from one client address.
+pub(crate) struct PasswordAttempts {
+    from_client: Key,
+    email: Key,
+    client: Key,
+}
+
+/// What the counters held when the request read them, in the order of [`PasswordAttempts::keys`].
+pub(crate) type AttemptCounts = [Option<ThrottleRecord>; 3];
+
+impl PasswordAttempts {
+    pub fn new(normalized_email: &str, client: Option<IpAddr>) -> Self {
+        let bucket = keys::client_bucket(client);
+        Self {
+            from_client: keys::sign_in_throttle_from(normalized_email, &bucket),
+            email: keys::sign_in_throttle(normalized_email),
+            client: keys::sign_in_client_throttle(&bucket),
         }
     }
-    // Lost every race: many attempts for this email are under way at once. Refusing is safe.
-    Err(AttemptRefused::RateLimited {
-        retry_after_seconds: 1,
-    })
+
+    /// The keys to read (with the request's other reads, in one batch).
+    pub fn keys(&self) -> [Key; 3] {
+        [
+            self.from_client.clone(),
+            self.email.clone(),
+            self.client.clone(),
+        ]
+    }
+
+    /// Reads the counters from the tail of a batch read of [`PasswordAttempts::keys`].
+    pub fn counts_from(
+        found: &mut Vec<Option<crate::table::Item>>,
+    ) -> Result<AttemptCounts, InternalError> {
+        let mut next = || -> Result<Option<ThrottleRecord>, InternalError> {
+            from_optional(found.pop().flatten()).context("reading a sign-in limit")
+        };
+        let client = next()?;
+        let email = next()?;
+        let from_client = next()?;
+        Ok([from_client, email, client])
+    }
+
+    /// Reserves one attempt for the email, from this client and overall, or refuses it when
+    /// either window is full or this client already failed too often.
+    pub async fn reserve(
+        &self,
+        app: &App,
+        counts: AttemptCounts,
+        now: DateTime<Utc>,
+    ) -> Result<(), AttemptRefused> {
+        let [mut from_client, mut email, client] = counts;
+        let client_limit = Limit::sign_in_failures_per_client(&app.config);
+        if let Err(retry_after_seconds) =
+            count_one(&self.client, client.as_ref(), client_limit, now)
+                .context("building a sign-in limit")?
+        {
+            return Err(AttemptRefused::RateLimited {
+                retry_after_seconds,
+            });
+        }
+        for _ in 0..RESERVATION_TRIES {
+            let mut ops = Vec::new();
+            for (key, current, limit) in [
+                (&self.from_client, &from_client, Limit::sign_in(&app.config)),
+                (&self.email, &email, Limit::sign_in_per_email(&app.config)),
+            ] {
+                match count_one(key, current.as_ref(), limit, now)
+                    .context("building a sign-in limit")?
+                {
+                    Ok(op) => ops.push(op),
+                    Err(retry_after_seconds) => {
+                        return Err(AttemptRefused::RateLimited {
+                            retry_after_seconds,
+                        });
+                    }
+                }
+            }
+            match app.table.transact(ops).await {
+                Ok(()) => return Ok(()),
+                Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+                    let mut found = app
+                        .table
+                        .batch_get(&[self.from_client.clone(), self.email.clone()])
+                        .await
+                        .context("re-reading the sign-in limits")?;
+                    email = from_optional(found.pop().flatten()).context("reading a limit")?;
+                    from_client =
+                        from_optional(found.pop().flatten()).context("reading a limit")?;
+                }
+                Err(other) => {
+                    return Err(other)
+                        .context("storing the sign-in limits")
+                        .map_err(Into::into);
+                }
+            }
+        }
+        // Lost every race: many attempts for this email are under way at once. Refusing is safe.
+        Err(AttemptRefused::RateLimited {
+            retry_after_seconds: 1,
+        })
+    }
+
+    /// Counts a failed attempt against the client address. Best effort: a count lost to a race
+    /// only lets a sprayer one attempt further.
+    pub async fn count_failure(
+        &self,
+        app: &App,
+        mut current: Option<ThrottleRecord>,
+        now: DateTime<Utc>,
+    ) -> Result<(), InternalError> {
+        let limit = Limit::sign_in_failures_per_client(&app.config);
+        for _ in 0..RESERVATION_TRIES {
+            let Ok(op) = count_one(&self.client, current.as_ref(), limit, now)
+                .context("building a sign-in limit")?
+            else {
+                return Ok(());
+            };
+            match app.table.transact(vec![op]).await {
+                Ok(()) => return Ok(()),
+                Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+                    let item = app
+                        .table
+                        .get(&self.client)
+                        .await
+                        .context("re-reading a sign-in limit")?;
+                    current = from_optional(item).context("reading a sign-in limit")?;
+                }
+                Err(other) => return Err(other).context("storing a sign-in limit"),
+            }
+        }
+        Ok(())
+    }
+
+    /// The writes that clear the email's counts after a success: the attempts so far were the
+    /// person's own. The client address's failures stay: they may be a sprayer's.
+    pub fn cleared(&self) -> [Op; 2] {
+        [
+            Op::delete(self.from_client.clone()),
+            Op::delete(self.email.clone()),
+        ]
+    }
 }

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, spawn_app};
+use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_with_config};
 
 async fn patch_settings(app: &TestApp, body: Value) {
     let response = app
@@ -292,4 +292,159 @@ async fn the_bearer_scheme_is_case_insensitive() {
         .await
         .unwrap();
     assert_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}
+
+/// Point 6: credential mails an admin can trigger are limited per person and per tenant.
+#[tokio::test]
+async fn admin_triggered_password_mail_is_limited_per_person() {
+    let app = spawn_app().await;
+    let (member_id, member_email, _) = app.member(app.tenant_id, "member", &[]).await;
+    let parallel =
+        (0..20).map(|_| app.admin_reset(app.tenant_id, &member_id, &app.owner_token, "link"));
+    let mut accepted = 0;
+    for response in futures::future::join_all(parallel).await {
+        match response.status() {
+            StatusCode::ACCEPTED => accepted += 1,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        accepted <= 3,
+        "{accepted} of 20 parallel resets went through"
+    );
+    // One after the other, the rest of the hour's three, then 429 with Retry-After.
+    while accepted < 3 {
+        let response = app
+            .admin_reset(app.tenant_id, &member_id, &app.owner_token, "link")
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        accepted += 1;
+    }
+    let response = app
+        .admin_reset(app.tenant_id, &member_id, &app.owner_token, "generate")
+        .await;
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_eq!(app.reset_links_to(&member_email).await.len(), 3);
+    app.clock.advance(chrono::Duration::minutes(61));
+    let response = app
+        .admin_reset(app.tenant_id, &member_id, &app.owner_token, "link")
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn admin_triggered_password_mail_is_limited_per_tenant() {
+    let app = spawn_app_with_config(|config| config.admin_mail_limit_per_tenant = 4).await;
+    let mut members = Vec::new();
+    for _ in 0..5 {
+        members.push(app.member(app.tenant_id, "member", &[]).await.0);
+    }
+    for member in &members[..4] {
+        let response = app
+            .admin_reset(app.tenant_id, member, &app.owner_token, "link")
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    let response = app
+        .admin_reset(app.tenant_id, &members[4], &app.owner_token, "link")
+        .await;
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+/// A client whose connections come from `ip` (any address of 127.0.0.0/8 reaches the server).
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> StatusCode {
+    client
+        .post(app.url("/v1/sessions"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Point 7: a stranger's failures do not keep the person out from another address.
+#[tokio::test]
+async fn a_strangers_failures_do_not_lock_the_person_out() {
+    let app = spawn_app().await;
+    let stranger = client_from([127, 0, 0, 2]);
+    for _ in 0..5 {
+        let status =
+            sign_in_from(&app, &stranger, &app.owner_email, "a wrong guess entirely").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = sign_in_from(&app, &stranger, &app.owner_email, GOOD_PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the stranger's address is stopped"
+    );
+    let owner = client_from([127, 0, 0, 1]);
+    let status = sign_in_from(&app, &owner, &app.owner_email, GOOD_PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the owner, elsewhere, signs in"
+    );
+}
+
+/// Point 7: one address spraying a password over many emails is slowed.
+#[tokio::test]
+async fn one_address_spraying_many_emails_is_slowed() {
+    let app = spawn_app().await;
+    let sprayer = client_from([127, 0, 0, 3]);
+    let mut refused = 0;
+    for n in 0..30 {
+        let email = format!("sprayed-{n}@example.org");
+        match sign_in_from(&app, &sprayer, &email, "Summer2026!").await {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(refused, 10, "20 failures from one address, then 429");
+    // Another address is not affected.
+    let status = sign_in_from(
+        &app,
+        &client_from([127, 0, 0, 4]),
+        &app.owner_email,
+        GOOD_PASSWORD,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+/// Point 7: many addresses together still meet a ceiling per email.
+#[tokio::test]
+async fn many_addresses_together_meet_the_per_email_ceiling() {
+    let app = spawn_app_with_config(|config| config.sign_in_max_per_email = 8).await;
+    for (ip, tries) in [([127, 0, 0, 5], 5), ([127, 0, 0, 6], 3)] {
+        let client = client_from(ip);
+        for _ in 0..tries {
+            let status =
+                sign_in_from(&app, &client, &app.owner_email, "a wrong guess entirely").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+    }
+    let status = sign_in_from(
+        &app,
+        &client_from([127, 0, 0, 7]),
+        &app.owner_email,
+        GOOD_PASSWORD,
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }

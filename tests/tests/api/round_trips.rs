@@ -32,7 +32,7 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
     );
     pin!(
         "POST /v1/sessions (wrong password)",
-        2,
+        3,
         app.sign_in(&app.owner_email, "wrong password here"),
         StatusCode::UNAUTHORIZED
     );

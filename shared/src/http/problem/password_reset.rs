@@ -51,6 +51,12 @@ impl From<AdminResetError> for Problem {
             AdminResetError::AccountShared => {
                 Problem::new(StatusCode::CONFLICT, "account_shared", detail).with_field("mode")
             }
+            AdminResetError::RateLimited {
+                retry_after_seconds,
+            } => Problem {
+                retry_after_seconds: Some(retry_after_seconds),
+                ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+            },
             AdminResetError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             AdminResetError::Internal(e) => e.into(),
         }
