@@ -326,7 +326,7 @@ pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp
     let app = builder.clone().build();
     let mailer = Arc::new(FileMailer::new(
         dir.path().join("mail"),
-        usher_local::LOCAL_SENDER,
+        usher_local::local_sender().unwrap(),
     ));
     // The dispatcher reads the table without the counter, so counts are the handlers' alone.
     let dispatcher = jobs::dispatcher(
@@ -540,10 +540,17 @@ impl TestApp {
         }
     }
 
-    /// Every mail sent so far, newest first, once the outbox is dispatched.
+    /// Every mail sent so far, newest first, once the outbox is dispatched. Each was read back
+    /// from its `.eml` file by a strict MIME parser, as a mail client would read it.
     pub async fn sent_mails(&self) -> Vec<StoredMail> {
         self.dispatch_all_pending().await;
-        self.mailer.list().await
+        let mails = self.mailer.list().await;
+        for mail in &mails {
+            let eml = std::fs::read(self.mailer.dir().join(format!("{}.eml", mail.id)))
+                .expect("every listed mail has its .eml file");
+            assert_well_formed(&eml, mail);
+        }
+        mails
     }
 
     /// Every item waiting in the outbox, over all its partitions.
@@ -678,6 +685,32 @@ pub fn fixture(name: &str, values: &[(&str, &str)]) -> String {
         );
     }
     text
+}
+
+/// Reads `eml` as a mail client would and checks it says what `mail` says: one valid From mailbox
+/// (Usher's), one To mailbox, the subject, and `Auto-Submitted: auto-generated` so that
+/// auto-responders do not answer it.
+pub fn assert_well_formed(eml: &[u8], mail: &StoredMail) {
+    let message = mail_parser::MessageParser::default()
+        .parse(eml)
+        .expect("a parseable message");
+    let mailbox = |address: Option<&mail_parser::Address>| -> (Option<String>, String) {
+        let list = address.and_then(|a| a.as_list()).expect("an address list");
+        assert_eq!(list.len(), 1, "one mailbox");
+        (
+            list[0].name.as_deref().map(str::to_owned),
+            list[0].address.as_deref().expect("an address").to_owned(),
+        )
+    };
+    let (from_name, from) = mailbox(message.from());
+    assert_eq!(from, "no-reply@usher.localhost");
+    assert_eq!(from_name.as_deref(), Some("Usher"));
+    assert_eq!(mailbox(message.to()).1, mail.mail.to.as_str());
+    assert_eq!(message.subject(), Some(mail.mail.subject.as_str()));
+    assert_eq!(
+        message.header("Auto-Submitted").and_then(|v| v.as_text()),
+        Some("auto-generated")
+    );
 }
 
 /// The token of a link `{base}/reset/{token}`.

@@ -5,15 +5,18 @@ use std::sync::Arc;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use usher_core::mail::{Mailer, SesMailer};
+use usher_core::mail::{Mailer, Sender, SesMailer};
 use usher_tests::{
     Backend, GOOD_PASSWORD, assert_problem, ses_client, ses_endpoint, spawn_app_on, spawn_app_with,
 };
 
 #[tokio::test]
 async fn users_are_created_on_dynamodb_and_their_mail_goes_out_through_ses() {
-    let ses: Arc<dyn Mailer> =
-        Arc::new(SesMailer::new(ses_client(), "no-reply@usher.example", None));
+    let ses: Arc<dyn Mailer> = Arc::new(SesMailer::new(
+        ses_client(),
+        Sender::parse("no-reply@usher.example").unwrap(),
+        None,
+    ));
     let app = spawn_app_with(Backend::Dynamo, Some(ses)).await;
     let suffix = ulid::Ulid::new().to_string().to_lowercase();
     let mut emails = Vec::new();

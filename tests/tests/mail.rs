@@ -12,7 +12,7 @@ use usher_core::domain::{EmailAddress, Locale};
 use usher_core::keys;
 use usher_core::mail::{
     Delivery, DrainReport, MailTemplate, Mailer, OutboxDispatcher, OutboxKey, OutboxRecord,
-    OutgoingMail, SesMailer,
+    OutgoingMail, Sender, SesMailer,
 };
 use usher_core::table::{EmbeddedTable, Item, Key, Op, Table};
 use usher_core::usecases::jobs::{self, Job};
@@ -47,7 +47,11 @@ async fn the_ses_adapter_sends_subject_text_and_html_through_the_sdk() {
         "ses-{}@example.org",
         ulid::Ulid::new().to_string().to_lowercase()
     );
-    let mailer = SesMailer::new(ses_client(), "Usher <no-reply@usher.example>", None);
+    let mailer = SesMailer::new(
+        ses_client(),
+        Sender::parse("Usher <no-reply@usher.example>").unwrap(),
+        None,
+    );
     let mail = sample_mail(&to);
     mailer.send("01TESTMESSAGE", &mail).await.unwrap();
     let stored = ses_store().await;
@@ -60,7 +64,19 @@ async fn the_ses_adapter_sends_subject_text_and_html_through_the_sdk() {
         })
         .unwrap_or_else(|| panic!("no mail to {to} in {stored:?}"));
     assert_eq!(sent["subject"], mail.subject);
-    assert_eq!(sent["from"], "Usher <no-reply@usher.example>");
+    // What SES received as the From header reads as one mailbox, name and address.
+    assert_eq!(sent["from"], "\"Usher\" <no-reply@usher.example>");
+    let header = format!(
+        "From: {}\r\nSubject: x\r\n\r\nbody",
+        sent["from"].as_str().unwrap()
+    );
+    let parsed = mail_parser::MessageParser::default()
+        .parse(header.as_bytes())
+        .unwrap();
+    let from = parsed.from().and_then(|a| a.as_list()).unwrap();
+    assert_eq!(from.len(), 1);
+    assert_eq!(from[0].address.as_deref(), Some("no-reply@usher.example"));
+    assert_eq!(from[0].name.as_deref(), Some("Usher"));
     assert_eq!(sent["body"]["text"], mail.text);
     assert_eq!(sent["body"]["html"], mail.html);
 }
@@ -280,6 +296,32 @@ async fn a_state_change_that_fails_files_no_mail() {
     // The same request, now that the table works, creates the user and sends the link.
     assert_eq!(create().await.status(), StatusCode::CREATED);
     assert_eq!(app.mails_to("never@example.org").await.len(), 1);
+}
+
+/// Every mail a local server writes reads as a mail client reads it: a valid From mailbox (not
+/// `<Usher <no-reply@...>>`), `Auto-Submitted: auto-generated`.
+#[tokio::test]
+async fn local_mail_files_are_well_formed_messages() {
+    let app = spawn_app().await;
+    for mode in ["generate", "link"] {
+        let response = app
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": format!("{mode}@example.org"), "first_name": "Mo", "last_name": "De",
+                       "role": "member", "password": {"mode": mode}, "send_credentials": true}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let mails = app.sent_mails().await;
+    assert!(mails.len() >= 2);
+    let eml =
+        std::fs::read_to_string(app.mailer.dir().join(format!("{}.eml", mails[0].id))).unwrap();
+    assert!(
+        eml.contains("From: \"Usher\" <no-reply@usher.localhost>\r\n"),
+        "{eml}"
+    );
 }
 
 /// The one test that waits for mail: the background worker of `usher serve` sends on its own.

@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 use usher_core::app::{App, Config};
 use usher_core::clock::OsRandom;
 use usher_core::http::{ApiPath, Problem, finish_router, mount};
-use usher_core::mail::{FileMailer, OutboxDispatcher, OutboxKey, StoredMail};
+use usher_core::mail::{FileMailer, OutboxDispatcher, OutboxKey, Sender, StoredMail};
 use usher_core::table::{EmbeddedTable, Table};
 use usher_core::usecases::jobs::Job;
 
@@ -303,4 +303,6 @@ pub async fn serve(
 }
 
 /// The sender written into local `.eml` files.
-pub const LOCAL_SENDER: &str = "Usher <no-reply@usher.localhost>";
+pub fn local_sender() -> anyhow::Result<Sender> {
+    Sender::parse("Usher <no-reply@usher.localhost>").map_err(anyhow::Error::msg)
+}

@@ -12,7 +12,7 @@ use usher_core::runtime::config_from_env;
 use usher_core::table::{DynamoTable, Table};
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
 use usher_core::usecases::jobs;
-use usher_local::{DataDir, LOCAL_SENDER, api_doc_json, local_app, serve};
+use usher_local::{DataDir, api_doc_json, local_app, local_sender, serve};
 
 #[derive(Parser)]
 #[command(
@@ -142,7 +142,7 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
             );
         }
     }
-    let mailer = Arc::new(FileMailer::new(data.mail_dir(), LOCAL_SENDER));
+    let mailer = Arc::new(FileMailer::new(data.mail_dir(), local_sender()?));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

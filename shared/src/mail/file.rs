@@ -6,15 +6,16 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use mail_builder::MessageBuilder;
+use mail_builder::headers::address::Address;
 use mail_builder::headers::raw::Raw;
 use serde::{Deserialize, Serialize};
 
-use super::{MailError, Mailer, OutgoingMail};
+use super::{MailError, Mailer, OutgoingMail, Sender};
 
 #[derive(Clone)]
 pub struct FileMailer {
     dir: PathBuf,
-    from: String,
+    from: Sender,
 }
 
 /// A mail as the local pages show it.
@@ -40,10 +41,10 @@ pub fn links_in(text: &str) -> Vec<String> {
 }
 
 impl FileMailer {
-    pub fn new(dir: impl Into<PathBuf>, from: impl Into<String>) -> Self {
+    pub fn new(dir: impl Into<PathBuf>, from: Sender) -> Self {
         Self {
             dir: dir.into(),
-            from: from.into(),
+            from,
         }
     }
 
@@ -95,7 +96,10 @@ impl Mailer for FileMailer {
         }
         tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
         let mut builder = MessageBuilder::new()
-            .from(self.from.as_str())
+            .from(match self.from.name() {
+                Some(name) => Address::new_address(Some(name), self.from.address().as_str()),
+                None => Address::new_address(None::<&str>, self.from.address().as_str()),
+            })
             .to(mail.to.as_str())
             .subject(mail.subject.as_str())
             .message_id(format!("{message_id}@usher.local"))

@@ -30,6 +30,52 @@ pub struct OutgoingMail {
     pub headers: Vec<(String, String)>,
 }
 
+/// Who Usher's mail is from: an address and an optional display name, parsed once at start-up
+/// from `Usher <no-reply@example.com>` or `no-reply@example.com`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sender {
+    name: Option<String>,
+    address: EmailAddress,
+}
+
+impl Sender {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let (name, address) = match raw.strip_suffix('>').and_then(|r| r.rsplit_once('<')) {
+            Some((name, address)) => (Some(name.trim().trim_matches('"').trim()), address),
+            None => (None, raw),
+        };
+        let address = EmailAddress::parse(address).map_err(|e| format!("the sender: {e}"))?;
+        let name = name.filter(|n| !n.is_empty()).map(str::to_owned);
+        // A display name travels in a header as it is: printable ASCII with nothing that would
+        // need quoting rules.
+        if let Some(name) = &name
+            && !name
+                .chars()
+                .all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '<' | '>') || c == ' ')
+        {
+            return Err("the sender's name must be plain ASCII letters, digits and spaces".into());
+        }
+        Ok(Self { name, address })
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    pub fn address(&self) -> &EmailAddress {
+        &self.address
+    }
+
+    /// The RFC 5322 mailbox: `"Usher" <no-reply@example.com>`, or the bare address.
+    pub fn mailbox(&self) -> String {
+        match &self.name {
+            Some(name) => format!("\"{name}\" <{}>", self.address),
+            None => self.address.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     #[error("the mail service refused or failed to take the message")]

@@ -4,12 +4,12 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageHeader};
 
-use super::{MailError, Mailer, OutgoingMail};
+use super::{MailError, Mailer, OutgoingMail, Sender};
 
 #[derive(Clone)]
 pub struct SesMailer {
     client: Client,
-    from: String,
+    from: Sender,
     configuration_set: Option<String>,
 }
 
@@ -22,17 +22,17 @@ fn content(data: &str) -> Result<Content, MailError> {
 }
 
 impl SesMailer {
-    pub fn new(client: Client, from: impl Into<String>, configuration_set: Option<String>) -> Self {
+    pub fn new(client: Client, from: Sender, configuration_set: Option<String>) -> Self {
         Self {
             client,
-            from: from.into(),
+            from,
             configuration_set,
         }
     }
 
     /// The client from the AWS environment. A send that takes longer than 6 seconds, retries
     /// included, fails: the outbox claim it runs under lasts 10, and must outlive it.
-    pub async fn from_env(from: impl Into<String>, configuration_set: Option<String>) -> Self {
+    pub async fn from_env(from: Sender, configuration_set: Option<String>) -> Self {
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
             .operation_timeout(std::time::Duration::from_secs(6))
             .build();
@@ -72,7 +72,7 @@ impl Mailer for SesMailer {
             .build();
         self.client
             .send_email()
-            .from_email_address(&self.from)
+            .from_email_address(self.from.mailbox())
             .destination(
                 Destination::builder()
                     .to_addresses(mail.to.as_str())
