@@ -55,9 +55,11 @@ async fn invoke(
 #[tokio::test]
 async fn every_fixture_gets_the_answer_its_scenario_expects() {
     let app = spawn_app().await;
+    // Another member: nobody resets their own password through the admin route.
+    let (member_id, _, _) = app.member(app.tenant_id, "member", &[]).await;
     let filled = Filled {
         app: &app,
-        user_id: app.account_id_of(&app.owner_token).await,
+        user_id: member_id,
     };
     let sessions = || usher_sessions::router(app.app.clone());
     let users = || usher_create_user::router(app.app.clone());

@@ -1,7 +1,6 @@
 //! The local server: every function's routes on one listener, the embedded table in a data dir,
 //! mail written to files and sent by an in-process outbox worker.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +12,8 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use usher_core::app::{App, Config};
@@ -83,12 +84,34 @@ impl DataDir {
         self.root.join("mail")
     }
 
-    /// Opens the table; `true` when it was created just now.
+    /// Opens the table; `true` when it was created just now. The data dir and the database are
+    /// the owner's alone (0700, 0600): they hold password hashes and, in the mail, live links.
     pub fn open_table(&self) -> anyhow::Result<(EmbeddedTable, bool)> {
-        std::fs::create_dir_all(&self.root)
+        make_private_dir(&self.root)
             .with_context(|| format!("creating {}", self.root.display()))?;
-        let fresh = !self.table_path().exists();
-        Ok((EmbeddedTable::open(&self.table_path())?, fresh))
+        let path = self.table_path();
+        let fresh = !path.exists();
+        make_private_file(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok((EmbeddedTable::open(&path)?, fresh))
+    }
+
+    fn public_url_path(&self) -> PathBuf {
+        self.root.join("public_url")
+    }
+
+    /// Records the URL a server on this data dir answers at, so `usher tenant create` on the
+    /// same dir prints links that work.
+    pub fn remember_public_url(&self, url: &str) -> anyhow::Result<()> {
+        std::fs::write(self.public_url_path(), url)
+            .with_context(|| format!("writing {}", self.public_url_path().display()))
+    }
+
+    /// The URL the last server on this data dir answered at, if one ran.
+    pub fn remembered_public_url(&self) -> Option<String> {
+        std::fs::read_to_string(self.public_url_path())
+            .ok()
+            .map(|url| url.trim().to_owned())
+            .filter(|url| !url.is_empty())
     }
 
     /// The outbox key: `USHER_OUTBOX_KEY`, else the one kept in the data dir (made on first use,
@@ -106,6 +129,41 @@ impl DataDir {
             .with_context(|| format!("writing {}", path.display()))?;
         Ok(key)
     }
+}
+
+/// Creates `dir` (and its parents) readable by the owner only; tightens an existing one.
+#[cfg(unix)]
+fn make_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+fn make_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+/// Creates `path` empty if it is missing, readable by the owner only; tightens an existing one.
+#[cfg(unix)]
+fn make_private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    if !path.exists() {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)?;
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn make_private_file(_path: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -165,16 +223,32 @@ struct MailOne {
 
 fn page(html: Result<String, askama::Error>) -> Response {
     match html {
-        Ok(body) => {
-            let mut response = Html(body).into_response();
-            response.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src data:"),
-            );
-            response
-        }
+        Ok(body) => protected(Html(body).into_response()),
         Err(e) => Problem::internal(&e).into_response(),
     }
+}
+
+/// The headers the link pages are sent with, for the pages that exist only locally: nothing
+/// loads from elsewhere, no other site may frame them, no type sniffing, no referrer (the mail
+/// list shows live links).
+fn protected(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 async fn mail_list(State(state): State<LocalState>) -> Response {
@@ -217,13 +291,13 @@ async fn mail_one(State(state): State<LocalState>, ApiPath(id): ApiPath<String>)
     }
 }
 
-async fn index() -> Html<&'static str> {
-    Html(concat!(
+async fn index() -> Response {
+    protected(Html(concat!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Usher</title></head>",
         "<body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1>Usher is running</h1>",
         "<ul><li><a href=\"/v1/openapi.json\">API (OpenAPI)</a></li><li><a href=\"/_local/mail\">Mail sent by this server</a></li></ul>",
         "</body></html>"
-    ))
+    )).into_response())
 }
 
 /// The whole local HTTP surface: the API plus the `/_local/` pages that exist only here.
@@ -273,6 +347,10 @@ pub async fn run_outbox_worker(dispatcher: OutboxDispatcher<Job>, waker: Arc<Not
     }
 }
 
+/// How long a connection may take to send a request's headers, and stay idle between requests:
+/// a client that sends half its headers, or opens connections and sends nothing, is cut off.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Serves the local router on an already-bound listener until `shutdown` completes, with the
 /// outbox worker running `worker` beside it when one is given.
 pub async fn serve(
@@ -289,17 +367,50 @@ pub async fn serve(
             .unwrap_or_else(|| Arc::new(Notify::new()));
         tokio::spawn(run_outbox_worker(dispatcher, waker))
     });
-    let router = local_router(&app, mailer);
-    let result = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let result = accept_loop(listener, local_router(&app, mailer), shutdown).await;
     if let Some(worker) = worker {
         worker.abort();
     }
-    result.context("serving HTTP")
+    result
+}
+
+/// HTTP/1.1 on every accepted connection, with [`HEADER_READ_TIMEOUT`] (which hyper also applies
+/// while a kept-alive connection waits for its next request) and the peer address for
+/// `ClientAddress`.
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => return Ok(()),
+        };
+        let service = TowerToHyperService::new(
+            router
+                .clone()
+                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+        );
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service);
+            if let Err(error) = connection.await {
+                tracing::debug!(error = %error, "connection ended");
+            }
+        });
+    }
 }
 
 /// The sender written into local `.eml` files.

@@ -14,6 +14,9 @@ use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
 use usher_core::usecases::jobs;
 use usher_local::{DataDir, api_doc_json, local_app, local_sender, serve};
 
+/// Where `usher serve` answers unless told otherwise (`--addr`'s default).
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
+
 #[derive(Parser)]
 #[command(
     name = "usher",
@@ -113,6 +116,15 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
     let config = config_from_env(Some(&format!("http://{bound}")))?;
     let app = local_app(Arc::new(table), &data.outbox_key()?, config);
     let public_url = app.config.public_url.clone();
+    data.remember_public_url(&public_url)?;
+    if !bound.ip().is_loopback() {
+        eprintln!(
+            "WARNING: usher serve is listening on {bound}, which other machines can reach. \
+             {public_url}/_local/mail shows every mail it sent, with live password links: \
+             anyone who can reach this address can take over those accounts. Bind to \
+             127.0.0.1 unless you mean this."
+        );
+    }
     println!(
         "Usher is listening on {public_url} (data in {})",
         data.root.display()
@@ -161,18 +173,32 @@ async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("--owner-last-name {e}"))?,
         generate_password: args.generate_password,
     };
-    let config = config_from_env(Some("http://127.0.0.1:3000"))?;
-    let (table, key): (Arc<dyn Table>, _) = match &args.table {
-        Some(name) => (
-            Arc::new(DynamoTable::from_env(name.clone()).await),
-            // No mail is sent by this command; the key only has to seal nothing.
-            usher_core::mail::OutboxKey::generate(&usher_core::clock::OsRandom),
-        ),
+    // Links must open where the server answers: USHER_PUBLIC_URL, else the URL the last `usher
+    // serve` on this data dir answered at, else the address `usher serve` binds by default.
+    // Against DynamoDB there is no local server to ask: a link needs USHER_PUBLIC_URL.
+    let (table, key, default_url): (Arc<dyn Table>, _, _) = match &args.table {
+        Some(name) => {
+            if !args.generate_password && std::env::var("USHER_PUBLIC_URL").is_err() {
+                anyhow::bail!(
+                    "set USHER_PUBLIC_URL to the deployed service's URL (the stack's PublicUrl), so the set-password link printed opens there; or pass --generate-password"
+                );
+            }
+            (
+                Arc::new(DynamoTable::from_env(name.clone()).await),
+                // No mail is sent by this command; the key only has to seal nothing.
+                usher_core::mail::OutboxKey::generate(&usher_core::clock::OsRandom),
+                DEFAULT_PUBLIC_URL.to_owned(),
+            )
+        }
         None => {
             let data = DataDir::new(&args.data_dir);
-            (Arc::new(data.open_table()?.0), data.outbox_key()?)
+            let url = data
+                .remembered_public_url()
+                .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+            (Arc::new(data.open_table()?.0), data.outbox_key()?, url)
         }
     };
+    let config = config_from_env(Some(&default_url))?;
     let app = local_app(table, &key, config);
     let created = bootstrap_tenant(&app, command)
         .await

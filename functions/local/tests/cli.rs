@@ -236,3 +236,94 @@ fn serve_creates_a_demo_tenant_whose_owner_can_sign_in_and_holds_its_data_dir() 
     again.kill().unwrap();
     again.wait().unwrap();
 }
+
+#[cfg(unix)]
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Hardening, point 15: the data dir, the database and the mail are the owner's alone.
+#[cfg(unix)]
+#[test]
+fn the_data_dir_its_database_and_its_mail_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (mut server, base, _) = start_server(&data, &[]);
+    // The demo owner's temporary password changed files a mail; wait for the worker to write it.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{base}/v1/password/forgot"))
+            .json(&serde_json::json!({"email": "owner@demo.usher.localhost"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 202);
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mail_dir = data.join("mail");
+    while Instant::now() < deadline && std::fs::read_dir(&mail_dir).map_or(0, |d| d.count()) < 2 {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(mode_of(&data), 0o700);
+    assert_eq!(mode_of(&data.join("usher.redb")), 0o600);
+    assert_eq!(mode_of(&data.join("outbox.key")), 0o600);
+    assert_eq!(mode_of(&mail_dir), 0o700);
+    let mails: Vec<_> = std::fs::read_dir(&mail_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(mails.len() >= 2, "the reset mail was written");
+    for mail in mails {
+        assert_eq!(mode_of(&mail), 0o600, "{}", mail.display());
+    }
+}
+
+/// Hardening, point 15: `tenant create` prints links where the data dir's server answers.
+#[test]
+fn tenant_create_links_open_where_the_server_of_the_data_dir_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, base, _) = start_server(dir.path(), &["--no-demo"]);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let output = tenant_create_in(dir.path(), "Forlì", "sindaco@forli.example", &[])
+        .env_remove("USHER_PUBLIC_URL")
+        .output()
+        .unwrap();
+    let out = json_out(output);
+    let url = out["set_password_url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{base}/reset/")),
+        "{url} is not on {base}"
+    );
+    // Against DynamoDB there is no local server to ask: a link needs the deployed URL.
+    let output = tenant_create("Acme", "it@acme.example", &["--table", "usher-Table-X"])
+        .env_remove("USHER_PUBLIC_URL")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("USHER_PUBLIC_URL"));
+}
+
+/// Hardening, point 15: binding beyond loopback says loudly what that exposes.
+#[test]
+fn serving_beyond_loopback_warns_that_the_mail_page_shows_live_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = usher()
+        .args(["serve", "--no-demo", "--addr", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    let mut warning = String::new();
+    reader.read_line(&mut warning).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(warning.starts_with("WARNING"), "{warning}");
+    assert!(warning.contains("/_local/mail"), "{warning}");
+}

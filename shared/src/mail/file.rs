@@ -81,6 +81,26 @@ impl FileMailer {
     }
 }
 
+/// Mail holds live links: its folder and files are the owner's alone (0700, 0600).
+async fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(dir).await
+}
+
+async fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).await?;
+    file.write_all(bytes).await?;
+    file.flush().await
+}
+
 #[async_trait]
 impl Mailer for FileMailer {
     /// Writes the message once per outbox id: a send retried after a crash (the mail was written,
@@ -94,7 +114,7 @@ impl Mailer for FileMailer {
             );
             return Ok(());
         }
-        tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
+        create_private_dir(&self.dir).await.map_err(io)?;
         let mut builder = MessageBuilder::new()
             .from(match self.from.name() {
                 Some(name) => Address::new_address(Some(name), self.from.address().as_str()),
@@ -116,12 +136,12 @@ impl Mailer for FileMailer {
             links: links_in(&mail.text),
         };
         let json = serde_json::to_vec_pretty(&stored).map_err(|e| MailError::Send(e.into()))?;
-        tokio::fs::write(self.dir.join(format!("{message_id}.eml")), eml)
+        write_private(&self.dir.join(format!("{message_id}.eml")), &eml)
             .await
             .map_err(io)?;
         // The JSON twin marks the mail as sent, so it appears whole or not at all.
         let partial = self.dir.join(format!("{message_id}.json.partial"));
-        tokio::fs::write(&partial, json).await.map_err(io)?;
+        write_private(&partial, &json).await.map_err(io)?;
         tokio::fs::rename(&partial, &json_path).await.map_err(io)?;
         tracing::info!(
             message_id,

@@ -448,3 +448,60 @@ async fn many_addresses_together_meet_the_per_email_ceiling() {
     .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// Point 15: a connection that sends half its headers, or nothing, is closed within seconds.
+#[tokio::test]
+async fn slow_and_idle_connections_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let half = async {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"GET /v1/me HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf).await;
+        started.elapsed()
+    };
+    let idle = async {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf).await;
+        started.elapsed()
+    };
+    let (half, idle) = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        tokio::join!(half, idle)
+    })
+    .await
+    .expect("the server closes both connections");
+    for waited in [half, idle] {
+        assert!(
+            waited < std::time::Duration::from_secs(8),
+            "closed after {waited:?}"
+        );
+    }
+}
+
+/// Point 15: the local server's own pages are sent with the link pages' protections.
+#[tokio::test]
+async fn the_local_pages_forbid_framing_and_sniffing() {
+    let app = spawn_app().await;
+    for path in ["/", "/_local/mail"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(policy.starts_with("default-src 'none'"), "{path}: {policy}");
+    }
+}
