@@ -44,6 +44,9 @@ pub struct Config {
     /// Failed sign-ins per client address across emails within `sign_in_failure_window`: slows
     /// a client that sprays one guess over many accounts.
     pub sign_in_max_failures_per_client: u32,
+    /// The domains this deployment receives mail for (its SES receipt rules): a tenant may claim
+    /// an inbound address only on one of these or a subdomain of one. Empty: no claims.
+    pub inbound_domains: Vec<String>,
 }
 
 impl Config {
@@ -67,6 +70,7 @@ impl Config {
             sign_in_max_per_email: 100,
             sign_in_email_window: Duration::hours(1),
             sign_in_max_failures_per_client: 20,
+            inbound_domains: Vec::new(),
         }
     }
 
@@ -83,6 +87,16 @@ impl Config {
             .map_or(self.public_url.as_str(), |(_, rest)| rest);
         let prefix = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
         format!("{prefix}{path}")
+    }
+
+    /// Whether a tenant may claim an inbound address on `domain`.
+    pub fn receives_mail_for(&self, domain: &str) -> bool {
+        self.inbound_domains.iter().any(|receiving| {
+            domain == receiving
+                || domain
+                    .strip_suffix(receiving.as_str())
+                    .is_some_and(|sub| sub.ends_with('.'))
+        })
     }
 
     pub fn sign_in_url(&self) -> String {

@@ -58,8 +58,12 @@ pub fn required(name: &str) -> anyhow::Result<String> {
 }
 
 /// Configuration shared by the Lambda functions and the local server: `USHER_PUBLIC_URL`
-/// (required), `USHER_PASSWORD_MIN_LENGTH` / `USHER_PASSWORD_MAX_LENGTH` (optional).
-pub fn config_from_env(default_public_url: Option<&str>) -> anyhow::Result<Config> {
+/// (required), `USHER_PASSWORD_MIN_LENGTH` / `USHER_PASSWORD_MAX_LENGTH` and
+/// `USHER_INBOUND_DOMAINS` (comma-separated; `default_inbound_domains` when unset) (optional).
+pub fn config_from_env(
+    default_public_url: Option<&str>,
+    default_inbound_domains: &[&str],
+) -> anyhow::Result<Config> {
     let public_url = match (var("USHER_PUBLIC_URL"), default_public_url) {
         (Some(url), _) => url,
         (None, Some(default)) => default.to_owned(),
@@ -81,6 +85,23 @@ pub fn config_from_env(default_public_url: Option<&str>) -> anyhow::Result<Confi
         parse("USHER_PASSWORD_MAX_LENGTH", defaults.max_chars)?,
     )
     .map_err(anyhow::Error::msg)?;
+    let domains = var("USHER_INBOUND_DOMAINS").map_or_else(
+        || {
+            default_inbound_domains
+                .iter()
+                .map(|d| (*d).to_owned())
+                .collect()
+        },
+        |list| list.split(',').map(str::to_owned).collect::<Vec<_>>(),
+    );
+    config.inbound_domains = domains
+        .iter()
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| {
+            crate::settings::parse_domain(d)
+                .with_context(|| format!("USHER_INBOUND_DOMAINS: {d:?} is not a domain"))
+        })
+        .collect::<anyhow::Result<_>>()?;
     Ok(config)
 }
 
@@ -91,5 +112,5 @@ pub fn outbox_key_from_env() -> anyhow::Result<OutboxKey> {
 /// The state of a Lambda function: DynamoDB table `USHER_TABLE`, the system clock and RNG.
 pub async fn lambda_app() -> anyhow::Result<App> {
     let table: Arc<dyn Table> = Arc::new(DynamoTable::from_env(required("USHER_TABLE")?).await);
-    Ok(App::builder(table, &outbox_key_from_env()?, config_from_env(None)?).build())
+    Ok(App::builder(table, &outbox_key_from_env()?, config_from_env(None, &[])?).build())
 }

@@ -318,6 +318,8 @@ pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let key = OutboxKey::generate(&usher_core::clock::OsRandom);
     let mut config = Config::new(&base);
+    // The domains the tests' tenants claim inbound addresses on.
+    config.inbound_domains = vec!["desk.example".into(), "leasing.example".into()];
     configure(&mut config);
     let waker = Arc::new(tokio::sync::Notify::new());
     let builder = App::builder(Arc::new(counter.clone()), &key, config)

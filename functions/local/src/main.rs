@@ -14,6 +14,9 @@ use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
 use usher_core::usecases::jobs;
 use usher_local::{DataDir, api_doc_json, local_app, local_sender, serve};
 
+/// The domain a local tenant may claim inbound addresses on, unless `USHER_INBOUND_DOMAINS` says.
+const LOCAL_INBOUND_DOMAINS: &[&str] = &["usher.localhost"];
+
 /// Where `usher serve` answers unless told otherwise (`--addr`'s default).
 const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:3000";
 
@@ -113,7 +116,7 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
         .with_context(|| format!("binding {addr}"))?;
     // Links default to the address actually bound, so `--addr 127.0.0.1:0` works too.
     let bound = listener.local_addr().context("reading the bound address")?;
-    let config = config_from_env(Some(&format!("http://{bound}")))?;
+    let config = config_from_env(Some(&format!("http://{bound}")), LOCAL_INBOUND_DOMAINS)?;
     let app = local_app(Arc::new(table), &data.outbox_key()?, config);
     let public_url = app.config.public_url.clone();
     data.remember_public_url(&public_url)?;
@@ -198,7 +201,7 @@ async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
             (Arc::new(data.open_table()?.0), data.outbox_key()?, url)
         }
     };
-    let config = config_from_env(Some(&default_url))?;
+    let config = config_from_env(Some(&default_url), LOCAL_INBOUND_DOMAINS)?;
     let app = local_app(table, &key, config);
     let created = bootstrap_tenant(&app, command)
         .await

@@ -168,6 +168,7 @@ async fn add_existing_account(
         keys::login(&account.email.normalized()),
         Condition::AttributeEquals("account_id".into(), account.id.to_string().into()),
     ));
+    ops.extend(catalogue_guard(caller, &new));
     ops.extend(mail_and_audit(
         app,
         caller,
@@ -197,6 +198,18 @@ async fn add_existing_account(
         user: membership,
         generated_password: None,
         existing_account: true,
+    })
+}
+
+/// Permissions are granted against the catalogue the caller read: the tenant's version is checked
+/// in the same transaction, so a catalogue change meanwhile (a permission removed) makes this a
+/// conflict instead of a grant of a permission that no longer exists.
+fn catalogue_guard(caller: &TenantCaller, new: &NewUser) -> Option<Op> {
+    (new.permissions.iter().next().is_some()).then(|| {
+        Op::check(
+            keys::tenant(caller.tenant.id),
+            Condition::VersionIs(caller.tenant.version),
+        )
     })
 }
 
@@ -325,6 +338,7 @@ async fn create_account(
     ops.extend(
         membership_ops(&membership, &caller.tenant.name).context("building the membership")?,
     );
+    ops.extend(catalogue_guard(caller, &new));
     ops.extend(mail_and_audit(
         app,
         caller,

@@ -1,12 +1,15 @@
 //! `PATCH /v1/tenants/{tenant_id}/settings`: one batch read, one transaction. Inbound addresses
-//! are claimed with marker items in the same transaction, so no two tenants can own one address.
+//! are claimed with marker items in the same transaction, so no two tenants can own one address,
+//! and only on the deployment's receiving domains. Removing a permission from the catalogue is
+//! refused while members hold it (the members are read for that, and only then); the tenant's
+//! version, which a grant of a permission checks, keeps a grant from slipping in meanwhile.
 
 use super::audit::AuditEvent;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{PermissionEntry, TenantId};
 use crate::keys;
-use crate::records::{InboxRecord, TenantRecord, to_item};
+use crate::records::{InboxRecord, MembershipRecord, TenantRecord, from_item, to_item};
 use crate::settings::{InboundSettings, InvitationEmailPolicy, SettingsError, validate_catalog};
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
@@ -30,12 +33,57 @@ pub enum UpdateSettingsError {
     Forbidden,
     #[error(transparent)]
     Invalid(#[from] SettingsError),
-    #[error("the inbound address {0} belongs to another tenant")]
-    AddressTaken(String),
+    #[error(
+        "this deployment receives no mail for {0}: an inbound address must be on one of its receiving domains"
+    )]
+    DomainNotAllowed(String),
+    #[error("one of these inbound addresses is not available")]
+    AddressTaken,
+    #[error("the permission {permission} is held by {members} member(s): take it from them first")]
+    PermissionInUse { permission: String, members: usize },
     #[error("the settings changed at the same time; read them again and retry")]
     Conflict,
     #[error(transparent)]
     Internal(#[from] InternalError),
+}
+
+/// The first of `permissions` that members hold, with how many hold it. Reads the members a page
+/// at a time, and only when a permission is being removed.
+async fn holders_of(
+    app: &App,
+    tenant_id: TenantId,
+    permissions: &[&str],
+) -> Result<Option<(String, usize)>, InternalError> {
+    if permissions.is_empty() {
+        return Ok(None);
+    }
+    let mut counts = vec![0usize; permissions.len()];
+    let pk = keys::tenant_pk(tenant_id);
+    let mut after = None;
+    loop {
+        let page = app
+            .table
+            .query(&pk, keys::MEMBER_PREFIX, after.as_ref(), 1000)
+            .await
+            .context("reading the members")?;
+        for item in page.items {
+            let member: MembershipRecord = from_item(item).context("reading a member")?;
+            for (count, permission) in counts.iter_mut().zip(permissions) {
+                if member.permissions.contains(permission) {
+                    *count += 1;
+                }
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    Ok(counts
+        .iter()
+        .zip(permissions)
+        .find(|(count, _)| **count > 0)
+        .map(|(count, permission)| ((*permission).to_owned(), *count)))
 }
 
 pub async fn update_settings(
@@ -71,6 +119,19 @@ pub async fn update_settings(
         settings.announce_new_members = v;
     }
     let settings = settings.validated(&catalog)?;
+    // A permission members hold cannot leave the catalogue: it would stay on them, unnamed.
+    let removed: Vec<&str> = before
+        .permission_catalog
+        .iter()
+        .map(|p| p.name.as_str())
+        .filter(|name| !catalog.iter().any(|p| p.name.as_str() == *name))
+        .collect();
+    if let Some((permission, members)) = holders_of(app, tenant_id, &removed).await? {
+        return Err(UpdateSettingsError::PermissionInUse {
+            permission,
+            members,
+        });
+    }
 
     let after = TenantRecord {
         settings,
@@ -99,6 +160,10 @@ pub async fn update_settings(
         .collect();
     let mut claimed = Vec::new();
     for address in new.iter().filter(|a| !old.contains(a)) {
+        let domain = address.rsplit('@').next().unwrap_or_default();
+        if !app.config.receives_mail_for(domain) {
+            return Err(UpdateSettingsError::DomainNotAllowed(domain.to_owned()));
+        }
         claimed.push(address.clone());
         let record = InboxRecord {
             tenant_id,
@@ -128,13 +193,13 @@ pub async fn update_settings(
     );
     match app.table.transact(ops).await {
         Ok(()) => Ok(after),
+        // Which of the addresses is taken is not said: that would tell this tenant which
+        // address another tenant owns.
         Err(TransactError::ConditionFailed { key }) => {
-            match claimed
-                .into_iter()
-                .find(|address| keys::inbox(address) == key)
-            {
-                Some(address) => Err(UpdateSettingsError::AddressTaken(address)),
-                None => Err(UpdateSettingsError::Conflict),
+            if claimed.iter().any(|address| keys::inbox(address) == key) {
+                Err(UpdateSettingsError::AddressTaken)
+            } else {
+                Err(UpdateSettingsError::Conflict)
             }
         }
         Err(TransactError::Conflict) => Err(UpdateSettingsError::Conflict),

@@ -505,3 +505,100 @@ async fn the_local_pages_forbid_framing_and_sniffing() {
         assert!(policy.starts_with("default-src 'none'"), "{path}: {policy}");
     }
 }
+
+/// Point 12: a permission members hold cannot leave the catalogue; the answer says how many.
+#[tokio::test]
+async fn a_permission_in_use_cannot_leave_the_catalogue() {
+    let app = spawn_app().await;
+    let catalogue = json!([{"name": "reports.reply", "label": "Reply"}, {"name": "fleet.manage", "label": "Fleet"}]);
+    patch_settings(&app, json!({"permission_catalog": catalogue})).await;
+    app.member(app.tenant_id, "member", &["reports.reply"])
+        .await;
+    app.member(app.tenant_id, "member", &["reports.reply"])
+        .await;
+    let path = format!("/v1/tenants/{}/settings", app.tenant_id);
+    let response = app
+        .request(
+            reqwest::Method::PATCH,
+            &path,
+            Some(&app.owner_token),
+            Some(json!({"permission_catalog": [{"name": "fleet.manage", "label": "Fleet"}]})),
+        )
+        .await;
+    let body = assert_problem(response, StatusCode::CONFLICT, "permission_in_use").await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("reports.reply is held by 2 member"),
+        "{body}"
+    );
+    let tenant: Value = app
+        .get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tenant["permission_catalog"], catalogue, "nothing changed");
+    // One nobody holds goes.
+    patch_settings(
+        &app,
+        json!({"permission_catalog": [{"name": "reports.reply", "label": "Reply"}]}),
+    )
+    .await;
+}
+
+/// Point 13: inbound addresses only on the deployment's receiving domains, and a conflict does not
+/// say which address another tenant owns.
+#[tokio::test]
+async fn inbound_addresses_stay_on_receiving_domains_and_conflicts_name_none() {
+    let app = spawn_app().await;
+    let path = |tenant| format!("/v1/tenants/{tenant}/settings");
+    let claim = |tenant, token: String, addresses: Value| {
+        let app = &app;
+        let path = path(tenant);
+        async move {
+            app.request(
+                reqwest::Method::PATCH,
+                &path,
+                Some(&token),
+                Some(json!({"inbound": {"enabled": true, "addresses": addresses}})),
+            )
+            .await
+        }
+    };
+    for address in [
+        "support@gmail.com",
+        "ceo@bank.example",
+        "x@desk.example.evil.com",
+    ] {
+        let response = claim(app.tenant_id, app.owner_token.clone(), json!([address])).await;
+        assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "inbound_domain_not_allowed",
+        )
+        .await;
+    }
+    // A subdomain of a receiving domain is fine.
+    let response = claim(
+        app.tenant_id,
+        app.owner_token.clone(),
+        json!(["help@eu.desk.example"]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    let response = claim(
+        other,
+        other_owner,
+        json!(["mine@leasing.example", "HELP@eu.desk.example"]),
+    )
+    .await;
+    let body = assert_problem(response, StatusCode::CONFLICT, "inbound_address_taken").await;
+    let detail = body["detail"].as_str().unwrap().to_lowercase();
+    assert!(
+        !detail.contains("help@") && !detail.contains("mine@"),
+        "{detail}"
+    );
+}

@@ -39,7 +39,17 @@ impl From<UpdateSettingsError> for Problem {
             UpdateSettingsError::Auth(e) => e.into(),
             UpdateSettingsError::Forbidden => Problem::forbidden(detail),
             UpdateSettingsError::Invalid(e) => e.into(),
-            UpdateSettingsError::AddressTaken(_) => {
+            UpdateSettingsError::DomainNotAllowed(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "inbound_domain_not_allowed",
+                detail,
+            )
+            .with_field("inbound.addresses"),
+            UpdateSettingsError::PermissionInUse { .. } => {
+                Problem::new(StatusCode::CONFLICT, "permission_in_use", detail)
+                    .with_field("permission_catalog")
+            }
+            UpdateSettingsError::AddressTaken => {
                 Problem::new(StatusCode::CONFLICT, "inbound_address_taken", detail)
                     .with_field("inbound.addresses")
             }
