@@ -136,10 +136,14 @@ pub struct CreateUserResponse {
     request_body = CreateUserRequest,
     responses(
         (status = 201, body = CreateUserResponse),
-        (status = 403, description = "forbidden, role_not_allowed, permission_not_allowed", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
-        (status = 409, description = "already_member", body = ProblemDoc),
-        (status = 422, description = "invalid_request, unknown_permission, weak_password", body = ProblemDoc),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: a role above the caller's; permission_not_allowed: a permission the caller does not hold; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
+        (status = 409, description = "already_member; conflict: the same email was being registered at the same time, or the catalogue changed", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it); unknown_permission; weak_password", body = ProblemDoc),
     ))]
 async fn create_user_route(
     State(app): State<App>,
@@ -170,7 +174,14 @@ pub struct ListUsersQuery {
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses((status = 200, body = Page<UserView>), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+    responses(
+        (status = 200, body = Page<UserView>),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
+    ))]
 async fn list_users_route(
     State(app): State<App>,
     Bearer(token): Bearer,
@@ -202,7 +213,12 @@ async fn list_users_route(
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
-    responses((status = 200, body = UserView), (status = 403, body = ProblemDoc), (status = 404, body = ProblemDoc)))]
+    responses(
+        (status = 200, body = UserView),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
+    ))]
 async fn get_user_route(
     State(app): State<App>,
     Bearer(token): Bearer,

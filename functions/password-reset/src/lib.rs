@@ -74,6 +74,9 @@ const FORGOT_ACCEPTED: ForgotAccepted = ForgotAccepted {
     )),
     responses(
         (status = 202, description = "The same answer, byte for byte, whether or not an account has the email; a form post is answered with a page", body = ForgotAccepted),
+        (status = 400, description = "invalid_request: the body is not one JSON value, or the form does not parse", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json or a form", body = ProblemDoc),
         (status = 422, description = "invalid_request: not one email address", body = ProblemDoc),
     ))]
 async fn forgot(
@@ -168,10 +171,13 @@ struct ResetForm {
     )),
     responses(
         (status = 204, description = "The password is set and every session of the account has ended; no session is opened. A form post is answered with a page"),
+        (status = 400, description = "invalid_request: the body is not one JSON value, or the form does not parse", body = ProblemDoc),
         (status = 404, description = "token_invalid", body = ProblemDoc),
         (status = 409, description = "conflict: the account changed at the same time", body = ProblemDoc),
         (status = 410, description = "token_expired (also when the password changed after the link was sent) or token_used", body = ProblemDoc),
-        (status = 422, description = "weak_password, with the reason; password_reused: the new password is the current one", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json or a form", body = ProblemDoc),
+        (status = 422, description = "weak_password, with the reason; password_reused: the new password is the current one; invalid_request: a field is missing, unknown or malformed", body = ProblemDoc),
     ))]
 async fn reset(
     State(app): State<App>,
@@ -280,11 +286,14 @@ pub struct AdminResetGenerated {
     responses(
         (status = 200, description = "mode generate: every session of the account has ended", body = AdminResetGenerated),
         (status = 202, description = "mode link: the link is mailed to the account's own address", body = AdminResetLinkSent),
-        (status = 401, description = "unauthenticated", body = ProblemDoc),
-        (status = 403, description = "forbidden (needs admin or users.manage; never the caller's own password, which PUT /v1/me/password changes), role_not_allowed (the user's role is above the caller's) or permission_not_allowed (the user holds a permission the caller does not)", body = ProblemDoc),
-        (status = 404, description = "No such tenant for the caller, or no such user in it", body = ProblemDoc),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage, and never the caller's own password (PUT /v1/me/password changes that); role_not_allowed: the user's role is above the caller's; permission_not_allowed: the user holds a permission the caller does not; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for the caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "account_shared: generate is only for accounts in this tenant alone; conflict: the account changed at the same time", body = ProblemDoc),
-        (status = 422, description = "invalid_request", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "invalid_request: an unknown mode or field", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: at most 3 such mails an hour to one person, 100 from one tenant", body = ProblemDoc),
     ))]
 async fn admin_reset(

@@ -89,9 +89,13 @@ pub struct SessionCreated {
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body = SignInRequest,
     responses(
         (status = 201, body = SessionCreated),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
         (status = 401, description = "invalid_credentials: the same answer for an unknown email and a wrong password", body = ProblemDoc),
-        (status = 429, description = "rate_limited, with Retry-After", body = ProblemDoc),
-        (status = 422, body = ProblemDoc),
+        (status = 403, description = "membership_inactive: the account has no active access to the tenant_id asked for", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it)", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: too many attempts for this email from this address, for this email, or failures from this address", body = ProblemDoc),
     ))]
 async fn create_session(
     State(app): State<App>,
@@ -112,7 +116,7 @@ async fn create_session(
 }
 
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = ProblemDoc)))]
+    responses((status = 204), (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc)))]
 async fn delete_session(
     State(app): State<App>,
     Bearer(token): Bearer,
@@ -129,7 +133,7 @@ pub struct MeResponse {
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "sessions", security(("bearer" = [])),
-    responses((status = 200, body = MeResponse), (status = 401, body = ProblemDoc)))]
+    responses((status = 200, body = MeResponse), (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc)))]
 async fn get_me(
     State(app): State<App>,
     Bearer(token): Bearer,
@@ -156,10 +160,13 @@ pub struct ChangePasswordRequest {
     request_body = ChangePasswordRequest,
     responses(
         (status = 204, description = "Changed; every other session of the account has ended"),
-        (status = 401, description = "unauthenticated", body = ProblemDoc),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "invalid_credentials: the current password is wrong", body = ProblemDoc),
         (status = 409, description = "conflict: the account changed at the same time", body = ProblemDoc),
-        (status = 422, description = "weak_password, with the reason; password_reused: the new password is the current one", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "weak_password, with the reason; password_reused: the new password is the current one; invalid_request: a field is missing, unknown or malformed", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: the same limits as sign-in", body = ProblemDoc),
     ))]
 async fn change_my_password(

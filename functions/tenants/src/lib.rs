@@ -30,7 +30,12 @@ pub fn router(app: App) -> Router {
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),
     params(("tenant_id" = String, Path)),
-    responses((status = 200, body = TenantView), (status = 404, body = ProblemDoc)))]
+    responses(
+        (status = 200, body = TenantView),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
+    ))]
 async fn get_tenant_route(
     State(app): State<App>,
     Bearer(token): Bearer,
@@ -58,9 +63,14 @@ pub struct SettingsPatchRequest {
     request_body = SettingsPatchRequest,
     responses(
         (status = 200, body = TenantView),
-        (status = 403, body = ProblemDoc),
-        (status = 409, description = "inbound_address_taken, conflict", body = ProblemDoc),
-        (status = 422, body = ProblemDoc),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: only owners and admins; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
+        (status = 409, description = "inbound_address_taken: one of the addresses belongs to another tenant (which one is not said); permission_in_use: members hold a permission the new catalogue leaves out; conflict: the settings changed at the same time", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is malformed (`field` names it); unknown_permission; inbound_domain_not_allowed: an address off the deployment's receiving domains", body = ProblemDoc),
     ))]
 async fn update_settings_route(
     State(app): State<App>,

@@ -1,0 +1,394 @@
+//! The OpenAPI document lists every answer a route can give: for each route, every problem its
+//! handler can return (each variant of its use case's error, and what its extractors refuse) must
+//! appear in the document under that status, with its code named in the description.
+//!
+//! Each error enum's variants are listed once here. The `variant` functions match without a
+//! wildcard, so a new variant does not compile until it gets a number, and then this test fails
+//! until an example of it is listed and the document names its code.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use usher_core::domain::{Locale, WeakPassword};
+use usher_core::http::Problem;
+use usher_core::settings::SettingsError;
+use usher_core::usecases::AuthError;
+use usher_core::usecases::admin_reset_password::AdminResetError;
+use usher_core::usecases::change_password::ChangePasswordError;
+use usher_core::usecases::create_user::CreateUserError;
+use usher_core::usecases::get_tenant::GetTenantError;
+use usher_core::usecases::get_user::GetUserError;
+use usher_core::usecases::list_users::ListUsersError;
+use usher_core::usecases::me::MeError;
+use usher_core::usecases::reset_password::ResetPasswordError;
+use usher_core::usecases::sign_in::SignInError;
+use usher_core::usecases::sign_out::SignOutError;
+use usher_core::usecases::update_settings::UpdateSettingsError;
+
+const DOCUMENT: &str = include_str!("../../openapi.json");
+
+type Answer = (u16, &'static str);
+
+fn answers<E: Into<Problem>>(errors: Vec<E>) -> Vec<Answer> {
+    errors
+        .into_iter()
+        .map(|e| {
+            let problem: Problem = e.into();
+            (problem.status.as_u16(), problem.code)
+        })
+        .collect()
+}
+
+/// Asserts `examples` holds every variant of an enum with `count` numbered variants.
+fn covers<E>(examples: &[E], variant: fn(&E) -> Option<usize>, count: usize) {
+    let seen: BTreeSet<usize> = examples.iter().filter_map(variant).collect();
+    let missing: Vec<usize> = (0..count).filter(|n| !seen.contains(n)).collect();
+    assert!(missing.is_empty(), "no example of variants {missing:?}");
+}
+
+fn account_auth() -> Vec<AuthError> {
+    vec![AuthError::Unauthenticated]
+}
+
+fn tenant_auth() -> Vec<AuthError> {
+    let all = vec![
+        AuthError::Unauthenticated,
+        AuthError::PasswordChangeRequired,
+        AuthError::TenantNotFound,
+        AuthError::MembershipInactive,
+    ];
+    covers(
+        &all,
+        |e| match e {
+            AuthError::Unauthenticated => Some(0),
+            AuthError::PasswordChangeRequired => Some(1),
+            AuthError::TenantNotFound => Some(2),
+            AuthError::MembershipInactive => Some(3),
+            AuthError::Storage(_) => None,
+        },
+        4,
+    );
+    all
+}
+
+fn weak() -> WeakPassword {
+    WeakPassword::TooShort(12)
+}
+
+/// What a JSON body's extractor refuses.
+const JSON_BODY: [Answer; 4] = [
+    (400, "invalid_request"),
+    (413, "payload_too_large"),
+    (415, "unsupported_media_type"),
+    (422, "invalid_request"),
+];
+/// What a tenant path refuses: an id that is no id.
+const TENANT_PATH: [Answer; 1] = [(404, "not_found")];
+
+fn sign_in() -> Vec<Answer> {
+    let all = vec![
+        SignInError::InvalidCredentials,
+        SignInError::RateLimited {
+            retry_after_seconds: 1,
+        },
+        SignInError::NoTenantAccess,
+    ];
+    covers(
+        &all,
+        |e| match e {
+            SignInError::InvalidCredentials => Some(0),
+            SignInError::RateLimited { .. } => Some(1),
+            SignInError::NoTenantAccess => Some(2),
+            SignInError::Internal(_) => None,
+        },
+        3,
+    );
+    [answers(all), JSON_BODY.to_vec()].concat()
+}
+
+fn sign_out() -> Vec<Answer> {
+    let all: Vec<SignOutError> = account_auth().into_iter().map(Into::into).collect();
+    covers(
+        &all,
+        |e| match e {
+            SignOutError::Auth(_) => Some(0),
+            SignOutError::Internal(_) => None,
+        },
+        1,
+    );
+    answers(all)
+}
+
+fn me() -> Vec<Answer> {
+    let all: Vec<MeError> = account_auth().into_iter().map(Into::into).collect();
+    covers(
+        &all,
+        |e| match e {
+            MeError::Auth(_) => Some(0),
+            MeError::Internal(_) => None,
+        },
+        1,
+    );
+    answers(all)
+}
+
+fn change_password() -> Vec<Answer> {
+    let mut all: Vec<ChangePasswordError> = account_auth().into_iter().map(Into::into).collect();
+    all.extend([
+        ChangePasswordError::WrongCurrentPassword,
+        ChangePasswordError::Weak(weak()),
+        ChangePasswordError::Reused,
+        ChangePasswordError::RateLimited {
+            retry_after_seconds: 1,
+        },
+        ChangePasswordError::Conflict,
+    ]);
+    covers(
+        &all,
+        |e| match e {
+            ChangePasswordError::Auth(_) => Some(0),
+            ChangePasswordError::WrongCurrentPassword => Some(1),
+            ChangePasswordError::Weak(_) => Some(2),
+            ChangePasswordError::Reused => Some(3),
+            ChangePasswordError::RateLimited { .. } => Some(4),
+            ChangePasswordError::Conflict => Some(5),
+            ChangePasswordError::Internal(_) => None,
+        },
+        6,
+    );
+    [answers(all), JSON_BODY.to_vec()].concat()
+}
+
+fn create_user() -> Vec<Answer> {
+    let mut all: Vec<CreateUserError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.extend([
+        CreateUserError::Forbidden,
+        CreateUserError::RoleNotAllowed("owner"),
+        CreateUserError::UnknownPermission("x.y".into()),
+        CreateUserError::PermissionNotAllowed("x.y".into()),
+        CreateUserError::WeakPassword(weak()),
+        CreateUserError::AlreadyMember,
+        CreateUserError::Conflict,
+    ]);
+    covers(
+        &all,
+        |e| match e {
+            CreateUserError::Auth(_) => Some(0),
+            CreateUserError::Forbidden => Some(1),
+            CreateUserError::RoleNotAllowed(_) => Some(2),
+            CreateUserError::UnknownPermission(_) => Some(3),
+            CreateUserError::PermissionNotAllowed(_) => Some(4),
+            CreateUserError::WeakPassword(_) => Some(5),
+            CreateUserError::AlreadyMember => Some(6),
+            CreateUserError::Conflict => Some(7),
+            CreateUserError::Internal(_) => None,
+        },
+        8,
+    );
+    [answers(all), JSON_BODY.to_vec(), TENANT_PATH.to_vec()].concat()
+}
+
+fn list_users() -> Vec<Answer> {
+    let mut all: Vec<ListUsersError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.push(ListUsersError::Forbidden);
+    covers(
+        &all,
+        |e| match e {
+            ListUsersError::Auth(_) => Some(0),
+            ListUsersError::Forbidden => Some(1),
+            ListUsersError::Internal(_) => None,
+        },
+        2,
+    );
+    // The query string: unparseable (400), a limit or cursor out of range (422).
+    let query = vec![(400, "invalid_request"), (422, "invalid_request")];
+    [answers(all), query, TENANT_PATH.to_vec()].concat()
+}
+
+fn get_user() -> Vec<Answer> {
+    let mut all: Vec<GetUserError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.extend([GetUserError::Forbidden, GetUserError::NotFound]);
+    covers(
+        &all,
+        |e| match e {
+            GetUserError::Auth(_) => Some(0),
+            GetUserError::Forbidden => Some(1),
+            GetUserError::NotFound => Some(2),
+        },
+        3,
+    );
+    [answers(all), TENANT_PATH.to_vec()].concat()
+}
+
+fn get_tenant() -> Vec<Answer> {
+    let all: Vec<GetTenantError> = tenant_auth().into_iter().map(Into::into).collect();
+    [answers(all), TENANT_PATH.to_vec()].concat()
+}
+
+fn update_settings() -> Vec<Answer> {
+    let mut all: Vec<UpdateSettingsError> = tenant_auth().into_iter().map(Into::into).collect();
+    let invalid = vec![
+        SettingsError::InvitationTtl,
+        SettingsError::Domain {
+            field: "inbound.allowed_domains",
+            value: "x".into(),
+        },
+        SettingsError::UnknownPermission("x.y".into()),
+        SettingsError::DuplicatePermission("x.y".into()),
+        SettingsError::Label,
+        SettingsError::TooMany {
+            field: "inbound.addresses",
+            max: 20,
+        },
+    ];
+    covers(
+        &invalid,
+        |e| match e {
+            SettingsError::InvitationTtl => Some(0),
+            SettingsError::Domain { .. } => Some(1),
+            SettingsError::UnknownPermission(_) => Some(2),
+            SettingsError::DuplicatePermission(_) => Some(3),
+            SettingsError::Label => Some(4),
+            SettingsError::TooMany { .. } => Some(5),
+        },
+        6,
+    );
+    all.extend(invalid.into_iter().map(UpdateSettingsError::Invalid));
+    all.extend([
+        UpdateSettingsError::Forbidden,
+        UpdateSettingsError::DomainNotAllowed("x.example".into()),
+        UpdateSettingsError::AddressTaken,
+        UpdateSettingsError::PermissionInUse {
+            permission: "x.y".into(),
+            members: 1,
+        },
+        UpdateSettingsError::Conflict,
+    ]);
+    covers(
+        &all,
+        |e| match e {
+            UpdateSettingsError::Auth(_) => Some(0),
+            UpdateSettingsError::Invalid(_) => Some(1),
+            UpdateSettingsError::Forbidden => Some(2),
+            UpdateSettingsError::DomainNotAllowed(_) => Some(3),
+            UpdateSettingsError::AddressTaken => Some(4),
+            UpdateSettingsError::PermissionInUse { .. } => Some(5),
+            UpdateSettingsError::Conflict => Some(6),
+            UpdateSettingsError::Internal(_) => None,
+        },
+        7,
+    );
+    [answers(all), JSON_BODY.to_vec(), TENANT_PATH.to_vec()].concat()
+}
+
+fn reset_password() -> Vec<Answer> {
+    let locale = Locale::En;
+    let all = vec![
+        ResetPasswordError::UnknownLink,
+        ResetPasswordError::Expired { locale },
+        ResetPasswordError::Superseded { locale },
+        ResetPasswordError::Used { locale },
+        ResetPasswordError::Weak {
+            weak: weak(),
+            locale,
+        },
+        ResetPasswordError::Reused { locale },
+        ResetPasswordError::Conflict,
+    ];
+    covers(
+        &all,
+        |e| match e {
+            ResetPasswordError::UnknownLink => Some(0),
+            ResetPasswordError::Expired { .. } => Some(1),
+            ResetPasswordError::Superseded { .. } => Some(2),
+            ResetPasswordError::Used { .. } => Some(3),
+            ResetPasswordError::Weak { .. } => Some(4),
+            ResetPasswordError::Reused { .. } => Some(5),
+            ResetPasswordError::Conflict => Some(6),
+            ResetPasswordError::Internal(_) => None,
+        },
+        7,
+    );
+    [answers(all), JSON_BODY.to_vec()].concat()
+}
+
+fn admin_reset() -> Vec<Answer> {
+    let mut all: Vec<AdminResetError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.extend([
+        AdminResetError::Forbidden,
+        AdminResetError::OwnPassword,
+        AdminResetError::RoleAbove,
+        AdminResetError::PermissionAbove("x.y".into()),
+        AdminResetError::NotFound,
+        AdminResetError::AccountShared,
+        AdminResetError::RateLimited {
+            retry_after_seconds: 1,
+        },
+        AdminResetError::Conflict,
+    ]);
+    covers(
+        &all,
+        |e| match e {
+            AdminResetError::Auth(_) => Some(0),
+            AdminResetError::Forbidden => Some(1),
+            AdminResetError::OwnPassword => Some(2),
+            AdminResetError::RoleAbove => Some(3),
+            AdminResetError::PermissionAbove(_) => Some(4),
+            AdminResetError::NotFound => Some(5),
+            AdminResetError::AccountShared => Some(6),
+            AdminResetError::RateLimited { .. } => Some(7),
+            AdminResetError::Conflict => Some(8),
+            AdminResetError::Internal(_) => None,
+        },
+        9,
+    );
+    [answers(all), JSON_BODY.to_vec(), TENANT_PATH.to_vec()].concat()
+}
+
+#[test]
+fn the_document_lists_every_problem_each_route_can_answer() {
+    let doc: Value = serde_json::from_str(DOCUMENT).unwrap();
+    let routes: Vec<(&str, &str, Vec<Answer>)> = vec![
+        ("post", "/v1/sessions", sign_in()),
+        ("delete", "/v1/sessions/current", sign_out()),
+        ("get", "/v1/me", me()),
+        ("put", "/v1/me/password", change_password()),
+        ("post", "/v1/tenants/{tenant_id}/users", create_user()),
+        ("get", "/v1/tenants/{tenant_id}/users", list_users()),
+        ("get", "/v1/tenants/{tenant_id}/users/{user_id}", get_user()),
+        ("get", "/v1/tenants/{tenant_id}", get_tenant()),
+        (
+            "patch",
+            "/v1/tenants/{tenant_id}/settings",
+            update_settings(),
+        ),
+        ("post", "/v1/password/forgot", JSON_BODY.to_vec()),
+        ("post", "/v1/password/reset", reset_password()),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/users/{user_id}/password-reset",
+            admin_reset(),
+        ),
+    ];
+    let mut missing = Vec::new();
+    for (method, path, route_answers) in routes {
+        let responses = &doc["paths"][path][method]["responses"];
+        assert!(
+            responses.is_object(),
+            "{method} {path} is not in the document"
+        );
+        for (status, code) in route_answers.into_iter().collect::<BTreeSet<_>>() {
+            let documented = responses[status.to_string()]["description"]
+                .as_str()
+                .is_some_and(|description| description.contains(code));
+            if !documented {
+                missing.push(format!("{method} {path}: {status} {code}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "answers the document does not list:\n{}",
+        missing.join("\n")
+    );
+}
