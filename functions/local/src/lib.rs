@@ -9,7 +9,6 @@ use anyhow::Context as _;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -228,27 +227,13 @@ fn page(html: Result<String, askama::Error>) -> Response {
     }
 }
 
-/// The headers the link pages are sent with, for the pages that exist only locally: nothing
-/// loads from elsewhere, no other site may frame them, no type sniffing, no referrer (the mail
-/// list shows live links).
-fn protected(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    response
+/// The link pages' headers, for the pages that exist only locally: nothing loads from elsewhere,
+/// no other site may frame them (the mail list shows live links), no sniffing, no referrer.
+fn protected(response: Response) -> Response {
+    usher_core::pages::protected(
+        response,
+        "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; img-src data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'",
+    )
 }
 
 async fn mail_list(State(state): State<LocalState>) -> Response {

@@ -79,9 +79,17 @@ fn respond(status: StatusCode, page: &impl Template) -> Response {
 }
 
 fn html_response(status: StatusCode, body: String) -> Response {
-    let mut response = (status, axum::response::Html(body)).into_response();
+    protected(
+        (status, axum::response::Html(body)).into_response(),
+        &CONTENT_SECURITY_POLICY,
+    )
+}
+
+/// `response` with `content_security_policy` and the headers every page is sent with: no
+/// referrer (a link's token is in the URL), no type sniffing, no framing.
+pub fn protected(mut response: Response, content_security_policy: &str) -> Response {
     let headers = response.headers_mut();
-    if let Ok(policy) = HeaderValue::from_str(&CONTENT_SECURITY_POLICY) {
+    if let Ok(policy) = HeaderValue::from_str(content_security_policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     headers.insert(
