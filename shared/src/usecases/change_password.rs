@@ -85,11 +85,10 @@ pub async fn change_password(
         .await
         .context("reading the login item")?;
     let counts = PasswordAttempts::counts_from(&mut found)?;
-    let client_failures = counts[2].clone();
     let login: LoginRecord = from_optional(found.pop().flatten())
         .context("reading the login item")?
         .ok_or(AuthError::Unauthenticated)?;
-    attempts.reserve(app, counts, now).await?;
+    let client_failures = attempts.reserve(app, counts, now).await?;
 
     let usable = login
         .password_hash

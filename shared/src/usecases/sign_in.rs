@@ -77,11 +77,10 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         .await
         .context("reading the login item")?;
     let counts = PasswordAttempts::counts_from(&mut found)?;
-    let client_failures = counts[2].clone();
     let login: Option<LoginRecord> =
         from_optional(found.pop().flatten()).context("reading the login item")?;
 
-    attempts.reserve(app, counts, now).await?;
+    let client_failures = attempts.reserve(app, counts, now).await?;
 
     // An unknown email, an account without a password and an expired temporary password all
     // verify against the dummy hash, so each costs the same as a wrong password.

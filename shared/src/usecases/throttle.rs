@@ -133,6 +133,9 @@ pub(crate) struct PasswordAttempts {
 /// What the counters held when the request read them, in the order of [`PasswordAttempts::keys`].
 pub(crate) type AttemptCounts = [Option<ThrottleRecord>; 3];
 
+/// The client address's failures as read before the attempt.
+pub(crate) struct ClientFailures(Option<ThrottleRecord>);
+
 impl PasswordAttempts {
     pub fn new(normalized_email: &str, client: Option<IpAddr>) -> Self {
         let bucket = keys::client_bucket(client);
@@ -166,13 +169,14 @@ impl PasswordAttempts {
     }
 
     /// Reserves one attempt for the email, from this client and overall, or refuses it when
-    /// either window is full or this client already failed too often.
+    /// either window is full or this client already failed too often. Returns what
+    /// [`PasswordAttempts::count_failure`] needs if the password then turns out wrong.
     pub async fn reserve(
         &self,
         app: &App,
         counts: AttemptCounts,
         now: DateTime<Utc>,
-    ) -> Result<(), AttemptRefused> {
+    ) -> Result<ClientFailures, AttemptRefused> {
         let [mut from_client, mut email, client] = counts;
         let client_limit = Limit::sign_in_failures_per_client(&app.config);
         if let Err(retry_after_seconds) =
@@ -201,7 +205,7 @@ impl PasswordAttempts {
                 }
             }
             match app.table.transact(ops).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => return Ok(ClientFailures(client)),
                 Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
                     let mut found = app
                         .table
@@ -230,7 +234,7 @@ impl PasswordAttempts {
     pub async fn count_failure(
         &self,
         app: &App,
-        mut current: Option<ThrottleRecord>,
+        ClientFailures(mut current): ClientFailures,
         now: DateTime<Utc>,
     ) -> Result<(), InternalError> {
         let limit = Limit::sign_in_failures_per_client(&app.config);
