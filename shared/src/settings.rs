@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{EmailAddress, Permission, PermissionEntry};
+use crate::domain::{EmailAddress, Locale, Permission, PermissionEntry};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -38,6 +38,53 @@ pub struct TenantSettings {
     pub invitation_email_policy: InvitationEmailPolicy,
     pub inbound: InboundSettings,
     pub announce_new_members: bool,
+    /// The language of pages and mail for someone whose own is not known yet.
+    #[serde(default)]
+    pub default_locale: Locale,
+    /// Where pages send a person after a success (the tenant's own app); links fall back to
+    /// Usher's public URL when unset.
+    #[serde(default)]
+    #[schema(value_type = Option<String>, example = "https://app.forli.example/")]
+    pub app_url: Option<AppUrl>,
+}
+
+/// An `https` URL with a host and no credentials or fragment, at most 2,000 characters: where a
+/// page may send a person, so nothing that runs script or points at a local file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AppUrl(String);
+
+impl AppUrl {
+    pub fn parse(raw: &str) -> Result<Self, SettingsError> {
+        let parsed = url::Url::parse(raw.trim()).map_err(|_| SettingsError::AppUrl)?;
+        let acceptable = parsed.scheme() == "https"
+            && parsed.host_str().is_some_and(|h| !h.is_empty())
+            && parsed.username().is_empty()
+            && parsed.password().is_none()
+            && parsed.fragment().is_none()
+            && parsed.as_str().len() <= 2000;
+        if !acceptable {
+            return Err(SettingsError::AppUrl);
+        }
+        Ok(Self(parsed.into()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for AppUrl {
+    type Error = SettingsError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<AppUrl> for String {
+    fn from(value: AppUrl) -> Self {
+        value.0
+    }
 }
 
 impl Default for TenantSettings {
@@ -48,6 +95,8 @@ impl Default for TenantSettings {
             invitation_email_policy: InvitationEmailPolicy::Exact,
             inbound: InboundSettings::default(),
             announce_new_members: false,
+            default_locale: Locale::default(),
+            app_url: None,
         }
     }
 }
@@ -66,6 +115,8 @@ pub enum SettingsError {
     Label,
     #[error("{field} holds more than {max} entries")]
     TooMany { field: &'static str, max: usize },
+    #[error("app_url must be an https URL with a host, no credentials and no fragment")]
+    AppUrl,
 }
 
 /// A domain name as an allow/block entry: lower-case ASCII labels.
@@ -144,4 +195,21 @@ pub fn validate_catalog(catalog: &[PermissionEntry]) -> Result<(), SettingsError
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod stored_shape_tests {
+    use super::*;
+
+    /// Tenants stored before these fields existed still read, with their defaults.
+    #[test]
+    fn settings_stored_without_locale_or_app_url_still_read() {
+        let stored = serde_json::json!({
+            "members_can_invite": false, "invitation_ttl_hours": 168,
+            "invitation_email_policy": "exact", "inbound": {}, "announce_new_members": false
+        });
+        let settings: TenantSettings = serde_json::from_value(stored).unwrap();
+        assert_eq!(settings.default_locale, Locale::En);
+        assert_eq!(settings.app_url, None);
+    }
 }

@@ -240,6 +240,7 @@ fn update_settings() -> Vec<Answer> {
             field: "inbound.addresses",
             max: 20,
         },
+        SettingsError::AppUrl,
     ];
     covers(
         &invalid,
@@ -250,8 +251,9 @@ fn update_settings() -> Vec<Answer> {
             SettingsError::DuplicatePermission(_) => Some(3),
             SettingsError::Label => Some(4),
             SettingsError::TooMany { .. } => Some(5),
+            SettingsError::AppUrl => Some(6),
         },
-        6,
+        7,
     );
     all.extend(invalid.into_iter().map(UpdateSettingsError::Invalid));
     all.extend([

@@ -3,11 +3,11 @@
 use axum::{Json, Router, extract::State};
 use serde::Deserialize;
 use usher_core::app::App;
-use usher_core::domain::{PermissionEntry, TenantId};
+use usher_core::domain::{Locale, PermissionEntry, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, Bearer, Problem, ProblemDoc, TenantView, finish_router, mount,
 };
-use usher_core::settings::{InboundSettings, InvitationEmailPolicy};
+use usher_core::settings::{AppUrl, InboundSettings, InvitationEmailPolicy};
 use usher_core::usecases::get_tenant;
 use usher_core::usecases::update_settings::{self, SettingsPatch};
 use utoipa::ToSchema;
@@ -56,6 +56,19 @@ pub struct SettingsPatchRequest {
     inbound: Option<InboundSettings>,
     announce_new_members: Option<bool>,
     permission_catalog: Option<Vec<PermissionEntry>>,
+    /// en, it, fr or pl: pages and mail for someone whose own language is not known yet.
+    default_locale: Option<Locale>,
+    /// An https URL where pages send a person after a success; `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    app_url: Option<Option<String>>,
+}
+
+/// A field that may be absent (leave it), `null` (clear it) or a value.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/settings", tag = "tenants", security(("bearer" = [])),
@@ -85,6 +98,12 @@ async fn update_settings_route(
         inbound: body.inbound,
         announce_new_members: body.announce_new_members,
         permission_catalog: body.permission_catalog,
+        default_locale: body.default_locale,
+        app_url: body
+            .app_url
+            .map(|url| url.as_deref().map(AppUrl::parse).transpose())
+            .transpose()
+            .map_err(Problem::from)?,
     };
     let tenant = update_settings::update_settings(&app, &token, tenant_id, patch).await?;
     Ok(Json(TenantView::new(tenant, true)))

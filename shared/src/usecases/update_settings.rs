@@ -7,10 +7,12 @@
 use super::audit::AuditEvent;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
-use crate::domain::{PermissionEntry, TenantId};
+use crate::domain::{Locale, PermissionEntry, TenantId};
 use crate::keys;
 use crate::records::{InboxRecord, MembershipRecord, TenantRecord, from_item, to_item};
-use crate::settings::{InboundSettings, InvitationEmailPolicy, SettingsError, validate_catalog};
+use crate::settings::{
+    AppUrl, InboundSettings, InvitationEmailPolicy, SettingsError, validate_catalog,
+};
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
 
@@ -23,6 +25,9 @@ pub struct SettingsPatch {
     pub inbound: Option<InboundSettings>,
     pub announce_new_members: Option<bool>,
     pub permission_catalog: Option<Vec<PermissionEntry>>,
+    pub default_locale: Option<Locale>,
+    /// `Some(None)` clears it.
+    pub app_url: Option<Option<AppUrl>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +122,12 @@ pub async fn update_settings(
     }
     if let Some(v) = patch.announce_new_members {
         settings.announce_new_members = v;
+    }
+    if let Some(v) = patch.default_locale {
+        settings.default_locale = v;
+    }
+    if let Some(v) = patch.app_url {
+        settings.app_url = v;
     }
     let settings = settings.validated(&catalog)?;
     // A permission members hold cannot leave the catalogue: it would stay on them, unnamed.

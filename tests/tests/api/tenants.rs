@@ -170,3 +170,61 @@ async fn only_admins_change_settings() {
         .await;
     assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
 }
+
+#[tokio::test]
+async fn the_default_locale_and_the_app_url_are_set_checked_and_cleared() {
+    let app = spawn_app().await;
+    let path = format!("/v1/tenants/{}/settings", app.tenant_id);
+    let patch = |body: Value| {
+        let (app, path) = (&app, &path);
+        async move {
+            app.request(Method::PATCH, path, Some(&app.owner_token), Some(body))
+                .await
+        }
+    };
+    let response =
+        patch(json!({"default_locale": "pl", "app_url": "https://app.forli.example/portal"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let tenant: Value = response.json().await.unwrap();
+    assert_eq!(tenant["settings"]["default_locale"], "pl");
+    assert_eq!(
+        tenant["settings"]["app_url"],
+        "https://app.forli.example/portal"
+    );
+    for bad in [
+        "http://app.forli.example/",
+        "javascript:alert(1)",
+        "https://user:secret@app.forli.example/",
+        "https://app.forli.example/#fragment",
+        "file:///etc/passwd",
+        "not a url",
+    ] {
+        let body = assert_problem(
+            patch(json!({"app_url": bad})).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+        assert_eq!(body["field"], "app_url", "{bad}");
+    }
+    let response = patch(json!({"default_locale": "de"})).await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    // Left out, it stays; null clears it.
+    let tenant: Value = patch(json!({"members_can_invite": true}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        tenant["settings"]["app_url"],
+        "https://app.forli.example/portal"
+    );
+    let tenant: Value = patch(json!({"app_url": null})).await.json().await.unwrap();
+    assert!(tenant["settings"]["app_url"].is_null());
+    assert_eq!(tenant["settings"]["default_locale"], "pl");
+}

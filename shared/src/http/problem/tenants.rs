@@ -14,6 +14,7 @@ impl From<SettingsError> for Problem {
             SettingsError::Domain { field, .. } | SettingsError::TooMany { field, .. } => field,
             SettingsError::UnknownPermission(_) => "inbound.default_permissions",
             SettingsError::DuplicatePermission(_) | SettingsError::Label => "permission_catalog",
+            SettingsError::AppUrl => "app_url",
         };
         let code = if matches!(e, SettingsError::UnknownPermission(_)) {
             "unknown_permission"
