@@ -47,19 +47,25 @@ pub struct TenantRecord {
     pub slug: String,
     pub settings: TenantSettings,
     pub permission_catalog: Vec<PermissionEntry>,
+    /// Permissions on their way out of the catalogue: granted to nobody while the members holding
+    /// them are counted (see `update_settings`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub retiring_permissions: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
 }
 
 impl TenantRecord {
-    /// Whether a permission exists in this tenant: its catalogue plus the built-in ones.
+    /// Whether a permission may be granted in this tenant: its catalogue plus the built-in ones,
+    /// less any on its way out.
     pub fn knows_permission(&self, name: &str) -> bool {
-        name == crate::domain::Permission::USERS_MANAGE
+        let listed = name == crate::domain::Permission::USERS_MANAGE
             || self
                 .permission_catalog
                 .iter()
-                .any(|p| p.name.as_str() == name)
+                .any(|p| p.name.as_str() == name);
+        listed && !self.retiring_permissions.iter().any(|r| r == name)
     }
 }
 

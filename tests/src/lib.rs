@@ -122,6 +122,34 @@ async fn fresh_dynamo_table_counting(counter: SdkRequests) -> DynamoTable {
 pub struct FaultyTable {
     inner: Arc<dyn Table>,
     fail_next_transaction: AtomicBool,
+    held: std::sync::Mutex<Option<HeldTransaction>>,
+}
+
+/// A transaction to hold back, for a test that puts other requests in between.
+struct HeldTransaction {
+    key: Key,
+    reached: oneshot::Sender<()>,
+    release: oneshot::Receiver<()>,
+}
+
+/// The test's end of a held transaction.
+pub struct Hold {
+    reached: oneshot::Receiver<()>,
+    release: oneshot::Sender<()>,
+}
+
+impl Hold {
+    /// Waits until the held transaction has arrived (and waits).
+    pub async fn reached(&mut self) {
+        (&mut self.reached)
+            .await
+            .expect("the held transaction arrives");
+    }
+
+    /// Lets it go on.
+    pub fn release(self) {
+        let _ = self.release.send(());
+    }
 }
 
 impl FaultyTable {
@@ -129,12 +157,28 @@ impl FaultyTable {
         Self {
             inner,
             fail_next_transaction: AtomicBool::new(false),
+            held: std::sync::Mutex::new(None),
         }
     }
 
     /// The next transaction fails as a concurrent write would make it fail, writing nothing.
     pub fn fail_next_transaction(&self) {
         self.fail_next_transaction.store(true, Ordering::SeqCst);
+    }
+
+    /// Holds back the next transaction that writes or checks `key` until the test releases it.
+    pub fn hold_next_transaction_on(&self, key: Key) -> Hold {
+        let (reached, reached_rx) = oneshot::channel();
+        let (release_tx, release) = oneshot::channel();
+        *self.held.lock().unwrap() = Some(HeldTransaction {
+            key,
+            reached,
+            release,
+        });
+        Hold {
+            reached: reached_rx,
+            release: release_tx,
+        }
     }
 }
 
@@ -159,6 +203,17 @@ impl Table for FaultyTable {
     }
 
     async fn transact(&self, ops: Vec<Op>) -> Result<(), TransactError> {
+        let held = {
+            let mut slot = self.held.lock().unwrap();
+            let touches = slot
+                .as_ref()
+                .is_some_and(|h| ops.iter().any(|op| op.key().as_ref() == Some(&h.key)));
+            if touches { slot.take() } else { None }
+        };
+        if let Some(held) = held {
+            let _ = held.reached.send(());
+            let _ = held.release.await;
+        }
         if self.fail_next_transaction.swap(false, Ordering::SeqCst) {
             return Err(TransactError::Conflict);
         }

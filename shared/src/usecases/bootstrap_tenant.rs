@@ -55,6 +55,7 @@ pub async fn bootstrap_tenant(
         slug: command.name.slug(),
         settings: TenantSettings::default(),
         permission_catalog: Vec::new(),
+        retiring_permissions: Vec::new(),
         created_at: now,
         updated_at: now,
         version: 1,

@@ -19,7 +19,7 @@ use crate::domain::EmailAddress;
 use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{LoginRecord, MembershipStatus, ThrottleRecord, TokenKind, from_optional};
-use crate::table::Op;
+use crate::table::{Op, TransactError};
 
 /// The job a reset request files: someone asked for a link for this email (as typed, parsed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,10 +54,39 @@ enum NoLink {
     LimitReached,
 }
 
+/// How often a job that lost a race for the account's mail count reads again and retries.
+const COUNT_TRIES: usize = 8;
+
 /// The job behind a reset request: a link for the account with the email, if there is one with
 /// an active membership somewhere and it has not had its share of reset mails. `done` deletes the
 /// job's outbox item, in the same transaction as the link.
+///
+/// Jobs for one account may run at once (a dispatcher works on several items); one that loses the
+/// race for the mail count reads it again, so it is decided now, against the current hour, and
+/// not retried an hour later when the limit has reset.
 pub(crate) async fn run(app: &App, request: ResetRequest, done: Op) -> Result<(), InternalError> {
+    for _ in 1..COUNT_TRIES {
+        match attempt(app, &request, done.clone()).await? {
+            Attempt::Finished => return Ok(()),
+            Attempt::LostTheCount => continue,
+        }
+    }
+    match attempt(app, &request, done).await? {
+        Attempt::Finished => Ok(()),
+        Attempt::LostTheCount => Err(InternalError::new(
+            "filing the reset link",
+            anyhow::anyhow!("lost the race for the mail count {COUNT_TRIES} times"),
+        )),
+    }
+}
+
+enum Attempt {
+    Finished,
+    /// Another job took the count first; read it again.
+    LostTheCount,
+}
+
+async fn attempt(app: &App, request: &ResetRequest, done: Op) -> Result<Attempt, InternalError> {
     let email = &request.email;
     let now = app.clock.now();
     let login: Option<LoginRecord> = from_optional(
@@ -134,19 +163,23 @@ pub(crate) async fn run(app: &App, request: ResetRequest, done: Op) -> Result<()
     }
     // All or nothing with the job's own deletion: a job that failed runs again, one that ran
     // never does, so a request yields at most one mail.
-    transact_with_events(app, vec![token, mail, count, done], events)
-        .await
-        .context("filing the reset link")?;
+    match transact_with_events(app, vec![token, mail, count, done], events).await {
+        Ok(()) => {}
+        Err(e) if e.failed_on(&throttle_key) || matches!(e, TransactError::Conflict) => {
+            return Ok(Attempt::LostTheCount);
+        }
+        Err(other) => return Err(other).context("filing the reset link"),
+    }
     app.mail_committed();
     tracing::info!(account_id = %account.id, "reset link filed");
-    Ok(())
+    Ok(Attempt::Finished)
 }
 
-async fn finish_without_link(app: &App, done: Op, why: NoLink) -> Result<(), InternalError> {
+async fn finish_without_link(app: &App, done: Op, why: NoLink) -> Result<Attempt, InternalError> {
     app.table
         .transact(vec![done])
         .await
         .context("finishing the reset request")?;
     tracing::info!(reason = ?why, "reset request answered without a link");
-    Ok(())
+    Ok(Attempt::Finished)
 }

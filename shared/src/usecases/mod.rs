@@ -34,6 +34,12 @@ pub struct InternalError {
     source: anyhow::Error,
 }
 
+impl InternalError {
+    pub(crate) fn new(context: &'static str, source: anyhow::Error) -> Self {
+        Self { context, source }
+    }
+}
+
 pub(crate) trait Context<T> {
     fn context(self, context: &'static str) -> Result<T, InternalError>;
 }

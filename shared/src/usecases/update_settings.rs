@@ -52,12 +52,67 @@ pub enum UpdateSettingsError {
     Internal(#[from] InternalError),
 }
 
+/// Marks `removed` as retiring: from this write on, no grant of them can commit. A grant that read
+/// the tenant before it fails its check of the tenant's version; one that reads it after finds
+/// them retiring and is refused. So the count that follows misses no member.
+async fn retire(
+    app: &App,
+    before: &TenantRecord,
+    removed: Vec<String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<TenantRecord, UpdateSettingsError> {
+    let retiring = TenantRecord {
+        retiring_permissions: removed,
+        updated_at: now,
+        version: before.version + 1,
+        ..before.clone()
+    };
+    let op = Op::put_if(
+        to_item(&keys::tenant(before.id), &retiring, None).context("building the tenant")?,
+        Condition::VersionIs(before.version),
+    );
+    match app.table.transact(vec![op]).await {
+        Ok(()) => Ok(retiring),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(UpdateSettingsError::Conflict)
+        }
+        Err(other) => Err(other)
+            .context("retiring permissions")
+            .map_err(Into::into),
+    }
+}
+
+/// Takes the retiring mark off again, when the change did not go through. Best effort: should
+/// it fail, the permissions stay ungrantable until the next settings change, which clears it.
+async fn restore(app: &App, retiring: &TenantRecord, now: chrono::DateTime<chrono::Utc>) {
+    let restored = TenantRecord {
+        retiring_permissions: Vec::new(),
+        updated_at: now,
+        version: retiring.version + 1,
+        ..retiring.clone()
+    };
+    let written = match to_item(&keys::tenant(retiring.id), &restored, None) {
+        Ok(item) => app
+            .table
+            .transact(vec![Op::put_if(
+                item,
+                Condition::VersionIs(retiring.version),
+            )])
+            .await
+            .map_err(anyhow::Error::from),
+        Err(e) => Err(e.into()),
+    };
+    if let Err(error) = written {
+        tracing::warn!(tenant_id = %retiring.id, error = ?error, "retiring permissions left marked");
+    }
+}
+
 /// The first of `permissions` that members hold, with how many hold it. Reads the members a page
 /// at a time, and only when a permission is being removed.
 async fn holders_of(
     app: &App,
     tenant_id: TenantId,
-    permissions: &[&str],
+    permissions: &[String],
 ) -> Result<Option<(String, usize)>, InternalError> {
     if permissions.is_empty() {
         return Ok(None);
@@ -88,7 +143,7 @@ async fn holders_of(
         .iter()
         .zip(permissions)
         .find(|(count, _)| **count > 0)
-        .map(|(count, permission)| ((*permission).to_owned(), *count)))
+        .map(|(count, permission)| (permission.clone(), *count)))
 }
 
 pub async fn update_settings(
@@ -130,31 +185,21 @@ pub async fn update_settings(
         settings.app_url = v;
     }
     let settings = settings.validated(&catalog)?;
-    // A permission members hold cannot leave the catalogue: it would stay on them, unnamed.
-    let removed: Vec<&str> = before
+    let removed: Vec<String> = before
         .permission_catalog
         .iter()
-        .map(|p| p.name.as_str())
-        .filter(|name| !catalog.iter().any(|p| p.name.as_str() == *name))
+        .map(|p| p.name.to_string())
+        .filter(|name| !catalog.iter().any(|p| p.name.as_str() == name))
         .collect();
-    if let Some((permission, members)) = holders_of(app, tenant_id, &removed).await? {
-        return Err(UpdateSettingsError::PermissionInUse {
-            permission,
-            members,
-        });
-    }
-
-    let after = TenantRecord {
+    let mut after = TenantRecord {
         settings,
         permission_catalog: catalog,
+        retiring_permissions: Vec::new(),
         updated_at: now,
         version: before.version + 1,
         ..before.clone()
     };
-    let mut ops = vec![Op::put_if(
-        to_item(&keys::tenant(tenant_id), &after, None).context("building the tenant")?,
-        Condition::VersionIs(before.version),
-    )];
+    let mut ops = Vec::new();
     let old: Vec<String> = before
         .settings
         .inbound
@@ -202,7 +247,38 @@ pub async fn update_settings(
         .ops(now, app.random.as_ref())
         .context("building the audit event")?,
     );
-    match app.table.transact(ops).await {
+    // A permission members hold cannot leave the catalogue: it would stay on them, unnamed.
+    let retired = if removed.is_empty() {
+        None
+    } else {
+        let retiring = retire(app, &before, removed, now).await?;
+        if let Some((permission, members)) =
+            holders_of(app, tenant_id, &retiring.retiring_permissions).await?
+        {
+            restore(app, &retiring, now).await;
+            return Err(UpdateSettingsError::PermissionInUse {
+                permission,
+                members,
+            });
+        }
+        after.version = retiring.version + 1;
+        Some(retiring)
+    };
+    let expected_version = after.version - 1;
+    ops.insert(
+        0,
+        Op::put_if(
+            to_item(&keys::tenant(tenant_id), &after, None).context("building the tenant")?,
+            Condition::VersionIs(expected_version),
+        ),
+    );
+    let outcome = app.table.transact(ops).await;
+    if outcome.is_err()
+        && let Some(retiring) = &retired
+    {
+        restore(app, retiring, now).await;
+    }
+    match outcome {
         Ok(()) => Ok(after),
         // Which of the addresses is taken is not said: that would tell this tenant which
         // address another tenant owns.

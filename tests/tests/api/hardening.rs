@@ -602,3 +602,103 @@ async fn inbound_addresses_stay_on_receiving_domains_and_conflicts_name_none() {
         "{detail}"
     );
 }
+
+/// Point 12, raced: grants that commit while the removal of their permission is under way never
+/// leave a member holding a permission the catalogue no longer has. The removal's first write to
+/// the tenant is held back while the grants run, the worst moment for it.
+#[tokio::test]
+async fn a_grant_racing_the_removal_of_its_permission_never_outlives_it() {
+    let app = spawn_app().await;
+    let catalogue = |names: &[&str]| json!({"permission_catalog": names.iter().map(|n| json!({"name": n, "label": n})).collect::<Vec<_>>()});
+    patch_settings(&app, catalogue(&["fleet.manage", "reports.reply"])).await;
+    let mut hold = app
+        .faults
+        .hold_next_transaction_on(usher_core::keys::tenant(app.tenant_id));
+    let path = format!("/v1/tenants/{}/settings", app.tenant_id);
+    let removal = app.request(
+        reqwest::Method::PATCH,
+        &path,
+        Some(&app.owner_token),
+        Some(catalogue(&["fleet.manage"])),
+    );
+    let grants_meanwhile = async {
+        hold.reached().await;
+        let grants = (0..4).map(|n| {
+            app.create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": format!("race-{n}@example.org"), "first_name": "R", "last_name": "C",
+                       "role": "member", "permissions": ["reports.reply"], "password": {"mode": "link"}}),
+            )
+        });
+        let statuses: Vec<StatusCode> = futures::future::join_all(grants)
+            .await
+            .iter()
+            .map(|r| r.status())
+            .collect();
+        hold.release();
+        statuses
+    };
+    let (removal, statuses) = tokio::join!(removal, grants_meanwhile);
+    let granted = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let holding = holders(&app, "reports.reply").await;
+    assert_eq!(holding, granted);
+    let tenant: Value = app
+        .get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = tenant["permission_catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "reports.reply");
+    if holding > 0 {
+        assert!(
+            listed,
+            "{holding} members hold reports.reply, which left the catalogue"
+        );
+        assert_problem(removal, StatusCode::CONFLICT, "permission_in_use").await;
+    } else {
+        assert_eq!(removal.status(), StatusCode::OK);
+    }
+    // Refused, the permission is grantable again.
+    let response = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "after@example.org", "first_name": "A", "last_name": "F",
+                   "role": "member", "permissions": ["reports.reply"], "password": {"mode": "link"}}),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        if listed {
+            StatusCode::CREATED
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    );
+}
+
+/// How many members of the main tenant hold `permission`, read from the table.
+async fn holders(app: &TestApp, permission: &str) -> usize {
+    app.partition(&usher_core::keys::tenant_pk(app.tenant_id))
+        .await
+        .iter()
+        .filter(|item| {
+            item["sk"]
+                .as_str()
+                .is_some_and(|sk| sk.starts_with(usher_core::keys::MEMBER_PREFIX))
+        })
+        .filter(|item| {
+            item["permissions"]
+                .as_array()
+                .is_some_and(|held| held.iter().any(|p| p == permission))
+        })
+        .count()
+}
