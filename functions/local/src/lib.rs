@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -361,13 +362,15 @@ pub async fn serve(
 
 /// HTTP/1.1 on every accepted connection, with [`HEADER_READ_TIMEOUT`] (which hyper also applies
 /// while a kept-alive connection waits for its next request) and the peer address for
-/// `ClientAddress`.
+/// `ClientAddress`. On `shutdown` it stops accepting and lets requests under way finish, for up
+/// to 10 seconds.
 async fn accept_loop(
     listener: TcpListener,
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let mut shutdown = std::pin::pin!(shutdown);
+    let graceful = GracefulShutdown::new();
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -379,23 +382,32 @@ async fn accept_loop(
                     continue;
                 }
             },
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => break,
         };
         let service = TowerToHyperService::new(
             router
                 .clone()
                 .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
         );
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(HEADER_READ_TIMEOUT)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            let connection = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service);
             if let Err(error) = connection.await {
                 tracing::debug!(error = %error, "connection ended");
             }
         });
     }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still under way after 10 seconds were cut off");
+    }
+    Ok(())
 }
 
 /// The sender written into local `.eml` files.
