@@ -29,8 +29,8 @@ pub struct Config {
     /// answered the same but nothing is sent.
     pub reset_mail_limit: u32,
     pub reset_mail_window: Duration,
-    /// Credential mails admins may have sent to one account (by anyone, from any tenant) and
-    /// from one tenant (to anyone) within `admin_mail_window`; past that, 429.
+    /// Credential mails the admins of one tenant may have sent to one account, and from one
+    /// tenant to anyone, within `admin_mail_window`; past that, 429.
     pub admin_mail_limit_per_account: u32,
     pub admin_mail_limit_per_tenant: u32,
     pub admin_mail_window: Duration,

@@ -107,10 +107,11 @@ pub fn reset_mail_throttle(account: AccountId) -> Key {
     Key::new(format!("THROTTLE#RESET#{account}"), "THROTTLE")
 }
 
-/// Credential mails (reset links, reset notices) admins of any tenant had sent to one account in
-/// the current window.
-pub fn admin_mail_throttle(account: AccountId) -> Key {
-    Key::new(format!("THROTTLE#ADMINMAIL#{account}"), "THROTTLE")
+/// Credential mails (reset links, reset notices) the admins of one tenant had sent to one account
+/// in the current window. Per tenant, so that one tenant using up the count can neither block
+/// another tenant's admins nor tell them, by a 429, that someone else is resetting the person.
+pub fn admin_mail_throttle(tenant: TenantId, account: AccountId) -> Key {
+    Key::new(format!("THROTTLE#ADMINMAIL#{tenant}#{account}"), "THROTTLE")
 }
 
 /// Credential mails the admins of one tenant had sent in the current window.

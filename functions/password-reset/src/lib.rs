@@ -294,7 +294,7 @@ pub struct AdminResetGenerated {
         (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: an unknown mode or field", body = ProblemDoc),
-        (status = 429, description = "rate_limited, with Retry-After: at most 3 such mails an hour to one person, 100 from one tenant", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: at most 3 such mails an hour from this tenant to one person, 100 from this tenant", body = ProblemDoc),
     ))]
 async fn admin_reset(
     State(app): State<App>,

@@ -94,7 +94,7 @@ pub async fn admin_reset_password(
     }
 
     let login_key = keys::login(&member.email.normalized());
-    let account_limit_key = keys::admin_mail_throttle(user_id);
+    let account_limit_key = keys::admin_mail_throttle(tenant_id, user_id);
     let tenant_limit_key = keys::tenant_mail_throttle(tenant_id);
     let reads = [
         login_key.clone(),
@@ -112,7 +112,8 @@ pub async fn admin_reset_password(
         from_optional(found.pop().flatten()).context("reading a limit")?;
     let login: Option<LoginRecord> =
         from_optional(found.pop().flatten()).context("reading the login item")?;
-    // Each reset mails the person: one tenant must not be able to flood anyone's inbox.
+    // Each reset mails the person: no tenant may flood anyone's inbox. A person gets at most the
+    // limit from each tenant they joined.
     let mut ops = Vec::new();
     for (key, current, limit) in [
         (

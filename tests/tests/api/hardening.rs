@@ -702,3 +702,35 @@ async fn holders(app: &TestApp, permission: &str) -> usize {
         })
         .count()
 }
+
+/// Point 6, across tenants: an admin of another tenant who shares a member and uses up the mail
+/// count for them neither blocks this tenant's admins nor tells them anything by a 429.
+#[tokio::test]
+async fn another_tenants_admin_resets_do_not_touch_this_tenants_count() {
+    let app = spawn_app().await;
+    let (member_id, member_email, _) = app.member(app.tenant_id, "member", &[]).await;
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    let response = app
+        .create_user(
+            other,
+            &other_owner,
+            json!({"email": member_email, "first_name": "Mia", "last_name": "Member",
+                   "role": "member", "password": {"mode": "link"}}),
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    for _ in 0..3 {
+        let response = app
+            .admin_reset(other, &member_id, &other_owner, "link")
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    let response = app
+        .admin_reset(other, &member_id, &other_owner, "link")
+        .await;
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let response = app
+        .admin_reset(app.tenant_id, &member_id, &app.owner_token, "link")
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
