@@ -47,6 +47,16 @@ pub struct Config {
     /// The domains this deployment receives mail for (its SES receipt rules): a tenant may claim
     /// an inbound address only on one of these or a subdomain of one. Empty: no claims.
     pub inbound_domains: Vec<String>,
+    /// Invitations one tenant may send, and one member of it, within `invitation_quota_window`;
+    /// past that, 429. Resends count for the tenant, and at most `invitation_resend_limit` per
+    /// invitation within the window.
+    pub invitations_per_tenant: u32,
+    pub invitations_per_inviter: u32,
+    pub invitation_resend_limit: u32,
+    pub invitation_quota_window: Duration,
+    /// How long the link that confirms a registration with another address works (never past
+    /// the invitation's own expiry).
+    pub registration_confirmation_ttl: Duration,
 }
 
 impl Config {
@@ -71,6 +81,11 @@ impl Config {
             sign_in_email_window: Duration::hours(1),
             sign_in_max_failures_per_client: 20,
             inbound_domains: Vec::new(),
+            invitations_per_tenant: 500,
+            invitations_per_inviter: 50,
+            invitation_resend_limit: 5,
+            invitation_quota_window: Duration::days(1),
+            registration_confirmation_ttl: Duration::hours(24),
         }
     }
 
@@ -101,6 +116,14 @@ impl Config {
 
     pub fn sign_in_url(&self) -> String {
         self.link("/")
+    }
+
+    /// Where a person goes after joining `tenant`: its own app, else Usher's sign-in.
+    pub fn after_joining_url(&self, settings: &crate::settings::TenantSettings) -> String {
+        settings
+            .app_url
+            .as_ref()
+            .map_or_else(|| self.sign_in_url(), |url| url.as_str().to_owned())
     }
 }
 

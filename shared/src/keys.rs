@@ -1,11 +1,13 @@
 //! The key schema of the one table, in one place (DESIGN section 2). Every item's `pk`/`sk` is
 //! built here and nowhere else.
 
-use crate::domain::{AccountId, EventId, OutboxId, TenantId};
+use crate::domain::{AccountId, EventId, InvitationId, OutboxId, TenantId};
 use crate::table::Key;
 
 pub const MEMBER_PREFIX: &str = "MEMBER#";
 pub const EVENT_PREFIX: &str = "EVENT#";
+pub const HISTORY_PREFIX: &str = "HISTORY#";
+pub const INVITE_PREFIX: &str = "INVITE#";
 pub const ACCOUNT_TENANT_PREFIX: &str = "TENANT#";
 
 pub fn tenant_pk(tenant: TenantId) -> String {
@@ -28,12 +30,41 @@ pub fn event(tenant: TenantId, event: EventId) -> Key {
     Key::new(tenant_pk(tenant), format!("{EVENT_PREFIX}{event}"))
 }
 
-/// The copy of an event filed under its subject, for per-user history.
+/// The copy of an event filed under its subject, for per-user history. Under a prefix of its
+/// own, so the tenant's log (`EVENT#`) is one prefix of events and nothing else. (Releases before
+/// the event listings filed these copies as `EVENT#{subject}#{event}`; the log reader skips them.)
 pub fn subject_event(tenant: TenantId, subject: AccountId, event: EventId) -> Key {
     Key::new(
         tenant_pk(tenant),
-        format!("{EVENT_PREFIX}{subject}#{event}"),
+        format!("{}{event}", history_prefix(subject)),
     )
+}
+
+/// The sort-key prefix of one person's history in a tenant.
+pub fn history_prefix(subject: AccountId) -> String {
+    format!("{HISTORY_PREFIX}{subject}#")
+}
+
+pub fn invitation(tenant: TenantId, invitation: InvitationId) -> Key {
+    Key::new(tenant_pk(tenant), format!("{INVITE_PREFIX}{invitation}"))
+}
+
+/// The one pending invitation of an email in a tenant: created with the invitation only if
+/// absent (or expired), so two admins inviting one address at once cannot both succeed. Removed
+/// when the invitation is accepted or revoked; kept (no TTL) while it is pending or expired, so
+/// a resend can tell that it is still the email's latest.
+pub fn pending_invitation(tenant: TenantId, normalized_email: &str) -> Key {
+    Key::new(tenant_pk(tenant), format!("INVITING#{normalized_email}"))
+}
+
+/// Invitations sent from one tenant in the current window.
+pub fn tenant_invitation_throttle(tenant: TenantId) -> Key {
+    Key::new(format!("THROTTLE#INVITES#{tenant}"), "THROTTLE")
+}
+
+/// Invitations one member sent in one tenant in the current window.
+pub fn inviter_throttle(tenant: TenantId, inviter: AccountId) -> Key {
+    Key::new(format!("THROTTLE#INVITER#{tenant}#{inviter}"), "THROTTLE")
 }
 
 const ACCOUNT_SK: &str = "ACCOUNT";

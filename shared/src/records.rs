@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AccountId, EmailAddress, EventId, Locale, PasswordHashString, PermissionEntry, PermissionSet,
-    PersonalContext, Phone, Role, TenantId,
+    AccountId, EmailAddress, EventId, InvitationId, Locale, PasswordHashString, PermissionEntry,
+    PermissionSet, PersonalContext, Phone, Role, TenantId,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Item, Key, TableError};
@@ -213,6 +213,18 @@ pub enum TokenKind {
     SetPassword,
     PasswordReset,
     Invitation,
+    /// Proves an address someone registered with when accepting an invitation sent to another.
+    RegistrationConfirmation,
+}
+
+/// What a person typed to register through an invitation with an address other than the
+/// invited one, kept (the password only as its hash) until that address is confirmed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingRegistration {
+    pub first_name: String,
+    pub last_name: String,
+    pub locale: Locale,
+    pub password_hash: PasswordHashString,
 }
 
 /// The stored side of an emailed link: its hash is the key, the secret is nowhere.
@@ -236,6 +248,15 @@ pub struct TokenRecord {
     /// not a time: two changes within one clock tick are still told apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_version: Option<u64>,
+    /// For invitation and confirmation links: the invitation they open, and who sent it (so the
+    /// inviter's membership is read together with the invitation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_id: Option<InvitationId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_by: Option<AccountId>,
+    /// For a confirmation link: the registration it completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<PendingRegistration>,
     pub version: u64,
 }
 
@@ -259,6 +280,71 @@ pub struct EventRecord {
     pub subject_id: Option<AccountId>,
     pub at: DateTime<Utc>,
     pub details: serde_json::Value,
+}
+
+/// What an invitation is. `Expired` is never stored: a pending invitation past its `expires_at`
+/// is expired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Revoked,
+    Expired,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InvitationRecord {
+    pub id: InvitationId,
+    pub tenant_id: TenantId,
+    pub email: EmailAddress,
+    pub role: Role,
+    pub permissions: PermissionSet,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The language of its mail and pages, when the inviter chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
+    pub inviter_id: AccountId,
+    /// The inviter's name when it was sent, for the page and the mail.
+    pub inviter_name: String,
+    /// `pending`, `accepted` or `revoked`; see [`InvitationRecord::status_at`].
+    pub status: InvitationStatus,
+    /// The SHA-256 of the one link that works now: a resend replaces it.
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_by: Option<AccountId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_by: Option<AccountId>,
+    /// Resends in the current window (a day), which starts with the first of them.
+    #[serde(default)]
+    pub resends: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resend_window_started_at: Option<DateTime<Utc>>,
+    pub version: u64,
+}
+
+impl InvitationRecord {
+    pub fn status_at(&self, now: DateTime<Utc>) -> InvitationStatus {
+        match self.status {
+            InvitationStatus::Pending if self.expires_at <= now => InvitationStatus::Expired,
+            status => status,
+        }
+    }
+}
+
+/// The marker of an email's pending invitation in a tenant (see `keys::pending_invitation`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingInvitationRecord {
+    pub invitation_id: InvitationId,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -202,6 +202,18 @@ impl Table for FaultyTable {
         self.inner.query(pk, sk_prefix, after, limit).await
     }
 
+    async fn query_backward(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError> {
+        self.inner
+            .query_backward(pk, sk_prefix, before, limit)
+            .await
+    }
+
     async fn transact(&self, ops: Vec<Op>) -> Result<(), TransactError> {
         let held = {
             let mut slot = self.held.lock().unwrap();

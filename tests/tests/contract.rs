@@ -125,6 +125,61 @@ async fn queries_stay_in_their_partition_and_prefix_and_page_exactly(table: Arc<
     ));
 }
 
+async fn backward_queries_walk_newest_first_within_their_prefix(table: Arc<dyn Table>) {
+    // Neighbours on both sides of the prefix, in this partition and the next ones.
+    for sk in [
+        "INVITE#01",
+        "INVITE#02",
+        "INVITE#03",
+        "INVITE#04",
+        "INVITEFOR#x",
+        "INVITD",
+        "MEMBER#a",
+    ] {
+        put(table.as_ref(), item("R", sk, json!({}))).await;
+    }
+    put(table.as_ref(), item("R\u{0}", "INVITE#99", json!({}))).await;
+    put(table.as_ref(), item("R2", "INVITE#98", json!({}))).await;
+    let sks = |items: &[Item]| {
+        items
+            .iter()
+            .map(|i| i["sk"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let first = table.query_backward("R", "INVITE#", None, 3).await.unwrap();
+    assert_eq!(sks(&first.items), ["INVITE#04", "INVITE#03", "INVITE#02"]);
+    let second = table
+        .query_backward("R", "INVITE#", first.next.as_ref(), 3)
+        .await
+        .unwrap();
+    assert_eq!(sks(&second.items), ["INVITE#01"]);
+    assert_eq!(second.next, None);
+    let exact = table.query_backward("R", "INVITE#", None, 4).await.unwrap();
+    assert_eq!(exact.items.len(), 4);
+    assert_eq!(exact.next, None, "a page ending at the last item says so");
+    let whole = table.query_backward("R", "", None, 100).await.unwrap();
+    assert_eq!(
+        sks(&whole.items),
+        [
+            "MEMBER#a",
+            "INVITEFOR#x",
+            "INVITE#04",
+            "INVITE#03",
+            "INVITE#02",
+            "INVITE#01",
+            "INVITD"
+        ]
+    );
+    assert!(
+        table
+            .query_backward("nothing", "", None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
 async fn a_failed_condition_writes_nothing_and_names_its_operation(table: Arc<dyn Table>) {
     put(
         table.as_ref(),
@@ -329,6 +384,7 @@ contract!(
     items_round_trip_with_their_types,
     batch_get_answers_in_the_order_asked,
     queries_stay_in_their_partition_and_prefix_and_page_exactly,
+    backward_queries_walk_newest_first_within_their_prefix,
     a_failed_condition_writes_nothing_and_names_its_operation,
     every_condition_kind_holds_or_fails_as_specified,
     malformed_transactions_are_refused_whole,

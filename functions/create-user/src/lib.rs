@@ -1,4 +1,5 @@
-//! The create-user function: admins create users, list them and look one up.
+//! The create-user function: admins create users (or, for an email that has an account, invite
+//! the person), list them, look one up and read their history.
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -10,10 +11,12 @@ use usher_core::domain::{
     AccountId, EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role, TenantId,
 };
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, Page, Problem, ProblemDoc, UserView, finish_router, mount,
+    ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, InvitationView, Page, Problem,
+    ProblemDoc, UserView, finish_router, mount,
 };
 use usher_core::records::MembershipStatus;
-use usher_core::usecases::create_user::{self, NewUser, PasswordChoice};
+use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
+use usher_core::usecases::events;
 use usher_core::usecases::get_user;
 use usher_core::usecases::list_users::{self, Cursor, ListUsers};
 use utoipa::ToSchema;
@@ -27,6 +30,7 @@ pub fn api() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(list_users_route, create_user_route))
         .routes(routes!(get_user_route))
+        .routes(routes!(user_events_route))
 }
 
 /// The routes as this function's Lambda serves them.
@@ -124,11 +128,16 @@ impl TryFrom<CreateUserRequest> for NewUser {
 #[derive(Serialize, ToSchema)]
 pub struct CreateUserResponse {
     user: UserView,
-    /// Only for mode `generate` on a new account, and only in this answer.
+    /// Only for mode `generate`, and only in this answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     generated_password: Option<String>,
-    /// The email already had an account: it gained a membership, its credentials untouched.
-    existing_account: bool,
+}
+
+/// The email has an account: the person is invited with the requested role and permissions and
+/// joins when they accept through the link mailed to their own address.
+#[derive(Serialize, ToSchema)]
+pub struct UserInvitedResponse {
+    invitation: InvitationView,
 }
 
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = [])),
@@ -136,14 +145,16 @@ pub struct CreateUserResponse {
     request_body = CreateUserRequest,
     responses(
         (status = 201, body = CreateUserResponse),
+        (status = 202, description = "The email already has an account: nothing of it is shown or changed; an invitation with the requested role and permissions was mailed to it, and the membership exists once the person accepts", body = UserInvitedResponse),
         (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
         (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: a role above the caller's; permission_not_allowed: a permission the caller does not hold; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
-        (status = 409, description = "already_member; conflict: the same email was being registered at the same time, or the catalogue changed", body = ProblemDoc),
+        (status = 409, description = "already_member; member_archived: restore them instead; invitation_pending: the person was invited already (resend it); conflict: the same email was being registered at the same time, or the catalogue changed", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it); unknown_permission; weak_password", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: an email with an account is invited, and invitations count in the daily quotas", body = ProblemDoc),
     ))]
 async fn create_user_route(
     State(app): State<App>,
@@ -151,15 +162,25 @@ async fn create_user_route(
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<CreateUserRequest>,
 ) -> Result<impl IntoResponse, Problem> {
-    let created = create_user::create_user(&app, &token, tenant_id, body.try_into()?).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreateUserResponse {
-            user: created.user.into(),
-            generated_password: created.generated_password.map(|p| p.expose().to_owned()),
-            existing_account: created.existing_account,
-        }),
-    ))
+    Ok(
+        match create_user::create_user(&app, &token, tenant_id, body.try_into()?).await? {
+            Creation::Created(created) => (
+                StatusCode::CREATED,
+                Json(CreateUserResponse {
+                    user: created.user.into(),
+                    generated_password: created.generated_password.map(|p| p.expose().to_owned()),
+                }),
+            )
+                .into_response(),
+            Creation::Invited(invitation) => (
+                StatusCode::ACCEPTED,
+                Json(UserInvitedResponse {
+                    invitation: InvitationView::new(*invitation, app.clock.now()),
+                }),
+            )
+                .into_response(),
+        },
+    )
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -229,4 +250,28 @@ async fn get_user_route(
             .await?
             .into(),
     ))
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}/events", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id"),
+        ("action" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "The person's history in this tenant, newest first (the invitation that brought them in included)", body = Page<EventView>),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage, unless it is the caller's own history; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
+    ))]
+async fn user_events_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
+    ApiQuery(query): ApiQuery<EventsQuery>,
+) -> Result<Json<Page<EventView>>, Problem> {
+    let page = events::user_events(&app, &token, tenant_id, user_id, query.into_request()?).await?;
+    Ok(Json(Page {
+        items: page.events.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
 }

@@ -29,10 +29,12 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
     doc.merge(usher_create_user::api().into_openapi());
     doc.merge(usher_tenants::api().into_openapi());
     doc.merge(usher_password_reset::api().into_openapi());
+    doc.merge(usher_send_invitation::api().into_openapi());
+    doc.merge(usher_accept_invitation::api().into_openapi());
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("Usher")
         .version("1")
-        .description(Some("User onboarding for multi-tenant SaaS: sessions, users, tenants, password reset. Errors are RFC 9457 problem+json with a stable `code`."))
+        .description(Some("User onboarding for multi-tenant SaaS: sessions, users, tenants, password reset, invitations. Errors are RFC 9457 problem+json with a stable `code`."))
         .build();
     let scheme = utoipa::openapi::security::SecurityScheme::Http(
         utoipa::openapi::security::HttpBuilder::new()
@@ -64,6 +66,8 @@ pub fn api_routes(app: &App) -> Router {
         .merge(mount(usher_create_user::api(), app))
         .merge(mount(usher_tenants::api(), app))
         .merge(mount(usher_password_reset::api(), app))
+        .merge(mount(usher_send_invitation::api(), app))
+        .merge(mount(usher_accept_invitation::api(), app))
 }
 
 /// The files of a data dir.

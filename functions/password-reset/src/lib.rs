@@ -33,6 +33,7 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(forgot))
         .routes(routes!(reset))
         .routes(routes!(reset_page))
+        .routes(routes!(forgot_page))
         .routes(routes!(admin_reset))
 }
 
@@ -101,6 +102,17 @@ async fn forgot(
             Err(_) => Ok(ResetPage::InvalidEmail { typed: form.email }.render(locale, &app.config)),
         },
     }
+}
+
+#[utoipa::path(get, path = "/password/forgot", tag = "password",
+    responses(
+        (status = 200, description = "The page to ask for a reset link, in the browser's language", content_type = "text/html"),
+    ))]
+async fn forgot_page(
+    State(app): State<App>,
+    PreferredLocale(preferred): PreferredLocale,
+) -> Response {
+    ResetPage::RequestLink.render(preferred.unwrap_or_default(), &app.config)
 }
 
 #[utoipa::path(get, path = "/reset/{token}", tag = "password",

@@ -1,13 +1,15 @@
-//! The tenants function: read a tenant, change its settings.
+//! The tenants function: read a tenant, change its settings, read its audit log.
 
 use axum::{Json, Router, extract::State};
 use serde::Deserialize;
 use usher_core::app::App;
 use usher_core::domain::{Locale, PermissionEntry, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, Bearer, Problem, ProblemDoc, TenantView, finish_router, mount,
+    ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, Page, Problem, ProblemDoc,
+    TenantView, finish_router, mount,
 };
 use usher_core::settings::{AppUrl, InboundSettings, InvitationEmailPolicy};
+use usher_core::usecases::events;
 use usher_core::usecases::get_tenant;
 use usher_core::usecases::update_settings::{self, SettingsPatch};
 use utoipa::ToSchema;
@@ -21,6 +23,7 @@ pub fn api() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(get_tenant_route))
         .routes(routes!(update_settings_route))
+        .routes(routes!(tenant_events_route))
 }
 
 /// The routes as this function's Lambda serves them.
@@ -107,4 +110,28 @@ async fn update_settings_route(
     };
     let tenant = update_settings::update_settings(&app, &token, tenant_id, patch).await?;
     Ok(Json(TenantView::new(tenant, true)))
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/events", tag = "tenants", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("action" = Option<String>, Query),
+        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "The tenant's audit log, newest first", body = Page<EventView>),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: owners and admins only; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
+    ))]
+async fn tenant_events_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiQuery(query): ApiQuery<EventsQuery>,
+) -> Result<Json<Page<EventView>>, Problem> {
+    let page = events::tenant_events(&app, &token, tenant_id, query.into_request()?).await?;
+    Ok(Json(Page {
+        items: page.events.into_iter().map(Into::into).collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
 }

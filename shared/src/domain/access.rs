@@ -175,6 +175,83 @@ impl Locale {
             Locale::Pl => "pl",
         }
     }
+
+    /// `at` as a reader of this language writes a date and time, in UTC (said so: a mail's
+    /// reader may be anywhere): `26 November 2026, 14:05 UTC`, `26 listopada 2026, 14:05 UTC`.
+    pub fn long_date_time(self, at: chrono::DateTime<chrono::Utc>) -> String {
+        use chrono::{Datelike, Timelike};
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        const IT: [&str; 12] = [
+            "gennaio",
+            "febbraio",
+            "marzo",
+            "aprile",
+            "maggio",
+            "giugno",
+            "luglio",
+            "agosto",
+            "settembre",
+            "ottobre",
+            "novembre",
+            "dicembre",
+        ];
+        const FR: [&str; 12] = [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre",
+        ];
+        // Polish dates take the month in the genitive.
+        const PL: [&str; 12] = [
+            "stycznia",
+            "lutego",
+            "marca",
+            "kwietnia",
+            "maja",
+            "czerwca",
+            "lipca",
+            "sierpnia",
+            "września",
+            "października",
+            "listopada",
+            "grudnia",
+        ];
+        let months = match self {
+            Locale::En => &EN,
+            Locale::It => &IT,
+            Locale::Fr => &FR,
+            Locale::Pl => &PL,
+        };
+        let month = months[at.month0() as usize];
+        let (day, year, hour, minute) = (at.day(), at.year(), at.hour(), at.minute());
+        match self {
+            // French writes the first day of a month as an ordinal.
+            Locale::Fr if day == 1 => format!("1er {month} {year} à {hour:02}:{minute:02} UTC"),
+            Locale::Fr => format!("{day} {month} {year} à {hour:02}:{minute:02} UTC"),
+            _ => format!("{day} {month} {year}, {hour:02}:{minute:02} UTC"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +271,24 @@ mod tests {
         assert_eq!(pick("de, ja;q=0.9"), None);
         assert_eq!(pick("fr;q=banana"), None);
         assert_eq!(pick(""), None);
+    }
+
+    #[test]
+    fn dates_read_as_each_language_writes_them() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-03T09:05:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(Locale::En.long_date_time(at), "3 December 2026, 09:05 UTC");
+        assert_eq!(Locale::It.long_date_time(at), "3 dicembre 2026, 09:05 UTC");
+        assert_eq!(Locale::Fr.long_date_time(at), "3 décembre 2026 à 09:05 UTC");
+        assert_eq!(Locale::Pl.long_date_time(at), "3 grudnia 2026, 09:05 UTC");
+        let first = chrono::DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(
+            Locale::Fr.long_date_time(first),
+            "1er janvier 2027 à 00:00 UTC"
+        );
     }
 
     #[test]

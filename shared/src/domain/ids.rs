@@ -55,3 +55,7 @@ ulid_id!(
     /// A mail waiting in the transactional outbox.
     OutboxId
 );
+ulid_id!(
+    /// An invitation to join a tenant.
+    InvitationId
+);

@@ -76,6 +76,46 @@ fn is_invisible(c: char) -> bool {
         )
 }
 
+/// An inviter's note to the invitee: plain text, trimmed, NFC, at most 500 characters, lines
+/// kept (CR LF and CR become LF) but no other control character and no bidirectional control.
+/// It is shown as text everywhere: escaped in HTML, never a header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvitationMessage(String);
+
+impl InvitationMessage {
+    pub const MAX: usize = 500;
+
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
+        // Each line is checked as a line; the line breaks themselves are what is allowed.
+        let value: String = unified.trim().nfc().collect();
+        if value.is_empty() {
+            return Err(TextError::Empty);
+        }
+        if value.chars().count() > Self::MAX {
+            return Err(TextError::TooLong(Self::MAX));
+        }
+        if value.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(TextError::Control);
+        }
+        if value.chars().any(is_bidi_control) {
+            return Err(TextError::Bidi);
+        }
+        if value.chars().all(is_invisible) {
+            return Err(TextError::Invisible);
+        }
+        Ok(Self(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 impl PersonName {
     pub const MAX: usize = 100;
 
@@ -254,5 +294,28 @@ mod tests {
         assert!(Phone::parse("(555) 010-0199").is_ok());
         assert!(Phone::parse("call me").is_err());
         assert!(Phone::parse("12+3").is_err());
+    }
+
+    #[test]
+    fn invitation_messages_keep_lines_and_refuse_other_controls() {
+        let message = InvitationMessage::parse("  Ciao Ada,\r\nbenvenuta!\rA presto  ").unwrap();
+        assert_eq!(message.as_str(), "Ciao Ada,\nbenvenuta!\nA presto");
+        assert_eq!(
+            InvitationMessage::parse("a\u{0007}b").unwrap_err(),
+            TextError::Control
+        );
+        assert_eq!(
+            InvitationMessage::parse("a\u{202E}b").unwrap_err(),
+            TextError::Bidi
+        );
+        assert_eq!(
+            InvitationMessage::parse(&"x".repeat(501)).unwrap_err(),
+            TextError::TooLong(500)
+        );
+        assert!(InvitationMessage::parse(&"ż".repeat(500)).is_ok());
+        assert_eq!(
+            InvitationMessage::parse(" \n ").unwrap_err(),
+            TextError::Empty
+        );
     }
 }

@@ -143,6 +143,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
+/// A bearer session when the request carries one: `None` without an `Authorization` header, a
+/// 401 for one that is not a well-formed bearer token (a client that sent a credential meant it).
+pub struct MaybeBearer(pub Option<SessionToken>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeBearer {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(MaybeBearer(None));
+        }
+        let Bearer(token) = Bearer::from_request_parts(parts, state).await?;
+        Ok(MaybeBearer(Some(token)))
+    }
+}
+
 /// A body sent either by an API client (JSON, read like [`ApiJson`]) or by a page's HTML form
 /// (`application/x-www-form-urlencoded`), so one route answers both, each in its own language.
 pub enum JsonOrForm<J, F> {

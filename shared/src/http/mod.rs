@@ -3,12 +3,17 @@
 
 mod extract;
 mod problem;
+mod queries;
 mod trace;
 mod views;
 
 pub use extract::{
-    ApiJson, ApiPath, ApiQuery, Bearer, ClientAddress, JsonOrForm, MAX_BODY_BYTES, PreferredLocale,
+    ApiJson, ApiPath, ApiQuery, Bearer, ClientAddress, JsonOrForm, MAX_BODY_BYTES, MaybeBearer,
+    PreferredLocale,
 };
 pub use problem::{Problem, ProblemDoc};
+pub use queries::EventsQuery;
 pub use trace::{finish_router, mount, request_span};
-pub use views::{AccountView, MembershipView, Page, TenantView, UserView};
+pub use views::{
+    AccountView, EventView, InvitationView, MembershipView, Page, TenantView, UserView,
+};

@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{AccountId, Locale, PermissionEntry, Role, TenantId};
+use crate::domain::{AccountId, EventId, InvitationId, Locale, PermissionEntry, Role, TenantId};
 use crate::records::{
-    AccountRecord, AccountTenantRecord, CreatedVia, MembershipRecord, MembershipStatus,
-    TenantRecord,
+    AccountRecord, AccountTenantRecord, CreatedVia, EventRecord, InvitationRecord,
+    InvitationStatus, MembershipRecord, MembershipStatus, TenantRecord,
 };
 use crate::settings::TenantSettings;
 
@@ -140,4 +140,72 @@ pub struct Page<T: ToSchema> {
     pub items: Vec<T>,
     /// Pass as `?cursor=` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// An invitation, as its tenant's admins (and its inviter) see it.
+#[derive(Serialize, ToSchema)]
+pub struct InvitationView {
+    #[schema(value_type = String)]
+    pub id: InvitationId,
+    pub email: String,
+    pub role: Role,
+    pub permissions: Vec<String>,
+    /// `expired` when pending past `expires_at`.
+    pub status: InvitationStatus,
+    #[schema(value_type = String)]
+    pub inviter_id: AccountId,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl InvitationView {
+    /// The invitation as it stands at `now` (pending or expired).
+    pub fn new(i: InvitationRecord, now: DateTime<Utc>) -> Self {
+        Self {
+            id: i.id,
+            status: i.status_at(now),
+            email: i.email.to_string(),
+            role: i.role,
+            permissions: i.permissions.names(),
+            inviter_id: i.inviter_id,
+            expires_at: i.expires_at,
+            created_at: i.created_at,
+            accepted_at: i.accepted_at,
+            revoked_at: i.revoked_at,
+        }
+    }
+}
+
+/// An audit event.
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    #[schema(value_type = String)]
+    pub id: EventId,
+    /// `invitation.sent`, `user.created`, ...
+    pub action: String,
+    #[schema(value_type = Option<String>)]
+    pub actor_id: Option<AccountId>,
+    #[schema(value_type = Option<String>)]
+    pub subject_id: Option<AccountId>,
+    pub at: DateTime<Utc>,
+    /// What the action was about (never a secret).
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+}
+
+impl From<EventRecord> for EventView {
+    fn from(e: EventRecord) -> Self {
+        Self {
+            id: e.id,
+            action: e.action,
+            actor_id: e.actor_id,
+            subject_id: e.subject_id,
+            at: e.at,
+            details: e.details,
+        }
+    }
 }

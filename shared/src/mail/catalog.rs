@@ -17,9 +17,30 @@ pub(super) struct Strings {
     pub choose_action: &'static str,
     pub link_validity_days: fn(i64) -> String,
     pub not_expected: &'static str,
-    pub added_subject: fn(&str) -> String,
-    pub added_intro: fn(&str) -> String,
-    pub added_note: &'static str,
+    pub greeting_anonymous: &'static str,
+    pub role_owner: &'static str,
+    pub role_admin: &'static str,
+    pub role_member: &'static str,
+    pub invite_subject: fn(&str, &str) -> String,
+    pub resent_subject: fn(&str, &str) -> String,
+    pub invite_intro: fn(&str, &str) -> String,
+    pub invite_role: fn(&str) -> String,
+    pub invite_message: fn(&str) -> String,
+    pub invite_action: &'static str,
+    pub invite_expires: fn(&str) -> String,
+    pub resent_note: &'static str,
+    pub accepted_subject: fn(&str, &str) -> String,
+    pub accepted_intro: fn(&str, &str, &str) -> String,
+    pub welcome_subject: fn(&str) -> String,
+    pub welcome_intro: fn(&str) -> String,
+    pub welcome_note: &'static str,
+    pub get_started: &'static str,
+    pub joined_subject: fn(&str, &str) -> String,
+    pub joined_intro: fn(&str, &str) -> String,
+    pub joined_note: &'static str,
+    pub confirm_subject: fn(&str) -> String,
+    pub confirm_intro: fn(&str) -> String,
+    pub confirm_action: &'static str,
     pub reset_subject: &'static str,
     pub reset_intro: &'static str,
     pub reset_action: &'static str,
@@ -63,9 +84,36 @@ static EN: Strings = Strings {
     choose_action: "Choose your password",
     link_validity_days: |days| format!("This link works once and expires in {days} days."),
     not_expected: "If you did not expect this message, you can ignore it.",
-    added_subject: |tenant| format!("You now have access to {tenant}"),
-    added_intro: |tenant| format!("An administrator of {tenant} added you to their organisation."),
-    added_note: "Sign in with the email address and password you already use. Nothing about your account has changed.",
+    greeting_anonymous: "Hello,",
+    role_owner: "owner",
+    role_admin: "administrator",
+    role_member: "member",
+    invite_subject: |inviter, tenant| format!("{inviter} invites you to join {tenant}"),
+    resent_subject: |inviter, tenant| format!("Reminder: {inviter} invites you to join {tenant}"),
+    invite_intro: |inviter, tenant| format!("{inviter} invited you to join {tenant}."),
+    invite_role: |role| format!("You will join as {role}."),
+    invite_message: |inviter| format!("{inviter} wrote:"),
+    invite_action: "Accept the invitation",
+    invite_expires: |date| format!("This invitation works once and expires on {date}."),
+    resent_note: "This is a new link: earlier links for this invitation no longer work.",
+    accepted_subject: |member, tenant| format!("{member} accepted your invitation to {tenant}"),
+    accepted_intro: |member, email, tenant| {
+        format!("{member} ({email}) accepted your invitation and is now a member of {tenant}.")
+    },
+    welcome_subject: |tenant| format!("Welcome to {tenant}"),
+    welcome_intro: |tenant| format!("You are now a member of {tenant}."),
+    welcome_note: "Sign in with your email address and your password.",
+    get_started: "Get started",
+    joined_subject: |member, tenant| format!("{member} joined {tenant}"),
+    joined_intro: |member, tenant| format!("{member} is now a member of {tenant}."),
+    joined_note: "Your organisation tells its members when someone new joins.",
+    confirm_subject: |tenant| format!("Confirm your email address to join {tenant}"),
+    confirm_intro: |tenant| {
+        format!(
+            "You accepted an invitation to {tenant} and chose to register with this address. Confirm it to finish."
+        )
+    },
+    confirm_action: "Confirm and join",
     reset_subject: "Reset your password",
     reset_intro: "Someone, hopefully you, asked to reset the password of your account.",
     reset_action: "Choose a new password",
@@ -110,11 +158,38 @@ static IT: Strings = Strings {
         format!("Questo link funziona una sola volta e scade tra {days} giorni.")
     },
     not_expected: "Se non ti aspettavi questo messaggio, puoi ignorarlo.",
-    added_subject: |tenant| format!("Ora hai accesso a {tenant}"),
-    added_intro: |tenant| {
-        format!("Un amministratore di {tenant} ti ha aggiunto alla sua organizzazione.")
+    greeting_anonymous: "Ciao,",
+    role_owner: "proprietario",
+    role_admin: "amministratore",
+    role_member: "membro",
+    invite_subject: |inviter, tenant| format!("{inviter} ti invita a unirti a {tenant}"),
+    resent_subject: |inviter, tenant| {
+        format!("Promemoria: {inviter} ti invita a unirti a {tenant}")
     },
-    added_note: "Accedi con l'indirizzo email e la password che usi già. Il tuo account non è cambiato.",
+    invite_intro: |inviter, tenant| format!("{inviter} ti ha invitato a unirti a {tenant}."),
+    invite_role: |role| format!("Entrerai come {role}."),
+    invite_message: |inviter| format!("{inviter} ha scritto:"),
+    invite_action: "Accetta l'invito",
+    invite_expires: |date| format!("Questo invito funziona una sola volta e scade il {date}."),
+    resent_note: "Questo è un nuovo link: i link precedenti di questo invito non funzionano più.",
+    accepted_subject: |member, tenant| format!("{member} ha accettato il tuo invito a {tenant}"),
+    accepted_intro: |member, email, tenant| {
+        format!("{member} ({email}) ha accettato il tuo invito ed è ora membro di {tenant}.")
+    },
+    welcome_subject: |tenant| format!("Benvenuto in {tenant}"),
+    welcome_intro: |tenant| format!("Ora fai parte di {tenant}."),
+    welcome_note: "Accedi con il tuo indirizzo email e la tua password.",
+    get_started: "Inizia",
+    joined_subject: |member, tenant| format!("{member} si è unito a {tenant}"),
+    joined_intro: |member, tenant| format!("{member} è ora membro di {tenant}."),
+    joined_note: "La tua organizzazione avvisa i suoi membri quando entra una nuova persona.",
+    confirm_subject: |tenant| format!("Conferma il tuo indirizzo email per unirti a {tenant}"),
+    confirm_intro: |tenant| {
+        format!(
+            "Hai accettato un invito a {tenant} e hai scelto di registrarti con questo indirizzo. Confermalo per completare."
+        )
+    },
+    confirm_action: "Conferma e unisciti",
     reset_subject: "Reimposta la tua password",
     reset_intro: "Qualcuno, speriamo tu, ha chiesto di reimpostare la password del tuo account.",
     reset_action: "Scegli una nuova password",
@@ -163,11 +238,42 @@ static FR: Strings = Strings {
         format!("Ce lien ne fonctionne qu'une fois et expire dans {days} jours.")
     },
     not_expected: "Si vous n'attendiez pas ce message, vous pouvez l'ignorer.",
-    added_subject: |tenant| format!("Vous avez maintenant accès à {tenant}"),
-    added_intro: |tenant| {
-        format!("Un administrateur de {tenant} vous a ajouté à son organisation.")
+    greeting_anonymous: "Bonjour,",
+    role_owner: "propriétaire",
+    role_admin: "administrateur",
+    role_member: "membre",
+    invite_subject: |inviter, tenant| format!("{inviter} vous invite à rejoindre {tenant}"),
+    resent_subject: |inviter, tenant| {
+        format!("Rappel : {inviter} vous invite à rejoindre {tenant}")
     },
-    added_note: "Connectez-vous avec l'adresse e-mail et le mot de passe que vous utilisez déjà. Votre compte n'a pas changé.",
+    invite_intro: |inviter, tenant| format!("{inviter} vous a invité à rejoindre {tenant}."),
+    invite_role: |role| format!("Vous rejoindrez en tant que {role}."),
+    invite_message: |inviter| format!("{inviter} a écrit :"),
+    invite_action: "Accepter l'invitation",
+    invite_expires: |date| {
+        format!("Cette invitation ne fonctionne qu'une fois et expire le {date}.")
+    },
+    resent_note: "Ceci est un nouveau lien : les liens précédents de cette invitation ne fonctionnent plus.",
+    accepted_subject: |member, tenant| format!("{member} a accepté votre invitation à {tenant}"),
+    accepted_intro: |member, email, tenant| {
+        format!(
+            "{member} ({email}) a accepté votre invitation et est maintenant membre de {tenant}."
+        )
+    },
+    welcome_subject: |tenant| format!("Bienvenue dans {tenant}"),
+    welcome_intro: |tenant| format!("Vous êtes maintenant membre de {tenant}."),
+    welcome_note: "Connectez-vous avec votre adresse e-mail et votre mot de passe.",
+    get_started: "Commencer",
+    joined_subject: |member, tenant| format!("{member} a rejoint {tenant}"),
+    joined_intro: |member, tenant| format!("{member} est maintenant membre de {tenant}."),
+    joined_note: "Votre organisation prévient ses membres quand une nouvelle personne la rejoint.",
+    confirm_subject: |tenant| format!("Confirmez votre adresse e-mail pour rejoindre {tenant}"),
+    confirm_intro: |tenant| {
+        format!(
+            "Vous avez accepté une invitation à {tenant} et choisi de vous inscrire avec cette adresse. Confirmez-la pour terminer."
+        )
+    },
+    confirm_action: "Confirmer et rejoindre",
     reset_subject: "Réinitialisez votre mot de passe",
     reset_intro: "Quelqu'un, vous sans doute, a demandé à réinitialiser le mot de passe de votre compte.",
     reset_action: "Choisir un nouveau mot de passe",
@@ -216,9 +322,40 @@ static PL: Strings = Strings {
     choose_action: "Ustaw hasło",
     link_validity_days: |days| format!("Ten link działa tylko raz i wygasa za {days} dni."),
     not_expected: "Jeśli nie spodziewałeś się tej wiadomości, możesz ją zignorować.",
-    added_subject: |tenant| format!("Masz teraz dostęp do {tenant}"),
-    added_intro: |tenant| format!("Administrator {tenant} dodał Cię do swojej organizacji."),
-    added_note: "Zaloguj się adresem e-mail i hasłem, których już używasz. Twoje konto się nie zmieniło.",
+    greeting_anonymous: "Dzień dobry,",
+    role_owner: "właściciel",
+    role_admin: "administrator",
+    role_member: "członek",
+    invite_subject: |inviter, tenant| format!("{inviter} zaprasza Cię do {tenant}"),
+    resent_subject: |inviter, tenant| format!("Przypomnienie: {inviter} zaprasza Cię do {tenant}"),
+    invite_intro: |inviter, tenant| format!("{inviter} zaprosił(a) Cię do {tenant}."),
+    invite_role: |role| format!("Dołączysz jako {role}."),
+    invite_message: |inviter| format!("{inviter} napisał(a):"),
+    invite_action: "Przyjmij zaproszenie",
+    invite_expires: |date| format!("To zaproszenie działa tylko raz i wygasa {date}."),
+    resent_note: "To nowy link: wcześniejsze linki tego zaproszenia już nie działają.",
+    accepted_subject: |member, tenant| {
+        format!("{member} przyjął(ęła) Twoje zaproszenie do {tenant}")
+    },
+    accepted_intro: |member, email, tenant| {
+        format!(
+            "{member} ({email}) przyjął(ęła) Twoje zaproszenie i jest teraz członkiem {tenant}."
+        )
+    },
+    welcome_subject: |tenant| format!("Witamy w {tenant}"),
+    welcome_intro: |tenant| format!("Jesteś teraz członkiem {tenant}."),
+    welcome_note: "Zaloguj się adresem e-mail i hasłem.",
+    get_started: "Zaczynamy",
+    joined_subject: |member, tenant| format!("{member} dołączył(a) do {tenant}"),
+    joined_intro: |member, tenant| format!("{member} jest teraz członkiem {tenant}."),
+    joined_note: "Twoja organizacja informuje członków, gdy dołącza nowa osoba.",
+    confirm_subject: |tenant| format!("Potwierdź adres e-mail, aby dołączyć do {tenant}"),
+    confirm_intro: |tenant| {
+        format!(
+            "Przyjąłeś(-ęłaś) zaproszenie do {tenant} i wybrałeś(-aś) rejestrację tym adresem. Potwierdź go, aby zakończyć."
+        )
+    },
+    confirm_action: "Potwierdź i dołącz",
     reset_subject: "Zresetuj hasło",
     reset_intro: "Ktoś, miejmy nadzieję, że Ty, poprosił o zresetowanie hasła do Twojego konta.",
     reset_action: "Ustaw nowe hasło",

@@ -4,7 +4,9 @@ use askama::Template;
 
 use super::OutgoingMail;
 use super::catalog::{Strings, strings};
-use crate::domain::{EmailAddress, Locale};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{EmailAddress, Locale, Role};
 
 struct Action {
     label: String,
@@ -58,11 +60,42 @@ pub enum MailTemplate {
         link: String,
         valid_days: i64,
     },
-    /// An existing account gained a membership.
-    AddedToTenant {
+    /// An invitation to join `tenant` (again, with `resent`: a new link, the old one dead).
+    Invitation {
+        tenant: String,
+        inviter: String,
+        role: Role,
+        message: Option<String>,
+        link: String,
+        expires_at: DateTime<Utc>,
+        resent: bool,
+    },
+    /// To the inviter: their invitation was accepted.
+    InvitationAccepted {
         tenant: String,
         first_name: String,
-        sign_in_url: String,
+        member_name: String,
+        member_email: EmailAddress,
+    },
+    /// To a person who just joined `tenant`.
+    Welcome {
+        tenant: String,
+        first_name: String,
+        url: String,
+    },
+    /// To a member of `tenant`, whose settings announce newcomers: someone joined.
+    MemberJoined {
+        tenant: String,
+        first_name: String,
+        member_name: String,
+    },
+    /// Confirms the address someone registered with when accepting an invitation sent to
+    /// another one.
+    ConfirmRegistration {
+        tenant: String,
+        first_name: String,
+        link: String,
+        valid_for: chrono::Duration,
     },
     /// A reset link: asked for by the person (`tenant` is `None`) or by an admin of `tenant`.
     ResetPassword {
@@ -88,8 +121,29 @@ impl MailTemplate {
     pub fn sets_a_password(&self) -> bool {
         matches!(
             self,
-            MailTemplate::ChoosePassword { .. } | MailTemplate::ResetPassword { .. }
+            MailTemplate::ChoosePassword { .. }
+                | MailTemplate::ResetPassword { .. }
+                | MailTemplate::ConfirmRegistration { .. }
         )
+    }
+}
+
+/// How long a link works, in minutes or whole hours ("60 minutes" reads better than "1 hours",
+/// and needs no plural forms).
+fn validity(s: &Strings, valid_for: chrono::Duration) -> String {
+    let minutes = valid_for.num_minutes();
+    if minutes >= 120 && minutes % 60 == 0 {
+        (s.link_validity_hours)(minutes / 60)
+    } else {
+        (s.link_validity_minutes)(minutes)
+    }
+}
+
+fn role_name(s: &Strings, role: Role) -> &'static str {
+    match role {
+        Role::Owner => s.role_owner,
+        Role::Admin => s.role_admin,
+        Role::Member => s.role_member,
     }
 }
 
@@ -109,7 +163,7 @@ impl MailTemplate {
                 note,
             } => (
                 (s.created_subject)(tenant),
-                first_name,
+                Some(first_name.as_str()),
                 vec![
                     (s.created_intro)(tenant),
                     (s.created_sign_in_with)(email.as_str()),
@@ -130,7 +184,7 @@ impl MailTemplate {
                 valid_days,
             } => (
                 (s.choose_subject)(tenant),
-                first_name,
+                Some(first_name.as_str()),
                 vec![(s.choose_intro)(tenant)],
                 Some(Action {
                     label: s.choose_action.into(),
@@ -141,19 +195,98 @@ impl MailTemplate {
                     s.not_expected.to_owned(),
                 ],
             ),
-            MailTemplate::AddedToTenant {
+            MailTemplate::Invitation {
+                tenant,
+                inviter,
+                role,
+                message,
+                link,
+                expires_at,
+                resent,
+            } => {
+                let mut paragraphs = vec![
+                    (s.invite_intro)(inviter, tenant),
+                    (s.invite_role)(role_name(s, *role)),
+                ];
+                if let Some(message) = message {
+                    paragraphs.push((s.invite_message)(inviter));
+                    paragraphs.push(message.clone());
+                }
+                let mut notes = vec![(s.invite_expires)(&locale.long_date_time(*expires_at))];
+                if *resent {
+                    notes.push(s.resent_note.to_owned());
+                }
+                notes.push(s.not_expected.to_owned());
+                (
+                    if *resent {
+                        (s.resent_subject)(inviter, tenant)
+                    } else {
+                        (s.invite_subject)(inviter, tenant)
+                    },
+                    None,
+                    paragraphs,
+                    Some(Action {
+                        label: s.invite_action.into(),
+                        url: link.clone(),
+                    }),
+                    notes,
+                )
+            }
+            MailTemplate::InvitationAccepted {
                 tenant,
                 first_name,
-                sign_in_url,
+                member_name,
+                member_email,
             } => (
-                (s.added_subject)(tenant),
+                (s.accepted_subject)(member_name, tenant),
+                Some(first_name.as_str()),
+                vec![(s.accepted_intro)(
+                    member_name,
+                    member_email.as_str(),
+                    tenant,
+                )],
+                None,
+                Vec::new(),
+            ),
+            MailTemplate::Welcome {
+                tenant,
                 first_name,
-                vec![(s.added_intro)(tenant), s.added_note.to_owned()],
+                url,
+            } => (
+                (s.welcome_subject)(tenant),
+                Some(first_name.as_str()),
+                vec![(s.welcome_intro)(tenant)],
                 Some(Action {
-                    label: s.sign_in.into(),
-                    url: sign_in_url.clone(),
+                    label: s.get_started.into(),
+                    url: url.clone(),
                 }),
-                vec![s.not_expected.to_owned()],
+                vec![s.welcome_note.to_owned()],
+            ),
+            MailTemplate::MemberJoined {
+                tenant,
+                first_name,
+                member_name,
+            } => (
+                (s.joined_subject)(member_name, tenant),
+                Some(first_name.as_str()),
+                vec![(s.joined_intro)(member_name, tenant)],
+                None,
+                vec![s.joined_note.to_owned()],
+            ),
+            MailTemplate::ConfirmRegistration {
+                tenant,
+                first_name,
+                link,
+                valid_for,
+            } => (
+                (s.confirm_subject)(tenant),
+                Some(first_name.as_str()),
+                vec![(s.confirm_intro)(tenant)],
+                Some(Action {
+                    label: s.confirm_action.into(),
+                    url: link.clone(),
+                }),
+                vec![validity(s, *valid_for), s.not_expected.to_owned()],
             ),
             MailTemplate::ResetPassword {
                 tenant,
@@ -161,13 +294,7 @@ impl MailTemplate {
                 link,
                 valid_for,
             } => {
-                let minutes = valid_for.num_minutes();
-                // "60 minutes" reads better than "1 hours", and needs no plural forms.
-                let validity = if minutes >= 120 && minutes % 60 == 0 {
-                    (s.link_validity_hours)(minutes / 60)
-                } else {
-                    (s.link_validity_minutes)(minutes)
-                };
+                let validity = validity(s, *valid_for);
                 let (subject, intro) = match tenant {
                     Some(tenant) => (
                         (s.admin_reset_subject)(tenant),
@@ -177,7 +304,7 @@ impl MailTemplate {
                 };
                 (
                     subject,
-                    first_name,
+                    Some(first_name.as_str()),
                     vec![intro],
                     Some(Action {
                         label: s.reset_action.into(),
@@ -197,7 +324,7 @@ impl MailTemplate {
                     s.changed_subject
                 }
                 .to_owned(),
-                first_name,
+                Some(first_name.as_str()),
                 vec![if *first { s.set_intro } else { s.changed_intro }.to_owned()],
                 Some(Action {
                     label: s.sign_in.into(),
@@ -207,13 +334,16 @@ impl MailTemplate {
             ),
             MailTemplate::PasswordResetByAdmin { tenant, first_name } => (
                 (s.admin_generated_subject)(tenant),
-                first_name,
+                Some(first_name.as_str()),
                 vec![(s.admin_generated_intro)(tenant)],
                 None,
                 vec![s.contact_admin.to_owned()],
             ),
         };
-        let greeting = (s.greeting)(first_name);
+        let greeting = match first_name {
+            Some(name) => (s.greeting)(name),
+            None => s.greeting_anonymous.to_owned(),
+        };
         let html = HtmlLayout {
             lang: locale.as_str(),
             subject: &subject,
@@ -262,10 +392,38 @@ mod tests {
                 link: "https://usher.example/reset/abc".into(),
                 valid_days: 7,
             },
-            MailTemplate::AddedToTenant {
+            MailTemplate::Invitation {
+                tenant: "Comune <Forlì>".into(),
+                inviter: "Olga <b>Owner</b>".into(),
+                role: Role::Admin,
+                message: Some("<script>alert(1)</script>\nBenvenuta!".into()),
+                link: "https://usher.example/invite/abc".into(),
+                expires_at: chrono::DateTime::parse_from_rfc3339("2026-12-03T09:05:00Z")
+                    .unwrap()
+                    .to_utc(),
+                resent: false,
+            },
+            MailTemplate::InvitationAccepted {
+                tenant: "Comune <Forlì>".into(),
+                first_name: "Olga".into(),
+                member_name: "Ada Lovelace".into(),
+                member_email: EmailAddress::parse("ada@example.org").unwrap(),
+            },
+            MailTemplate::Welcome {
                 tenant: "Comune <Forlì>".into(),
                 first_name: "Ada".into(),
-                sign_in_url: "https://usher.example/".into(),
+                url: "https://usher.example/".into(),
+            },
+            MailTemplate::MemberJoined {
+                tenant: "Comune <Forlì>".into(),
+                first_name: "Bea".into(),
+                member_name: "Ada Lovelace".into(),
+            },
+            MailTemplate::ConfirmRegistration {
+                tenant: "Comune <Forlì>".into(),
+                first_name: "Ada".into(),
+                link: "https://usher.example/invite/confirm/abc".into(),
+                valid_for: chrono::Duration::hours(24),
             },
             MailTemplate::ResetPassword {
                 tenant: Some("Comune <Forlì>".into()),
@@ -299,12 +457,49 @@ mod tests {
                 );
                 assert!(!mail.html.contains("<Forlì>"));
                 assert!(mail.text.contains("Comune <Forlì>"));
-                let has_action = !matches!(template, MailTemplate::PasswordResetByAdmin { .. });
+                let has_action = !matches!(
+                    template,
+                    MailTemplate::PasswordResetByAdmin { .. }
+                        | MailTemplate::InvitationAccepted { .. }
+                        | MailTemplate::MemberJoined { .. }
+                );
                 assert_eq!(mail.text.contains("https://usher.example/"), has_action);
                 subjects.insert(mail.subject);
             }
             assert_eq!(subjects.len(), 4, "each locale has its own subject");
         }
+    }
+
+    #[test]
+    fn the_invitation_mail_escapes_the_message_and_dates_the_expiry_in_the_readers_language() {
+        let to = EmailAddress::parse("ada@example.org").unwrap();
+        let invitation = &sample()[2];
+        let mail = invitation.render(&to, Locale::Pl).unwrap();
+        assert!(mail.text.contains("3 grudnia 2026, 09:05 UTC"));
+        assert!(
+            mail.text.contains("<script>alert(1)</script>"),
+            "plain text keeps it as typed"
+        );
+        assert!(!mail.html.contains("<script>"), "the HTML escapes it");
+        assert!(!mail.html.contains("<b>Owner</b>"));
+        assert!(
+            mail.html
+                .contains("href=\"https://usher.example/invite/abc\"")
+        );
+        let MailTemplate::Invitation { .. } = invitation else {
+            panic!("the sample's third mail is the invitation");
+        };
+        let mut resent = invitation.clone();
+        if let MailTemplate::Invitation { resent: r, .. } = &mut resent {
+            *r = true;
+        }
+        let again = resent.render(&to, Locale::En).unwrap();
+        assert!(again.subject.starts_with("Reminder"));
+        assert!(
+            again
+                .text
+                .contains("earlier links for this invitation no longer work")
+        );
     }
 
     #[test]

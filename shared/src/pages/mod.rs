@@ -7,6 +7,7 @@
 //! its states, its catalogue of sentences, and a template that extends `pages/layout.html`. A new
 //! family adds a module and touches none of the others.
 
+mod invite;
 mod reset;
 
 use std::sync::LazyLock;
@@ -20,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::Locale;
 
+pub use invite::{InvitationSummary, InviteFormError, InvitePage, Typed};
 pub use reset::{FormError, ResetPage};
 
 const CSS: &str = "\
@@ -29,6 +31,9 @@ const CSS: &str = "\
 body{margin:0;padding:24px 16px;background:var(--bg);color:var(--fg);font:16px/1.5 -apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif}\
 main{max-width:28rem;margin:8vh auto 0;background:var(--card);border-radius:10px;padding:32px;box-shadow:0 1px 3px rgba(0,0,0,.12)}\
 h1{font-size:1.5rem;line-height:1.25;margin:0 0 16px}\
+h2{font-size:1.125rem;margin:0 0 4px}\
+section{border-top:1px solid var(--line);margin-top:24px;padding-top:20px}\
+blockquote{margin:0 0 16px;padding:8px 16px;border-left:4px solid var(--line);white-space:pre-line;overflow-wrap:break-word}\
 p{margin:0 0 16px;overflow-wrap:break-word}\
 label{display:block;font-weight:600;margin:16px 0 6px}\
 input{display:block;width:100%;padding:10px 12px;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}\
@@ -51,15 +56,15 @@ static CONTENT_SECURITY_POLICY: LazyLock<String> = LazyLock::new(|| {
 struct Shell {
     lang: &'static str,
     css: &'static str,
-    title: &'static str,
+    title: String,
 }
 
 impl Shell {
-    fn new(locale: Locale, title: &'static str) -> Self {
+    fn new(locale: Locale, title: &str) -> Self {
         Self {
             lang: locale.as_str(),
             css: CSS,
-            title,
+            title: title.to_owned(),
         }
     }
 }

@@ -54,6 +54,19 @@ impl Table for CountingTable {
         self.inner.query(pk, sk_prefix, after, limit).await
     }
 
+    async fn query_backward(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError> {
+        self.tick();
+        self.inner
+            .query_backward(pk, sk_prefix, before, limit)
+            .await
+    }
+
     async fn transact(&self, ops: Vec<Op>) -> Result<(), TransactError> {
         self.tick();
         self.inner.transact(ops).await

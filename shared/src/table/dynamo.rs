@@ -254,47 +254,18 @@ impl Table for DynamoTable {
         after: Option<&Key>,
         limit: usize,
     ) -> Result<Page, TableError> {
-        super::validate_limit(limit)?;
-        let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(pk.to_owned()))]);
-        let condition = if sk_prefix.is_empty() {
-            "pk = :pk"
-        } else {
-            values.insert(":p".to_owned(), AttributeValue::S(sk_prefix.to_owned()));
-            "pk = :pk AND begins_with(sk, :p)"
-        };
-        // Ask for one more than the page, so `next` is set only when more items really follow.
-        let wanted = limit + 1;
-        let mut items = Vec::new();
-        let mut start = after.map(key_item);
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table_name)
-                .key_condition_expression(condition)
-                .set_expression_attribute_values(Some(values.clone()))
-                .consistent_read(true)
-                .limit(i32::try_from(wanted - items.len()).unwrap_or(i32::MAX))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| backend(e.into_service_error()))?;
-            for raw in output.items.unwrap_or_default() {
-                items.push(from_dynamo(raw)?);
-            }
-            start = output.last_evaluated_key;
-            if items.len() >= wanted || start.is_none() {
-                break;
-            }
-        }
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let next = if more {
-            items.last().and_then(Key::of)
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        self.query_in_order(pk, sk_prefix, after, limit, true).await
+    }
+
+    async fn query_backward(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError> {
+        self.query_in_order(pk, sk_prefix, before, limit, false)
+            .await
     }
 
     async fn transact(&self, ops: Vec<Op>) -> Result<(), TransactError> {
@@ -335,5 +306,60 @@ impl Table for DynamoTable {
             },
             Err(other) => Err(TransactError::Table(backend(other))),
         }
+    }
+}
+
+impl DynamoTable {
+    /// One page of a partition, in `sk` order (`forward`) or against it, after `start`.
+    async fn query_in_order(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        start: Option<&Key>,
+        limit: usize,
+        forward: bool,
+    ) -> Result<Page, TableError> {
+        super::validate_limit(limit)?;
+        let mut values = HashMap::from([(":pk".to_owned(), AttributeValue::S(pk.to_owned()))]);
+        let condition = if sk_prefix.is_empty() {
+            "pk = :pk"
+        } else {
+            values.insert(":p".to_owned(), AttributeValue::S(sk_prefix.to_owned()));
+            "pk = :pk AND begins_with(sk, :p)"
+        };
+        // Ask for one more than the page, so `next` is set only when more items really follow.
+        let wanted = limit + 1;
+        let mut items = Vec::new();
+        let mut start = start.map(key_item);
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table_name)
+                .key_condition_expression(condition)
+                .set_expression_attribute_values(Some(values.clone()))
+                .consistent_read(true)
+                .scan_index_forward(forward)
+                .limit(i32::try_from(wanted - items.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| backend(e.into_service_error()))?;
+            for raw in output.items.unwrap_or_default() {
+                items.push(from_dynamo(raw)?);
+            }
+            start = output.last_evaluated_key;
+            if items.len() >= wanted || start.is_none() {
+                break;
+            }
+        }
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more {
+            items.last().and_then(Key::of)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
     }
 }

@@ -100,6 +100,19 @@ impl EmbeddedTable {
     }
 }
 
+/// The smallest string above every string that starts with `prefix`, if there is one.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let raised = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(raised) = raised {
+            chars.push(raised);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 #[async_trait]
 impl Table for EmbeddedTable {
     async fn get(&self, key: &Key) -> Result<Option<Item>, TableError> {
@@ -142,6 +155,55 @@ impl Table for EmbeddedTable {
                     break;
                 }
                 if after.as_deref() == Some(item_sk) {
+                    continue;
+                }
+                if items.len() == limit {
+                    more = true;
+                    break;
+                }
+                items.push(decode(value.value())?);
+            }
+            let next = if more {
+                items.last().and_then(Key::of)
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+        .await?
+    }
+
+    async fn query_backward(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError> {
+        super::validate_limit(limit)?;
+        let pk = pk.to_owned();
+        let prefix = sk_prefix.to_owned();
+        let before = before.map(|k| k.sk.clone());
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let table = txn.open_table(ITEMS).map_err(backend)?;
+            // From the first key with the prefix up to the first key past it: a prefix's end is
+            // the prefix with its last character raised by one; an empty prefix ends where the
+            // next partition starts.
+            let (end_pk, end_sk) = match (before, prefix_end(&prefix)) {
+                (Some(before), _) => (pk.clone(), before),
+                (None, Some(end)) => (pk.clone(), end),
+                (None, None) => (format!("{pk}\u{0}"), String::new()),
+            };
+            let range = table
+                .range((pk.as_str(), prefix.as_str())..(end_pk.as_str(), end_sk.as_str()))
+                .map_err(backend)?;
+            let mut items = Vec::new();
+            let mut more = false;
+            for entry in range.rev() {
+                let (key, value) = entry.map_err(backend)?;
+                let (item_pk, item_sk) = key.value();
+                if item_pk != pk || !item_sk.starts_with(prefix.as_str()) {
                     continue;
                 }
                 if items.len() == limit {

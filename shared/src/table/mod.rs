@@ -173,6 +173,16 @@ pub trait Table: Send + Sync {
         limit: usize,
     ) -> Result<Page, TableError>;
 
+    /// As [`Table::query`], newest first: items in descending `sk` order, before `before`. ULID
+    /// sort keys make this "newest first" for listings.
+    async fn query_backward(
+        &self,
+        pk: &str,
+        sk_prefix: &str,
+        before: Option<&Key>,
+        limit: usize,
+    ) -> Result<Page, TableError>;
+
     /// Applies all operations or none. At most 100, each on a distinct item.
     async fn transact(&self, ops: Vec<Op>) -> Result<(), TransactError>;
 }

@@ -1,8 +1,13 @@
 //! `POST /v1/tenants/{tenant_id}/users`: an admin creates a user.
 //!
-//! Round trips: a new account takes one batch read (caller, tenant and the email's login item
-//! together) and one transaction. An existing account takes one more read, for the account and its
-//! membership here, whose keys are only known once the login item names the account.
+//! An email that already has an account gets no membership here: the account is a person other
+//! tenants may know, and joining it to this one takes that person's consent. So an invitation is
+//! filed instead (DESIGN section 6), carrying the requested role and permissions, and mailed to
+//! the account's own address; the answer carries nothing of the account.
+//!
+//! Round trips: a new account takes one batch read (caller, tenant, the email's login item, the
+//! invitation marker and quotas together) and one transaction. An existing account takes the
+//! invitation's one more read (see [`super::invitations::send`]).
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -12,6 +17,7 @@ use super::accounts::{
     set_password,
 };
 use super::audit::AuditEvent;
+use super::invitations::send::{self, Filed, InvitationReads, Invite, SendInvitationError};
 use super::password_links;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
@@ -21,9 +27,7 @@ use crate::domain::{
 };
 use crate::keys;
 use crate::mail::{MailTemplate, PasswordNote};
-use crate::records::{
-    AccountRecord, CreatedVia, LoginRecord, MembershipRecord, TokenKind, from_optional,
-};
+use crate::records::{AccountRecord, CreatedVia, InvitationRecord, MembershipRecord, TokenKind};
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
 
@@ -52,9 +56,16 @@ pub struct NewUser {
 
 pub struct CreatedUser {
     pub user: MembershipRecord,
-    /// Only for [`PasswordChoice::Generate`] on a new account; shown once, stored only hashed.
+    /// Only for [`PasswordChoice::Generate`]; shown once, stored only hashed.
     pub generated_password: Option<Password>,
-    pub existing_account: bool,
+}
+
+/// What a creation request led to.
+pub enum Creation {
+    Created(CreatedUser),
+    /// The email has an account: the person was invited, with the requested role and
+    /// permissions, and joins when they accept.
+    Invited(Box<InvitationRecord>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +84,12 @@ pub enum CreateUserError {
     WeakPassword(#[from] WeakPassword),
     #[error("this person is already a member of the tenant")]
     AlreadyMember,
+    #[error("this person is an archived member of the tenant: restore them instead")]
+    MemberArchived,
+    #[error("an invitation for this email is pending: resend it instead")]
+    InvitationPending,
+    #[error("too many invitations sent today")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("the same email was being registered at the same time; try again")]
     Conflict,
     #[error(transparent)]
@@ -112,93 +129,54 @@ pub async fn create_user(
     token: &SessionToken,
     tenant_id: TenantId,
     new: NewUser,
-) -> Result<CreatedUser, CreateUserError> {
+) -> Result<Creation, CreateUserError> {
     let now = app.clock.now();
-    let login_key = keys::login(&new.email.normalized());
+    let reads = InvitationReads::new(tenant_id, token.account_id, &new.email);
     let mut read_keys = TenantCaller::keys(token, tenant_id).to_vec();
-    read_keys.push(login_key.clone());
+    read_keys.extend(reads.keys());
     let mut items = app
         .table
         .batch_get(&read_keys)
         .await
         .context("reading the caller and the email")?;
-    let login: Option<LoginRecord> =
-        from_optional(items.pop().flatten()).context("reading the login item")?;
+    let state = reads.take(&mut items)?;
     let caller = TenantCaller::resolve(token, items, now)?;
     authorize_grant(&caller, new.role, &new.permissions)?;
 
-    match login {
-        Some(login) => add_existing_account(app, &caller, login, new).await,
-        None => create_account(app, &caller, new).await,
+    if state.login.is_none() {
+        return create_account(app, &caller, new)
+            .await
+            .map(Creation::Created);
     }
-}
-
-async fn add_existing_account(
-    app: &App,
-    caller: &TenantCaller,
-    login: LoginRecord,
-    new: NewUser,
-) -> Result<CreatedUser, CreateUserError> {
-    let now = app.clock.now();
-    let mut read = app
-        .table
-        .batch_get(&[
-            keys::account(login.account_id),
-            keys::membership(caller.tenant.id, login.account_id),
-        ])
-        .await
-        .context("reading the existing account")?;
-    if read.pop().flatten().is_some() {
-        return Err(CreateUserError::AlreadyMember);
-    }
-    let account: AccountRecord = from_optional(read.pop().flatten())
-        .context("reading the existing account")?
-        .ok_or(CreateUserError::Conflict)?;
-    // The person's names, phone, locale and credentials are theirs: only the membership is new.
-    let membership = new_membership(&account, membership_of(caller, &new), now);
-    let mail = MailTemplate::AddedToTenant {
-        tenant: caller.tenant.name.clone(),
-        first_name: account.first_name.clone(),
-        sign_in_url: app.config.sign_in_url(),
+    let invite = Invite {
+        email: new.email,
+        role: new.role,
+        permissions: new.permissions,
+        message: None,
+        locale: None,
     };
-    let mut ops =
-        membership_ops(&membership, &caller.tenant.name).context("building the membership")?;
-    // Guards against the login item being re-pointed between the read and this write.
-    ops.push(Op::check(
-        keys::login(&account.email.normalized()),
-        Condition::AttributeEquals("account_id".into(), account.id.to_string().into()),
-    ));
-    ops.extend(catalogue_guard(caller, &new));
-    ops.extend(mail_and_audit(
-        app,
-        caller,
-        &account,
-        &membership,
-        Some(mail),
-        json!({"existing_account": true}),
-    )?);
-    match app.table.transact(ops).await {
-        Ok(()) => {}
-        // Someone added the membership meanwhile.
-        Err(e) if e.failed_on(&keys::membership(caller.tenant.id, account.id)) => {
-            return Err(CreateUserError::AlreadyMember);
-        }
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            return Err(CreateUserError::Conflict);
-        }
-        Err(other) => {
-            return Err(other)
-                .context("adding the membership")
-                .map_err(Into::into);
-        }
+    match send::file(app, &caller, &invite, state, None).await {
+        Ok(Filed::Done(invitation)) => Ok(Creation::Invited(invitation)),
+        Ok(Filed::LostARace) => Err(CreateUserError::Conflict),
+        Err(e) => Err(match e {
+            SendInvitationError::AlreadyMember => CreateUserError::AlreadyMember,
+            SendInvitationError::MemberArchived => CreateUserError::MemberArchived,
+            SendInvitationError::InvitationPending => CreateUserError::InvitationPending,
+            SendInvitationError::RateLimited {
+                retry_after_seconds,
+            } => CreateUserError::RateLimited {
+                retry_after_seconds,
+            },
+            SendInvitationError::Auth(e) => CreateUserError::Auth(e),
+            SendInvitationError::Internal(e) => CreateUserError::Internal(e),
+            // Authorised above, as creation is.
+            SendInvitationError::Forbidden
+            | SendInvitationError::RoleNotAllowed(_)
+            | SendInvitationError::UnknownPermission(_)
+            | SendInvitationError::PermissionNotAllowed(_)
+            | SendInvitationError::Conflict => CreateUserError::Conflict,
+        }),
     }
-    app.mail_committed();
-    tracing::info!(subject_id = %account.id, existing_account = true, "user added to tenant");
-    Ok(CreatedUser {
-        user: membership,
-        generated_password: None,
-        existing_account: true,
-    })
 }
 
 /// Permissions are granted against the catalogue the caller read: the tenant's version is checked
@@ -345,7 +323,7 @@ async fn create_account(
         &account,
         &membership,
         mail,
-        json!({"existing_account": false, "password_mode": mode}),
+        json!({"password_mode": mode}),
     )?);
     match app.table.transact(ops).await {
         Ok(()) => {}
@@ -357,11 +335,10 @@ async fn create_account(
         Err(other) => return Err(other).context("creating the user").map_err(Into::into),
     }
     app.mail_committed();
-    tracing::info!(subject_id = %account.id, existing_account = false, "user created");
+    tracing::info!(subject_id = %account.id, "user created");
     Ok(CreatedUser {
         user: membership,
         generated_password,
-        existing_account: false,
     })
 }
 

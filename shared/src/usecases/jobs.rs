@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::forgot_password::{self, ResetRequest};
+use super::invitations::announce::{self, Announcement};
 use crate::app::App;
 use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
 use crate::table::Op;
@@ -19,6 +20,8 @@ use crate::table::Op;
 pub enum Job {
     /// Someone asked for a password reset link.
     PasswordReset(ResetRequest),
+    /// Someone joined a tenant that tells its members: one page of them.
+    AnnounceMember(Announcement),
 }
 
 /// Runs jobs with the app's ports.
@@ -30,6 +33,7 @@ impl JobRunner<Job> for Jobs {
         let app = &self.0;
         match job {
             Job::PasswordReset(request) => forgot_password::run(app, request, done).await?,
+            Job::AnnounceMember(announcement) => announce::run(app, announcement, done).await?,
         }
         Ok(())
     }

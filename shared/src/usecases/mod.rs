@@ -9,9 +9,12 @@ mod auth;
 pub mod bootstrap_tenant;
 pub mod change_password;
 pub mod create_user;
+mod cursor;
+pub mod events;
 pub mod forgot_password;
 pub mod get_tenant;
 pub mod get_user;
+pub mod invitations;
 pub mod jobs;
 pub mod list_users;
 pub mod me;
@@ -23,6 +26,19 @@ mod throttle;
 pub mod update_settings;
 
 pub use auth::{AccountCaller, AuthError, TenantCaller};
+
+/// The outbox item that sends `mail` to `to` in `locale`, for the caller's transaction.
+pub(crate) fn mail_op(
+    app: &crate::app::App,
+    mail: &crate::mail::MailTemplate,
+    to: &crate::domain::EmailAddress,
+    locale: crate::domain::Locale,
+) -> Result<crate::table::Op, InternalError> {
+    let rendered = mail.render(to, locale).context("rendering a mail")?;
+    app.outbox
+        .enqueue(&rendered, app.clock.now(), app.random.as_ref())
+        .context("filing a mail")
+}
 
 /// A failure of the infrastructure under a use case (table, hashing, templates). Never the
 /// client's fault; its chain goes to the logs, never into a response.

@@ -41,6 +41,9 @@ pub(crate) fn issue(
         used_at: None,
         email: Some(login.email.clone()),
         login_version: Some(login.version),
+        invitation_id: None,
+        invited_by: None,
+        registration: None,
         version: 1,
     };
     let op = Op::put_if(

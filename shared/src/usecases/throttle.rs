@@ -79,6 +79,20 @@ impl Limit {
         }
     }
 
+    pub fn invitations_per_tenant(config: &Config) -> Self {
+        Self {
+            max: config.invitations_per_tenant,
+            window: config.invitation_quota_window,
+        }
+    }
+
+    pub fn invitations_per_inviter(config: &Config) -> Self {
+        Self {
+            max: config.invitations_per_inviter,
+            window: config.invitation_quota_window,
+        }
+    }
+
     pub fn reset_mails(config: &Config) -> Self {
         Self {
             max: config.reset_mail_limit,

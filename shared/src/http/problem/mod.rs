@@ -2,6 +2,8 @@
 //! type and what every capability shares; each capability's use-case errors get their status and
 //! code in a file of their own beside it.
 
+mod events;
+mod invitations;
 mod password_reset;
 mod sessions;
 mod tenants;
@@ -132,13 +134,17 @@ impl IntoResponse for Problem {
 
 /// 429 with `Retry-After`, for any limit on password attempts.
 pub(super) fn rate_limited(retry_after_seconds: u64) -> Problem {
+    rate_limited_because(
+        "Too many password attempts. Try again later.",
+        retry_after_seconds,
+    )
+}
+
+/// 429 with `Retry-After`, saying which limit was reached.
+pub(super) fn rate_limited_because(detail: &str, retry_after_seconds: u64) -> Problem {
     Problem {
         retry_after_seconds: Some(retry_after_seconds),
-        ..Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "Too many password attempts. Try again later.",
-        )
+        ..Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
     }
 }
 

@@ -33,6 +33,18 @@ impl From<CreateUserError> for Problem {
             CreateUserError::AlreadyMember => {
                 Problem::new(StatusCode::CONFLICT, "already_member", detail)
             }
+            CreateUserError::MemberArchived => {
+                Problem::new(StatusCode::CONFLICT, "member_archived", detail)
+            }
+            CreateUserError::InvitationPending => {
+                Problem::new(StatusCode::CONFLICT, "invitation_pending", detail)
+            }
+            CreateUserError::RateLimited {
+                retry_after_seconds,
+            } => super::rate_limited_because(
+                "This tenant sent too many invitations today. Try again later.",
+                retry_after_seconds,
+            ),
             CreateUserError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             CreateUserError::Internal(e) => e.into(),
         }

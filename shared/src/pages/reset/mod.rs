@@ -69,6 +69,8 @@ pub enum ResetPage {
     Superseded,
     Used,
     Unknown,
+    /// The form to ask for a reset link, for someone who forgot their password.
+    RequestLink,
     /// The answer to the request-a-link form: the same whatever the email.
     LinkRequested,
     /// The request-a-link form again, when what was typed is not an email address.
@@ -80,7 +82,9 @@ pub enum ResetPage {
 impl ResetPage {
     fn status(&self) -> StatusCode {
         match self {
-            ResetPage::Form { error: None, .. } | ResetPage::Done => StatusCode::OK,
+            ResetPage::Form { error: None, .. } | ResetPage::Done | ResetPage::RequestLink => {
+                StatusCode::OK
+            }
             ResetPage::Form {
                 error: Some(FormError::Conflict),
                 ..
@@ -173,6 +177,10 @@ impl ResetPage {
                 ],
                 false,
             ),
+            ResetPage::RequestLink => {
+                page.request_link = Some(request_link(String::new()));
+                (s.reset_title, vec![s.ask_new_link.to_owned()], false)
+            }
             ResetPage::InvalidEmail { typed } => {
                 page.error = Some(s.invalid_email.to_owned());
                 page.request_link = Some(request_link(typed));
@@ -183,7 +191,7 @@ impl ResetPage {
         if dead {
             page.request_link = Some(request_link(String::new()));
         }
-        page.shell.title = title;
+        page.shell.title = title.to_owned();
         page.paragraphs = paragraphs;
         page
     }

@@ -1,0 +1,211 @@
+//! The send-invitation function: a tenant's admins (and its members, where the tenant lets them)
+//! invite people by email, list the invitations, read one, revoke it and resend it.
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::{Json, Router, extract::State};
+use serde::Deserialize;
+use usher_core::app::App;
+use usher_core::domain::{
+    EmailAddress, InvitationId, InvitationMessage, Locale, Permission, PermissionSet, Role,
+    TenantId,
+};
+use usher_core::http::{
+    ApiJson, ApiPath, ApiQuery, Bearer, InvitationView, Page, Problem, ProblemDoc, finish_router,
+    mount,
+};
+use usher_core::records::InvitationStatus;
+use usher_core::usecases::invitations::manage::{self, ListInvitations};
+use usher_core::usecases::invitations::send::{self, Invite};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This function's routes, each declared once, by its handler's `#[utoipa::path]`: the router
+/// and this function's part of the OpenAPI document are both made from it.
+pub fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(send_route, list_route))
+        .routes(routes!(get_route, revoke_route))
+        .routes(routes!(resend_route))
+}
+
+/// The routes as this function's Lambda serves them.
+pub fn router(app: App) -> Router {
+    finish_router(mount(api(), &app))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteRequest {
+    #[schema(format = "email", max_length = 254, example = "ada@example.org")]
+    email: String,
+    /// Default `member`.
+    role: Option<Role>,
+    /// Names from the tenant's permission catalogue (or `users.manage`).
+    #[serde(default)]
+    #[schema(max_items = 100, example = json!(["reports.reply"]))]
+    permissions: Vec<String>,
+    /// Plain text for the invitee, at most 500 characters; shown as text, never as markup.
+    #[schema(max_length = 500, example = "Benvenuta nel gruppo!")]
+    message: Option<String>,
+    /// The language of the mail and the page (else the account's, else the tenant's default).
+    locale: Option<Locale>,
+}
+
+impl TryFrom<InviteRequest> for Invite {
+    type Error = Problem;
+
+    fn try_from(r: InviteRequest) -> Result<Self, Problem> {
+        if r.permissions.len() > 100 {
+            return Err(Problem::invalid(
+                "permissions",
+                "holds more than 100 entries",
+            ));
+        }
+        Ok(Self {
+            email: EmailAddress::parse(&r.email).map_err(|e| Problem::invalid("email", e))?,
+            role: r.role.unwrap_or(Role::Member),
+            permissions: PermissionSet::new(
+                r.permissions
+                    .iter()
+                    .map(|p| Permission::parse(p).map_err(|e| Problem::invalid("permissions", e)))
+                    .collect::<Result<_, _>>()?,
+            ),
+            message: r
+                .message
+                .map(|m| InvitationMessage::parse(&m).map_err(|e| Problem::invalid("message", e)))
+                .transpose()?,
+            locale: r.locale,
+        })
+    }
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/invitations", tag = "invitations", security(("bearer" = [])),
+    params(("tenant_id" = String, Path)),
+    request_body = InviteRequest,
+    responses(
+        (status = 201, body = InvitationView),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: owners, admins and users managers invite; members only where members_can_invite is on; role_not_allowed: a role above the caller's (members invite members only); permission_not_allowed: a permission the caller does not hold; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+        (status = 409, description = "already_member (whatever the letter case); member_archived: restore them instead; invitation_pending: one is pending for this email, resend it; conflict: try again", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it; a message over 500 characters or with control characters); unknown_permission", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: 500 invitations a day per tenant, 50 per inviter", body = ProblemDoc),
+    ))]
+async fn send_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiJson(body): ApiJson<InviteRequest>,
+) -> Result<impl IntoResponse, Problem> {
+    let invitation = send::send_invitation(&app, &token, tenant_id, body.try_into()?).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(InvitationView::new(invitation, app.clock.now())),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListInvitationsQuery {
+    status: Option<InvitationStatus>,
+    /// 1 to 200, default 50.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/invitations", tag = "invitations", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("status" = Option<InvitationStatus>, Query),
+        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Newest first. Members who may invite see their own invitations only", body = Page<InvitationView>),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
+    ))]
+async fn list_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiQuery(query): ApiQuery<ListInvitationsQuery>,
+) -> Result<Json<Page<InvitationView>>, Problem> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Problem::invalid("limit", "must be between 1 and 200"));
+    }
+    let request = ListInvitations {
+        status: query.status,
+        limit: limit as usize,
+        cursor: query.cursor,
+    };
+    let page = manage::list_invitations(&app, &token, tenant_id, request).await?;
+    let now = app.clock.now();
+    Ok(Json(Page {
+        items: page
+            .invitations
+            .into_iter()
+            .map(|i| InvitationView::new(i, now))
+            .collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}", tag = "invitations", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("invitation_id" = String, Path)),
+    responses(
+        (status = 200, body = InvitationView),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such invitation in this tenant (or one of another member, for a member who may only see their own)", body = ProblemDoc),
+    ))]
+async fn get_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, invitation_id)): ApiPath<(TenantId, InvitationId)>,
+) -> Result<Json<InvitationView>, Problem> {
+    let invitation = manage::get_invitation(&app, &token, tenant_id, invitation_id).await?;
+    Ok(Json(InvitationView::new(invitation, app.clock.now())))
+}
+
+#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}", tag = "invitations", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("invitation_id" = String, Path)),
+    responses(
+        (status = 204, description = "Revoked: its link stops working at once"),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such invitation in this tenant for this caller", body = ProblemDoc),
+        (status = 409, description = "invitation_not_pending: it was accepted or revoked already; conflict: it changed at the same time", body = ProblemDoc),
+    ))]
+async fn revoke_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, invitation_id)): ApiPath<(TenantId, InvitationId)>,
+) -> Result<StatusCode, Problem> {
+    manage::revoke_invitation(&app, &token, tenant_id, invitation_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}/resend", tag = "invitations", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("invitation_id" = String, Path)),
+    responses(
+        (status = 200, description = "The same invitation with a new link and expiry; the old link no longer works", body = InvitationView),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such invitation in this tenant for this caller", body = ProblemDoc),
+        (status = 409, description = "invitation_not_pending: accepted or revoked; invitation_pending: the email was invited again since; conflict: it changed at the same time", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: 5 resends a day per invitation, and the tenant's daily quota", body = ProblemDoc),
+    ))]
+async fn resend_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, invitation_id)): ApiPath<(TenantId, InvitationId)>,
+) -> Result<Json<InvitationView>, Problem> {
+    let invitation = manage::resend_invitation(&app, &token, tenant_id, invitation_id).await?;
+    Ok(Json(InvitationView::new(invitation, app.clock.now())))
+}

@@ -1,0 +1,392 @@
+//! Listing, reading, revoking and resending invitations. Those who manage users see all of
+//! their tenant's; a member who may invite sees and manages only their own (another's reads as
+//! not found, as does an invitation of another tenant).
+//!
+//! Round trips: reading one, revoking and resending take one batch read (the caller and the
+//! invitation together) and, to change it, one transaction. A list page is one batch read of the
+//! caller and one query per page of the partition (more only when a filter skips items).
+
+use serde_json::json;
+
+use super::super::audit::AuditEvent;
+use super::super::cursor::Cursor;
+use super::super::throttle::{Limit, count_one};
+use super::super::{AuthError, Context, InternalError, TenantCaller, mail_op};
+use super::send::{invitation_mail, resend_refused_for};
+use super::{issue_link, may_invite, may_manage};
+use crate::app::App;
+use crate::domain::{InvitationId, TenantId};
+use crate::keys;
+use crate::records::{
+    InvitationRecord, InvitationStatus, PendingInvitationRecord, ThrottleRecord, from_item,
+    from_optional, to_item,
+};
+use crate::table::{Condition, Key, Op, TransactError};
+use crate::token::SessionToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ManageInvitationError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the caller may not see or manage invitations of this tenant")]
+    Forbidden,
+    #[error("no such invitation in this tenant")]
+    NotFound,
+    #[error("the invitation was already {0}")]
+    NotPending(&'static str),
+    #[error("a newer invitation for this email is pending")]
+    Superseded,
+    #[error("this invitation was resent too often today")]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("the cursor is not one this listing gave")]
+    InvalidCursor,
+    #[error("the invitation changed at the same time; try again")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+pub struct ListInvitations {
+    pub status: Option<InvitationStatus>,
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+pub struct InvitationPage {
+    pub invitations: Vec<InvitationRecord>,
+    pub next_cursor: Option<Cursor>,
+}
+
+/// With a filter a page may take more than one query; this bounds the work per request.
+const MAX_QUERIES: usize = 5;
+
+/// One page, newest first.
+pub async fn list_invitations(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    request: ListInvitations,
+) -> Result<InvitationPage, ManageInvitationError> {
+    let cursor = request
+        .cursor
+        .as_deref()
+        .map(|raw| {
+            Cursor::parse(raw, keys::INVITE_PREFIX).ok_or(ManageInvitationError::InvalidCursor)
+        })
+        .transpose()?;
+    let caller = TenantCaller::load(app, token, tenant_id).await?;
+    if !may_invite(&caller) {
+        return Err(ManageInvitationError::Forbidden);
+    }
+    let now = app.clock.now();
+    let pk = keys::tenant_pk(tenant_id);
+    let mut before = cursor.map(|c| Key::new(pk.clone(), c.sk()));
+    let mut invitations = Vec::new();
+    for _ in 0..MAX_QUERIES {
+        let page = app
+            .table
+            .query_backward(
+                &pk,
+                keys::INVITE_PREFIX,
+                before.as_ref(),
+                request.limit - invitations.len(),
+            )
+            .await
+            .context("listing invitations")?;
+        for item in page.items {
+            let key = Key::of(&item);
+            let invitation: InvitationRecord = from_item(item).context("reading an invitation")?;
+            before = key;
+            let wanted = request
+                .status
+                .is_none_or(|s| invitation.status_at(now) == s);
+            if wanted && may_manage(&caller, &invitation, caller.account.id) {
+                invitations.push(invitation);
+            }
+        }
+        if page.next.is_none() {
+            return Ok(InvitationPage {
+                invitations,
+                next_cursor: None,
+            });
+        }
+        if invitations.len() == request.limit {
+            break;
+        }
+    }
+    Ok(InvitationPage {
+        invitations,
+        next_cursor: before.map(|k| Cursor::after(k.sk)),
+    })
+}
+
+/// The caller and one invitation they may manage, in one batch read (with `more` keys after).
+async fn load(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    id: InvitationId,
+    more: &[Key],
+) -> Result<
+    (
+        TenantCaller,
+        InvitationRecord,
+        Vec<Option<crate::table::Item>>,
+    ),
+    ManageInvitationError,
+> {
+    let mut keys = TenantCaller::keys(token, tenant_id).to_vec();
+    keys.push(keys::invitation(tenant_id, id));
+    keys.extend_from_slice(more);
+    let mut items = app.table.batch_get(&keys).await.map_err(AuthError::from)?;
+    let extra = items.split_off(5);
+    let invitation: Option<InvitationRecord> =
+        from_optional(items.pop().flatten()).context("reading the invitation")?;
+    let caller = TenantCaller::resolve(token, items, app.clock.now())?;
+    if !may_invite(&caller) {
+        return Err(ManageInvitationError::Forbidden);
+    }
+    // Someone else's invitation reads as absent to a member who may only see their own.
+    let invitation = invitation
+        .filter(|i| may_manage(&caller, i, caller.account.id))
+        .ok_or(ManageInvitationError::NotFound)?;
+    Ok((caller, invitation, extra))
+}
+
+pub async fn get_invitation(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    id: InvitationId,
+) -> Result<InvitationRecord, ManageInvitationError> {
+    Ok(load(app, token, tenant_id, id, &[]).await?.1)
+}
+
+fn refuse_unless_open(
+    invitation: &InvitationRecord,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ManageInvitationError> {
+    match invitation.status_at(now) {
+        InvitationStatus::Accepted => Err(ManageInvitationError::NotPending("accepted")),
+        InvitationStatus::Revoked => Err(ManageInvitationError::NotPending("revoked")),
+        InvitationStatus::Pending | InvitationStatus::Expired => Ok(()),
+    }
+}
+
+/// `DELETE .../invitations/{id}`: the invitation is revoked and its link dies with it (the
+/// link's page and accept read the invitation's status).
+pub async fn revoke_invitation(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    id: InvitationId,
+) -> Result<(), ManageInvitationError> {
+    let (caller, invitation, _) = load(app, token, tenant_id, id, &[]).await?;
+    let now = app.clock.now();
+    refuse_unless_open(&invitation, now)?;
+    let revoked = InvitationRecord {
+        status: InvitationStatus::Revoked,
+        revoked_at: Some(now),
+        revoked_by: Some(caller.account.id),
+        updated_at: now,
+        version: invitation.version + 1,
+        ..invitation.clone()
+    };
+    let mut ops = vec![
+        Op::put_if(
+            to_item(&keys::invitation(tenant_id, id), &revoked, None)
+                .context("building the invitation")?,
+            Condition::VersionIs(invitation.version),
+        ),
+        // The email may be invited again at once.
+        Op::delete_if(
+            keys::pending_invitation(tenant_id, &invitation.email.normalized()),
+            Condition::AttributeEquals("invitation_id".into(), id.to_string().into()),
+        ),
+    ];
+    ops.extend(
+        AuditEvent {
+            tenant: tenant_id,
+            action: "invitation.revoked",
+            actor: Some(caller.account.id),
+            subject: invitation.accepted_by,
+            details: json!({"invitation_id": id, "email": invitation.email}),
+        }
+        .ops(now, app.random.as_ref())
+        .context("building the audit event")?,
+    );
+    match app.table.transact(ops).await {
+        Ok(()) => {}
+        Err(e) if e.failed_on(&keys::invitation(tenant_id, id)) => {
+            return Err(ManageInvitationError::Conflict);
+        }
+        // The marker names another invitation: this one had expired and the email was invited
+        // again. Revoking it is still right; its marker is not its own to remove.
+        Err(e) if matches!(e, TransactError::ConditionFailed { .. }) => {
+            return revoke_without_marker(app, &caller, &invitation, revoked).await;
+        }
+        Err(TransactError::Conflict) => return Err(ManageInvitationError::Conflict),
+        Err(other) => {
+            return Err(other)
+                .context("revoking the invitation")
+                .map_err(Into::into);
+        }
+    }
+    tracing::info!(invitation_id = %id, "invitation revoked");
+    Ok(())
+}
+
+async fn revoke_without_marker(
+    app: &App,
+    caller: &TenantCaller,
+    invitation: &InvitationRecord,
+    revoked: InvitationRecord,
+) -> Result<(), ManageInvitationError> {
+    let now = app.clock.now();
+    let mut ops = vec![Op::put_if(
+        to_item(
+            &keys::invitation(invitation.tenant_id, invitation.id),
+            &revoked,
+            None,
+        )
+        .context("building the invitation")?,
+        Condition::VersionIs(invitation.version),
+    )];
+    ops.extend(
+        AuditEvent {
+            tenant: invitation.tenant_id,
+            action: "invitation.revoked",
+            actor: Some(caller.account.id),
+            subject: None,
+            details: json!({"invitation_id": invitation.id, "email": invitation.email}),
+        }
+        .ops(now, app.random.as_ref())
+        .context("building the audit event")?,
+    );
+    match app.table.transact(ops).await {
+        Ok(()) => Ok(()),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(ManageInvitationError::Conflict)
+        }
+        Err(other) => Err(other)
+            .context("revoking the invitation")
+            .map_err(Into::into),
+    }
+}
+
+/// `POST .../invitations/{id}/resend`: the same invitation with a new link and a new expiry; the
+/// old link dies (the invitation keeps only the new link's hash). At most
+/// `invitation_resend_limit` a day per invitation, and each counts in the tenant's daily quota.
+pub async fn resend_invitation(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    id: InvitationId,
+) -> Result<InvitationRecord, ManageInvitationError> {
+    let quota_key = keys::tenant_invitation_throttle(tenant_id);
+    let (caller, invitation, mut extra) =
+        load(app, token, tenant_id, id, std::slice::from_ref(&quota_key)).await?;
+    let quota: Option<ThrottleRecord> =
+        from_optional(extra.pop().flatten()).context("reading the quota")?;
+    let pending_key = keys::pending_invitation(tenant_id, &invitation.email.normalized());
+    let now = app.clock.now();
+    refuse_unless_open(&invitation, now)?;
+    let window = app.config.invitation_quota_window;
+    if let Some(retry_after_seconds) =
+        resend_refused_for(&invitation, app.config.invitation_resend_limit, window, now)
+    {
+        return Err(ManageInvitationError::RateLimited {
+            retry_after_seconds,
+        });
+    }
+    let count = count_one(
+        &quota_key,
+        quota.as_ref(),
+        Limit::invitations_per_tenant(&app.config),
+        now,
+    )
+    .context("building the quota")?
+    .map_err(|retry_after_seconds| ManageInvitationError::RateLimited {
+        retry_after_seconds,
+    })?;
+    let tenant = &caller.tenant;
+    let expires_at = now + chrono::Duration::hours(i64::from(tenant.settings.invitation_ttl_hours));
+    let link = issue_link(
+        app,
+        tenant_id,
+        id,
+        invitation.inviter_id,
+        &invitation.email,
+        expires_at,
+    )?;
+    let (resends, resend_window_started_at) = match invitation.resend_window_started_at {
+        Some(started) if started + window > now => (invitation.resends + 1, started),
+        _ => (1, now),
+    };
+    let resent = InvitationRecord {
+        token_hash: link.hash.clone(),
+        expires_at,
+        resends,
+        resend_window_started_at: Some(resend_window_started_at),
+        updated_at: now,
+        version: invitation.version + 1,
+        ..invitation.clone()
+    };
+    let invitation_key = keys::invitation(tenant_id, id);
+    let locale = invitation.locale.unwrap_or(tenant.settings.default_locale);
+    let mut ops = vec![
+        Op::put_if(
+            to_item(&invitation_key, &resent, None).context("building the invitation")?,
+            Condition::VersionIs(invitation.version),
+        ),
+        // The marker follows the new expiry. It must still be this invitation's: after it expired
+        // the email may have been invited again, and two pending invitations for one email are
+        // never made.
+        Op::put_if(
+            to_item(
+                &pending_key,
+                &PendingInvitationRecord {
+                    invitation_id: id,
+                    expires_at,
+                },
+                None,
+            )
+            .context("building the pending marker")?,
+            Condition::AttributeEquals("invitation_id".into(), id.to_string().into()),
+        ),
+        link.op,
+        count,
+        mail_op(
+            app,
+            &invitation_mail(&tenant.name, &resent, link.url, true),
+            &invitation.email,
+            locale,
+        )?,
+    ];
+    ops.extend(
+        AuditEvent {
+            tenant: tenant_id,
+            action: "invitation.resent",
+            actor: Some(caller.account.id),
+            subject: None,
+            details: json!({"invitation_id": id, "email": invitation.email, "expires_at": expires_at}),
+        }
+        .ops(now, app.random.as_ref())
+        .context("building the audit event")?,
+    );
+    match app.table.transact(ops).await {
+        Ok(()) => {}
+        Err(e) if e.failed_on(&pending_key) => return Err(ManageInvitationError::Superseded),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            return Err(ManageInvitationError::Conflict);
+        }
+        Err(other) => {
+            return Err(other)
+                .context("resending the invitation")
+                .map_err(Into::into);
+        }
+    }
+    app.mail_committed();
+    tracing::info!(invitation_id = %id, "invitation resent");
+    Ok(resent)
+}

@@ -1,0 +1,417 @@
+//! `POST /v1/tenants/{tenant_id}/invitations`, and the invitation `POST .../users` files for an
+//! email that already has an account.
+//!
+//! Round trips: one batch read (the caller, the email's login item, its pending-invitation
+//! marker, the two quotas) and one transaction. When the email has an account, one more read
+//! between them, of the account and its membership here: the login item is what names the
+//! account, and the membership says whether the person is already in (409) and the account in
+//! which language to write.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::super::audit::AuditEvent;
+use super::super::throttle::{Limit, count_one};
+use super::super::{AuthError, Context, InternalError, TenantCaller, mail_op};
+use super::issue_link;
+use crate::app::App;
+use crate::domain::{
+    EmailAddress, InvitationId, InvitationMessage, Locale, PermissionSet, Role, TenantId,
+};
+use crate::keys;
+use crate::mail::MailTemplate;
+use crate::records::{
+    AccountRecord, InvitationRecord, InvitationStatus, LoginRecord, MembershipRecord,
+    MembershipStatus, PendingInvitationRecord, ThrottleRecord, from_optional, to_item,
+};
+use crate::table::{Condition, Item, Key, Op, TransactError};
+use crate::token::SessionToken;
+
+pub struct Invite {
+    pub email: EmailAddress,
+    pub role: Role,
+    pub permissions: PermissionSet,
+    pub message: Option<InvitationMessage>,
+    /// The language of the mail and the page; else the account's, else the tenant's default.
+    pub locale: Option<Locale>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendInvitationError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the caller may not invite people to this tenant")]
+    Forbidden,
+    #[error("the caller may not give the role {0}")]
+    RoleNotAllowed(&'static str),
+    #[error("the permission {0} is not in this tenant's catalogue")]
+    UnknownPermission(String),
+    #[error("the caller may not give the permission {0}, which they do not hold")]
+    PermissionNotAllowed(String),
+    #[error("this person is already a member of the tenant")]
+    AlreadyMember,
+    #[error("this person is an archived member of the tenant: restore them instead")]
+    MemberArchived,
+    #[error("an invitation for this email is pending: resend it instead")]
+    InvitationPending,
+    #[error("too many invitations sent today")]
+    RateLimited { retry_after_seconds: u64 },
+    #[error("the tenant changed at the same time; try again")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+/// How often a send that lost a race for a quota count reads again and retries.
+const TRIES: usize = 5;
+
+pub async fn send_invitation(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    invite: Invite,
+) -> Result<InvitationRecord, SendInvitationError> {
+    for _ in 0..TRIES {
+        let reads = InvitationReads::new(tenant_id, token.account_id, &invite.email);
+        let mut keys = TenantCaller::keys(token, tenant_id).to_vec();
+        keys.extend(reads.keys());
+        let mut items = app
+            .table
+            .batch_get(&keys)
+            .await
+            .context("reading the caller and the email")?;
+        let state = reads.take(&mut items)?;
+        let caller = TenantCaller::resolve(token, items, app.clock.now())?;
+        authorize(&caller, invite.role, &invite.permissions)?;
+        match file(app, &caller, &invite, state, None).await? {
+            Filed::Done(invitation) => return Ok(*invitation),
+            Filed::LostARace => continue,
+        }
+    }
+    Err(SendInvitationError::Conflict)
+}
+
+/// Who may invite with what: those who manage users as they may create users (nobody above
+/// their own role; non-admins only permissions they hold); other members only where the tenant
+/// lets them, then only as members with permissions no wider than their own.
+fn authorize(
+    caller: &TenantCaller,
+    role: Role,
+    permissions: &PermissionSet,
+) -> Result<(), SendInvitationError> {
+    let own = &caller.membership;
+    if !super::may_invite(caller) {
+        return Err(SendInvitationError::Forbidden);
+    }
+    let ceiling = if own.can_manage_users() {
+        own.role
+    } else {
+        Role::Member
+    };
+    if role > ceiling {
+        return Err(SendInvitationError::RoleNotAllowed(role.as_str()));
+    }
+    for permission in permissions.iter() {
+        if !caller.tenant.knows_permission(permission.as_str()) {
+            return Err(SendInvitationError::UnknownPermission(
+                permission.to_string(),
+            ));
+        }
+        if !own.role.is_admin() && !own.permissions.contains(permission.as_str()) {
+            return Err(SendInvitationError::PermissionNotAllowed(
+                permission.to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The items an invitation needs besides its caller, read in the caller's batch.
+pub(crate) struct InvitationReads {
+    login: Key,
+    pending: Key,
+    tenant_quota: Key,
+    inviter_quota: Key,
+}
+
+/// What they held.
+pub(crate) struct InvitationState {
+    pub login: Option<LoginRecord>,
+    pending: Option<PendingInvitationRecord>,
+    tenant_quota: Option<ThrottleRecord>,
+    inviter_quota: Option<ThrottleRecord>,
+}
+
+impl InvitationReads {
+    pub fn new(tenant: TenantId, inviter: crate::domain::AccountId, email: &EmailAddress) -> Self {
+        let normalized = email.normalized();
+        Self {
+            login: keys::login(&normalized),
+            pending: keys::pending_invitation(tenant, &normalized),
+            tenant_quota: keys::tenant_invitation_throttle(tenant),
+            inviter_quota: keys::inviter_throttle(tenant, inviter),
+        }
+    }
+
+    pub fn keys(&self) -> [Key; 4] {
+        [
+            self.login.clone(),
+            self.pending.clone(),
+            self.tenant_quota.clone(),
+            self.inviter_quota.clone(),
+        ]
+    }
+
+    /// Reads the state from the tail of a batch read of [`InvitationReads::keys`].
+    pub fn take(&self, items: &mut Vec<Option<Item>>) -> Result<InvitationState, InternalError> {
+        let inviter_quota = from_optional(items.pop().flatten()).context("reading a quota")?;
+        let tenant_quota = from_optional(items.pop().flatten()).context("reading a quota")?;
+        let pending =
+            from_optional(items.pop().flatten()).context("reading the pending invitation")?;
+        let login = from_optional(items.pop().flatten()).context("reading the login item")?;
+        Ok(InvitationState {
+            login,
+            pending,
+            tenant_quota,
+            inviter_quota,
+        })
+    }
+}
+
+pub(crate) enum Filed {
+    Done(Box<InvitationRecord>),
+    /// A quota count or the tenant changed between the read and the write: read again.
+    LostARace,
+}
+
+/// Files an invitation for `invite` from `caller`: checks membership and the pending marker,
+/// counts the quotas, and writes the invitation, its link, its marker, its mail and its audit
+/// event in one transaction. `mail_locale` overrides the language (admin creation passes the
+/// language it was given for the person).
+pub(crate) async fn file(
+    app: &App,
+    caller: &TenantCaller,
+    invite: &Invite,
+    state: InvitationState,
+    mail_locale: Option<Locale>,
+) -> Result<Filed, SendInvitationError> {
+    let now = app.clock.now();
+    let tenant = &caller.tenant;
+    // An account with this email: the person may be a member already, and the mail goes to the
+    // address the account signs in with, in its language.
+    let account = match &state.login {
+        Some(login) => Some(read_account_and_membership(app, tenant.id, login).await?),
+        None => None,
+    };
+    let (account, membership) = match account {
+        Some((account, membership)) => (account, membership),
+        None => (None, None),
+    };
+    if let Some(member) = membership {
+        return Err(match member.status {
+            MembershipStatus::Active => SendInvitationError::AlreadyMember,
+            MembershipStatus::Archived => SendInvitationError::MemberArchived,
+        });
+    }
+    // A pending marker blocks a new invitation while its invitation is pending and unexpired; an
+    // expired one is taken over, guarded by the id it named.
+    let pending_condition = match &state.pending {
+        Some(pending) if pending.expires_at > now => {
+            return Err(SendInvitationError::InvitationPending);
+        }
+        Some(pending) => Condition::AttributeEquals(
+            "invitation_id".into(),
+            pending.invitation_id.to_string().into(),
+        ),
+        None => Condition::NotExists,
+    };
+    let counts = [
+        (
+            keys::tenant_invitation_throttle(tenant.id),
+            state.tenant_quota.as_ref(),
+            Limit::invitations_per_tenant(&app.config),
+        ),
+        (
+            keys::inviter_throttle(tenant.id, caller.account.id),
+            state.inviter_quota.as_ref(),
+            Limit::invitations_per_inviter(&app.config),
+        ),
+    ];
+    let mut ops = Vec::new();
+    let mut count_keys = Vec::new();
+    for (key, current, limit) in counts {
+        match count_one(&key, current, limit, now).context("building a quota")? {
+            Ok(op) => ops.push(op),
+            Err(retry_after_seconds) => {
+                return Err(SendInvitationError::RateLimited {
+                    retry_after_seconds,
+                });
+            }
+        }
+        count_keys.push(key);
+    }
+
+    let id = InvitationId::from_ulid(app.random.ulid(now));
+    let expires_at = now + chrono::Duration::hours(i64::from(tenant.settings.invitation_ttl_hours));
+    // To the address the account signs in with, when there is one (the same address, perhaps in
+    // other letter case, as typed).
+    let to = account
+        .as_ref()
+        .map_or_else(|| invite.email.clone(), |a| a.email.clone());
+    let link = issue_link(app, tenant.id, id, caller.account.id, &to, expires_at)?;
+    let inviter_name = format!("{} {}", caller.account.first_name, caller.account.last_name);
+    let locale = invite
+        .locale
+        .or(mail_locale)
+        .or(account.as_ref().map(|a| a.locale))
+        .unwrap_or(tenant.settings.default_locale);
+    let invitation = InvitationRecord {
+        id,
+        tenant_id: tenant.id,
+        email: to.clone(),
+        role: invite.role,
+        permissions: invite.permissions.clone(),
+        message: invite.message.as_ref().map(|m| m.as_str().to_owned()),
+        locale: Some(locale),
+        inviter_id: caller.account.id,
+        inviter_name: inviter_name.clone(),
+        status: InvitationStatus::Pending,
+        token_hash: link.hash.clone(),
+        expires_at,
+        created_at: now,
+        updated_at: now,
+        accepted_at: None,
+        accepted_by: None,
+        revoked_at: None,
+        revoked_by: None,
+        resends: 0,
+        resend_window_started_at: None,
+        version: 1,
+    };
+    let pending_key = keys::pending_invitation(tenant.id, &to.normalized());
+    ops.push(Op::put_if(
+        to_item(&keys::invitation(tenant.id, id), &invitation, None)
+            .context("building the invitation")?,
+        Condition::NotExists,
+    ));
+    ops.push(Op::put_if(
+        to_item(
+            &pending_key,
+            &PendingInvitationRecord {
+                invitation_id: id,
+                expires_at,
+            },
+            None,
+        )
+        .context("building the pending marker")?,
+        pending_condition,
+    ));
+    ops.push(link.op);
+    let membership_key = account.as_ref().map(|a| keys::membership(tenant.id, a.id));
+    if let Some(key) = &membership_key {
+        // Nobody joined between the read and this write.
+        ops.push(Op::check(key.clone(), Condition::NotExists));
+    }
+    if invite.permissions.iter().next().is_some() {
+        // The permissions were checked against the catalogue as read.
+        ops.push(Op::check(
+            keys::tenant(tenant.id),
+            Condition::VersionIs(tenant.version),
+        ));
+    }
+    ops.push(mail_op(
+        app,
+        &invitation_mail(&tenant.name, &invitation, link.url, false),
+        &to,
+        locale,
+    )?);
+    // No subject: an account id here would tell the tenant's admins that the address has an
+    // account somewhere. The person's history gets the invitation when they accept it.
+    ops.extend(
+        AuditEvent {
+            tenant: tenant.id,
+            action: "invitation.sent",
+            actor: Some(caller.account.id),
+            subject: None,
+            details: json!({
+                "invitation_id": id, "email": to, "role": invite.role,
+                "permissions": invite.permissions.names(),
+                "expires_at": expires_at, "with_message": invite.message.is_some(),
+            }),
+        }
+        .ops(now, app.random.as_ref())
+        .context("building the audit event")?,
+    );
+    match app.table.transact(ops).await {
+        Ok(()) => {}
+        Err(e) if e.failed_on(&pending_key) => return Err(SendInvitationError::InvitationPending),
+        Err(e) if membership_key.as_ref().is_some_and(|k| e.failed_on(k)) => {
+            return Err(SendInvitationError::AlreadyMember);
+        }
+        Err(e)
+            if matches!(e, TransactError::Conflict)
+                || e.failed_on(&keys::tenant(tenant.id))
+                || count_keys.iter().any(|k| e.failed_on(k)) =>
+        {
+            return Ok(Filed::LostARace);
+        }
+        Err(other) => {
+            return Err(other)
+                .context("filing the invitation")
+                .map_err(Into::into);
+        }
+    }
+    app.mail_committed();
+    tracing::info!(invitation_id = %id, "invitation sent");
+    Ok(Filed::Done(Box::new(invitation)))
+}
+
+/// The account behind `login` and its membership in `tenant`, in one batch.
+async fn read_account_and_membership(
+    app: &App,
+    tenant: TenantId,
+    login: &LoginRecord,
+) -> Result<(Option<AccountRecord>, Option<MembershipRecord>), InternalError> {
+    let mut read = app
+        .table
+        .batch_get(&[
+            keys::account(login.account_id),
+            keys::membership(tenant, login.account_id),
+        ])
+        .await
+        .context("reading the existing account")?;
+    let membership = from_optional(read.pop().flatten()).context("reading the membership")?;
+    let account = from_optional(read.pop().flatten()).context("reading the account")?;
+    Ok((account, membership))
+}
+
+/// The invitation mail (or, with `resent`, its reminder carrying a new link).
+pub(crate) fn invitation_mail(
+    tenant_name: &str,
+    invitation: &InvitationRecord,
+    link: String,
+    resent: bool,
+) -> MailTemplate {
+    MailTemplate::Invitation {
+        tenant: tenant_name.to_owned(),
+        inviter: invitation.inviter_name.clone(),
+        role: invitation.role,
+        message: invitation.message.clone(),
+        link,
+        expires_at: invitation.expires_at,
+        resent,
+    }
+}
+
+/// When a resend of `invitation` would be refused by its own daily limit: `Some(seconds)`.
+pub(crate) fn resend_refused_for(
+    invitation: &InvitationRecord,
+    limit: u32,
+    window: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Option<u64> {
+    let started = invitation.resend_window_started_at?;
+    let live = started + window > now;
+    (live && invitation.resends >= limit)
+        .then(|| (started + window - now).num_seconds().max(1) as u64)
+}
