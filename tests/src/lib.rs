@@ -437,8 +437,11 @@ pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp
     test.tenant_id = tenant_id;
     test.owner_email = owner_email;
     test.owner_token = owner_token;
-    // A test starts with an empty outbox, whatever setting up the tenant filed.
+    // A test starts with an empty outbox, whatever setting up the tenant filed, and a second
+    // after it on the test clock, so what the test does sorts after the setup (ids of one
+    // millisecond have no order).
     test.dispatch_all_pending().await;
+    test.clock.advance(chrono::Duration::seconds(1));
     test.counter.take();
     test
 }
@@ -717,6 +720,70 @@ impl TestApp {
             json!({"mode": mode}),
         )
         .await
+    }
+
+    /// `POST /v1/tenants/{tenant}/invitations` with `body`.
+    pub async fn invite(&self, tenant: TenantId, token: &str, body: Value) -> Response {
+        self.post(
+            &format!("/v1/tenants/{tenant}/invitations"),
+            Some(token),
+            body,
+        )
+        .await
+    }
+
+    /// Invites `email` to the main tenant as its owner; returns the invitation.
+    pub async fn invite_to_main(&self, email: &str) -> Value {
+        let response = self
+            .invite(self.tenant_id, &self.owner_token, json!({"email": email}))
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "inviting {email}");
+        response.json().await.unwrap()
+    }
+
+    /// Every invitation link mailed to `to` so far (not the confirmation links).
+    pub async fn invitation_links_to(&self, to: &str) -> Vec<String> {
+        self.mails_to(to)
+            .await
+            .into_iter()
+            .flat_map(|m| m.links)
+            .filter(|l| l.contains("/invite/") && !l.contains("/invite/confirm/"))
+            .collect()
+    }
+
+    /// The token of the one invitation link mailed to `to`.
+    pub async fn invitation_token_for(&self, to: &str) -> String {
+        let links = self.invitation_links_to(to).await;
+        assert_eq!(links.len(), 1, "expected one invitation link for {to}");
+        token_of(&links[0])
+    }
+
+    /// `POST /v1/invitations/{token}/accept` with `body`.
+    pub async fn accept(&self, token: &str, body: Value) -> Response {
+        self.post(&format!("/v1/invitations/{token}/accept"), None, body)
+            .await
+    }
+
+    /// Registers through the invitation `token` with the invited address and `GOOD_PASSWORD`.
+    pub async fn accept_as_new(&self, token: &str) -> Response {
+        self.accept(
+            token,
+            json!({"mode": "new", "first_name": "Ivy", "last_name": "Invitee", "password": GOOD_PASSWORD}),
+        )
+        .await
+    }
+
+    /// `PATCH /v1/tenants/{tenant}/settings` as the main tenant's owner.
+    pub async fn settings(&self, patch: Value) {
+        let response = self
+            .request(
+                reqwest::Method::PATCH,
+                &format!("/v1/tenants/{}/settings", self.tenant_id),
+                Some(&self.owner_token),
+                Some(patch),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "changing settings");
     }
 
     /// Every item of one partition, read without the counter.

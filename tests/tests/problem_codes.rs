@@ -16,8 +16,12 @@ use usher_core::usecases::AuthError;
 use usher_core::usecases::admin_reset_password::AdminResetError;
 use usher_core::usecases::change_password::ChangePasswordError;
 use usher_core::usecases::create_user::CreateUserError;
+use usher_core::usecases::events::ListEventsError;
 use usher_core::usecases::get_tenant::GetTenantError;
 use usher_core::usecases::get_user::GetUserError;
+use usher_core::usecases::invitations::accept::AcceptError;
+use usher_core::usecases::invitations::manage::ManageInvitationError;
+use usher_core::usecases::invitations::send::SendInvitationError;
 use usher_core::usecases::list_users::ListUsersError;
 use usher_core::usecases::me::MeError;
 use usher_core::usecases::reset_password::ResetPasswordError;
@@ -169,6 +173,11 @@ fn create_user() -> Vec<Answer> {
         CreateUserError::WeakPassword(weak()),
         CreateUserError::AlreadyMember,
         CreateUserError::Conflict,
+        CreateUserError::MemberArchived,
+        CreateUserError::InvitationPending,
+        CreateUserError::RateLimited {
+            retry_after_seconds: 1,
+        },
     ]);
     covers(
         &all,
@@ -181,9 +190,12 @@ fn create_user() -> Vec<Answer> {
             CreateUserError::WeakPassword(_) => Some(5),
             CreateUserError::AlreadyMember => Some(6),
             CreateUserError::Conflict => Some(7),
+            CreateUserError::MemberArchived => Some(8),
+            CreateUserError::InvitationPending => Some(9),
+            CreateUserError::RateLimited { .. } => Some(10),
             CreateUserError::Internal(_) => None,
         },
-        8,
+        11,
     );
     [answers(all), JSON_BODY.to_vec(), TENANT_PATH.to_vec()].concat()
 }
@@ -347,8 +359,202 @@ fn admin_reset() -> Vec<Answer> {
     [answers(all), JSON_BODY.to_vec(), TENANT_PATH.to_vec()].concat()
 }
 
+/// The query string of a listing: unparseable (400), a limit or cursor out of range (422).
+const LIST_QUERY: [Answer; 2] = [(400, "invalid_request"), (422, "invalid_request")];
+
+fn send_invitation() -> Vec<Answer> {
+    let mut all: Vec<SendInvitationError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.extend([
+        SendInvitationError::Forbidden,
+        SendInvitationError::RoleNotAllowed("owner"),
+        SendInvitationError::UnknownPermission("x.y".into()),
+        SendInvitationError::PermissionNotAllowed("x.y".into()),
+        SendInvitationError::AlreadyMember,
+        SendInvitationError::MemberArchived,
+        SendInvitationError::InvitationPending,
+        SendInvitationError::RateLimited {
+            retry_after_seconds: 1,
+        },
+        SendInvitationError::Conflict,
+    ]);
+    covers(
+        &all,
+        |e| match e {
+            SendInvitationError::Auth(_) => Some(0),
+            SendInvitationError::Forbidden => Some(1),
+            SendInvitationError::RoleNotAllowed(_) => Some(2),
+            SendInvitationError::UnknownPermission(_) => Some(3),
+            SendInvitationError::PermissionNotAllowed(_) => Some(4),
+            SendInvitationError::AlreadyMember => Some(5),
+            SendInvitationError::MemberArchived => Some(6),
+            SendInvitationError::InvitationPending => Some(7),
+            SendInvitationError::RateLimited { .. } => Some(8),
+            SendInvitationError::Conflict => Some(9),
+            SendInvitationError::Internal(_) => None,
+        },
+        10,
+    );
+    [answers(all), JSON_BODY.to_vec(), TENANT_PATH.to_vec()].concat()
+}
+
+/// Every error of the managing use cases, numbered.
+fn manage_variant(e: &ManageInvitationError) -> Option<usize> {
+    match e {
+        ManageInvitationError::Auth(_) => Some(0),
+        ManageInvitationError::Forbidden => Some(1),
+        ManageInvitationError::NotFound => Some(2),
+        ManageInvitationError::NotPending(_) => Some(3),
+        ManageInvitationError::Superseded => Some(4),
+        ManageInvitationError::RateLimited { .. } => Some(5),
+        ManageInvitationError::InvalidCursor => Some(6),
+        ManageInvitationError::Conflict => Some(7),
+        ManageInvitationError::Internal(_) => None,
+    }
+}
+
+/// What each managing route can answer: the caller's checks, then `these`.
+fn manage_invitation(these: Vec<ManageInvitationError>) -> Vec<Answer> {
+    let mut all: Vec<ManageInvitationError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.push(ManageInvitationError::Forbidden);
+    all.extend(these);
+    [answers(all), TENANT_PATH.to_vec()].concat()
+}
+
+fn manage_routes() -> [Vec<Answer>; 4] {
+    let every = vec![
+        ManageInvitationError::NotFound,
+        ManageInvitationError::NotPending("revoked"),
+        ManageInvitationError::Superseded,
+        ManageInvitationError::RateLimited {
+            retry_after_seconds: 1,
+        },
+        ManageInvitationError::InvalidCursor,
+        ManageInvitationError::Conflict,
+        ManageInvitationError::Forbidden,
+        ManageInvitationError::Auth(AuthError::Unauthenticated),
+    ];
+    covers(&every, manage_variant, 8);
+    use ManageInvitationError as E;
+    [
+        [
+            manage_invitation(vec![E::InvalidCursor]),
+            LIST_QUERY.to_vec(),
+        ]
+        .concat(),
+        manage_invitation(vec![E::NotFound]),
+        manage_invitation(vec![E::NotFound, E::NotPending("revoked"), E::Conflict]),
+        manage_invitation(vec![
+            E::NotFound,
+            E::NotPending("revoked"),
+            E::Superseded,
+            E::RateLimited {
+                retry_after_seconds: 1,
+            },
+            E::Conflict,
+        ]),
+    ]
+}
+
+fn accept_variant(e: &AcceptError) -> Option<usize> {
+    match e {
+        AcceptError::Invalid => Some(0),
+        AcceptError::Expired => Some(1),
+        AcceptError::Used => Some(2),
+        AcceptError::Revoked => Some(3),
+        AcceptError::EmailMismatch { .. } => Some(4),
+        AcceptError::InvalidCredentials => Some(5),
+        AcceptError::RateLimited { .. } => Some(6),
+        AcceptError::AccountExists => Some(7),
+        AcceptError::AlreadyMember => Some(8),
+        AcceptError::Weak(_) => Some(9),
+        AcceptError::Auth(_) => Some(10),
+        AcceptError::Conflict => Some(11),
+        AcceptError::Internal(_) => None,
+    }
+}
+
+fn accept_invitation() -> Vec<Answer> {
+    let email = usher_core::domain::EmailAddress::parse("a@example.org").unwrap();
+    let all = vec![
+        AcceptError::Invalid,
+        AcceptError::Expired,
+        AcceptError::Used,
+        AcceptError::Revoked,
+        AcceptError::EmailMismatch {
+            invited: email.clone(),
+            used: email,
+        },
+        AcceptError::InvalidCredentials,
+        AcceptError::RateLimited {
+            retry_after_seconds: 1,
+        },
+        AcceptError::AccountExists,
+        AcceptError::AlreadyMember,
+        AcceptError::Weak(weak()),
+        AcceptError::Auth(AuthError::Unauthenticated),
+        AcceptError::Auth(AuthError::PasswordChangeRequired),
+        AcceptError::Conflict,
+    ];
+    covers(&all, accept_variant, 12);
+    [answers(all), JSON_BODY.to_vec()].concat()
+}
+
+/// Confirming a registration: no password, no session, no limit.
+fn confirm_registration() -> Vec<Answer> {
+    let email = usher_core::domain::EmailAddress::parse("a@example.org").unwrap();
+    let all = vec![
+        AcceptError::Invalid,
+        AcceptError::Expired,
+        AcceptError::Used,
+        AcceptError::Revoked,
+        AcceptError::EmailMismatch {
+            invited: email.clone(),
+            used: email,
+        },
+        AcceptError::AccountExists,
+        AcceptError::AlreadyMember,
+        AcceptError::Conflict,
+    ];
+    [answers(all), JSON_BODY.to_vec()].concat()
+}
+
+fn invitation_preview() -> Vec<Answer> {
+    answers(vec![
+        AcceptError::Invalid,
+        AcceptError::Expired,
+        AcceptError::Used,
+        AcceptError::Revoked,
+    ])
+}
+
+fn events_variant(e: &ListEventsError) -> Option<usize> {
+    match e {
+        ListEventsError::Auth(_) => Some(0),
+        ListEventsError::Forbidden => Some(1),
+        ListEventsError::NotFound => Some(2),
+        ListEventsError::InvalidCursor => Some(3),
+        ListEventsError::Internal(_) => None,
+    }
+}
+
+fn events(of_a_user: bool) -> Vec<Answer> {
+    let mut all: Vec<ListEventsError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.extend([ListEventsError::Forbidden, ListEventsError::InvalidCursor]);
+    if of_a_user {
+        all.push(ListEventsError::NotFound);
+        covers(&all, events_variant, 4);
+    }
+    [answers(all), LIST_QUERY.to_vec(), TENANT_PATH.to_vec()].concat()
+}
+
 #[test]
 fn the_document_lists_every_problem_each_route_can_answer() {
+    let [
+        list_invitations,
+        get_invitation,
+        revoke_invitation,
+        resend_invitation,
+    ] = manage_routes();
     let doc: Value = serde_json::from_str(DOCUMENT).unwrap();
     let routes: Vec<(&str, &str, Vec<Answer>)> = vec![
         ("post", "/v1/sessions", sign_in()),
@@ -370,6 +576,44 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             "post",
             "/v1/tenants/{tenant_id}/users/{user_id}/password-reset",
             admin_reset(),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/invitations",
+            send_invitation(),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/invitations",
+            list_invitations,
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/invitations/{invitation_id}",
+            get_invitation,
+        ),
+        (
+            "delete",
+            "/v1/tenants/{tenant_id}/invitations/{invitation_id}",
+            revoke_invitation,
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/invitations/{invitation_id}/resend",
+            resend_invitation,
+        ),
+        ("get", "/v1/invitations/{token}", invitation_preview()),
+        (
+            "post",
+            "/v1/invitations/{token}/accept",
+            accept_invitation(),
+        ),
+        ("post", "/v1/invitations/confirm", confirm_registration()),
+        ("get", "/v1/tenants/{tenant_id}/events", events(false)),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/users/{user_id}/events",
+            events(true),
         ),
     ];
     let mut missing = Vec::new();

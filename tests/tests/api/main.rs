@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod hardening;
+mod invitations;
 mod isolation;
 mod password_reset;
 mod reset_bad_input;

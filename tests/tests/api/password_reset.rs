@@ -519,6 +519,9 @@ async fn legacy_link(app: &TestApp, account: &str) -> String {
         used_at: None,
         email: None,
         login_version: None,
+        invitation_id: None,
+        invited_by: None,
+        registration: None,
         version: 1,
     };
     let item = usher_core::records::to_item(&keys::token(&secret.hash()), &record, None).unwrap();

@@ -126,6 +126,9 @@ async fn reset_refuses_every_token_that_is_not_exactly_a_password_link() {
         used_at: None,
         email: Some(usher_core::domain::EmailAddress::parse(&member).unwrap()),
         login_version: Some(1),
+        invitation_id: None,
+        invited_by: None,
+        registration: None,
         version: 1,
     };
     app.table
