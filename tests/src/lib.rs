@@ -773,6 +773,28 @@ impl TestApp {
         .await
     }
 
+    /// Makes the account of `email` (password `password`) a member of `tenant` too, the one way
+    /// an existing account joins: `inviter` invites it and the person accepts by signing in.
+    pub async fn join_through_invitation(
+        &self,
+        tenant: TenantId,
+        inviter: &str,
+        email: &str,
+        password: &str,
+    ) {
+        let response = self.invite(tenant, inviter, json!({"email": email})).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "inviting {email}");
+        let links = self.invitation_links_to(email).await;
+        let link = links.first().expect("an invitation link");
+        let response = self
+            .accept(
+                &token_of(link),
+                json!({"mode": "existing", "email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{email} joining");
+    }
+
     /// `PATCH /v1/tenants/{tenant}/settings` as the main tenant's owner.
     pub async fn settings(&self, patch: Value) {
         let response = self

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod hardening;
+mod invitation_attacks;
 mod invitations;
 mod isolation;
 mod password_reset;
