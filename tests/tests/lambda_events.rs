@@ -9,6 +9,10 @@ use usher_tests::{GOOD_PASSWORD, TestApp, fixture, spawn_app};
 struct Filled<'a> {
     app: &'a TestApp,
     user_id: String,
+    token: String,
+    /// Known once the invitation fixture has run.
+    invitation_id: String,
+    invitation_token: String,
 }
 
 impl Filled<'_> {
@@ -16,11 +20,13 @@ impl Filled<'_> {
         let text = fixture(
             name,
             &[
-                ("TOKEN", &self.app.owner_token),
+                ("TOKEN", &self.token),
                 ("TENANT_ID", &self.app.tenant_id.to_string()),
                 ("USER_ID", &self.user_id),
                 ("EMAIL", &self.app.owner_email),
                 ("PASSWORD", GOOD_PASSWORD),
+                ("INVITATION_ID", &self.invitation_id),
+                ("INVITATION_TOKEN", &self.invitation_token),
             ],
         );
         lambda_http::request::from_str(&text)
@@ -57,9 +63,12 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
     let app = spawn_app().await;
     // Another member: nobody resets their own password through the admin route.
     let (member_id, _, _) = app.member(app.tenant_id, "member", &[]).await;
-    let filled = Filled {
+    let mut filled = Filled {
         app: &app,
         user_id: member_id,
+        token: app.owner_token.clone(),
+        invitation_id: String::new(),
+        invitation_token: String::new(),
     };
     let sessions = || usher_sessions::router(app.app.clone());
     let users = || usher_create_user::router(app.app.clone());
@@ -108,6 +117,62 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
         ("sessions-delete.json", sessions(), 204, None),
         ("sessions-me.json", sessions(), 401, Some("unauthenticated")),
     ];
+    run(&filled, cases).await;
+
+    // An invitation's life, through the two invitation functions, in a new session (the one
+    // above was signed out).
+    filled.token = app
+        .sign_in_token(&app.owner_email, "saffron glacier 17 pendulum")
+        .await;
+    let invitations = || usher_send_invitation::router(app.app.clone());
+    let accepting = || usher_accept_invitation::router(app.app.clone());
+    let (status, _, sent) = invoke(invitations(), filled.fixture("invitations-send.json")).await;
+    assert_eq!(status, 201, "{sent}");
+    filled.invitation_id = sent["id"].as_str().unwrap().to_owned();
+    let cases: Vec<(&str, axum::Router, u16, Option<&str>)> = vec![
+        ("invitations-list.json", invitations(), 200, None),
+        ("invitations-get.json", invitations(), 200, None),
+        ("invitations-resend.json", invitations(), 200, None),
+        ("tenants-events.json", tenants(), 200, None),
+        ("users-events.json", users(), 200, None),
+        (
+            "invitation-accept-unknown-token.json",
+            accepting(),
+            404,
+            Some("token_invalid"),
+        ),
+    ];
+    run(&filled, cases).await;
+    // The resent link is the one that works.
+    let links = app.invitation_links_to("fixture-invitee@example.org").await;
+    for link in links {
+        filled.invitation_token = usher_tests::token_of(&link);
+        let (status, _, _) = invoke(accepting(), filled.fixture("invitation-preview.json")).await;
+        if status == 200 {
+            break;
+        }
+    }
+    let cases: Vec<(&str, axum::Router, u16, Option<&str>)> = vec![
+        ("invitation-preview.json", accepting(), 200, None),
+        ("invitation-page.json", accepting(), 200, None),
+        ("invitation-accept-new.json", accepting(), 200, None),
+        (
+            "invitation-preview.json",
+            accepting(),
+            410,
+            Some("token_used"),
+        ),
+        (
+            "invitations-revoke.json",
+            invitations(),
+            409,
+            Some("invitation_not_pending"),
+        ),
+    ];
+    run(&filled, cases).await;
+}
+
+async fn run(filled: &Filled<'_>, cases: Vec<(&str, axum::Router, u16, Option<&str>)>) {
     for (name, router, status, code) in cases {
         let (got, content_type, body) = invoke(router, filled.fixture(name)).await;
         assert_eq!(got, status, "{name}: {body}");
@@ -128,6 +193,9 @@ async fn a_function_answers_problems_for_routes_it_does_not_serve() {
     let filled = Filled {
         app: &app,
         user_id: String::new(),
+        token: app.owner_token.clone(),
+        invitation_id: String::new(),
+        invitation_token: String::new(),
     };
     // The tenants function does not serve the sessions route.
     let (status, content_type, body) = invoke(

@@ -35,6 +35,14 @@ fn functions() -> Vec<(&'static str, Routes)> {
             "PasswordResetFunction",
             routes_of(&usher_password_reset::api().into_openapi()),
         ),
+        (
+            "SendInvitationFunction",
+            routes_of(&usher_send_invitation::api().into_openapi()),
+        ),
+        (
+            "AcceptInvitationFunction",
+            routes_of(&usher_accept_invitation::api().into_openapi()),
+        ),
     ]
 }
 
@@ -141,12 +149,15 @@ async fn each_router_serves_every_route_it_declares() {
         usher_create_user::router(app.app.clone()),
         usher_tenants::router(app.app.clone()),
         usher_password_reset::router(app.app.clone()),
+        usher_send_invitation::router(app.app.clone()),
+        usher_accept_invitation::router(app.app.clone()),
     ];
     for ((function, routes), router) in functions().into_iter().zip(routers) {
         for (method, path) in routes {
             let uri = path
                 .replace("{tenant_id}", &app.tenant_id.to_string())
                 .replace("{user_id}", &app.tenant_id.to_string())
+                .replace("{invitation_id}", &app.tenant_id.to_string())
                 .replace("{token}", "unknown");
             let request = http::Request::builder()
                 .method(method.as_str())

@@ -491,7 +491,7 @@ pub struct ConfirmRequest {
         (status = 400, description = "invalid_request: the body is not one JSON value, or the form does not parse", body = ProblemDoc),
         (status = 403, description = "email_mismatch: the tenant now accepts only the invited address", body = ProblemDoc),
         (status = 404, description = "token_invalid", body = ProblemDoc),
-        (status = 409, description = "account_exists: the address got an account meanwhile (sign in to accept instead); conflict", body = ProblemDoc),
+        (status = 409, description = "account_exists: the address got an account meanwhile (sign in to accept instead); already_member; conflict", body = ProblemDoc),
         (status = 410, description = "token_expired; token_used (this link, or the invitation was accepted); token_revoked", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send application/json or a form", body = ProblemDoc),

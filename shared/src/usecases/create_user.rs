@@ -62,7 +62,7 @@ pub struct CreatedUser {
 
 /// What a creation request led to.
 pub enum Creation {
-    Created(CreatedUser),
+    Created(Box<CreatedUser>),
     /// The email has an account: the person was invited, with the requested role and
     /// permissions, and joins when they accept.
     Invited(Box<InvitationRecord>),
@@ -146,7 +146,7 @@ pub async fn create_user(
     if state.login.is_none() {
         return create_account(app, &caller, new)
             .await
-            .map(Creation::Created);
+            .map(|created| Creation::Created(Box::new(created)));
     }
     let invite = Invite {
         email: new.email,

@@ -15,7 +15,7 @@ use crate::domain::{AccountId, TenantId};
 use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{MembershipRecord, from_item};
-use crate::table::{Key, MAX_TRANSACTION_OPS, Op};
+use crate::table::{MAX_TRANSACTION_OPS, Op};
 
 /// Members a page reads: its mails, the job's deletion and the follow-up job must fit in one
 /// transaction.
@@ -64,7 +64,7 @@ pub(crate) async fn run(
     }
     let sent = ops.len();
     ops.push(done);
-    if let (Some(_), Some(last)) = (page.next.as_ref().map(Key::clone), last) {
+    if let (Some(_), Some(last)) = (&page.next, last) {
         let next = Announcement {
             after: Some(last),
             ..announcement.clone()

@@ -222,7 +222,7 @@ pub async fn revoke_invitation(
         }
         // The marker names another invitation: this one had expired and the email was invited
         // again. Revoking it is still right; its marker is not its own to remove.
-        Err(e) if matches!(e, TransactError::ConditionFailed { .. }) => {
+        Err(TransactError::ConditionFailed { .. }) => {
             return revoke_without_marker(app, &caller, &invitation, revoked).await;
         }
         Err(TransactError::Conflict) => return Err(ManageInvitationError::Conflict),
