@@ -153,7 +153,7 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
         app.invite(tenant, &token, json!({"email": "rt-invitee@example.org"})),
         StatusCode::CREATED
     );
-    let (_, third_email, third_token) = app.new_tenant("Third").await;
+    let (_, third_email, _) = app.new_tenant("Third").await;
     // Listed newest first: the third's invitation is the newest by a second.
     app.clock.advance(chrono::Duration::seconds(1));
     app.counter.take();
@@ -235,7 +235,6 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
         app.accept_as_new(&invitee),
         StatusCode::OK
     );
-    let _ = third_token;
     pin!(
         "POST /v1/invitations/{token}/accept (sign in: the reservation runs beside the reads)",
         4,
