@@ -260,3 +260,231 @@ async fn a_new_user_chooses_a_first_password_in_their_language() {
     app.sign_in_token("zofia@example.org", NEW_PASSWORD).await;
     client.close().await.unwrap();
 }
+
+/// Clicks the submit button of the form in `section` (an invitation page has two forms).
+async fn submit_in(client: &Client, section: &str) {
+    client
+        .find(Locator::Css(&format!(
+            "section[aria-labelledby={section}] button[type=submit]"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_person_accepts_an_invitation_in_italian_by_registering() {
+    let app = spawn_app().await;
+    app.settings(json!({"app_url": "https://app.forli.example/benvenuto"}))
+        .await;
+    let response = app
+        .invite(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "giulia@example.org", "role": "admin", "locale": "it",
+                   "message": "Ciao Giulia,\nti aspettiamo in ufficio lunedì."}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let token = app.invitation_token_for("giulia@example.org").await;
+    let (_driver, client) = browser().await;
+
+    client
+        .goto(&app.url(&format!("/invite/{token}")))
+        .await
+        .unwrap();
+    heading_becomes(&client, "Unisciti a Comune di Forlì").await;
+    let body = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Olga Owner ti ha invitato a unirti a Comune di Forlì."));
+    assert!(body.contains("Entrerai come amministratore."));
+    assert!(body.contains("ti aspettiamo in ufficio lunedì."));
+    assert!(body.contains("UTC"), "the expiry, in Italian: {body}");
+    // Every input has its label; the invited address is fixed under policy exact.
+    for id in [
+        "first_name",
+        "last_name",
+        "register-email",
+        "register-password",
+        "register-password-confirm",
+    ] {
+        client
+            .find(Locator::Css(&format!("label[for='{id}']")))
+            .await
+            .unwrap_or_else(|_| panic!("{id} has a label"));
+    }
+    let readonly = client
+        .find(Locator::Css("#register-email"))
+        .await
+        .unwrap()
+        .attr("readonly")
+        .await
+        .unwrap();
+    assert!(readonly.is_some());
+    shoot(&client, "invite-1-open-it.png").await;
+
+    fill(&client, "#first_name", "Giulia").await;
+    fill(&client, "#last_name", "Bianchi").await;
+    fill(&client, "#register-password", NEW_PASSWORD).await;
+    fill(
+        &client,
+        "#register-password-confirm",
+        "altra cosa del tutto 12",
+    )
+    .await;
+    submit_in(&client, "register-title").await;
+    let error = form_error(&client).await;
+    assert_eq!(error, "Le due password non coincidono.");
+    // What was typed is still there, the passwords are not.
+    let first = client
+        .find(Locator::Css("#first_name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(first.as_deref(), Some("Giulia"));
+    shoot(&client, "invite-2-mismatch-it.png").await;
+
+    fill(&client, "#register-password", NEW_PASSWORD).await;
+    fill(&client, "#register-password-confirm", NEW_PASSWORD).await;
+    submit_in(&client, "register-title").await;
+    heading_becomes(&client, "Benvenuto in Comune di Forlì").await;
+    let next = client
+        .find(Locator::Css("a.button"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap();
+    assert_eq!(next.as_deref(), Some("https://app.forli.example/benvenuto"));
+    shoot(&client, "invite-3-joined-it.png").await;
+    app.sign_in_token("giulia@example.org", NEW_PASSWORD).await;
+
+    // The link again: used.
+    client
+        .goto(&app.url(&format!("/invite/{token}")))
+        .await
+        .unwrap();
+    heading_becomes(&client, "Questo invito è già stato accettato").await;
+    shoot(&client, "invite-4-used-it.png").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_person_accepts_by_signing_in_and_another_account_is_told_why_not() {
+    let app = spawn_app().await;
+    let (_, invited, _) = app.new_tenant("Virtual Office").await;
+    let (_, someone_else, _) = app.new_tenant("Chat Suite").await;
+    app.invite_to_main(&invited).await;
+    let token = app.invitation_token_for(&invited).await;
+    let (_driver, client) = browser().await;
+
+    client
+        .goto(&app.url(&format!("/invite/{token}")))
+        .await
+        .unwrap();
+    heading_becomes(&client, "Join Comune di Forlì").await;
+    // The address has an account and must be this one: signing in is the one form.
+    assert!(
+        client
+            .find(Locator::Css("section[aria-labelledby=register-title]"))
+            .await
+            .is_err()
+    );
+    let forgot = client
+        .find(Locator::Css("a[href$='/password/forgot']"))
+        .await
+        .unwrap();
+    assert_eq!(forgot.text().await.unwrap(), "Forgot your password?");
+    shoot(&client, "invite-5-sign-in.png").await;
+
+    // Signed in as someone else: refused, and told who the invitation is for.
+    fill(&client, "#signin-email", &someone_else).await;
+    fill(&client, "#signin-password", GOOD_PASSWORD).await;
+    submit_in(&client, "sign-in-title").await;
+    let error = form_error(&client).await;
+    assert!(
+        error.contains(&format!(
+            "You used {someone_else}, but this invitation is for {invited}."
+        )),
+        "{error}"
+    );
+    shoot(&client, "invite-6-email-mismatch.png").await;
+
+    fill(&client, "#signin-email", &invited).await;
+    fill(&client, "#signin-password", "not my password at all").await;
+    submit_in(&client, "sign-in-title").await;
+    assert_eq!(form_error(&client).await, "The email or password is wrong.");
+
+    fill(&client, "#signin-password", GOOD_PASSWORD).await;
+    submit_in(&client, "sign-in-title").await;
+    heading_becomes(&client, "Welcome to Comune di Forlì").await;
+    shoot(&client, "invite-7-joined.png").await;
+
+    // The forgot link leads to a working page.
+    client.goto(&app.url("/password/forgot")).await.unwrap();
+    heading_becomes(&client, "Forgot your password?").await;
+    client.find(Locator::Css("label[for=email]")).await.unwrap();
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_revoked_and_unknown_invitation_links_say_what_happened() {
+    let app = spawn_app().await;
+    app.invite_to_main("late@example.org").await;
+    let late = app.invitation_token_for("late@example.org").await;
+    let withdrawn = app.invite_to_main("withdrawn@example.org").await;
+    let revoked = app.invitation_token_for("withdrawn@example.org").await;
+    let path = format!(
+        "/v1/tenants/{}/invitations/{}",
+        app.tenant_id,
+        withdrawn["id"].as_str().unwrap()
+    );
+    let response = app
+        .request(reqwest::Method::DELETE, &path, Some(&app.owner_token), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (_driver, client) = browser().await;
+
+    client
+        .goto(&app.url(&format!("/invite/{revoked}")))
+        .await
+        .unwrap();
+    heading_becomes(&client, "This invitation was withdrawn").await;
+    shoot(&client, "invite-8-revoked.png").await;
+
+    app.clock.advance(chrono::Duration::days(8));
+    client
+        .goto(&app.url(&format!("/invite/{late}")))
+        .await
+        .unwrap();
+    heading_becomes(&client, "This invitation has expired").await;
+    let text = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("Ask Olga Owner to send you a new one."),
+        "{text}"
+    );
+    shoot(&client, "invite-9-expired.png").await;
+
+    client
+        .goto(&app.url("/invite/not-an-invitation"))
+        .await
+        .unwrap();
+    heading_becomes(&client, "This invitation link is not valid").await;
+    shoot(&client, "invite-10-unknown.png").await;
+    client.close().await.unwrap();
+}

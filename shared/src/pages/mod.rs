@@ -37,6 +37,7 @@ blockquote{margin:0 0 16px;padding:8px 16px;border-left:4px solid var(--line);wh
 p{margin:0 0 16px;overflow-wrap:break-word}\
 label{display:block;font-weight:600;margin:16px 0 6px}\
 input{display:block;width:100%;padding:10px 12px;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}\
+input[readonly]{background:var(--bg);color:var(--muted)}\
 input:focus,button:focus,a:focus{outline:3px solid var(--accent);outline-offset:2px}\
 .hint{color:var(--muted);font-size:.875rem;margin:6px 0 0}\
 .error{color:var(--error);font-weight:600}\

@@ -509,3 +509,69 @@ async fn an_expired_or_stolen_link_opens_nothing_for_its_holder() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn every_invitation_page_is_sent_with_the_link_pages_protections() {
+    let app = spawn_app().await;
+    app.invite_to_main("ivy@example.org").await;
+    let token = app.invitation_token_for("ivy@example.org").await;
+    for (path, status) in [
+        (format!("/invite/{token}"), StatusCode::OK),
+        ("/invite/unknown".to_owned(), StatusCode::NOT_FOUND),
+        (format!("/invite/confirm/{token}"), StatusCode::NOT_FOUND),
+        ("/password/forgot".to_owned(), StatusCode::OK),
+    ] {
+        let response = app.http.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), status, "{path}");
+        let headers = response.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            policy.starts_with("default-src 'none'; style-src 'sha256-"),
+            "{path}"
+        );
+        assert!(
+            policy.contains("form-action 'self'") && !policy.contains("script"),
+            "{path}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("<script"), "{path}");
+    }
+    // A form post is answered with a page in the invitation's language, the token kept out of
+    // the page's links.
+    let response = app
+        .http
+        .post(app.url(&format!("/v1/invitations/{token}/accept")))
+        .form(&[
+            ("mode", "new"),
+            ("first_name", "Ivy"),
+            ("last_name", "I"),
+            ("email", "ivy@example.org"),
+            ("password", GOOD_PASSWORD),
+            ("password_confirm", GOOD_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<h1>Welcome to Comune di Forlì</h1>"));
+    assert!(!html.contains(&token));
+    // A form with a field the page does not have is refused, as JSON is.
+    let response = app
+        .http
+        .post(app.url(&format!("/v1/invitations/{token}/accept")))
+        .form(&[("mode", "new"), ("role", "owner")])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+}

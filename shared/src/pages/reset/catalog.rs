@@ -6,6 +6,7 @@ use crate::domain::Locale;
 pub(super) struct ResetStrings {
     pub choose_title: &'static str,
     pub reset_title: &'static str,
+    pub forgot_title: &'static str,
     pub form_intro: fn(&str) -> String,
     pub new_label: &'static str,
     pub confirm_label: &'static str,
@@ -50,6 +51,7 @@ pub(super) fn reset_strings(locale: Locale) -> &'static ResetStrings {
 static EN: ResetStrings = ResetStrings {
     choose_title: "Choose your password",
     reset_title: "Choose a new password",
+    forgot_title: "Forgot your password?",
     form_intro: |email| format!("This password is for your account {email}."),
     new_label: "New password",
     confirm_label: "Repeat the new password",
@@ -93,6 +95,7 @@ static EN: ResetStrings = ResetStrings {
 static IT: ResetStrings = ResetStrings {
     choose_title: "Scegli la tua password",
     reset_title: "Scegli una nuova password",
+    forgot_title: "Password dimenticata?",
     form_intro: |email| format!("Questa password è per il tuo account {email}."),
     new_label: "Nuova password",
     confirm_label: "Ripeti la nuova password",
@@ -136,6 +139,7 @@ static IT: ResetStrings = ResetStrings {
 static FR: ResetStrings = ResetStrings {
     choose_title: "Choisissez votre mot de passe",
     reset_title: "Choisissez un nouveau mot de passe",
+    forgot_title: "Mot de passe oublié ?",
     form_intro: |email| format!("Ce mot de passe est celui de votre compte {email}."),
     new_label: "Nouveau mot de passe",
     confirm_label: "Répétez le nouveau mot de passe",
@@ -179,6 +183,7 @@ static FR: ResetStrings = ResetStrings {
 static PL: ResetStrings = ResetStrings {
     choose_title: "Ustaw hasło",
     reset_title: "Ustaw nowe hasło",
+    forgot_title: "Nie pamiętasz hasła?",
     form_intro: |email| format!("To hasło do Twojego konta {email}."),
     new_label: "Nowe hasło",
     confirm_label: "Powtórz nowe hasło",

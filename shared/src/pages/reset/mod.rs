@@ -179,7 +179,7 @@ impl ResetPage {
             ),
             ResetPage::RequestLink => {
                 page.request_link = Some(request_link(String::new()));
-                (s.reset_title, vec![s.ask_new_link.to_owned()], false)
+                (s.forgot_title, vec![s.ask_new_link.to_owned()], false)
             }
             ResetPage::InvalidEmail { typed } => {
                 page.error = Some(s.invalid_email.to_owned());
