@@ -102,6 +102,23 @@ pub fn config_from_env(
                 .with_context(|| format!("USHER_INBOUND_DOMAINS: {d:?} is not a domain"))
         })
         .collect::<anyhow::Result<_>>()?;
+    // Daily invitation quotas: a service with larger tenants raises them.
+    let quota = |name: &str, default: u32| -> anyhow::Result<u32> {
+        var(name).map_or(Ok(default), |v| {
+            v.parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| format!("{name} must be a number above 0"))
+        })
+    };
+    config.invitations_per_tenant = quota(
+        "USHER_INVITATIONS_PER_TENANT",
+        config.invitations_per_tenant,
+    )?;
+    config.invitations_per_inviter = quota(
+        "USHER_INVITATIONS_PER_INVITER",
+        config.invitations_per_inviter,
+    )?;
     Ok(config)
 }
 

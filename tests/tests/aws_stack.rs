@@ -144,3 +144,72 @@ async fn each_table_call_is_one_request_to_dynamodb() {
     );
     assert_eq!(checked, 3);
 }
+
+/// An invitation's life on DynamoDB Local: sent, listed newest first, accepted once by many at
+/// once, and two sends for one address at once make one invitation.
+#[tokio::test]
+async fn invitations_work_once_on_dynamodb() {
+    let app = spawn_app_on(Backend::Dynamo).await;
+    let (a, b) = tokio::join!(
+        app.invite(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "dyn-invitee@example.org"})
+        ),
+        app.invite(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "DYN-invitee@example.org"})
+        ),
+    );
+    let mut statuses = [a.status(), b.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT]);
+    let token = app.invitation_token_for("dyn-invitee@example.org").await;
+    let listed: Value = app
+        .get(
+            &format!("/v1/tenants/{}/invitations?status=pending", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+
+    let attempts = (0..20).map(|_| app.accept_as_new(&token));
+    let statuses: Vec<StatusCode> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| [StatusCode::OK, StatusCode::GONE, StatusCode::CONFLICT].contains(s)),
+        "{statuses:?}"
+    );
+    let members = app
+        .partition(&usher_core::keys::tenant_pk(app.tenant_id))
+        .await
+        .iter()
+        .filter(|i| {
+            i["sk"]
+                .as_str()
+                .unwrap()
+                .starts_with(usher_core::keys::MEMBER_PREFIX)
+        })
+        .count();
+    assert_eq!(members, 2, "the owner and the one invitee");
+    assert_eq!(
+        app.sign_in("dyn-invitee@example.org", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}

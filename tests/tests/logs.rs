@@ -98,6 +98,29 @@ async fn logs_are_structured_and_carry_no_secret() {
         .unwrap()
         .to_owned();
 
+    // An invitation: its page, its preview, accepted by registering with a new password.
+    app.invite_to_main("logged-invitee@example.org").await;
+    let invitation_secret = app.invitation_token_for("logged-invitee@example.org").await;
+    let page = app
+        .http
+        .get(app.url(&format!("/invite/{invitation_secret}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let invitee_password = "copper meadow 38 lantern";
+    let accepted: Value = app
+        .accept(
+            &invitation_secret,
+            json!({"mode": "new", "first_name": "Lou", "last_name": "Logged", "password": invitee_password}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invitee_session = accepted["session"]["token"].as_str().unwrap().to_owned();
+    let invitee_session_secret = invitee_session.split_once('.').unwrap().1.to_owned();
+
     // On Lambda the runtime puts the invocation's context in the request; its id labels the lines.
     let mut context = lambda_http::Context::default();
     context.request_id = "lambda-invocation-7".into();
@@ -123,6 +146,9 @@ async fn logs_are_structured_and_carry_no_secret() {
         chosen,
         forgot_secret.as_str(),
         admin_generated.as_str(),
+        invitation_secret.as_str(),
+        invitee_password,
+        invitee_session_secret.as_str(),
     ] {
         assert!(!text.contains(secret), "a secret reached the logs");
     }

@@ -7,12 +7,10 @@ use axum::{Json, Router, extract::State};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
-use usher_core::domain::{
-    AccountId, EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role, TenantId,
-};
+use usher_core::domain::{AccountId, EmailAddress, Locale, PersonName, Phone, Role, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, InvitationView, Page, Problem,
-    ProblemDoc, UserView, finish_router, mount,
+    ProblemDoc, UserView, finish_router, mount, permissions_field,
 };
 use usher_core::records::MembershipStatus;
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
@@ -83,12 +81,6 @@ impl TryFrom<CreateUserRequest> for NewUser {
     type Error = Problem;
 
     fn try_from(r: CreateUserRequest) -> Result<Self, Problem> {
-        if r.permissions.len() > 100 {
-            return Err(Problem::invalid(
-                "permissions",
-                "holds more than 100 entries",
-            ));
-        }
         Ok(Self {
             email: EmailAddress::parse(&r.email).map_err(|e| Problem::invalid("email", e))?,
             first_name: PersonName::parse(&r.first_name)
@@ -107,12 +99,7 @@ impl TryFrom<CreateUserRequest> for NewUser {
                 .transpose()?,
             locale: r.locale.unwrap_or_default(),
             role: r.role,
-            permissions: PermissionSet::new(
-                r.permissions
-                    .iter()
-                    .map(|p| Permission::parse(p).map_err(|e| Problem::invalid("permissions", e)))
-                    .collect::<Result<_, _>>()?,
-            ),
+            permissions: permissions_field(&r.permissions)?,
             password: match r.password {
                 PasswordModeRequest::Generate {} => PasswordChoice::Generate,
                 PasswordModeRequest::Set { value } => {
@@ -270,8 +257,5 @@ async fn user_events_route(
     ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Json<Page<EventView>>, Problem> {
     let page = events::user_events(&app, &token, tenant_id, user_id, query.into_request()?).await?;
-    Ok(Json(Page {
-        items: page.events.into_iter().map(Into::into).collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
-    }))
+    Ok(Json(page.into()))
 }

@@ -6,13 +6,10 @@ use axum::response::IntoResponse;
 use axum::{Json, Router, extract::State};
 use serde::Deserialize;
 use usher_core::app::App;
-use usher_core::domain::{
-    EmailAddress, InvitationId, InvitationMessage, Locale, Permission, PermissionSet, Role,
-    TenantId,
-};
+use usher_core::domain::{EmailAddress, InvitationId, InvitationMessage, Locale, Role, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, InvitationView, Page, Problem, ProblemDoc, finish_router,
-    mount,
+    mount, permissions_field,
 };
 use usher_core::records::InvitationStatus;
 use usher_core::usecases::invitations::manage::{self, ListInvitations};
@@ -57,21 +54,10 @@ impl TryFrom<InviteRequest> for Invite {
     type Error = Problem;
 
     fn try_from(r: InviteRequest) -> Result<Self, Problem> {
-        if r.permissions.len() > 100 {
-            return Err(Problem::invalid(
-                "permissions",
-                "holds more than 100 entries",
-            ));
-        }
         Ok(Self {
             email: EmailAddress::parse(&r.email).map_err(|e| Problem::invalid("email", e))?,
             role: r.role.unwrap_or(Role::Member),
-            permissions: PermissionSet::new(
-                r.permissions
-                    .iter()
-                    .map(|p| Permission::parse(p).map_err(|e| Problem::invalid("permissions", e)))
-                    .collect::<Result<_, _>>()?,
-            ),
+            permissions: permissions_field(&r.permissions)?,
             message: r
                 .message
                 .map(|m| InvitationMessage::parse(&m).map_err(|e| Problem::invalid("message", e)))

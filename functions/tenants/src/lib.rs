@@ -130,8 +130,5 @@ async fn tenant_events_route(
     ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Json<Page<EventView>>, Problem> {
     let page = events::tenant_events(&app, &token, tenant_id, query.into_request()?).await?;
-    Ok(Json(Page {
-        items: page.events.into_iter().map(Into::into).collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
-    }))
+    Ok(Json(page.into()))
 }

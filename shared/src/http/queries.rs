@@ -1,10 +1,36 @@
-//! Query strings more than one function takes.
+//! Query strings and request fields more than one function takes.
 
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::Problem;
-use crate::usecases::events::ListEvents;
+use super::{EventView, Page, Problem};
+use crate::domain::{Permission, PermissionSet};
+use crate::usecases::events::{EventPage, ListEvents};
+
+/// A request's `permissions`: at most 100 well-formed names (whether the tenant knows them is the
+/// use case's to say).
+pub fn permissions_field(raw: &[String]) -> Result<PermissionSet, Problem> {
+    if raw.len() > 100 {
+        return Err(Problem::invalid(
+            "permissions",
+            "holds more than 100 entries",
+        ));
+    }
+    Ok(PermissionSet::new(
+        raw.iter()
+            .map(|p| Permission::parse(p).map_err(|e| Problem::invalid("permissions", e)))
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+impl From<EventPage> for Page<EventView> {
+    fn from(page: EventPage) -> Self {
+        Page {
+            items: page.events.into_iter().map(Into::into).collect(),
+            next_cursor: page.next_cursor.map(|c| c.encode()),
+        }
+    }
+}
 
 /// `?action=&limit=&cursor=` of the audit log listings.
 #[derive(Deserialize, ToSchema)]

@@ -29,6 +29,10 @@ pub struct UserView {
     pub access: bool,
     pub auto_tickets: bool,
     pub created_via: CreatedVia,
+    /// For a member who joined through an invitation: who sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub invited_by: Option<AccountId>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -49,6 +53,9 @@ impl From<MembershipRecord> for UserView {
             access: m.access,
             auto_tickets: m.auto_tickets,
             created_via: m.created_via,
+            invited_by: m
+                .created_by
+                .filter(|_| m.created_via == CreatedVia::Invitation),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -257,6 +257,10 @@ async fn a_new_person_registers_through_the_link_and_every_step_is_logged_and_ma
         .await
         .unwrap();
     assert_eq!(user["created_via"], "invitation");
+    assert_eq!(
+        user["invited_by"],
+        app.account_id_of(&app.owner_token).await
+    );
     let listed: Value = app
         .get(
             &format!("/v1/tenants/{tenant}/invitations?status=accepted"),
@@ -1081,4 +1085,67 @@ async fn every_active_member_of_a_large_tenant_hears_of_a_newcomer_exactly_once(
     expected.sort();
     assert_eq!(told, expected, "every active member but the newcomer, once");
     assert!(app.outbox_items().await.is_empty(), "the job finished");
+}
+
+#[tokio::test]
+async fn invitations_and_events_come_newest_first_a_page_at_a_time() {
+    let app = spawn_app().await;
+    let mut sent = Vec::new();
+    for n in 0..5 {
+        sent.push(app.invite_to_main(&format!("page-{n}@example.org")).await["id"].clone());
+        app.clock.advance(Duration::seconds(1));
+    }
+    sent.reverse();
+    let path = format!("/v1/tenants/{}/invitations", app.tenant_id);
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}?limit=2&cursor={c}"),
+            None => format!("{path}?limit=2"),
+        };
+        let page: Value = app.get(&url, &app.owner_token).await.json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(items.iter().map(|i| i["id"].clone()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, sent);
+    // A cursor from another listing is refused.
+    let events: Value = app
+        .get(
+            &format!("/v1/tenants/{}/events?limit=2", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let event_cursor = events["next_cursor"].as_str().unwrap();
+    assert_problem(
+        app.get(&format!("{path}?cursor={event_cursor}"), &app.owner_token)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    let next: Value = app
+        .get(
+            &format!(
+                "/v1/tenants/{}/events?limit=2&cursor={event_cursor}",
+                app.tenant_id
+            ),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        actions(next["items"].as_array().unwrap()),
+        ["invitation.sent", "invitation.sent"]
+    );
 }

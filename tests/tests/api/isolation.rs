@@ -20,6 +20,13 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
         .await
         .unwrap();
     let victim_id = victim["user"]["id"].as_str().unwrap();
+    let invitation: Value = app
+        .invite(other, &other_owner, json!({"email": "guest@example.org"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invitation_id = invitation["id"].as_str().unwrap();
     let before = app
         .partition(&usher_core::keys::tenant_pk(other))
         .await
@@ -67,6 +74,61 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
                 app.tenant_id
             ),
             Some(json!({"mode": "generate"})),
+        ),
+        (
+            Method::GET,
+            format!("/v1/tenants/{other}/users/{victim_id}/events"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/tenants/{}/users/{victim_id}/events", app.tenant_id),
+            None,
+        ),
+        (Method::GET, format!("/v1/tenants/{other}/events"), None),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/invitations"),
+            Some(json!({"email": "mole@example.org", "role": "owner"})),
+        ),
+        (
+            Method::GET,
+            format!("/v1/tenants/{other}/invitations"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/tenants/{other}/invitations/{invitation_id}"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/tenants/{other}/invitations/{invitation_id}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/invitations/{invitation_id}/resend"),
+            Some(json!({})),
+        ),
+        // The other tenant's invitation through this tenant's path.
+        (
+            Method::GET,
+            format!("/v1/tenants/{}/invitations/{invitation_id}", app.tenant_id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/tenants/{}/invitations/{invitation_id}", app.tenant_id),
+            None,
+        ),
+        (
+            Method::POST,
+            format!(
+                "/v1/tenants/{}/invitations/{invitation_id}/resend",
+                app.tenant_id
+            ),
+            Some(json!({})),
         ),
     ];
     for (method, path, body) in attempts {
