@@ -48,9 +48,11 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_secs_f64(ticks as f64 / per_second as f64)
 }
 
-fn usher(data: &Path) -> Command {
+/// `usher ARGS --data-dir DATA`.
+fn usher(args: &[&str], data: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
     command
+        .args(args)
         .arg("--data-dir")
         .arg(data)
         .env("USHER_LOG", "warn")
@@ -134,11 +136,20 @@ fn median(mut values: Vec<f64>) -> f64 {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let created = usher(&data)
-        .args(["tenant", "create", "--name", "Bench", "--owner-email"])
-        .args(["owner@bench.example", "--generate-password"])
-        .output()
-        .unwrap();
+    let created = usher(
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "Bench",
+            "--owner-email",
+            "owner@bench.example",
+            "--generate-password",
+        ],
+        &data,
+    )
+    .output()
+    .unwrap();
     assert!(created.status.success());
     let created: Value = serde_json::from_slice(&created.stdout).unwrap();
     let tenant = created["tenant_id"].as_str().unwrap().to_owned();
@@ -151,13 +162,15 @@ async fn main() {
         .port();
     let base = format!("http://127.0.0.1:{port}");
     let server = Server(
-        usher(&data)
-            .args(["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
-            .env("USHER_INVITATIONS_PER_TENANT", "1000000")
-            .env("USHER_INVITATIONS_PER_INVITER", "1000000")
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
+        usher(
+            &["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")],
+            &data,
+        )
+        .env("USHER_INVITATIONS_PER_TENANT", "1000000")
+        .env("USHER_INVITATIONS_PER_INVITER", "1000000")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap(),
     );
     let pid = server.0.id();
     let http = reqwest::Client::new();

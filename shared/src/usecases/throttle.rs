@@ -137,6 +137,58 @@ pub(crate) fn count_one(
     Ok(Ok(Op::put_if(item, condition)))
 }
 
+/// How often [`transact_counting`] reads the counts again after losing a race for them.
+const COUNTING_TRIES: usize = 16;
+
+/// What a counted transaction came to.
+pub(crate) enum Counted {
+    Committed,
+    /// A window was full; the seconds until it ends.
+    LimitReached(u64),
+}
+
+/// Commits `ops` together with one more event counted under each of `counts` (read as
+/// `current`, in the same order). Many requests of one tenant count on the same items, so a count
+/// that lost a race to a concurrent writer is read again and the transaction retried, without
+/// redoing the rest of the request; a window found full meanwhile is [`Counted::LimitReached`].
+/// Any other failure is the caller's to read.
+pub(crate) async fn transact_counting(
+    app: &App,
+    counts: &[(Key, Limit)],
+    mut current: Vec<Option<ThrottleRecord>>,
+    ops: Vec<Op>,
+) -> Result<Counted, TransactError> {
+    let now = app.clock.now();
+    for _ in 0..COUNTING_TRIES {
+        let mut all = Vec::with_capacity(counts.len() + ops.len());
+        for ((key, limit), read) in counts.iter().zip(&current) {
+            match count_one(key, read.as_ref(), *limit, now)? {
+                Ok(op) => all.push(op),
+                Err(seconds) => return Ok(Counted::LimitReached(seconds)),
+            }
+        }
+        all.extend(ops.iter().cloned());
+        match app.table.transact(all).await {
+            Ok(()) => return Ok(Counted::Committed),
+            Err(e)
+                if matches!(e, TransactError::Conflict)
+                    || counts.iter().any(|(key, _)| e.failed_on(key)) =>
+            {
+                let keys: Vec<Key> = counts.iter().map(|(key, _)| key.clone()).collect();
+                current = app
+                    .table
+                    .batch_get(&keys)
+                    .await?
+                    .into_iter()
+                    .map(from_optional)
+                    .collect::<Result<_, _>>()?;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Err(TransactError::Conflict)
+}
+
 /// The counters of password attempts for one email from one client address.
 pub(crate) struct PasswordAttempts {
     from_client: Key,

@@ -30,7 +30,7 @@ use super::super::accounts::{
 };
 use super::super::audit::AuditEvent;
 use super::super::jobs::Job;
-use super::super::throttle::{AttemptRefused, Limit, PasswordAttempts, count_one};
+use super::super::throttle::{AttemptRefused, Counted, Limit, PasswordAttempts, transact_counting};
 use super::super::{AccountCaller, AuthError, Context, InternalError, mail_op};
 use super::announce::Announcement;
 use crate::app::App;
@@ -525,16 +525,6 @@ async fn send_confirmation(
     let now = app.clock.now();
     let tenant = &link.tenant;
     let quota_key = keys::tenant_invitation_throttle(tenant.id);
-    let count = count_one(
-        &quota_key,
-        quota.as_ref(),
-        Limit::invitations_per_tenant(&app.config),
-        now,
-    )
-    .context("building the quota")?
-    .map_err(|retry_after_seconds| AcceptError::RateLimited {
-        retry_after_seconds,
-    })?;
     let password_hash = app
         .hasher
         .hash(&password, app.random.as_ref())
@@ -585,7 +575,6 @@ async fn send_confirmation(
             keys::invitation(tenant.id, link.invitation.id),
             Condition::VersionIs(link.invitation.version),
         ),
-        count,
         mail_op(app, &mail, &email, locale)?,
     ];
     ops.extend(
@@ -599,8 +588,14 @@ async fn send_confirmation(
         .ops(now, app.random.as_ref())
         .context("building the audit event")?,
     );
-    match app.table.transact(ops).await {
-        Ok(()) => {}
+    let counts = [(quota_key, Limit::invitations_per_tenant(&app.config))];
+    match transact_counting(app, &counts, vec![quota], ops).await {
+        Ok(Counted::Committed) => {}
+        Ok(Counted::LimitReached(retry_after_seconds)) => {
+            return Err(AcceptError::RateLimited {
+                retry_after_seconds,
+            });
+        }
         Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
             return Err(AcceptError::Conflict);
         }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::super::audit::AuditEvent;
 use super::super::cursor::Cursor;
-use super::super::throttle::{Limit, count_one};
+use super::super::throttle::{Counted, Limit, transact_counting};
 use super::super::{AuthError, Context, InternalError, TenantCaller, mail_op};
 use super::send::{invitation_mail, resend_refused_for};
 use super::{issue_link, may_invite, may_manage};
@@ -299,16 +299,6 @@ pub async fn resend_invitation(
             retry_after_seconds,
         });
     }
-    let count = count_one(
-        &quota_key,
-        quota.as_ref(),
-        Limit::invitations_per_tenant(&app.config),
-        now,
-    )
-    .context("building the quota")?
-    .map_err(|retry_after_seconds| ManageInvitationError::RateLimited {
-        retry_after_seconds,
-    })?;
     let tenant = &caller.tenant;
     let expires_at = now + chrono::Duration::hours(i64::from(tenant.settings.invitation_ttl_hours));
     let link = issue_link(
@@ -355,7 +345,6 @@ pub async fn resend_invitation(
             Condition::AttributeEquals("invitation_id".into(), id.to_string().into()),
         ),
         link.op,
-        count,
         mail_op(
             app,
             &invitation_mail(&tenant.name, &resent, link.url, true),
@@ -374,8 +363,14 @@ pub async fn resend_invitation(
         .ops(now, app.random.as_ref())
         .context("building the audit event")?,
     );
-    match app.table.transact(ops).await {
-        Ok(()) => {}
+    let counts = [(quota_key, Limit::invitations_per_tenant(&app.config))];
+    match transact_counting(app, &counts, vec![quota], ops).await {
+        Ok(Counted::Committed) => {}
+        Ok(Counted::LimitReached(retry_after_seconds)) => {
+            return Err(ManageInvitationError::RateLimited {
+                retry_after_seconds,
+            });
+        }
         Err(e) if e.failed_on(&pending_key) => return Err(ManageInvitationError::Superseded),
         Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
             return Err(ManageInvitationError::Conflict);

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::super::audit::AuditEvent;
-use super::super::throttle::{Limit, count_one};
+use super::super::throttle::{Counted, Limit, transact_counting};
 use super::super::{AuthError, Context, InternalError, TenantCaller, mail_op};
 use super::issue_link;
 use crate::app::App;
@@ -228,28 +228,14 @@ pub(crate) async fn file(
     let counts = [
         (
             keys::tenant_invitation_throttle(tenant.id),
-            state.tenant_quota.as_ref(),
             Limit::invitations_per_tenant(&app.config),
         ),
         (
             keys::inviter_throttle(tenant.id, caller.account.id),
-            state.inviter_quota.as_ref(),
             Limit::invitations_per_inviter(&app.config),
         ),
     ];
     let mut ops = Vec::new();
-    let mut count_keys = Vec::new();
-    for (key, current, limit) in counts {
-        match count_one(&key, current, limit, now).context("building a quota")? {
-            Ok(op) => ops.push(op),
-            Err(retry_after_seconds) => {
-                return Err(SendInvitationError::RateLimited {
-                    retry_after_seconds,
-                });
-            }
-        }
-        count_keys.push(key);
-    }
 
     let id = InvitationId::from_ulid(app.random.ulid(now));
     let expires_at = now + chrono::Duration::hours(i64::from(tenant.settings.invitation_ttl_hours));
@@ -342,17 +328,20 @@ pub(crate) async fn file(
         .ops(now, app.random.as_ref())
         .context("building the audit event")?,
     );
-    match app.table.transact(ops).await {
-        Ok(()) => {}
+    let current = vec![state.tenant_quota, state.inviter_quota];
+    match transact_counting(app, &counts, current, ops).await {
+        Ok(Counted::Committed) => {}
+        Ok(Counted::LimitReached(retry_after_seconds)) => {
+            return Err(SendInvitationError::RateLimited {
+                retry_after_seconds,
+            });
+        }
         Err(e) if e.failed_on(&pending_key) => return Err(SendInvitationError::InvitationPending),
         Err(e) if membership_key.as_ref().is_some_and(|k| e.failed_on(k)) => {
             return Err(SendInvitationError::AlreadyMember);
         }
-        Err(e)
-            if matches!(e, TransactError::Conflict)
-                || e.failed_on(&keys::tenant(tenant.id))
-                || count_keys.iter().any(|k| e.failed_on(k)) =>
-        {
+        // The catalogue changed, or the counts kept losing: read everything again.
+        Err(e) if matches!(e, TransactError::Conflict) || e.failed_on(&keys::tenant(tenant.id)) => {
             return Ok(Filed::LostARace);
         }
         Err(other) => {
