@@ -57,6 +57,8 @@ pub struct Config {
     /// How long the link that confirms a registration with another address works (never past
     /// the invitation's own expiry).
     pub registration_confirmation_ttl: Duration,
+    /// The address Usher's own mail comes from: inbound mail from it is a loop, never a person.
+    pub mail_from: Option<crate::domain::EmailAddress>,
 }
 
 impl Config {
@@ -86,6 +88,7 @@ impl Config {
             invitation_resend_limit: 5,
             invitation_quota_window: Duration::days(1),
             registration_confirmation_ttl: Duration::hours(24),
+            mail_from: None,
         }
     }
 

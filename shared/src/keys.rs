@@ -1,7 +1,7 @@
 //! The key schema of the one table, in one place (DESIGN section 2). Every item's `pk`/`sk` is
 //! built here and nowhere else.
 
-use crate::domain::{AccountId, EventId, InvitationId, OutboxId, TenantId};
+use crate::domain::{AccountId, EventId, HeldId, InvitationId, OutboxId, TenantId};
 use crate::table::Key;
 
 pub const MEMBER_PREFIX: &str = "MEMBER#";
@@ -148,6 +148,27 @@ pub fn admin_mail_throttle(tenant: TenantId, account: AccountId) -> Key {
 /// Credential mails the admins of one tenant had sent in the current window.
 pub fn tenant_mail_throttle(tenant: TenantId) -> Key {
     Key::new(format!("THROTTLE#TENANTMAIL#{tenant}"), "THROTTLE")
+}
+
+pub const HELD_PREFIX: &str = "HELD#";
+
+/// A sender held for an admin's decision.
+pub fn held(tenant: TenantId, id: HeldId) -> Key {
+    Key::new(tenant_pk(tenant), format!("{HELD_PREFIX}{id}"))
+}
+
+/// The mark of a processed inbound message, by the SHA-256 of SES's message id (whatever its
+/// text, the key stays short and plain).
+pub fn inbound_marker(message_id: &str) -> Key {
+    use sha2::{Digest, Sha256};
+    let hash = Sha256::digest(message_id.as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    Key::new(format!("INBOUND#{hex}"), "INBOUND")
+}
+
+/// People created or joined from one tenant's inbound mail in the current hour.
+pub fn inbound_cap(tenant: TenantId) -> Key {
+    Key::new(format!("THROTTLE#INBOUND#{tenant}"), "THROTTLE")
 }
 
 pub fn inbox(address: &str) -> Key {

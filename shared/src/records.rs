@@ -152,6 +152,9 @@ pub struct MembershipRecord {
     pub created_via: CreatedVia,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<AccountId>,
+    /// For a person created from inbound mail: where their names came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_source: Option<crate::usecases::inbound::NameSource>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -345,6 +348,29 @@ impl InvitationRecord {
 pub struct PendingInvitationRecord {
     pub invitation_id: InvitationId,
     pub expires_at: DateTime<Utc>,
+}
+
+/// A sender whose mail was held for an admin to approve or reject.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HeldSenderRecord {
+    pub id: crate::domain::HeldId,
+    pub tenant_id: TenantId,
+    pub sender: EmailAddress,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Why it was held (`unauthenticated`, `spam_gray`, `hourly_cap`, ...).
+    pub reason: String,
+    pub message_id: String,
+    pub received_at: DateTime<Utc>,
+}
+
+/// The mark of an inbound message already processed, with what came of it: a message delivered
+/// again is answered from here.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InboundMarkerRecord {
+    pub message_id: String,
+    pub outcomes: Vec<crate::usecases::inbound::Outcome>,
+    pub processed_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -15,20 +15,65 @@ pub enum InvitationEmailPolicy {
     Any,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct InboundSettings {
     pub enabled: bool,
     /// Support addresses this tenant owns; each belongs to one tenant only.
     #[schema(value_type = Vec<String>)]
     pub addresses: Vec<EmailAddress>,
+    /// When not empty, only senders on these domains (or their subdomains) or at these exact
+    /// addresses become users.
     pub allowed_domains: Vec<String>,
+    /// Senders on these domains (or their subdomains) or at these exact addresses never become
+    /// users.
     pub blocked_domains: Vec<String>,
     /// Permissions given to users created from inbound mail.
     #[schema(value_type = Vec<String>)]
     pub default_permissions: Vec<Permission>,
-    /// Whether users created from inbound mail may sign in.
+    /// Whether users created from inbound mail may sign in (they are mailed a link to choose a
+    /// password); off, Usher never writes to an unknown sender.
     pub grant_access: bool,
+    /// New users (and memberships) from inbound mail per hour; past it, senders are held for an
+    /// admin to approve.
+    pub max_new_users_per_hour: u32,
+    /// Whether the people in `Cc` become users too (off: only the sender).
+    pub include_cc: bool,
+}
+
+impl Default for InboundSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            addresses: Vec::new(),
+            allowed_domains: Vec::new(),
+            blocked_domains: Vec::new(),
+            default_permissions: Vec::new(),
+            grant_access: false,
+            max_new_users_per_hour: 100,
+            include_cc: false,
+        }
+    }
+}
+
+/// An allow or block entry: a domain (which covers its subdomains too) or one address.
+pub fn parse_sender_entry(raw: &str) -> Option<String> {
+    if raw.contains('@') {
+        return EmailAddress::parse(raw).ok().map(|a| a.normalized());
+    }
+    parse_domain(raw)
+}
+
+/// Whether `address` (normalised) is matched by `entry` (see [`parse_sender_entry`]).
+pub fn entry_matches(entry: &str, address: &str) -> bool {
+    if entry.contains('@') {
+        return entry == address;
+    }
+    let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+    domain == entry
+        || domain
+            .strip_suffix(entry)
+            .is_some_and(|sub| sub.ends_with('.'))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -105,7 +150,7 @@ impl Default for TenantSettings {
 pub enum SettingsError {
     #[error("invitation_ttl_hours must be between 1 and 720")]
     InvitationTtl,
-    #[error("{field} holds an invalid domain: {value}")]
+    #[error("{field} holds an entry that is neither a domain nor an address: {value}")]
     Domain { field: &'static str, value: String },
     #[error("the permission {0} is not in the tenant's catalogue")]
     UnknownPermission(String),
@@ -117,6 +162,8 @@ pub enum SettingsError {
     TooMany { field: &'static str, max: usize },
     #[error("app_url must be an https URL with a host, no credentials and no fragment")]
     AppUrl,
+    #[error("inbound.max_new_users_per_hour must be between 1 and 100000")]
+    InboundCap,
 }
 
 /// A domain name as an allow/block entry: lower-case ASCII labels.
@@ -149,13 +196,16 @@ impl TenantSettings {
                 return Err(SettingsError::TooMany { field, max: 100 });
             }
             for entry in list.iter_mut() {
-                *entry = parse_domain(entry).ok_or_else(|| SettingsError::Domain {
+                *entry = parse_sender_entry(entry).ok_or_else(|| SettingsError::Domain {
                     field,
                     value: entry.clone(),
                 })?;
             }
             list.sort();
             list.dedup();
+        }
+        if !(1..=100_000).contains(&self.inbound.max_new_users_per_hour) {
+            return Err(SettingsError::InboundCap);
         }
         if self.inbound.addresses.len() > 20 {
             return Err(SettingsError::TooMany {
@@ -211,5 +261,23 @@ mod stored_shape_tests {
         let settings: TenantSettings = serde_json::from_value(stored).unwrap();
         assert_eq!(settings.default_locale, Locale::En);
         assert_eq!(settings.app_url, None);
+    }
+}
+
+#[cfg(test)]
+mod sender_entry_tests {
+    use super::*;
+
+    #[test]
+    fn a_domain_covers_its_subdomains_and_an_address_only_itself() {
+        let domain = parse_sender_entry(" Spam.Example ").unwrap();
+        assert_eq!(domain, "spam.example");
+        assert!(entry_matches(&domain, "a@spam.example"));
+        assert!(entry_matches(&domain, "a@mail.spam.example"));
+        assert!(!entry_matches(&domain, "a@notspam.example"));
+        let address = parse_sender_entry("Boss@Example.org").unwrap();
+        assert!(entry_matches(&address, "boss@example.org"));
+        assert!(!entry_matches(&address, "other@example.org"));
+        assert!(parse_sender_entry("not a domain").is_none());
     }
 }

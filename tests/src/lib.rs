@@ -387,6 +387,10 @@ pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp
     let mut config = Config::new(&base);
     // The domains the tests' tenants claim inbound addresses on.
     config.inbound_domains = vec!["desk.example".into(), "leasing.example".into()];
+    // Mail from the address the test mailer sends from is Usher's own.
+    config.mail_from = usher_local::local_sender()
+        .ok()
+        .map(|s| s.address().clone());
     configure(&mut config);
     let waker = Arc::new(tokio::sync::Notify::new());
     let builder = App::builder(Arc::new(counter.clone()), &key, config)

@@ -253,6 +253,7 @@ fn update_settings() -> Vec<Answer> {
             max: 20,
         },
         SettingsError::AppUrl,
+        SettingsError::InboundCap,
     ];
     covers(
         &invalid,
@@ -264,8 +265,9 @@ fn update_settings() -> Vec<Answer> {
             SettingsError::Label => Some(4),
             SettingsError::TooMany { .. } => Some(5),
             SettingsError::AppUrl => Some(6),
+            SettingsError::InboundCap => Some(7),
         },
-        7,
+        8,
     );
     all.extend(invalid.into_iter().map(UpdateSettingsError::Invalid));
     all.extend([

@@ -174,6 +174,8 @@ async fn create_user_route(
 #[serde(deny_unknown_fields)]
 pub struct ListUsersQuery {
     status: Option<MembershipStatus>,
+    /// Only the member with this email, any letter case (at most one).
+    email: Option<String>,
     /// 1 to 200, default 50.
     limit: Option<u32>,
     cursor: Option<String>,
@@ -181,6 +183,7 @@ pub struct ListUsersQuery {
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query),
+        ("email" = Option<String>, Query, description = "Only the member with this email (any letter case): a help desk asks whether a sender is a user and whether auto_tickets is on"),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
         (status = 200, body = Page<UserView>),
@@ -188,7 +191,7 @@ pub struct ListUsersQuery {
         (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
-        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, a cursor this listing did not give, or an email that is not one", body = ProblemDoc),
     ))]
 async fn list_users_route(
     State(app): State<App>,
@@ -209,6 +212,10 @@ async fn list_users_route(
         .transpose()?;
     let request = ListUsers {
         status: query.status,
+        email: query
+            .email
+            .map(|e| EmailAddress::parse(&e).map_err(|e| Problem::invalid("email", e)))
+            .transpose()?,
         limit: limit as usize,
         cursor,
     };

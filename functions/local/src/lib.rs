@@ -187,8 +187,12 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-/// The local state on a table: commits that file mail wake the in-process outbox worker.
-pub fn local_app(table: Arc<dyn Table>, outbox_key: &OutboxKey, config: Config) -> App {
+/// The local state on a table: commits that file mail wake the in-process outbox worker, and
+/// mail from the local sender's address is Usher's own (a loop, for inbound mail).
+pub fn local_app(table: Arc<dyn Table>, outbox_key: &OutboxKey, mut config: Config) -> App {
+    if config.mail_from.is_none() {
+        config.mail_from = local_sender().ok().map(|s| s.address().clone());
+    }
     App::builder(table, outbox_key, config)
         .mail_waker(Arc::new(Notify::new()))
         .build()

@@ -1,7 +1,7 @@
 //! The tenants function: read a tenant, change its settings, read its audit log.
 
 use axum::{Json, Router, extract::State};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{Locale, PermissionEntry, TenantId};
 use usher_core::http::{
@@ -9,7 +9,9 @@ use usher_core::http::{
     TenantView, finish_router, mount,
 };
 use usher_core::settings::{AppUrl, InboundSettings, InvitationEmailPolicy};
+use usher_core::domain::HeldId;
 use usher_core::usecases::events;
+use usher_core::usecases::inbound::{self, ListHeld, OutcomeKind, RejectBlock};
 use usher_core::usecases::get_tenant;
 use usher_core::usecases::update_settings::{self, SettingsPatch};
 use utoipa::ToSchema;
@@ -24,6 +26,9 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(get_tenant_route))
         .routes(routes!(update_settings_route))
         .routes(routes!(tenant_events_route))
+        .routes(routes!(list_held_route))
+        .routes(routes!(approve_held_route))
+        .routes(routes!(reject_held_route))
 }
 
 /// The routes as this function's Lambda serves them.
@@ -131,4 +136,143 @@ async fn tenant_events_route(
 ) -> Result<Json<Page<EventView>>, Problem> {
     let page = events::tenant_events(&app, &token, tenant_id, query.into_request()?).await?;
     Ok(Json(page.into()))
+}
+
+/// A sender held for an admin's decision.
+#[derive(Serialize, ToSchema)]
+pub struct HeldSenderView {
+    #[schema(value_type = String)]
+    id: HeldId,
+    sender: String,
+    display_name: Option<String>,
+    /// Why it was held: `unauthenticated`, `spam_gray`, `verdict_unavailable`,
+    /// `headers_truncated` or `hourly_cap`.
+    reason: String,
+    message_id: String,
+    received_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListHeldQuery {
+    /// 1 to 200, default 50.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/inbound/held", tag = "inbound", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses(
+        (status = 200, description = "Senders whose mail was held, newest first", body = Page<HeldSenderView>),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
+    ))]
+async fn list_held_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiQuery(query): ApiQuery<ListHeldQuery>,
+) -> Result<Json<Page<HeldSenderView>>, Problem> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Problem::invalid("limit", "must be between 1 and 200"));
+    }
+    let request = ListHeld {
+        limit: limit as usize,
+        cursor: query.cursor,
+    };
+    let page = inbound::list_held(&app, &token, tenant_id, request).await?;
+    Ok(Json(Page {
+        items: page
+            .held
+            .into_iter()
+            .map(|h| HeldSenderView {
+                id: h.id,
+                sender: h.sender.to_string(),
+                display_name: h.display_name,
+                reason: h.reason,
+                message_id: h.message_id,
+                received_at: h.received_at,
+            })
+            .collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+/// What approving a held sender came to.
+#[derive(Serialize, ToSchema)]
+pub struct ApprovedView {
+    /// `created` (a new account), `joined` (an account of elsewhere) or `member` (already one).
+    outcome: OutcomeKind,
+    #[schema(value_type = Option<String>)]
+    user_id: Option<usher_core::domain::AccountId>,
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/inbound/held/{held_id}/approve", tag = "inbound", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("held_id" = String, Path)),
+    responses(
+        (status = 200, description = "The sender is a user of the tenant now (with the tenant's inbound defaults), and no longer held", body = ApprovedView),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such held sender in this tenant", body = ProblemDoc),
+        (status = 409, description = "conflict: the sender was registered at the same time; try again", body = ProblemDoc),
+    ))]
+async fn approve_held_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, held_id)): ApiPath<(TenantId, HeldId)>,
+) -> Result<Json<ApprovedView>, Problem> {
+    let outcome = inbound::approve_held(&app, &token, tenant_id, held_id).await?;
+    Ok(Json(ApprovedView {
+        outcome: outcome.outcome,
+        user_id: outcome.user_id,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockRequest {
+    /// This address from now on.
+    Address,
+    /// The address's domain and its subdomains from now on.
+    Domain,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectRequest {
+    /// What to block from now on (added to `inbound.blocked_domains`); `null` blocks nothing.
+    #[serde(default)]
+    block: Option<BlockRequest>,
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/inbound/held/{held_id}/reject", tag = "inbound", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("held_id" = String, Path)),
+    request_body = RejectRequest,
+    responses(
+        (status = 204, description = "The sender is no longer held (and blocked, when asked)"),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage, and owner or admin to block; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such held sender in this tenant", body = ProblemDoc),
+        (status = 409, description = "conflict: the settings changed at the same time; try again", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "invalid_request: an unknown field or block", body = ProblemDoc),
+    ))]
+async fn reject_held_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, held_id)): ApiPath<(TenantId, HeldId)>,
+    ApiJson(body): ApiJson<RejectRequest>,
+) -> Result<axum::http::StatusCode, Problem> {
+    let block = body.block.map(|b| match b {
+        BlockRequest::Address => RejectBlock::Address,
+        BlockRequest::Domain => RejectBlock::Domain,
+    });
+    inbound::reject_held(&app, &token, tenant_id, held_id, block).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -59,3 +59,7 @@ ulid_id!(
     /// An invitation to join a tenant.
     InvitationId
 );
+ulid_id!(
+    /// A sender held for an admin's decision.
+    HeldId
+);

@@ -50,7 +50,7 @@ fn clean_line(raw: &str, max: usize) -> Result<String, TextError> {
 
 /// Characters that reorder the text around them: in a mail or a page they make a name show as
 /// something else than it is.
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 

@@ -29,6 +29,10 @@ pub struct UserView {
     pub access: bool,
     pub auto_tickets: bool,
     pub created_via: CreatedVia,
+    /// For a person created from inbound mail: whether their names came from the display name of
+    /// their mail or from their address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_source: Option<crate::usecases::inbound::NameSource>,
     /// For a member who joined through an invitation: who sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
@@ -53,6 +57,7 @@ impl From<MembershipRecord> for UserView {
             access: m.access,
             auto_tickets: m.auto_tickets,
             created_via: m.created_via,
+            name_source: m.name_source,
             invited_by: m
                 .created_by
                 .filter(|_| m.created_via == CreatedVia::Invitation),

@@ -123,6 +123,7 @@ pub(crate) fn new_membership(
         auto_tickets: true,
         created_via: new.created_via,
         created_by: new.created_by,
+        name_source: None,
         created_at: now,
         updated_at: now,
         version: 1,

@@ -31,6 +31,9 @@ impl Cursor {
 
 pub struct ListUsers {
     pub status: Option<MembershipStatus>,
+    /// Only the member with this email (any letter case): how a help desk asks whether a sender
+    /// is a user, and whether their mail may open tickets.
+    pub email: Option<crate::domain::EmailAddress>,
     pub limit: usize,
     pub cursor: Option<Cursor>,
 }
@@ -59,6 +62,9 @@ pub async fn list_users(
     tenant_id: TenantId,
     request: ListUsers,
 ) -> Result<UserPage, ListUsersError> {
+    if let Some(email) = &request.email {
+        return by_email(app, token, tenant_id, email, request.status).await;
+    }
     let caller = TenantCaller::load(app, token, tenant_id).await?;
     if !caller.membership.can_manage_users() {
         return Err(ListUsersError::Forbidden);
@@ -98,5 +104,46 @@ pub async fn list_users(
     Ok(UserPage {
         users,
         next_cursor: after.map(|k| Cursor(k.sk)),
+    })
+}
+
+/// The one member with `email`, if any: the caller and the email's login item in one batch, then
+/// the membership the login item names.
+async fn by_email(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    email: &crate::domain::EmailAddress,
+    status: Option<MembershipStatus>,
+) -> Result<UserPage, ListUsersError> {
+    let mut keys = TenantCaller::keys(token, tenant_id).to_vec();
+    keys.push(keys::login(&email.normalized()));
+    let mut items = app
+        .table
+        .batch_get(&keys)
+        .await
+        .map_err(AuthError::from)?;
+    let login: Option<crate::records::LoginRecord> =
+        crate::records::from_optional(items.pop().flatten()).context("reading the login item")?;
+    let caller = TenantCaller::resolve(token, items, app.clock.now())?;
+    if !caller.membership.can_manage_users() {
+        return Err(ListUsersError::Forbidden);
+    }
+    let member = match login {
+        Some(login) => crate::records::from_optional::<MembershipRecord>(
+            app.table
+                .get(&keys::membership(tenant_id, login.account_id))
+                .await
+                .context("reading the member")?,
+        )
+        .context("reading the member")?,
+        None => None,
+    };
+    Ok(UserPage {
+        users: member
+            .filter(|m| status.is_none_or(|s| s == m.status))
+            .into_iter()
+            .collect(),
+        next_cursor: None,
     })
 }

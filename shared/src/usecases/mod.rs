@@ -14,6 +14,7 @@ pub mod events;
 pub mod forgot_password;
 pub mod get_tenant;
 pub mod get_user;
+pub mod inbound;
 pub mod invitations;
 pub mod jobs;
 pub mod list_users;

@@ -93,6 +93,14 @@ impl Limit {
         }
     }
 
+    /// Used by inbound mail: the tenant's own hourly cap on new users.
+    pub fn per_hour(max: u32) -> Self {
+        Self {
+            max,
+            window: Duration::hours(1),
+        }
+    }
+
     pub fn reset_mails(config: &Config) -> Self {
         Self {
             max: config.reset_mail_limit,
@@ -110,18 +118,32 @@ pub(crate) fn count_one(
     limit: Limit,
     now: DateTime<Utc>,
 ) -> Result<Result<Op, u64>, TableError> {
+    count_many(key, current, limit, 1, now)
+}
+
+/// As [`count_one`], for `events` events at once (refused when they do not all fit).
+pub(crate) fn count_many(
+    key: &Key,
+    current: Option<&ThrottleRecord>,
+    limit: Limit,
+    events: u32,
+    now: DateTime<Utc>,
+) -> Result<Result<Op, u64>, TableError> {
     let live = current.filter(|t| t.window_started_at + limit.window > now);
     if let Some(t) = live
-        && t.failures >= limit.max
+        && t.failures.saturating_add(events) > limit.max
     {
         let seconds = (t.window_started_at + limit.window - now)
             .num_seconds()
             .max(1) as u64;
         return Ok(Err(seconds));
     }
+    if live.is_none() && events > limit.max {
+        return Ok(Err(limit.window.num_seconds().max(1) as u64));
+    }
     let (failures, window_started_at) = match live {
-        Some(t) => (t.failures + 1, t.window_started_at),
-        None => (1, now),
+        Some(t) => (t.failures + events, t.window_started_at),
+        None => (events, now),
     };
     // A stale window is replaced, conditioned on the version read like a live one.
     let (version, condition) = match current {

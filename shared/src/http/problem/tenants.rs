@@ -15,6 +15,7 @@ impl From<SettingsError> for Problem {
             SettingsError::UnknownPermission(_) => "inbound.default_permissions",
             SettingsError::DuplicatePermission(_) | SettingsError::Label => "permission_catalog",
             SettingsError::AppUrl => "app_url",
+            SettingsError::InboundCap => "inbound.max_new_users_per_hour",
         };
         let code = if matches!(e, SettingsError::UnknownPermission(_)) {
             "unknown_permission"
@@ -56,6 +57,23 @@ impl From<UpdateSettingsError> for Problem {
             }
             UpdateSettingsError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             UpdateSettingsError::Internal(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::usecases::inbound::HeldError> for Problem {
+    fn from(e: crate::usecases::inbound::HeldError) -> Self {
+        use crate::usecases::inbound::HeldError;
+        let detail = e.to_string();
+        match e {
+            HeldError::Auth(e) => e.into(),
+            HeldError::Forbidden => Problem::forbidden(detail),
+            HeldError::NotFound => Problem::not_found(),
+            HeldError::InvalidCursor => {
+                Problem::invalid("cursor", "is not a cursor this listing gave")
+            }
+            HeldError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            HeldError::Internal(e) => e.into(),
         }
     }
 }

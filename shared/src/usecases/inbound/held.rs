@@ -1,0 +1,296 @@
+//! Senders held for an admin: `GET /v1/tenants/{id}/inbound/held`, `POST .../{id}/approve`
+//! (the person is made a user as inbound mail would have) and `POST .../{id}/reject` (optionally
+//! blocking the address or its whole domain for the future).
+//!
+//! Round trips: listing takes the caller's batch read and a query per page; approving, the caller
+//! with the held sender, the sender's login item, (for an account that exists) the account and
+//! its membership, and one transaction; rejecting, one batch read and one transaction.
+
+use serde_json::json;
+
+use super::super::audit::AuditEvent;
+use super::super::cursor::Cursor;
+use super::super::{AuthError, Context, InternalError, TenantCaller};
+use super::{Outcome, OutcomeKind, Person, Plan, make_user, take};
+use crate::app::App;
+use crate::domain::{AccountId, HeldId, TenantId};
+use crate::keys;
+use crate::records::{
+    AccountRecord, HeldSenderRecord, LoginRecord, MembershipRecord, TenantRecord, from_item,
+    to_item,
+};
+use crate::table::{Condition, Key, Op, TransactError};
+use crate::token::SessionToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HeldError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the caller may not decide on held senders of this tenant")]
+    Forbidden,
+    #[error("no such held sender in this tenant")]
+    NotFound,
+    #[error("the cursor is not one this listing gave")]
+    InvalidCursor,
+    #[error("the sender or the settings changed at the same time; try again")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+pub struct ListHeld {
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+pub struct HeldPage {
+    pub held: Vec<HeldSenderRecord>,
+    pub next_cursor: Option<Cursor>,
+}
+
+/// What a rejection blocks from now on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RejectBlock {
+    Address,
+    Domain,
+}
+
+/// Newest first.
+pub async fn list_held(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    request: ListHeld,
+) -> Result<HeldPage, HeldError> {
+    let cursor = request
+        .cursor
+        .as_deref()
+        .map(|raw| Cursor::parse(raw, keys::HELD_PREFIX).ok_or(HeldError::InvalidCursor))
+        .transpose()?;
+    let caller = TenantCaller::load(app, token, tenant_id).await?;
+    if !caller.membership.can_manage_users() {
+        return Err(HeldError::Forbidden);
+    }
+    let pk = keys::tenant_pk(tenant_id);
+    let before = cursor.map(|c| Key::new(pk.clone(), c.sk()));
+    let page = app
+        .table
+        .query_backward(&pk, keys::HELD_PREFIX, before.as_ref(), request.limit)
+        .await
+        .context("listing held senders")?;
+    let held = page
+        .items
+        .into_iter()
+        .map(from_item)
+        .collect::<Result<Vec<HeldSenderRecord>, _>>()
+        .context("reading a held sender")?;
+    Ok(HeldPage {
+        held,
+        next_cursor: page.next.map(|k| Cursor::after(k.sk)),
+    })
+}
+
+async fn load(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    id: HeldId,
+) -> Result<(TenantCaller, HeldSenderRecord), HeldError> {
+    let mut keys = TenantCaller::keys(token, tenant_id).to_vec();
+    keys.push(keys::held(tenant_id, id));
+    let mut items = app.table.batch_get(&keys).await.map_err(AuthError::from)?;
+    let held: Option<HeldSenderRecord> =
+        crate::records::from_optional(items.pop().flatten()).context("reading a held sender")?;
+    let caller = TenantCaller::resolve(token, items, app.clock.now())?;
+    if !caller.membership.can_manage_users() {
+        return Err(HeldError::Forbidden);
+    }
+    Ok((caller, held.ok_or(HeldError::NotFound)?))
+}
+
+fn decision_event(
+    app: &App,
+    caller: &TenantCaller,
+    held: &HeldSenderRecord,
+    action: &str,
+    subject: Option<AccountId>,
+    details: serde_json::Value,
+) -> Result<Vec<Op>, InternalError> {
+    let mut all = json!({
+        "held_id": held.id, "sender": held.sender, "reason": held.reason,
+        "message_id": held.message_id,
+    });
+    if let (Some(all), Some(more)) = (all.as_object_mut(), details.as_object()) {
+        all.extend(more.clone());
+    }
+    AuditEvent {
+        tenant: caller.tenant.id,
+        action,
+        actor: Some(caller.account.id),
+        subject,
+        details: all,
+    }
+    .ops(app.clock.now(), app.random.as_ref())
+    .context("building the audit event")
+}
+
+/// Makes the held sender a user of the tenant (or finds them a member already).
+pub async fn approve_held(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    id: HeldId,
+) -> Result<Outcome, HeldError> {
+    let (caller, held) = load(app, token, tenant_id, id).await?;
+    let login: Option<LoginRecord> = crate::records::from_optional(
+        app.table
+            .get(&keys::login(&held.sender.normalized()))
+            .await
+            .context("reading the login item")?,
+    )
+    .context("reading the login item")?;
+    let (account, membership) = match &login {
+        Some(login) => {
+            let mut found = app
+                .table
+                .batch_get(&[
+                    keys::account(login.account_id),
+                    keys::membership(tenant_id, login.account_id),
+                ])
+                .await
+                .context("reading the account")?
+                .into_iter();
+            let account: Option<AccountRecord> = take(&mut found)?;
+            let membership: Option<MembershipRecord> = take(&mut found)?;
+            (account, membership)
+        }
+        None => (None, None),
+    };
+    let held_key = keys::held(tenant_id, id);
+    let mut plan = Plan {
+        outcomes: Vec::new(),
+        ops: vec![Op::delete_if(held_key.clone(), Condition::Exists)],
+        raced: Vec::new(),
+    };
+    let address = caller
+        .tenant
+        .settings
+        .inbound
+        .addresses
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let outcome = match membership {
+        Some(member) => Outcome {
+            tenant_id,
+            address,
+            sender: Some(held.sender.to_string()),
+            outcome: OutcomeKind::Member,
+            reason: None,
+            user_id: Some(member.account_id),
+            auto_tickets: Some(member.auto_tickets),
+            held_id: Some(id),
+        },
+        None => {
+            let person = Person {
+                address: held.sender.clone(),
+                display: held.display_name.clone(),
+            };
+            let user = make_user(
+                app,
+                &caller.tenant,
+                &person,
+                login.as_ref().zip(account.as_ref()),
+                &mut plan,
+            )?;
+            Outcome {
+                tenant_id,
+                address,
+                sender: Some(held.sender.to_string()),
+                outcome: if account.is_some() {
+                    OutcomeKind::Joined
+                } else {
+                    OutcomeKind::Created
+                },
+                reason: None,
+                user_id: Some(user),
+                auto_tickets: None,
+                held_id: Some(id),
+            }
+        }
+    };
+    plan.ops.extend(decision_event(
+        app,
+        &caller,
+        &held,
+        "inbound.approved",
+        outcome.user_id,
+        json!({"outcome": outcome.outcome}),
+    )?);
+    match app.table.transact(plan.ops).await {
+        Ok(()) => {}
+        Err(e) if e.failed_on(&held_key) => return Err(HeldError::NotFound),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            return Err(HeldError::Conflict);
+        }
+        Err(other) => return Err(other).context("approving a held sender").map_err(Into::into),
+    }
+    app.mail_committed();
+    Ok(outcome)
+}
+
+/// Forgets the held sender; with `block`, their address or domain is blocked from now on.
+pub async fn reject_held(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    id: HeldId,
+    block: Option<RejectBlock>,
+) -> Result<(), HeldError> {
+    let (caller, held) = load(app, token, tenant_id, id).await?;
+    // Blocking changes the tenant's settings: owners and admins only.
+    if block.is_some() && !caller.membership.role.is_admin() {
+        return Err(HeldError::Forbidden);
+    }
+    let held_key = keys::held(tenant_id, id);
+    let mut ops = vec![Op::delete_if(held_key.clone(), Condition::Exists)];
+    let entry = match block {
+        Some(RejectBlock::Address) => Some(held.sender.normalized()),
+        Some(RejectBlock::Domain) => Some(held.sender.domain()),
+        None => None,
+    };
+    if let Some(entry) = &entry {
+        let tenant = &caller.tenant;
+        let mut settings = tenant.settings.clone();
+        if !settings.inbound.blocked_domains.contains(entry) {
+            settings.inbound.blocked_domains.push(entry.clone());
+            settings.inbound.blocked_domains.sort();
+        }
+        let updated = TenantRecord {
+            settings,
+            updated_at: app.clock.now(),
+            version: tenant.version + 1,
+            ..tenant.clone()
+        };
+        ops.push(Op::put_if(
+            to_item(&keys::tenant(tenant_id), &updated, None).context("building the tenant")?,
+            Condition::VersionIs(tenant.version),
+        ));
+    }
+    ops.extend(decision_event(
+        app,
+        &caller,
+        &held,
+        "inbound.rejected",
+        None,
+        json!({"blocked": entry}),
+    )?);
+    match app.table.transact(ops).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.failed_on(&held_key) => Err(HeldError::NotFound),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(HeldError::Conflict)
+        }
+        Err(other) => Err(other).context("rejecting a held sender").map_err(Into::into),
+    }
+}
