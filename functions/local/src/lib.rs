@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use askama::Template;
+use aws_lambda_events::event::ses::SimpleEmailEvent;
 use axum::Router;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
@@ -18,9 +19,10 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use usher_core::app::{App, Config};
 use usher_core::clock::OsRandom;
-use usher_core::http::{ApiPath, Problem, finish_router, mount};
+use usher_core::http::{ApiPath, ApiQuery, Problem, finish_router, mount};
 use usher_core::mail::{FileMailer, OutboxDispatcher, OutboxKey, Sender, StoredMail};
 use usher_core::table::{EmbeddedTable, Table};
+use usher_core::usecases::inbound::{self, InboundMessage, Outcome, Verdict, Verdicts};
 use usher_core::usecases::jobs::Job;
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
@@ -200,7 +202,144 @@ pub fn local_app(table: Arc<dyn Table>, outbox_key: &OutboxKey, mut config: Conf
 
 #[derive(Clone)]
 struct LocalState {
+    app: App,
     mailer: Arc<FileMailer>,
+}
+
+/// Where the local server and `usher inbound` keep what inbound mail came to: beside the mail
+/// folder, one JSON line per outcome.
+pub fn inbound_log(mailer: &FileMailer) -> PathBuf {
+    mailer.dir().with_file_name("inbound.jsonl")
+}
+
+/// Feeds `input` (an SES receipt event as JSON, or a raw message, which gets `verdicts`) to the
+/// inbound use case, and appends what it came to to `log`.
+pub async fn receive_inbound(
+    app: &App,
+    input: &[u8],
+    verdicts: Verdicts,
+    log: &Path,
+) -> anyhow::Result<Vec<Outcome>> {
+    let looks_like_json = input
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    let event: SimpleEmailEvent = if looks_like_json {
+        serde_json::from_slice(input).context("reading the SES event")?
+    } else {
+        inbound::ses_event_from_eml(input, verdicts)?
+    };
+    let mut outcomes = Vec::new();
+    for record in &event.records {
+        let message = InboundMessage::from_ses(record);
+        let came_to = inbound::receive(app, &message).await?;
+        let now = chrono::Utc::now();
+        let mut lines = String::new();
+        for outcome in &came_to {
+            let mut line = serde_json::to_value(outcome)?;
+            line["received_at"] = now.to_rfc3339().into();
+            line["message_id"] = message.message_id.clone().into();
+            lines.push_str(&line.to_string());
+            lines.push('\n');
+        }
+        append_private(log, &lines)?;
+        outcomes.extend(came_to);
+    }
+    Ok(outcomes)
+}
+
+fn append_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+#[derive(Template)]
+#[template(path = "inbound_list.html")]
+struct InboundList {
+    rows: Vec<InboundRow>,
+}
+
+struct InboundRow {
+    received_at: String,
+    address: String,
+    sender: String,
+    outcome: String,
+    reason: String,
+    user: String,
+}
+
+async fn inbound_list(State(state): State<LocalState>) -> Response {
+    let text = std::fs::read_to_string(inbound_log(&state.mailer)).unwrap_or_default();
+    let field = |v: &serde_json::Value, name: &str| v[name].as_str().unwrap_or("").to_owned();
+    let rows = text
+        .lines()
+        .rev()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| InboundRow {
+            received_at: field(&v, "received_at"),
+            address: field(&v, "address"),
+            sender: field(&v, "sender"),
+            outcome: field(&v, "outcome"),
+            reason: field(&v, "reason"),
+            user: field(&v, "user_id"),
+        })
+        .collect();
+    page(InboundList { rows }.render())
+}
+
+/// The verdicts `POST /_local/inbound` gives a raw message: PASS unless the query says otherwise
+/// (`?dmarc=FAIL&spam=GRAY`).
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct VerdictQuery {
+    spam: Option<String>,
+    virus: Option<String>,
+    spf: Option<String>,
+    dkim: Option<String>,
+    dmarc: Option<String>,
+}
+
+impl VerdictQuery {
+    fn verdicts(&self) -> Verdicts {
+        let pick = |v: &Option<String>| {
+            v.as_deref()
+                .map_or(Verdict::Pass, |s| Verdict::parse(Some(s)))
+        };
+        Verdicts {
+            spam: pick(&self.spam),
+            virus: pick(&self.virus),
+            spf: pick(&self.spf),
+            dkim: pick(&self.dkim),
+            dmarc: pick(&self.dmarc),
+        }
+    }
+}
+
+async fn inbound_post(
+    State(state): State<LocalState>,
+    ApiQuery(query): ApiQuery<VerdictQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    match receive_inbound(
+        &state.app,
+        &body,
+        query.verdicts(),
+        &inbound_log(&state.mailer),
+    )
+    .await
+    {
+        Ok(outcomes) => axum::Json(serde_json::json!({"outcomes": outcomes})).into_response(),
+        Err(error) => Problem::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+            format!("{error:#}"),
+        )
+        .into_response(),
+    }
 }
 
 #[derive(Template)]
@@ -289,7 +428,7 @@ async fn index() -> Response {
     protected(Html(concat!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Usher</title></head>",
         "<body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1>Usher is running</h1>",
-        "<ul><li><a href=\"/v1/openapi.json\">API (OpenAPI)</a></li><li><a href=\"/_local/mail\">Mail sent by this server</a></li></ul>",
+        "<ul><li><a href=\"/v1/openapi.json\">API (OpenAPI)</a></li><li><a href=\"/_local/mail\">Mail sent by this server</a></li><li><a href=\"/_local/inbound\">Inbound mail received</a></li></ul>",
         "</body></html>"
     )).into_response())
 }
@@ -300,7 +439,11 @@ pub fn local_router(app: &App, mailer: Arc<FileMailer>) -> Router {
         .route("/", get(index))
         .route("/_local/mail", get(mail_list))
         .route("/_local/mail/{id}", get(mail_one))
-        .with_state(LocalState { mailer });
+        .route("/_local/inbound", get(inbound_list).post(inbound_post))
+        .with_state(LocalState {
+            app: app.clone(),
+            mailer,
+        });
     finish_router(api_routes(app).merge(local))
 }
 

@@ -12,7 +12,9 @@ use usher_core::runtime::config_from_env;
 use usher_core::table::{DynamoTable, Table};
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
 use usher_core::usecases::jobs;
-use usher_local::{DataDir, api_doc_json, local_app, local_sender, serve};
+use usher_local::{
+    DataDir, api_doc_json, inbound_log, local_app, local_sender, receive_inbound, serve,
+};
 
 /// The domain a local tenant may claim inbound addresses on, unless `USHER_INBOUND_DOMAINS` says.
 const LOCAL_INBOUND_DOMAINS: &[&str] = &["usher.localhost"];
@@ -50,6 +52,28 @@ enum Command {
     },
     /// Print the OpenAPI document generated from the code.
     Openapi,
+    /// Feed one inbound message to the inbound-email use case, as SES would: FILE is an SES
+    /// receipt event (JSON) or a raw message (`.eml`), which gets the verdicts below. Prints what
+    /// it came to as JSON; `usher serve` shows it at /_local/inbound too.
+    Inbound(InboundArgs),
+}
+
+#[derive(Args)]
+struct InboundArgs {
+    file: PathBuf,
+    #[arg(long, env = "USHER_DATA_DIR", default_value = ".usher")]
+    data_dir: PathBuf,
+    /// SES's verdicts for a raw message: PASS, FAIL, GRAY or PROCESSING_FAILED.
+    #[arg(long, default_value = "PASS")]
+    spam: String,
+    #[arg(long, default_value = "PASS")]
+    virus: String,
+    #[arg(long, default_value = "PASS")]
+    spf: String,
+    #[arg(long, default_value = "PASS")]
+    dkim: String,
+    #[arg(long, default_value = "PASS")]
+    dmarc: String,
 }
 
 #[derive(Subcommand)]
@@ -106,6 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", api_doc_json());
             Ok(())
         }
+        Command::Inbound(args) => inbound(args).await,
     }
 }
 
@@ -134,6 +159,7 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
     );
     println!("  API document: {public_url}/v1/openapi.json");
     println!("  Mail sent:    {public_url}/_local/mail");
+    println!("  Inbound mail: {public_url}/_local/inbound (POST a raw .eml there)");
     if fresh && !no_demo {
         let demo = bootstrap_tenant(
             &app,
@@ -163,6 +189,32 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
     };
     let worker = jobs::dispatcher(&app, mailer.clone());
     serve(listener, app, mailer, Some(worker), shutdown).await
+}
+
+async fn inbound(args: InboundArgs) -> anyhow::Result<()> {
+    use usher_core::usecases::inbound::{Verdict, Verdicts};
+    let input =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let data = DataDir::new(args.data_dir);
+    let (table, _) = data.open_table()?;
+    let url = data
+        .remembered_public_url()
+        .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
+    let config = config_from_env(Some(&url), LOCAL_INBOUND_DOMAINS)?;
+    let app = local_app(Arc::new(table), &data.outbox_key()?, config);
+    let verdict = |v: &str| Verdict::parse(Some(v));
+    let verdicts = Verdicts {
+        spam: verdict(&args.spam),
+        virus: verdict(&args.virus),
+        spf: verdict(&args.spf),
+        dkim: verdict(&args.dkim),
+        dmarc: verdict(&args.dmarc),
+    };
+    let mailer = FileMailer::new(data.mail_dir(), local_sender()?);
+    let outcomes = receive_inbound(&app, &input, verdicts, &inbound_log(&mailer)).await?;
+    println!("{}", serde_json::json!({"outcomes": outcomes}));
+    // Mail it filed (a set-password link) goes out when `usher serve` next runs on this dir.
+    Ok(())
 }
 
 async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {

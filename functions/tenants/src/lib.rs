@@ -3,16 +3,16 @@
 use axum::{Json, Router, extract::State};
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
+use usher_core::domain::HeldId;
 use usher_core::domain::{Locale, PermissionEntry, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, Page, Problem, ProblemDoc,
     TenantView, finish_router, mount,
 };
 use usher_core::settings::{AppUrl, InboundSettings, InvitationEmailPolicy};
-use usher_core::domain::HeldId;
 use usher_core::usecases::events;
-use usher_core::usecases::inbound::{self, ListHeld, OutcomeKind, RejectBlock};
 use usher_core::usecases::get_tenant;
+use usher_core::usecases::inbound::{self, ListHeld, OutcomeKind, RejectBlock};
 use usher_core::usecases::update_settings::{self, SettingsPatch};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;

@@ -118,11 +118,7 @@ async fn by_email(
 ) -> Result<UserPage, ListUsersError> {
     let mut keys = TenantCaller::keys(token, tenant_id).to_vec();
     keys.push(keys::login(&email.normalized()));
-    let mut items = app
-        .table
-        .batch_get(&keys)
-        .await
-        .map_err(AuthError::from)?;
+    let mut items = app.table.batch_get(&keys).await.map_err(AuthError::from)?;
     let login: Option<crate::records::LoginRecord> =
         crate::records::from_optional(items.pop().flatten()).context("reading the login item")?;
     let caller = TenantCaller::resolve(token, items, app.clock.now())?;

@@ -233,7 +233,11 @@ pub async fn approve_held(
         Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
             return Err(HeldError::Conflict);
         }
-        Err(other) => return Err(other).context("approving a held sender").map_err(Into::into),
+        Err(other) => {
+            return Err(other)
+                .context("approving a held sender")
+                .map_err(Into::into);
+        }
     }
     app.mail_committed();
     Ok(outcome)
@@ -291,6 +295,8 @@ pub async fn reject_held(
         Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
             Err(HeldError::Conflict)
         }
-        Err(other) => Err(other).context("rejecting a held sender").map_err(Into::into),
+        Err(other) => Err(other)
+            .context("rejecting a held sender")
+            .map_err(Into::into),
     }
 }

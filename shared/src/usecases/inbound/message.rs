@@ -22,7 +22,11 @@ pub enum Verdict {
 impl Verdict {
     /// SES's status text; anything else (or nothing) counts as a check that could not be made.
     pub fn parse(status: Option<&str>) -> Self {
-        match status.map(str::trim).map(str::to_ascii_uppercase).as_deref() {
+        match status
+            .map(str::trim)
+            .map(str::to_ascii_uppercase)
+            .as_deref()
+        {
             Some("PASS") => Verdict::Pass,
             Some("FAIL") => Verdict::Fail,
             Some("GRAY") => Verdict::Gray,
@@ -213,10 +217,12 @@ fn automated(message: &InboundMessage) -> Option<&'static str> {
     {
         return Some("auto_submitted");
     }
-    if message
-        .header("Precedence")
-        .any(|v| matches!(first_word(v).as_str(), "bulk" | "junk" | "list" | "auto_reply"))
-    {
+    if message.header("Precedence").any(|v| {
+        matches!(
+            first_word(v).as_str(),
+            "bulk" | "junk" | "list" | "auto_reply"
+        )
+    }) {
         return Some("precedence");
     }
     for (header, reason) in [
@@ -240,7 +246,13 @@ fn automated(message: &InboundMessage) -> Option<&'static str> {
         .iter()
         .map(String::as_str)
         .chain(message.header("Return-Path"))
-        .map(|v| v.trim().trim_start_matches('<').trim_end_matches('>').trim().to_ascii_lowercase())
+        .map(|v| {
+            v.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .trim()
+                .to_ascii_lowercase()
+        })
         .collect();
     let null_or_daemon = |path: &str| {
         let local = path.split('@').next().unwrap_or("");

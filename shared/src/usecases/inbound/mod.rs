@@ -30,6 +30,7 @@
 //! account that exists takes one read more, for it and its membership: only its login item names
 //! it.
 
+mod eml;
 mod held;
 mod message;
 mod names;
@@ -40,6 +41,7 @@ use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+pub use eml::{EmlError, ses_event_from_eml};
 pub use held::{HeldError, HeldPage, ListHeld, RejectBlock, approve_held, list_held, reject_held};
 pub use message::{InboundMessage, Mailbox, Parsed, Verdict, Verdicts, parse};
 pub use names::{NameSource, Names, names_for};
@@ -130,7 +132,10 @@ struct Plan {
     raced: Vec<Key>,
 }
 
-async fn attempt(app: &App, message: &InboundMessage) -> Result<Option<Vec<Outcome>>, InternalError> {
+async fn attempt(
+    app: &App,
+    message: &InboundMessage,
+) -> Result<Option<Vec<Outcome>>, InternalError> {
     let now = app.clock.now();
     let parsed = parse(message);
     let recipients: Vec<EmailAddress> = {
@@ -168,7 +173,10 @@ async fn attempt(app: &App, message: &InboundMessage) -> Result<Option<Vec<Outco
     let marker: Option<InboundMarkerRecord> =
         from_optional(found.next().flatten()).context("reading the message's marker")?;
     if let Some(marker) = marker {
-        tracing::info!(outcomes = marker.outcomes.len(), "inbound message seen before");
+        tracing::info!(
+            outcomes = marker.outcomes.len(),
+            "inbound message seen before"
+        );
         return Ok(Some(marker.outcomes));
     }
     let mut owners: Vec<(EmailAddress, TenantId)> = Vec::new();
@@ -254,8 +262,8 @@ async fn attempt(app: &App, message: &InboundMessage) -> Result<Option<Vec<Outco
             .context("reading the accounts")?
             .into_iter();
         for login in logins.values() {
-            if let Some(account) =
-                from_optional::<AccountRecord>(found.next().flatten()).context("reading an account")?
+            if let Some(account) = from_optional::<AccountRecord>(found.next().flatten())
+                .context("reading an account")?
             {
                 accounts.insert(account.id, account);
             }
@@ -424,16 +432,17 @@ fn decide(
     plan: &mut Plan,
 ) -> Result<(), InternalError> {
     let inbound = &tenant.settings.inbound;
-    let outcome = |kind: OutcomeKind, sender: Option<&EmailAddress>, reason: Option<&str>| Outcome {
-        tenant_id: tenant.id,
-        address: address.to_string(),
-        sender: sender.map(EmailAddress::to_string),
-        outcome: kind,
-        reason: reason.map(str::to_owned),
-        user_id: None,
-        auto_tickets: None,
-        held_id: None,
-    };
+    let outcome =
+        |kind: OutcomeKind, sender: Option<&EmailAddress>, reason: Option<&str>| Outcome {
+            tenant_id: tenant.id,
+            address: address.to_string(),
+            sender: sender.map(EmailAddress::to_string),
+            outcome: kind,
+            reason: reason.map(str::to_owned),
+            user_id: None,
+            auto_tickets: None,
+            held_id: None,
+        };
     let sender = match parsed.from.as_slice() {
         [one] => one.address.as_ref(),
         _ => None,
@@ -445,28 +454,60 @@ fn decide(
                 let display = parsed.from.first().and_then(|m| m.display.clone());
                 hold(app, message, tenant, address, sender, display, reason, plan)?;
             }
-            _ => record(app, plan, outcome(OutcomeKind::Ignored, sender, Some(reason)), message)?,
+            _ => record(
+                app,
+                plan,
+                outcome(OutcomeKind::Ignored, sender, Some(reason)),
+                message,
+            )?,
         }
         return Ok(());
     }
     // Rule 3.
     if let Some(reason) = parsed.automated {
         let reason = format!("automated_{reason}");
-        return record(app, plan, outcome(OutcomeKind::Ignored, sender, Some(&reason)), message);
+        return record(
+            app,
+            plan,
+            outcome(OutcomeKind::Ignored, sender, Some(&reason)),
+            message,
+        );
     }
     // Rules 4 and 5.
     let from = match parsed.from.as_slice() {
-        [] => return record(app, plan, outcome(OutcomeKind::Ignored, None, Some("no_sender")), message),
+        [] => {
+            return record(
+                app,
+                plan,
+                outcome(OutcomeKind::Ignored, None, Some("no_sender")),
+                message,
+            );
+        }
         [one] => one,
         _ => {
-            return record(app, plan, outcome(OutcomeKind::Ignored, None, Some("several_senders")), message);
+            return record(
+                app,
+                plan,
+                outcome(OutcomeKind::Ignored, None, Some("several_senders")),
+                message,
+            );
         }
     };
     let Some(sender) = from.address.as_ref() else {
-        return record(app, plan, outcome(OutcomeKind::Ignored, None, Some("invalid_sender")), message);
+        return record(
+            app,
+            plan,
+            outcome(OutcomeKind::Ignored, None, Some("invalid_sender")),
+            message,
+        );
     };
     if looping.contains(&sender.normalized()) {
-        return record(app, plan, outcome(OutcomeKind::Ignored, Some(sender), Some("loop")), message);
+        return record(
+            app,
+            plan,
+            outcome(OutcomeKind::Ignored, Some(sender), Some("loop")),
+            message,
+        );
     }
     let mut people = vec![Person {
         address: sender.clone(),
@@ -490,19 +531,39 @@ fn decide(
     let mut newcomers = Vec::new();
     for person in people {
         let normalized = person.address.normalized();
-        if inbound.blocked_domains.iter().any(|e| entry_matches(e, &normalized)) {
-            record(app, plan, outcome(OutcomeKind::Ignored, Some(&person.address), Some("blocked")), message)?;
+        if inbound
+            .blocked_domains
+            .iter()
+            .any(|e| entry_matches(e, &normalized))
+        {
+            record(
+                app,
+                plan,
+                outcome(OutcomeKind::Ignored, Some(&person.address), Some("blocked")),
+                message,
+            )?;
             continue;
         }
         if !inbound.allowed_domains.is_empty()
-            && !inbound.allowed_domains.iter().any(|e| entry_matches(e, &normalized))
+            && !inbound
+                .allowed_domains
+                .iter()
+                .any(|e| entry_matches(e, &normalized))
         {
-            record(app, plan, outcome(OutcomeKind::Ignored, Some(&person.address), Some("not_allowed")), message)?;
+            record(
+                app,
+                plan,
+                outcome(
+                    OutcomeKind::Ignored,
+                    Some(&person.address),
+                    Some("not_allowed"),
+                ),
+                message,
+            )?;
             continue;
         }
         let login = known.logins.get(&normalized);
-        if let Some(member) =
-            login.and_then(|l| known.memberships.get(&(tenant.id, l.account_id)))
+        if let Some(member) = login.and_then(|l| known.memberships.get(&(tenant.id, l.account_id)))
         {
             plan.outcomes.push(Outcome {
                 user_id: Some(member.account_id),
@@ -537,7 +598,16 @@ fn decide(
     }
     for (n, person) in newcomers.into_iter().enumerate() {
         if n >= admitted {
-            hold(app, message, tenant, address, &person.address, person.display, "hourly_cap", plan)?;
+            hold(
+                app,
+                message,
+                tenant,
+                address,
+                &person.address,
+                person.display,
+                "hourly_cap",
+                plan,
+            )?;
             continue;
         }
         let login = known.logins.get(&person.address.normalized());
@@ -570,7 +640,12 @@ fn record(
     Ok(())
 }
 
-fn audit(app: &App, plan: &mut Plan, outcome: &Outcome, message_id: &str) -> Result<(), InternalError> {
+fn audit(
+    app: &App,
+    plan: &mut Plan,
+    outcome: &Outcome,
+    message_id: &str,
+) -> Result<(), InternalError> {
     let action = match outcome.outcome {
         OutcomeKind::Created => "inbound.created",
         OutcomeKind::Joined => "inbound.joined",
@@ -671,7 +746,10 @@ fn make_user(
             // The login item still names this account.
             plan.ops.push(Op::check(
                 keys::login(&account.email.normalized()),
-                Condition::AttributeEquals("account_id".into(), login.account_id.to_string().into()),
+                Condition::AttributeEquals(
+                    "account_id".into(),
+                    login.account_id.to_string().into(),
+                ),
             ));
             (account.clone(), None)
         }
@@ -689,7 +767,8 @@ fn make_user(
                 now,
             );
             let login_key = keys::login(&person.address.normalized());
-            plan.ops.extend(account_ops(&account, &login).context("building an account")?);
+            plan.ops
+                .extend(account_ops(&account, &login).context("building an account")?);
             plan.raced.push(login_key);
             if inbound.grant_access {
                 let (op, link) = password_links::issue(
@@ -720,7 +799,8 @@ fn make_user(
     membership.access = inbound.grant_access;
     membership.name_source = name_source;
     plan.raced.push(keys::membership(tenant.id, account.id));
-    plan.ops.extend(membership_ops(&membership, &tenant.name).context("building a membership")?);
+    plan.ops
+        .extend(membership_ops(&membership, &tenant.name).context("building a membership")?);
     Ok(account.id)
 }
 
@@ -740,7 +820,10 @@ mod tests {
             message_id: "m1".into(),
             recipients: vec!["help@desk.example".into()],
             source: Some("jan@mail.example.pl".into()),
-            headers: headers.iter().map(|(n, v)| ((*n).into(), (*v).into())).collect(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).into(), (*v).into()))
+                .collect(),
             headers_truncated: false,
             verdicts,
         }
@@ -755,15 +838,34 @@ mod tests {
             ..Verdicts::ALL_PASS
         };
         let m = message(&[("From", "Jan <jan@example.pl>")], gray);
-        assert_eq!(screen(&m, &parse(&m)), Err((OutcomeKind::Held, "unauthenticated")));
-        let spf = Verdicts { spf: Verdict::Pass, ..gray };
+        assert_eq!(
+            screen(&m, &parse(&m)),
+            Err((OutcomeKind::Held, "unauthenticated"))
+        );
+        let spf = Verdicts {
+            spf: Verdict::Pass,
+            ..gray
+        };
         let m = message(&[("From", "Jan <jan@example.pl>")], spf);
-        assert_eq!(screen(&m, &parse(&m)), Ok(()), "mail.example.pl aligns with example.pl");
+        assert_eq!(
+            screen(&m, &parse(&m)),
+            Ok(()),
+            "mail.example.pl aligns with example.pl"
+        );
         let m = message(&[("From", "Jan <jan@other.example>")], spf);
-        assert_eq!(screen(&m, &parse(&m)), Err((OutcomeKind::Held, "unauthenticated")));
-        let dkim = Verdicts { dkim: Verdict::Pass, ..gray };
+        assert_eq!(
+            screen(&m, &parse(&m)),
+            Err((OutcomeKind::Held, "unauthenticated"))
+        );
+        let dkim = Verdicts {
+            dkim: Verdict::Pass,
+            ..gray
+        };
         let m = message(
-            &[("From", "Jan <jan@other.example>"), ("DKIM-Signature", "v=1; a=rsa-sha256; d=other.example; s=x")],
+            &[
+                ("From", "Jan <jan@other.example>"),
+                ("DKIM-Signature", "v=1; a=rsa-sha256; d=other.example; s=x"),
+            ],
             dkim,
         );
         assert_eq!(screen(&m, &parse(&m)), Ok(()));
@@ -780,12 +882,19 @@ mod tests {
             ("List-Unsubscribe", "<mailto:x@y>", "list_unsubscribe"),
             ("X-Auto-Response-Suppress", "All", "auto_response_suppress"),
             ("X-Loop", "help@desk.example", "x_loop"),
-            ("Content-Type", "multipart/report; report-type=delivery-status", "delivery_report"),
+            (
+                "Content-Type",
+                "multipart/report; report-type=delivery-status",
+                "delivery_report",
+            ),
         ] {
             let m = message(&[("From", "Jan <jan@example.pl>"), (name, value)], pass);
             assert_eq!(parse(&m).automated, Some(reason), "{name}: {value}");
         }
-        let m = message(&[("From", "Jan <jan@example.pl>"), ("Auto-Submitted", "no")], pass);
+        let m = message(
+            &[("From", "Jan <jan@example.pl>"), ("Auto-Submitted", "no")],
+            pass,
+        );
         assert_eq!(parse(&m).automated, None);
         let mut bounce = message(&[("From", "Jan <jan@example.pl>")], pass);
         bounce.source = Some("MAILER-DAEMON@mx.example".into());
@@ -797,12 +906,18 @@ mod tests {
     #[test]
     fn encoded_and_quoted_display_names_are_decoded() {
         let m = message(
-            &[("From", "=?UTF-8?Q?Kowalski=2C_Jan_=C5=81ukasz?= <jan@example.pl>")],
+            &[(
+                "From",
+                "=?UTF-8?Q?Kowalski=2C_Jan_=C5=81ukasz?= <jan@example.pl>",
+            )],
             Verdicts::ALL_PASS,
         );
         let parsed = parse(&m);
         assert_eq!(parsed.from.len(), 1);
         let names = parsed.from[0].names().unwrap();
-        assert_eq!((names.first.as_str(), names.last.as_str()), ("Jan Łukasz", "Kowalski"));
+        assert_eq!(
+            (names.first.as_str(), names.last.as_str()),
+            ("Jan Łukasz", "Kowalski")
+        );
     }
 }

@@ -142,18 +142,42 @@ mod tests {
     #[test]
     fn display_names_are_cleaned_and_understood() {
         let a = "x@example.org";
-        assert_eq!(names(Some("Jan Kowalski"), a), ("Jan".into(), "Kowalski".into(), NameSource::DisplayName));
-        assert_eq!(names(Some("\"Kowalski, Jan\""), a), ("Jan".into(), "Kowalski".into(), NameSource::DisplayName));
-        assert_eq!(names(Some("Anna Maria Rossi via Help Desk"), a), ("Anna Maria".into(), "Rossi".into(), NameSource::DisplayName));
-        assert_eq!(names(Some("Zoë Dupont (via Google Groups)"), a), ("Zoë".into(), "Dupont".into(), NameSource::DisplayName));
-        assert_eq!(names(Some("Cher"), a), ("Cher".into(), String::new(), NameSource::DisplayName));
+        assert_eq!(
+            names(Some("Jan Kowalski"), a),
+            ("Jan".into(), "Kowalski".into(), NameSource::DisplayName)
+        );
+        assert_eq!(
+            names(Some("\"Kowalski, Jan\""), a),
+            ("Jan".into(), "Kowalski".into(), NameSource::DisplayName)
+        );
+        assert_eq!(
+            names(Some("Anna Maria Rossi via Help Desk"), a),
+            ("Anna Maria".into(), "Rossi".into(), NameSource::DisplayName)
+        );
+        assert_eq!(
+            names(Some("Zoë Dupont (via Google Groups)"), a),
+            ("Zoë".into(), "Dupont".into(), NameSource::DisplayName)
+        );
+        assert_eq!(
+            names(Some("Cher"), a),
+            ("Cher".into(), String::new(), NameSource::DisplayName)
+        );
     }
 
     #[test]
     fn without_a_usable_display_name_the_address_names_the_person() {
-        assert_eq!(names(None, "jan.kowalski@example.pl"), ("Jan".into(), "Kowalski".into(), NameSource::Address));
-        assert_eq!(names(Some("jan.kowalski@example.pl"), "jan.kowalski@example.pl").2, NameSource::Address);
-        assert_eq!(names(Some("  \u{202E} "), "maria_de-la-cruz+help@example.org"), ("Maria De La".into(), "Cruz".into(), NameSource::Address));
+        assert_eq!(
+            names(None, "jan.kowalski@example.pl"),
+            ("Jan".into(), "Kowalski".into(), NameSource::Address)
+        );
+        assert_eq!(
+            names(Some("jan.kowalski@example.pl"), "jan.kowalski@example.pl").2,
+            NameSource::Address
+        );
+        assert_eq!(
+            names(Some("  \u{202E} "), "maria_de-la-cruz+help@example.org"),
+            ("Maria De La".into(), "Cruz".into(), NameSource::Address)
+        );
         assert_eq!(names(None, "12345@example.org").0, "12345");
     }
 
