@@ -19,6 +19,7 @@ use usher_core::usecases::create_user::CreateUserError;
 use usher_core::usecases::events::ListEventsError;
 use usher_core::usecases::get_tenant::GetTenantError;
 use usher_core::usecases::get_user::GetUserError;
+use usher_core::usecases::inbound::HeldError;
 use usher_core::usecases::invitations::accept::AcceptError;
 use usher_core::usecases::invitations::manage::ManageInvitationError;
 use usher_core::usecases::invitations::send::SendInvitationError;
@@ -549,6 +550,33 @@ fn events(of_a_user: bool) -> Vec<Answer> {
     [answers(all), LIST_QUERY.to_vec(), TENANT_PATH.to_vec()].concat()
 }
 
+fn held(these: Vec<HeldError>, body: bool) -> Vec<Answer> {
+    let every = vec![
+        HeldError::Auth(AuthError::Unauthenticated),
+        HeldError::Forbidden,
+        HeldError::NotFound,
+        HeldError::InvalidCursor,
+        HeldError::Conflict,
+    ];
+    covers(
+        &every,
+        |e| match e {
+            HeldError::Auth(_) => Some(0),
+            HeldError::Forbidden => Some(1),
+            HeldError::NotFound => Some(2),
+            HeldError::InvalidCursor => Some(3),
+            HeldError::Conflict => Some(4),
+            HeldError::Internal(_) => None,
+        },
+        5,
+    );
+    let mut all: Vec<HeldError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.push(HeldError::Forbidden);
+    all.extend(these);
+    let extra = if body { JSON_BODY.to_vec() } else { Vec::new() };
+    [answers(all), extra, TENANT_PATH.to_vec()].concat()
+}
+
 #[test]
 fn the_document_lists_every_problem_each_route_can_answer() {
     let [
@@ -612,6 +640,25 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         ),
         ("post", "/v1/invitations/confirm", confirm_registration()),
         ("get", "/v1/tenants/{tenant_id}/events", events(false)),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/inbound/held",
+            [
+                held(vec![HeldError::InvalidCursor], false),
+                LIST_QUERY.to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/inbound/held/{held_id}/approve",
+            held(vec![HeldError::NotFound, HeldError::Conflict], false),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/inbound/held/{held_id}/reject",
+            held(vec![HeldError::NotFound, HeldError::Conflict], true),
+        ),
         (
             "get",
             "/v1/tenants/{tenant_id}/users/{user_id}/events",

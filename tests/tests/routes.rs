@@ -158,6 +158,7 @@ async fn each_router_serves_every_route_it_declares() {
                 .replace("{tenant_id}", &app.tenant_id.to_string())
                 .replace("{user_id}", &app.tenant_id.to_string())
                 .replace("{invitation_id}", &app.tenant_id.to_string())
+                .replace("{held_id}", &app.tenant_id.to_string())
                 .replace("{token}", "unknown");
             let request = http::Request::builder()
                 .method(method.as_str())

@@ -1,0 +1,498 @@
+//! Inbound email through the Lambda handler, fed the SES receipt events in `events/` (one per
+//! rule), and the claims that need a table: one outcome per message however often it arrives,
+//! one account per new sender however many of their messages arrive at once, held senders.
+
+use lambda_runtime::{Context, LambdaEvent};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use usher_core::usecases::inbound::{Outcome, OutcomeKind};
+use usher_tests::{Backend, GOOD_PASSWORD, Setup, TestApp, assert_problem, fixture, spawn};
+
+const INBOX: &str = "help@desk.example";
+
+async fn inbound_app(backend: Backend) -> TestApp {
+    let app = spawn(
+        Setup {
+            backend: Some(backend),
+            ..Setup::default()
+        },
+        |_| {},
+    )
+    .await;
+    app.settings(json!({"inbound": {"enabled": true, "addresses": [INBOX],
+        "blocked_domains": ["blocked.example", "one@spam.example"]}}))
+        .await;
+    app
+}
+
+/// Runs the fixture `name` through the inbound function's handler, with `sender` and a fresh
+/// message id (or `message_id`).
+async fn deliver(
+    app: &TestApp,
+    name: &str,
+    sender: &str,
+    message_id: Option<&str>,
+) -> Vec<Outcome> {
+    let id = message_id.map_or_else(|| ulid::Ulid::new().to_string(), str::to_owned);
+    let domain = sender.rsplit('@').next().unwrap();
+    let text = fixture(
+        &format!("{name}.json"),
+        &[
+            ("INBOX", INBOX),
+            ("SENDER", sender),
+            ("SENDER_DOMAIN", domain),
+            ("MESSAGE_ID", &id),
+        ],
+    );
+    let event = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let processed =
+        usher_inbound_email::handler(&app.app, LambdaEvent::new(event, Context::default()))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:#}"));
+    processed.outcomes
+}
+
+/// The one outcome of a fixture, as (outcome, reason).
+async fn outcome_of(app: &TestApp, name: &str, sender: &str) -> (OutcomeKind, Option<String>) {
+    let outcomes = deliver(app, name, sender, None).await;
+    assert_eq!(outcomes.len(), 1, "{name}: {outcomes:?}");
+    (outcomes[0].outcome, outcomes[0].reason.clone())
+}
+
+async fn user_by_email(app: &TestApp, email: &str) -> Option<Value> {
+    let page: Value = app
+        .get(
+            &format!("/v1/tenants/{}/users?email={email}", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"].as_array().unwrap().first().cloned()
+}
+
+#[tokio::test]
+async fn every_rule_has_its_fixture_and_its_outcome() {
+    let app = inbound_app(Backend::Embedded).await;
+    let ignored = |reason: &str| (OutcomeKind::Ignored, Some(reason.to_owned()));
+    let held = |reason: &str| (OutcomeKind::Held, Some(reason.to_owned()));
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    let fresh = || {
+        format!(
+            "person{}@example.org",
+            n.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        )
+    };
+    for (name, expected) in [
+        ("inbound-virus", ignored("virus")),
+        ("inbound-spam-fail", ignored("spam")),
+        ("inbound-dmarc-fail", ignored("dmarc_fail")),
+        ("inbound-spam-gray", held("spam_gray")),
+        (
+            "inbound-dmarc-gray-unauthenticated",
+            held("unauthenticated"),
+        ),
+        (
+            "inbound-dmarc-processing-failed",
+            held("verdict_unavailable"),
+        ),
+        ("inbound-headers-truncated", held("headers_truncated")),
+        (
+            "inbound-auto-submitted",
+            ignored("automated_auto_submitted"),
+        ),
+        ("inbound-precedence-bulk", ignored("automated_precedence")),
+        ("inbound-list-id", ignored("automated_list_id")),
+        (
+            "inbound-list-unsubscribe",
+            ignored("automated_list_unsubscribe"),
+        ),
+        (
+            "inbound-auto-response-suppress",
+            ignored("automated_auto_response_suppress"),
+        ),
+        ("inbound-x-loop", ignored("automated_x_loop")),
+        ("inbound-bounce", ignored("automated_null_return_path")),
+        (
+            "inbound-delivery-report",
+            ignored("automated_delivery_report"),
+        ),
+        ("inbound-two-senders", ignored("several_senders")),
+        ("inbound-bad-sender", ignored("invalid_sender")),
+        (
+            "inbound-dmarc-gray-spf-aligned",
+            (OutcomeKind::Created, None),
+        ),
+        (
+            "inbound-dmarc-gray-dkim-aligned",
+            (OutcomeKind::Created, None),
+        ),
+        ("inbound-new-person", (OutcomeKind::Created, None)),
+    ] {
+        let sender = fresh();
+        assert_eq!(outcome_of(&app, name, &sender).await, expected, "{name}");
+        let is_user = user_by_email(&app, &sender).await.is_some();
+        assert_eq!(
+            is_user,
+            expected.0 == OutcomeKind::Created,
+            "{name}: a user made or not"
+        );
+    }
+    // Loops: Usher's own address, and another tenant's inbound address.
+    assert_eq!(
+        outcome_of(&app, "inbound-loop", "no-reply@usher.localhost").await,
+        ignored("loop")
+    );
+    let (other, _, other_owner) = app.new_tenant("Leasing").await;
+    let response = app
+        .request(
+            Method::PATCH,
+            &format!("/v1/tenants/{other}/settings"),
+            Some(&other_owner),
+            Some(json!({"inbound": {"enabled": true, "addresses": ["support@leasing.example"]}})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        outcome_of(&app, "inbound-loop", "support@leasing.example").await,
+        ignored("loop")
+    );
+    // Blocked: a domain and its subdomains, an address and only it.
+    for sender in [
+        "x@blocked.example",
+        "x@mail.blocked.example",
+        "one@spam.example",
+    ] {
+        assert_eq!(
+            outcome_of(&app, "inbound-blocked", sender).await,
+            ignored("blocked")
+        );
+    }
+    assert_eq!(
+        outcome_of(&app, "inbound-blocked", "two@spam.example")
+            .await
+            .0,
+        OutcomeKind::Created
+    );
+    // A member already: told, with auto_tickets and the id.
+    let outcomes = deliver(&app, "inbound-member", &app.owner_email, None).await;
+    assert_eq!(outcomes[0].outcome, OutcomeKind::Member);
+    assert_eq!(outcomes[0].auto_tickets, Some(true));
+    assert_eq!(
+        outcomes[0].user_id.unwrap().to_string(),
+        app.account_id_of(&app.owner_token).await
+    );
+    // An account of elsewhere joins, keeping its names and password.
+    let (_, elsewhere, _) = app.new_tenant("Chat Suite").await;
+    assert_eq!(
+        outcome_of(&app, "inbound-existing-account", &elsewhere)
+            .await
+            .0,
+        OutcomeKind::Joined
+    );
+    let joined = user_by_email(&app, &elsewhere).await.unwrap();
+    assert_eq!(joined["first_name"], "Olga");
+    assert_eq!(joined["created_via"], "inbound_email");
+    assert_eq!(
+        app.sign_in(&elsewhere, GOOD_PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    // Names: an RFC 2047 word, and "Last, First".
+    outcome_of(&app, "inbound-rfc2047-name", "lk@example.pl").await;
+    let user = user_by_email(&app, "lk@example.pl").await.unwrap();
+    assert_eq!(
+        (user["first_name"].as_str(), user["last_name"].as_str()),
+        (Some("Łukasz"), Some("Kowalczyk"))
+    );
+    assert_eq!(user["name_source"], "display_name");
+    outcome_of(&app, "inbound-last-first", "jk@example.pl").await;
+    let user = user_by_email(&app, "jk@example.pl").await.unwrap();
+    assert_eq!(
+        (user["first_name"].as_str(), user["last_name"].as_str()),
+        (Some("Jan"), Some("Kowalski"))
+    );
+    // An allow list keeps everyone else out.
+    app.settings(json!({"inbound": {"enabled": true, "addresses": [INBOX], "allowed_domains": ["allowed.example"]}}))
+        .await;
+    assert_eq!(
+        outcome_of(&app, "inbound-not-allowed", "x@elsewhere.example").await,
+        ignored("not_allowed")
+    );
+    assert_eq!(
+        outcome_of(&app, "inbound-not-allowed", "x@team.allowed.example")
+            .await
+            .0,
+        OutcomeKind::Created
+    );
+    // The hourly cap: past it, new senders are held (this hour made several already).
+    app.settings(
+        json!({"inbound": {"enabled": true, "addresses": [INBOX], "max_new_users_per_hour": 3}}),
+    )
+    .await;
+    assert_eq!(
+        outcome_of(&app, "inbound-hourly-cap", "late@example.org").await,
+        held("hourly_cap")
+    );
+    app.clock.advance(chrono::Duration::minutes(61));
+    assert_eq!(
+        outcome_of(&app, "inbound-hourly-cap", "later@example.org")
+            .await
+            .0,
+        OutcomeKind::Created
+    );
+}
+
+#[tokio::test]
+async fn a_new_person_gets_no_mail_unless_the_tenant_grants_access() {
+    let app = inbound_app(Backend::Embedded).await;
+    outcome_of(&app, "inbound-new-person", "quiet@example.org").await;
+    assert!(
+        app.mails_to("quiet@example.org").await.is_empty(),
+        "Usher never writes to an unknown sender"
+    );
+    let user = user_by_email(&app, "quiet@example.org").await.unwrap();
+    assert_eq!(user["access"], false);
+    assert_eq!(user["auto_tickets"], true);
+
+    app.settings(json!({"default_locale": "pl", "inbound": {"enabled": true, "addresses": [INBOX], "grant_access": true}}))
+        .await;
+    outcome_of(&app, "inbound-new-person", "welcome@example.org").await;
+    let user = user_by_email(&app, "welcome@example.org").await.unwrap();
+    assert_eq!(user["access"], true);
+    let mails = app.mails_to("welcome@example.org").await;
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].mail.subject.starts_with("Ustaw hasło"),
+        "{}",
+        mails[0].mail.subject
+    );
+    let link = app.reset_link_to("welcome@example.org").await;
+    assert_eq!(
+        app.reset(
+            &usher_tests::token_of(&link),
+            "amber lantern orchard 77 quiver"
+        )
+        .await
+        .status(),
+        StatusCode::NO_CONTENT
+    );
+    app.sign_in_token("welcome@example.org", "amber lantern orchard 77 quiver")
+        .await;
+}
+
+#[tokio::test]
+async fn a_message_has_one_outcome_however_often_it_arrives() {
+    for backend in [Backend::Embedded, Backend::Dynamo] {
+        let app = inbound_app(backend).await;
+        let id = ulid::Ulid::new().to_string();
+        let first = deliver(&app, "inbound-new-person", "twice@example.org", Some(&id)).await;
+        let again = deliver(&app, "inbound-new-person", "twice@example.org", Some(&id)).await;
+        assert_eq!(first, again, "{backend:?}");
+        // Ten deliveries of one new message at once: one outcome, one account.
+        let id = ulid::Ulid::new().to_string();
+        let deliveries =
+            (0..10).map(|_| deliver(&app, "inbound-new-person", "storm@example.org", Some(&id)));
+        let outcomes = futures::future::join_all(deliveries).await;
+        assert!(
+            outcomes.iter().all(|o| *o == outcomes[0]),
+            "{backend:?}: {outcomes:?}"
+        );
+        assert_eq!(outcomes[0][0].outcome, OutcomeKind::Created);
+        let log: Value = app
+            .get(
+                &format!(
+                    "/v1/tenants/{}/events?action=inbound.created",
+                    app.tenant_id
+                ),
+                &app.owner_token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            log["items"].as_array().unwrap().len(),
+            2,
+            "{backend:?}: twice@ and storm@ once each"
+        );
+    }
+}
+
+#[tokio::test]
+async fn different_messages_from_one_new_sender_at_once_make_one_account() {
+    for backend in [Backend::Embedded, Backend::Dynamo] {
+        let app = inbound_app(backend).await;
+        let deliveries =
+            (0..8).map(|_| deliver(&app, "inbound-new-person", "eager@example.org", None));
+        let outcomes: Vec<OutcomeKind> = futures::future::join_all(deliveries)
+            .await
+            .into_iter()
+            .map(|o| o[0].outcome)
+            .collect();
+        assert_eq!(
+            outcomes
+                .iter()
+                .filter(|o| **o == OutcomeKind::Created)
+                .count(),
+            1,
+            "{backend:?}: {outcomes:?}"
+        );
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o, OutcomeKind::Created | OutcomeKind::Member))
+        );
+        let logins = app.partition("EMAIL#eager@example.org").await;
+        assert_eq!(logins.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn held_senders_are_listed_approved_or_rejected_and_blocked() {
+    let app = inbound_app(Backend::Embedded).await;
+    let tenant = app.tenant_id;
+    assert_eq!(
+        outcome_of(&app, "inbound-spam-gray", "maybe@example.org")
+            .await
+            .0,
+        OutcomeKind::Held
+    );
+    assert_eq!(
+        outcome_of(
+            &app,
+            "inbound-dmarc-gray-unauthenticated",
+            "spoof@spoof.example"
+        )
+        .await
+        .0,
+        OutcomeKind::Held
+    );
+    assert!(user_by_email(&app, "maybe@example.org").await.is_none());
+    let path = format!("/v1/tenants/{tenant}/inbound/held");
+    let page: Value = app.get(&path, &app.owner_token).await.json().await.unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let id_of = |sender: &str| {
+        items
+            .iter()
+            .find(|h| h["sender"] == sender)
+            .map(|h| h["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let (maybe, spoof) = (id_of("maybe@example.org"), id_of("spoof@spoof.example"));
+    assert_eq!(
+        items
+            .iter()
+            .find(|h| h["sender"] == "maybe@example.org")
+            .unwrap()["reason"],
+        "spam_gray"
+    );
+
+    // A member with users.manage may approve, not block; another tenant's owner reaches nothing.
+    let (_, _, manager) = app.member(tenant, "member", &["users.manage"]).await;
+    let (_, _, stranger) = app.new_tenant("Elsewhere").await;
+    assert_problem(
+        app.get(&path, &stranger).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            &format!("{path}/{maybe}/approve"),
+            Some(&stranger),
+            json!({}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            &format!("{path}/{spoof}/reject"),
+            Some(&manager),
+            json!({"block": "domain"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+
+    let approved: Value = app
+        .post(
+            &format!("{path}/{maybe}/approve"),
+            Some(&manager),
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(approved["outcome"], "created");
+    assert!(user_by_email(&app, "maybe@example.org").await.is_some());
+    assert_problem(
+        app.post(
+            &format!("{path}/{maybe}/approve"),
+            Some(&manager),
+            json!({}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    let rejected = app
+        .post(
+            &format!("{path}/{spoof}/reject"),
+            Some(&app.owner_token),
+            json!({"block": "domain"}),
+        )
+        .await;
+    assert_eq!(rejected.status(), StatusCode::NO_CONTENT);
+    let tenant_view: Value = app
+        .get(&format!("/v1/tenants/{tenant}"), &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let blocked = tenant_view["settings"]["inbound"]["blocked_domains"]
+        .as_array()
+        .unwrap();
+    assert!(blocked.contains(&json!("spoof.example")));
+    assert_eq!(
+        outcome_of(&app, "inbound-new-person", "again@spoof.example")
+            .await
+            .1
+            .as_deref(),
+        Some("blocked")
+    );
+    let log: Value = app
+        .get(
+            &format!("/v1/tenants/{tenant}/events?limit=200"),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for action in [
+        "inbound.held",
+        "inbound.approved",
+        "inbound.rejected",
+        "inbound.ignored",
+    ] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    // The log carries the message id and the reason, never the subject.
+    assert!(!log.to_string().contains("printer"));
+}
