@@ -496,3 +496,45 @@ async fn held_senders_are_listed_approved_or_rejected_and_blocked() {
     // The log carries the message id and the reason, never the subject.
     assert!(!log.to_string().contains("printer"));
 }
+
+/// DynamoDB round trips per message, pinned.
+#[tokio::test]
+async fn a_message_takes_the_pinned_number_of_round_trips() {
+    let app = inbound_app(Backend::Embedded).await;
+    let (_, elsewhere, _) = app.new_tenant("Chat Suite").await;
+    let id = ulid::Ulid::new().to_string();
+    app.counter.take();
+    let mut measured = Vec::new();
+    for (name, sender, message_id, expected) in [
+        // The marker with the inbound addresses; the tenant, the login item and the cap; one
+        // transaction.
+        ("a new person", "rt-new@example.org", Some(id.as_str()), 3),
+        // The same message again: its marker answers.
+        (
+            "the same message again",
+            "rt-new@example.org",
+            Some(id.as_str()),
+            1,
+        ),
+        // An account of elsewhere: its account and membership are read once its login names it.
+        ("an account of elsewhere", elsewhere.as_str(), None, 4),
+        // A member: found as the account of elsewhere is; the transaction records the marker.
+        ("a member", app.owner_email.as_str(), None, 4),
+    ] {
+        deliver(&app, "inbound-new-person", sender, message_id).await;
+        let count = app.counter.take();
+        measured.push((name, count));
+        assert_eq!(count, expected, "{name}");
+    }
+    let spam = {
+        deliver(&app, "inbound-virus", "rt-virus@example.org", None).await;
+        app.counter.take()
+    };
+    assert_eq!(
+        spam, 3,
+        "a refused message: the reads and the transaction that records it"
+    );
+    for (name, count) in measured {
+        println!("{count}  {name}");
+    }
+}

@@ -29,8 +29,11 @@ fn status(v: Verdict) -> &'static str {
 
 /// The SES event for `raw`, with `verdicts`.
 pub fn ses_event_from_eml(raw: &[u8], verdicts: Verdicts) -> Result<SimpleEmailEvent, EmlError> {
+    // An event is JSON, so text: bytes that are not UTF-8 (a header in Latin-1) become U+FFFD
+    // instead of losing the header.
+    let text = String::from_utf8_lossy(raw);
     let message = mail_parser::MessageParser::default()
-        .parse_headers(raw)
+        .parse_headers(text.as_bytes())
         .ok_or(EmlError::NotAMessage)?;
     let headers: Vec<(String, String)> = message
         .headers_raw()

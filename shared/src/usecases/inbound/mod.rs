@@ -921,3 +921,96 @@ mod tests {
         );
     }
 }
+
+/// Whatever arrives, parsing finishes, and what it makes of names fits a person's name.
+#[cfg(test)]
+mod robustness {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn message_with(headers: Vec<(String, String)>) -> InboundMessage {
+        InboundMessage {
+            message_id: "p".into(),
+            recipients: vec!["help@desk.example".into()],
+            source: Some("x@example.org".into()),
+            headers,
+            headers_truncated: false,
+            verdicts: Verdicts::ALL_PASS,
+        }
+    }
+
+    fn assert_fits(names: &Names) {
+        for name in [&names.first, &names.last] {
+            assert!(name.chars().count() <= 100, "{name:?}");
+            assert!(
+                !name.chars().any(|c| c.is_control() || is_bidi(c)),
+                "{name:?}"
+            );
+        }
+        assert!(!names.first.is_empty());
+    }
+
+    fn is_bidi(c: char) -> bool {
+        crate::domain::is_bidi_control(c)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_headers_parse_without_panicking(
+            headers in proptest::collection::vec((".{0,40}", ".{0,300}"), 0..40),
+            from in ".{0,200}",
+        ) {
+            let mut headers = headers;
+            headers.push(("From".into(), from));
+            let message = message_with(headers);
+            let parsed = parse(&message);
+            for mailbox in parsed.from.iter().chain(parsed.cc.iter()) {
+                if let Some(names) = mailbox.names() {
+                    assert_fits(&names);
+                }
+            }
+        }
+
+        #[test]
+        fn any_display_name_gives_names_that_fit(display in "\\PC{0,400}|.{0,400}") {
+            let address = EmailAddress::parse("jan.kowalski@example.pl").unwrap();
+            assert_fits(&names_for(Some(&display), &address));
+        }
+
+        #[test]
+        fn any_bytes_as_a_raw_message_give_an_event_or_an_error(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+            if let Ok(event) = ses_event_from_eml(&bytes, Verdicts::ALL_PASS) {
+                let message = InboundMessage::from_ses(&event.records[0]);
+                let _ = parse(&message);
+            }
+        }
+    }
+
+    #[test]
+    fn ten_thousand_headers_and_a_megabyte_value_are_read_within_bounds() {
+        let mut headers: Vec<(String, String)> = (0..10_000)
+            .map(|n| (format!("X-H{n}"), "v".repeat(20)))
+            .collect();
+        headers.insert(
+            0,
+            (
+                "From".into(),
+                format!("{} <jan@example.pl>", "J".repeat(1 << 20)),
+            ),
+        );
+        let message = message_with(headers);
+        let start = std::time::Instant::now();
+        let parsed = parse(&message);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        // The value was cut to 16 KiB: the address past it is gone, and so is the sender.
+        assert!(parsed.from.iter().all(|m| m.address.is_none()));
+        // Bytes that are not UTF-8 in a raw message are read, not refused.
+        let raw = b"From: J\xffn <jan@example.pl>\r\nTo: help@desk.example\r\n\r\n";
+        let event = ses_event_from_eml(raw, Verdicts::ALL_PASS).unwrap();
+        let parsed = parse(&InboundMessage::from_ses(&event.records[0]));
+        assert_eq!(parsed.from.len(), 1);
+    }
+}
