@@ -538,3 +538,67 @@ async fn a_message_takes_the_pinned_number_of_round_trips() {
         println!("{count}  {name}");
     }
 }
+
+/// Locally, a raw message posted to `/_local/inbound` is processed the same way, and the
+/// outcome page lists it.
+#[tokio::test]
+async fn a_raw_message_posted_locally_makes_a_user_and_shows_on_the_outcome_page() {
+    let app = inbound_app(Backend::Embedded).await;
+    let eml = format!(
+        "Return-Path: <anna.nowak@example.pl>\r\nFrom: =?UTF-8?B?QW5uYSBOb3dhaw==?= <anna.nowak@example.pl>\r\nTo: {INBOX}\r\nSubject: Help\r\nMessage-ID: <local-1@example.pl>\r\n\r\n{}\r\n",
+        "attachment ".repeat(10_000)
+    );
+    let response = app
+        .http
+        .post(app.url("/_local/inbound"))
+        .body(eml.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["outcomes"][0]["outcome"], "created");
+    let user = user_by_email(&app, "anna.nowak@example.pl").await.unwrap();
+    assert_eq!(
+        (user["first_name"].as_str(), user["last_name"].as_str()),
+        (Some("Anna"), Some("Nowak"))
+    );
+    // With a DMARC failure given in the query: ignored.
+    let spoofed = eml
+        .replace("local-1", "local-2")
+        .replace("anna.nowak", "mallory");
+    let response = app
+        .http
+        .post(app.url("/_local/inbound?dmarc=FAIL"))
+        .body(spoofed)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["outcomes"][0]["reason"], "dmarc_fail");
+    let page = app
+        .http
+        .get(app.url("/_local/inbound"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("anna.nowak@example.pl") && page.contains("created"));
+    assert!(page.contains("dmarc_fail"));
+    // Not a message at all: a problem, not a crash.
+    let response = app
+        .http
+        .post(app.url("/_local/inbound"))
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+}

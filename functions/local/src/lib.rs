@@ -319,11 +319,22 @@ impl VerdictQuery {
     }
 }
 
+/// A whole message, attachments and all, may be posted: the headers are what is read.
+const MAX_INBOUND_BYTES: usize = 25 * 1024 * 1024;
+
 async fn inbound_post(
     State(state): State<LocalState>,
     ApiQuery(query): ApiQuery<VerdictQuery>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let Ok(body) = body else {
+        return Problem::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The message is larger than 25 MiB.",
+        )
+        .into_response();
+    };
     match receive_inbound(
         &state.app,
         &body,
@@ -439,7 +450,12 @@ pub fn local_router(app: &App, mailer: Arc<FileMailer>) -> Router {
         .route("/", get(index))
         .route("/_local/mail", get(mail_list))
         .route("/_local/mail/{id}", get(mail_one))
-        .route("/_local/inbound", get(inbound_list).post(inbound_post))
+        .route(
+            "/_local/inbound",
+            get(inbound_list)
+                .post(inbound_post)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_INBOUND_BYTES)),
+        )
         .with_state(LocalState {
             app: app.clone(),
             mailer,
