@@ -602,3 +602,50 @@ async fn a_raw_message_posted_locally_makes_a_user_and_shows_on_the_outcome_page
     )
     .await;
 }
+
+/// Only the sender becomes a user, unless the tenant turns `include_cc` on; the tenant's own
+/// addresses in Cc never do.
+#[tokio::test]
+async fn people_in_cc_become_users_only_with_include_cc() {
+    let app = inbound_app(Backend::Embedded).await;
+    let eml = |id: &str| {
+        format!(
+            "Return-Path: <sender@example.org>\r\nFrom: Sam Sender <sender@example.org>\r\nTo: {INBOX}\r\nCc: Carla Copied <carla@example.org>, {INBOX}, Usher <no-reply@usher.localhost>\r\nMessage-ID: <{id}@example.org>\r\n\r\nHi\r\n"
+        )
+    };
+    let post = |body: String| async {
+        let response = app
+            .http
+            .post(app.url("/_local/inbound"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let body: Value = response.json().await.unwrap();
+        body["outcomes"].as_array().unwrap().clone()
+    };
+    let outcomes = post(eml("cc-1")).await;
+    assert_eq!(outcomes.len(), 1);
+    assert!(user_by_email(&app, "carla@example.org").await.is_none());
+    app.settings(json!({"inbound": {"enabled": true, "addresses": [INBOX], "include_cc": true}}))
+        .await;
+    let outcomes = post(eml("cc-2")).await;
+    let made: Vec<(&str, &str)> = outcomes
+        .iter()
+        .map(|o| {
+            (
+                o["sender"].as_str().unwrap(),
+                o["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        made,
+        [
+            ("sender@example.org", "member"),
+            ("carla@example.org", "created")
+        ]
+    );
+    let carla = user_by_email(&app, "carla@example.org").await.unwrap();
+    assert_eq!(carla["first_name"], "Carla");
+}

@@ -193,6 +193,9 @@ async fn attempt(
             looping.insert(address.clone());
         }
     }
+    // The inbound addresses the message went to are no people either (a Cc of one's own
+    // support address, a From of it).
+    looping.extend(owners.iter().map(|(address, _)| address.normalized()));
     if let Some(own) = &app.config.mail_from {
         looping.insert(own.normalized());
     }
