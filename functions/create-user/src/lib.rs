@@ -10,7 +10,7 @@ use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, PersonName, Phone, Role, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, InvitationView, Page, Problem,
-    ProblemDoc, UserView, finish_router, mount, permissions_field,
+    ProblemDoc, UserView, finish_router, mount, page_limit, permissions_field,
 };
 use usher_core::records::MembershipStatus;
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
@@ -199,10 +199,7 @@ async fn list_users_route(
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ListUsersQuery>,
 ) -> Result<Json<Page<UserView>>, Problem> {
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(Problem::invalid("limit", "must be between 1 and 200"));
-    }
+    let limit = page_limit(query.limit)?;
     let cursor = query
         .cursor
         .map(|c| {
@@ -216,7 +213,7 @@ async fn list_users_route(
             .email
             .map(|e| EmailAddress::parse(&e).map_err(|e| Problem::invalid("email", e)))
             .transpose()?,
-        limit: limit as usize,
+        limit,
         cursor,
     };
     let page = list_users::list_users(&app, &token, tenant_id, request).await?;

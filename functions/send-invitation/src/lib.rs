@@ -9,7 +9,7 @@ use usher_core::app::App;
 use usher_core::domain::{EmailAddress, InvitationId, InvitationMessage, Locale, Role, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, InvitationView, Page, Problem, ProblemDoc, finish_router,
-    mount, permissions_field,
+    mount, page_limit, permissions_field,
 };
 use usher_core::records::InvitationStatus;
 use usher_core::usecases::invitations::manage::{self, ListInvitations};
@@ -121,13 +121,10 @@ async fn list_route(
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ListInvitationsQuery>,
 ) -> Result<Json<Page<InvitationView>>, Problem> {
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(Problem::invalid("limit", "must be between 1 and 200"));
-    }
+    let limit = page_limit(query.limit)?;
     let request = ListInvitations {
         status: query.status,
-        limit: limit as usize,
+        limit,
         cursor: query.cursor,
     };
     let page = manage::list_invitations(&app, &token, tenant_id, request).await?;

@@ -7,7 +7,7 @@ use usher_core::domain::HeldId;
 use usher_core::domain::{Locale, PermissionEntry, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, Page, Problem, ProblemDoc,
-    TenantView, finish_router, mount,
+    TenantView, finish_router, mount, page_limit,
 };
 use usher_core::settings::{AppUrl, InboundSettings, InvitationEmailPolicy};
 use usher_core::usecases::events;
@@ -176,12 +176,9 @@ async fn list_held_route(
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ListHeldQuery>,
 ) -> Result<Json<Page<HeldSenderView>>, Problem> {
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(Problem::invalid("limit", "must be between 1 and 200"));
-    }
+    let limit = page_limit(query.limit)?;
     let request = ListHeld {
-        limit: limit as usize,
+        limit,
         cursor: query.cursor,
     };
     let page = inbound::list_held(&app, &token, tenant_id, request).await?;

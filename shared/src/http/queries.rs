@@ -7,6 +7,15 @@ use super::{EventView, Page, Problem};
 use crate::domain::{Permission, PermissionSet};
 use crate::usecases::events::{EventPage, ListEvents};
 
+/// A listing's `?limit=`: 1 to 200, 50 when not given.
+pub fn page_limit(raw: Option<u32>) -> Result<usize, Problem> {
+    let limit = raw.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(Problem::invalid("limit", "must be between 1 and 200"));
+    }
+    Ok(limit as usize)
+}
+
 /// A request's `permissions`: at most 100 well-formed names (whether the tenant knows them is the
 /// use case's to say).
 pub fn permissions_field(raw: &[String]) -> Result<PermissionSet, Problem> {
@@ -47,13 +56,10 @@ pub struct EventsQuery {
 impl EventsQuery {
     /// The listing request, with `limit` checked.
     pub fn into_request(self) -> Result<ListEvents, Problem> {
-        let limit = self.limit.unwrap_or(50);
-        if !(1..=200).contains(&limit) {
-            return Err(Problem::invalid("limit", "must be between 1 and 200"));
-        }
+        let limit = page_limit(self.limit)?;
         Ok(ListEvents {
             action: self.action,
-            limit: limit as usize,
+            limit,
             cursor: self.cursor,
         })
     }
