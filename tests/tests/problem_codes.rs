@@ -23,6 +23,7 @@ use usher_core::usecases::inbound::HeldError;
 use usher_core::usecases::invitations::accept::AcceptError;
 use usher_core::usecases::invitations::manage::ManageInvitationError;
 use usher_core::usecases::invitations::send::SendInvitationError;
+use usher_core::usecases::lifecycle::LifecycleError;
 use usher_core::usecases::list_users::ListUsersError;
 use usher_core::usecases::me::MeError;
 use usher_core::usecases::reset_password::ResetPasswordError;
@@ -577,6 +578,57 @@ fn held(these: Vec<HeldError>, body: bool) -> Vec<Answer> {
     [answers(all), extra, TENANT_PATH.to_vec()].concat()
 }
 
+fn lifecycle(these: Vec<LifecycleError>, body: bool) -> Vec<Answer> {
+    let every = vec![
+        LifecycleError::Auth(AuthError::Unauthenticated),
+        LifecycleError::Forbidden,
+        LifecycleError::NotFound,
+        LifecycleError::RoleNotAllowed("owner"),
+        LifecycleError::UnknownPermission("x.y".into()),
+        LifecycleError::PermissionNotAllowed("x.y".into()),
+        LifecycleError::AccountShared,
+        LifecycleError::LastOwner,
+        LifecycleError::PreconditionFailed,
+        LifecycleError::Conflict,
+    ];
+    covers(
+        &every,
+        |e| match e {
+            LifecycleError::Auth(_) => Some(0),
+            LifecycleError::Forbidden => Some(1),
+            LifecycleError::NotFound => Some(2),
+            LifecycleError::RoleNotAllowed(_) => Some(3),
+            LifecycleError::UnknownPermission(_) => Some(4),
+            LifecycleError::PermissionNotAllowed(_) => Some(5),
+            LifecycleError::AccountShared => Some(6),
+            LifecycleError::LastOwner => Some(7),
+            LifecycleError::PreconditionFailed => Some(8),
+            LifecycleError::Conflict => Some(9),
+            LifecycleError::Internal(_) => None,
+        },
+        10,
+    );
+    let mut all: Vec<LifecycleError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.extend([
+        LifecycleError::Forbidden,
+        LifecycleError::NotFound,
+        LifecycleError::RoleNotAllowed("owner"),
+        LifecycleError::Conflict,
+    ]);
+    all.extend(these);
+    let extra = if body { JSON_BODY.to_vec() } else { Vec::new() };
+    [answers(all), extra, TENANT_PATH.to_vec()].concat()
+}
+
+fn update_me() -> Vec<Answer> {
+    let all = vec![
+        LifecycleError::Auth(AuthError::Unauthenticated),
+        LifecycleError::Auth(AuthError::PasswordChangeRequired),
+        LifecycleError::Conflict,
+    ];
+    [answers(all), JSON_BODY.to_vec()].concat()
+}
+
 #[test]
 fn the_document_lists_every_problem_each_route_can_answer() {
     let [
@@ -640,6 +692,36 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         ),
         ("post", "/v1/invitations/confirm", confirm_registration()),
         ("get", "/v1/tenants/{tenant_id}/events", events(false)),
+        (
+            "patch",
+            "/v1/tenants/{tenant_id}/users/{user_id}",
+            lifecycle(
+                vec![
+                    LifecycleError::UnknownPermission("x.y".into()),
+                    LifecycleError::PermissionNotAllowed("x.y".into()),
+                    LifecycleError::AccountShared,
+                    LifecycleError::LastOwner,
+                    LifecycleError::PreconditionFailed,
+                ],
+                true,
+            ),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/users/{user_id}/access",
+            lifecycle(Vec::new(), true),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/users/{user_id}/archive",
+            lifecycle(vec![LifecycleError::LastOwner], false),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/users/{user_id}/restore",
+            lifecycle(Vec::new(), false),
+        ),
+        ("patch", "/v1/me", update_me()),
         (
             "get",
             "/v1/tenants/{tenant_id}/inbound/held",

@@ -2,7 +2,7 @@
 //! the person), list them, look one up and read their history.
 
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, extract::State};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -12,10 +12,11 @@ use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, InvitationView, Page, Problem,
     ProblemDoc, UserView, finish_router, mount, page_limit, permissions_field,
 };
-use usher_core::records::MembershipStatus;
+use usher_core::records::{MembershipRecord, MembershipStatus};
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
 use usher_core::usecases::events;
 use usher_core::usecases::get_user;
+use usher_core::usecases::lifecycle::{self, UserPatch};
 use usher_core::usecases::list_users::{self, Cursor, ListUsers};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -27,7 +28,10 @@ use utoipa_axum::routes;
 pub fn api() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(list_users_route, create_user_route))
-        .routes(routes!(get_user_route))
+        .routes(routes!(get_user_route, update_user_route))
+        .routes(routes!(access_route))
+        .routes(routes!(archive_route))
+        .routes(routes!(restore_route))
         .routes(routes!(user_events_route))
 }
 
@@ -235,11 +239,207 @@ async fn get_user_route(
     State(app): State<App>,
     Bearer(token): Bearer,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
-) -> Result<Json<UserView>, Problem> {
-    Ok(Json(
-        get_user::get_user(&app, &token, tenant_id, user_id)
-            .await?
-            .into(),
+) -> Result<Response, Problem> {
+    Ok(with_etag(
+        get_user::get_user(&app, &token, tenant_id, user_id).await?,
+    ))
+}
+
+/// The user, with its version as the `ETag` a later `If-Match` names.
+fn with_etag(member: MembershipRecord) -> Response {
+    let tag = format!("\"{}\"", member.version);
+    let mut response = Json(UserView::from(member)).into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(&tag) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::ETAG, value);
+    }
+    response
+}
+
+/// The version an `If-Match` header names (`"3"`, `W/"3"`); `*` or none is no condition, and
+/// anything else can match no version.
+fn if_match(headers: &axum::http::HeaderMap) -> Option<u64> {
+    let raw = headers
+        .get(axum::http::header::IF_MATCH)?
+        .to_str()
+        .unwrap_or("");
+    let raw = raw.trim();
+    if raw == "*" {
+        return None;
+    }
+    Some(
+        raw.trim_start_matches("W/")
+            .trim_matches('"')
+            .parse()
+            .unwrap_or(u64::MAX),
+    )
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    /// The person's own fields (names, phone, locale) change only for an account in this tenant
+    /// alone.
+    #[schema(min_length = 1, max_length = 100)]
+    first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    last_name: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "usher_core::http::present")]
+    #[schema(value_type = Option<String>, nullable, max_length = 32)]
+    phone: Option<Option<String>>,
+    locale: Option<Locale>,
+    /// `null` clears it: mail goes to the login address again.
+    #[serde(default, deserialize_with = "usher_core::http::present")]
+    #[schema(value_type = Option<String>, nullable, format = "email")]
+    notification_email: Option<Option<String>>,
+    role: Option<Role>,
+    #[schema(max_items = 100)]
+    permissions: Option<Vec<String>>,
+    auto_tickets: Option<bool>,
+}
+
+impl TryFrom<UpdateUserRequest> for UserPatch {
+    type Error = Problem;
+
+    fn try_from(r: UpdateUserRequest) -> Result<Self, Problem> {
+        let name = |field: &str, raw: Option<String>| {
+            raw.map(|n| PersonName::parse(&n).map_err(|e| Problem::invalid(field, e)))
+                .transpose()
+        };
+        Ok(Self {
+            first_name: name("first_name", r.first_name)?,
+            last_name: name("last_name", r.last_name)?,
+            phone: r
+                .phone
+                .map(|p| {
+                    p.map(|p| Phone::parse(&p).map_err(|e| Problem::invalid("phone", e)))
+                        .transpose()
+                })
+                .transpose()?,
+            locale: r.locale,
+            notification_email: r
+                .notification_email
+                .map(|e| {
+                    e.map(|e| {
+                        EmailAddress::parse(&e)
+                            .map_err(|e| Problem::invalid("notification_email", e))
+                    })
+                    .transpose()
+                })
+                .transpose()?,
+            role: r.role,
+            permissions: r.permissions.map(|p| permissions_field(&p)).transpose()?,
+            auto_tickets: r.auto_tickets,
+        })
+    }
+}
+
+#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the user as read: the change applies only to that version")),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "The user as changed, with its new ETag", body = UserView),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role or the new one is above the caller's, or owner is given or taken by a non-owner; permission_not_allowed: a permission the caller does not hold; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
+        (status = 409, description = "account_shared: names, phone and locale belong to an account other tenants know too; last_owner: the last active owner cannot be demoted; conflict: the user changed at the same time (no If-Match)", body = ProblemDoc),
+        (status = 412, description = "precondition_failed: the user changed since the version in If-Match", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is unknown (email, tenant_id, status, created_via and version are not changed here) or malformed; unknown_permission", body = ProblemDoc),
+    ))]
+async fn update_user_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<UpdateUserRequest>,
+) -> Result<Response, Problem> {
+    let updated = lifecycle::update_user(
+        &app,
+        &token,
+        tenant_id,
+        user_id,
+        body.try_into()?,
+        if_match(&headers),
+    )
+    .await?;
+    Ok(with_etag(updated))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessRequest {
+    /// `false` revokes: the person can no longer use this tenant, their sessions stop working
+    /// for it at once, and a password link this tenant sent dies. `true` grants: a person with no
+    /// password yet is mailed a link to choose one, others are told.
+    enabled: bool,
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/access", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
+    request_body = AccessRequest,
+    responses(
+        (status = 200, body = UserView),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
+        (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing or unknown", body = ProblemDoc),
+    ))]
+async fn access_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
+    ApiJson(body): ApiJson<AccessRequest>,
+) -> Result<Response, Problem> {
+    Ok(with_etag(
+        lifecycle::set_access(&app, &token, tenant_id, user_id, body.enabled).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/archive", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
+    responses(
+        (status = 200, description = "Archived (never deleted): the person can no longer use this tenant, their sessions stop working for it at once, and the default list leaves them out", body = UserView),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
+        (status = 409, description = "last_owner: the last active owner cannot be archived; conflict: the user changed at the same time", body = ProblemDoc),
+    ))]
+async fn archive_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
+) -> Result<Response, Problem> {
+    Ok(with_etag(
+        lifecycle::set_archived(&app, &token, tenant_id, user_id, true).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/restore", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
+    responses(
+        (status = 200, description = "Active again", body = UserView),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
+        (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
+    ))]
+async fn restore_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
+) -> Result<Response, Problem> {
+    Ok(with_etag(
+        lifecycle::set_archived(&app, &token, tenant_id, user_id, false).await?,
     ))
 }
 

@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
-use usher_core::domain::{EmailAddress, PasswordAttempt, TenantId};
+use usher_core::domain::{EmailAddress, Locale, PasswordAttempt, PersonName, Phone, TenantId};
 use usher_core::http::{
     AccountView, ApiJson, Bearer, ClientAddress, MembershipView, Problem, ProblemDoc,
     finish_router, mount,
 };
+use usher_core::usecases::lifecycle::{self, UserPatch};
 use usher_core::usecases::{change_password, me, sign_in, sign_out};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -28,7 +29,7 @@ pub fn api() -> OpenApiRouter<App> {
     OpenApiRouter::new()
         .routes(routes!(create_session))
         .routes(routes!(delete_session))
-        .routes(routes!(get_me))
+        .routes(routes!(get_me, update_me))
         .routes(routes!(change_my_password))
         .routes(routes!(openapi_document))
 }
@@ -45,6 +46,58 @@ async fn openapi_document() -> impl IntoResponse {
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         OPENAPI_JSON,
     )
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMeRequest {
+    #[schema(min_length = 1, max_length = 100)]
+    first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    last_name: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "usher_core::http::present")]
+    #[schema(value_type = Option<String>, nullable, max_length = 32)]
+    phone: Option<Option<String>>,
+    locale: Option<Locale>,
+}
+
+#[utoipa::path(patch, path = "/v1/me", tag = "sessions", security(("bearer" = [])),
+    request_body = UpdateMeRequest,
+    responses(
+        (status = 200, description = "The account as changed; every tenant's list shows the new names", body = AccountView),
+        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 409, description = "conflict: the account changed at the same time", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is unknown (email, role and the like are not the person's to change here) or malformed", body = ProblemDoc),
+    ))]
+async fn update_me(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiJson(body): ApiJson<UpdateMeRequest>,
+) -> Result<Json<AccountView>, Problem> {
+    let name = |field: &str, raw: Option<String>| {
+        raw.map(|n| PersonName::parse(&n).map_err(|e| Problem::invalid(field, e)))
+            .transpose()
+    };
+    let patch = UserPatch {
+        first_name: name("first_name", body.first_name)?,
+        last_name: name("last_name", body.last_name)?,
+        phone: body
+            .phone
+            .map(|p| {
+                p.map(|p| Phone::parse(&p).map_err(|e| Problem::invalid("phone", e)))
+                    .transpose()
+            })
+            .transpose()?,
+        locale: body.locale,
+        ..UserPatch::default()
+    };
+    let account = lifecycle::update_me(&app, &token, patch).await?;
+    Ok(Json(account.into()))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -67,16 +67,9 @@ pub struct SettingsPatchRequest {
     /// en, it, fr or pl: pages and mail for someone whose own language is not known yet.
     default_locale: Option<Locale>,
     /// An https URL where pages send a person after a success; `null` clears it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "usher_core::http::present")]
     #[schema(value_type = Option<String>, nullable)]
     app_url: Option<Option<String>>,
-}
-
-/// A field that may be absent (leave it), `null` (clear it) or a value.
-fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/settings", tag = "tenants", security(("bearer" = [])),

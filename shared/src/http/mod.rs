@@ -12,7 +12,7 @@ pub use extract::{
     PreferredLocale,
 };
 pub use problem::{Problem, ProblemDoc};
-pub use queries::{EventsQuery, page_limit, permissions_field};
+pub use queries::{EventsQuery, page_limit, permissions_field, present};
 pub use trace::{finish_router, mount, request_span};
 pub use views::{
     AccountView, EventView, InvitationView, MembershipView, Page, TenantView, UserView,

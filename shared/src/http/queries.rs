@@ -7,6 +7,14 @@ use super::{EventView, Page, Problem};
 use crate::domain::{Permission, PermissionSet};
 use crate::usecases::events::{EventPage, ListEvents};
 
+/// A body field that may be absent (leave it), `null` (clear it) or a value: use with
+/// `#[serde(default, deserialize_with = "usher_core::http::present")]` on an `Option<Option<T>>`.
+pub fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 /// A listing's `?limit=`: 1 to 200, 50 when not given.
 pub fn page_limit(raw: Option<u32>) -> Result<usize, Problem> {
     let limit = raw.unwrap_or(50);

@@ -31,6 +31,8 @@ pub(super) struct Strings {
     pub resent_note: &'static str,
     pub accepted_subject: fn(&str, &str) -> String,
     pub accepted_intro: fn(&str, &str, &str) -> String,
+    pub access_subject: fn(&str) -> String,
+    pub access_intro: fn(&str) -> String,
     pub welcome_subject: fn(&str) -> String,
     pub welcome_intro: fn(&str) -> String,
     pub welcome_note: &'static str,
@@ -99,6 +101,12 @@ static EN: Strings = Strings {
     accepted_subject: |member, tenant| format!("{member} accepted your invitation to {tenant}"),
     accepted_intro: |member, email, tenant| {
         format!("{member} ({email}) accepted your invitation and is now a member of {tenant}.")
+    },
+    access_subject: |tenant| format!("You can sign in to {tenant}"),
+    access_intro: |tenant| {
+        format!(
+            "An administrator of {tenant} gave you access. Sign in with your email address and your password."
+        )
     },
     welcome_subject: |tenant| format!("Welcome to {tenant}"),
     welcome_intro: |tenant| format!("You are now a member of {tenant}."),
@@ -175,6 +183,12 @@ static IT: Strings = Strings {
     accepted_subject: |member, tenant| format!("{member} ha accettato il tuo invito a {tenant}"),
     accepted_intro: |member, email, tenant| {
         format!("{member} ({email}) ha accettato il tuo invito ed è ora membro di {tenant}.")
+    },
+    access_subject: |tenant| format!("Puoi accedere a {tenant}"),
+    access_intro: |tenant| {
+        format!(
+            "Un amministratore di {tenant} ti ha dato accesso. Accedi con il tuo indirizzo email e la tua password."
+        )
     },
     welcome_subject: |tenant| format!("Benvenuto in {tenant}"),
     welcome_intro: |tenant| format!("Ora fai parte di {tenant}."),
@@ -260,6 +274,12 @@ static FR: Strings = Strings {
             "{member} ({email}) a accepté votre invitation et est maintenant membre de {tenant}."
         )
     },
+    access_subject: |tenant| format!("Vous pouvez vous connecter à {tenant}"),
+    access_intro: |tenant| {
+        format!(
+            "Un administrateur de {tenant} vous a donné accès. Connectez-vous avec votre adresse e-mail et votre mot de passe."
+        )
+    },
     welcome_subject: |tenant| format!("Bienvenue dans {tenant}"),
     welcome_intro: |tenant| format!("Vous êtes maintenant membre de {tenant}."),
     welcome_note: "Connectez-vous avec votre adresse e-mail et votre mot de passe.",
@@ -341,6 +361,10 @@ static PL: Strings = Strings {
         format!(
             "{member} ({email}) przyjął(ęła) Twoje zaproszenie i jest teraz członkiem {tenant}."
         )
+    },
+    access_subject: |tenant| format!("Możesz zalogować się do {tenant}"),
+    access_intro: |tenant| {
+        format!("Administrator {tenant} przyznał Ci dostęp. Zaloguj się adresem e-mail i hasłem.")
     },
     welcome_subject: |tenant| format!("Witamy w {tenant}"),
     welcome_intro: |tenant| format!("Jesteś teraz członkiem {tenant}."),

@@ -77,6 +77,12 @@ pub enum MailTemplate {
         member_name: String,
         member_email: EmailAddress,
     },
+    /// An admin gave back (or gave) access to `tenant` to a person who has a password.
+    AccessGranted {
+        tenant: String,
+        first_name: String,
+        sign_in_url: String,
+    },
     /// To a person who just joined `tenant`.
     Welcome {
         tenant: String,
@@ -248,6 +254,20 @@ impl MailTemplate {
                 None,
                 Vec::new(),
             ),
+            MailTemplate::AccessGranted {
+                tenant,
+                first_name,
+                sign_in_url,
+            } => (
+                (s.access_subject)(tenant),
+                Some(first_name.as_str()),
+                vec![(s.access_intro)(tenant)],
+                Some(Action {
+                    label: s.sign_in.into(),
+                    url: sign_in_url.clone(),
+                }),
+                vec![s.not_expected.to_owned()],
+            ),
             MailTemplate::Welcome {
                 tenant,
                 first_name,
@@ -418,6 +438,11 @@ mod tests {
                 tenant: "Comune <Forlì>".into(),
                 first_name: "Bea".into(),
                 member_name: "Ada Lovelace".into(),
+            },
+            MailTemplate::AccessGranted {
+                tenant: "Comune <Forlì>".into(),
+                first_name: "Ada".into(),
+                sign_in_url: "https://usher.example/".into(),
             },
             MailTemplate::ConfirmRegistration {
                 tenant: "Comune <Forlì>".into(),

@@ -87,7 +87,8 @@ pub async fn list_users(
             let key = Key::of(&item);
             let member: MembershipRecord = from_item(item).context("reading a member")?;
             after = key;
-            if request.status.is_none_or(|s| s == member.status) {
+            // Archived members are kept, not shown, unless asked for.
+            if request.status.unwrap_or(MembershipStatus::Active) == member.status {
                 users.push(member);
             }
         }

@@ -17,6 +17,7 @@ pub mod get_user;
 pub mod inbound;
 pub mod invitations;
 pub mod jobs;
+pub mod lifecycle;
 pub mod list_users;
 pub mod me;
 pub mod password_links;

@@ -12,7 +12,8 @@ use crate::app::App;
 use crate::domain::{EmailAddress, Locale, TenantId};
 use crate::keys;
 use crate::records::{
-    AccountRecord, AccountTenantRecord, LoginRecord, TokenKind, TokenRecord, from_optional, to_item,
+    AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, TokenKind, TokenRecord,
+    from_optional, to_item,
 };
 use crate::table::{Condition, Key, Op};
 use crate::token::SecretToken;
@@ -148,9 +149,15 @@ pub(crate) async fn load(app: &App, raw: &str) -> Result<LoadedLink, InternalErr
         return Ok(LoadedLink::unknown());
     };
     let now = app.clock.now();
+    // A link a tenant's admin had sent dies with the person's access to that tenant.
+    let issuer_gone = token.tenant_id.is_some_and(|tenant| {
+        !memberships
+            .iter()
+            .any(|m| m.tenant_id == tenant && m.access && m.status == MembershipStatus::Active)
+    });
     let status = if token.used_at.is_some() {
         LinkStatus::Used
-    } else if token.expires_at <= now {
+    } else if token.expires_at <= now || issuer_gone {
         LinkStatus::Expired
     } else if is_stale(&token, &login) {
         // The token and the login were read apart: if this very link changed the password in

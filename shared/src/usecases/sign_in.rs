@@ -101,6 +101,13 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
     let (account, memberships) = read_account_with_tenants(app, login.account_id)
         .await?
         .ok_or(SignInError::InvalidCredentials)?;
+    // A person archived (or without access) everywhere has nothing to sign in to.
+    if !memberships
+        .iter()
+        .any(|m| m.access && m.status == MembershipStatus::Active)
+    {
+        return Err(SignInError::NoTenantAccess);
+    }
     if let Some(tenant) = command.tenant_id {
         let allowed = memberships
             .iter()

@@ -5,6 +5,7 @@ mod hardening;
 mod invitation_attacks;
 mod invitations;
 mod isolation;
+mod lifecycle;
 mod password_reset;
 mod reset_bad_input;
 mod reset_pages;

@@ -297,6 +297,88 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
         ),
         StatusCode::OK
     );
+    let lifer_email = "rt-lifer@example.org";
+    let created: serde_json::Value = app
+        .create_user(
+            tenant,
+            &token,
+            json!({"email": lifer_email, "first_name": "L", "last_name": "F", "role": "member",
+                   "password": {"mode": "set", "value": GOOD_PASSWORD}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let lifer = created["user"]["id"].as_str().unwrap().to_owned();
+    app.counter.take();
+    let user = format!("/v1/tenants/{tenant}/users/{lifer}");
+    pin!(
+        "PATCH /v1/tenants/{id}/users/{id} (membership fields)",
+        2,
+        app.request(
+            Method::PATCH,
+            &user,
+            Some(&token),
+            Some(json!({"auto_tickets": false}))
+        ),
+        StatusCode::OK
+    );
+    pin!(
+        "PATCH /v1/tenants/{id}/users/{id} (the person's own fields: their tenants are read)",
+        3,
+        app.request(
+            Method::PATCH,
+            &user,
+            Some(&token),
+            Some(json!({"first_name": "Lia"}))
+        ),
+        StatusCode::OK
+    );
+    pin!(
+        "POST /v1/tenants/{id}/users/{id}/access (revoke)",
+        2,
+        app.post(
+            &format!("{user}/access"),
+            Some(&token),
+            json!({"enabled": false})
+        ),
+        StatusCode::OK
+    );
+    pin!(
+        "POST /v1/tenants/{id}/users/{id}/access (grant: the login item says which mail)",
+        3,
+        app.post(
+            &format!("{user}/access"),
+            Some(&token),
+            json!({"enabled": true})
+        ),
+        StatusCode::OK
+    );
+    pin!(
+        "POST /v1/tenants/{id}/users/{id}/archive",
+        2,
+        app.post(&format!("{user}/archive"), Some(&token), json!({})),
+        StatusCode::OK
+    );
+    pin!(
+        "POST /v1/tenants/{id}/users/{id}/restore",
+        2,
+        app.post(&format!("{user}/restore"), Some(&token), json!({})),
+        StatusCode::OK
+    );
+    let lifer_session = app.sign_in_token(lifer_email, GOOD_PASSWORD).await;
+    app.counter.take();
+    pin!(
+        "PATCH /v1/me (the account, its tenants, their memberships, one transaction)",
+        4,
+        app.request(
+            Method::PATCH,
+            "/v1/me",
+            Some(&lifer_session),
+            Some(json!({"last_name": "Lopez"}))
+        ),
+        StatusCode::OK
+    );
     for (route, count) in measured {
         println!("{count}  {route}");
     }

@@ -70,3 +70,37 @@ impl From<GetUserError> for Problem {
         }
     }
 }
+
+impl From<crate::usecases::lifecycle::LifecycleError> for Problem {
+    fn from(e: crate::usecases::lifecycle::LifecycleError) -> Self {
+        use crate::usecases::lifecycle::LifecycleError as E;
+        let detail = e.to_string();
+        match e {
+            E::Auth(e) => e.into(),
+            E::Forbidden => Problem::forbidden(detail),
+            E::NotFound => Problem::not_found(),
+            E::RoleNotAllowed(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "role_not_allowed", detail).with_field("role")
+            }
+            E::UnknownPermission(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_permission",
+                detail,
+            )
+            .with_field("permissions"),
+            E::PermissionNotAllowed(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "permission_not_allowed", detail)
+                    .with_field("permissions")
+            }
+            E::AccountShared => Problem::new(StatusCode::CONFLICT, "account_shared", detail),
+            E::LastOwner => Problem::new(StatusCode::CONFLICT, "last_owner", detail),
+            E::PreconditionFailed => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition_failed",
+                detail,
+            ),
+            E::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            E::Internal(e) => e.into(),
+        }
+    }
+}

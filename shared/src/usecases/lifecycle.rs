@@ -1,0 +1,554 @@
+//! A member's life after creation: `PATCH .../users/{id}` (membership fields; the person's own
+//! fields only for an account in this tenant alone), `PATCH /v1/me`, `POST .../access`, and
+//! `POST .../archive` / `.../restore`. Members are archived, never deleted.
+//!
+//! Rules: those who manage users act here; nobody acts on a member whose role is above their own,
+//! only owners give or take `owner`, a non-admin grants only permissions they hold, and the last
+//! active owner can be neither demoted nor archived. A change is written against the version
+//! read (so two admins cannot silently overwrite each other), and, with `If-Match`, against the
+//! version the client saw (412 when stale).
+//!
+//! Every change is an audit event with the changed fields' old and new values (never a secret).
+//! Revoking access or archiving takes effect on the member's next request: every tenant route
+//! reads the caller's membership in the same batch as the session.
+//!
+//! Round trips: one batch read (the caller, the member, and the member's login item for
+//! access), then one transaction; a query of the account's tenants when the person's own fields
+//! change, and of the members when an owner is demoted or archived.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::accounts::read_account_with_tenants;
+use super::audit::{AuditEvent, transact_with_events};
+use super::{AuthError, Context, InternalError, TenantCaller, mail_op, password_links};
+use crate::app::App;
+use crate::domain::{
+    AccountId, EmailAddress, Locale, PermissionSet, PersonName, Phone, Role, TenantId,
+};
+use crate::keys;
+use crate::mail::MailTemplate;
+use crate::records::{
+    AccountRecord, AccountTenantRecord, LoginRecord, MembershipRecord, MembershipStatus, TokenKind,
+    from_item, from_optional, to_item,
+};
+use crate::table::{Condition, Op, TransactError};
+use crate::token::SessionToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("the caller may not change users of this tenant")]
+    Forbidden,
+    #[error("no such user in this tenant")]
+    NotFound,
+    #[error("the caller may not act on or give the role {0}")]
+    RoleNotAllowed(&'static str),
+    #[error("the permission {0} is not in this tenant's catalogue")]
+    UnknownPermission(String),
+    #[error("the caller may not give the permission {0}, which they do not hold")]
+    PermissionNotAllowed(String),
+    #[error("the person's names, phone and locale belong to an account other tenants know too")]
+    AccountShared,
+    #[error("the last active owner can be neither demoted nor archived")]
+    LastOwner,
+    #[error("the user changed since the version given in If-Match")]
+    PreconditionFailed,
+    #[error("the user changed at the same time; read it again")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+/// Changes to a member. `None` leaves a field as it is; for optional fields, `Some(None)` clears.
+#[derive(Default)]
+pub struct UserPatch {
+    pub first_name: Option<PersonName>,
+    pub last_name: Option<PersonName>,
+    pub phone: Option<Option<Phone>>,
+    pub locale: Option<Locale>,
+    pub notification_email: Option<Option<EmailAddress>>,
+    pub role: Option<Role>,
+    pub permissions: Option<PermissionSet>,
+    pub auto_tickets: Option<bool>,
+}
+
+impl UserPatch {
+    fn touches_the_person(&self) -> bool {
+        self.first_name.is_some()
+            || self.last_name.is_some()
+            || self.phone.is_some()
+            || self.locale.is_some()
+    }
+}
+
+/// The caller and the member they act on, checked: the caller manages users, the member exists
+/// and is not above the caller.
+async fn load(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    user_id: AccountId,
+) -> Result<(TenantCaller, MembershipRecord), LifecycleError> {
+    let (caller, member) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
+    if !caller.membership.can_manage_users() {
+        return Err(LifecycleError::Forbidden);
+    }
+    let member = member.ok_or(LifecycleError::NotFound)?;
+    if member.role > caller.membership.role {
+        return Err(LifecycleError::RoleNotAllowed(member.role.as_str()));
+    }
+    Ok((caller, member))
+}
+
+/// The writes of a changed membership: its tenant side (against the version read) and its
+/// account side (what sign-in and `/v1/me` read).
+fn membership_writes(
+    old: &MembershipRecord,
+    new: &MembershipRecord,
+    tenant_name: &str,
+) -> Result<Vec<Op>, InternalError> {
+    let link = AccountTenantRecord {
+        tenant_id: new.tenant_id,
+        tenant_name: tenant_name.to_owned(),
+        role: new.role,
+        status: new.status,
+        access: new.access,
+    };
+    Ok(vec![
+        Op::put_if(
+            to_item(&keys::membership(new.tenant_id, new.account_id), new, None)
+                .context("building the membership")?,
+            Condition::VersionIs(old.version),
+        ),
+        Op::put_if(
+            to_item(
+                &keys::account_tenant(new.account_id, new.tenant_id),
+                &link,
+                None,
+            )
+            .context("building the membership")?,
+            Condition::Exists,
+        ),
+    ])
+}
+
+/// When `member` is an active owner about to stop being one: the checks that keep another
+/// active owner in place until this commits, or `LastOwner` when there is none.
+async fn keep_an_owner(app: &App, member: &MembershipRecord) -> Result<Vec<Op>, LifecycleError> {
+    if member.role != Role::Owner || member.status != MembershipStatus::Active {
+        return Ok(Vec::new());
+    }
+    let pk = keys::tenant_pk(member.tenant_id);
+    let mut after = None;
+    let mut others = Vec::new();
+    loop {
+        let page = app
+            .table
+            .query(&pk, keys::MEMBER_PREFIX, after.as_ref(), 1000)
+            .await
+            .context("counting the owners")?;
+        for item in page.items {
+            let other: MembershipRecord = from_item(item).context("reading a member")?;
+            if other.account_id != member.account_id
+                && other.role == Role::Owner
+                && other.status == MembershipStatus::Active
+            {
+                others.push(other);
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    if others.is_empty() {
+        return Err(LifecycleError::LastOwner);
+    }
+    // Two owners demoting each other at once: each checks the other is still an owner.
+    Ok(others
+        .iter()
+        .take(20)
+        .map(|o| {
+            Op::check(
+                keys::membership(o.tenant_id, o.account_id),
+                Condition::VersionIs(o.version),
+            )
+        })
+        .collect())
+}
+
+/// `{"field": {"from": old, "to": new}}` for each field that changed.
+fn diff(before: &Value, after: &Value, fields: &[&str]) -> Value {
+    let mut changes = serde_json::Map::new();
+    for field in fields {
+        if before[field] != after[field] {
+            changes.insert(
+                (*field).to_owned(),
+                json!({"from": before[field], "to": after[field]}),
+            );
+        }
+    }
+    Value::Object(changes)
+}
+
+fn event(
+    caller: &TenantCaller,
+    action: &'static str,
+    subject: AccountId,
+    details: Value,
+    app: &App,
+) -> Result<Vec<Op>, InternalError> {
+    AuditEvent {
+        tenant: caller.tenant.id,
+        action,
+        actor: Some(caller.account.id),
+        subject: Some(subject),
+        details,
+    }
+    .ops(app.clock.now(), app.random.as_ref())
+    .context("building an audit event")
+}
+
+/// Commits `ops`, mapping a lost version race (`If-Match` or not) to its answer.
+async fn commit(
+    app: &App,
+    ops: Vec<Op>,
+    member: &MembershipRecord,
+    if_match: Option<u64>,
+) -> Result<(), LifecycleError> {
+    match transact_with_events(app, ops, Vec::new()).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.failed_on(&keys::membership(member.tenant_id, member.account_id)) => {
+            Err(if if_match.is_some() {
+                LifecycleError::PreconditionFailed
+            } else {
+                LifecycleError::Conflict
+            })
+        }
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(LifecycleError::Conflict)
+        }
+        Err(other) => Err(other).context("changing the user").map_err(Into::into),
+    }
+}
+
+fn check_if_match(member: &MembershipRecord, if_match: Option<u64>) -> Result<(), LifecycleError> {
+    match if_match {
+        Some(version) if version != member.version => Err(LifecycleError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
+const MEMBERSHIP_FIELDS: [&str; 5] = [
+    "role",
+    "permissions",
+    "notification_email",
+    "auto_tickets",
+    "status",
+];
+const PERSON_FIELDS: [&str; 4] = ["first_name", "last_name", "phone", "locale"];
+
+/// `PATCH /v1/tenants/{tenant_id}/users/{user_id}`.
+pub async fn update_user(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    user_id: AccountId,
+    patch: UserPatch,
+    if_match: Option<u64>,
+) -> Result<MembershipRecord, LifecycleError> {
+    let now = app.clock.now();
+    let (caller, member) = load(app, token, tenant_id, user_id).await?;
+    check_if_match(&member, if_match)?;
+    let own = &caller.membership;
+    let mut ops = Vec::new();
+    let mut updated = member.clone();
+    if let Some(role) = patch.role {
+        // Only owners give or take `owner`; nobody gives a role above their own.
+        if role > own.role
+            || (role != member.role
+                && (role == Role::Owner || member.role == Role::Owner)
+                && own.role != Role::Owner)
+        {
+            return Err(LifecycleError::RoleNotAllowed(role.as_str()));
+        }
+        if role != Role::Owner {
+            ops.extend(keep_an_owner(app, &member).await?);
+        }
+        updated.role = role;
+    }
+    if let Some(permissions) = patch.permissions.clone() {
+        for permission in permissions.iter() {
+            if !caller.tenant.knows_permission(permission.as_str()) {
+                return Err(LifecycleError::UnknownPermission(permission.to_string()));
+            }
+            if !own.role.is_admin() && !own.permissions.contains(permission.as_str()) {
+                return Err(LifecycleError::PermissionNotAllowed(permission.to_string()));
+            }
+        }
+        if permissions.iter().next().is_some() {
+            ops.push(Op::check(
+                keys::tenant(tenant_id),
+                Condition::VersionIs(caller.tenant.version),
+            ));
+        }
+        updated.permissions = permissions;
+    }
+    if let Some(email) = patch.notification_email.clone() {
+        updated.notification_email = email;
+    }
+    if let Some(auto_tickets) = patch.auto_tickets {
+        updated.auto_tickets = auto_tickets;
+    }
+    // The person's own fields: only for an account no other tenant knows.
+    if patch.touches_the_person() {
+        let (account, tenants) = read_account_with_tenants(app, user_id)
+            .await?
+            .ok_or(LifecycleError::NotFound)?;
+        if tenants.iter().any(|t| t.tenant_id != tenant_id) {
+            return Err(LifecycleError::AccountShared);
+        }
+        let account = apply_to_person(&account, &patch, now);
+        ops.push(Op::put_if(
+            to_item(&keys::account(account.id), &account, None).context("building the account")?,
+            Condition::VersionIs(account.version - 1),
+        ));
+        updated.first_name = account.first_name.clone();
+        updated.last_name = account.last_name.clone();
+        updated.phone = account.phone.clone();
+        updated.locale = account.locale;
+    }
+    let before = serde_json::to_value(&member).context("reading the member")?;
+    let after = serde_json::to_value(&updated).context("reading the member")?;
+    let mut fields = MEMBERSHIP_FIELDS.to_vec();
+    fields.extend(PERSON_FIELDS);
+    let changes = diff(&before, &after, &fields);
+    if changes.as_object().is_some_and(serde_json::Map::is_empty) {
+        return Ok(member);
+    }
+    updated.updated_at = now;
+    updated.version = member.version + 1;
+    ops.extend(membership_writes(&member, &updated, &caller.tenant.name)?);
+    ops.extend(event(
+        &caller,
+        "user.updated",
+        user_id,
+        json!({"changes": changes}),
+        app,
+    )?);
+    if updated.role != member.role {
+        ops.extend(event(
+            &caller,
+            "user.role_changed",
+            user_id,
+            json!({"from": member.role, "to": updated.role}),
+            app,
+        )?);
+    }
+    commit(app, ops, &member, if_match).await?;
+    tracing::info!(subject_id = %user_id, "user updated");
+    Ok(updated)
+}
+
+fn apply_to_person(
+    account: &AccountRecord,
+    patch: &UserPatch,
+    now: chrono::DateTime<Utc>,
+) -> AccountRecord {
+    let mut account = account.clone();
+    if let Some(name) = &patch.first_name {
+        account.first_name = name.as_str().to_owned();
+    }
+    if let Some(name) = &patch.last_name {
+        account.last_name = name.as_str().to_owned();
+    }
+    if let Some(phone) = &patch.phone {
+        account.phone = phone.clone();
+    }
+    if let Some(locale) = patch.locale {
+        account.locale = locale;
+    }
+    account.updated_at = now;
+    account.version += 1;
+    account
+}
+
+/// `PATCH /v1/me`: the person's own names, phone and locale, and their copy in every membership.
+pub async fn update_me(
+    app: &App,
+    token: &SessionToken,
+    patch: UserPatch,
+) -> Result<AccountRecord, LifecycleError> {
+    let now = app.clock.now();
+    let caller = super::AccountCaller::keys(token);
+    let mut read = app
+        .table
+        .batch_get(&caller)
+        .await
+        .map_err(AuthError::from)?;
+    let account = read.pop().flatten();
+    let session = read.pop().flatten();
+    let caller = super::AccountCaller::resolve(token, session, account, now, false)?;
+    let (_, tenants) = read_account_with_tenants(app, caller.account.id)
+        .await?
+        .ok_or(AuthError::Unauthenticated)?;
+    let account = apply_to_person(&caller.account, &patch, now);
+    let mut ops = vec![Op::put_if(
+        to_item(&keys::account(account.id), &account, None).context("building the account")?,
+        Condition::VersionIs(caller.account.version),
+    )];
+    // The copies every membership keeps for listing, read and written against their versions.
+    let member_keys: Vec<_> = tenants
+        .iter()
+        .map(|t| keys::membership(t.tenant_id, account.id))
+        .collect();
+    for chunk in member_keys.chunks(100) {
+        for item in app
+            .table
+            .batch_get(chunk)
+            .await
+            .context("reading the memberships")?
+            .into_iter()
+            .flatten()
+        {
+            let member: MembershipRecord = from_item(item).context("reading a membership")?;
+            let copy = MembershipRecord {
+                first_name: account.first_name.clone(),
+                last_name: account.last_name.clone(),
+                phone: account.phone.clone(),
+                locale: account.locale,
+                updated_at: now,
+                version: member.version + 1,
+                ..member.clone()
+            };
+            ops.push(Op::put_if(
+                to_item(&keys::membership(member.tenant_id, account.id), &copy, None)
+                    .context("building a membership")?,
+                Condition::VersionIs(member.version),
+            ));
+        }
+    }
+    match app.table.transact(ops).await {
+        Ok(()) => Ok(account),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(LifecycleError::Conflict)
+        }
+        Err(other) => Err(other)
+            .context("changing the account")
+            .map_err(Into::into),
+    }
+}
+
+/// `POST .../users/{user_id}/access {enabled}`.
+pub async fn set_access(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    user_id: AccountId,
+    enabled: bool,
+) -> Result<MembershipRecord, LifecycleError> {
+    let now = app.clock.now();
+    let (caller, member) = load(app, token, tenant_id, user_id).await?;
+    if member.access == enabled {
+        return Ok(member);
+    }
+    let updated = MembershipRecord {
+        access: enabled,
+        updated_at: now,
+        version: member.version + 1,
+        ..member.clone()
+    };
+    let mut ops = membership_writes(&member, &updated, &caller.tenant.name)?;
+    if enabled {
+        // The person is told; one who never chose a password gets the link to choose one.
+        let login: Option<LoginRecord> = from_optional(
+            app.table
+                .get(&keys::login(&member.email.normalized()))
+                .await
+                .context("reading the login item")?,
+        )
+        .context("reading the login item")?;
+        let login = login.ok_or(LifecycleError::NotFound)?;
+        let tenant = caller.tenant.name.clone();
+        let mail = if login.password_hash.is_none() {
+            let (op, link) = password_links::issue(
+                app,
+                TokenKind::SetPassword,
+                &login,
+                Some(tenant_id),
+                app.config.set_password_link_ttl,
+                now,
+            )?;
+            ops.push(op);
+            MailTemplate::ChoosePassword {
+                tenant,
+                first_name: member.first_name.clone(),
+                link,
+                valid_days: app.config.set_password_link_ttl.num_days(),
+            }
+        } else {
+            MailTemplate::AccessGranted {
+                tenant,
+                first_name: member.first_name.clone(),
+                sign_in_url: app.config.after_joining_url(&caller.tenant.settings),
+            }
+        };
+        let to = if mail.sets_a_password() {
+            &member.email
+        } else {
+            member.mail_to()
+        };
+        ops.push(mail_op(app, &mail, to, member.locale)?);
+    }
+    let action = if enabled {
+        "user.access_granted"
+    } else {
+        "user.access_revoked"
+    };
+    ops.extend(event(&caller, action, user_id, json!({}), app)?);
+    commit(app, ops, &member, None).await?;
+    app.mail_committed();
+    Ok(updated)
+}
+
+/// `POST .../archive` (`archived: true`) and `.../restore`.
+pub async fn set_archived(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    user_id: AccountId,
+    archived: bool,
+) -> Result<MembershipRecord, LifecycleError> {
+    let now = app.clock.now();
+    let (caller, member) = load(app, token, tenant_id, user_id).await?;
+    let status = if archived {
+        MembershipStatus::Archived
+    } else {
+        MembershipStatus::Active
+    };
+    if member.status == status {
+        return Ok(member);
+    }
+    let mut ops = if archived {
+        keep_an_owner(app, &member).await?
+    } else {
+        Vec::new()
+    };
+    let updated = MembershipRecord {
+        status,
+        updated_at: now,
+        version: member.version + 1,
+        ..member.clone()
+    };
+    ops.extend(membership_writes(&member, &updated, &caller.tenant.name)?);
+    let action = if archived {
+        "user.archived"
+    } else {
+        "user.restored"
+    };
+    ops.extend(event(&caller, action, user_id, json!({}), app)?);
+    commit(app, ops, &member, None).await?;
+    Ok(updated)
+}
