@@ -299,7 +299,7 @@ async fn revoking_access_stops_the_persons_sessions_here_at_once_and_kills_this_
     app.admin_reset(app.tenant_id, &member_id, &app.owner_token, "link")
         .await;
     let link = app.reset_link_to(&email).await;
-    let own = format!("{}", user_path(&app, &member_id));
+    let own = user_path(&app, &member_id);
     assert_eq!(app.get(&own, &session).await.status(), StatusCode::OK);
 
     let revoked = app
