@@ -219,6 +219,18 @@ fn list_users() -> Vec<Answer> {
     [answers(all), query, TENANT_PATH.to_vec()].concat()
 }
 
+/// The export: the listing's caller checks, a query string that does not parse, no limit.
+fn export_users() -> Vec<Answer> {
+    let mut all: Vec<ListUsersError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.push(ListUsersError::Forbidden);
+    [
+        answers(all),
+        vec![(400, "invalid_request")],
+        TENANT_PATH.to_vec(),
+    ]
+    .concat()
+}
+
 fn get_user() -> Vec<Answer> {
     let mut all: Vec<GetUserError> = tenant_auth().into_iter().map(Into::into).collect();
     all.extend([GetUserError::Forbidden, GetUserError::NotFound]);
@@ -722,6 +734,7 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             lifecycle(Vec::new(), false),
         ),
         ("patch", "/v1/me", update_me()),
+        ("get", "/v1/tenants/{tenant_id}/users.csv", export_users()),
         (
             "get",
             "/v1/tenants/{tenant_id}/inbound/held",

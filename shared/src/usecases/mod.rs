@@ -11,6 +11,7 @@ pub mod change_password;
 pub mod create_user;
 mod cursor;
 pub mod events;
+pub mod export_users;
 pub mod forgot_password;
 pub mod get_tenant;
 pub mod get_user;

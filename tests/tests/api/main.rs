@@ -1,6 +1,7 @@
 //! The HTTP API end to end: the real local server on port 0, one fresh store per test.
 
 mod bad_input;
+mod export;
 mod hardening;
 mod invitation_attacks;
 mod invitations;
