@@ -509,6 +509,23 @@ async fn an_expired_or_stolen_link_opens_nothing_for_its_holder() {
         "token_expired",
     )
     .await;
+    // Guessing passwords through an expired link spends nothing of the person's sign-in budget.
+    for _ in 0..6 {
+        assert_problem(
+            app.accept(
+                &token,
+                json!({"mode": "existing", "email": attacker_email, "password": "a guess 123456"}),
+            )
+            .await,
+            StatusCode::GONE,
+            "token_expired",
+        )
+        .await;
+    }
+    assert_eq!(
+        app.sign_in(&attacker_email, GOOD_PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
     assert_problem(
         app.sign_in("victim@example.org", GOOD_PASSWORD).await,
         StatusCode::UNAUTHORIZED,

@@ -381,9 +381,13 @@ async fn accept_signing_in(
     let counts = PasswordAttempts::counts_from(&mut extra)?;
     let login: Option<LoginRecord> =
         from_optional(extra.pop().flatten()).context("reading the login item")?;
-    // What the token alone says is answered before any password is tried.
+    // What the token alone says is answered before any password is tried, or any attempt
+    // counted against the person.
     if token.used_at.is_some() {
         return Err(AcceptError::Used);
+    }
+    if token.expires_at <= now {
+        return Err(AcceptError::Expired);
     }
     let account_key = login.as_ref().map(|l| keys::account(l.account_id));
     let (reserved, opened) = tokio::join!(
