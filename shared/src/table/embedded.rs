@@ -11,6 +11,9 @@ use super::{Item, Key, Op, Page, Table, TableError, TransactError};
 
 const ITEMS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("items");
 
+/// The page cache of the embedded store.
+const CACHE_BYTES: usize = 32 * 1024 * 1024;
+
 #[derive(Clone)]
 pub struct EmbeddedTable {
     db: Arc<Database>,
@@ -47,15 +50,20 @@ impl EmbeddedTable {
     /// rather than waited for.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
         let shown = path.display().to_string();
-        let db = Database::create(path).map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse {
-                path: shown.clone(),
-            },
-            other => OpenError::Other {
-                path: shown.clone(),
-                source: other.into(),
-            },
-        })?;
+        // redb caches up to 1 GiB of pages by default: one walk through a large tenant (an
+        // export) would keep it all resident. A local server's working set is far smaller.
+        let db = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(path)
+            .map_err(|e| match e {
+                redb::DatabaseError::DatabaseAlreadyOpen => OpenError::InUse {
+                    path: shown.clone(),
+                },
+                other => OpenError::Other {
+                    path: shown.clone(),
+                    source: other.into(),
+                },
+            })?;
         let txn = db.begin_write().map_err(|e| OpenError::Other {
             path: shown.clone(),
             source: e.into(),
