@@ -161,9 +161,8 @@ pub fn held(tenant: TenantId, id: HeldId) -> Key {
 /// text, the key stays short and plain).
 pub fn inbound_marker(message_id: &str) -> Key {
     use sha2::{Digest, Sha256};
-    let hash = Sha256::digest(message_id.as_bytes());
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    Key::new(format!("INBOUND#{hex}"), "INBOUND")
+    let hash = crate::token::hex(&Sha256::digest(message_id.as_bytes()));
+    Key::new(format!("INBOUND#{hash}"), "INBOUND")
 }
 
 /// People created or joined from one tenant's inbound mail in the current hour.

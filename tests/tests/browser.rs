@@ -89,21 +89,27 @@ async fn shoot(client: &Client, name: &str) {
     std::fs::write(screenshot_path(name), png).unwrap();
 }
 
-/// Waits for the page whose heading is `title` (a form post replaces the page).
-async fn heading_becomes(client: &Client, title: &str) {
+/// Waits for the element at `css` to read `expected`: a form post replaces the page, and an
+/// element found on the page before it goes stale.
+async fn text_becomes(client: &Client, css: &str, expected: &str) {
     let mut last = String::new();
     for _ in 0..100 {
-        if let Ok(h1) = client.find(Locator::Css("h1")).await
-            && let Ok(text) = h1.text().await
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
         {
-            if text == title {
+            if text == expected {
                 return;
             }
             last = text;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("expected the page \"{title}\", still on \"{last}\"");
+    panic!("expected {css} to read \"{expected}\", still \"{last}\"");
+}
+
+/// Waits for the page whose heading is `title`.
+async fn heading_becomes(client: &Client, title: &str) {
+    text_becomes(client, "h1", title).await;
 }
 
 async fn fill(client: &Client, css: &str, text: &str) {
@@ -134,22 +140,10 @@ async fn form_error(client: &Client) -> String {
         .unwrap()
 }
 
-/// Waits for the error a refused form shows to read `expected`: after a second refusal the page
-/// that showed the first is replaced, and its error element with it.
+/// Waits for the error a refused form shows to read `expected` (after a second refusal, the
+/// first page's error is replaced with the page).
 async fn error_becomes(client: &Client, expected: &str) {
-    let mut last = String::new();
-    for _ in 0..100 {
-        if let Ok(element) = client.find(Locator::Css("#form-error")).await
-            && let Ok(text) = element.text().await
-        {
-            if text == expected {
-                return;
-            }
-            last = text;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("expected the error \"{expected}\", still \"{last}\"");
+    text_becomes(client, "#form-error", expected).await;
 }
 
 async fn reset_mail_count(app: &TestApp, email: &str) -> usize {

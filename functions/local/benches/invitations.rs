@@ -29,12 +29,17 @@ impl Drop for Server {
 }
 
 /// The server's user + system CPU time so far.
-fn cpu_time(pid: u32) -> Duration {
+fn cpu_time(pid: u32, ticks_per_second: f64) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     // Fields after the command name (which may hold spaces) start at field 3.
     let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
     let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    let per_second: u64 = String::from_utf8(
+    Duration::from_secs_f64(ticks as f64 / ticks_per_second)
+}
+
+/// The kernel's clock ticks per second, which `/proc/*/stat` counts in.
+fn ticks_per_second() -> f64 {
+    String::from_utf8(
         Command::new("getconf")
             .arg("CLK_TCK")
             .output()
@@ -44,11 +49,9 @@ fn cpu_time(pid: u32) -> Duration {
     .unwrap()
     .trim()
     .parse()
-    .unwrap();
-    Duration::from_secs_f64(ticks as f64 / per_second as f64)
+    .unwrap()
 }
 
-/// `usher ARGS --data-dir DATA`.
 fn usher(args: &[&str], data: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
     command
@@ -104,7 +107,8 @@ async fn measure(
     expected: reqwest::StatusCode,
 ) -> Measured {
     let total: usize = requests.iter().map(Vec::len).sum();
-    let cpu_before = cpu_time(pid);
+    let tick = ticks_per_second();
+    let cpu_before = cpu_time(pid, tick);
     let start = Instant::now();
     let clients = requests.into_iter().map(|share| {
         tokio::spawn(async move {
@@ -120,7 +124,7 @@ async fn measure(
     let wall = start.elapsed();
     // Let the worker finish the mails these requests filed, so their cost is counted here.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let cpu = cpu_time(pid) - cpu_before;
+    let cpu = cpu_time(pid, tick) - cpu_before;
     Measured {
         per_second: total as f64 / wall.as_secs_f64(),
         cpu_ms: cpu.as_secs_f64() * 1e3 / total as f64,

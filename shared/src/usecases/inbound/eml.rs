@@ -74,10 +74,7 @@ pub fn ses_event_from_eml(raw: &[u8], verdicts: Verdicts) -> Result<SimpleEmailE
         .unwrap_or_default();
     let message_id = match message.message_id() {
         Some(id) => id.to_owned(),
-        None => Sha256::digest(raw)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
+        None => crate::token::hex(&Sha256::digest(raw)),
     };
     let now = chrono::Utc::now().to_rfc3339();
     let event = json!({"Records": [{
