@@ -649,3 +649,66 @@ async fn people_in_cc_become_users_only_with_include_cc() {
     let carla = user_by_email(&app, "carla@example.org").await.unwrap();
     assert_eq!(carla["first_name"], "Carla");
 }
+
+/// Another tenant's admin reaches none of this tenant's held senders, through either path.
+#[tokio::test]
+async fn a_held_sender_is_decided_only_by_its_own_tenant() {
+    let app = inbound_app(Backend::Embedded).await;
+    outcome_of(&app, "inbound-spam-gray", "held-here@example.org").await;
+    let page: Value = app
+        .get(
+            &format!("/v1/tenants/{}/inbound/held", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = page["items"][0]["id"].as_str().unwrap().to_owned();
+    let (other, _, other_owner) = app.new_tenant("Elsewhere").await;
+    for path in [
+        format!("/v1/tenants/{other}/inbound/held/{id}"),
+        format!("/v1/tenants/{}/inbound/held/{id}", app.tenant_id),
+    ] {
+        assert_problem(
+            app.post(&format!("{path}/approve"), Some(&other_owner), json!({}))
+                .await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+        assert_problem(
+            app.post(
+                &format!("{path}/reject"),
+                Some(&other_owner),
+                json!({"block": "domain"}),
+            )
+            .await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    let listed: Value = app
+        .get(&format!("/v1/tenants/{other}/inbound/held"), &other_owner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["items"].as_array().unwrap().is_empty());
+    let still: Value = app
+        .get(
+            &format!("/v1/tenants/{}/inbound/held", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        still["items"].as_array().unwrap().len(),
+        1,
+        "nothing was decided"
+    );
+    assert!(user_by_email(&app, "held-here@example.org").await.is_none());
+}

@@ -577,3 +577,63 @@ async fn another_tenants_user_is_not_found_under_this_tenants_path() {
     let still: Value = app.get(&b_path, &other_owner).await.json().await.unwrap();
     assert_eq!(still["status"], "active");
 }
+
+/// A member holding one permission that is not `users.manage` changes nobody, not even to raise
+/// themselves.
+#[tokio::test]
+async fn a_member_with_another_permission_changes_nobody() {
+    let app = spawn_app().await;
+    app.settings(json!({"permission_catalog": [{"name": "reports.reply", "label": "Reply"}]}))
+        .await;
+    let (own_id, _, member) = app
+        .member(app.tenant_id, "member", &["reports.reply"])
+        .await;
+    let (other_id, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    for target in [&own_id, &other_id] {
+        assert_problem(
+            patch(
+                &app,
+                target,
+                &member,
+                json!({"role": "admin", "permissions": ["users.manage"]}),
+                None,
+            )
+            .await,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+        )
+        .await;
+        for (action, body) in [
+            ("access", json!({"enabled": false})),
+            ("archive", json!({})),
+            ("restore", json!({})),
+        ] {
+            assert_problem(
+                app.post(
+                    &format!("{}/{action}", user_path(&app, target)),
+                    Some(&member),
+                    body,
+                )
+                .await,
+                StatusCode::FORBIDDEN,
+                "forbidden",
+            )
+            .await;
+        }
+    }
+    assert_problem(
+        app.get(&format!("/v1/tenants/{}/users.csv", app.tenant_id), &member)
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let own: Value = app
+        .get(&user_path(&app, &own_id), &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["role"], "member");
+    assert_eq!(own["permissions"], json!(["reports.reply"]));
+}
