@@ -1,7 +1,7 @@
 //! The key schema of the one table, in one place (DESIGN section 2). Every item's `pk`/`sk` is
 //! built here and nowhere else.
 
-use crate::domain::{AccountId, EventId, HeldId, InvitationId, OutboxId, TenantId};
+use crate::domain::{AccountId, EventId, HeldId, ImportId, InvitationId, OutboxId, TenantId};
 use crate::table::Key;
 
 pub const MEMBER_PREFIX: &str = "MEMBER#";
@@ -55,6 +55,33 @@ pub fn invitation(tenant: TenantId, invitation: InvitationId) -> Key {
 /// a resend can tell that it is still the email's latest.
 pub fn pending_invitation(tenant: TenantId, normalized_email: &str) -> Key {
     Key::new(tenant_pk(tenant), format!("INVITING#{normalized_email}"))
+}
+
+/// A CSV import: what it holds and who filed it.
+pub fn import(tenant: TenantId, import: ImportId) -> Key {
+    Key::new(tenant_pk(tenant), format!("IMPORT#{import}"))
+}
+
+/// One chunk of an import's rows, as validated when it was filed (written once).
+pub fn import_chunk(tenant: TenantId, import: ImportId, chunk: u32) -> Key {
+    Key::new(
+        tenant_pk(tenant),
+        format!("IMPORT#{import}#CHUNK#{chunk:05}"),
+    )
+}
+
+/// The sort-key prefix of an import's row results.
+pub fn import_results_prefix(import: ImportId) -> String {
+    format!("IMPORT#{import}#ROW#")
+}
+
+/// The result of one row of an import: put only if absent, in the transaction that does the
+/// row, so a row is done once however often its chunk is run.
+pub fn import_result(tenant: TenantId, import: ImportId, row: u32) -> Key {
+    Key::new(
+        tenant_pk(tenant),
+        format!("{}{row:06}", import_results_prefix(import)),
+    )
 }
 
 /// Invitations sent from one tenant in the current window.

@@ -122,6 +122,8 @@ async fn fresh_dynamo_table_counting(counter: SdkRequests) -> DynamoTable {
 pub struct FaultyTable {
     inner: Arc<dyn Table>,
     fail_next_transaction: AtomicBool,
+    /// Transactions to let through before one fails as a crashed backend would (-1: none).
+    crash_after: std::sync::atomic::AtomicI64,
     held: std::sync::Mutex<Option<HeldTransaction>>,
 }
 
@@ -157,6 +159,7 @@ impl FaultyTable {
         Self {
             inner,
             fail_next_transaction: AtomicBool::new(false),
+            crash_after: std::sync::atomic::AtomicI64::new(-1),
             held: std::sync::Mutex::new(None),
         }
     }
@@ -164,6 +167,12 @@ impl FaultyTable {
     /// The next transaction fails as a concurrent write would make it fail, writing nothing.
     pub fn fail_next_transaction(&self) {
         self.fail_next_transaction.store(true, Ordering::SeqCst);
+    }
+
+    /// Lets `count` transactions through, then fails the next one as a table that went away
+    /// would (not a lost race: the caller gives up), writing nothing.
+    pub fn crash_after(&self, count: i64) {
+        self.crash_after.store(count, Ordering::SeqCst);
     }
 
     /// Holds back the next transaction that writes or checks `key` until the test releases it.
@@ -228,6 +237,11 @@ impl Table for FaultyTable {
         }
         if self.fail_next_transaction.swap(false, Ordering::SeqCst) {
             return Err(TransactError::Conflict);
+        }
+        if self.crash_after.fetch_sub(1, Ordering::SeqCst) == 0 {
+            return Err(TransactError::Table(
+                usher_core::table::TableError::Backend(anyhow::anyhow!("the table went away")),
+            ));
         }
         self.inner.transact(ops).await
     }
@@ -727,6 +741,45 @@ impl TestApp {
     }
 
     /// `POST /v1/tenants/{tenant}/invitations` with `body`.
+    /// Posts `file` to the import of `tenant` with `query` (e.g. `?dry_run=true`) as text/csv.
+    pub async fn import_csv(
+        &self,
+        tenant: TenantId,
+        token: &str,
+        query: &str,
+        file: impl Into<Vec<u8>>,
+    ) -> Response {
+        self.http
+            .post(self.url(&format!("/v1/tenants/{tenant}/users.csv{query}")))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(file.into())
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
+    /// Imports `file` into the main tenant as its owner, lets the outbox do the jobs, and returns
+    /// the finished import as `GET .../imports/{id}` shows it.
+    pub async fn import_all(&self, file: &str) -> Value {
+        let response = self
+            .import_csv(self.tenant_id, &self.owner_token, "", file)
+            .await;
+        if response.status() != StatusCode::ACCEPTED {
+            panic!("the import was refused: {}", response.text().await.unwrap());
+        }
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        self.dispatch_all_pending().await;
+        let import: Value = self
+            .get(&location, &self.owner_token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(import["status"], "done", "{import:#}");
+        import
+    }
+
     pub async fn invite(&self, tenant: TenantId, token: &str, body: Value) -> Response {
         self.post(
             &format!("/v1/tenants/{tenant}/invitations"),

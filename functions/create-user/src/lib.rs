@@ -1,5 +1,6 @@
 //! The create-user function: admins create users (or, for an email that has an account, invite
-//! the person), list them, look one up and read their history.
+//! the person), import them from a spreadsheet, list and export them, look one up, change them,
+//! and read their history.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -15,6 +16,9 @@ use usher_core::http::{
 use usher_core::records::{MembershipRecord, MembershipStatus};
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
 use usher_core::usecases::get_user;
+use usher_core::usecases::import_users::{
+    self, Counts, FileEncoding, ImportProgress, ImportStatus, Imported, RowReport,
+};
 use usher_core::usecases::lifecycle::{self, UserPatch};
 use usher_core::usecases::list_users::{self, Cursor, ListUsers};
 use usher_core::usecases::{events, export_users};
@@ -30,7 +34,9 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(list_users_route, create_user_route))
         .routes(routes!(get_user_route, update_user_route))
         .routes(routes!(access_route))
-        .routes(routes!(export_route))
+        .routes(routes!(export_route, import_route))
+        .routes(routes!(template_route))
+        .routes(routes!(import_status_route))
         .routes(routes!(archive_route))
         .routes(routes!(restore_route))
         .routes(routes!(user_events_route))
@@ -113,6 +119,7 @@ impl TryFrom<CreateUserRequest> for NewUser {
                 PasswordModeRequest::Link {} => PasswordChoice::Link,
             },
             send_credentials: r.send_credentials,
+            auto_tickets: None,
         })
     }
 }
@@ -528,4 +535,195 @@ async fn export_route(
         axum::body::Body::from_stream(body),
     )
         .into_response())
+}
+
+/// A CSV file as the body.
+const CSV_TYPES: [&str; 5] = [
+    "text/csv",
+    "text/plain",
+    "application/csv",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+];
+
+fn csv_response(body: Vec<u8>, filename: &'static str) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, filename),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv/template", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path)),
+    responses(
+        (status = 200, description = "The columns an import reads (a column per permission of the catalogue among them) and one example row; UTF-8 with a byte-order mark, comma-separated (semicolons are read too)", content_type = "text/csv"),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+    ))]
+async fn template_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+) -> Result<Response, Problem> {
+    let template = import_users::template(&app, &token, tenant_id).await?;
+    Ok(csv_response(
+        template,
+        "attachment; filename=\"users-template.csv\"",
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// `true`: check the file and answer what the import would do, writing and sending nothing.
+    #[serde(default)]
+    dry_run: bool,
+    /// How the file's bytes are text; UTF-8 (with or without a byte-order mark) by default.
+    #[serde(default)]
+    encoding: FileEncoding,
+}
+
+/// A dry run's answer: what each row would become.
+#[derive(Serialize, ToSchema)]
+pub struct DryRunView {
+    dry_run: bool,
+    counts: Counts,
+    /// Every row, in file order.
+    rows: Vec<RowReport>,
+}
+
+/// An import, as filed and as it goes on.
+#[derive(Serialize, ToSchema)]
+pub struct ImportView {
+    #[schema(value_type = String)]
+    id: usher_core::domain::ImportId,
+    status: ImportStatus,
+    /// Rows in the file.
+    rows: u32,
+    rows_done: u32,
+    /// What the check before filing expected.
+    planned: Counts,
+    /// What the rows done so far became.
+    counts: Counts,
+    created_at: chrono::DateTime<chrono::Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Each row done so far, in row order.
+    report: Vec<RowReport>,
+}
+
+impl From<ImportProgress> for ImportView {
+    fn from(progress: ImportProgress) -> Self {
+        let import = progress.import;
+        Self {
+            id: import.id,
+            status: import.status,
+            rows: import.rows,
+            rows_done: progress.rows_done,
+            planned: import.planned,
+            counts: progress.counts,
+            created_at: import.created_at,
+            finished_at: import.finished_at,
+            report: progress.report,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users.csv", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("dry_run" = Option<bool>, Query), ("encoding" = Option<FileEncoding>, Query)),
+    request_body(content = String, content_type = "text/csv", description = "The file, at most 5 MB and 10,000 rows: a header row (email, first_name, last_name, notification_email, phone, locale, role, auto_tickets, send_credentials, a column per permission; the export's own columns are read too), comma or semicolon separated, CRLF or LF"),
+    responses(
+        (status = 200, description = "dry_run: what each row would become (created, invited, updated, unchanged, or error with its code and column); nothing was written or sent", body = DryRunView),
+        (status = 202, description = "Filed: the rows are done in the background; GET the Location for progress and the report", body = ImportView),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+        (status = 413, description = "payload_too_large: the file is over 5 MB", body = ProblemDoc),
+        (status = 415, description = "unsupported_media_type: send the file as text/csv", body = ProblemDoc),
+        (status = 422, description = "empty_file; too_many_rows: over 10,000; invalid_encoding: not UTF-8 (`row` names the first bad row; or name the encoding); invalid_csv: a quote never closed, a row with another number of cells than the header, a byte-order mark past the start, or binary content (`row` names it); missing_column: no email column; unknown_column; duplicate_column; unknown_permission: a permission column not in the catalogue; import_invalid: rows in error (`errors` lists them with code and column), nothing was written", body = ProblemDoc),
+    ))]
+async fn import_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, Problem> {
+    let media_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if media_type.is_some_and(|t| !CSV_TYPES.contains(&t.as_str())) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the file as the body, as text/csv.",
+        ));
+    }
+    let bytes = axum::body::to_bytes(body, import_users::MAX_FILE_BYTES)
+        .await
+        .map_err(|_| {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "The file is larger than 5 MB; split it.",
+            )
+        })?;
+    let imported = import_users::import_users(
+        &app,
+        &token,
+        tenant_id,
+        &bytes,
+        query.encoding,
+        query.dry_run,
+    )
+    .await?;
+    Ok(match imported {
+        Imported::DryRun(report) => Json(DryRunView {
+            dry_run: true,
+            counts: report.counts,
+            rows: report.rows,
+        })
+        .into_response(),
+        Imported::Filed(import) => {
+            let location = format!("/v1/tenants/{tenant_id}/imports/{}", import.id);
+            let view = ImportView::from(ImportProgress {
+                import,
+                rows_done: 0,
+                counts: Counts::default(),
+                report: Vec::new(),
+            });
+            (
+                StatusCode::ACCEPTED,
+                [(axum::http::header::LOCATION, location)],
+                Json(view),
+            )
+                .into_response()
+        }
+    })
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/imports/{import_id}", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("import_id" = String, Path)),
+    responses(
+        (status = 200, description = "How far the import is, and each row done so far", body = ImportView),
+        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such import in it", body = ProblemDoc),
+    ))]
+async fn import_status_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, import_id)): ApiPath<(TenantId, usher_core::domain::ImportId)>,
+) -> Result<Json<ImportView>, Problem> {
+    let progress = import_users::get_import(&app, &token, tenant_id, import_id).await?;
+    Ok(Json(progress.into()))
 }

@@ -63,3 +63,7 @@ ulid_id!(
     /// A sender held for an admin's decision.
     HeldId
 );
+ulid_id!(
+    /// A CSV import of users into a tenant.
+    ImportId
+);

@@ -117,6 +117,37 @@ impl TenantCaller {
         Ok((caller, member))
     }
 
+    /// `account` acting in `tenant` with no request of theirs at hand (a job they filed, such as
+    /// an import): their account, membership and tenant as they are now, or `None` when they may
+    /// no longer act there (membership gone, archived or without access).
+    pub(crate) async fn acting(
+        app: &App,
+        tenant: TenantId,
+        account: AccountId,
+    ) -> Result<Option<Self>, crate::table::TableError> {
+        let mut items = app
+            .table
+            .batch_get(&[
+                keys::account(account),
+                keys::membership(tenant, account),
+                keys::tenant(tenant),
+            ])
+            .await?;
+        let tenant: Option<TenantRecord> = from_optional(items.pop().flatten())?;
+        let membership: Option<MembershipRecord> = from_optional(items.pop().flatten())?;
+        let account: Option<AccountRecord> = from_optional(items.pop().flatten())?;
+        Ok(match (account, membership, tenant) {
+            (Some(account), Some(membership), Some(tenant)) if membership.is_usable() => {
+                Some(Self {
+                    account,
+                    membership,
+                    tenant,
+                })
+            }
+            _ => None,
+        })
+    }
+
     /// Keys to read: session, account, the caller's membership, the tenant.
     pub fn keys(token: &SessionToken, tenant: TenantId) -> [Key; 4] {
         let [session, account] = AccountCaller::keys(token);

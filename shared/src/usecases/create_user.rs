@@ -17,7 +17,9 @@ use super::accounts::{
     set_password,
 };
 use super::audit::AuditEvent;
-use super::invitations::send::{self, Filed, InvitationReads, Invite, SendInvitationError};
+use super::invitations::send::{
+    self, Attached, Filed, InvitationReads, Invite, SendInvitationError,
+};
 use super::password_links;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
@@ -39,6 +41,9 @@ pub enum PasswordChoice {
     Set(SecretString),
     /// The person chooses it through an emailed link.
     Link,
+    /// No password and no mail yet (an import that does not send credentials): the person
+    /// chooses one through "forgot password", or is sent a link when access is granted again.
+    None,
 }
 
 pub struct NewUser {
@@ -52,6 +57,9 @@ pub struct NewUser {
     pub permissions: PermissionSet,
     pub password: PasswordChoice,
     pub send_credentials: bool,
+    /// Whether the person's mail to the help desk opens tickets; the tenant's default (on) when
+    /// not given.
+    pub auto_tickets: Option<bool>,
 }
 
 pub struct CreatedUser {
@@ -155,7 +163,7 @@ pub async fn create_user(
         message: None,
         locale: None,
     };
-    match send::file(app, &caller, &invite, state, None).await {
+    match send::file(app, &caller, &invite, state, None, Attached::default()).await {
         Ok(Filed::Done(invitation)) => Ok(Creation::Invited(invitation)),
         Ok(Filed::LostARace) => Err(CreateUserError::Conflict),
         Err(e) => Err(match e {
@@ -182,7 +190,7 @@ pub async fn create_user(
 /// Permissions are granted against the catalogue the caller read: the tenant's version is checked
 /// in the same transaction, so a catalogue change meanwhile (a permission removed) makes this a
 /// conflict instead of a grant of a permission that no longer exists.
-fn catalogue_guard(caller: &TenantCaller, new: &NewUser) -> Option<Op> {
+pub(crate) fn catalogue_guard(caller: &TenantCaller, new: &NewUser) -> Option<Op> {
     (new.permissions.iter().next().is_some()).then(|| {
         Op::check(
             keys::tenant(caller.tenant.id),
@@ -191,13 +199,13 @@ fn catalogue_guard(caller: &TenantCaller, new: &NewUser) -> Option<Op> {
     })
 }
 
-fn membership_of(caller: &TenantCaller, new: &NewUser) -> NewMembership {
+fn membership_of(caller: &TenantCaller, new: &NewUser, via: CreatedVia) -> NewMembership {
     NewMembership {
         tenant_id: caller.tenant.id,
         role: new.role,
         permissions: new.permissions.clone(),
         notification_email: new.notification_email.clone(),
-        created_via: CreatedVia::Admin,
+        created_via: via,
         created_by: Some(caller.account.id),
     }
 }
@@ -245,11 +253,25 @@ fn mail_and_audit(
     Ok(ops)
 }
 
-async fn create_account(
+/// A new person, ready to be written: the transaction's ops (account, login, membership, the
+/// password link or the mail, the audit event; no catalogue guard, which the caller adds once per
+/// transaction) and what the answer shows.
+pub(crate) struct PreparedCreation {
+    pub ops: Vec<Op>,
+    pub created: CreatedUser,
+    /// Whether the ops file a mail (the outbox worker is woken after the commit).
+    pub mails: bool,
+}
+
+/// Builds the creation of `new` in the caller's tenant, as `via` (an admin's request or an
+/// import, which records its id in the audit event's `details`).
+pub(crate) async fn prepare_creation(
     app: &App,
     caller: &TenantCaller,
-    new: NewUser,
-) -> Result<CreatedUser, CreateUserError> {
+    new: &NewUser,
+    via: CreatedVia,
+    mut details: serde_json::Value,
+) -> Result<PreparedCreation, CreateUserError> {
     let now = app.clock.now();
     let (account, mut login) = new_account(
         app,
@@ -262,7 +284,10 @@ async fn create_account(
         },
         now,
     );
-    let membership = new_membership(&account, membership_of(caller, &new), now);
+    let mut membership = new_membership(&account, membership_of(caller, new, via), now);
+    if let Some(auto_tickets) = new.auto_tickets {
+        membership.auto_tickets = auto_tickets;
+    }
     let mut ops = Vec::new();
     let mut generated_password = None;
     let (mail, mode) = match &new.password {
@@ -311,20 +336,43 @@ async fn create_account(
             };
             (Some(mail), "link")
         }
+        PasswordChoice::None => (None, "none"),
     };
+    let mails = mail.is_some();
     ops.extend(account_ops(&account, &login).context("building the account")?);
     ops.extend(
         membership_ops(&membership, &caller.tenant.name).context("building the membership")?,
     );
-    ops.extend(catalogue_guard(caller, &new));
+    details["password_mode"] = json!(mode);
     ops.extend(mail_and_audit(
         app,
         caller,
         &account,
         &membership,
         mail,
-        json!({"password_mode": mode}),
+        details,
     )?);
+    Ok(PreparedCreation {
+        ops,
+        created: CreatedUser {
+            user: membership,
+            generated_password,
+        },
+        mails,
+    })
+}
+
+async fn create_account(
+    app: &App,
+    caller: &TenantCaller,
+    new: NewUser,
+) -> Result<CreatedUser, CreateUserError> {
+    let PreparedCreation {
+        mut ops,
+        created,
+        mails,
+    } = prepare_creation(app, caller, &new, CreatedVia::Admin, json!({})).await?;
+    ops.extend(catalogue_guard(caller, &new));
     match app.table.transact(ops).await {
         Ok(()) => {}
         // Someone registered this email between our read and our write (the login item's
@@ -334,12 +382,11 @@ async fn create_account(
         }
         Err(other) => return Err(other).context("creating the user").map_err(Into::into),
     }
-    app.mail_committed();
-    tracing::info!(subject_id = %account.id, "user created");
-    Ok(CreatedUser {
-        user: membership,
-        generated_password,
-    })
+    if mails {
+        app.mail_committed();
+    }
+    tracing::info!(subject_id = %created.user.account_id, "user created");
+    Ok(created)
 }
 
 fn account_created_mail(

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::forgot_password::{self, ResetRequest};
+use super::import_users::{self, ImportChunkJob};
 use super::invitations::announce::{self, Announcement};
 use crate::app::App;
 use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
@@ -22,6 +23,8 @@ pub enum Job {
     PasswordReset(ResetRequest),
     /// Someone joined a tenant that tells its members: one page of them.
     AnnounceMember(Announcement),
+    /// One chunk of a CSV import's rows.
+    ImportChunk(ImportChunkJob),
 }
 
 /// Runs jobs with the app's ports.
@@ -34,6 +37,7 @@ impl JobRunner<Job> for Jobs {
         match job {
             Job::PasswordReset(request) => forgot_password::run(app, request, done).await?,
             Job::AnnounceMember(announcement) => announce::run(app, announcement, done).await?,
+            Job::ImportChunk(chunk) => import_users::run_chunk(app, chunk, done).await?,
         }
         Ok(())
     }

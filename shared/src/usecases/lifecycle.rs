@@ -259,12 +259,52 @@ pub async fn update_user(
     patch: UserPatch,
     if_match: Option<u64>,
 ) -> Result<MembershipRecord, LifecycleError> {
-    let now = app.clock.now();
     let (caller, member) = load(app, token, tenant_id, user_id).await?;
     check_if_match(&member, if_match)?;
+    let Some(change) = prepare_update(app, &caller, &member, &patch, json!({})).await? else {
+        return Ok(member);
+    };
+    let mut ops = change.ops;
+    if change.grants_permissions {
+        ops.push(Op::check(
+            keys::tenant(tenant_id),
+            Condition::VersionIs(caller.tenant.version),
+        ));
+    }
+    commit(app, ops, &member, if_match).await?;
+    tracing::info!(subject_id = %user_id, "user updated");
+    Ok(change.updated)
+}
+
+/// A change to a member, ready to be written.
+pub(crate) struct PreparedUpdate {
+    /// The membership writes (against the version read), the account's when the person's own
+    /// fields change, the checks that keep an owner, and the audit events; not the catalogue
+    /// guard, which the caller adds once per transaction when `grants_permissions`.
+    pub ops: Vec<Op>,
+    pub updated: MembershipRecord,
+    pub grants_permissions: bool,
+    /// Whether the ops check other owners' memberships (a transaction holds each item once).
+    pub keeps_an_owner: bool,
+}
+
+/// Checks `patch` against the rules for `caller` acting on `member` (who is not above them) and
+/// builds its writes; `None` when it changes nothing. `details` go into the `user.updated` event
+/// beside the changes (an import names itself there).
+pub(crate) async fn prepare_update(
+    app: &App,
+    caller: &TenantCaller,
+    member: &MembershipRecord,
+    patch: &UserPatch,
+    mut details: Value,
+) -> Result<Option<PreparedUpdate>, LifecycleError> {
+    let now = app.clock.now();
     let own = &caller.membership;
+    let user_id = member.account_id;
     let mut ops = Vec::new();
     let mut updated = member.clone();
+    let mut grants_permissions = false;
+    let mut keeps_an_owner = false;
     if let Some(role) = patch.role {
         // Only owners give or take `owner`; nobody gives a role above their own.
         if role > own.role
@@ -275,7 +315,9 @@ pub async fn update_user(
             return Err(LifecycleError::RoleNotAllowed(role.as_str()));
         }
         if role != Role::Owner {
-            ops.extend(keep_an_owner(app, &member).await?);
+            let checks = keep_an_owner(app, member).await?;
+            keeps_an_owner = !checks.is_empty();
+            ops.extend(checks);
         }
         updated.role = role;
     }
@@ -284,16 +326,14 @@ pub async fn update_user(
             if !caller.tenant.knows_permission(permission.as_str()) {
                 return Err(LifecycleError::UnknownPermission(permission.to_string()));
             }
-            if !own.role.is_admin() && !own.permissions.contains(permission.as_str()) {
+            // A non-admin grants only what they hold, and takes away only what they could give.
+            let changes = permissions.contains(permission.as_str())
+                != member.permissions.contains(permission.as_str());
+            if changes && !own.role.is_admin() && !own.permissions.contains(permission.as_str()) {
                 return Err(LifecycleError::PermissionNotAllowed(permission.to_string()));
             }
         }
-        if permissions.iter().next().is_some() {
-            ops.push(Op::check(
-                keys::tenant(tenant_id),
-                Condition::VersionIs(caller.tenant.version),
-            ));
-        }
+        grants_permissions = permissions.iter().next().is_some();
         updated.permissions = permissions;
     }
     if let Some(email) = patch.notification_email.clone() {
@@ -307,10 +347,10 @@ pub async fn update_user(
         let (account, tenants) = read_account_with_tenants(app, user_id)
             .await?
             .ok_or(LifecycleError::NotFound)?;
-        if tenants.iter().any(|t| t.tenant_id != tenant_id) {
+        if tenants.iter().any(|t| t.tenant_id != caller.tenant.id) {
             return Err(LifecycleError::AccountShared);
         }
-        let account = apply_to_person(&account, &patch, now);
+        let account = apply_to_person(&account, patch, now);
         ops.push(Op::put_if(
             to_item(&keys::account(account.id), &account, None).context("building the account")?,
             Condition::VersionIs(account.version - 1),
@@ -320,36 +360,34 @@ pub async fn update_user(
         updated.phone = account.phone.clone();
         updated.locale = account.locale;
     }
-    let before = serde_json::to_value(&member).context("reading the member")?;
+    let before = serde_json::to_value(member).context("reading the member")?;
     let after = serde_json::to_value(&updated).context("reading the member")?;
     let mut fields = MEMBERSHIP_FIELDS.to_vec();
     fields.extend(PERSON_FIELDS);
     let changes = diff(&before, &after, &fields);
     if changes.as_object().is_some_and(serde_json::Map::is_empty) {
-        return Ok(member);
+        return Ok(None);
     }
     updated.updated_at = now;
     updated.version = member.version + 1;
-    ops.extend(membership_writes(&member, &updated, &caller.tenant.name)?);
-    ops.extend(event(
-        &caller,
-        "user.updated",
-        user_id,
-        json!({"changes": changes}),
-        app,
-    )?);
+    ops.extend(membership_writes(member, &updated, &caller.tenant.name)?);
+    details["changes"] = changes;
+    ops.extend(event(caller, "user.updated", user_id, details, app)?);
     if updated.role != member.role {
         ops.extend(event(
-            &caller,
+            caller,
             "user.role_changed",
             user_id,
             json!({"from": member.role, "to": updated.role}),
             app,
         )?);
     }
-    commit(app, ops, &member, if_match).await?;
-    tracing::info!(subject_id = %user_id, "user updated");
-    Ok(updated)
+    Ok(Some(PreparedUpdate {
+        ops,
+        updated,
+        grants_permissions,
+        keeps_an_owner,
+    }))
 }
 
 fn apply_to_person(

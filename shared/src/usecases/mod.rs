@@ -15,6 +15,7 @@ pub mod export_users;
 pub mod forgot_password;
 pub mod get_tenant;
 pub mod get_user;
+pub mod import_users;
 pub mod inbound;
 pub mod invitations;
 pub mod jobs;

@@ -3,6 +3,7 @@
 mod bad_input;
 mod export;
 mod hardening;
+mod import;
 mod invitation_attacks;
 mod invitations;
 mod isolation;

@@ -3,6 +3,7 @@
 //! code in a file of their own beside it.
 
 mod events;
+mod imports;
 mod invitations;
 mod password_reset;
 mod sessions;
@@ -24,6 +25,10 @@ pub struct Problem {
     /// The request field the problem is about, when there is one.
     pub field: Option<String>,
     pub retry_after_seconds: Option<u64>,
+    /// For a file: the row the problem is in (the header is row 1).
+    pub row: Option<u32>,
+    /// For an import refused for its rows: those rows.
+    pub errors: Option<Box<[crate::usecases::import_users::RowReport]>>,
 }
 
 /// The body of every error response (for the OpenAPI document).
@@ -39,6 +44,12 @@ pub struct ProblemDoc {
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// For a file: the row the problem is in (the header is row 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u32>,
+    /// For `import_invalid`: each row in error, with its code and column.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::usecases::import_users::RowReport>>,
 }
 
 impl Problem {
@@ -49,6 +60,8 @@ impl Problem {
             detail: detail.into(),
             field: None,
             retry_after_seconds: None,
+            row: None,
+            errors: None,
         }
     }
 
@@ -110,6 +123,8 @@ impl IntoResponse for Problem {
             detail: self.detail,
             code: self.code.to_owned(),
             field: self.field,
+            row: self.row,
+            errors: self.errors.map(Vec::from),
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();

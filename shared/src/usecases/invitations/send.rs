@@ -83,7 +83,7 @@ pub async fn send_invitation(
         let state = reads.take(&mut items)?;
         let caller = TenantCaller::resolve(token, items, app.clock.now())?;
         authorize(&caller, invite.role, &invite.permissions)?;
-        match file(app, &caller, &invite, state, None).await? {
+        match file(app, &caller, &invite, state, None, Attached::default()).await? {
             Filed::Done(invitation) => return Ok(*invitation),
             Filed::LostARace => continue,
         }
@@ -178,6 +178,15 @@ impl InvitationReads {
     }
 }
 
+/// What a caller writes along with the invitation, in its transaction: an import's record of
+/// the row (whose condition failing means the row was done meanwhile, a lost race), and what the
+/// audit event's details gain.
+#[derive(Default)]
+pub(crate) struct Attached {
+    pub ops: Vec<Op>,
+    pub details: serde_json::Map<String, serde_json::Value>,
+}
+
 pub(crate) enum Filed {
     Done(Box<InvitationRecord>),
     /// A quota count or the tenant changed between the read and the write: read again.
@@ -194,6 +203,7 @@ pub(crate) async fn file(
     invite: &Invite,
     state: InvitationState,
     mail_locale: Option<Locale>,
+    attached: Attached,
 ) -> Result<Filed, SendInvitationError> {
     let now = app.clock.now();
     let tenant = &caller.tenant;
@@ -319,15 +329,23 @@ pub(crate) async fn file(
             action: "invitation.sent",
             actor: Some(caller.account.id),
             subject: None,
-            details: json!({
-                "invitation_id": id, "email": to, "role": invite.role,
-                "permissions": invite.permissions.names(),
-                "expires_at": expires_at, "with_message": invite.message.is_some(),
-            }),
+            details: {
+                let mut details = json!({
+                    "invitation_id": id, "email": to, "role": invite.role,
+                    "permissions": invite.permissions.names(),
+                    "expires_at": expires_at, "with_message": invite.message.is_some(),
+                });
+                if let Some(map) = details.as_object_mut() {
+                    map.extend(attached.details);
+                }
+                details
+            },
         }
         .ops(now, app.random.as_ref())
         .context("building the audit event")?,
     );
+    let attached_keys: Vec<Key> = attached.ops.iter().filter_map(Op::key).collect();
+    ops.extend(attached.ops);
     let current = vec![state.tenant_quota, state.inviter_quota];
     match transact_counting(app, &counts, current, ops).await {
         Ok(Counted::Committed) => {}
@@ -340,6 +358,7 @@ pub(crate) async fn file(
         Err(e) if membership_key.as_ref().is_some_and(|k| e.failed_on(k)) => {
             return Err(SendInvitationError::AlreadyMember);
         }
+        Err(e) if attached_keys.iter().any(|k| e.failed_on(k)) => return Ok(Filed::LostARace),
         // The catalogue changed, or the counts kept losing: read everything again.
         Err(e) if matches!(e, TransactError::Conflict) || e.failed_on(&keys::tenant(tenant.id)) => {
             return Ok(Filed::LostARace);

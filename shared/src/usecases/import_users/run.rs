@@ -1,0 +1,405 @@
+//! The real run of an import: one outbox job per chunk of rows, each filing the next.
+//!
+//! Every row is done in a transaction that also puts the row's result item, only if absent: a
+//! chunk run again (after a crash, a timeout, or by two dispatchers at once) skips the rows that
+//! have a result, and a row raced by another run fails its condition instead of being done
+//! twice. Rows are packed into transactions of up to 100 operations; a pack that loses a race
+//! to a concurrent write is read and decided again, row by row as they now stand (an email
+//! registered meanwhile is invited instead of created). Each row is decided with the importer's
+//! rights as they are when the chunk runs: an importer who lost them meanwhile gets the rest of
+//! the rows refused, not done.
+//!
+//! The chunk's last transaction deletes its job and files the next chunk's; the last chunk's
+//! marks the import done, with its counts and a `users.imported` audit event.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    Counts, Decision, ImportChunkRecord, ImportRecord, ImportStatus, Outcome, RowReport, conflict,
+    decide, grant_problem, read_states, results, update_problem,
+};
+use crate::app::App;
+use crate::domain::{ImportId, TenantId};
+use crate::keys;
+use crate::records::{CreatedVia, from_optional, to_item};
+use crate::table::{Condition, Key, MAX_TRANSACTION_OPS, Op, TransactError};
+use crate::usecases::audit::AuditEvent;
+use crate::usecases::create_user::{CreateUserError, prepare_creation};
+use crate::usecases::invitations::send::{
+    self, Attached, Filed, InvitationReads, Invite, SendInvitationError,
+};
+use crate::usecases::jobs::Job;
+use crate::usecases::lifecycle::{LifecycleError, prepare_update};
+use crate::usecases::{Context, InternalError, TenantCaller};
+
+use super::rows::{ImportRow, RowProblem};
+
+/// One chunk of an import to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportChunkJob {
+    pub tenant_id: TenantId,
+    pub import_id: ImportId,
+    pub chunk: u32,
+}
+
+/// How often a chunk reads and decides its remaining rows again within one run, before it
+/// leaves them to the next run of its job.
+const TRIES: usize = 5;
+
+pub(crate) async fn run(app: &App, job: ImportChunkJob, done: Op) -> Result<(), InternalError> {
+    let (tenant, id) = (job.tenant_id, job.import_id);
+    let mut items = app
+        .table
+        .batch_get(&[
+            keys::import(tenant, id),
+            keys::import_chunk(tenant, id, job.chunk),
+        ])
+        .await
+        .context("reading the import")?;
+    let chunk: Option<ImportChunkRecord> =
+        from_optional(items.pop().flatten()).context("reading an import chunk")?;
+    let import: Option<ImportRecord> =
+        from_optional(items.pop().flatten()).context("reading the import")?;
+    let (Some(import), Some(chunk)) = (import, chunk) else {
+        tracing::error!(import_id = %id, chunk = job.chunk, "an import job without its import: dropped");
+        return app
+            .table
+            .transact(vec![done])
+            .await
+            .context("dropping an import job");
+    };
+    for _ in 0..=TRIES {
+        if attempt(app, &import, &chunk.rows).await? {
+            return finish(app, &import, &job, done).await;
+        }
+    }
+    Err(InternalError::new(
+        "running an import chunk",
+        anyhow::anyhow!("rows kept losing races; the job runs again later"),
+    ))
+}
+
+/// The writes of one row: its result item (only if absent) and what the row does.
+struct Unit {
+    ops: Vec<Op>,
+    /// Grants permissions: the pack checks the catalogue it was decided against.
+    grants: bool,
+    mails: bool,
+    /// Checks other members (an owner's demotion): written in a transaction of its own.
+    alone: bool,
+}
+
+impl Unit {
+    fn new(tenant: TenantId, import: ImportId, report: &RowReport) -> Result<Self, InternalError> {
+        let item = to_item(
+            &keys::import_result(tenant, import, report.row),
+            report,
+            None,
+        )
+        .context("building a row result")?;
+        Ok(Self {
+            ops: vec![Op::put_if(item, Condition::NotExists)],
+            grants: false,
+            mails: false,
+            alone: false,
+        })
+    }
+}
+
+/// Does the rows of `rows` that have no result yet, once; `true` when none is left.
+async fn attempt(
+    app: &App,
+    import: &ImportRecord,
+    rows: &[ImportRow],
+) -> Result<bool, InternalError> {
+    let (tenant, id) = (import.tenant_id, import.id);
+    let result_keys: Vec<Key> = rows
+        .iter()
+        .map(|r| keys::import_result(tenant, id, r.row))
+        .collect();
+    let found = app
+        .table
+        .batch_get(&result_keys)
+        .await
+        .context("reading row results")?;
+    let pending: Vec<&ImportRow> = rows
+        .iter()
+        .zip(found)
+        .filter(|(_, result)| result.is_none())
+        .map(|(row, _)| row)
+        .collect();
+    if pending.is_empty() {
+        return Ok(true);
+    }
+    let caller = TenantCaller::acting(app, tenant, import.actor_id)
+        .await
+        .context("reading the importer")?
+        .filter(|c| c.membership.can_manage_users());
+    let Some(caller) = caller else {
+        let mut units = Vec::new();
+        for row in &pending {
+            let problem = RowProblem::new(
+                "forbidden",
+                None,
+                "the importer may no longer manage users of this tenant",
+            );
+            units.push(Unit::new(
+                tenant,
+                id,
+                &RowReport::error(row.row, row.email.as_str(), problem),
+            )?);
+        }
+        commit(app, None, units).await?;
+        return Ok(false);
+    };
+    let emails: Vec<_> = pending.iter().map(|r| &r.email).collect();
+    let states = read_states(app, tenant, &emails).await?;
+    let now = app.clock.now();
+    let mut units = Vec::new();
+    for (row, state) in pending.iter().zip(&states) {
+        let email = row.email.as_str();
+        let report = |outcome| RowReport::new(row.row, email, outcome);
+        let details = json!({"import_id": id});
+        let unit = match decide(&caller, row, state, now) {
+            Decision::Create(new) => {
+                match prepare_creation(app, &caller, &new, CreatedVia::Import, details).await {
+                    Ok(prepared) => {
+                        let done = RowReport {
+                            user_id: Some(prepared.created.user.account_id),
+                            ..report(Outcome::Created)
+                        };
+                        let mut unit = Unit::new(tenant, id, &done)?;
+                        unit.ops.extend(prepared.ops);
+                        unit.grants = new.permissions.iter().next().is_some();
+                        unit.mails = prepared.mails;
+                        unit
+                    }
+                    Err(CreateUserError::Internal(e)) => return Err(e),
+                    Err(e) => Unit::new(
+                        tenant,
+                        id,
+                        &RowReport::error(row.row, email, grant_problem(e)),
+                    )?,
+                }
+            }
+            Decision::Update(member, patch) => {
+                let user_id = Some(member.account_id);
+                match prepare_update(app, &caller, &member, &patch, details).await {
+                    Ok(Some(prepared)) => {
+                        let done = RowReport {
+                            user_id,
+                            ..report(Outcome::Updated)
+                        };
+                        let mut unit = Unit::new(tenant, id, &done)?;
+                        unit.ops.extend(prepared.ops);
+                        unit.grants = prepared.grants_permissions;
+                        unit.alone = prepared.keeps_an_owner;
+                        unit
+                    }
+                    Ok(None) => Unit::new(
+                        tenant,
+                        id,
+                        &RowReport {
+                            user_id,
+                            ..report(Outcome::Unchanged)
+                        },
+                    )?,
+                    Err(LifecycleError::Internal(e)) => return Err(e),
+                    Err(e) => {
+                        let problem = update_problem(e).unwrap_or_else(conflict);
+                        Unit::new(tenant, id, &RowReport::error(row.row, email, problem))?
+                    }
+                }
+            }
+            Decision::Unchanged(user_id, why) => Unit::new(
+                tenant,
+                id,
+                &RowReport {
+                    user_id,
+                    detail: Some(why.to_owned()),
+                    ..report(Outcome::Unchanged)
+                },
+            )?,
+            Decision::Refused(problem) => {
+                Unit::new(tenant, id, &RowReport::error(row.row, email, problem))?
+            }
+            Decision::Invite(invite) => {
+                invite_row(app, &caller, import, row, &invite).await?;
+                continue;
+            }
+        };
+        units.push(unit);
+    }
+    commit(app, Some(&caller), units).await?;
+    Ok(false)
+}
+
+/// Invites the person of `row` in a transaction of its own (the invitation counts in the
+/// tenant's and the importer's quotas) that records the row's result. A race leaves the row to
+/// the next attempt, which decides it as things then are.
+async fn invite_row(
+    app: &App,
+    caller: &TenantCaller,
+    import: &ImportRecord,
+    row: &ImportRow,
+    invite: &Invite,
+) -> Result<(), InternalError> {
+    let (tenant, id) = (import.tenant_id, import.id);
+    let reads = InvitationReads::new(tenant, caller.account.id, &row.email);
+    let mut items = app
+        .table
+        .batch_get(&reads.keys())
+        .await
+        .context("reading the email")?;
+    let state = reads.take(&mut items)?;
+    let invited = RowReport::new(row.row, row.email.as_str(), Outcome::Invited);
+    let attached = Attached {
+        ops: Unit::new(tenant, id, &invited)?.ops,
+        details: [("import_id".to_owned(), json!(id))].into_iter().collect(),
+    };
+    let problem = match send::file(app, caller, invite, state, None, attached).await {
+        Ok(Filed::Done(_) | Filed::LostARace)
+        | Err(
+            SendInvitationError::InvitationPending
+            | SendInvitationError::AlreadyMember
+            | SendInvitationError::MemberArchived
+            | SendInvitationError::Conflict,
+        ) => return Ok(()),
+        Err(SendInvitationError::Internal(e)) => return Err(e),
+        Err(SendInvitationError::RateLimited { .. }) => RowProblem::new(
+            "rate_limited",
+            Some("email"),
+            "email: this email has an account, and today's invitation quota is used up",
+        ),
+        Err(_) => RowProblem::new("forbidden", None, "the importer may not invite this person"),
+    };
+    let refused = RowReport::error(row.row, row.email.as_str(), problem);
+    commit(app, None, vec![Unit::new(tenant, id, &refused)?]).await
+}
+
+/// Writes `units` in as few transactions as fit (each item once per transaction; the catalogue
+/// check once, against the caller's reading). A transaction that loses a race is left for the
+/// next attempt; any other failure is the run's.
+async fn commit(
+    app: &App,
+    caller: Option<&TenantCaller>,
+    units: Vec<Unit>,
+) -> Result<(), InternalError> {
+    struct Pack {
+        ops: Vec<Op>,
+        keys: HashSet<Key>,
+        grants: bool,
+        mails: bool,
+        alone: bool,
+    }
+    let empty = || Pack {
+        ops: Vec::new(),
+        keys: HashSet::new(),
+        grants: false,
+        mails: false,
+        alone: false,
+    };
+    let mut packs = vec![empty()];
+    for unit in units {
+        let keys: Vec<Key> = unit.ops.iter().filter_map(Op::key).collect();
+        let fits = |pack: &Pack| {
+            pack.ops.is_empty()
+                || (!pack.alone
+                    && !unit.alone
+                    && pack.ops.len() + unit.ops.len() < MAX_TRANSACTION_OPS
+                    && keys.iter().all(|k| !pack.keys.contains(k)))
+        };
+        if !packs.last().is_some_and(fits) {
+            packs.push(empty());
+        }
+        if let Some(pack) = packs.last_mut() {
+            pack.ops.extend(unit.ops);
+            pack.keys.extend(keys);
+            pack.grants |= unit.grants;
+            pack.mails |= unit.mails;
+            pack.alone |= unit.alone;
+        }
+    }
+    for mut pack in packs.into_iter().filter(|p| !p.ops.is_empty()) {
+        if let (true, Some(caller)) = (pack.grants, caller) {
+            pack.ops.push(Op::check(
+                keys::tenant(caller.tenant.id),
+                Condition::VersionIs(caller.tenant.version),
+            ));
+        }
+        match app.table.transact(pack.ops).await {
+            Ok(()) => {
+                if pack.mails {
+                    app.mail_committed();
+                }
+            }
+            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+                tracing::info!("import rows lost a race; they are decided again");
+            }
+            Err(other) => return Err(other).context("importing rows"),
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the job and files the next chunk's, or, after the last chunk, marks the import done.
+async fn finish(
+    app: &App,
+    import: &ImportRecord,
+    job: &ImportChunkJob,
+    done: Op,
+) -> Result<(), InternalError> {
+    let now = app.clock.now();
+    let mut ops = vec![done];
+    let next = job.chunk + 1;
+    if next < import.chunks {
+        ops.push(
+            app.outbox
+                .enqueue_job(
+                    Job::ImportChunk(ImportChunkJob {
+                        chunk: next,
+                        ..job.clone()
+                    }),
+                    now,
+                    app.random.as_ref(),
+                )
+                .context("filing the next chunk")?,
+        );
+    } else {
+        let report = results(app, import.tenant_id, import.id).await?;
+        let counts = Counts::of(&report);
+        let record = ImportRecord {
+            status: ImportStatus::Done,
+            counts: Some(counts),
+            finished_at: Some(now),
+            version: import.version + 1,
+            ..import.clone()
+        };
+        ops.push(Op::put_if(
+            to_item(&keys::import(import.tenant_id, import.id), &record, None)
+                .context("building the import")?,
+            Condition::VersionIs(import.version),
+        ));
+        ops.extend(
+            AuditEvent {
+                tenant: import.tenant_id,
+                action: "users.imported",
+                actor: Some(import.actor_id),
+                subject: None,
+                details: json!({"import_id": import.id, "rows": import.rows, "counts": counts}),
+            }
+            .ops(now, app.random.as_ref())
+            .context("building the audit event")?,
+        );
+    }
+    app.table
+        .transact(ops)
+        .await
+        .context("finishing an import chunk")?;
+    app.mail_committed();
+    tracing::info!(import_id = %import.id, chunk = job.chunk, "import chunk done");
+    Ok(())
+}

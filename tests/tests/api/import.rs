@@ -1,0 +1,653 @@
+//! `GET .../users.csv/template`, `POST .../users.csv?dry_run=` and `GET .../imports/{id}`.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use usher_tests::{Backend, GOOD_PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_on};
+
+fn outcomes(rows: &Value) -> Vec<(u64, String, String)> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["outcome"].as_str().unwrap().to_owned(),
+                r["code"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn with_catalogue(app: &TestApp) {
+    app.settings(json!({"permission_catalog": [
+        {"name": "fleet", "label": "Fleet"}, {"name": "accounting", "label": "Accounting"}]}))
+        .await;
+}
+
+/// Everything stored in the tenant's partition and every account partition touched, and the
+/// outbox: what "nothing was written" compares.
+async fn snapshot(app: &TestApp) -> (usize, usize, usize) {
+    (
+        app.partition(&format!("TENANT#{}", app.tenant_id))
+            .await
+            .len(),
+        app.outbox_items().await.len(),
+        app.sent_mails().await.len(),
+    )
+}
+
+async fn user_by_email(app: &TestApp, email: &str) -> Value {
+    let page: Value = app
+        .get(
+            &format!("/v1/tenants/{}/users?email={email}", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"][0].clone()
+}
+
+#[tokio::test]
+async fn the_template_names_the_columns_and_imports_as_it_is() {
+    let app = spawn_app().await;
+    with_catalogue(&app).await;
+    let response = app
+        .get(
+            &format!("/v1/tenants/{}/users.csv/template", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let template = response.bytes().await.unwrap();
+    assert!(template.starts_with("\u{FEFF}".as_bytes()));
+    let text = std::str::from_utf8(&template[3..]).unwrap();
+    let header = text.lines().next().unwrap();
+    assert_eq!(
+        header,
+        "email,first_name,last_name,notification_email,phone,locale,role,auto_tickets,send_credentials,fleet,accounting,users.manage"
+    );
+    let dry: Value = app
+        .import_csv(
+            app.tenant_id,
+            &app.owner_token,
+            "?dry_run=true",
+            template.to_vec(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes(&dry["rows"]),
+        [(2, "created".into(), String::new())]
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_reports_what_each_row_would_become_and_writes_nothing() {
+    let app = spawn_app().await;
+    with_catalogue(&app).await;
+    let (_, member_email, _) = app.member(app.tenant_id, "member", &["fleet"]).await;
+    let (_, same_email, _) = app.member(app.tenant_id, "member", &[]).await;
+    // An account another tenant made: it is invited, never joined.
+    let (other, _, other_token) = app.new_tenant("Altra Srl").await;
+    let elsewhere = "elsewhere@example.org";
+    let created = app
+        .create_user(other, &other_token, json!({"email": elsewhere, "first_name": "El", "last_name": "Sewhere", "role": "member", "password": {"mode": "link"}}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let file = format!(
+        "email;first_name;last_name;role;fleet\r\n\
+         new@example.org;Nina;Nuova;member;x\r\n\
+         {member_email};;;admin;x\r\n\
+         {same_email};;;member;\r\n\
+         {elsewhere};;;;\r\n\
+         nolast@example.org;Nora;;;\r\n\
+         NEW@example.org;Nina;Again;;\r\n\
+         formula@example.org;=HYPERLINK(\"http://x\");F;;\r\n\
+         not-an-email;A;B;;\r\n\
+         boss@example.org;Bo;Ss;owner;\r\n"
+    );
+    app.clock.advance(chrono::Duration::seconds(1));
+    let before = snapshot(&app).await;
+    // An admin (not an owner) imports: owner is above them.
+    let (_, _, admin_token) = app.member(app.tenant_id, "admin", &[]).await;
+    let before_admin = snapshot(&app).await;
+    let response = app
+        .import_csv(app.tenant_id, &admin_token, "?dry_run=true", file.clone())
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let dry: Value = response.json().await.unwrap();
+    assert_eq!(
+        outcomes(&dry["rows"]),
+        [
+            (2, "created".into(), String::new()),
+            (3, "updated".into(), String::new()),
+            (4, "unchanged".into(), String::new()),
+            (5, "invited".into(), String::new()),
+            (6, "error".into(), "missing_value".into()),
+            (7, "error".into(), "duplicate_in_file".into()),
+            (8, "error".into(), "formula_not_allowed".into()),
+            (9, "error".into(), "invalid_value".into()),
+            (10, "error".into(), "role_not_allowed".into()),
+        ]
+    );
+    assert_eq!(dry["rows"][4]["field"], "last_name");
+    assert_eq!(dry["rows"][7]["field"], "email");
+    assert_eq!(
+        dry["counts"],
+        json!({"created": 1, "invited": 1, "updated": 1, "unchanged": 1, "error": 5})
+    );
+    assert_eq!(
+        snapshot(&app).await,
+        before_admin,
+        "a dry run writes and sends nothing"
+    );
+
+    // The real run of a file with errors writes nothing either, and names the rows.
+    let refused = assert_problem(
+        app.import_csv(app.tenant_id, &admin_token, "", file).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "import_invalid",
+    )
+    .await;
+    let errors = outcomes(&refused["errors"]);
+    assert_eq!(errors.len(), 5);
+    assert_eq!(errors[0], (6, "error".into(), "missing_value".into()));
+    assert_eq!(snapshot(&app).await, before_admin);
+    assert!(before.0 < before_admin.0, "the snapshot sees writes");
+}
+
+async fn import_creates_invites_and_updates_then_changes_nothing(app: TestApp) {
+    with_catalogue(&app).await;
+    let (member_id, member_email, _) = app
+        .member(app.tenant_id, "member", &["accounting", "users.manage"])
+        .await;
+    let (other, _, other_token) = app.new_tenant("Altra Srl").await;
+    let created = app
+        .create_user(other, &other_token, json!({"email": "known@example.org", "first_name": "Kay", "last_name": "Known", "role": "member", "password": {"mode": "link"}}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    app.dispatch_all_pending().await;
+    app.clock.advance(chrono::Duration::seconds(1));
+    // Semicolons, as an Italian spreadsheet saves; a quoted cell holding one and quotes.
+    let file = format!(
+        "\u{FEFF}email;first_name;last_name;phone;locale;role;fleet;accounting;auto_tickets;send_credentials\r\n\
+         linked@example.org;Lina;\"Rossi; \"\"Bianchi\"\"\";'+39 0543 1;it;member;x;;no;yes\r\n\
+         quiet@example.org;Quinto;Quieto;;;member;;;yes;no\r\n\
+         known@example.org;;;;;member;x;;;\r\n\
+         {member_email};;;;;admin;x;;yes;\r\n"
+    );
+    let import = app.import_all(&file).await;
+    assert_eq!(
+        outcomes(&import["report"]),
+        [
+            (2, "created".into(), String::new()),
+            (3, "created".into(), String::new()),
+            (4, "invited".into(), String::new()),
+            (5, "updated".into(), String::new()),
+        ]
+    );
+    assert_eq!(import["rows_done"], 4);
+    assert_eq!(import["counts"], import["planned"]);
+
+    let linked = user_by_email(&app, "linked@example.org").await;
+    assert_eq!(linked["last_name"], "Rossi; \"Bianchi\"");
+    assert_eq!(linked["phone"], "+39 0543 1");
+    assert_eq!(linked["locale"], "it");
+    assert_eq!(linked["created_via"], "import");
+    assert_eq!(linked["permissions"], json!(["fleet"]));
+    let quiet = user_by_email(&app, "quiet@example.org").await;
+    assert_eq!(quiet["auto_tickets"], true);
+    // send_credentials: a link to choose a password, in the person's language; none otherwise.
+    let mails = app.mails_to("linked@example.org").await;
+    assert_eq!(mails.len(), 1, "one link for linked@");
+    assert!(app.mails_to("quiet@example.org").await.is_empty());
+    assert_eq!(app.invitation_links_to("known@example.org").await.len(), 1);
+    let updated = user_by_email(&app, &member_email).await;
+    assert_eq!(updated["role"], "admin");
+    assert_eq!(
+        updated["permissions"],
+        json!(["fleet", "users.manage"]),
+        "the file's permission columns set theirs (accounting taken); others are kept"
+    );
+    assert_eq!(updated["auto_tickets"], true);
+    // Each change in the log, with the importer as actor and the import named.
+    let events: Value = app
+        .get(
+            &format!("/v1/tenants/{}/users/{member_id}/events", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let change = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "user.updated")
+        .expect("the update is logged");
+    assert_eq!(change["details"]["import_id"], import["id"]);
+    assert_eq!(
+        change["details"]["changes"]["role"],
+        json!({"from": "member", "to": "admin"})
+    );
+    assert!(change["actor_id"].is_string());
+    let log: Value = app
+        .get(
+            &format!("/v1/tenants/{}/events?action=users.imported", app.tenant_id),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["items"][0]["details"]["counts"]["created"], 2);
+
+    // The same file again: nothing changes, nothing is sent.
+    let mails_before = app.sent_mails().await.len();
+    app.clock.advance(chrono::Duration::seconds(1));
+    let again = app.import_all(&file).await;
+    assert_eq!(
+        again["counts"],
+        json!({"created": 0, "invited": 0, "updated": 0, "unchanged": 4, "error": 0})
+    );
+    assert_eq!(app.sent_mails().await.len(), mails_before);
+    // The person set up by the import signs in once they chose a password.
+    let link = app.new_reset_link_to("linked@example.org", &[]).await;
+    assert!(link.contains("/reset/"), "{link}");
+    let response = app
+        .reset(&usher_tests::token_of(&link), GOOD_PASSWORD)
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        app.sign_in("linked@example.org", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn an_import_creates_invites_and_updates_and_the_same_file_again_changes_nothing() {
+    import_creates_invites_and_updates_then_changes_nothing(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn an_import_on_dynamodb_local_does_the_same() {
+    import_creates_invites_and_updates_then_changes_nothing(spawn_app_on(Backend::Dynamo).await)
+        .await;
+}
+
+#[tokio::test]
+async fn legacy_code_pages_are_read_when_named() {
+    let app = spawn_app().await;
+    // "Łukasz Żółw" in windows-1250, as Excel in a Polish locale saves "CSV".
+    let polish: &[u8] = b"email;first_name;last_name\r\nl@example.org;\xA3ukasz;\xAF\xF3\xB3w\r\n";
+    let refused = assert_problem(
+        app.import_csv(app.tenant_id, &app.owner_token, "?dry_run=true", polish)
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_encoding",
+    )
+    .await;
+    assert_eq!(refused["row"], 2);
+    let import = app
+        .import_csv(
+            app.tenant_id,
+            &app.owner_token,
+            "?encoding=windows-1250",
+            polish,
+        )
+        .await;
+    assert_eq!(import.status(), StatusCode::ACCEPTED);
+    app.dispatch_all_pending().await;
+    let user = user_by_email(&app, "l@example.org").await;
+    assert_eq!(
+        (user["first_name"].as_str(), user["last_name"].as_str()),
+        (Some("Łukasz"), Some("Żółw"))
+    );
+    // windows-1252: "Zoë Müller".
+    let western: &[u8] = b"email,first_name,last_name\nz@example.org,Zo\xEB,M\xFCller\n";
+    let import = app
+        .import_csv(
+            app.tenant_id,
+            &app.owner_token,
+            "?encoding=windows-1252",
+            western,
+        )
+        .await;
+    assert_eq!(import.status(), StatusCode::ACCEPTED);
+    app.dispatch_all_pending().await;
+    assert_eq!(
+        user_by_email(&app, "z@example.org").await["first_name"],
+        "Zoë"
+    );
+}
+
+#[tokio::test]
+async fn bad_files_are_refused_with_a_code_and_nothing_is_written() {
+    let app = spawn_app().await;
+    with_catalogue(&app).await;
+    let mut too_many = String::from("email,first_name,last_name\n");
+    for i in 0..10_001 {
+        too_many.push_str(&format!("u{i}@example.org,U,{i}\n"));
+    }
+    let mut six_mb = String::from("email,first_name,last_name\n");
+    while six_mb.len() < 6 * 1024 * 1024 {
+        six_mb.push_str("someone@example.org,Some,One\n");
+    }
+    /// What is sent, and the status, code and row of the answer.
+    type Case = (&'static str, Vec<u8>, StatusCode, &'static str, Option<u64>);
+    let cases: Vec<Case> = vec![
+        (
+            "empty",
+            Vec::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "empty_file",
+            None,
+        ),
+        (
+            "header only",
+            b"email,first_name\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "empty_file",
+            None,
+        ),
+        (
+            "binary",
+            b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_csv",
+            Some(1),
+        ),
+        (
+            "bom in the middle",
+            "email,first_name,last_name\na@example.org,A,B\n\u{FEFF}email,first_name,last_name\n"
+                .into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_csv",
+            Some(3),
+        ),
+        (
+            "unbalanced quotes",
+            b"email,first_name,last_name\na@example.org,\"Ada,B\nb@example.org,B,C\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_csv",
+            Some(2),
+        ),
+        (
+            "a short row",
+            b"email,first_name,last_name\na@example.org,A\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_csv",
+            Some(2),
+        ),
+        (
+            "not utf-8",
+            b"email,first_name,last_name\na@example.org,A,B\nb@example.org,Zo\xEB,B\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_encoding",
+            Some(3),
+        ),
+        (
+            "no email column",
+            b"first_name,last_name\nA,B\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_column",
+            Some(1),
+        ),
+        (
+            "unknown column",
+            b"email,department\na@example.org,IT\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_column",
+            Some(1),
+        ),
+        (
+            "twice a column",
+            b"email,role,Role\na@example.org,member,member\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "duplicate_column",
+            Some(1),
+        ),
+        (
+            "unknown permission",
+            b"email,first_name,last_name,it.admin\na@example.org,A,B,x\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_permission",
+            Some(1),
+        ),
+        (
+            "10,001 rows",
+            too_many.into_bytes(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "too_many_rows",
+            None,
+        ),
+        (
+            "6 MB",
+            six_mb.into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            None,
+        ),
+    ];
+    let before = snapshot(&app).await;
+    for (name, file, status, code, row) in cases {
+        for query in ["?dry_run=true", ""] {
+            let problem = assert_problem(
+                app.import_csv(app.tenant_id, &app.owner_token, query, file.clone())
+                    .await,
+                status,
+                code,
+            )
+            .await;
+            assert_eq!(problem["row"].as_u64(), row, "{name}: {problem:#}");
+        }
+    }
+    // Not a CSV body, and a query that is not the import's.
+    let json_body = app
+        .post(
+            &format!("/v1/tenants/{}/users.csv", app.tenant_id),
+            Some(&app.owner_token),
+            json!({"email": "a@example.org"}),
+        )
+        .await;
+    assert_problem(
+        json_body,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    )
+    .await;
+    for query in ["?encoding=utf-16", "?dry_run=maybe", "?tenant_id=x"] {
+        let response = app
+            .import_csv(
+                app.tenant_id,
+                &app.owner_token,
+                query,
+                "email\na@example.org\n",
+            )
+            .await;
+        assert!(
+            response.status().is_client_error(),
+            "{query}: {}",
+            response.status()
+        );
+    }
+    assert_eq!(snapshot(&app).await, before, "nothing was written or sent");
+}
+
+#[tokio::test]
+async fn who_may_import_and_what() {
+    let app = spawn_app().await;
+    with_catalogue(&app).await;
+    let (_, _, plain_token) = app.member(app.tenant_id, "member", &["fleet"]).await;
+    let (_, _, manager_token) = app
+        .member(app.tenant_id, "member", &["users.manage", "fleet"])
+        .await;
+    let file = "email,first_name,last_name\nnew@example.org,N,E\n";
+    for path in ["/users.csv/template"] {
+        let response = app
+            .get(
+                &format!("/v1/tenants/{}{path}", app.tenant_id),
+                &plain_token,
+            )
+            .await;
+        assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+    assert_problem(
+        app.import_csv(app.tenant_id, &plain_token, "?dry_run=true", file)
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    // A member holding users.manage makes members with permissions they hold, nothing more.
+    let dry: Value = app
+        .import_csv(
+            app.tenant_id,
+            &manager_token,
+            "?dry_run=true",
+            "email,first_name,last_name,role,fleet,accounting\n\
+             a@example.org,A,A,member,x,\n\
+             b@example.org,B,B,admin,,\n\
+             c@example.org,C,C,member,,x\n",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes(&dry["rows"]),
+        [
+            (2, "created".into(), String::new()),
+            (3, "error".into(), "role_not_allowed".into()),
+            (4, "error".into(), "permission_not_allowed".into()),
+        ]
+    );
+    assert_eq!(dry["rows"][2]["field"], "accounting");
+}
+
+#[tokio::test]
+async fn another_tenants_admin_reaches_no_import() {
+    let app = spawn_app().await;
+    let (other, _, other_token) = app.new_tenant("Altra Srl").await;
+    let response = app
+        .import_csv(
+            app.tenant_id,
+            &app.owner_token,
+            "",
+            "email,first_name,last_name\na@example.org,A,B\n",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.dispatch_all_pending().await;
+    let before = snapshot(&app).await;
+    for path in [
+        format!("/v1/tenants/{}/imports/{id}", app.tenant_id),
+        format!("/v1/tenants/{}/users.csv/template", app.tenant_id),
+    ] {
+        assert_problem(
+            app.get(&path, &other_token).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    // This tenant's import under the other tenant's path is not there either.
+    assert_problem(
+        app.get(&format!("/v1/tenants/{other}/imports/{id}"), &other_token)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.import_csv(
+            app.tenant_id,
+            &other_token,
+            "",
+            "email,first_name,last_name\nb@example.org,B,C\n",
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_eq!(snapshot(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_crashed_import_resumes_without_doing_a_row_twice() {
+    let app = spawn_app().await;
+    let rows = 250;
+    let mut file = String::from("email,first_name,last_name,send_credentials\n");
+    for i in 0..rows {
+        file.push_str(&format!("p{i:03}@example.org,P,{i},yes\n"));
+    }
+    let response = app
+        .import_csv(app.tenant_id, &app.owner_token, "", file)
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    // The first chunk's job runs on a table that goes away after a few transactions: some rows
+    // are done, the job fails and stays in the outbox.
+    let crashing = usher_core::usecases::jobs::dispatcher(&app.app, app.mailer.clone());
+    app.faults.crash_after(3);
+    let _ = crashing.drain().await;
+    let halfway: Value = app
+        .get(&location, &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let done = halfway["rows_done"].as_u64().unwrap();
+    assert!(
+        done > 0 && done < 100,
+        "the crash left the chunk half done: {done}"
+    );
+    assert_eq!(halfway["status"], "running");
+    // Later, the job runs again and finishes, doing each row once.
+    app.clock.advance(chrono::Duration::hours(1));
+    app.dispatch_all_pending().await;
+    let finished: Value = app
+        .get(&location, &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(finished["status"], "done");
+    assert_eq!(finished["counts"]["created"], rows);
+    let members = app.partition(&format!("TENANT#{}", app.tenant_id)).await;
+    let created = members
+        .iter()
+        .filter(|item| {
+            item.get("sk")
+                .and_then(|v| v.as_str())
+                .is_some_and(|sk| sk.starts_with("MEMBER#"))
+        })
+        .count();
+    assert_eq!(created, rows + 1, "every row once, and the owner");
+    let mails = app.sent_mails().await;
+    for i in [0, 42, 99, 100, 249] {
+        let to = format!("p{i:03}@example.org");
+        assert_eq!(
+            mails.iter().filter(|m| m.mail.to.as_str() == to).count(),
+            1,
+            "{to}"
+        );
+    }
+    assert_eq!(mails.len(), rows);
+}
