@@ -19,6 +19,9 @@ use usher_core::usecases::create_user::CreateUserError;
 use usher_core::usecases::events::ListEventsError;
 use usher_core::usecases::get_tenant::GetTenantError;
 use usher_core::usecases::get_user::GetUserError;
+use usher_core::usecases::import_users::{
+    Counts, FileError, HeaderError, ImportError, ImportReport,
+};
 use usher_core::usecases::inbound::HeldError;
 use usher_core::usecases::invitations::accept::AcceptError;
 use usher_core::usecases::invitations::manage::ManageInvitationError;
@@ -632,6 +635,88 @@ fn lifecycle(these: Vec<LifecycleError>, body: bool) -> Vec<Answer> {
     [answers(all), extra, TENANT_PATH.to_vec()].concat()
 }
 
+/// Every import error, once each; the routes pick theirs.
+fn import_errors() -> Vec<ImportError> {
+    let all = vec![
+        ImportError::Auth(AuthError::Unauthenticated),
+        ImportError::Forbidden,
+        ImportError::File(FileError::Empty),
+        ImportError::Header(HeaderError::MissingEmail),
+        ImportError::RowsInvalid(Box::new(ImportReport {
+            counts: Counts::default(),
+            rows: Vec::new(),
+        })),
+        ImportError::NotFound,
+    ];
+    covers(
+        &all,
+        |e| match e {
+            ImportError::Auth(_) => Some(0),
+            ImportError::Forbidden => Some(1),
+            ImportError::File(_) => Some(2),
+            ImportError::Header(_) => Some(3),
+            ImportError::RowsInvalid(_) => Some(4),
+            ImportError::NotFound => Some(5),
+            ImportError::Internal(_) => None,
+        },
+        6,
+    );
+    all
+}
+
+/// The caller checks every import route makes.
+fn importer() -> Vec<ImportError> {
+    let mut all: Vec<ImportError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.push(ImportError::Forbidden);
+    all
+}
+
+fn import_users() -> Vec<Answer> {
+    let mut all = importer();
+    all.extend(
+        import_errors()
+            .into_iter()
+            .filter(|e| !matches!(e, ImportError::NotFound)),
+    );
+    // Each file and header problem has its code.
+    all.extend(
+        [
+            FileError::NoRows,
+            FileError::NotUtf8 { row: 2 },
+            FileError::Binary { row: 2 },
+            FileError::StrayByteOrderMark { row: 2 },
+            FileError::UnclosedQuote { row: 2 },
+            FileError::CellCount {
+                row: 2,
+                found: 1,
+                expected: 2,
+            },
+            FileError::TooManyRows,
+        ]
+        .map(ImportError::File),
+    );
+    all.extend(
+        [
+            HeaderError::Duplicate("email".into()),
+            HeaderError::Unknown("x".into()),
+            HeaderError::UnknownPermission("x.y".into()),
+        ]
+        .map(ImportError::Header),
+    );
+    let body = vec![
+        (400, "invalid_request"),
+        (413, "payload_too_large"),
+        (415, "unsupported_media_type"),
+    ];
+    [answers(all), body, TENANT_PATH.to_vec()].concat()
+}
+
+fn get_import() -> Vec<Answer> {
+    let mut all = importer();
+    all.push(ImportError::NotFound);
+    [answers(all), TENANT_PATH.to_vec()].concat()
+}
+
 fn update_me() -> Vec<Answer> {
     let all = vec![
         LifecycleError::Auth(AuthError::Unauthenticated),
@@ -735,6 +820,17 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         ),
         ("patch", "/v1/me", update_me()),
         ("get", "/v1/tenants/{tenant_id}/users.csv", export_users()),
+        ("post", "/v1/tenants/{tenant_id}/users.csv", import_users()),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/users.csv/template",
+            [answers(importer()), TENANT_PATH.to_vec()].concat(),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/imports/{import_id}",
+            get_import(),
+        ),
         (
             "get",
             "/v1/tenants/{tenant_id}/inbound/held",

@@ -651,3 +651,49 @@ async fn a_crashed_import_resumes_without_doing_a_row_twice() {
     }
     assert_eq!(mails.len(), rows);
 }
+
+/// DynamoDB round trips, pinned: the template 1; a check (dry run or real) 2 + one per 50 emails
+/// + one per 100 of them with an account (the caller, the quotas, the login items and invitation
+/// markers, the memberships); a real run adds one write per chunk of 100 rows and the filing
+/// transaction; the status 2 (the import, one page of 1,000 row results).
+#[tokio::test]
+async fn each_import_route_makes_the_pinned_number_of_round_trips() {
+    let app = spawn_app().await;
+    let (_, member_email, _) = app.member(app.tenant_id, "member", &[]).await;
+    let tenant = app.tenant_id;
+    let token = app.owner_token.clone();
+    app.counter.take();
+    let response = app
+        .get(&format!("/v1/tenants/{tenant}/users.csv/template"), &token)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.counter.take(), 1, "template");
+
+    let small = format!("email,first_name,last_name\nnew@example.org,N,E\n{member_email},,\n");
+    let response = app.import_csv(tenant, &token, "?dry_run=true", small).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        app.counter.take(),
+        4,
+        "dry run, 2 rows, one with an account"
+    );
+
+    let mut file = String::from("email,first_name,last_name\n");
+    for i in 0..120 {
+        file.push_str(&format!("r{i}@example.org,R,{i}\n"));
+    }
+    let response = app
+        .import_csv(tenant, &token, "?dry_run=true", file.clone())
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.counter.take(), 5, "dry run, 120 new rows");
+    let response = app.import_csv(tenant, &token, "", file).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    assert_eq!(app.counter.take(), 8, "real run, 120 new rows in 2 chunks");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    app.dispatch_all_pending().await;
+    app.counter.take();
+    let response = app.get(&location, &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.counter.take(), 2, "status");
+}

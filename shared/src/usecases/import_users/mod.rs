@@ -813,15 +813,21 @@ pub async fn get_import(
     tenant_id: TenantId,
     id: ImportId,
 ) -> Result<ImportProgress, ImportError> {
-    let caller = importer(app, token, tenant_id).await?;
-    let import: ImportRecord = from_optional(
-        app.table
-            .get(&keys::import(caller.tenant.id, id))
-            .await
-            .context("reading the import")?,
-    )
-    .context("reading the import")?
-    .ok_or(ImportError::NotFound)?;
+    // The import is read in the caller's batch.
+    let mut keys = TenantCaller::keys(token, tenant_id).to_vec();
+    keys.push(keys::import(tenant_id, id));
+    let mut items = app
+        .table
+        .batch_get(&keys)
+        .await
+        .context("reading the import")?;
+    let import: Option<ImportRecord> =
+        from_optional(items.pop().flatten()).context("reading the import")?;
+    let caller = TenantCaller::resolve(token, items, app.clock.now())?;
+    if !caller.membership.can_manage_users() {
+        return Err(ImportError::Forbidden);
+    }
+    let import = import.ok_or(ImportError::NotFound)?;
     let report = results(app, tenant_id, id).await?;
     Ok(ImportProgress {
         rows_done: u32::try_from(report.len()).unwrap_or(u32::MAX),
