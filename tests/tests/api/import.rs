@@ -697,3 +697,126 @@ async fn each_import_route_makes_the_pinned_number_of_round_trips() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(app.counter.take(), 2, "status");
 }
+
+#[tokio::test]
+async fn rows_the_rules_refuse_are_errors_with_their_code() {
+    let app = usher_tests::spawn_app_with_config(|config| config.invitations_per_inviter = 1).await;
+    let (archived_id, archived_email, _) = app.member(app.tenant_id, "member", &[]).await;
+    let archived = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/tenants/{}/users/{archived_id}/archive", app.tenant_id),
+            Some(&app.owner_token),
+            None,
+        )
+        .await;
+    assert_eq!(archived.status(), StatusCode::OK);
+    let (other, _, other_token) = app.new_tenant("Altra Srl").await;
+    for email in ["one@example.org", "two@example.org"] {
+        let created = app
+            .create_user(other, &other_token, json!({"email": email, "first_name": "A", "last_name": "B", "role": "member", "password": {"mode": "link"}}))
+            .await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let file = format!(
+        "email,role\n{},admin\n{archived_email},member\none@example.org,member\ntwo@example.org,member\n",
+        app.owner_email
+    );
+    let dry: Value = app
+        .import_csv(app.tenant_id, &app.owner_token, "?dry_run=true", file)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes(&dry["rows"]),
+        [
+            (2, "error".into(), "last_owner".into()),
+            (3, "error".into(), "member_archived".into()),
+            (4, "invited".into(), String::new()),
+            (5, "error".into(), "rate_limited".into()),
+        ],
+        "{dry:#}"
+    );
+}
+
+#[tokio::test]
+async fn an_importer_who_lost_the_right_meanwhile_imports_nobody() {
+    let app = spawn_app().await;
+    let (admin_id, _, admin_token) = app.member(app.tenant_id, "admin", &[]).await;
+    let response = app
+        .import_csv(
+            app.tenant_id,
+            &admin_token,
+            "",
+            "email,first_name,last_name\nx@example.org,X,Y\n",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    // Before the job runs, the owner takes the admin's access away.
+    let revoked = app
+        .post(
+            &format!("/v1/tenants/{}/users/{admin_id}/access", app.tenant_id),
+            Some(&app.owner_token),
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::OK);
+    app.dispatch_all_pending().await;
+    let import: Value = app
+        .get(&location, &app.owner_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes(&import["report"]),
+        [(2, "error".into(), "forbidden".into())]
+    );
+    assert_eq!(user_by_email(&app, "x@example.org").await, Value::Null);
+}
+
+#[tokio::test]
+async fn two_dispatchers_at_once_do_each_row_once() {
+    let app = spawn_app().await;
+    let mut file = String::from("email,first_name,last_name,send_credentials\n");
+    for i in 0..150 {
+        file.push_str(&format!("c{i:03}@example.org,C,{i},yes\n"));
+    }
+    let response = app
+        .import_csv(app.tenant_id, &app.owner_token, "", file)
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let other = usher_core::usecases::jobs::dispatcher(&app.app, app.mailer.clone());
+    let (first, second) = tokio::join!(
+        async {
+            let mut total = 0;
+            for _ in 0..10 {
+                total += app.dispatcher.drain().await.unwrap().sent;
+            }
+            total
+        },
+        async {
+            let mut total = 0;
+            for _ in 0..10 {
+                total += other.drain().await.unwrap().sent;
+            }
+            total
+        }
+    );
+    assert!(first + second > 0);
+    app.dispatch_all_pending().await;
+    let mails = app.sent_mails().await;
+    assert_eq!(mails.len(), 150, "one link per row, none twice");
+    let import: Value = app
+        .get(
+            response.headers()["location"].to_str().unwrap(),
+            &app.owner_token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(import["counts"]["created"], 150);
+}

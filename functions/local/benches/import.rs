@@ -1,0 +1,207 @@
+//! A 10,000-row CSV import on the real `usher serve` (this package's binary, embedded table, the
+//! local outbox worker doing the import's jobs): the time of the dry run, of the real run (from
+//! the POST until `GET .../imports/{id}` says done), of the same file imported again (every row
+//! `unchanged`), and the server's peak memory (VmHWM) after the dry runs and after the imports.
+//! Run: `cargo bench -p usher-local --bench import` (Linux: reads `/proc`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const ROWS: usize = 10_000;
+const PASSWORD: &str = "violet harbour kettle 42 mosaic";
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn usher(args: &[&str], data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
+    command
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env("USHER_LOG", "warn")
+        .env_remove("USHER_OUTBOX_KEY")
+        .env_remove("USHER_PUBLIC_URL");
+    command
+}
+
+/// A field of `/proc/{pid}/status`, in KiB.
+fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// A spreadsheet's worth of new people, saved with semicolons as an Italian locale does.
+fn file() -> String {
+    let mut file =
+        String::from("\u{FEFF}email;first_name;last_name;phone;locale;role;auto_tickets\r\n");
+    for i in 0..ROWS {
+        file.push_str(&format!(
+            "persona{i:05}@bench.example;Giulia;\"Rossi; {i}\";'+39 0543 {i:06};it;member;no\r\n"
+        ));
+    }
+    file
+}
+
+fn median(mut times: Vec<Duration>) -> f64 {
+    times.sort();
+    times[times.len() / 2].as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let created = usher(
+        &[
+            "tenant",
+            "create",
+            "--name",
+            "Big",
+            "--owner-email",
+            "owner@big.example",
+            "--generate-password",
+        ],
+        &data,
+    )
+    .output()
+    .unwrap();
+    assert!(created.status.success());
+    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let tenant = created["tenant_id"].as_str().unwrap().to_owned();
+    let temporary = created["generated_password"].as_str().unwrap().to_owned();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server(
+        usher(
+            &["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")],
+            &data,
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap(),
+    );
+    let pid = server.0.id();
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(format!("{base}/")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let sign_in = |password: String| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let body: Value = http
+                .post(format!("{base}/v1/sessions"))
+                .json(&json!({"email": "owner@big.example", "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            body["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let token = sign_in(temporary.clone()).await;
+    http.put(format!("{base}/v1/me/password"))
+        .bearer_auth(&token)
+        .json(&json!({"current_password": temporary, "new_password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let token = sign_in(PASSWORD.to_owned()).await;
+    let file = file();
+    println!("file: {ROWS} rows, {:.2} MB", file.len() as f64 / 1e6);
+    let import = |query: &'static str| {
+        let (http, base, token, tenant, file) = (
+            http.clone(),
+            base.clone(),
+            token.clone(),
+            tenant.clone(),
+            file.clone(),
+        );
+        async move {
+            http.post(format!("{base}/v1/tenants/{tenant}/users.csv{query}"))
+                .bearer_auth(&token)
+                .header("content-type", "text/csv")
+                .body(file)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let before = status_kib(pid, "VmHWM:");
+    let mut dry = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let response = import("?dry_run=true").await;
+        assert_eq!(response.status(), 200);
+        let report: Value = response.json().await.unwrap();
+        dry.push(start.elapsed());
+        assert_eq!(report["counts"]["created"], ROWS, "{}", report["counts"]);
+        println!("dry run: {:.2} s", start.elapsed().as_secs_f64());
+    }
+    let after_dry = status_kib(pid, "VmHWM:");
+    // The real run, then the same file again: every row unchanged.
+    let mut runs = Vec::new();
+    for expected in ["created", "unchanged"] {
+        let start = Instant::now();
+        let response = import("").await;
+        assert_eq!(response.status(), 202);
+        let answered = start.elapsed();
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let finished = loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            let status: Value = http
+                .get(format!("{base}{location}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if status["status"] == "done" {
+                break status;
+            }
+        };
+        assert_eq!(finished["counts"][expected], ROWS, "{}", finished["counts"]);
+        println!(
+            "real run ({expected}): answered 202 in {:.2} s, done in {:.2} s; counts {}",
+            answered.as_secs_f64(),
+            start.elapsed().as_secs_f64(),
+            finished["counts"]
+        );
+        runs.push(start.elapsed());
+    }
+    let peak = status_kib(pid, "VmHWM:");
+    println!(
+        "POST /v1/tenants/{{id}}/users.csv, {ROWS} rows (release usher serve, embedded table): dry run median {:.2} s; real run done in {:.2} s; the same file again done in {:.2} s (all unchanged); server VmHWM {:.1} MiB after the dry runs, {:.1} MiB after the imports ({:.1} MiB before)",
+        median(dry),
+        runs[0].as_secs_f64(),
+        runs[1].as_secs_f64(),
+        after_dry as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        before as f64 / 1024.0
+    );
+}
