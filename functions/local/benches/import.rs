@@ -169,6 +169,7 @@ async fn main() {
         let response = import("").await;
         assert_eq!(response.status(), 202);
         let answered = start.elapsed();
+        let filed = status_kib(pid, "VmHWM:");
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         let finished = loop {
             tokio::time::sleep(Duration::from_millis(250)).await;
@@ -187,8 +188,9 @@ async fn main() {
         };
         assert_eq!(finished["counts"][expected], ROWS, "{}", finished["counts"]);
         println!(
-            "real run ({expected}): answered 202 in {:.2} s, done in {:.2} s; counts {}",
+            "real run ({expected}): answered 202 in {:.2} s (VmHWM then {:.1} MiB), done in {:.2} s; counts {}",
             answered.as_secs_f64(),
+            filed as f64 / 1024.0,
             start.elapsed().as_secs_f64(),
             finished["counts"]
         );

@@ -210,6 +210,9 @@ pub enum Imported {
     Filed(ImportRecord),
 }
 
+/// Rows checked together: their emails are read in one go (50 to a batch, 4 batches at once).
+const CHECK_WINDOW: usize = 1000;
+
 /// Rows per chunk at most, and the stored size a chunk stays under (DynamoDB items are at most
 /// 400 KB).
 const CHUNK_ROWS: usize = 100;
@@ -563,20 +566,26 @@ pub async fn import_users(
 ) -> Result<Imported, ImportError> {
     let caller = importer(app, token, tenant_id).await?;
     let parsed = parse(bytes, encoding, &caller)?;
-    let valid: Vec<&ImportRow> = parsed.iter().filter_map(|r| r.as_ref().ok()).collect();
-    let emails: Vec<&EmailAddress> = valid.iter().map(|r| &r.email).collect();
-    let mut states = read_states(app, tenant_id, &emails).await?.into_iter();
     let mut quota = invitation_quota(app, &caller).await?;
     let now = app.clock.now();
     let mut report = Vec::with_capacity(parsed.len());
-    for row in &parsed {
-        report.push(match row {
-            Ok(row) => {
-                let state = states.next().unwrap_or_default();
-                predict(app, &caller, row, &state, &mut quota, now).await?
-            }
-            Err(refused) => (**refused).clone(),
-        });
+    // A window of rows at a time: what the table holds for 10,000 emails is never held at once.
+    for window in parsed.chunks(CHECK_WINDOW) {
+        let emails: Vec<&EmailAddress> = window
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|r| &r.email)
+            .collect();
+        let mut states = read_states(app, tenant_id, &emails).await?.into_iter();
+        for row in window {
+            report.push(match row {
+                Ok(row) => {
+                    let state = states.next().unwrap_or_default();
+                    predict(app, &caller, row, &state, &mut quota, now).await?
+                }
+                Err(refused) => (**refused).clone(),
+            });
+        }
     }
     let report = ImportReport {
         counts: Counts::of(&report),
