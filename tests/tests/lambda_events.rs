@@ -49,7 +49,7 @@ async fn invoke(
         Value::Null
     } else if content_type
         .as_deref()
-        .is_some_and(|t| t.starts_with("text/html"))
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("text/csv"))
     {
         Value::String(String::from_utf8(bytes.to_vec()).unwrap())
     } else {
@@ -93,6 +93,10 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
             Some("invalid_request"),
         ),
         ("users-list.json", users(), 200, None),
+        ("users-csv-template.json", users(), 200, None),
+        ("users-import-dry-run.json", users(), 200, None),
+        // A legacy code page arrives base64-encoded, as API Gateway passes a binary body.
+        ("users-import-windows-1250.json", users(), 202, None),
         ("users-get.json", users(), 200, None),
         ("tenants-get.json", tenants(), 200, None),
         ("tenants-settings-patch.json", tenants(), 200, None),
@@ -118,6 +122,20 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
         ("sessions-me.json", sessions(), 401, Some("unauthenticated")),
     ];
     run(&filled, cases).await;
+    // The legacy-encoded file's names arrived intact through the base64 body.
+    app.dispatch_all_pending().await;
+    let items = app.partition(&format!("TENANT#{}", app.tenant_id)).await;
+    let lukasz = items
+        .iter()
+        .find(|i| {
+            i.get("email").and_then(Value::as_str) == Some("lukasz.zolw@example.pl")
+                && i.contains_key("first_name")
+        })
+        .expect("the import made Łukasz a member");
+    assert_eq!(
+        (lukasz["first_name"].as_str(), lukasz["last_name"].as_str()),
+        (Some("Łukasz"), Some("Żółw"))
+    );
 
     // An invitation's life, through the two invitation functions, in a new session (the one
     // above was signed out).
