@@ -697,6 +697,7 @@ fn import_users() -> Vec<Answer> {
     );
     all.extend(
         [
+            HeaderError::NoHeader,
             HeaderError::Duplicate("email".into()),
             HeaderError::Unknown("x".into()),
             HeaderError::UnknownPermission("x.y".into()),

@@ -646,7 +646,7 @@ impl From<ImportProgress> for ImportView {
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the file is over 5 MB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send the file as text/csv", body = ProblemDoc),
-        (status = 422, description = "empty_file; too_many_rows: over 10,000; invalid_encoding: not UTF-8 (`row` names the first bad row; or name the encoding); invalid_csv: a quote never closed, a row with another number of cells than the header, a byte-order mark past the start, or binary content (`row` names it); missing_column: no email column; unknown_column; duplicate_column; unknown_permission: a permission column not in the catalogue; import_invalid: rows in error (`errors` lists them with code and column), nothing was written", body = ProblemDoc),
+        (status = 422, description = "empty_file; too_many_rows: over 10,000; invalid_encoding: not UTF-8 (`row` names the first bad row; or name the encoding); invalid_csv: a quote never closed, a row with another number of cells than the header, a byte-order mark past the start, or binary content (`row` names it); missing_header: the first row is data, not the header; missing_column: no email column; unknown_column; duplicate_column; unknown_permission: a permission column not in the catalogue; import_invalid: rows in error (`errors` lists them with code and column), nothing was written", body = ProblemDoc),
     ))]
 async fn import_route(
     State(app): State<App>,

@@ -305,7 +305,7 @@ pub(crate) async fn prepare_update(
     let mut updated = member.clone();
     let mut grants_permissions = false;
     let mut keeps_an_owner = false;
-    if let Some(role) = patch.role {
+    if let Some(role) = patch.role.filter(|role| *role != member.role) {
         // Only owners give or take `owner`; nobody gives a role above their own.
         if role > own.role
             || (role != member.role

@@ -405,6 +405,13 @@ async fn bad_files_are_refused_with_a_code_and_nothing_is_written() {
             Some(1),
         ),
         (
+            "no header",
+            b"ada@example.org,Ada,Lovelace\nbob@example.org,Bob,Rossi\n".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing_header",
+            Some(1),
+        ),
+        (
             "unknown column",
             b"email,department\na@example.org,IT\n".to_vec(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -719,7 +726,7 @@ async fn rows_the_rules_refuse_are_errors_with_their_code() {
         assert_eq!(created.status(), StatusCode::CREATED);
     }
     let file = format!(
-        "email,role\n{},admin\n{archived_email},member\none@example.org,member\ntwo@example.org,member\n",
+        "email,role\n{},admin\n{archived_email},admin\none@example.org,member\ntwo@example.org,member\n",
         app.owner_email
     );
     let dry: Value = app
@@ -819,4 +826,70 @@ async fn two_dispatchers_at_once_do_each_row_once() {
         .await
         .unwrap();
     assert_eq!(import["counts"]["created"], 150);
+}
+
+#[tokio::test]
+async fn an_export_imports_back_as_every_row_unchanged() {
+    let app = spawn_app().await;
+    with_catalogue(&app).await;
+    let (archived_id, _, _) = app.member(app.tenant_id, "member", &["fleet"]).await;
+    let archived = app
+        .request(
+            reqwest::Method::POST,
+            &format!("/v1/tenants/{}/users/{archived_id}/archive", app.tenant_id),
+            Some(&app.owner_token),
+            None,
+        )
+        .await;
+    assert_eq!(archived.status(), StatusCode::OK);
+    app.create_user(
+        app.tenant_id,
+        &app.owner_token,
+        json!({"email": "phone@example.org", "first_name": "Pia", "last_name": "Phone", "phone": "+39 0543 1",
+               "notification_email": "pia@home.example", "role": "member", "permissions": ["accounting"], "password": {"mode": "link"}}),
+    )
+    .await;
+    // An admin (below the owner, whose row is in the file) exports everything and imports it back.
+    let (_, _, admin_token) = app.member(app.tenant_id, "admin", &["users.manage"]).await;
+    let export = app
+        .get(
+            &format!("/v1/tenants/{}/users.csv", app.tenant_id),
+            &admin_token,
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let dry: Value = app
+        .import_csv(
+            app.tenant_id,
+            &admin_token,
+            "?dry_run=true",
+            export.to_vec(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        dry["counts"],
+        json!({"created": 0, "invited": 0, "updated": 0, "unchanged": 4, "error": 0}),
+        "{dry:#}"
+    );
+    // Changing the archived member's row is refused: restore them first.
+    let text = String::from_utf8(export.to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let archived_line = lines
+        .iter()
+        .find(|l| l.contains(",archived,"))
+        .expect("the archived member is exported");
+    let edited = archived_line.replace(",member,archived,", ",admin,archived,");
+    let file = format!("{}\r\n{edited}\r\n", lines[0]);
+    let dry: Value = app
+        .import_csv(app.tenant_id, &admin_token, "?dry_run=true", file)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(dry["rows"][0]["code"], "member_archived", "{dry:#}");
 }

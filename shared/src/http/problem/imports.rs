@@ -31,6 +31,7 @@ impl From<ImportError> for Problem {
                         "unknown_permission"
                     }
                     crate::usecases::import_users::HeaderError::MissingEmail => "missing_column",
+                    crate::usecases::import_users::HeaderError::NoHeader => "missing_header",
                     crate::usecases::import_users::HeaderError::Duplicate(_) => "duplicate_column",
                     crate::usecases::import_users::HeaderError::Unknown(_) => "unknown_column",
                 };

@@ -379,7 +379,8 @@ enum Decision {
     Create(Box<NewUser>),
     Invite(Invite),
     Update(Box<MembershipRecord>, UserPatch),
-    Unchanged(Option<AccountId>, &'static str),
+    /// The member (when there is one), and why, when it is not plain.
+    Unchanged(Option<AccountId>, Option<&'static str>),
     Refused(RowProblem),
 }
 
@@ -424,6 +425,20 @@ fn update_problem(error: LifecycleError) -> Option<RowProblem> {
     })
 }
 
+/// Whether `patch` would change any of `member`'s membership fields.
+fn changes(member: &MembershipRecord, patch: &UserPatch) -> bool {
+    patch.role.is_some_and(|r| r != member.role)
+        || patch
+            .permissions
+            .as_ref()
+            .is_some_and(|p| *p != member.permissions)
+        || patch
+            .notification_email
+            .as_ref()
+            .is_some_and(|e| *e != member.notification_email)
+        || patch.auto_tickets.is_some_and(|a| a != member.auto_tickets)
+}
+
 /// A row whose member changed under it in a way no rule names.
 fn conflict() -> RowProblem {
     RowProblem::new("conflict", None, "the member changed at the same time")
@@ -436,23 +451,6 @@ fn decide(
     now: DateTime<Utc>,
 ) -> Decision {
     if let Some(member) = &state.member {
-        if member.status == MembershipStatus::Archived {
-            return Decision::Refused(RowProblem::new(
-                "member_archived",
-                Some("email"),
-                "email: this person is an archived member; restore them first",
-            ));
-        }
-        if member.role > caller.membership.role {
-            return Decision::Refused(RowProblem::new(
-                "role_not_allowed",
-                Some("role"),
-                format!(
-                    "role: you may not change a member who is {}",
-                    member.role.as_str()
-                ),
-            ));
-        }
         let permission_columns =
             row.granted.iter().next().is_some() || row.withheld.iter().next().is_some();
         let permissions = permission_columns.then(|| {
@@ -470,6 +468,29 @@ fn decide(
             auto_tickets: row.auto_tickets,
             ..UserPatch::default()
         };
+        // A row that changes nothing is unchanged whoever the member is: an exported file,
+        // archived members and owners included, imports back as it is.
+        if !changes(member, &patch) {
+            let why = (member.status == MembershipStatus::Archived).then_some("an archived member");
+            return Decision::Unchanged(Some(member.account_id), why);
+        }
+        if member.status == MembershipStatus::Archived {
+            return Decision::Refused(RowProblem::new(
+                "member_archived",
+                Some("email"),
+                "email: this person is an archived member; restore them first",
+            ));
+        }
+        if member.role > caller.membership.role {
+            return Decision::Refused(RowProblem::new(
+                "role_not_allowed",
+                Some("role"),
+                format!(
+                    "role: you may not change a member who is {}",
+                    member.role.as_str()
+                ),
+            ));
+        }
         return Decision::Update(Box::new(member.clone()), patch);
     }
     let role = row.role.unwrap_or(Role::Member);
@@ -478,7 +499,7 @@ fn decide(
     }
     if state.login.is_some() {
         if state.pending.as_ref().is_some_and(|p| p.expires_at > now) {
-            return Decision::Unchanged(None, "an invitation for this email is pending");
+            return Decision::Unchanged(None, Some("an invitation for this email is pending"));
         }
         return Decision::Invite(Invite {
             email: row.email.clone(),
@@ -663,7 +684,7 @@ async fn predict(
         }
         Decision::Unchanged(user, why) => RowReport {
             user_id: user,
-            detail: Some(why.to_owned()),
+            detail: why.map(str::to_owned),
             ..RowReport::new(row.row, email, Outcome::Unchanged)
         },
         Decision::Refused(problem) => RowReport::error(row.row, email, problem),

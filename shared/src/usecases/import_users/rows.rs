@@ -47,6 +47,10 @@ pub const TEMPLATE_COLUMNS: [&str; 9] = [
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HeaderError {
+    #[error(
+        "The first row holds an email address: it must be the header naming the columns (email, first_name, last_name, ...)."
+    )]
+    NoHeader,
     #[error("The header has no email column.")]
     MissingEmail,
     #[error("The column \"{0}\" appears twice.")]
@@ -62,7 +66,7 @@ pub enum HeaderError {
 impl HeaderError {
     pub fn column(&self) -> &str {
         match self {
-            Self::MissingEmail => "email",
+            Self::MissingEmail | Self::NoHeader => "email",
             Self::Duplicate(c) | Self::Unknown(c) | Self::UnknownPermission(c) => c,
         }
     }
@@ -75,6 +79,9 @@ impl Columns {
     /// Reads a header row against `tenant`'s permission catalogue. Names are matched in any
     /// letter case, with spaces as underscores.
     pub fn parse(header: &[String], tenant: &TenantRecord) -> Result<Self, HeaderError> {
+        if header.iter().any(|cell| EmailAddress::parse(cell).is_ok()) {
+            return Err(HeaderError::NoHeader);
+        }
         let mut columns = Vec::with_capacity(header.len());
         for raw in header {
             let name = raw.trim().to_lowercase().replace(' ', "_");
@@ -319,6 +326,10 @@ mod tests {
         assert_eq!(
             columns(&["first_name"]).err(),
             Some(HeaderError::MissingEmail)
+        );
+        assert_eq!(
+            columns(&["ada@example.org", "Ada"]).err(),
+            Some(HeaderError::NoHeader)
         );
         assert_eq!(
             columns(&["email", "Email"]).err(),

@@ -219,7 +219,7 @@ async fn attempt(
                 id,
                 &RowReport {
                     user_id,
-                    detail: Some(why.to_owned()),
+                    detail: why.map(str::to_owned),
                     ..report(Outcome::Unchanged)
                 },
             )?,
