@@ -7,50 +7,19 @@
 //! Run: `cargo bench -p usher-local --bench export` (Linux: reads `/proc`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod support;
 
-use serde_json::{Value, json};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use support::{create_tenant, owner_session, serve, status_kib};
 use usher_core::domain::{AccountId, EmailAddress, Locale, PermissionSet, Role, TenantId};
 use usher_core::keys;
 use usher_core::records::{CreatedVia, MembershipRecord, MembershipStatus, to_item};
 use usher_core::table::{EmbeddedTable, Op, Table};
 
 const MEMBERS: usize = 100_000;
-const PASSWORD: &str = "violet harbour kettle 42 mosaic";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn usher(args: &[&str], data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
-    command
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env("USHER_LOG", "warn")
-        .env_remove("USHER_OUTBOX_KEY")
-        .env_remove("USHER_PUBLIC_URL");
-    command
-}
-
-/// A field of `/proc/{pid}/status`, in KiB.
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
 
 async fn fill(data: &Path, tenant: TenantId) {
     let table: Arc<dyn Table> = Arc::new(EmbeddedTable::open(&data.join("usher.redb")).unwrap());
@@ -96,24 +65,8 @@ async fn fill(data: &Path, tenant: TenantId) {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let created = usher(
-        &[
-            "tenant",
-            "create",
-            "--name",
-            "Big",
-            "--owner-email",
-            "owner@big.example",
-            "--generate-password",
-        ],
-        &data,
-    )
-    .output()
-    .unwrap();
-    assert!(created.status.success());
-    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
-    let tenant: TenantId = created["tenant_id"].as_str().unwrap().parse().unwrap();
-    let temporary = created["generated_password"].as_str().unwrap().to_owned();
+    let (tenant, temporary) = create_tenant(&data, "Big", "owner@big.example");
+    let tenant: TenantId = tenant.parse().unwrap();
     let start = Instant::now();
     fill(&data, tenant).await;
     println!(
@@ -121,52 +74,10 @@ async fn main() {
         start.elapsed().as_secs_f64()
     );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let server = Server(
-        usher(
-            &["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")],
-            &data,
-        )
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap(),
-    );
-    let pid = server.0.id();
+    let server = serve(&data, &[]).await;
+    let (base, pid) = (server.base.clone(), server.pid());
     let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.get(format!("{base}/")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let sign_in = |password: String| {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            let body: Value = http
-                .post(format!("{base}/v1/sessions"))
-                .json(&json!({"email": "owner@big.example", "password": password}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["token"].as_str().unwrap().to_owned()
-        }
-    };
-    let token = sign_in(temporary.clone()).await;
-    http.put(format!("{base}/v1/me/password"))
-        .bearer_auth(&token)
-        .json(&json!({"current_password": temporary, "new_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let token = sign_in(PASSWORD.to_owned()).await;
+    let token = owner_session(&http, &base, "owner@big.example", &temporary).await;
     let before = status_kib(pid, "VmHWM:");
     let mut times = Vec::new();
     for _ in 0..3 {

@@ -5,45 +5,14 @@
 //! Run: `cargo bench -p usher-local --bench import` (Linux: reads `/proc`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use support::{create_tenant, owner_session, serve, status_kib};
 
 const ROWS: usize = 10_000;
-const PASSWORD: &str = "violet harbour kettle 42 mosaic";
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn usher(args: &[&str], data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
-    command
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env("USHER_LOG", "warn")
-        .env_remove("USHER_OUTBOX_KEY")
-        .env_remove("USHER_PUBLIC_URL");
-    command
-}
-
-/// A field of `/proc/{pid}/status`, in KiB.
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
 
 /// A spreadsheet's worth of new people, saved with semicolons as an Italian locale does.
 fn file() -> String {
@@ -66,70 +35,11 @@ fn median(mut times: Vec<Duration>) -> f64 {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let created = usher(
-        &[
-            "tenant",
-            "create",
-            "--name",
-            "Big",
-            "--owner-email",
-            "owner@big.example",
-            "--generate-password",
-        ],
-        &data,
-    )
-    .output()
-    .unwrap();
-    assert!(created.status.success());
-    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
-    let tenant = created["tenant_id"].as_str().unwrap().to_owned();
-    let temporary = created["generated_password"].as_str().unwrap().to_owned();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let server = Server(
-        usher(
-            &["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")],
-            &data,
-        )
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap(),
-    );
-    let pid = server.0.id();
+    let (tenant, temporary) = create_tenant(&data, "Big", "owner@big.example");
+    let server = serve(&data, &[]).await;
+    let (base, pid) = (server.base.clone(), server.pid());
     let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.get(format!("{base}/")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let sign_in = |password: String| {
-        let (http, base) = (http.clone(), base.clone());
-        async move {
-            let body: Value = http
-                .post(format!("{base}/v1/sessions"))
-                .json(&json!({"email": "owner@big.example", "password": password}))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["token"].as_str().unwrap().to_owned()
-        }
-    };
-    let token = sign_in(temporary.clone()).await;
-    http.put(format!("{base}/v1/me/password"))
-        .bearer_auth(&token)
-        .json(&json!({"current_password": temporary, "new_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    let token = sign_in(PASSWORD.to_owned()).await;
+    let token = owner_session(&http, &base, "owner@big.example", &temporary).await;
     let file = file();
     println!("file: {ROWS} rows, {:.2} MB", file.len() as f64 / 1e6);
     let import = |query: &'static str| {

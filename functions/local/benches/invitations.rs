@@ -8,25 +8,18 @@
 //! Run: `cargo bench -p usher-local --bench invitations` (Linux: reads `/proc`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use support::{PASSWORD, create_tenant, owner_session, serve};
 
-const PASSWORD: &str = "violet harbour kettle 42 mosaic";
 const CLIENTS: usize = 8;
 const PER_CLIENT: usize = 25;
 const ROUNDS: usize = 3;
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// The server's user + system CPU time so far.
 fn cpu_time(pid: u32, ticks_per_second: f64) -> Duration {
@@ -50,25 +43,6 @@ fn ticks_per_second() -> f64 {
     .trim()
     .parse()
     .unwrap()
-}
-
-fn usher(args: &[&str], data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
-    command
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env("USHER_LOG", "warn")
-        .env_remove("USHER_OUTBOX_KEY")
-        .env_remove("USHER_PUBLIC_URL");
-    command
-}
-
-async fn json_of(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert!(status.is_success(), "{status}: {body}");
-    body
 }
 
 /// The invitation links written to the local mail folder, by recipient.
@@ -140,71 +114,18 @@ fn median(mut values: Vec<f64>) -> f64 {
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let created = usher(
-        &[
-            "tenant",
-            "create",
-            "--name",
-            "Bench",
-            "--owner-email",
-            "owner@bench.example",
-            "--generate-password",
-        ],
+    let (tenant, temporary) = create_tenant(&data, "Bench", "owner@bench.example");
+    let server = serve(
         &data,
+        &[
+            ("USHER_INVITATIONS_PER_TENANT", "1000000"),
+            ("USHER_INVITATIONS_PER_INVITER", "1000000"),
+        ],
     )
-    .output()
-    .unwrap();
-    assert!(created.status.success());
-    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
-    let tenant = created["tenant_id"].as_str().unwrap().to_owned();
-    let temporary = created["generated_password"].as_str().unwrap().to_owned();
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let server = Server(
-        usher(
-            &["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")],
-            &data,
-        )
-        .env("USHER_INVITATIONS_PER_TENANT", "1000000")
-        .env("USHER_INVITATIONS_PER_INVITER", "1000000")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap(),
-    );
-    let pid = server.0.id();
+    .await;
+    let (base, pid) = (server.base.clone(), server.pid());
     let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.get(format!("{base}/")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let sign_in = |password: &str| {
-        http.post(format!("{base}/v1/sessions"))
-            .json(&json!({"email": "owner@bench.example", "password": password}))
-            .send()
-    };
-    let token = json_of(sign_in(&temporary).await.unwrap()).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let changed = http
-        .put(format!("{base}/v1/me/password"))
-        .bearer_auth(&token)
-        .json(&json!({"current_password": temporary, "new_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(changed.status(), 204);
-    let token = json_of(sign_in(PASSWORD).await.unwrap()).await["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = owner_session(&http, &base, "owner@bench.example", &temporary).await;
 
     let mut invites = Vec::new();
     let mut accepts = Vec::new();

@@ -1,0 +1,143 @@
+//! What the benches of the release `usher serve` share: the binary, a tenant made with it, the
+//! server on a free port, its owner signed in, and readings of `/proc`. Each bench uses a part.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// The password benches give the owner.
+pub const PASSWORD: &str = "violet harbour kettle 42 mosaic";
+
+/// A running `usher serve`, stopped when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `usher` binary on the data dir `data`, quiet, with none of the caller's configuration.
+pub fn usher(args: &[&str], data: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
+    command
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env("USHER_LOG", "warn")
+        .env_remove("USHER_OUTBOX_KEY")
+        .env_remove("USHER_PUBLIC_URL");
+    command
+}
+
+/// `usher tenant create`: the tenant's id and its owner's temporary password.
+pub fn create_tenant(data: &Path, name: &str, owner_email: &str) -> (String, String) {
+    let created = usher(
+        &[
+            "tenant",
+            "create",
+            "--name",
+            name,
+            "--owner-email",
+            owner_email,
+            "--generate-password",
+        ],
+        data,
+    )
+    .output()
+    .unwrap();
+    assert!(created.status.success());
+    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
+    (
+        created["tenant_id"].as_str().unwrap().to_owned(),
+        created["generated_password"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// `usher serve` on `data` at a free port, with `env` set, once it answers.
+pub async fn serve(data: &Path, env: &[(&str, &str)]) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = usher(
+        &["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")],
+        data,
+    );
+    command.envs(env.iter().copied()).stdout(Stdio::null());
+    let server = Server {
+        child: command.spawn().unwrap(),
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(format!("{}/", server.base)).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server
+}
+
+/// The JSON of a successful answer.
+pub async fn json_of(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
+
+/// Signs the owner in with the temporary password, sets [`PASSWORD`], and returns a session
+/// token that may do everything.
+pub async fn owner_session(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    temporary: &str,
+) -> String {
+    let sign_in = |password: &str| {
+        http.post(format!("{base}/v1/sessions"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    let token = json_of(sign_in(temporary).await.unwrap()).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let changed = http
+        .put(format!("{base}/v1/me/password"))
+        .bearer_auth(&token)
+        .json(&json!({"current_password": temporary, "new_password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+    json_of(sign_in(PASSWORD).await.unwrap()).await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A field of `/proc/{pid}/status`, in KiB.
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
