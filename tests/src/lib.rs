@@ -741,6 +741,33 @@ impl TestApp {
     }
 
     /// `POST /v1/tenants/{tenant}/invitations` with `body`.
+    /// The member of the main tenant with `email` (any letter case), as the owner lists it.
+    pub async fn user_by_email(&self, email: &str) -> Option<Value> {
+        let page: Value = self
+            .get(
+                &format!("/v1/tenants/{}/users?email={email}", self.tenant_id),
+                &self.owner_token,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        page["items"].as_array().unwrap().first().cloned()
+    }
+
+    /// Archives the member `user_id` of the main tenant, as its owner.
+    pub async fn archive(&self, user_id: &str) {
+        let archived = self
+            .request(
+                reqwest::Method::POST,
+                &format!("/v1/tenants/{}/users/{user_id}/archive", self.tenant_id),
+                Some(&self.owner_token),
+                None,
+            )
+            .await;
+        assert_eq!(archived.status(), StatusCode::OK);
+    }
+
     /// Posts `file` to the import of `tenant` with `query` (e.g. `?dry_run=true`) as text/csv.
     pub async fn import_csv(
         &self,

@@ -59,19 +59,6 @@ async fn outcome_of(app: &TestApp, name: &str, sender: &str) -> (OutcomeKind, Op
     (outcomes[0].outcome, outcomes[0].reason.clone())
 }
 
-async fn user_by_email(app: &TestApp, email: &str) -> Option<Value> {
-    let page: Value = app
-        .get(
-            &format!("/v1/tenants/{}/users?email={email}", app.tenant_id),
-            &app.owner_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["items"].as_array().unwrap().first().cloned()
-}
-
 #[tokio::test]
 async fn every_rule_has_its_fixture_and_its_outcome() {
     let app = inbound_app(Backend::Embedded).await;
@@ -132,7 +119,7 @@ async fn every_rule_has_its_fixture_and_its_outcome() {
     ] {
         let sender = fresh();
         assert_eq!(outcome_of(&app, name, &sender).await, expected, "{name}");
-        let is_user = user_by_email(&app, &sender).await.is_some();
+        let is_user = app.user_by_email(&sender).await.is_some();
         assert_eq!(
             is_user,
             expected.0 == OutcomeKind::Created,
@@ -191,7 +178,7 @@ async fn every_rule_has_its_fixture_and_its_outcome() {
             .0,
         OutcomeKind::Joined
     );
-    let joined = user_by_email(&app, &elsewhere).await.unwrap();
+    let joined = app.user_by_email(&elsewhere).await.unwrap();
     assert_eq!(joined["first_name"], "Olga");
     assert_eq!(joined["created_via"], "inbound_email");
     assert_eq!(
@@ -200,14 +187,14 @@ async fn every_rule_has_its_fixture_and_its_outcome() {
     );
     // Names: an RFC 2047 word, and "Last, First".
     outcome_of(&app, "inbound-rfc2047-name", "lk@example.pl").await;
-    let user = user_by_email(&app, "lk@example.pl").await.unwrap();
+    let user = app.user_by_email("lk@example.pl").await.unwrap();
     assert_eq!(
         (user["first_name"].as_str(), user["last_name"].as_str()),
         (Some("Łukasz"), Some("Kowalczyk"))
     );
     assert_eq!(user["name_source"], "display_name");
     outcome_of(&app, "inbound-last-first", "jk@example.pl").await;
-    let user = user_by_email(&app, "jk@example.pl").await.unwrap();
+    let user = app.user_by_email("jk@example.pl").await.unwrap();
     assert_eq!(
         (user["first_name"].as_str(), user["last_name"].as_str()),
         (Some("Jan"), Some("Kowalski"))
@@ -251,14 +238,14 @@ async fn a_new_person_gets_no_mail_unless_the_tenant_grants_access() {
         app.mails_to("quiet@example.org").await.is_empty(),
         "Usher never writes to an unknown sender"
     );
-    let user = user_by_email(&app, "quiet@example.org").await.unwrap();
+    let user = app.user_by_email("quiet@example.org").await.unwrap();
     assert_eq!(user["access"], false);
     assert_eq!(user["auto_tickets"], true);
 
     app.settings(json!({"default_locale": "pl", "inbound": {"enabled": true, "addresses": [INBOX], "grant_access": true}}))
         .await;
     outcome_of(&app, "inbound-new-person", "welcome@example.org").await;
-    let user = user_by_email(&app, "welcome@example.org").await.unwrap();
+    let user = app.user_by_email("welcome@example.org").await.unwrap();
     assert_eq!(user["access"], true);
     let mails = app.mails_to("welcome@example.org").await;
     assert_eq!(mails.len(), 1);
@@ -368,7 +355,7 @@ async fn held_senders_are_listed_approved_or_rejected_and_blocked() {
         .0,
         OutcomeKind::Held
     );
-    assert!(user_by_email(&app, "maybe@example.org").await.is_none());
+    assert!(app.user_by_email("maybe@example.org").await.is_none());
     let path = format!("/v1/tenants/{tenant}/inbound/held");
     let page: Value = app.get(&path, &app.owner_token).await.json().await.unwrap();
     let items = page["items"].as_array().unwrap();
@@ -432,7 +419,7 @@ async fn held_senders_are_listed_approved_or_rejected_and_blocked() {
         .await
         .unwrap();
     assert_eq!(approved["outcome"], "created");
-    assert!(user_by_email(&app, "maybe@example.org").await.is_some());
+    assert!(app.user_by_email("maybe@example.org").await.is_some());
     assert_problem(
         app.post(
             &format!("{path}/{maybe}/approve"),
@@ -558,7 +545,7 @@ async fn a_raw_message_posted_locally_makes_a_user_and_shows_on_the_outcome_page
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["outcomes"][0]["outcome"], "created");
-    let user = user_by_email(&app, "anna.nowak@example.pl").await.unwrap();
+    let user = app.user_by_email("anna.nowak@example.pl").await.unwrap();
     assert_eq!(
         (user["first_name"].as_str(), user["last_name"].as_str()),
         (Some("Anna"), Some("Nowak"))
@@ -626,7 +613,7 @@ async fn people_in_cc_become_users_only_with_include_cc() {
     };
     let outcomes = post(eml("cc-1")).await;
     assert_eq!(outcomes.len(), 1);
-    assert!(user_by_email(&app, "carla@example.org").await.is_none());
+    assert!(app.user_by_email("carla@example.org").await.is_none());
     app.settings(json!({"inbound": {"enabled": true, "addresses": [INBOX], "include_cc": true}}))
         .await;
     let outcomes = post(eml("cc-2")).await;
@@ -646,7 +633,7 @@ async fn people_in_cc_become_users_only_with_include_cc() {
             ("carla@example.org", "created")
         ]
     );
-    let carla = user_by_email(&app, "carla@example.org").await.unwrap();
+    let carla = app.user_by_email("carla@example.org").await.unwrap();
     assert_eq!(carla["first_name"], "Carla");
 }
 
@@ -710,5 +697,5 @@ async fn a_held_sender_is_decided_only_by_its_own_tenant() {
         1,
         "nothing was decided"
     );
-    assert!(user_by_email(&app, "held-here@example.org").await.is_none());
+    assert!(app.user_by_email("held-here@example.org").await.is_none());
 }

@@ -36,17 +36,13 @@ async fn snapshot(app: &TestApp) -> (usize, usize, usize) {
     )
 }
 
-async fn user_by_email(app: &TestApp, email: &str) -> Value {
-    let page: Value = app
-        .get(
-            &format!("/v1/tenants/{}/users?email={email}", app.tenant_id),
-            &app.owner_token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    page["items"][0].clone()
+/// A dry run of `file` by `token` in the main tenant: its answer.
+async fn dry_run(app: &TestApp, token: &str, file: impl Into<Vec<u8>>) -> Value {
+    let response = app
+        .import_csv(app.tenant_id, token, "?dry_run=true", file)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
 }
 
 #[tokio::test]
@@ -72,17 +68,7 @@ async fn the_template_names_the_columns_and_imports_as_it_is() {
         header,
         "email,first_name,last_name,notification_email,phone,locale,role,auto_tickets,send_credentials,fleet,accounting,users.manage"
     );
-    let dry: Value = app
-        .import_csv(
-            app.tenant_id,
-            &app.owner_token,
-            "?dry_run=true",
-            template.to_vec(),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let dry = dry_run(&app, &app.owner_token, template.to_vec()).await;
     assert_eq!(
         outcomes(&dry["rows"]),
         [(2, "created".into(), String::new())]
@@ -119,11 +105,7 @@ async fn a_dry_run_reports_what_each_row_would_become_and_writes_nothing() {
     // An admin (not an owner) imports: owner is above them.
     let (_, _, admin_token) = app.member(app.tenant_id, "admin", &[]).await;
     let before_admin = snapshot(&app).await;
-    let response = app
-        .import_csv(app.tenant_id, &admin_token, "?dry_run=true", file.clone())
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let dry: Value = response.json().await.unwrap();
+    let dry = dry_run(&app, &admin_token, file.clone()).await;
     assert_eq!(
         outcomes(&dry["rows"]),
         [
@@ -197,20 +179,26 @@ async fn import_creates_invites_and_updates_then_changes_nothing(app: TestApp) {
     assert_eq!(import["rows_done"], 4);
     assert_eq!(import["counts"], import["planned"]);
 
-    let linked = user_by_email(&app, "linked@example.org").await;
+    let linked = app
+        .user_by_email("linked@example.org")
+        .await
+        .unwrap_or_default();
     assert_eq!(linked["last_name"], "Rossi; \"Bianchi\"");
     assert_eq!(linked["phone"], "+39 0543 1");
     assert_eq!(linked["locale"], "it");
     assert_eq!(linked["created_via"], "import");
     assert_eq!(linked["permissions"], json!(["fleet"]));
-    let quiet = user_by_email(&app, "quiet@example.org").await;
+    let quiet = app
+        .user_by_email("quiet@example.org")
+        .await
+        .unwrap_or_default();
     assert_eq!(quiet["auto_tickets"], true);
     // send_credentials: a link to choose a password, in the person's language; none otherwise.
     let mails = app.mails_to("linked@example.org").await;
     assert_eq!(mails.len(), 1, "one link for linked@");
     assert!(app.mails_to("quiet@example.org").await.is_empty());
     assert_eq!(app.invitation_links_to("known@example.org").await.len(), 1);
-    let updated = user_by_email(&app, &member_email).await;
+    let updated = app.user_by_email(&member_email).await.unwrap_or_default();
     assert_eq!(updated["role"], "admin");
     assert_eq!(
         updated["permissions"],
@@ -309,7 +297,7 @@ async fn legacy_code_pages_are_read_when_named() {
         .await;
     assert_eq!(import.status(), StatusCode::ACCEPTED);
     app.dispatch_all_pending().await;
-    let user = user_by_email(&app, "l@example.org").await;
+    let user = app.user_by_email("l@example.org").await.unwrap_or_default();
     assert_eq!(
         (user["first_name"].as_str(), user["last_name"].as_str()),
         (Some("Łukasz"), Some("Żółw"))
@@ -327,7 +315,7 @@ async fn legacy_code_pages_are_read_when_named() {
     assert_eq!(import.status(), StatusCode::ACCEPTED);
     app.dispatch_all_pending().await;
     assert_eq!(
-        user_by_email(&app, "z@example.org").await["first_name"],
+        app.user_by_email("z@example.org").await.unwrap_or_default()["first_name"],
         "Zoë"
     );
 }
@@ -518,20 +506,15 @@ async fn who_may_import_and_what() {
     )
     .await;
     // A member holding users.manage makes members with permissions they hold, nothing more.
-    let dry: Value = app
-        .import_csv(
-            app.tenant_id,
-            &manager_token,
-            "?dry_run=true",
-            "email,first_name,last_name,role,fleet,accounting\n\
+    let dry = dry_run(
+        &app,
+        &manager_token,
+        "email,first_name,last_name,role,fleet,accounting\n\
              a@example.org,A,A,member,x,\n\
              b@example.org,B,B,admin,,\n\
              c@example.org,C,C,member,,x\n",
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(
         outcomes(&dry["rows"]),
         [
@@ -709,15 +692,7 @@ async fn each_import_route_makes_the_pinned_number_of_round_trips() {
 async fn rows_the_rules_refuse_are_errors_with_their_code() {
     let app = usher_tests::spawn_app_with_config(|config| config.invitations_per_inviter = 1).await;
     let (archived_id, archived_email, _) = app.member(app.tenant_id, "member", &[]).await;
-    let archived = app
-        .request(
-            reqwest::Method::POST,
-            &format!("/v1/tenants/{}/users/{archived_id}/archive", app.tenant_id),
-            Some(&app.owner_token),
-            None,
-        )
-        .await;
-    assert_eq!(archived.status(), StatusCode::OK);
+    app.archive(&archived_id).await;
     let (other, _, other_token) = app.new_tenant("Altra Srl").await;
     for email in ["one@example.org", "two@example.org"] {
         let created = app
@@ -729,12 +704,7 @@ async fn rows_the_rules_refuse_are_errors_with_their_code() {
         "email,role\n{},admin\n{archived_email},admin\none@example.org,member\ntwo@example.org,member\n",
         app.owner_email
     );
-    let dry: Value = app
-        .import_csv(app.tenant_id, &app.owner_token, "?dry_run=true", file)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let dry = dry_run(&app, &app.owner_token, file).await;
     assert_eq!(
         outcomes(&dry["rows"]),
         [
@@ -781,7 +751,10 @@ async fn an_importer_who_lost_the_right_meanwhile_imports_nobody() {
         outcomes(&import["report"]),
         [(2, "error".into(), "forbidden".into())]
     );
-    assert_eq!(user_by_email(&app, "x@example.org").await, Value::Null);
+    assert_eq!(
+        app.user_by_email("x@example.org").await.unwrap_or_default(),
+        Value::Null
+    );
 }
 
 #[tokio::test]
@@ -833,15 +806,7 @@ async fn an_export_imports_back_as_every_row_unchanged() {
     let app = spawn_app().await;
     with_catalogue(&app).await;
     let (archived_id, _, _) = app.member(app.tenant_id, "member", &["fleet"]).await;
-    let archived = app
-        .request(
-            reqwest::Method::POST,
-            &format!("/v1/tenants/{}/users/{archived_id}/archive", app.tenant_id),
-            Some(&app.owner_token),
-            None,
-        )
-        .await;
-    assert_eq!(archived.status(), StatusCode::OK);
+    app.archive(&archived_id).await;
     app.create_user(
         app.tenant_id,
         &app.owner_token,
@@ -860,17 +825,7 @@ async fn an_export_imports_back_as_every_row_unchanged() {
         .bytes()
         .await
         .unwrap();
-    let dry: Value = app
-        .import_csv(
-            app.tenant_id,
-            &admin_token,
-            "?dry_run=true",
-            export.to_vec(),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let dry = dry_run(&app, &admin_token, export.to_vec()).await;
     assert_eq!(
         dry["counts"],
         json!({"created": 0, "invited": 0, "updated": 0, "unchanged": 4, "error": 0}),
@@ -885,11 +840,6 @@ async fn an_export_imports_back_as_every_row_unchanged() {
         .expect("the archived member is exported");
     let edited = archived_line.replace(",member,archived,", ",admin,archived,");
     let file = format!("{}\r\n{edited}\r\n", lines[0]);
-    let dry: Value = app
-        .import_csv(app.tenant_id, &admin_token, "?dry_run=true", file)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let dry = dry_run(&app, &admin_token, file).await;
     assert_eq!(dry["rows"][0]["code"], "member_archived", "{dry:#}");
 }
