@@ -638,7 +638,7 @@ impl From<ImportProgress> for ImportView {
     params(("tenant_id" = String, Path), ("dry_run" = Option<bool>, Query), ("encoding" = Option<FileEncoding>, Query)),
     request_body(content = String, content_type = "text/csv", description = "The file, at most 5 MB and 10,000 rows: a header row (email, first_name, last_name, notification_email, phone, locale, role, auto_tickets, send_credentials, a column per permission; the export's own columns are read too), comma or semicolon separated, CRLF or LF"),
     responses(
-        (status = 200, description = "dry_run: what each row would become (created, invited, updated, unchanged, or error with its code and column); nothing was written or sent", body = DryRunView),
+        (status = 200, description = "dry_run: what each row would become (added: someone who is not a member joins, created or, for an email with an account, invited, which a check does not tell; updated; unchanged; or error with its code and column); nothing was written or sent", body = DryRunView),
         (status = 202, description = "Filed: the rows are done in the background; GET the Location for progress and the report", body = ImportView),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
         (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),

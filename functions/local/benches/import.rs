@@ -68,7 +68,7 @@ async fn main() {
         assert_eq!(response.status(), 200);
         let report: Value = response.json().await.unwrap();
         dry.push(start.elapsed());
-        assert_eq!(report["counts"]["created"], ROWS, "{}", report["counts"]);
+        assert_eq!(report["counts"]["added"], ROWS, "{}", report["counts"]);
         println!("dry run: {:.2} s", start.elapsed().as_secs_f64());
     }
     let after_dry = status_kib(pid, "VmHWM:");

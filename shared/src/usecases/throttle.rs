@@ -121,14 +121,6 @@ pub(crate) fn count_one(
     count_many(key, current, limit, 1, now)
 }
 
-/// How many more events `limit` lets through now.
-pub(crate) fn remaining(current: Option<&ThrottleRecord>, limit: Limit, now: DateTime<Utc>) -> u32 {
-    match current.filter(|t| t.window_started_at + limit.window > now) {
-        Some(t) => limit.max.saturating_sub(t.failures),
-        None => limit.max,
-    }
-}
-
 /// As [`count_one`], for `events` events at once (refused when they do not all fit).
 pub(crate) fn count_many(
     key: &Key,

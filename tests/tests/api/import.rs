@@ -69,10 +69,7 @@ async fn the_template_names_the_columns_and_imports_as_it_is() {
         "email,first_name,last_name,notification_email,phone,locale,role,auto_tickets,send_credentials,fleet,accounting,users.manage"
     );
     let dry = dry_run(&app, &app.owner_token, template.to_vec()).await;
-    assert_eq!(
-        outcomes(&dry["rows"]),
-        [(2, "created".into(), String::new())]
-    );
+    assert_eq!(outcomes(&dry["rows"]), [(2, "added".into(), String::new())]);
 }
 
 #[tokio::test]
@@ -93,7 +90,7 @@ async fn a_dry_run_reports_what_each_row_would_become_and_writes_nothing() {
          new@example.org;Nina;Nuova;member;x\r\n\
          {member_email};;;admin;x\r\n\
          {same_email};;;member;\r\n\
-         {elsewhere};;;;\r\n\
+         {elsewhere};El;Sewhere;;\r\n\
          nolast@example.org;Nora;;;\r\n\
          NEW@example.org;Nina;Again;;\r\n\
          formula@example.org;=HYPERLINK(\"http://x\");F;;\r\n\
@@ -109,10 +106,10 @@ async fn a_dry_run_reports_what_each_row_would_become_and_writes_nothing() {
     assert_eq!(
         outcomes(&dry["rows"]),
         [
-            (2, "created".into(), String::new()),
+            (2, "added".into(), String::new()),
             (3, "updated".into(), String::new()),
             (4, "unchanged".into(), String::new()),
-            (5, "invited".into(), String::new()),
+            (5, "added".into(), String::new()),
             (6, "error".into(), "missing_value".into()),
             (7, "error".into(), "duplicate_in_file".into()),
             (8, "error".into(), "formula_not_allowed".into()),
@@ -124,7 +121,7 @@ async fn a_dry_run_reports_what_each_row_would_become_and_writes_nothing() {
     assert_eq!(dry["rows"][7]["field"], "email");
     assert_eq!(
         dry["counts"],
-        json!({"created": 1, "invited": 1, "updated": 1, "unchanged": 1, "error": 5})
+        json!({"added": 2, "created": 0, "invited": 0, "updated": 1, "unchanged": 1, "error": 5})
     );
     assert_eq!(
         snapshot(&app).await,
@@ -163,7 +160,7 @@ async fn import_creates_invites_and_updates_then_changes_nothing(app: TestApp) {
         "\u{FEFF}email;first_name;last_name;phone;locale;role;fleet;accounting;auto_tickets;send_credentials\r\n\
          linked@example.org;Lina;\"Rossi; \"\"Bianchi\"\"\";'+39 0543 1;it;member;x;;no;yes\r\n\
          quiet@example.org;Quinto;Quieto;;;member;;;yes;no\r\n\
-         known@example.org;;;;;member;x;;;\r\n\
+         known@example.org;Kay;Known;;;member;x;;;\r\n\
          {member_email};;;;;admin;x;;yes;\r\n"
     );
     let import = app.import_all(&file).await;
@@ -177,7 +174,15 @@ async fn import_creates_invites_and_updates_then_changes_nothing(app: TestApp) {
         ]
     );
     assert_eq!(import["rows_done"], 4);
-    assert_eq!(import["counts"], import["planned"]);
+    // The check said "added" for the new and the known email alike; done, each says which.
+    assert_eq!(
+        import["planned"],
+        json!({"added": 3, "created": 0, "invited": 0, "updated": 1, "unchanged": 0, "error": 0})
+    );
+    assert_eq!(
+        import["counts"],
+        json!({"added": 0, "created": 2, "invited": 1, "updated": 1, "unchanged": 0, "error": 0})
+    );
 
     let linked = app
         .user_by_email("linked@example.org")
@@ -245,7 +250,7 @@ async fn import_creates_invites_and_updates_then_changes_nothing(app: TestApp) {
     let again = app.import_all(&file).await;
     assert_eq!(
         again["counts"],
-        json!({"created": 0, "invited": 0, "updated": 0, "unchanged": 4, "error": 0})
+        json!({"added": 0, "created": 0, "invited": 0, "updated": 0, "unchanged": 4, "error": 0})
     );
     assert_eq!(app.sent_mails().await.len(), mails_before);
     // The person set up by the import signs in once they chose a password.
@@ -518,7 +523,7 @@ async fn who_may_import_and_what() {
     assert_eq!(
         outcomes(&dry["rows"]),
         [
-            (2, "created".into(), String::new()),
+            (2, "added".into(), String::new()),
             (3, "error".into(), "role_not_allowed".into()),
             (4, "error".into(), "permission_not_allowed".into()),
         ]
@@ -642,9 +647,9 @@ async fn a_crashed_import_resumes_without_doing_a_row_twice() {
     assert_eq!(mails.len(), rows);
 }
 
-/// DynamoDB round trips, pinned: the template 1; a check (dry run or real) 2 + one per 50 emails
-/// + one per 100 of them with an account (the caller, the quotas, the login items and invitation
-/// markers, the memberships); a real run adds one write per chunk of 100 rows and the filing
+/// DynamoDB round trips, pinned: the template 1; a check (dry run or real) 1 + one per 50 emails
+/// + one per 100 of them with an account (the caller, the login items and invitation markers, the
+/// memberships); a real run adds one write per chunk of 100 rows and the filing
 /// transaction; the status 2 (the import, one page of 1,000 row results).
 #[tokio::test]
 async fn each_import_route_makes_the_pinned_number_of_round_trips() {
@@ -664,7 +669,7 @@ async fn each_import_route_makes_the_pinned_number_of_round_trips() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         app.counter.take(),
-        4,
+        3,
         "dry run, 2 rows, one with an account"
     );
 
@@ -676,10 +681,10 @@ async fn each_import_route_makes_the_pinned_number_of_round_trips() {
         .import_csv(tenant, &token, "?dry_run=true", file.clone())
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(app.counter.take(), 5, "dry run, 120 new rows");
+    assert_eq!(app.counter.take(), 4, "dry run, 120 new rows");
     let response = app.import_csv(tenant, &token, "", file).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    assert_eq!(app.counter.take(), 8, "real run, 120 new rows in 2 chunks");
+    assert_eq!(app.counter.take(), 7, "real run, 120 new rows in 2 chunks");
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     app.dispatch_all_pending().await;
     app.counter.take();
@@ -701,7 +706,8 @@ async fn rows_the_rules_refuse_are_errors_with_their_code() {
         assert_eq!(created.status(), StatusCode::CREATED);
     }
     let file = format!(
-        "email,role\n{},admin\n{archived_email},admin\none@example.org,member\ntwo@example.org,member\n",
+        "email,first_name,last_name,role\n{},,,admin\n{archived_email},,,admin\n\
+         one@example.org,One,O,member\ntwo@example.org,Two,T,member\n",
         app.owner_email
     );
     let dry = dry_run(&app, &app.owner_token, file).await;
@@ -710,10 +716,24 @@ async fn rows_the_rules_refuse_are_errors_with_their_code() {
         [
             (2, "error".into(), "last_owner".into()),
             (3, "error".into(), "member_archived".into()),
-            (4, "invited".into(), String::new()),
-            (5, "error".into(), "rate_limited".into()),
+            (4, "added".into(), String::new()),
+            (5, "added".into(), String::new()),
         ],
         "{dry:#}"
+    );
+    // Done, the two accounts of elsewhere are invited as far as the daily quota goes.
+    let import = app
+        .import_all(
+            "email,first_name,last_name,role\n\
+             one@example.org,One,O,member\ntwo@example.org,Two,T,member\n",
+        )
+        .await;
+    assert_eq!(
+        outcomes(&import["report"]),
+        [
+            (2, "invited".into(), String::new()),
+            (3, "error".into(), "rate_limited".into()),
+        ]
     );
 }
 
@@ -828,7 +848,7 @@ async fn an_export_imports_back_as_every_row_unchanged() {
     let dry = dry_run(&app, &admin_token, export.to_vec()).await;
     assert_eq!(
         dry["counts"],
-        json!({"created": 0, "invited": 0, "updated": 0, "unchanged": 4, "error": 0}),
+        json!({"added": 0, "created": 0, "invited": 0, "updated": 0, "unchanged": 4, "error": 0}),
         "{dry:#}"
     );
     // Changing the archived member's row is refused: restore them first.
@@ -842,4 +862,30 @@ async fn an_export_imports_back_as_every_row_unchanged() {
     let file = format!("{}\r\n{edited}\r\n", lines[0]);
     let dry = dry_run(&app, &admin_token, file).await;
     assert_eq!(dry["rows"][0]["code"], "member_archived", "{dry:#}");
+}
+
+/// A check is free and writes nothing: it must not tell an admin which addresses have an account
+/// in some other tenant. A new email and one with an account elsewhere get the same answer, in
+/// every field, whatever else the row says.
+#[tokio::test]
+async fn a_check_does_not_tell_whether_an_email_has_an_account_elsewhere() {
+    let app = spawn_app().await;
+    let (other, _, other_token) = app.new_tenant("Altra Srl").await;
+    let created = app
+        .create_user(other, &other_token, json!({"email": "known@example.org", "first_name": "Kay", "last_name": "Known", "role": "member", "password": {"mode": "link"}}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let (_, _, admin_token) = app.member(app.tenant_id, "admin", &[]).await;
+    for row in [",Ann,A,member", ",,,member", ",Ann,,admin", ",Ann,A,owner"] {
+        let file = format!(
+            "email,first_name,last_name,role\nknown@example.org{row}\nnobody@example.org{row}\n"
+        );
+        let dry = dry_run(&app, &admin_token, file).await;
+        let mut rows = dry["rows"].as_array().unwrap().clone();
+        for r in &mut rows {
+            r["row"] = json!(0);
+            r["email"] = json!("");
+        }
+        assert_eq!(rows[0], rows[1], "{row}: {dry:#}");
+    }
 }

@@ -8,10 +8,14 @@
 //! fields are theirs, changed through `PATCH`). A row that changes nothing is `unchanged`, so the
 //! same file imported twice changes nothing the second time.
 //!
+//! A check says `added` for both kinds of newcomer and applies the same rules to both: whether an
+//! email has an account elsewhere is not this tenant's to learn from a free check (see
+//! `predict`).
+//!
 //! The file is checked whole before anything is written: a dry run answers with the report of
 //! what the import would do; a real run with a row in error writes nothing and answers with those
 //! rows. A clean real run stores its rows in chunks, answers 202, and is done by outbox jobs, a
-//! chunk each (see [`run`]), with the importer's rights as they are when each chunk runs.
+//! chunk each (see `run`), with the importer's rights as they are when each chunk runs.
 
 mod file;
 mod rows;
@@ -31,17 +35,16 @@ pub(crate) use run::run as run_chunk;
 
 use super::audit::AuditEvent;
 use super::create_user::{CreateUserError, NewUser, PasswordChoice, authorize_grant};
-use super::invitations::send::{InvitationReads, Invite};
+use super::invitations::send::Invite;
 use super::jobs::Job;
 use super::lifecycle::{LifecycleError, UserPatch, prepare_update};
-use super::throttle::{Limit, remaining};
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{AccountId, EmailAddress, ImportId, Permission, PermissionSet, Role, TenantId};
 use crate::keys;
 use crate::records::{
-    LoginRecord, MembershipRecord, MembershipStatus, PendingInvitationRecord, ThrottleRecord,
-    from_item, from_optional, to_item,
+    LoginRecord, MembershipRecord, MembershipStatus, PendingInvitationRecord, from_item,
+    from_optional, to_item,
 };
 use crate::table::{Condition, Key, Op};
 use crate::token::SessionToken;
@@ -69,6 +72,10 @@ pub enum ImportError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// Of a check (a dry run): someone who is not a member will join: created, or invited when
+    /// the email has an account. Which of the two is known only once the row is done, since
+    /// telling it beforehand would tell the importer whether an address has an account elsewhere.
+    Added,
     /// A new person, member of the tenant.
     Created,
     /// The email has an account: the person was invited and joins when they accept.
@@ -130,6 +137,7 @@ impl RowReport {
 /// How many rows had each outcome.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Counts {
+    pub added: u32,
     pub created: u32,
     pub invited: u32,
     pub updated: u32,
@@ -142,6 +150,7 @@ impl Counts {
         let mut counts = Self::default();
         for row in rows {
             *match row.outcome {
+                Outcome::Added => &mut counts.added,
                 Outcome::Created => &mut counts.created,
                 Outcome::Invited => &mut counts.invited,
                 Outcome::Updated => &mut counts.updated,
@@ -493,21 +502,14 @@ fn decide(
         }
         return Decision::Update(Box::new(member.clone()), patch);
     }
+    // From here on nothing may depend on whether the email has an account elsewhere before the
+    // row is done: a check would otherwise tell the importer who has one (see `predict`).
     let role = row.role.unwrap_or(Role::Member);
     if let Err(e) = authorize_grant(caller, role, &row.granted) {
         return Decision::Refused(grant_problem(e));
     }
-    if state.login.is_some() {
-        if state.pending.as_ref().is_some_and(|p| p.expires_at > now) {
-            return Decision::Unchanged(None, Some("an invitation for this email is pending"));
-        }
-        return Decision::Invite(Invite {
-            email: row.email.clone(),
-            role,
-            permissions: row.granted.clone(),
-            message: None,
-            locale: row.locale,
-        });
+    if state.pending.as_ref().is_some_and(|p| p.expires_at > now) {
+        return Decision::Unchanged(None, Some("an invitation for this email is pending"));
     }
     let (Some(first_name), Some(last_name)) = (&row.first_name, &row.last_name) else {
         let field = if row.first_name.is_none() {
@@ -518,9 +520,18 @@ fn decide(
         return Decision::Refused(RowProblem::new(
             "missing_value",
             Some(field),
-            format!("{field}: a new person needs a first and a last name"),
+            format!("{field}: someone who is not a member needs a first and a last name"),
         ));
     };
+    if state.login.is_some() {
+        return Decision::Invite(Invite {
+            email: row.email.clone(),
+            role,
+            permissions: row.granted.clone(),
+            message: None,
+            locale: row.locale,
+        });
+    }
     Decision::Create(Box::new(NewUser {
         email: row.email.clone(),
         first_name: first_name.clone(),
@@ -587,7 +598,6 @@ pub async fn import_users(
 ) -> Result<Imported, ImportError> {
     let caller = importer(app, token, tenant_id).await?;
     let parsed = parse(bytes, encoding, &caller)?;
-    let mut quota = invitation_quota(app, &caller).await?;
     let now = app.clock.now();
     let mut report = Vec::with_capacity(parsed.len());
     // A window of rows at a time: what the table holds for 10,000 emails is never held at once.
@@ -602,7 +612,7 @@ pub async fn import_users(
             report.push(match row {
                 Ok(row) => {
                     let state = states.next().unwrap_or_default();
-                    predict(app, &caller, row, &state, &mut quota, now).await?
+                    predict(app, &caller, row, &state, now).await?
                 }
                 Err(refused) => (**refused).clone(),
             });
@@ -631,57 +641,22 @@ pub async fn import_users(
         .map(Imported::Filed)
 }
 
-/// How many invitations the tenant's and the importer's daily quotas still allow.
-async fn invitation_quota(app: &App, caller: &TenantCaller) -> Result<u32, InternalError> {
-    let reads = InvitationReads::new(caller.tenant.id, caller.account.id, &caller.account.email);
-    let [_, _, tenant_key, inviter_key] = reads.keys();
-    let mut items = app
-        .table
-        .batch_get(&[tenant_key, inviter_key])
-        .await
-        .context("reading the invitation quotas")?;
-    let inviter: Option<ThrottleRecord> =
-        from_optional(items.pop().flatten()).context("reading a quota")?;
-    let tenant: Option<ThrottleRecord> =
-        from_optional(items.pop().flatten()).context("reading a quota")?;
-    let now = app.clock.now();
-    Ok(remaining(
-        tenant.as_ref(),
-        Limit::invitations_per_tenant(&app.config),
-        now,
-    )
-    .min(remaining(
-        inviter.as_ref(),
-        Limit::invitations_per_inviter(&app.config),
-        now,
-    )))
-}
-
-/// What the real run would do with a valid row, without writing.
+/// What the real run would do with a valid row, without writing. Someone who is not a member is
+/// `added`, whether the email is new (created) or has an account (invited): a check is free and
+/// writes nothing, so telling the two apart would let an admin learn, for thousands of addresses
+/// at once, which have an account in some other tenant. Once done, a row says which it was, as
+/// the member list and the invitations would (each such row then cost a member or an invitation
+/// mail, the latter counted in the daily invitation quotas).
 async fn predict(
     app: &App,
     caller: &TenantCaller,
     row: &ImportRow,
     state: &RowState,
-    invitations_left: &mut u32,
     now: DateTime<Utc>,
 ) -> Result<RowReport, InternalError> {
     let email = row.email.as_str();
     Ok(match decide(caller, row, state, now) {
-        Decision::Create(_) => RowReport::new(row.row, email, Outcome::Created),
-        Decision::Invite(_) if *invitations_left == 0 => RowReport::error(
-            row.row,
-            email,
-            RowProblem::new(
-                "rate_limited",
-                Some("email"),
-                "email: this email has an account and would be invited, but today's invitation quota is used up",
-            ),
-        ),
-        Decision::Invite(_) => {
-            *invitations_left -= 1;
-            RowReport::new(row.row, email, Outcome::Invited)
-        }
+        Decision::Create(_) | Decision::Invite(_) => RowReport::new(row.row, email, Outcome::Added),
         Decision::Unchanged(user, why) => RowReport {
             user_id: user,
             detail: why.map(str::to_owned),
