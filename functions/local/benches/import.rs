@@ -98,10 +98,11 @@ async fn main() {
         };
         assert_eq!(finished["counts"][expected], ROWS, "{}", finished["counts"]);
         println!(
-            "real run ({expected}): answered 202 in {:.2} s (VmHWM then {:.1} MiB), done in {:.2} s; counts {}",
+            "real run ({expected}): answered 202 in {:.2} s (VmHWM then {:.1} MiB), done in {:.2} s (VmHWM then {:.1} MiB); counts {}",
             answered.as_secs_f64(),
             filed as f64 / 1024.0,
             start.elapsed().as_secs_f64(),
+            status_kib(pid, "VmHWM:") as f64 / 1024.0,
             finished["counts"]
         );
         runs.push(start.elapsed());
