@@ -67,20 +67,25 @@ pub async fn start_export(
 }
 
 /// A cell as written: what a spreadsheet would run as a formula is made text.
-fn cell(value: &str) -> String {
+pub(crate) fn cell(value: &str) -> String {
     match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_owned(),
     }
 }
 
-fn writer() -> csv::Writer<Vec<u8>> {
+/// The byte-order mark spreadsheet programs need to read a CSV file as UTF-8.
+pub(crate) const BYTE_ORDER_MARK: &str = "\u{FEFF}";
+
+/// A writer of RFC 4180 rows (CRLF, quotes where needed) into memory.
+pub(crate) fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new())
 }
 
-fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, InternalError> {
+/// What `writer` wrote.
+pub(crate) fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, InternalError> {
     writer
         .into_inner()
         .map_err(|e| InternalError::new("writing the export", anyhow::anyhow!("{e}")))
@@ -93,7 +98,7 @@ impl Export {
         let mut row: Vec<String> = FIELDS.iter().map(|f| (*f).to_owned()).collect();
         row.extend(self.permissions.iter().map(|p| cell(p)));
         out.write_record(&row).context("writing the export")?;
-        let mut bytes = "\u{FEFF}".as_bytes().to_vec();
+        let mut bytes = BYTE_ORDER_MARK.as_bytes().to_vec();
         bytes.extend(finish(out)?);
         Ok(bytes)
     }

@@ -35,6 +35,7 @@ pub(crate) use run::run as run_chunk;
 
 use super::audit::AuditEvent;
 use super::create_user::{CreateUserError, NewUser, PasswordChoice, authorize_grant};
+use super::export_users::{BYTE_ORDER_MARK, cell, finish, writer};
 use super::invitations::send::Invite;
 use super::jobs::Job;
 use super::lifecycle::{LifecycleError, UserPatch, prepare_update};
@@ -257,6 +258,7 @@ pub async fn template(
         "Ada",
         "Lovelace",
         "",
+        // Written as the export writes it: `'+39 ...`, which the import reads as `+39 ...`.
         "+39 0543 712 111",
         caller.tenant.settings.default_locale.as_str(),
         "member",
@@ -264,30 +266,20 @@ pub async fn template(
         "yes",
     ]
     .iter()
-    .map(|c| (*c).to_owned())
+    .map(|c| cell(c))
     .collect();
     for (i, entry) in caller.tenant.permission_catalog.iter().enumerate() {
-        header.push(entry.name.to_string());
+        header.push(cell(entry.name.as_str()));
         example.push(if i == 0 { "x" } else { "" }.to_owned());
     }
     header.push(Permission::USERS_MANAGE.to_owned());
     example.push(String::new());
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer("\u{FEFF}".as_bytes().to_vec());
-    writer
-        .write_record(&header)
-        .context("writing the template")?;
-    // The phone starts with `+`: the export's guard keeps a spreadsheet from reading it as a
-    // formula, and the import takes the guard off.
-    example[4] = format!("'{}", example[4]);
-    writer
-        .write_record(&example)
-        .context("writing the template")?;
-    writer
-        .into_inner()
-        .map_err(|e| InternalError::new("writing the template", anyhow::anyhow!("{e}")))
-        .map_err(Into::into)
+    let mut out = writer();
+    out.write_record(&header).context("writing the template")?;
+    out.write_record(&example).context("writing the template")?;
+    let mut bytes = BYTE_ORDER_MARK.as_bytes().to_vec();
+    bytes.extend(finish(out)?);
+    Ok(bytes)
 }
 
 /// What the table holds for one row's email.
