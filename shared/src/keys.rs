@@ -62,7 +62,7 @@ pub fn import(tenant: TenantId, import: ImportId) -> Key {
     Key::new(tenant_pk(tenant), format!("IMPORT#{import}"))
 }
 
-/// One chunk of an import's rows, as validated when it was filed (written once).
+/// One chunk of an import's rows, as checked when it was filed (written once, kept 30 days).
 pub fn import_chunk(tenant: TenantId, import: ImportId, chunk: u32) -> Key {
     Key::new(
         tenant_pk(tenant),

@@ -228,6 +228,10 @@ const CHECK_WINDOW: usize = 1000;
 const CHUNK_ROWS: usize = 100;
 const CHUNK_BYTES: usize = 200 * 1024;
 
+/// How long a chunk's rows are kept: they are needed only until the chunk is done (minutes, or
+/// the outbox's retries after an outage); the row results, the import's report, stay.
+const CHUNKS_KEPT: chrono::Duration = chrono::Duration::days(30);
+
 /// Those who manage users import; they are checked for each row as for creation.
 async fn importer(
     app: &App,
@@ -708,7 +712,7 @@ async fn file_import(
         let writes = numbered
             .by_ref()
             .take(PARALLEL)
-            .map(|(rows, n)| store_chunk(app, tenant, id, n, rows));
+            .map(|(rows, n)| store_chunk(app, tenant, id, n, rows, now + CHUNKS_KEPT));
         futures::future::try_join_all(writes).await?;
     }
     let record = ImportRecord {
@@ -764,11 +768,12 @@ async fn store_chunk(
     id: ImportId,
     n: u32,
     rows: Vec<ImportRow>,
+    expires_at: DateTime<Utc>,
 ) -> Result<(), InternalError> {
     let item = to_item(
         &keys::import_chunk(tenant, id, n),
         &ImportChunkRecord { rows },
-        None,
+        Some(expires_at),
     )
     .context("building an import chunk")?;
     app.table
