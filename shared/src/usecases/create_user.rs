@@ -42,7 +42,8 @@ pub enum PasswordChoice {
     /// The person chooses it through an emailed link.
     Link,
     /// No password and no mail yet (an import that does not send credentials): the person
-    /// chooses one through "forgot password", or is sent a link when access is granted again.
+    /// chooses one through "forgot password", or an admin mails them a link later
+    /// (`POST .../users/{id}/password-reset`).
     None,
 }
 
@@ -190,7 +191,7 @@ pub async fn create_user(
 /// Permissions are granted against the catalogue the caller read: the tenant's version is checked
 /// in the same transaction, so a catalogue change meanwhile (a permission removed) makes this a
 /// conflict instead of a grant of a permission that no longer exists.
-pub(crate) fn catalogue_guard(caller: &TenantCaller, new: &NewUser) -> Option<Op> {
+fn catalogue_guard(caller: &TenantCaller, new: &NewUser) -> Option<Op> {
     (new.permissions.iter().next().is_some()).then(|| {
         Op::check(
             keys::tenant(caller.tenant.id),

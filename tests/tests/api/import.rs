@@ -266,6 +266,28 @@ async fn import_creates_invites_and_updates_then_changes_nothing(app: TestApp) {
             .status(),
         StatusCode::CREATED
     );
+    // One imported without credentials chooses a password through "forgot password".
+    assert!(
+        app.sign_in("quiet@example.org", GOOD_PASSWORD)
+            .await
+            .status()
+            .is_client_error()
+    );
+    assert_eq!(
+        app.forgot("quiet@example.org").await.status(),
+        StatusCode::ACCEPTED
+    );
+    let link = app.new_reset_link_to("quiet@example.org", &[]).await;
+    let response = app
+        .reset(&usher_tests::token_of(&link), GOOD_PASSWORD)
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        app.sign_in("quiet@example.org", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
