@@ -232,7 +232,12 @@ async fn import_creates_invites_and_updates_then_changes_nothing(app: TestApp) {
         change["details"]["changes"]["role"],
         json!({"from": "member", "to": "admin"})
     );
-    assert!(change["actor_id"].is_string());
+    let owner_id = app.account_id_of(&app.owner_token).await;
+    assert_eq!(
+        change["actor_id"],
+        owner_id.as_str(),
+        "the importer is the actor"
+    );
     let log: Value = app
         .get(
             &format!("/v1/tenants/{}/events?action=users.imported", app.tenant_id),
