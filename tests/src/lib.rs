@@ -524,6 +524,20 @@ impl TestApp {
             .await
     }
 
+    /// The JSON answer of a GET with `token`, whatever its status.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get(path, token).await.json().await.unwrap()
+    }
+
+    /// What an invitation link shows without a session: `GET /v1/invitations/{token}`.
+    pub async fn invitation_preview(&self, token: &str) -> Response {
+        self.http
+            .get(self.url(&format!("/v1/invitations/{token}")))
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
         self.request(reqwest::Method::POST, path, token, Some(body))
             .await

@@ -287,17 +287,14 @@ async fn a_message_has_one_outcome_however_often_it_arrives() {
         );
         assert_eq!(outcomes[0][0].outcome, OutcomeKind::Created);
         let log: Value = app
-            .get(
+            .get_json(
                 &format!(
                     "/v1/tenants/{}/events?action=inbound.created",
                     app.tenant_id
                 ),
                 &app.owner_token,
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(
             log["items"].as_array().unwrap().len(),
             2,
@@ -357,7 +354,7 @@ async fn held_senders_are_listed_approved_or_rejected_and_blocked() {
     );
     assert!(app.user_by_email("maybe@example.org").await.is_none());
     let path = format!("/v1/tenants/{tenant}/inbound/held");
-    let page: Value = app.get(&path, &app.owner_token).await.json().await.unwrap();
+    let page: Value = app.get_json(&path, &app.owner_token).await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     let id_of = |sender: &str| {
@@ -441,11 +438,8 @@ async fn held_senders_are_listed_approved_or_rejected_and_blocked() {
         .await;
     assert_eq!(rejected.status(), StatusCode::NO_CONTENT);
     let tenant_view: Value = app
-        .get(&format!("/v1/tenants/{tenant}"), &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{tenant}"), &app.owner_token)
+        .await;
     let blocked = tenant_view["settings"]["inbound"]["blocked_domains"]
         .as_array()
         .unwrap();
@@ -458,14 +452,11 @@ async fn held_senders_are_listed_approved_or_rejected_and_blocked() {
         Some("blocked")
     );
     let log: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{tenant}/events?limit=200"),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let actions: Vec<&str> = log["items"]
         .as_array()
         .unwrap()
@@ -643,14 +634,11 @@ async fn a_held_sender_is_decided_only_by_its_own_tenant() {
     let app = inbound_app(Backend::Embedded).await;
     outcome_of(&app, "inbound-spam-gray", "held-here@example.org").await;
     let page: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/inbound/held", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let id = page["items"][0]["id"].as_str().unwrap().to_owned();
     let (other, _, other_owner) = app.new_tenant("Elsewhere").await;
     for path in [
@@ -677,21 +665,15 @@ async fn a_held_sender_is_decided_only_by_its_own_tenant() {
         .await;
     }
     let listed: Value = app
-        .get(&format!("/v1/tenants/{other}/inbound/held"), &other_owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{other}/inbound/held"), &other_owner)
+        .await;
     assert!(listed["items"].as_array().unwrap().is_empty());
     let still: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/inbound/held", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         still["items"].as_array().unwrap().len(),
         1,

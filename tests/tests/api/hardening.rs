@@ -534,11 +534,8 @@ async fn a_permission_in_use_cannot_leave_the_catalogue() {
         "{body}"
     );
     let tenant: Value = app
-        .get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await;
     assert_eq!(tenant["permission_catalog"], catalogue, "nothing changed");
     // One nobody holds goes.
     patch_settings(
@@ -647,11 +644,8 @@ async fn a_grant_racing_the_removal_of_its_permission_never_outlives_it() {
     let holding = holders(&app, "reports.reply").await;
     assert_eq!(holding, granted);
     let tenant: Value = app
-        .get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await;
     let listed = tenant["permission_catalog"]
         .as_array()
         .unwrap()

@@ -213,14 +213,11 @@ async fn import_creates_invites_and_updates_then_changes_nothing(app: TestApp) {
     assert_eq!(updated["auto_tickets"], true);
     // Each change in the log, with the importer as actor and the import named.
     let events: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/users/{member_id}/events", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let change = events["items"]
         .as_array()
         .unwrap()
@@ -239,14 +236,11 @@ async fn import_creates_invites_and_updates_then_changes_nothing(app: TestApp) {
         "the importer is the actor"
     );
     let log: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/events?action=users.imported", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(log["items"][0]["details"]["counts"]["created"], 2);
 
     // The same file again: nothing changes, nothing is sent.
@@ -629,12 +623,7 @@ async fn a_crashed_import_resumes_without_doing_a_row_twice() {
     let crashing = usher_core::usecases::jobs::dispatcher(&app.app, app.mailer.clone());
     app.faults.crash_after(3);
     let _ = crashing.drain().await;
-    let halfway: Value = app
-        .get(&location, &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let halfway: Value = app.get_json(&location, &app.owner_token).await;
     let done = halfway["rows_done"].as_u64().unwrap();
     assert!(
         done > 0 && done < 100,
@@ -644,12 +633,7 @@ async fn a_crashed_import_resumes_without_doing_a_row_twice() {
     // Later, the job runs again and finishes, doing each row once.
     app.clock.advance(chrono::Duration::hours(1));
     app.dispatch_all_pending().await;
-    let finished: Value = app
-        .get(&location, &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let finished: Value = app.get_json(&location, &app.owner_token).await;
     assert_eq!(finished["status"], "done");
     assert_eq!(finished["counts"]["created"], rows);
     let members = app.partition(&format!("TENANT#{}", app.tenant_id)).await;
@@ -788,12 +772,7 @@ async fn an_importer_who_lost_the_right_meanwhile_imports_nobody() {
         .await;
     assert_eq!(revoked.status(), StatusCode::OK);
     app.dispatch_all_pending().await;
-    let import: Value = app
-        .get(&location, &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let import: Value = app.get_json(&location, &app.owner_token).await;
     assert_eq!(
         outcomes(&import["report"]),
         [(2, "error".into(), "forbidden".into())]
@@ -837,14 +816,11 @@ async fn two_dispatchers_at_once_do_each_row_once() {
     let mails = app.sent_mails().await;
     assert_eq!(mails.len(), 150, "one link per row, none twice");
     let import: Value = app
-        .get(
+        .get_json(
             response.headers()["location"].to_str().unwrap(),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(import["counts"]["created"], 150);
 }
 

@@ -16,14 +16,6 @@ async fn membership_count(app: &TestApp) -> usize {
         .count()
 }
 
-async fn preview(app: &TestApp, token: &str) -> reqwest::Response {
-    app.http
-        .get(app.url(&format!("/v1/invitations/{token}")))
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn mangled_links_and_links_of_other_kinds_are_token_invalid() {
     let app = spawn_app().await;
@@ -63,7 +55,7 @@ async fn mangled_links_and_links_of_other_kinds_are_token_invalid() {
     let before = membership_count(&app).await;
     for bad in bad {
         assert_problem(
-            preview(&app, &bad).await,
+            app.invitation_preview(&bad).await,
             StatusCode::NOT_FOUND,
             "token_invalid",
         )
@@ -171,14 +163,11 @@ async fn another_tenants_invitation_is_not_found_under_this_tenants_path() {
     .await;
     // A's listing shows none of B's, and B's invitation still works.
     let listed: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/invitations", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(
         listed["items"]
             .as_array()
@@ -187,14 +176,11 @@ async fn another_tenants_invitation_is_not_found_under_this_tenants_path() {
             .all(|i| i["id"] != theirs["id"])
     );
     let fetched: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{tenant_b}/invitations/{id}"),
             &b_owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(fetched["status"], "pending");
     // A user's history under another tenant's path.
     let b_owner_id = app.account_id_of(&b_owner).await;
@@ -504,7 +490,7 @@ async fn an_expired_or_stolen_link_opens_nothing_for_its_holder() {
     )
     .await;
     assert_problem(
-        preview(&app, &token).await,
+        app.invitation_preview(&token).await,
         StatusCode::GONE,
         "token_expired",
     )

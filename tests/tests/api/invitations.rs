@@ -14,11 +14,8 @@ async fn members_of(
     token: &str,
 ) -> Vec<String> {
     let page: Value = app
-        .get(&format!("/v1/tenants/{tenant}/users?limit=200"), token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{tenant}/users?limit=200"), token)
+        .await;
     page["items"]
         .as_array()
         .unwrap()
@@ -213,15 +210,7 @@ async fn a_new_person_registers_through_the_link_and_every_step_is_logged_and_ma
     );
 
     // What the link shows.
-    let preview: Value = app
-        .http
-        .get(app.url(&format!("/v1/invitations/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let preview: Value = app.invitation_preview(&token).await.json().await.unwrap();
     assert_eq!(preview["tenant"]["name"], "Comune di Forlì");
     assert_eq!(preview["email"], "ivy@example.org");
     assert_eq!(preview["role"], "admin");
@@ -248,28 +237,22 @@ async fn a_new_person_registers_through_the_link_and_every_step_is_logged_and_ma
     .await;
 
     let user: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{tenant}/users/{account_id}"),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(user["created_via"], "invitation");
     assert_eq!(
         user["invited_by"],
         app.account_id_of(&app.owner_token).await
     );
     let listed: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{tenant}/invitations?status=accepted"),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(listed["items"][0]["id"], id);
     assert!(listed["items"][0]["accepted_at"].is_string());
 
@@ -335,15 +318,7 @@ async fn an_existing_account_signs_in_to_accept_and_keeps_its_names_and_password
     let (_, other_owner, _) = app.new_tenant("Virtual Office").await;
     app.invite_to_main(&other_owner.to_uppercase()).await;
     let token = app.invitation_token_for(&other_owner).await;
-    let preview: Value = app
-        .http
-        .get(app.url(&format!("/v1/invitations/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let preview: Value = app.invitation_preview(&token).await.json().await.unwrap();
     assert_eq!(preview["account_exists"], true);
     // Registering an address that has an account is refused: sign in instead.
     assert_problem(
@@ -573,11 +548,7 @@ async fn links_expire_by_the_clock_and_an_expired_invitation_never_blocks_a_new_
         .advance(Duration::hours(168) + Duration::seconds(1));
     let owner = app.sign_in_token(&app.owner_email, GOOD_PASSWORD).await;
     assert_problem(
-        app.http
-            .get(app.url(&format!("/v1/invitations/{token}")))
-            .send()
-            .await
-            .unwrap(),
+        app.invitation_preview(&token).await,
         StatusCode::GONE,
         "token_expired",
     )
@@ -589,14 +560,11 @@ async fn links_expire_by_the_clock_and_an_expired_invitation_never_blocks_a_new_
     )
     .await;
     let listed: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/invitations?status=expired", app.tenant_id),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(listed["items"][0]["id"], first["id"]);
     assert_eq!(listed["items"][0]["status"], "expired");
     let again = app
@@ -606,14 +574,11 @@ async fn links_expire_by_the_clock_and_an_expired_invitation_never_blocks_a_new_
     let again: Value = again.json().await.unwrap();
     assert_ne!(again["id"], first["id"]);
     let pending: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/invitations?status=pending", app.tenant_id),
             &owner,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(pending["items"].as_array().unwrap().len(), 1);
     assert_eq!(pending["items"][0]["id"], again["id"]);
 }
@@ -636,11 +601,7 @@ async fn a_revoked_invitation_dies_at_once_and_frees_the_email() {
         StatusCode::NO_CONTENT
     );
     assert_problem(
-        app.http
-            .get(app.url(&format!("/v1/invitations/{token}")))
-            .send()
-            .await
-            .unwrap(),
+        app.invitation_preview(&token).await,
         StatusCode::GONE,
         "token_revoked",
     )
@@ -658,7 +619,7 @@ async fn a_revoked_invitation_dies_at_once_and_frees_the_email() {
         "invitation_not_pending",
     )
     .await;
-    let fetched: Value = app.get(&path, &app.owner_token).await.json().await.unwrap();
+    let fetched: Value = app.get_json(&path, &app.owner_token).await;
     assert_eq!(fetched["status"], "revoked");
     assert!(fetched["revoked_at"].is_string());
     app.clock.advance(Duration::seconds(1));
@@ -727,12 +688,7 @@ async fn a_resend_keeps_the_invitation_kills_the_old_link_and_is_limited_per_day
     let mut working = Vec::new();
     for link in app.invitation_links_to("again@example.org").await {
         let token = token_of(&link);
-        let preview = app
-            .http
-            .get(app.url(&format!("/v1/invitations/{token}")))
-            .send()
-            .await
-            .unwrap();
+        let preview = app.invitation_preview(&token).await;
         if preview.status() == StatusCode::OK {
             working.push(token);
         } else {
@@ -833,7 +789,7 @@ async fn members_invite_only_where_allowed_as_members_and_see_only_their_own() {
     app.clock.advance(Duration::seconds(1));
     let owners = app.invite_to_main("y@example.org").await;
 
-    let listed: Value = app.get(&invitations, &member).await.json().await.unwrap();
+    let listed: Value = app.get_json(&invitations, &member).await;
     let ids: Vec<&Value> = listed["items"]
         .as_array()
         .unwrap()
@@ -841,12 +797,7 @@ async fn members_invite_only_where_allowed_as_members_and_see_only_their_own() {
         .map(|i| &i["id"])
         .collect();
     assert_eq!(ids, [&mine["id"]]);
-    let all: Value = app
-        .get(&invitations, &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all: Value = app.get_json(&invitations, &app.owner_token).await;
     assert_eq!(all["items"].as_array().unwrap().len(), 2);
     assert_eq!(all["items"][0]["id"], owners["id"], "newest first");
     let others = format!("{invitations}/{}", owners["id"].as_str().unwrap());
@@ -1104,7 +1055,7 @@ async fn invitations_and_events_come_newest_first_a_page_at_a_time() {
             Some(c) => format!("{path}?limit=2&cursor={c}"),
             None => format!("{path}?limit=2"),
         };
-        let page: Value = app.get(&url, &app.owner_token).await.json().await.unwrap();
+        let page: Value = app.get_json(&url, &app.owner_token).await;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 2);
         seen.extend(items.iter().map(|i| i["id"].clone()));
@@ -1116,14 +1067,11 @@ async fn invitations_and_events_come_newest_first_a_page_at_a_time() {
     assert_eq!(seen, sent);
     // A cursor from another listing is refused.
     let events: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/events?limit=2", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let event_cursor = events["next_cursor"].as_str().unwrap();
     assert_problem(
         app.get(&format!("{path}?cursor={event_cursor}"), &app.owner_token)
@@ -1133,17 +1081,14 @@ async fn invitations_and_events_come_newest_first_a_page_at_a_time() {
     )
     .await;
     let next: Value = app
-        .get(
+        .get_json(
             &format!(
                 "/v1/tenants/{}/events?limit=2&cursor={event_cursor}",
                 app.tenant_id
             ),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(
         actions(next["items"].as_array().unwrap()),
         ["invitation.sent", "invitation.sent"]

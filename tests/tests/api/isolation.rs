@@ -153,11 +153,8 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
         "the victim's password is untouched"
     );
     let unchanged: Value = app
-        .get(&format!("/v1/tenants/{other}"), &other_owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{other}"), &other_owner)
+        .await;
     assert_eq!(unchanged["settings"]["members_can_invite"], false);
 }
 
@@ -175,21 +172,15 @@ async fn a_cursor_from_one_tenant_reads_nothing_of_another() {
         .await;
     }
     let page: Value = app
-        .get(&format!("/v1/tenants/{other}/users?limit=1"), &other_owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{other}/users?limit=1"), &other_owner)
+        .await;
     let cursor = page["next_cursor"].as_str().unwrap();
     let mine: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/users?cursor={cursor}", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     for user in mine["items"].as_array().unwrap() {
         assert_ne!(
             user["email"].as_str().unwrap().chars().next(),

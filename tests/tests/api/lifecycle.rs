@@ -28,14 +28,11 @@ async fn patch(
 
 async fn actions_about(app: &TestApp, user: &str) -> Vec<String> {
     let page: Value = app
-        .get(
+        .get_json(
             &format!("{}/events", user_path(app, user)),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     page["items"]
         .as_array()
         .unwrap()
@@ -88,11 +85,8 @@ async fn an_edit_changes_the_membership_with_an_etag_and_records_what_changed() 
     )
     .await;
     let user: Value = app
-        .get(&user_path(&app, &member), &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&user_path(&app, &member), &app.owner_token)
+        .await;
     assert_eq!(user["auto_tickets"], false);
     // `null` clears the notification address.
     let cleared: Value = patch(
@@ -114,14 +108,11 @@ async fn an_edit_changes_the_membership_with_an_etag_and_records_what_changed() 
         "{actions:?}"
     );
     let log: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/events?action=user.updated", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     // Events of one tick of the test clock have no order: the first edit is the one with a role.
     let first_edit = log["items"]
         .as_array()
@@ -198,44 +189,20 @@ async fn roles_are_given_by_those_above_and_the_last_owner_stays() {
     let (admin_id, _, admin) = app.member(app.tenant_id, "admin", &[]).await;
     let (member_id, _, _) = app.member(app.tenant_id, "member", &[]).await;
     let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
-    assert_problem(
-        patch(&app, &member_id, &admin, json!({"role": "owner"}), None).await,
-        StatusCode::FORBIDDEN,
-        "role_not_allowed",
-    )
-    .await;
-    assert_problem(
-        patch(
-            &app,
-            &owner_id,
-            &admin,
-            json!({"auto_tickets": false}),
-            None,
+    // Nobody gives a role above their own, nor acts on a member above them.
+    for (user, caller, body) in [
+        (&member_id, &admin, json!({"role": "owner"})),
+        (&owner_id, &admin, json!({"auto_tickets": false})),
+        (&admin_id, &manager, json!({"auto_tickets": false})),
+        (&member_id, &manager, json!({"role": "admin"})),
+    ] {
+        assert_problem(
+            patch(&app, user, caller, body, None).await,
+            StatusCode::FORBIDDEN,
+            "role_not_allowed",
         )
-        .await,
-        StatusCode::FORBIDDEN,
-        "role_not_allowed",
-    )
-    .await;
-    assert_problem(
-        patch(
-            &app,
-            &admin_id,
-            &manager,
-            json!({"auto_tickets": false}),
-            None,
-        )
-        .await,
-        StatusCode::FORBIDDEN,
-        "role_not_allowed",
-    )
-    .await;
-    assert_problem(
-        patch(&app, &member_id, &manager, json!({"role": "admin"}), None).await,
-        StatusCode::FORBIDDEN,
-        "role_not_allowed",
-    )
-    .await;
+        .await;
+    }
     // The one owner cannot step down, nor be archived.
     assert_problem(
         patch(
@@ -422,14 +389,11 @@ async fn archived_members_are_kept_hidden_and_locked_out_until_restored() {
     )
     .await;
     let default: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/users?limit=200", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(
         default["items"]
             .as_array()
@@ -438,14 +402,11 @@ async fn archived_members_are_kept_hidden_and_locked_out_until_restored() {
             .all(|u| u["email"] != email.as_str())
     );
     let archived_list: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/users?status=archived", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(archived_list["items"][0]["email"], email.as_str());
     // Kept, with its history.
     assert_eq!(
@@ -499,11 +460,8 @@ async fn the_person_edits_their_own_names_everywhere_they_are_listed() {
         (other, other_owner),
     ] {
         let user: Value = app
-            .get(&format!("/v1/tenants/{tenant}/users/{member_id}"), &token)
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/v1/tenants/{tenant}/users/{member_id}"), &token)
+            .await;
         assert_eq!(
             (user["first_name"].as_str(), user["locale"].as_str()),
             (Some("Maja"), Some("pl"))
@@ -574,7 +532,7 @@ async fn another_tenants_user_is_not_found_under_this_tenants_path() {
         "not_found",
     )
     .await;
-    let still: Value = app.get(&b_path, &other_owner).await.json().await.unwrap();
+    let still: Value = app.get_json(&b_path, &other_owner).await;
     assert_eq!(still["status"], "active");
 }
 
@@ -629,11 +587,8 @@ async fn a_member_with_another_permission_changes_nobody() {
     )
     .await;
     let own: Value = app
-        .get(&user_path(&app, &own_id), &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&user_path(&app, &own_id), &app.owner_token)
+        .await;
     assert_eq!(own["role"], "member");
     assert_eq!(own["permissions"], json!(["reports.reply"]));
 }

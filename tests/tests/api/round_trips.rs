@@ -169,7 +169,7 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
         app.get(&invitations, &token),
         StatusCode::OK
     );
-    let listed: serde_json::Value = app.get(&invitations, &token).await.json().await.unwrap();
+    let listed: serde_json::Value = app.get_json(&invitations, &token).await;
     let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
     app.counter.take();
     pin!(
@@ -193,12 +193,7 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
     // the link that still works is the one to accept with.
     let mut third_link = None;
     for link in app.invitation_links_to(&third_email).await {
-        let preview = app
-            .http
-            .get(app.url(&format!("/v1/invitations/{}", token_of(&link))))
-            .send()
-            .await
-            .unwrap();
+        let preview = app.invitation_preview(&token_of(&link)).await;
         if preview.status() == StatusCode::OK {
             third_link = Some(token_of(&link));
         }
@@ -208,13 +203,7 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
     pin!(
         "GET /v1/invitations/{token}",
         2,
-        async {
-            app.http
-                .get(app.url(&format!("/v1/invitations/{invitee}")))
-                .send()
-                .await
-                .unwrap()
-        },
+        async { app.invitation_preview(&invitee).await },
         StatusCode::OK
     );
     pin!(

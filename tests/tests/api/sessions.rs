@@ -18,7 +18,7 @@ async fn sign_in_returns_a_session_with_the_account_and_its_tenants() {
     );
     assert_eq!(body["memberships"][0]["role"], "owner");
     let token = body["token"].as_str().unwrap();
-    let me: Value = app.get("/v1/me", token).await.json().await.unwrap();
+    let me: Value = app.get_json("/v1/me", token).await;
     assert_eq!(me["account"]["id"], body["account"]["id"]);
 }
 
@@ -96,7 +96,7 @@ async fn a_temporary_password_session_may_only_change_the_password() {
         .get(&format!("/v1/tenants/{}", app.tenant_id), token)
         .await;
     assert_problem(tenant, StatusCode::FORBIDDEN, "password_change_required").await;
-    let me: Value = app.get("/v1/me", token).await.json().await.unwrap();
+    let me: Value = app.get_json("/v1/me", token).await;
     assert_eq!(me["password_change_required"], true);
 
     assert_eq!(

@@ -6,13 +6,13 @@ use usher_tests::{assert_problem, spawn_app};
 async fn admins_see_settings_and_members_do_not() {
     let app = spawn_app().await;
     let path = format!("/v1/tenants/{}", app.tenant_id);
-    let tenant: Value = app.get(&path, &app.owner_token).await.json().await.unwrap();
+    let tenant: Value = app.get_json(&path, &app.owner_token).await;
     assert_eq!(tenant["name"], "Comune di Forlì");
     assert_eq!(tenant["slug"], "comune-di-forli");
     assert_eq!(tenant["settings"]["invitation_ttl_hours"], 168);
     assert_eq!(tenant["settings"]["invitation_email_policy"], "exact");
     let (_, _, member) = app.member(app.tenant_id, "member", &[]).await;
-    let seen: Value = app.get(&path, &member).await.json().await.unwrap();
+    let seen: Value = app.get_json(&path, &member).await;
     assert_eq!(seen["name"], "Comune di Forlì");
     assert!(seen.get("settings").is_none() && seen.get("permission_catalog").is_none());
 }
@@ -71,11 +71,8 @@ async fn settings_are_validated_and_stored() {
     .await;
     assert_eq!(response.status(), StatusCode::OK);
     let tenant: Value = app
-        .get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await;
     let settings = &tenant["settings"];
     assert_eq!(settings["members_can_invite"], true);
     assert_eq!(settings["invitation_ttl_hours"], 72);
@@ -92,11 +89,8 @@ async fn settings_are_validated_and_stored() {
     // A partial patch leaves the rest alone.
     patch(json!({"members_can_invite": false})).await;
     let tenant: Value = app
-        .get(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await;
     assert_eq!(tenant["settings"]["members_can_invite"], false);
     assert_eq!(tenant["settings"]["invitation_ttl_hours"], 72);
 }
@@ -131,11 +125,8 @@ async fn an_inbound_address_belongs_to_one_tenant_at_a_time() {
     let taken = claim(other, other_owner.clone(), json!(["HELP@desk.example"])).await;
     assert_problem(taken, StatusCode::CONFLICT, "inbound_address_taken").await;
     let other_tenant: Value = app
-        .get(&format!("/v1/tenants/{other}"), &other_owner)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/tenants/{other}"), &other_owner)
+        .await;
     assert_eq!(
         other_tenant["settings"]["inbound"]["addresses"],
         json!([]),

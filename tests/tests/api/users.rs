@@ -398,7 +398,7 @@ async fn users_are_listed_in_cursor_pages() {
             Some(c) => format!("/v1/tenants/{}/users?limit=2&cursor={c}", app.tenant_id),
             None => format!("/v1/tenants/{}/users?limit=2", app.tenant_id),
         };
-        let page: Value = app.get(&path, &app.owner_token).await.json().await.unwrap();
+        let page: Value = app.get_json(&path, &app.owner_token).await;
         pages += 1;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 2);
@@ -419,24 +419,18 @@ async fn users_are_listed_in_cursor_pages() {
     assert_eq!(seen.len(), 6);
 
     let active: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/users?status=active", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(active["items"].as_array().unwrap().len(), 6);
     let archived: Value = app
-        .get(
+        .get_json(
             &format!("/v1/tenants/{}/users?status=archived", app.tenant_id),
             &app.owner_token,
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(archived["items"].as_array().unwrap().len(), 0);
     assert!(archived["next_cursor"].is_null());
 
