@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, PersonName, Phone, Role, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, InvitationView, Page, Problem,
-    ProblemDoc, UserView, finish_router, mount, page_limit, permissions_field,
+    ApiJson, ApiPath, ApiQuery, Bearer, CsvBody, EventView, EventsQuery, InvitationView, Page,
+    Problem, ProblemDoc, UserView, finish_router, mount, page_limit, permissions_field,
 };
 use usher_core::records::{MembershipRecord, MembershipStatus};
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
@@ -537,15 +537,6 @@ async fn export_route(
         .into_response())
 }
 
-/// A CSV file as the body.
-const CSV_TYPES: [&str; 5] = [
-    "text/csv",
-    "text/plain",
-    "application/csv",
-    "application/vnd.ms-excel",
-    "application/octet-stream",
-];
-
 fn csv_response(body: Vec<u8>, filename: &'static str) -> Response {
     (
         [
@@ -653,30 +644,8 @@ async fn import_route(
     Bearer(token): Bearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ImportQuery>,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Body,
+    CsvBody(bytes): CsvBody,
 ) -> Result<Response, Problem> {
-    let media_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if media_type.is_some_and(|t| !CSV_TYPES.contains(&t.as_str())) {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the file as the body, as text/csv.",
-        ));
-    }
-    let bytes = axum::body::to_bytes(body, import_users::MAX_FILE_BYTES)
-        .await
-        .map_err(|_| {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "The file is larger than 5 MB; split it.",
-            )
-        })?;
     let imported = import_users::import_users(
         &app,
         &token,

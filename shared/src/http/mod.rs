@@ -8,8 +8,8 @@ mod trace;
 mod views;
 
 pub use extract::{
-    ApiJson, ApiPath, ApiQuery, Bearer, ClientAddress, JsonOrForm, MAX_BODY_BYTES, MaybeBearer,
-    PreferredLocale,
+    ApiJson, ApiPath, ApiQuery, Bearer, ClientAddress, CsvBody, JsonOrForm, MAX_BODY_BYTES,
+    MaybeBearer, PreferredLocale,
 };
 pub use problem::{Problem, ProblemDoc};
 pub use queries::{EventsQuery, page_limit, permissions_field, present};
