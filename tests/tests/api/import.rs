@@ -892,3 +892,44 @@ async fn a_check_does_not_tell_whether_an_email_has_an_account_elsewhere() {
         assert_eq!(rows[0], rows[1], "{row}: {dry:#}");
     }
 }
+
+/// Another tenant's admin imports a row for this tenant's member, with other names, phone and
+/// language: the person is only invited there, and nothing of them changes here.
+#[tokio::test]
+async fn another_tenants_import_changes_nothing_of_a_person_it_does_not_have() {
+    let app = spawn_app().await;
+    let (_, email, _) = app.member(app.tenant_id, "member", &[]).await;
+    let before = app.user_by_email(&email).await.unwrap();
+    let (other, _, other_token) = app.new_tenant("Altra Srl").await;
+    let file = format!(
+        "email,first_name,last_name,phone,locale,role,notification_email\n\
+         {email},Mallory,Rewritten,+39 0000 000,pl,admin,mallory@evil.example\n"
+    );
+    let response = app.import_csv(other, &other_token, "", file).await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    app.dispatch_all_pending().await;
+    let import = app.get_json(&location, &other_token).await;
+    assert_eq!(
+        outcomes(&import["report"]),
+        [(2, "invited".into(), String::new())]
+    );
+    assert_eq!(
+        import["report"][0].get("user_id"),
+        None,
+        "no account id is told"
+    );
+    let after = app.user_by_email(&email).await.unwrap();
+    assert_eq!(
+        after, before,
+        "this tenant's view of the person is unchanged"
+    );
+    // The other tenant lists no such member until the person accepts.
+    let listed = app
+        .get_json(
+            &format!("/v1/tenants/{other}/users?email={email}"),
+            &other_token,
+        )
+        .await;
+    assert_eq!(listed["items"], json!([]));
+}
