@@ -3,8 +3,9 @@
 //! # Layout
 //! - [`domain`]: the typed model (ids, email, names, roles, passwords); raw input becomes these
 //!   once, at the edge.
-//! - [`usecases`]: one file per use case; each takes the [`app::App`] and returns its own error.
-//!   [`usecases::jobs`] holds the work requests file in the outbox for later.
+//! - [`usecases`]: a module per use case (or per capability, for a family of them); each takes
+//!   the [`app::App`], returns its own error, and writes through one commit path.
+//!   [`usecases::jobs`] holds the work that requests leave in the outbox for later.
 //! - [`table`]: the `Table` port with its DynamoDB and embedded (redb) adapters; [`keys`] is the
 //!   key schema and [`records`] the stored items.
 //! - [`mail`]: the `Mailer` port, SES and local-file adapters, templates, the transactional outbox.

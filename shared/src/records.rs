@@ -5,8 +5,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AccountId, EmailAddress, EventId, InvitationId, Locale, PasswordHashString, PermissionEntry,
-    PermissionSet, PersonalContext, Phone, Role, TenantId,
+    AccountId, EmailAddress, EventId, HeldId, InvitationId, Locale, PasswordHashString,
+    PermissionEntry, PermissionSet, PersonalContext, Phone, Role, TenantId,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Item, Key, TableError};
@@ -154,7 +154,7 @@ pub struct MembershipRecord {
     pub created_by: Option<AccountId>,
     /// For a person created from inbound mail: where their names came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_source: Option<crate::usecases::inbound::NameSource>,
+    pub name_source: Option<NameSource>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -364,12 +364,54 @@ pub struct HeldSenderRecord {
     pub received_at: DateTime<Utc>,
 }
 
+/// Where a person's names came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NameSource {
+    DisplayName,
+    Address,
+}
+
+/// What a message came to in one tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Created,
+    Joined,
+    Member,
+    Ignored,
+    Held,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What came of an inbound message in one tenant, for one person (stored in the message's
+/// marker, and answered by the inbound use case).
+pub struct InboundOutcome {
+    pub tenant_id: TenantId,
+    /// The inbound address it came to.
+    pub address: String,
+    /// The person it is about, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    pub outcome: OutcomeKind,
+    /// Why, for `ignored` and `held` (a stable snake_case word).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<AccountId>,
+    /// For a `member`: whether their mail may open tickets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_tickets: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_id: Option<HeldId>,
+}
+
 /// The mark of an inbound message already processed, with what came of it: a message delivered
 /// again is answered from here.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InboundMarkerRecord {
     pub message_id: String,
-    pub outcomes: Vec<crate::usecases::inbound::Outcome>,
+    pub outcomes: Vec<InboundOutcome>,
     pub processed_at: DateTime<Utc>,
 }
 

@@ -24,7 +24,8 @@ use usher_core::table::{
     TransactError,
 };
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
-use usher_core::usecases::jobs::{self, Job};
+use usher_core::usecases::dispatch;
+use usher_core::usecases::jobs::Job;
 
 /// A password every test account can use: long and not guessable.
 pub const GOOD_PASSWORD: &str = "violet harbour kettle 42 mosaic";
@@ -416,7 +417,7 @@ pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp
         usher_local::local_sender().unwrap(),
     ));
     // The dispatcher reads the table without the counter, so counts are the handlers' alone.
-    let dispatcher = jobs::dispatcher(
+    let dispatcher = dispatch::dispatcher(
         &builder.table(table.clone()).build(),
         setup.mailer.unwrap_or_else(|| mailer.clone()),
     );

@@ -15,7 +15,8 @@ use usher_core::mail::{
     OutgoingMail, Sender, SesMailer,
 };
 use usher_core::table::{EmbeddedTable, Item, Key, Op, Table};
-use usher_core::usecases::jobs::{self, Job};
+use usher_core::usecases::dispatch;
+use usher_core::usecases::jobs::Job;
 use usher_tests::{
     RecordingMailer, Setup, assert_problem, ses_client, ses_endpoint, spawn, spawn_app,
 };
@@ -120,7 +121,7 @@ impl Outbox {
             table.transact(ops).await.unwrap();
         }
         let mailer = Arc::new(mailer);
-        let dispatcher = jobs::dispatcher(&app, mailer.clone());
+        let dispatcher = dispatch::dispatcher(&app, mailer.clone());
         Self {
             _dir: dir,
             app,

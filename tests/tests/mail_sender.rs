@@ -12,8 +12,9 @@ use usher_core::keys;
 use usher_core::mail::{MailTemplate, OutboxDispatcher, OutboxKey};
 use usher_core::table::{EmbeddedTable, Key, Table};
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
+use usher_core::usecases::dispatch;
 use usher_core::usecases::forgot_password::request_password_reset;
-use usher_core::usecases::jobs::{self, Job};
+use usher_core::usecases::jobs::Job;
 use usher_mail_sender::{Trigger, handler};
 use usher_tests::{RecordingMailer, fixture};
 
@@ -36,7 +37,7 @@ impl Sender {
         )
         .build();
         let mailer = Arc::new(mailer);
-        let dispatcher = jobs::dispatcher(&app, mailer.clone());
+        let dispatcher = dispatch::dispatcher(&app, mailer.clone());
         Self {
             _dir: dir,
             app,

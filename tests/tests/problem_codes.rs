@@ -19,6 +19,7 @@ use usher_core::usecases::create_user::CreateUserError;
 use usher_core::usecases::events::ListEventsError;
 use usher_core::usecases::get_tenant::GetTenantError;
 use usher_core::usecases::get_user::GetUserError;
+use usher_core::usecases::grants::GrantError;
 use usher_core::usecases::import_users::{
     Counts, FileError, HeaderError, ImportError, ImportReport,
 };
@@ -172,9 +173,9 @@ fn create_user() -> Vec<Answer> {
     let mut all: Vec<CreateUserError> = tenant_auth().into_iter().map(Into::into).collect();
     all.extend([
         CreateUserError::Forbidden,
-        CreateUserError::RoleNotAllowed("owner"),
-        CreateUserError::UnknownPermission("x.y".into()),
-        CreateUserError::PermissionNotAllowed("x.y".into()),
+        CreateUserError::Grant(GrantError::RoleNotAllowed("owner")),
+        CreateUserError::Grant(GrantError::UnknownPermission("x.y".into())),
+        CreateUserError::Grant(GrantError::PermissionNotAllowed("x.y".into())),
         CreateUserError::WeakPassword(weak()),
         CreateUserError::AlreadyMember,
         CreateUserError::Conflict,
@@ -189,9 +190,9 @@ fn create_user() -> Vec<Answer> {
         |e| match e {
             CreateUserError::Auth(_) => Some(0),
             CreateUserError::Forbidden => Some(1),
-            CreateUserError::RoleNotAllowed(_) => Some(2),
-            CreateUserError::UnknownPermission(_) => Some(3),
-            CreateUserError::PermissionNotAllowed(_) => Some(4),
+            CreateUserError::Grant(GrantError::RoleNotAllowed(_)) => Some(2),
+            CreateUserError::Grant(GrantError::UnknownPermission(_)) => Some(3),
+            CreateUserError::Grant(GrantError::PermissionNotAllowed(_)) => Some(4),
             CreateUserError::WeakPassword(_) => Some(5),
             CreateUserError::AlreadyMember => Some(6),
             CreateUserError::Conflict => Some(7),
@@ -385,9 +386,9 @@ fn send_invitation() -> Vec<Answer> {
     let mut all: Vec<SendInvitationError> = tenant_auth().into_iter().map(Into::into).collect();
     all.extend([
         SendInvitationError::Forbidden,
-        SendInvitationError::RoleNotAllowed("owner"),
-        SendInvitationError::UnknownPermission("x.y".into()),
-        SendInvitationError::PermissionNotAllowed("x.y".into()),
+        SendInvitationError::Grant(GrantError::RoleNotAllowed("owner")),
+        SendInvitationError::Grant(GrantError::UnknownPermission("x.y".into())),
+        SendInvitationError::Grant(GrantError::PermissionNotAllowed("x.y".into())),
         SendInvitationError::AlreadyMember,
         SendInvitationError::MemberArchived,
         SendInvitationError::InvitationPending,
@@ -401,9 +402,9 @@ fn send_invitation() -> Vec<Answer> {
         |e| match e {
             SendInvitationError::Auth(_) => Some(0),
             SendInvitationError::Forbidden => Some(1),
-            SendInvitationError::RoleNotAllowed(_) => Some(2),
-            SendInvitationError::UnknownPermission(_) => Some(3),
-            SendInvitationError::PermissionNotAllowed(_) => Some(4),
+            SendInvitationError::Grant(GrantError::RoleNotAllowed(_)) => Some(2),
+            SendInvitationError::Grant(GrantError::UnknownPermission(_)) => Some(3),
+            SendInvitationError::Grant(GrantError::PermissionNotAllowed(_)) => Some(4),
             SendInvitationError::AlreadyMember => Some(5),
             SendInvitationError::MemberArchived => Some(6),
             SendInvitationError::InvitationPending => Some(7),
@@ -598,9 +599,9 @@ fn lifecycle(these: Vec<LifecycleError>, body: bool) -> Vec<Answer> {
         LifecycleError::Auth(AuthError::Unauthenticated),
         LifecycleError::Forbidden,
         LifecycleError::NotFound,
-        LifecycleError::RoleNotAllowed("owner"),
-        LifecycleError::UnknownPermission("x.y".into()),
-        LifecycleError::PermissionNotAllowed("x.y".into()),
+        LifecycleError::Grant(GrantError::RoleNotAllowed("owner")),
+        LifecycleError::Grant(GrantError::UnknownPermission("x.y".into())),
+        LifecycleError::Grant(GrantError::PermissionNotAllowed("x.y".into())),
         LifecycleError::AccountShared,
         LifecycleError::LastOwner,
         LifecycleError::PreconditionFailed,
@@ -612,9 +613,9 @@ fn lifecycle(these: Vec<LifecycleError>, body: bool) -> Vec<Answer> {
             LifecycleError::Auth(_) => Some(0),
             LifecycleError::Forbidden => Some(1),
             LifecycleError::NotFound => Some(2),
-            LifecycleError::RoleNotAllowed(_) => Some(3),
-            LifecycleError::UnknownPermission(_) => Some(4),
-            LifecycleError::PermissionNotAllowed(_) => Some(5),
+            LifecycleError::Grant(GrantError::RoleNotAllowed(_)) => Some(3),
+            LifecycleError::Grant(GrantError::UnknownPermission(_)) => Some(4),
+            LifecycleError::Grant(GrantError::PermissionNotAllowed(_)) => Some(5),
             LifecycleError::AccountShared => Some(6),
             LifecycleError::LastOwner => Some(7),
             LifecycleError::PreconditionFailed => Some(8),
@@ -627,7 +628,7 @@ fn lifecycle(these: Vec<LifecycleError>, body: bool) -> Vec<Answer> {
     all.extend([
         LifecycleError::Forbidden,
         LifecycleError::NotFound,
-        LifecycleError::RoleNotAllowed("owner"),
+        LifecycleError::Grant(GrantError::RoleNotAllowed("owner")),
         LifecycleError::Conflict,
     ]);
     all.extend(these);
@@ -795,8 +796,8 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             "/v1/tenants/{tenant_id}/users/{user_id}",
             lifecycle(
                 vec![
-                    LifecycleError::UnknownPermission("x.y".into()),
-                    LifecycleError::PermissionNotAllowed("x.y".into()),
+                    LifecycleError::Grant(GrantError::UnknownPermission("x.y".into())),
+                    LifecycleError::Grant(GrantError::PermissionNotAllowed("x.y".into())),
                     LifecycleError::AccountShared,
                     LifecycleError::LastOwner,
                     LifecycleError::PreconditionFailed,

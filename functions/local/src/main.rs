@@ -11,7 +11,7 @@ use usher_core::mail::FileMailer;
 use usher_core::runtime::config_from_env;
 use usher_core::table::{DynamoTable, Table};
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
-use usher_core::usecases::jobs;
+use usher_core::usecases::dispatch;
 use usher_local::{
     DataDir, api_doc_json, inbound_log, local_app, local_sender, receive_inbound, serve,
 };
@@ -187,7 +187,7 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let worker = jobs::dispatcher(&app, mailer.clone());
+    let worker = dispatch::dispatcher(&app, mailer.clone());
     serve(listener, app, mailer, Some(worker), shutdown).await
 }
 

@@ -108,10 +108,6 @@ impl PermissionSet {
         self.0.iter().any(|p| p.as_str() == name)
     }
 
-    pub fn is_subset_of(&self, other: &PermissionSet) -> bool {
-        self.0.iter().all(|p| other.contains(p.as_str()))
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = &Permission> {
         self.0.iter()
     }

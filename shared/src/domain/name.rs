@@ -110,10 +110,6 @@ impl InvitationMessage {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 impl PersonName {

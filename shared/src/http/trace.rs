@@ -66,14 +66,14 @@ async fn method_not_allowed() -> Problem {
     )
 }
 
-/// Adds what every function's router needs: the body limit, problem answers for unknown routes
-/// and methods, the request span and safe response headers.
 /// A function's routes (its `api()`, declared by the handlers' annotations) on `app`, for
 /// mounting beside other functions' routes, as the local server does.
 pub fn mount(api: OpenApiRouter<App>, app: &App) -> Router {
     api.with_state(app.clone()).into()
 }
 
+/// Adds what every function's router needs: the body limit, problem answers for unknown routes
+/// and methods, the request span and safe response headers.
 pub fn finish_router(router: Router) -> Router {
     router
         .fallback(not_found)

@@ -302,14 +302,6 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
         }
     }
 
-    /// The same dispatcher, sending through `mailer`.
-    pub fn with_mailer(&self, mailer: Arc<dyn Mailer>) -> Self {
-        Self {
-            mailer,
-            ..self.clone()
-        }
-    }
-
     /// Sends the outbox item at `key` now, if it is still there and no other dispatcher holds it.
     /// The stored backoff is not waited for: the caller (the stream sender, whose retries Lambda
     /// schedules) asked for this item.

@@ -1,5 +1,5 @@
 //! Building a new account, its login item and a membership: shared by every way a person gets an
-//! account (admin creation, the operator's bootstrap, and later invitations and inbound mail).
+//! account (admin creation, the import, the operator's bootstrap, invitations and inbound mail).
 
 use chrono::{DateTime, Utc};
 
@@ -73,8 +73,7 @@ pub(crate) async fn set_password(
 }
 
 /// The account and login puts, each only if absent: the login item is what makes an email
-/// unique, so a concurrent registration of the same email fails here. Returns the ops and the
-/// offset of the login put within them.
+/// unique, so a concurrent registration of the same email fails on the login item's key.
 pub(crate) fn account_ops(
     account: &AccountRecord,
     login: &LoginRecord,
@@ -130,8 +129,8 @@ pub(crate) fn new_membership(
     }
 }
 
-/// The two items of a membership (tenant side and account side), each created only if absent;
-/// the tenant side comes first, so a failed condition at its index means "already a member".
+/// The two items of a membership (tenant side and account side), each created only if absent:
+/// a failed condition on the tenant side's key means "already a member".
 pub(crate) fn membership_ops(
     membership: &MembershipRecord,
     tenant_name: &str,

@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::accounts::{read_account_with_tenants, set_password};
 use super::audit::AuditEvent;
+use super::commit::{LostRace, Writes};
 use super::throttle::{Limit, count_one};
 use super::{AuthError, Context, InternalError, TenantCaller, password_links};
 use crate::app::App;
@@ -23,7 +24,7 @@ use crate::mail::MailTemplate;
 use crate::records::{
     AccountRecord, LoginRecord, ThrottleRecord, TokenKind, from_optional, to_item,
 };
-use crate::table::{Condition, Op, TransactError};
+use crate::table::{Condition, Op};
 use crate::token::SessionToken;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -192,16 +193,11 @@ pub async fn admin_reset_password(
             (AdminResetOutcome::Generated(password), mail)
         }
     };
-    let mail = mail
-        .render(&account.email, account.locale)
-        .context("rendering the mail")?;
-    ops.push(
-        app.outbox
-            .enqueue(&mail, now, app.random.as_ref())
-            .context("filing the mail")?,
-    );
-    ops.extend(
-        AuditEvent {
+    let mut writes = Writes::new(app, now);
+    writes
+        .ops(ops)
+        .mail(&mail, &account.email, account.locale)?
+        .audit(AuditEvent {
             tenant: tenant_id,
             action: "password.reset_by_admin",
             actor: Some(caller.account.id),
@@ -210,22 +206,11 @@ pub async fn admin_reset_password(
                 AdminResetMode::Link => "link",
                 AdminResetMode::Generate => "generate",
             }}),
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
-    match app.table.transact(ops).await {
-        Ok(()) => {}
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            return Err(AdminResetError::Conflict);
-        }
-        Err(other) => {
-            return Err(other)
-                .context("resetting the password")
-                .map_err(Into::into);
-        }
-    }
-    app.mail_committed();
+        })?;
+    writes
+        .commit()
+        .await
+        .lost_race(AdminResetError::Conflict, "resetting the password")?;
     tracing::info!(subject_id = %account.id, ?mode, "password reset by an admin");
     Ok(outcome)
 }

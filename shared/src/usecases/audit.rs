@@ -2,12 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::app::App;
 use crate::clock::Random;
 use crate::domain::{AccountId, EventId, TenantId};
 use crate::keys;
 use crate::records::{EventRecord, to_item};
-use crate::table::{MAX_TRANSACTION_OPS, Op, TableError, TransactError};
+use crate::table::{Op, TableError};
 
 pub(crate) struct AuditEvent<'a> {
     pub tenant: TenantId,
@@ -44,24 +43,4 @@ impl AuditEvent<'_> {
         }
         Ok(ops)
     }
-}
-
-/// Commits `ops` together with `events` (audit ops) while they fit in one transaction. Events past
-/// the transaction limit (an account in dozens of tenants) follow in further transactions after
-/// the commit; one that fails then is logged, and the change it records stands.
-pub(crate) async fn transact_with_events(
-    app: &App,
-    mut ops: Vec<Op>,
-    mut events: Vec<Op>,
-) -> Result<(), TransactError> {
-    let room = MAX_TRANSACTION_OPS.saturating_sub(ops.len());
-    let rest = events.split_off(room.min(events.len()));
-    ops.extend(events);
-    app.table.transact(ops).await?;
-    for chunk in rest.chunks(MAX_TRANSACTION_OPS) {
-        if let Err(error) = app.table.transact(chunk.to_vec()).await {
-            tracing::error!(error = ?error, events = chunk.len(), "audit events not written");
-        }
-    }
-    Ok(())
 }

@@ -5,6 +5,7 @@ use super::accounts::{
     set_password,
 };
 use super::audit::AuditEvent;
+use super::commit::{LostRace, Writes};
 use super::password_links;
 use super::{Context, InternalError};
 use crate::app::App;
@@ -17,7 +18,7 @@ use crate::records::{
     AccountRecord, CreatedVia, LoginRecord, TenantRecord, TokenKind, from_optional, to_item,
 };
 use crate::settings::TenantSettings;
-use crate::table::{Condition, Op, TransactError};
+use crate::table::{Condition, Op};
 
 pub struct BootstrapTenant {
     pub name: TenantName,
@@ -130,28 +131,18 @@ pub async fn bootstrap_tenant(
         now,
     );
     ops.extend(membership_ops(&membership, &tenant.name).context("building the membership")?);
-    ops.extend(
-        AuditEvent {
-            tenant: tenant.id,
-            action: "tenant.created",
-            actor: None,
-            subject: Some(account.id),
-            details: serde_json::json!({"owner_existing_account": existing.is_some()}),
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
-    match app.table.transact(ops).await {
-        Ok(()) => {}
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            return Err(BootstrapError::Conflict);
-        }
-        Err(other) => {
-            return Err(other)
-                .context("creating the tenant")
-                .map_err(Into::into);
-        }
-    }
+    let mut writes = Writes::new(app, now);
+    writes.ops(ops).audit(AuditEvent {
+        tenant: tenant.id,
+        action: "tenant.created",
+        actor: None,
+        subject: Some(account.id),
+        details: serde_json::json!({"owner_existing_account": existing.is_some()}),
+    })?;
+    writes
+        .commit()
+        .await
+        .lost_race(BootstrapError::Conflict, "creating the tenant")?;
     tracing::info!(tenant_id = %tenant.id, owner_account_id = %account.id, "tenant created");
     Ok(BootstrappedTenant {
         tenant_id: tenant.id,

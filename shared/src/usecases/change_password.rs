@@ -6,13 +6,14 @@
 //! session survives: it is rewritten into the new session epoch, which ends all others at once
 //! without listing them.
 
+use super::commit::{LostRace, Writes};
 use super::throttle::{AttemptRefused, PasswordAttempts};
 use super::{AccountCaller, AuthError, Context, InternalError};
 use crate::app::App;
 use crate::domain::{PasswordAttempt, WeakPassword};
 use crate::keys;
 use crate::records::{AccountRecord, LoginRecord, SessionRecord, from_optional, to_item};
-use crate::table::{Condition, Op, TransactError};
+use crate::table::{Condition, Op};
 use crate::token::SessionToken;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -134,7 +135,8 @@ pub async fn change_password(
         password_change_only: false,
         ..caller.session
     };
-    let mut ops = vec![
+    let mut writes = Writes::new(app, now);
+    writes.ops([
         Op::put_if(
             to_item(&login_key, &new_login, None).context("building the login")?,
             Condition::VersionIs(login.version),
@@ -148,19 +150,13 @@ pub async fn change_password(
             session.to_item(token).context("building the session")?,
             Condition::Exists,
         ),
-    ];
+    ]);
     // The right current password: the attempts so far were the person's own.
-    ops.extend(attempts.cleared());
-    match app.table.transact(ops).await {
-        Ok(()) => {
-            tracing::info!(account_id = %account.id, "password changed; other sessions ended");
-            Ok(())
-        }
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            Err(ChangePasswordError::Conflict)
-        }
-        Err(other) => Err(other)
-            .context("storing the new password")
-            .map_err(Into::into),
-    }
+    writes.ops(attempts.cleared());
+    writes
+        .commit()
+        .await
+        .lost_race(ChangePasswordError::Conflict, "storing the new password")?;
+    tracing::info!(account_id = %account.id, "password changed; other sessions ended");
+    Ok(())
 }

@@ -17,10 +17,12 @@ use super::accounts::{
     set_password,
 };
 use super::audit::AuditEvent;
+use super::commit::{LostRace, Writes};
+use super::grants::{self, GrantError};
 use super::invitations::send::{
     self, Attached, Filed, InvitationReads, Invite, SendInvitationError,
 };
-use super::password_links;
+use super::password_links::{self, Recipient};
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{
@@ -29,8 +31,8 @@ use crate::domain::{
 };
 use crate::keys;
 use crate::mail::{MailTemplate, PasswordNote};
-use crate::records::{AccountRecord, CreatedVia, InvitationRecord, MembershipRecord, TokenKind};
-use crate::table::{Condition, Op, TransactError};
+use crate::records::{AccountRecord, CreatedVia, InvitationRecord, MembershipRecord};
+use crate::table::{Condition, Op};
 use crate::token::SessionToken;
 
 /// How the new account gets its first password.
@@ -83,12 +85,8 @@ pub enum CreateUserError {
     Auth(#[from] AuthError),
     #[error("the caller may not create users in this tenant")]
     Forbidden,
-    #[error("the caller may not give the role {0}")]
-    RoleNotAllowed(&'static str),
-    #[error("the permission {0} is not in this tenant's catalogue")]
-    UnknownPermission(String),
-    #[error("the caller may not give the permission {0}, which they do not hold")]
-    PermissionNotAllowed(String),
+    #[error(transparent)]
+    Grant(#[from] GrantError),
     #[error(transparent)]
     WeakPassword(#[from] WeakPassword),
     #[error("this person is already a member of the tenant")]
@@ -115,21 +113,7 @@ pub(crate) fn authorize_grant(
     if !own.can_manage_users() {
         return Err(CreateUserError::Forbidden);
     }
-    // Nobody grants a role above their own: only owners make owners, and members holding
-    // users.manage make members only.
-    if role > own.role {
-        return Err(CreateUserError::RoleNotAllowed(role.as_str()));
-    }
-    for permission in permissions.iter() {
-        if !caller.tenant.knows_permission(permission.as_str()) {
-            return Err(CreateUserError::UnknownPermission(permission.to_string()));
-        }
-        if !own.role.is_admin() && !own.permissions.contains(permission.as_str()) {
-            return Err(CreateUserError::PermissionNotAllowed(
-                permission.to_string(),
-            ));
-        }
-    }
+    grants::check_newcomer(own, &caller.tenant, own.role, role, permissions)?;
     Ok(())
 }
 
@@ -178,12 +162,9 @@ pub async fn create_user(
             },
             SendInvitationError::Auth(e) => CreateUserError::Auth(e),
             SendInvitationError::Internal(e) => CreateUserError::Internal(e),
-            // Authorised above, as creation is.
-            SendInvitationError::Forbidden
-            | SendInvitationError::RoleNotAllowed(_)
-            | SendInvitationError::UnknownPermission(_)
-            | SendInvitationError::PermissionNotAllowed(_)
-            | SendInvitationError::Conflict => CreateUserError::Conflict,
+            SendInvitationError::Forbidden => CreateUserError::Forbidden,
+            SendInvitationError::Grant(e) => CreateUserError::Grant(e),
+            SendInvitationError::Conflict => CreateUserError::Conflict,
         }),
     }
 }
@@ -211,68 +192,23 @@ fn membership_of(caller: &TenantCaller, new: &NewUser, via: CreatedVia) -> NewMe
     }
 }
 
-/// The outbox item for `mail` (in the account's locale: a link that sets a password to the login
-/// address, a notice to the member's mail address) and the `user.created` audit event.
-fn mail_and_audit(
-    app: &App,
-    caller: &TenantCaller,
-    account: &AccountRecord,
-    membership: &MembershipRecord,
-    mail: Option<MailTemplate>,
-    mut details: serde_json::Value,
-) -> Result<Vec<Op>, InternalError> {
-    let now = app.clock.now();
-    let mut ops = Vec::new();
-    if let Some(mail) = mail {
-        let to = if mail.sets_a_password() {
-            &account.email
-        } else {
-            membership.mail_to()
-        };
-        let rendered = mail
-            .render(to, account.locale)
-            .context("rendering a mail")?;
-        ops.push(
-            app.outbox
-                .enqueue(&rendered, now, app.random.as_ref())
-                .context("filing the mail")?,
-        );
-    }
-    details["role"] = json!(membership.role);
-    details["created_via"] = json!(membership.created_via);
-    ops.extend(
-        AuditEvent {
-            tenant: caller.tenant.id,
-            action: "user.created",
-            actor: Some(caller.account.id),
-            subject: Some(account.id),
-            details,
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
-    Ok(ops)
-}
-
-/// A new person, ready to be written: the transaction's ops (account, login, membership, the
-/// password link or the mail, the audit event; no catalogue guard, which the caller adds once per
-/// transaction) and what the answer shows.
-pub(crate) struct PreparedCreation {
-    pub ops: Vec<Op>,
+/// A new person, ready to be written: the writes (account, login, membership, the password link
+/// or the mail, the audit event; no catalogue guard, which the caller adds once per transaction)
+/// and what the answer shows.
+pub(crate) struct PreparedCreation<'a> {
+    pub writes: Writes<'a>,
     pub created: CreatedUser,
-    /// Whether the ops file a mail (the outbox worker is woken after the commit).
-    pub mails: bool,
 }
 
 /// Builds the creation of `new` in the caller's tenant, as `via` (an admin's request or an
 /// import, which records its id in the audit event's `details`).
-pub(crate) async fn prepare_creation(
-    app: &App,
+pub(crate) async fn prepare_creation<'a>(
+    app: &'a App,
     caller: &TenantCaller,
     new: &NewUser,
     via: CreatedVia,
     mut details: serde_json::Value,
-) -> Result<PreparedCreation, CreateUserError> {
+) -> Result<PreparedCreation<'a>, CreateUserError> {
     let now = app.clock.now();
     let (account, mut login) = new_account(
         app,
@@ -289,9 +225,10 @@ pub(crate) async fn prepare_creation(
     if let Some(auto_tickets) = new.auto_tickets {
         membership.auto_tickets = auto_tickets;
     }
-    let mut ops = Vec::new();
+    let mut writes = Writes::new(app, now);
     let mut generated_password = None;
-    let (mail, mode) = match &new.password {
+    // A notice of the new account goes to the member's mail address.
+    let (notice, mode) = match &new.password {
         PasswordChoice::Generate => {
             let password = Password::generate(app.random.as_ref());
             set_password(app, &mut login, &password, true, now).await?;
@@ -320,46 +257,42 @@ pub(crate) async fn prepare_creation(
         }
         PasswordChoice::Link => {
             // The link is the person's only way in, so it is sent whatever send_credentials says.
-            let (op, link) = password_links::issue(
-                app,
-                TokenKind::SetPassword,
+            password_links::mail_choose_password(
+                &mut writes,
                 &login,
-                Some(caller.tenant.id),
-                app.config.set_password_link_ttl,
-                now,
+                &caller.tenant,
+                Recipient {
+                    first_name: &account.first_name,
+                    email: &account.email,
+                    locale: account.locale,
+                },
             )?;
-            ops.push(op);
-            let mail = MailTemplate::ChoosePassword {
-                tenant: caller.tenant.name.clone(),
-                first_name: account.first_name.clone(),
-                link,
-                valid_days: app.config.set_password_link_ttl.num_days(),
-            };
-            (Some(mail), "link")
+            (None, "link")
         }
         PasswordChoice::None => (None, "none"),
     };
-    let mails = mail.is_some();
-    ops.extend(account_ops(&account, &login).context("building the account")?);
-    ops.extend(
-        membership_ops(&membership, &caller.tenant.name).context("building the membership")?,
-    );
+    writes
+        .ops(account_ops(&account, &login).context("building the account")?)
+        .ops(membership_ops(&membership, &caller.tenant.name).context("building the membership")?);
+    if let Some(notice) = notice {
+        writes.mail(&notice, membership.mail_to(), account.locale)?;
+    }
     details["password_mode"] = json!(mode);
-    ops.extend(mail_and_audit(
-        app,
-        caller,
-        &account,
-        &membership,
-        mail,
+    details["role"] = json!(membership.role);
+    details["created_via"] = json!(membership.created_via);
+    writes.audit(AuditEvent {
+        tenant: caller.tenant.id,
+        action: "user.created",
+        actor: Some(caller.account.id),
+        subject: Some(account.id),
         details,
-    )?);
+    })?;
     Ok(PreparedCreation {
-        ops,
+        writes,
         created: CreatedUser {
             user: membership,
             generated_password,
         },
-        mails,
     })
 }
 
@@ -369,23 +302,16 @@ async fn create_account(
     new: NewUser,
 ) -> Result<CreatedUser, CreateUserError> {
     let PreparedCreation {
-        mut ops,
+        mut writes,
         created,
-        mails,
     } = prepare_creation(app, caller, &new, CreatedVia::Admin, json!({})).await?;
-    ops.extend(catalogue_guard(caller, &new));
-    match app.table.transact(ops).await {
-        Ok(()) => {}
-        // Someone registered this email between our read and our write (the login item's
-        // condition), or another write raced this one: asking again takes the right path.
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            return Err(CreateUserError::Conflict);
-        }
-        Err(other) => return Err(other).context("creating the user").map_err(Into::into),
-    }
-    if mails {
-        app.mail_committed();
-    }
+    writes.ops(catalogue_guard(caller, &new));
+    // Someone registered this email between our read and our write (the login item's
+    // condition), or another write raced this one: asking again takes the right path.
+    writes
+        .commit()
+        .await
+        .lost_race(CreateUserError::Conflict, "creating the user")?;
     tracing::info!(subject_id = %created.user.account_id, "user created");
     Ok(created)
 }

@@ -6,12 +6,12 @@
 //! account exists. The job mails the link to the address stored on the account, never to the one
 //! typed, and sends at most `reset_mail_limit` mails per account per `reset_mail_window`.
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::accounts::read_account_with_tenants;
-use super::audit::{AuditEvent, transact_with_events};
-use super::jobs::Job;
+use super::audit::AuditEvent;
+use super::commit::Writes;
+use super::jobs::{Job, ResetRequest};
 use super::throttle::{Limit, count_one};
 use super::{Context, InternalError, password_links};
 use crate::app::App;
@@ -21,29 +21,11 @@ use crate::mail::MailTemplate;
 use crate::records::{LoginRecord, MembershipStatus, ThrottleRecord, TokenKind, from_optional};
 use crate::table::{Op, TransactError};
 
-/// The job a reset request files: someone asked for a link for this email (as typed, parsed).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ResetRequest {
-    pub email: EmailAddress,
-}
-
 /// Files the reset request. The answer is the same whatever the email.
 pub async fn request_password_reset(app: &App, email: EmailAddress) -> Result<(), InternalError> {
-    let now = app.clock.now();
-    let job = app
-        .outbox
-        .enqueue_job(
-            Job::PasswordReset(ResetRequest { email }),
-            now,
-            app.random.as_ref(),
-        )
-        .context("filing the reset request")?;
-    app.table
-        .transact(vec![job])
-        .await
-        .context("filing the reset request")?;
-    app.mail_committed();
-    Ok(())
+    let mut writes = Writes::new(app, app.clock.now());
+    writes.job(Job::PasswordReset(ResetRequest { email }))?;
+    writes.commit().await.context("filing the reset request")
 }
 
 /// Why no link was sent, for the log.
@@ -139,45 +121,39 @@ async fn attempt(app: &App, request: &ResetRequest, done: Op) -> Result<Attempt,
         first_name: account.first_name.clone(),
         link,
         valid_for: app.config.reset_link_ttl,
-    }
-    .render(&account.email, account.locale)
-    .context("rendering the reset mail")?;
-    let mail = app
-        .outbox
-        .enqueue(&mail, now, app.random.as_ref())
-        .context("filing the reset mail")?;
+    };
+    let mut writes = Writes::new(app, now);
+    writes.op(token);
+    writes.mail(&mail, &account.email, account.locale)?;
+    writes.ops([count, done]);
     // Anyone may ask for anyone's link, so the request names no actor.
-    let mut events = Vec::new();
     for tenant in &tenants {
-        events.extend(
-            AuditEvent {
-                tenant: tenant.tenant_id,
-                action: "password.reset_requested",
-                actor: None,
-                subject: Some(account.id),
-                details: json!({"link_valid_minutes": app.config.reset_link_ttl.num_minutes()}),
-            }
-            .ops(now, app.random.as_ref())
-            .context("building an audit event")?,
-        );
+        writes.audit(AuditEvent {
+            tenant: tenant.tenant_id,
+            action: "password.reset_requested",
+            actor: None,
+            subject: Some(account.id),
+            details: json!({"link_valid_minutes": app.config.reset_link_ttl.num_minutes()}),
+        })?;
     }
     // All or nothing with the job's own deletion: a job that failed runs again, one that ran
     // never does, so a request yields at most one mail.
-    match transact_with_events(app, vec![token, mail, count, done], events).await {
+    match writes.commit().await {
         Ok(()) => {}
         Err(e) if e.failed_on(&throttle_key) || matches!(e, TransactError::Conflict) => {
             return Ok(Attempt::LostTheCount);
         }
         Err(other) => return Err(other).context("filing the reset link"),
     }
-    app.mail_committed();
     tracing::info!(account_id = %account.id, "reset link filed");
     Ok(Attempt::Finished)
 }
 
 async fn finish_without_link(app: &App, done: Op, why: NoLink) -> Result<Attempt, InternalError> {
-    app.table
-        .transact(vec![done])
+    let mut writes = Writes::new(app, app.clock.now());
+    writes.op(done);
+    writes
+        .commit()
         .await
         .context("finishing the reset request")?;
     tracing::info!(reason = ?why, "reset request answered without a link");

@@ -1,18 +1,11 @@
-//! Outbox jobs: work a request files instead of doing it, done after the answer by whichever
-//! dispatcher runs (the local worker, the stream-triggered mail sender, a sweep). One enum, one
-//! dispatcher: each arm hands its job to the use case that filed it.
+//! Outbox jobs, the data: work a request files instead of doing it, done after the answer by
+//! whichever dispatcher runs (see [`super::dispatch`]). Use cases file these and depend on nothing
+//! else here; the runner that hands each job back to its use case lives apart, so the use cases
+//! and the runner form no cycle.
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::forgot_password::{self, ResetRequest};
-use super::import_users::{self, ImportChunkJob};
-use super::invitations::announce::{self, Announcement};
-use crate::app::App;
-use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
-use crate::table::Op;
+use crate::domain::{AccountId, EmailAddress, ImportId, TenantId};
 
 /// Every kind of job. The serialized shape (`{"job": "password_reset", ...}`) is stored, sealed,
 /// in outbox items: a new variant is fine, a renamed one strands items filed before it.
@@ -27,38 +20,37 @@ pub enum Job {
     ImportChunk(ImportChunkJob),
 }
 
-/// Runs jobs with the app's ports.
-struct Jobs(App);
-
-#[async_trait]
-impl JobRunner<Job> for Jobs {
-    async fn run(&self, job: Job, done: Op) -> anyhow::Result<()> {
-        let app = &self.0;
-        match job {
-            Job::PasswordReset(request) => forgot_password::run(app, request, done).await?,
-            Job::AnnounceMember(announcement) => announce::run(app, announcement, done).await?,
-            Job::ImportChunk(chunk) => import_users::run_chunk(app, chunk, done).await?,
-        }
-        Ok(())
-    }
+/// Someone asked for a reset link for this email (as typed, parsed); see
+/// [`super::forgot_password`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetRequest {
+    pub email: EmailAddress,
 }
 
-/// The dispatcher of `app`'s outbox: its table, sealing key and clock, sending through
-/// `mailer`, with `app` doing the jobs.
-pub fn dispatcher(app: &App, mailer: Arc<dyn Mailer>) -> OutboxDispatcher<Job> {
-    OutboxDispatcher::new(
-        app.table.clone(),
-        mailer,
-        app.outbox.clone(),
-        app.clock.clone(),
-        Arc::new(Jobs(app.clone())),
-    )
+/// One page of the members of a tenant to tell that someone joined; see
+/// [`super::invitations::announce`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    pub tenant_id: TenantId,
+    pub tenant_name: String,
+    pub member_id: AccountId,
+    pub member_name: String,
+    /// Where the previous page ended; `None` for the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<AccountId>,
+}
+
+/// One chunk of an import to do; see [`super::import_users`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportChunkJob {
+    pub tenant_id: TenantId,
+    pub import_id: ImportId,
+    pub chunk: u32,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::EmailAddress;
     use crate::mail::OutboxMessage;
 
     /// Jobs sealed in outbox items by the release before jobs moved here still open.

@@ -20,8 +20,11 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::accounts::read_account_with_tenants;
-use super::audit::{AuditEvent, transact_with_events};
-use super::{AuthError, Context, InternalError, TenantCaller, mail_op, password_links};
+use super::audit::AuditEvent;
+use super::commit::{LostRace, Writes};
+use super::grants::{self, GrantError};
+use super::password_links::{self, Recipient};
+use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{
     AccountId, EmailAddress, Locale, PermissionSet, PersonName, Phone, Role, TenantId,
@@ -29,10 +32,10 @@ use crate::domain::{
 use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{
-    AccountRecord, AccountTenantRecord, LoginRecord, MembershipRecord, MembershipStatus, TokenKind,
-    from_item, from_optional, to_item,
+    AccountRecord, AccountTenantRecord, LoginRecord, MembershipRecord, MembershipStatus, from_item,
+    from_optional, to_item,
 };
-use crate::table::{Condition, Op, TransactError};
+use crate::table::{Condition, Op};
 use crate::token::SessionToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,12 +46,8 @@ pub enum LifecycleError {
     Forbidden,
     #[error("no such user in this tenant")]
     NotFound,
-    #[error("the caller may not act on or give the role {0}")]
-    RoleNotAllowed(&'static str),
-    #[error("the permission {0} is not in this tenant's catalogue")]
-    UnknownPermission(String),
-    #[error("the caller may not give the permission {0}, which they do not hold")]
-    PermissionNotAllowed(String),
+    #[error(transparent)]
+    Grant(#[from] GrantError),
     #[error("the person's names, phone and locale belong to an account other tenants know too")]
     AccountShared,
     #[error("the last active owner can be neither demoted nor archived")]
@@ -96,9 +95,7 @@ async fn load(
         return Err(LifecycleError::Forbidden);
     }
     let member = member.ok_or(LifecycleError::NotFound)?;
-    if member.role > caller.membership.role {
-        return Err(LifecycleError::RoleNotAllowed(member.role.as_str()));
-    }
+    grants::check_acting_on(&caller.membership, member.role)?;
     Ok((caller, member))
 }
 
@@ -193,13 +190,13 @@ fn diff(before: &Value, after: &Value, fields: &[&str]) -> Value {
     Value::Object(changes)
 }
 
-fn event(
+/// The caller's action on `subject`, for the tenant's log.
+fn event<'a>(
     caller: &TenantCaller,
-    action: &'static str,
+    action: &'a str,
     subject: AccountId,
     details: Value,
-    app: &App,
-) -> Result<Vec<Op>, InternalError> {
+) -> AuditEvent<'a> {
     AuditEvent {
         tenant: caller.tenant.id,
         action,
@@ -207,19 +204,15 @@ fn event(
         subject: Some(subject),
         details,
     }
-    .ops(app.clock.now(), app.random.as_ref())
-    .context("building an audit event")
 }
 
-/// Commits `ops`, mapping a lost version race (`If-Match` or not) to its answer.
+/// Commits `writes`, mapping a lost version race (`If-Match` or not) to its answer.
 async fn commit(
-    app: &App,
-    ops: Vec<Op>,
+    writes: Writes<'_>,
     member: &MembershipRecord,
     if_match: Option<u64>,
 ) -> Result<(), LifecycleError> {
-    match transact_with_events(app, ops, Vec::new()).await {
-        Ok(()) => Ok(()),
+    match writes.commit().await {
         Err(e) if e.failed_on(&keys::membership(member.tenant_id, member.account_id)) => {
             Err(if if_match.is_some() {
                 LifecycleError::PreconditionFailed
@@ -227,10 +220,7 @@ async fn commit(
                 LifecycleError::Conflict
             })
         }
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            Err(LifecycleError::Conflict)
-        }
-        Err(other) => Err(other).context("changing the user").map_err(Into::into),
+        other => other.lost_race(LifecycleError::Conflict, "changing the user"),
     }
 }
 
@@ -264,24 +254,24 @@ pub async fn update_user(
     let Some(change) = prepare_update(app, &caller, &member, &patch, json!({})).await? else {
         return Ok(member);
     };
-    let mut ops = change.ops;
+    let mut writes = change.writes;
     if change.grants_permissions {
-        ops.push(Op::check(
+        writes.op(Op::check(
             keys::tenant(tenant_id),
             Condition::VersionIs(caller.tenant.version),
         ));
     }
-    commit(app, ops, &member, if_match).await?;
+    commit(writes, &member, if_match).await?;
     tracing::info!(subject_id = %user_id, "user updated");
     Ok(change.updated)
 }
 
 /// A change to a member, ready to be written.
-pub(crate) struct PreparedUpdate {
+pub(crate) struct PreparedUpdate<'a> {
     /// The membership writes (against the version read), the account's when the person's own
     /// fields change, the checks that keep an owner, and the audit events; not the catalogue
     /// guard, which the caller adds once per transaction when `grants_permissions`.
-    pub ops: Vec<Op>,
+    pub writes: Writes<'a>,
     pub updated: MembershipRecord,
     pub grants_permissions: bool,
     /// Whether the ops check other owners' memberships (a transaction holds each item once).
@@ -291,48 +281,31 @@ pub(crate) struct PreparedUpdate {
 /// Checks `patch` against the rules for `caller` acting on `member` (who is not above them) and
 /// builds its writes; `None` when it changes nothing. `details` go into the `user.updated` event
 /// beside the changes (an import names itself there).
-pub(crate) async fn prepare_update(
-    app: &App,
+pub(crate) async fn prepare_update<'a>(
+    app: &'a App,
     caller: &TenantCaller,
     member: &MembershipRecord,
     patch: &UserPatch,
     mut details: Value,
-) -> Result<Option<PreparedUpdate>, LifecycleError> {
+) -> Result<Option<PreparedUpdate<'a>>, LifecycleError> {
     let now = app.clock.now();
     let own = &caller.membership;
     let user_id = member.account_id;
-    let mut ops = Vec::new();
+    let mut writes = Writes::new(app, now);
     let mut updated = member.clone();
     let mut grants_permissions = false;
     let mut keeps_an_owner = false;
     if let Some(role) = patch.role.filter(|role| *role != member.role) {
-        // Only owners give or take `owner`; nobody gives a role above their own.
-        if role > own.role
-            || (role != member.role
-                && (role == Role::Owner || member.role == Role::Owner)
-                && own.role != Role::Owner)
-        {
-            return Err(LifecycleError::RoleNotAllowed(role.as_str()));
-        }
+        grants::check_role(own, own.role, Some(member.role), role)?;
         if role != Role::Owner {
             let checks = keep_an_owner(app, member).await?;
             keeps_an_owner = !checks.is_empty();
-            ops.extend(checks);
+            writes.ops(checks);
         }
         updated.role = role;
     }
     if let Some(permissions) = patch.permissions.clone() {
-        for permission in permissions.iter() {
-            if !caller.tenant.knows_permission(permission.as_str()) {
-                return Err(LifecycleError::UnknownPermission(permission.to_string()));
-            }
-            // A non-admin grants only what they hold, and takes away only what they could give.
-            let changes = permissions.contains(permission.as_str())
-                != member.permissions.contains(permission.as_str());
-            if changes && !own.role.is_admin() && !own.permissions.contains(permission.as_str()) {
-                return Err(LifecycleError::PermissionNotAllowed(permission.to_string()));
-            }
-        }
+        grants::check_permissions(own, &caller.tenant, Some(&member.permissions), &permissions)?;
         grants_permissions = permissions.iter().next().is_some();
         updated.permissions = permissions;
     }
@@ -351,7 +324,7 @@ pub(crate) async fn prepare_update(
             return Err(LifecycleError::AccountShared);
         }
         let account = apply_to_person(&account, patch, now);
-        ops.push(Op::put_if(
+        writes.op(Op::put_if(
             to_item(&keys::account(account.id), &account, None).context("building the account")?,
             Condition::VersionIs(account.version - 1),
         ));
@@ -370,20 +343,19 @@ pub(crate) async fn prepare_update(
     }
     updated.updated_at = now;
     updated.version = member.version + 1;
-    ops.extend(membership_writes(member, &updated, &caller.tenant.name)?);
+    writes.ops(membership_writes(member, &updated, &caller.tenant.name)?);
     details["changes"] = changes;
-    ops.extend(event(caller, "user.updated", user_id, details, app)?);
+    writes.audit(event(caller, "user.updated", user_id, details))?;
     if updated.role != member.role {
-        ops.extend(event(
+        writes.audit(event(
             caller,
             "user.role_changed",
             user_id,
             json!({"from": member.role, "to": updated.role}),
-            app,
-        )?);
+        ))?;
     }
     Ok(Some(PreparedUpdate {
-        ops,
+        writes,
         updated,
         grants_permissions,
         keeps_an_owner,
@@ -433,10 +405,11 @@ pub async fn update_me(
         .await?
         .ok_or(AuthError::Unauthenticated)?;
     let account = apply_to_person(&caller.account, &patch, now);
-    let mut ops = vec![Op::put_if(
+    let mut writes = Writes::new(app, now);
+    writes.op(Op::put_if(
         to_item(&keys::account(account.id), &account, None).context("building the account")?,
         Condition::VersionIs(caller.account.version),
-    )];
+    ));
     // The copies every membership keeps for listing, read and written against their versions.
     let member_keys: Vec<_> = tenants
         .iter()
@@ -461,22 +434,18 @@ pub async fn update_me(
                 version: member.version + 1,
                 ..member.clone()
             };
-            ops.push(Op::put_if(
+            writes.op(Op::put_if(
                 to_item(&keys::membership(member.tenant_id, account.id), &copy, None)
                     .context("building a membership")?,
                 Condition::VersionIs(member.version),
             ));
         }
     }
-    match app.table.transact(ops).await {
-        Ok(()) => Ok(account),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            Err(LifecycleError::Conflict)
-        }
-        Err(other) => Err(other)
-            .context("changing the account")
-            .map_err(Into::into),
-    }
+    writes
+        .commit()
+        .await
+        .lost_race(LifecycleError::Conflict, "changing the account")?;
+    Ok(account)
 }
 
 /// `POST .../users/{user_id}/access {enabled}`.
@@ -498,7 +467,8 @@ pub async fn set_access(
         version: member.version + 1,
         ..member.clone()
     };
-    let mut ops = membership_writes(&member, &updated, &caller.tenant.name)?;
+    let mut writes = Writes::new(app, now);
+    writes.ops(membership_writes(&member, &updated, &caller.tenant.name)?);
     if enabled {
         // The person is told; one who never chose a password gets the link to choose one.
         let login: Option<LoginRecord> = from_optional(
@@ -509,45 +479,33 @@ pub async fn set_access(
         )
         .context("reading the login item")?;
         let login = login.ok_or(LifecycleError::NotFound)?;
-        let tenant = caller.tenant.name.clone();
-        let mail = if login.password_hash.is_none() {
-            let (op, link) = password_links::issue(
-                app,
-                TokenKind::SetPassword,
+        if login.password_hash.is_none() {
+            password_links::mail_choose_password(
+                &mut writes,
                 &login,
-                Some(tenant_id),
-                app.config.set_password_link_ttl,
-                now,
+                &caller.tenant,
+                Recipient {
+                    first_name: &member.first_name,
+                    email: &member.email,
+                    locale: member.locale,
+                },
             )?;
-            ops.push(op);
-            MailTemplate::ChoosePassword {
-                tenant,
-                first_name: member.first_name.clone(),
-                link,
-                valid_days: app.config.set_password_link_ttl.num_days(),
-            }
         } else {
-            MailTemplate::AccessGranted {
-                tenant,
+            let granted = MailTemplate::AccessGranted {
+                tenant: caller.tenant.name.clone(),
                 first_name: member.first_name.clone(),
                 sign_in_url: app.config.after_joining_url(&caller.tenant.settings),
-            }
-        };
-        let to = if mail.sets_a_password() {
-            &member.email
-        } else {
-            member.mail_to()
-        };
-        ops.push(mail_op(app, &mail, to, member.locale)?);
+            };
+            writes.mail(&granted, member.mail_to(), member.locale)?;
+        }
     }
     let action = if enabled {
         "user.access_granted"
     } else {
         "user.access_revoked"
     };
-    ops.extend(event(&caller, action, user_id, json!({}), app)?);
-    commit(app, ops, &member, None).await?;
-    app.mail_committed();
+    writes.audit(event(&caller, action, user_id, json!({})))?;
+    commit(writes, &member, None).await?;
     Ok(updated)
 }
 
@@ -569,24 +527,23 @@ pub async fn set_archived(
     if member.status == status {
         return Ok(member);
     }
-    let mut ops = if archived {
-        keep_an_owner(app, &member).await?
-    } else {
-        Vec::new()
-    };
+    let mut writes = Writes::new(app, now);
+    if archived {
+        writes.ops(keep_an_owner(app, &member).await?);
+    }
     let updated = MembershipRecord {
         status,
         updated_at: now,
         version: member.version + 1,
         ..member.clone()
     };
-    ops.extend(membership_writes(&member, &updated, &caller.tenant.name)?);
+    writes.ops(membership_writes(&member, &updated, &caller.tenant.name)?);
     let action = if archived {
         "user.archived"
     } else {
         "user.restored"
     };
-    ops.extend(event(&caller, action, user_id, json!({}), app)?);
-    commit(app, ops, &member, None).await?;
+    writes.audit(event(&caller, action, user_id, json!({})))?;
+    commit(writes, &member, None).await?;
     Ok(updated)
 }

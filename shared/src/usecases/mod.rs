@@ -1,6 +1,11 @@
-//! One use case per file. Each takes the [`App`](crate::app::App), does at most one batch read and
-//! one transaction where it can, and returns its own error enum; `http::problem` maps those to
-//! responses in one place.
+//! A module per use case, or per capability for a family of them (`invitations`, `inbound`,
+//! `import_users`, `lifecycle`). Each takes the [`App`](crate::app::App), does at most one batch
+//! read and one transaction where it can, and returns its own error enum; `http::problem` maps
+//! those to responses in one place.
+//!
+//! Every use case writes the one way `commit` defines: it fills a `Writes` with its puts and
+//! checks, mail, jobs and audit events, and commits it. Who may give which role and permission is
+//! `grants`; the outbox's jobs are `jobs` (the data) and `dispatch` (the runner).
 
 mod accounts;
 pub mod admin_reset_password;
@@ -8,13 +13,16 @@ mod audit;
 mod auth;
 pub mod bootstrap_tenant;
 pub mod change_password;
+mod commit;
 pub mod create_user;
 mod cursor;
+pub mod dispatch;
 pub mod events;
 pub mod export_users;
 pub mod forgot_password;
 pub mod get_tenant;
 pub mod get_user;
+pub mod grants;
 pub mod import_users;
 pub mod inbound;
 pub mod invitations;
@@ -30,19 +38,6 @@ mod throttle;
 pub mod update_settings;
 
 pub use auth::{AccountCaller, AuthError, TenantCaller};
-
-/// The outbox item that sends `mail` to `to` in `locale`, for the caller's transaction.
-pub(crate) fn mail_op(
-    app: &crate::app::App,
-    mail: &crate::mail::MailTemplate,
-    to: &crate::domain::EmailAddress,
-    locale: crate::domain::Locale,
-) -> Result<crate::table::Op, InternalError> {
-    let rendered = mail.render(to, locale).context("rendering a mail")?;
-    app.outbox
-        .enqueue(&rendered, app.clock.now(), app.random.as_ref())
-        .context("filing a mail")
-}
 
 /// A failure of the infrastructure under a use case (table, hashing, templates). Never the
 /// client's fault; its chain goes to the logs, never into a response.

@@ -7,13 +7,15 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::accounts::read_account_with_tenants;
+use super::commit::Writes;
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{EmailAddress, Locale, TenantId};
 use crate::keys;
+use crate::mail::MailTemplate;
 use crate::records::{
-    AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, TokenKind, TokenRecord,
-    from_optional, to_item,
+    AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, TenantRecord, TokenKind,
+    TokenRecord, from_optional, to_item,
 };
 use crate::table::{Condition, Key, Op};
 use crate::token::SecretToken;
@@ -57,6 +59,42 @@ pub(crate) fn issue(
         Condition::NotExists,
     );
     Ok((op, app.config.link(&format!("/reset/{}", secret.expose()))))
+}
+
+/// The person a "choose your password" mail goes to: their first name, the login address (a
+/// link that sets a password goes nowhere else) and their language.
+pub(crate) struct Recipient<'r> {
+    pub first_name: &'r str,
+    pub email: &'r EmailAddress,
+    pub locale: Locale,
+}
+
+/// Files a first-password link for the account of `login` into `tenant`, and the "choose your
+/// password" mail that carries it: the way in of a person who has no password yet.
+pub(crate) fn mail_choose_password(
+    writes: &mut Writes<'_>,
+    login: &LoginRecord,
+    tenant: &TenantRecord,
+    to: Recipient<'_>,
+) -> Result<(), InternalError> {
+    let app = writes.app();
+    let valid_for = app.config.set_password_link_ttl;
+    let (op, link) = issue(
+        app,
+        TokenKind::SetPassword,
+        login,
+        Some(tenant.id),
+        valid_for,
+        writes.now(),
+    )?;
+    let mail = MailTemplate::ChoosePassword {
+        tenant: tenant.name.clone(),
+        first_name: to.first_name.to_owned(),
+        link,
+        valid_days: valid_for.num_days(),
+    };
+    writes.op(op).mail(&mail, to.email, to.locale)?;
+    Ok(())
 }
 
 /// What a link is now.

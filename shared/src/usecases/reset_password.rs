@@ -12,7 +12,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::audit::{AuditEvent, transact_with_events};
+use super::audit::AuditEvent;
+use super::commit::Writes;
 use super::password_links::{self, LinkStatus};
 use super::throttle::PasswordAttempts;
 use super::{Context, InternalError};
@@ -139,11 +140,10 @@ pub async fn reset_password(
         first_name: account.first_name.clone(),
         sign_in_url: app.config.sign_in_url(),
         first: owner.login.password_hash.is_none(),
-    }
-    .render(&account.email, account.locale)
-    .context("rendering the password-changed mail")?;
+    };
     let login_key = keys::login(&account.email.normalized());
-    let mut ops = vec![
+    let mut writes = Writes::new(app, now);
+    writes.ops([
         // The claim: its key tells its failure apart from the others.
         Op::put_if(
             to_item(
@@ -163,31 +163,24 @@ pub async fn reset_password(
                 .context("building the account")?,
             Condition::VersionIs(account.version),
         ),
-        app.outbox
-            .enqueue(&mail, now, app.random.as_ref())
-            .context("filing the mail")?,
-    ];
+    ]);
+    writes.mail(&mail, &account.email, account.locale)?;
     // Whoever reads the mailbox may sign in at once, from here, whatever attempts came before.
-    ops.extend(PasswordAttempts::new(&account.email.normalized(), command.client).cleared());
+    writes.ops(PasswordAttempts::new(&account.email.normalized(), command.client).cleared());
     let action = match token.kind {
         TokenKind::SetPassword => "password.set",
         _ => "password.reset",
     };
-    let mut events = Vec::new();
     for tenant in &owner.memberships {
-        events.extend(
-            AuditEvent {
-                tenant: tenant.tenant_id,
-                action,
-                actor: Some(account.id),
-                subject: Some(account.id),
-                details: json!({"via": "link", "issued_by_tenant": token.tenant_id}),
-            }
-            .ops(now, app.random.as_ref())
-            .context("building an audit event")?,
-        );
+        writes.audit(AuditEvent {
+            tenant: tenant.tenant_id,
+            action,
+            actor: Some(account.id),
+            subject: Some(account.id),
+            details: json!({"via": "link", "issued_by_tenant": token.tenant_id}),
+        })?;
     }
-    match transact_with_events(app, ops, events).await {
+    match writes.commit().await {
         Ok(()) => {}
         Err(e) if e.failed_on(&owner.key) => {
             return Err(ResetPasswordError::Used { locale });
@@ -206,7 +199,6 @@ pub async fn reset_password(
                 .map_err(Into::into);
         }
     }
-    app.mail_committed();
     tracing::info!(account_id = %account.id, kind = ?token.kind, "password set through a link; sessions ended");
     Ok(PasswordWasReset { locale })
 }

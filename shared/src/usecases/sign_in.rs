@@ -13,6 +13,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Utc};
 
 use super::accounts::read_account_with_tenants;
+use super::commit::Writes;
 use super::throttle::{AttemptRefused, PasswordAttempts};
 use super::{Context, InternalError};
 use crate::app::App;
@@ -132,15 +133,14 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         expires_at,
         password_change_only: password_change_required,
     };
-    let mut ops = vec![Op::put_if(
-        session.to_item(&token).context("building the session")?,
-        Condition::NotExists,
-    )];
-    ops.extend(attempts.cleared());
-    app.table
-        .transact(ops)
-        .await
-        .context("storing the session")?;
+    let mut writes = Writes::new(app, now);
+    writes
+        .op(Op::put_if(
+            session.to_item(&token).context("building the session")?,
+            Condition::NotExists,
+        ))
+        .ops(attempts.cleared());
+    writes.commit().await.context("storing the session")?;
     tracing::info!(account_id = %account.id, password_change_required, "signed in");
     Ok(SignedIn {
         token,

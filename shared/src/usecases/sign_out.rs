@@ -1,5 +1,6 @@
 //! `DELETE /v1/sessions/current`: one conditional delete.
 
+use super::commit::Writes;
 use super::{AuthError, Context, InternalError};
 use crate::app::App;
 use crate::keys;
@@ -19,7 +20,9 @@ pub async fn sign_out(app: &App, token: &SessionToken) -> Result<(), SignOutErro
         keys::session(&token.secret.hash()),
         Condition::AttributeEquals("account_id".into(), token.account_id.to_string().into()),
     );
-    match app.table.transact(vec![delete]).await {
+    let mut writes = Writes::new(app, app.clock.now());
+    writes.op(delete);
+    match writes.commit().await {
         Ok(()) => Ok(()),
         Err(TransactError::ConditionFailed { .. }) => Err(AuthError::Unauthenticated.into()),
         Err(other) => Err(other)

@@ -18,6 +18,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::commit::Writes;
 use super::{Context, InternalError};
 use crate::app::{App, Config};
 use crate::keys;
@@ -169,28 +170,27 @@ pub(crate) enum Counted {
     LimitReached(u64),
 }
 
-/// Commits `ops` together with one more event counted under each of `counts` (read as
+/// Commits `writes` together with one more event counted under each of `counts` (read as
 /// `current`, in the same order). Many requests of one tenant count on the same items, so a count
 /// that lost a race to a concurrent writer is read again and the transaction retried, without
 /// redoing the rest of the request; a window found full meanwhile is [`Counted::LimitReached`].
 /// Any other failure is the caller's to read.
 pub(crate) async fn transact_counting(
-    app: &App,
+    writes: Writes<'_>,
     counts: &[(Key, Limit)],
     mut current: Vec<Option<ThrottleRecord>>,
-    ops: Vec<Op>,
 ) -> Result<Counted, TransactError> {
-    let now = app.clock.now();
+    let app = writes.app();
+    let now = writes.now();
     for _ in 0..COUNTING_TRIES {
-        let mut all = Vec::with_capacity(counts.len() + ops.len());
+        let mut attempt = writes.clone();
         for ((key, limit), read) in counts.iter().zip(&current) {
             match count_one(key, read.as_ref(), *limit, now)? {
-                Ok(op) => all.push(op),
+                Ok(op) => attempt.op(op),
                 Err(seconds) => return Ok(Counted::LimitReached(seconds)),
-            }
+            };
         }
-        all.extend(ops.iter().cloned());
-        match app.table.transact(all).await {
+        match attempt.commit().await {
             Ok(()) => return Ok(Counted::Committed),
             Err(e)
                 if matches!(e, TransactError::Conflict)
@@ -276,7 +276,7 @@ impl PasswordAttempts {
             });
         }
         for _ in 0..RESERVATION_TRIES {
-            let mut ops = Vec::new();
+            let mut writes = Writes::new(app, now);
             for (key, current, limit) in [
                 (&self.from_client, &from_client, Limit::sign_in(&app.config)),
                 (&self.email, &email, Limit::sign_in_per_email(&app.config)),
@@ -284,15 +284,15 @@ impl PasswordAttempts {
                 match count_one(key, current.as_ref(), limit, now)
                     .context("building a sign-in limit")?
                 {
-                    Ok(op) => ops.push(op),
+                    Ok(op) => writes.op(op),
                     Err(retry_after_seconds) => {
                         return Err(AttemptRefused::RateLimited {
                             retry_after_seconds,
                         });
                     }
-                }
+                };
             }
-            match app.table.transact(ops).await {
+            match writes.commit().await {
                 Ok(()) => return Ok(ClientFailures(client)),
                 Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
                     let mut found = app
@@ -332,7 +332,9 @@ impl PasswordAttempts {
             else {
                 return Ok(());
             };
-            match app.table.transact(vec![op]).await {
+            let mut writes = Writes::new(app, now);
+            writes.op(op);
+            match writes.commit().await {
                 Ok(()) => return Ok(()),
                 Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
                     let item = app

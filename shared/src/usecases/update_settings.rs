@@ -5,6 +5,7 @@
 //! version, which a grant of a permission checks, keeps a grant from slipping in meanwhile.
 
 use super::audit::AuditEvent;
+use super::commit::{LostRace, Writes};
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{Locale, PermissionEntry, TenantId};
@@ -71,15 +72,13 @@ async fn retire(
         to_item(&keys::tenant(before.id), &retiring, None).context("building the tenant")?,
         Condition::VersionIs(before.version),
     );
-    match app.table.transact(vec![op]).await {
-        Ok(()) => Ok(retiring),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            Err(UpdateSettingsError::Conflict)
-        }
-        Err(other) => Err(other)
-            .context("retiring permissions")
-            .map_err(Into::into),
-    }
+    let mut writes = Writes::new(app, now);
+    writes.op(op);
+    writes
+        .commit()
+        .await
+        .lost_race(UpdateSettingsError::Conflict, "retiring permissions")?;
+    Ok(retiring)
 }
 
 /// Takes the retiring mark off again, when the change did not go through. Best effort: should
@@ -92,14 +91,11 @@ async fn restore(app: &App, retiring: &TenantRecord, now: chrono::DateTime<chron
         ..retiring.clone()
     };
     let written = match to_item(&keys::tenant(retiring.id), &restored, None) {
-        Ok(item) => app
-            .table
-            .transact(vec![Op::put_if(
-                item,
-                Condition::VersionIs(retiring.version),
-            )])
-            .await
-            .map_err(anyhow::Error::from),
+        Ok(item) => {
+            let mut writes = Writes::new(app, now);
+            writes.op(Op::put_if(item, Condition::VersionIs(retiring.version)));
+            writes.commit().await.map_err(anyhow::Error::from)
+        }
         Err(e) => Err(e.into()),
     };
     if let Err(error) = written {
@@ -236,17 +232,6 @@ pub async fn update_settings(
             Condition::AttributeEquals("tenant_id".into(), tenant_id.to_string().into()),
         ));
     }
-    ops.extend(
-        AuditEvent {
-            tenant: tenant_id,
-            action: "tenant.settings_updated",
-            actor: Some(caller.account.id),
-            subject: None,
-            details: serde_json::json!({}),
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
     // A permission members hold cannot leave the catalogue: it would stay on them, unnamed.
     let retired = if removed.is_empty() {
         None
@@ -265,14 +250,21 @@ pub async fn update_settings(
         Some(retiring)
     };
     let expected_version = after.version - 1;
-    ops.insert(
-        0,
-        Op::put_if(
+    let mut writes = Writes::new(app, now);
+    writes
+        .op(Op::put_if(
             to_item(&keys::tenant(tenant_id), &after, None).context("building the tenant")?,
             Condition::VersionIs(expected_version),
-        ),
-    );
-    let outcome = app.table.transact(ops).await;
+        ))
+        .ops(ops)
+        .audit(AuditEvent {
+            tenant: tenant_id,
+            action: "tenant.settings_updated",
+            actor: Some(caller.account.id),
+            subject: None,
+            details: serde_json::json!({}),
+        })?;
+    let outcome = writes.commit().await;
     if outcome.is_err()
         && let Some(retiring) = &retired
     {

@@ -620,7 +620,7 @@ async fn a_crashed_import_resumes_without_doing_a_row_twice() {
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     // The first chunk's job runs on a table that goes away after a few transactions: some rows
     // are done, the job fails and stays in the outbox.
-    let crashing = usher_core::usecases::jobs::dispatcher(&app.app, app.mailer.clone());
+    let crashing = usher_core::usecases::dispatch::dispatcher(&app.app, app.mailer.clone());
     app.faults.crash_after(3);
     let _ = crashing.drain().await;
     let halfway: Value = app.get_json(&location, &app.owner_token).await;
@@ -794,7 +794,7 @@ async fn two_dispatchers_at_once_do_each_row_once() {
         .import_csv(app.tenant_id, &app.owner_token, "", file)
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let other = usher_core::usecases::jobs::dispatcher(&app.app, app.mailer.clone());
+    let other = usher_core::usecases::dispatch::dispatcher(&app.app, app.mailer.clone());
     let (first, second) = tokio::join!(
         async {
             let mut total = 0;

@@ -13,19 +13,7 @@ impl From<SendInvitationError> for Problem {
         match e {
             SendInvitationError::Auth(e) => e.into(),
             SendInvitationError::Forbidden => Problem::forbidden(detail),
-            SendInvitationError::RoleNotAllowed(_) => {
-                Problem::new(StatusCode::FORBIDDEN, "role_not_allowed", detail).with_field("role")
-            }
-            SendInvitationError::UnknownPermission(_) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_permission",
-                detail,
-            )
-            .with_field("permissions"),
-            SendInvitationError::PermissionNotAllowed(_) => {
-                Problem::new(StatusCode::FORBIDDEN, "permission_not_allowed", detail)
-                    .with_field("permissions")
-            }
+            SendInvitationError::Grant(e) => e.into(),
             SendInvitationError::AlreadyMember => {
                 Problem::new(StatusCode::CONFLICT, "already_member", detail)
             }

@@ -1,10 +1,11 @@
-//! Create, list and read users.
+//! Create, list, read and change users.
 
 use axum::http::StatusCode;
 
 use super::Problem;
 use crate::usecases::create_user::CreateUserError;
 use crate::usecases::get_user::GetUserError;
+use crate::usecases::grants::GrantError;
 use crate::usecases::list_users::ListUsersError;
 
 impl From<CreateUserError> for Problem {
@@ -13,19 +14,7 @@ impl From<CreateUserError> for Problem {
         match e {
             CreateUserError::Auth(e) => e.into(),
             CreateUserError::Forbidden => Problem::forbidden(detail),
-            CreateUserError::RoleNotAllowed(_) => {
-                Problem::new(StatusCode::FORBIDDEN, "role_not_allowed", detail).with_field("role")
-            }
-            CreateUserError::UnknownPermission(_) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_permission",
-                detail,
-            )
-            .with_field("permissions"),
-            CreateUserError::PermissionNotAllowed(_) => {
-                Problem::new(StatusCode::FORBIDDEN, "permission_not_allowed", detail)
-                    .with_field("permissions")
-            }
+            CreateUserError::Grant(e) => e.into(),
             CreateUserError::WeakPassword(_) => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail)
                     .with_field("password.value")
@@ -47,6 +36,28 @@ impl From<CreateUserError> for Problem {
             ),
             CreateUserError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             CreateUserError::Internal(e) => e.into(),
+        }
+    }
+}
+
+/// The one grant rule's refusals, wherever a role or permission is given.
+impl From<GrantError> for Problem {
+    fn from(e: GrantError) -> Self {
+        let detail = e.to_string();
+        match e {
+            GrantError::RoleNotAllowed(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "role_not_allowed", detail).with_field("role")
+            }
+            GrantError::UnknownPermission(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_permission",
+                detail,
+            )
+            .with_field("permissions"),
+            GrantError::PermissionNotAllowed(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "permission_not_allowed", detail)
+                    .with_field("permissions")
+            }
         }
     }
 }
@@ -79,19 +90,7 @@ impl From<crate::usecases::lifecycle::LifecycleError> for Problem {
             E::Auth(e) => e.into(),
             E::Forbidden => Problem::forbidden(detail),
             E::NotFound => Problem::not_found(),
-            E::RoleNotAllowed(_) => {
-                Problem::new(StatusCode::FORBIDDEN, "role_not_allowed", detail).with_field("role")
-            }
-            E::UnknownPermission(_) => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_permission",
-                detail,
-            )
-            .with_field("permissions"),
-            E::PermissionNotAllowed(_) => {
-                Problem::new(StatusCode::FORBIDDEN, "permission_not_allowed", detail)
-                    .with_field("permissions")
-            }
+            E::Grant(e) => e.into(),
             E::AccountShared => Problem::new(StatusCode::CONFLICT, "account_shared", detail),
             E::LastOwner => Problem::new(StatusCode::CONFLICT, "last_owner", detail),
             E::PreconditionFailed => Problem::new(

@@ -30,14 +30,15 @@ use utoipa::ToSchema;
 
 pub use file::{FileEncoding, FileError, MAX_FILE_BYTES, MAX_ROWS};
 pub use rows::{HeaderError, ImportRow, RowProblem};
-pub use run::ImportChunkJob;
 pub(crate) use run::run as run_chunk;
 
 use super::audit::AuditEvent;
+use super::commit::Writes;
 use super::create_user::{CreateUserError, NewUser, PasswordChoice, authorize_grant};
 use super::export_users::{BYTE_ORDER_MARK, cell, finish, writer};
+use super::grants::GrantError;
 use super::invitations::send::Invite;
-use super::jobs::Job;
+use super::jobs::{ImportChunkJob, Job};
 use super::lifecycle::{LifecycleError, UserPatch, prepare_update};
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
@@ -389,38 +390,33 @@ enum Decision {
     Refused(RowProblem),
 }
 
-fn grant_problem(error: CreateUserError) -> RowProblem {
+/// The grant rule's refusal of a row, in the row's own words (a permission is named by its
+/// column).
+fn refused_grant(error: GrantError) -> RowProblem {
     match error {
-        CreateUserError::RoleNotAllowed(role) => RowProblem::new(
+        GrantError::RoleNotAllowed(role) => RowProblem::new(
             "role_not_allowed",
             Some("role"),
-            format!("role: you may not give the role {role}"),
+            format!("role: you may not act on or give the role {role}"),
         ),
-        CreateUserError::PermissionNotAllowed(p) | CreateUserError::UnknownPermission(p) => {
-            RowProblem::new(
-                "permission_not_allowed",
-                Some(&p),
-                format!("{p}: you may not give a permission you do not hold"),
-            )
-        }
+        GrantError::PermissionNotAllowed(p) | GrantError::UnknownPermission(p) => RowProblem::new(
+            "permission_not_allowed",
+            Some(&p),
+            format!("{p}: you may not give a permission you do not hold"),
+        ),
+    }
+}
+
+fn grant_problem(error: CreateUserError) -> RowProblem {
+    match error {
+        CreateUserError::Grant(e) => refused_grant(e),
         _ => RowProblem::new("forbidden", None, "you may not create users here"),
     }
 }
 
 fn update_problem(error: LifecycleError) -> Option<RowProblem> {
     Some(match error {
-        LifecycleError::RoleNotAllowed(role) => RowProblem::new(
-            "role_not_allowed",
-            Some("role"),
-            format!("role: you may not act on or give the role {role}"),
-        ),
-        LifecycleError::PermissionNotAllowed(p) | LifecycleError::UnknownPermission(p) => {
-            RowProblem::new(
-                "permission_not_allowed",
-                Some(&p),
-                format!("{p}: you may not give or take a permission you do not hold"),
-            )
-        }
+        LifecycleError::Grant(e) => refused_grant(e),
         LifecycleError::LastOwner => RowProblem::new(
             "last_owner",
             Some("role"),
@@ -728,36 +724,25 @@ async fn file_import(
         finished_at: None,
         version: 1,
     };
-    let mut ops = vec![
-        Op::put_if(
+    let mut writes = Writes::new(app, now);
+    writes
+        .op(Op::put_if(
             to_item(&keys::import(tenant, id), &record, None).context("building the import")?,
             Condition::NotExists,
-        ),
-        app.outbox
-            .enqueue_job(
-                Job::ImportChunk(ImportChunkJob {
-                    tenant_id: tenant,
-                    import_id: id,
-                    chunk: 0,
-                }),
-                now,
-                app.random.as_ref(),
-            )
-            .context("filing the import's first job")?,
-    ];
-    ops.extend(
-        AuditEvent {
+        ))
+        .job(Job::ImportChunk(ImportChunkJob {
+            tenant_id: tenant,
+            import_id: id,
+            chunk: 0,
+        }))?
+        .audit(AuditEvent {
             tenant,
             action: "users.import_started",
             actor: Some(caller.account.id),
             subject: None,
             details: json!({"import_id": id, "rows": total, "planned": planned}),
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
-    app.table.transact(ops).await.context("filing the import")?;
-    app.mail_committed();
+        })?;
+    writes.commit().await.context("filing the import")?;
     tracing::info!(import_id = %id, rows = total, chunks = count, "import filed");
     Ok(record)
 }
@@ -776,10 +761,9 @@ async fn store_chunk(
         Some(expires_at),
     )
     .context("building an import chunk")?;
-    app.table
-        .transact(vec![Op::put_if(item, Condition::NotExists)])
-        .await
-        .context("storing an import chunk")
+    let mut writes = Writes::new(app, app.clock.now());
+    writes.op(Op::put_if(item, Condition::NotExists));
+    writes.commit().await.context("storing an import chunk")
 }
 
 /// Every row result of an import so far, in row order.

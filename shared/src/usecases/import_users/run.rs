@@ -14,7 +14,6 @@
 
 use std::collections::HashSet;
 
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
@@ -27,23 +26,16 @@ use crate::keys;
 use crate::records::{CreatedVia, from_optional, to_item};
 use crate::table::{Condition, Key, MAX_TRANSACTION_OPS, Op, TransactError};
 use crate::usecases::audit::AuditEvent;
+use crate::usecases::commit::Writes;
 use crate::usecases::create_user::{CreateUserError, prepare_creation};
 use crate::usecases::invitations::send::{
     self, Attached, Filed, InvitationReads, Invite, SendInvitationError,
 };
-use crate::usecases::jobs::Job;
+use crate::usecases::jobs::{ImportChunkJob, Job};
 use crate::usecases::lifecycle::{LifecycleError, prepare_update};
 use crate::usecases::{Context, InternalError, TenantCaller};
 
 use super::rows::{ImportRow, RowProblem};
-
-/// One chunk of an import to do.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportChunkJob {
-    pub tenant_id: TenantId,
-    pub import_id: ImportId,
-    pub chunk: u32,
-}
 
 /// How often a chunk reads and decides its remaining rows again within one run, before it
 /// leaves them to the next run of its job.
@@ -65,11 +57,9 @@ pub(crate) async fn run(app: &App, job: ImportChunkJob, done: Op) -> Result<(), 
         from_optional(items.pop().flatten()).context("reading the import")?;
     let (Some(import), Some(chunk)) = (import, chunk) else {
         tracing::error!(import_id = %id, chunk = job.chunk, "an import job without its import: dropped");
-        return app
-            .table
-            .transact(vec![done])
-            .await
-            .context("dropping an import job");
+        let mut writes = Writes::new(app, app.clock.now());
+        writes.op(done);
+        return writes.commit().await.context("dropping an import job");
     };
     for _ in 0..=TRIES {
         if attempt(app, &import, &chunk.rows).await? {
@@ -83,27 +73,32 @@ pub(crate) async fn run(app: &App, job: ImportChunkJob, done: Op) -> Result<(), 
 }
 
 /// The writes of one row: its result item (only if absent) and what the row does.
-struct Unit {
-    ops: Vec<Op>,
+struct Unit<'a> {
+    writes: Writes<'a>,
     /// Grants permissions: the pack checks the catalogue it was decided against.
     grants: bool,
-    mails: bool,
     /// Checks other members (an owner's demotion): written in a transaction of its own.
     alone: bool,
 }
 
-impl Unit {
-    fn new(tenant: TenantId, import: ImportId, report: &RowReport) -> Result<Self, InternalError> {
+impl<'a> Unit<'a> {
+    fn new(
+        app: &'a App,
+        tenant: TenantId,
+        import: ImportId,
+        report: &RowReport,
+    ) -> Result<Self, InternalError> {
         let item = to_item(
             &keys::import_result(tenant, import, report.row),
             report,
             None,
         )
         .context("building a row result")?;
+        let mut writes = Writes::new(app, app.clock.now());
+        writes.op(Op::put_if(item, Condition::NotExists));
         Ok(Self {
-            ops: vec![Op::put_if(item, Condition::NotExists)],
+            writes,
             grants: false,
-            mails: false,
             alone: false,
         })
     }
@@ -147,6 +142,7 @@ async fn attempt(
                 "the importer may no longer manage users of this tenant",
             );
             units.push(Unit::new(
+                app,
                 tenant,
                 id,
                 &RowReport::error(row.row, row.email.as_str(), problem),
@@ -171,14 +167,14 @@ async fn attempt(
                             user_id: Some(prepared.created.user.account_id),
                             ..report(Outcome::Created)
                         };
-                        let mut unit = Unit::new(tenant, id, &done)?;
-                        unit.ops.extend(prepared.ops);
+                        let mut unit = Unit::new(app, tenant, id, &done)?;
+                        unit.writes.append(prepared.writes);
                         unit.grants = new.permissions.iter().next().is_some();
-                        unit.mails = prepared.mails;
                         unit
                     }
                     Err(CreateUserError::Internal(e)) => return Err(e),
                     Err(e) => Unit::new(
+                        app,
                         tenant,
                         id,
                         &RowReport::error(row.row, email, grant_problem(e)),
@@ -193,13 +189,14 @@ async fn attempt(
                             user_id,
                             ..report(Outcome::Updated)
                         };
-                        let mut unit = Unit::new(tenant, id, &done)?;
-                        unit.ops.extend(prepared.ops);
+                        let mut unit = Unit::new(app, tenant, id, &done)?;
+                        unit.writes.append(prepared.writes);
                         unit.grants = prepared.grants_permissions;
                         unit.alone = prepared.keeps_an_owner;
                         unit
                     }
                     Ok(None) => Unit::new(
+                        app,
                         tenant,
                         id,
                         &RowReport {
@@ -210,11 +207,12 @@ async fn attempt(
                     Err(LifecycleError::Internal(e)) => return Err(e),
                     Err(e) => {
                         let problem = update_problem(e).unwrap_or_else(conflict);
-                        Unit::new(tenant, id, &RowReport::error(row.row, email, problem))?
+                        Unit::new(app, tenant, id, &RowReport::error(row.row, email, problem))?
                     }
                 }
             }
             Decision::Unchanged(user_id, why) => Unit::new(
+                app,
                 tenant,
                 id,
                 &RowReport {
@@ -224,7 +222,7 @@ async fn attempt(
                 },
             )?,
             Decision::Refused(problem) => {
-                Unit::new(tenant, id, &RowReport::error(row.row, email, problem))?
+                Unit::new(app, tenant, id, &RowReport::error(row.row, email, problem))?
             }
             Decision::Invite(invite) => {
                 invite_row(app, &caller, import, row, &invite).await?;
@@ -257,7 +255,7 @@ async fn invite_row(
     let state = reads.take(&mut items)?;
     let invited = RowReport::new(row.row, row.email.as_str(), Outcome::Invited);
     let attached = Attached {
-        ops: Unit::new(tenant, id, &invited)?.ops,
+        writes: Some(Unit::new(app, tenant, id, &invited)?.writes),
         details: [("import_id".to_owned(), json!(id))].into_iter().collect(),
     };
     let problem = match send::file(app, caller, invite, state, None, attached).await {
@@ -277,7 +275,7 @@ async fn invite_row(
         Err(_) => RowProblem::new("forbidden", None, "the importer may not invite this person"),
     };
     let refused = RowReport::error(row.row, row.email.as_str(), problem);
-    commit(app, None, vec![Unit::new(tenant, id, &refused)?]).await
+    commit(app, None, vec![Unit::new(app, tenant, id, &refused)?]).await
 }
 
 /// Writes `units` in as few transactions as fit (each item once per transaction; the catalogue
@@ -286,56 +284,49 @@ async fn invite_row(
 async fn commit(
     app: &App,
     caller: Option<&TenantCaller>,
-    units: Vec<Unit>,
+    units: Vec<Unit<'_>>,
 ) -> Result<(), InternalError> {
-    struct Pack {
-        ops: Vec<Op>,
+    struct Pack<'a> {
+        writes: Writes<'a>,
         keys: HashSet<Key>,
         grants: bool,
-        mails: bool,
         alone: bool,
     }
     let empty = || Pack {
-        ops: Vec::new(),
+        writes: Writes::new(app, app.clock.now()),
         keys: HashSet::new(),
         grants: false,
-        mails: false,
         alone: false,
     };
     let mut packs = vec![empty()];
     for unit in units {
-        let keys: Vec<Key> = unit.ops.iter().filter_map(Op::key).collect();
+        let keys: Vec<Key> = unit.writes.keys().collect();
         let fits = |pack: &Pack| {
-            pack.ops.is_empty()
+            pack.writes.is_empty()
                 || (!pack.alone
                     && !unit.alone
-                    && pack.ops.len() + unit.ops.len() < MAX_TRANSACTION_OPS
+                    && pack.writes.len() + unit.writes.len() < MAX_TRANSACTION_OPS
                     && keys.iter().all(|k| !pack.keys.contains(k)))
         };
         if !packs.last().is_some_and(fits) {
             packs.push(empty());
         }
         if let Some(pack) = packs.last_mut() {
-            pack.ops.extend(unit.ops);
+            pack.writes.append(unit.writes);
             pack.keys.extend(keys);
             pack.grants |= unit.grants;
-            pack.mails |= unit.mails;
             pack.alone |= unit.alone;
         }
     }
-    for mut pack in packs.into_iter().filter(|p| !p.ops.is_empty()) {
+    for mut pack in packs.into_iter().filter(|p| !p.writes.is_empty()) {
         if let (true, Some(caller)) = (pack.grants, caller) {
-            pack.ops.push(Op::check(
+            pack.writes.op(Op::check(
                 keys::tenant(caller.tenant.id),
                 Condition::VersionIs(caller.tenant.version),
             ));
         }
-        match app.table.transact(pack.ops).await {
-            Ok(()) => {
-                if pack.mails {
-                    app.mail_committed();
-                }
-            }
+        match pack.writes.commit().await {
+            Ok(()) => {}
             Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
                 tracing::info!("import rows lost a race; they are decided again");
             }
@@ -353,21 +344,14 @@ async fn finish(
     done: Op,
 ) -> Result<(), InternalError> {
     let now = app.clock.now();
-    let mut ops = vec![done];
+    let mut writes = Writes::new(app, now);
+    writes.op(done);
     let next = job.chunk + 1;
     if next < import.chunks {
-        ops.push(
-            app.outbox
-                .enqueue_job(
-                    Job::ImportChunk(ImportChunkJob {
-                        chunk: next,
-                        ..job.clone()
-                    }),
-                    now,
-                    app.random.as_ref(),
-                )
-                .context("filing the next chunk")?,
-        );
+        writes.job(Job::ImportChunk(ImportChunkJob {
+            chunk: next,
+            ..job.clone()
+        }))?;
     } else {
         let report = results(app, import.tenant_id, import.id).await?;
         let counts = Counts::of(&report);
@@ -378,28 +362,21 @@ async fn finish(
             version: import.version + 1,
             ..import.clone()
         };
-        ops.push(Op::put_if(
-            to_item(&keys::import(import.tenant_id, import.id), &record, None)
-                .context("building the import")?,
-            Condition::VersionIs(import.version),
-        ));
-        ops.extend(
-            AuditEvent {
+        writes
+            .op(Op::put_if(
+                to_item(&keys::import(import.tenant_id, import.id), &record, None)
+                    .context("building the import")?,
+                Condition::VersionIs(import.version),
+            ))
+            .audit(AuditEvent {
                 tenant: import.tenant_id,
                 action: "users.imported",
                 actor: Some(import.actor_id),
                 subject: None,
                 details: json!({"import_id": import.id, "rows": import.rows, "counts": counts}),
-            }
-            .ops(now, app.random.as_ref())
-            .context("building the audit event")?,
-        );
+            })?;
     }
-    app.table
-        .transact(ops)
-        .await
-        .context("finishing an import chunk")?;
-    app.mail_committed();
+    writes.commit().await.context("finishing an import chunk")?;
     tracing::info!(import_id = %import.id, chunk = job.chunk, "import chunk done");
     Ok(())
 }

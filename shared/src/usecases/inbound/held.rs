@@ -9,6 +9,7 @@
 use serde_json::json;
 
 use super::super::audit::AuditEvent;
+use super::super::commit::{LostRace, Writes};
 use super::super::cursor::Cursor;
 use super::super::{AuthError, Context, InternalError, TenantCaller};
 use super::{Outcome, OutcomeKind, Person, Plan, make_user, take};
@@ -19,7 +20,7 @@ use crate::records::{
     AccountRecord, HeldSenderRecord, LoginRecord, MembershipRecord, TenantRecord, from_item,
     to_item,
 };
-use crate::table::{Condition, Key, Op, TransactError};
+use crate::table::{Condition, Key, Op};
 use crate::token::SessionToken;
 
 #[derive(Debug, thiserror::Error)]
@@ -109,13 +110,13 @@ async fn load(
 }
 
 fn decision_event(
-    app: &App,
+    writes: &mut Writes<'_>,
     caller: &TenantCaller,
     held: &HeldSenderRecord,
     action: &str,
     subject: Option<AccountId>,
     details: serde_json::Value,
-) -> Result<Vec<Op>, InternalError> {
+) -> Result<(), InternalError> {
     let mut all = json!({
         "held_id": held.id, "sender": held.sender, "reason": held.reason,
         "message_id": held.message_id,
@@ -123,15 +124,14 @@ fn decision_event(
     if let (Some(all), Some(more)) = (all.as_object_mut(), details.as_object()) {
         all.extend(more.clone());
     }
-    AuditEvent {
+    writes.audit(AuditEvent {
         tenant: caller.tenant.id,
         action,
         actor: Some(caller.account.id),
         subject,
         details: all,
-    }
-    .ops(app.clock.now(), app.random.as_ref())
-    .context("building the audit event")
+    })?;
+    Ok(())
 }
 
 /// Makes the held sender a user of the tenant (or finds them a member already).
@@ -167,11 +167,9 @@ pub async fn approve_held(
         None => (None, None),
     };
     let held_key = keys::held(tenant_id, id);
-    let mut plan = Plan {
-        outcomes: Vec::new(),
-        ops: vec![Op::delete_if(held_key.clone(), Condition::Exists)],
-        raced: Vec::new(),
-    };
+    let mut plan = Plan::new(app);
+    plan.writes
+        .op(Op::delete_if(held_key.clone(), Condition::Exists));
     let address = caller
         .tenant
         .settings
@@ -219,27 +217,18 @@ pub async fn approve_held(
             }
         }
     };
-    plan.ops.extend(decision_event(
-        app,
+    decision_event(
+        &mut plan.writes,
         &caller,
         &held,
         "inbound.approved",
         outcome.user_id,
         json!({"outcome": outcome.outcome}),
-    )?);
-    match app.table.transact(plan.ops).await {
-        Ok(()) => {}
-        Err(e) if e.failed_on(&held_key) => return Err(HeldError::NotFound),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            return Err(HeldError::Conflict);
-        }
-        Err(other) => {
-            return Err(other)
-                .context("approving a held sender")
-                .map_err(Into::into);
-        }
-    }
-    app.mail_committed();
+    )?;
+    match plan.writes.commit().await {
+        Err(e) if e.failed_on(&held_key) => Err(HeldError::NotFound),
+        other => other.lost_race(HeldError::Conflict, "approving a held sender"),
+    }?;
     Ok(outcome)
 }
 
@@ -257,7 +246,8 @@ pub async fn reject_held(
         return Err(HeldError::Forbidden);
     }
     let held_key = keys::held(tenant_id, id);
-    let mut ops = vec![Op::delete_if(held_key.clone(), Condition::Exists)];
+    let mut writes = Writes::new(app, app.clock.now());
+    writes.op(Op::delete_if(held_key.clone(), Condition::Exists));
     let entry = match block {
         Some(RejectBlock::Address) => Some(held.sender.normalized()),
         Some(RejectBlock::Domain) => Some(held.sender.domain()),
@@ -276,27 +266,21 @@ pub async fn reject_held(
             version: tenant.version + 1,
             ..tenant.clone()
         };
-        ops.push(Op::put_if(
+        writes.op(Op::put_if(
             to_item(&keys::tenant(tenant_id), &updated, None).context("building the tenant")?,
             Condition::VersionIs(tenant.version),
         ));
     }
-    ops.extend(decision_event(
-        app,
+    decision_event(
+        &mut writes,
         &caller,
         &held,
         "inbound.rejected",
         None,
         json!({"blocked": entry}),
-    )?);
-    match app.table.transact(ops).await {
-        Ok(()) => Ok(()),
+    )?;
+    match writes.commit().await {
         Err(e) if e.failed_on(&held_key) => Err(HeldError::NotFound),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            Err(HeldError::Conflict)
-        }
-        Err(other) => Err(other)
-            .context("rejecting a held sender")
-            .map_err(Into::into),
+        other => other.lost_race(HeldError::Conflict, "rejecting a held sender"),
     }
 }

@@ -265,3 +265,72 @@ fn automated(message: &InboundMessage) -> Option<&'static str> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(headers: &[(&str, &str)], verdicts: Verdicts) -> InboundMessage {
+        InboundMessage {
+            message_id: "m1".into(),
+            recipients: vec!["help@desk.example".into()],
+            source: Some("jan@mail.example.pl".into()),
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).into(), (*v).into()))
+                .collect(),
+            headers_truncated: false,
+            verdicts,
+        }
+    }
+
+    #[test]
+    fn automated_mail_is_told_by_its_headers() {
+        let pass = Verdicts::ALL_PASS;
+        for (name, value, reason) in [
+            ("Auto-Submitted", "auto-replied", "auto_submitted"),
+            ("Precedence", "bulk", "precedence"),
+            ("Precedence", "auto_reply", "precedence"),
+            ("List-Id", "<x.lists.example>", "list_id"),
+            ("List-Unsubscribe", "<mailto:x@y>", "list_unsubscribe"),
+            ("X-Auto-Response-Suppress", "All", "auto_response_suppress"),
+            ("X-Loop", "help@desk.example", "x_loop"),
+            (
+                "Content-Type",
+                "multipart/report; report-type=delivery-status",
+                "delivery_report",
+            ),
+        ] {
+            let m = message(&[("From", "Jan <jan@example.pl>"), (name, value)], pass);
+            assert_eq!(parse(&m).automated, Some(reason), "{name}: {value}");
+        }
+        let m = message(
+            &[("From", "Jan <jan@example.pl>"), ("Auto-Submitted", "no")],
+            pass,
+        );
+        assert_eq!(parse(&m).automated, None);
+        let mut bounce = message(&[("From", "Jan <jan@example.pl>")], pass);
+        bounce.source = Some("MAILER-DAEMON@mx.example".into());
+        assert_eq!(parse(&bounce).automated, Some("null_return_path"));
+        bounce.source = Some("<>".into());
+        assert_eq!(parse(&bounce).automated, Some("null_return_path"));
+    }
+
+    #[test]
+    fn encoded_and_quoted_display_names_are_decoded() {
+        let m = message(
+            &[(
+                "From",
+                "=?UTF-8?Q?Kowalski=2C_Jan_=C5=81ukasz?= <jan@example.pl>",
+            )],
+            Verdicts::ALL_PASS,
+        );
+        let parsed = parse(&m);
+        assert_eq!(parsed.from.len(), 1);
+        let names = parsed.from[0].names().unwrap();
+        assert_eq!(
+            (names.first.as_str(), names.last.as_str()),
+            ("Jan Łukasz", "Kowalski")
+        );
+    }
+}

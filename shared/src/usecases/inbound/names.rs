@@ -7,17 +7,9 @@
 //! Kowalski. What comes out always fits a person's name: no control or bidirectional characters,
 //! at most 100 characters each.
 
-use serde::{Deserialize, Serialize};
-
 use crate::domain::{EmailAddress, PersonName, is_bidi_control};
 
-/// Where a person's names came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NameSource {
-    DisplayName,
-    Address,
-}
+pub use crate::records::NameSource;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Names {

@@ -29,10 +29,10 @@ use super::super::accounts::{
     set_password,
 };
 use super::super::audit::AuditEvent;
-use super::super::jobs::Job;
+use super::super::commit::{LostRace, Writes};
+use super::super::jobs::{Announcement, Job};
 use super::super::throttle::{AttemptRefused, Counted, Limit, PasswordAttempts, transact_counting};
-use super::super::{AccountCaller, AuthError, Context, InternalError, mail_op};
-use super::announce::Announcement;
+use super::super::{AccountCaller, AuthError, Context, InternalError};
 use crate::app::App;
 use crate::domain::{
     EmailAddress, Locale, PasswordAttempt, PermissionSet, PersonName, PersonalContext, WeakPassword,
@@ -45,7 +45,7 @@ use crate::records::{
     from_optional, to_item,
 };
 use crate::settings::InvitationEmailPolicy;
-use crate::table::{Condition, Item, Key, Op, TransactError};
+use crate::table::{Condition, Item, Key, Op};
 use crate::token::{SecretToken, SessionToken};
 
 /// What an invitation link is now.
@@ -564,52 +564,42 @@ async fn send_confirmation(
             .link(&format!("/invite/confirm/{}", secret.expose())),
         valid_for: expires_at - now,
     };
-    let mut ops = vec![
-        Op::put_if(
-            to_item(
-                &keys::token(&secret.hash()),
-                &record,
-                Some(expires_at + super::super::password_links::KEPT_AFTER_EXPIRY),
-            )
-            .context("building the confirmation link")?,
-            Condition::NotExists,
-        ),
-        // Only for an invitation still as read: pending, with this link.
-        Op::check(
-            keys::invitation(tenant.id, link.invitation.id),
-            Condition::VersionIs(link.invitation.version),
-        ),
-        mail_op(app, &mail, &email, locale)?,
-    ];
-    ops.extend(
-        AuditEvent {
+    let mut writes = Writes::new(app, now);
+    writes
+        .ops([
+            Op::put_if(
+                to_item(
+                    &keys::token(&secret.hash()),
+                    &record,
+                    Some(expires_at + super::super::password_links::KEPT_AFTER_EXPIRY),
+                )
+                .context("building the confirmation link")?,
+                Condition::NotExists,
+            ),
+            // Only for an invitation still as read: pending, with this link.
+            Op::check(
+                keys::invitation(tenant.id, link.invitation.id),
+                Condition::VersionIs(link.invitation.version),
+            ),
+        ])
+        .mail(&mail, &email, locale)?
+        .audit(AuditEvent {
             tenant: tenant.id,
             action: "invitation.confirmation_sent",
             actor: None,
             subject: None,
             details: json!({"invitation_id": link.invitation.id, "email": email}),
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
+        })?;
     let counts = [(quota_key, Limit::invitations_per_tenant(&app.config))];
-    match transact_counting(app, &counts, vec![quota], ops).await {
+    match transact_counting(writes, &counts, vec![quota]).await {
         Ok(Counted::Committed) => {}
         Ok(Counted::LimitReached(retry_after_seconds)) => {
             return Err(AcceptError::RateLimited {
                 retry_after_seconds,
             });
         }
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            return Err(AcceptError::Conflict);
-        }
-        Err(other) => {
-            return Err(other)
-                .context("filing the confirmation")
-                .map_err(Into::into);
-        }
+        Err(other) => Err(other).lost_race(AcceptError::Conflict, "filing the confirmation")?,
     }
-    app.mail_committed();
     tracing::info!(invitation_id = %link.invitation.id, "registration waits for its address");
     Ok(Acceptance::ConfirmationSent { email, locale })
 }
@@ -789,7 +779,8 @@ async fn join(app: &App, link: &OpenedLink, joining: Joining) -> Result<Joined, 
     let invitation_key = keys::invitation(tenant.id, invitation.id);
     let membership_key = keys::membership(tenant.id, account.id);
     let login_key = keys::login(&account.email.normalized());
-    let mut ops = vec![
+    let mut writes = Writes::new(app, now);
+    writes.ops([
         Op::put_if(
             to_item(
                 &link.token_key,
@@ -826,19 +817,19 @@ async fn join(app: &App, link: &OpenedLink, joining: Joining) -> Result<Joined, 
             keys::pending_invitation(tenant.id, &invitation.email.normalized()),
             Condition::AttributeEquals("invitation_id".into(), invitation.id.to_string().into()),
         ),
-    ];
+    ]);
     let is_new = joining.new_login.is_some();
     match &joining.new_login {
-        Some(login) => ops.extend(account_ops(&account, login).context("building the account")?),
+        Some(login) => writes.ops(account_ops(&account, login).context("building the account")?),
         // The login item still names this account (no re-registration in between).
-        None => ops.push(Op::check(
+        None => writes.op(Op::check(
             login_key.clone(),
             Condition::AttributeEquals("account_id".into(), account.id.to_string().into()),
         )),
-    }
-    ops.extend(membership_ops(&membership, &tenant.name).context("building the membership")?);
+    };
+    writes.ops(membership_ops(&membership, &tenant.name).context("building the membership")?);
     if permissions.iter().next().is_some() {
-        ops.push(Op::check(
+        writes.op(Op::check(
             keys::tenant(tenant.id),
             Condition::VersionIs(tenant.version),
         ));
@@ -860,7 +851,7 @@ async fn join(app: &App, link: &OpenedLink, joining: Joining) -> Result<Joined, 
                 expires_at: now + ttl,
                 password_change_only,
             };
-            ops.push(Op::put_if(
+            writes.op(Op::put_if(
                 record.to_item(&token).context("building the session")?,
                 Condition::NotExists,
             ));
@@ -870,8 +861,7 @@ async fn join(app: &App, link: &OpenedLink, joining: Joining) -> Result<Joined, 
     };
     let continue_url = app.config.after_joining_url(&tenant.settings);
     let member_name = format!("{} {}", account.first_name, account.last_name);
-    ops.push(mail_op(
-        app,
+    writes.mail(
         &MailTemplate::Welcome {
             tenant: tenant.name.clone(),
             first_name: account.first_name.clone(),
@@ -879,10 +869,9 @@ async fn join(app: &App, link: &OpenedLink, joining: Joining) -> Result<Joined, 
         },
         &account.email,
         account.locale,
-    )?);
+    )?;
     if let Some(inviter) = link.inviter.as_ref().filter(|m| m.is_usable()) {
-        ops.push(mail_op(
-            app,
+        writes.mail(
             &MailTemplate::InvitationAccepted {
                 tenant: tenant.name.clone(),
                 first_name: inviter.first_name.clone(),
@@ -891,54 +880,37 @@ async fn join(app: &App, link: &OpenedLink, joining: Joining) -> Result<Joined, 
             },
             inviter.mail_to(),
             inviter.locale,
-        )?);
+        )?;
     }
     if tenant.settings.announce_new_members {
-        ops.push(
-            app.outbox
-                .enqueue_job(
-                    Job::AnnounceMember(Announcement {
-                        tenant_id: tenant.id,
-                        tenant_name: tenant.name.clone(),
-                        member_id: account.id,
-                        member_name: member_name.clone(),
-                        after: None,
-                    }),
-                    now,
-                    app.random.as_ref(),
-                )
-                .context("filing the announcement")?,
-        );
+        writes.job(Job::AnnounceMember(Announcement {
+            tenant_id: tenant.id,
+            tenant_name: tenant.name.clone(),
+            member_id: account.id,
+            member_name: member_name.clone(),
+            after: None,
+        }))?;
     }
-    ops.extend(joining.extra);
-    ops.extend(
-        AuditEvent {
-            tenant: tenant.id,
-            action: "invitation.accepted",
-            actor: Some(account.id),
-            subject: Some(account.id),
-            details: json!({
-                "invitation_id": invitation.id, "invited_by": invitation.inviter_id,
-                "invited_email": invitation.email, "email": account.email,
-                "role": invitation.role, "permissions": permissions.names(),
-                "sent_at": invitation.created_at, "new_account": is_new, "proved_by": joining.how,
-            }),
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
-    match app.table.transact(ops).await {
+    writes.ops(joining.extra).audit(AuditEvent {
+        tenant: tenant.id,
+        action: "invitation.accepted",
+        actor: Some(account.id),
+        subject: Some(account.id),
+        details: json!({
+            "invitation_id": invitation.id, "invited_by": invitation.inviter_id,
+            "invited_email": invitation.email, "email": account.email,
+            "role": invitation.role, "permissions": permissions.names(),
+            "sent_at": invitation.created_at, "new_account": is_new, "proved_by": joining.how,
+        }),
+    })?;
+    match writes.commit().await {
         Ok(()) => {}
         Err(e) if e.failed_on(&link.token_key) => return Err(AcceptError::Used),
         Err(e) if e.failed_on(&invitation_key) => return Err(why_changed(app, link).await),
         Err(e) if e.failed_on(&membership_key) => return Err(AcceptError::AlreadyMember),
         Err(e) if is_new && e.failed_on(&login_key) => return Err(AcceptError::AccountExists),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            return Err(AcceptError::Conflict);
-        }
-        Err(other) => return Err(other).context("joining the tenant").map_err(Into::into),
+        other => other.lost_race(AcceptError::Conflict, "joining the tenant")?,
     }
-    app.mail_committed();
     tracing::info!(invitation_id = %invitation.id, account_id = %account.id, new_account = is_new, "invitation accepted");
     let locale = account.locale;
     Ok(Joined {

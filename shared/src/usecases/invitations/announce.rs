@@ -6,31 +6,18 @@
 //! A page either files all its mails and hands on, or files nothing and runs again: every member
 //! gets exactly one mail.
 
-use serde::{Deserialize, Serialize};
-
-use super::super::jobs::Job;
-use super::super::{Context, InternalError, mail_op};
 use crate::app::App;
-use crate::domain::{AccountId, TenantId};
 use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{MembershipRecord, from_item};
 use crate::table::{MAX_TRANSACTION_OPS, Op};
+use crate::usecases::commit::Writes;
+use crate::usecases::jobs::{Announcement, Job};
+use crate::usecases::{Context, InternalError};
 
 /// Members a page reads: its mails, the job's deletion and the follow-up job must fit in one
 /// transaction.
 const PAGE: usize = MAX_TRANSACTION_OPS - 2;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Announcement {
-    pub tenant_id: TenantId,
-    pub tenant_name: String,
-    pub member_id: AccountId,
-    pub member_name: String,
-    /// Where the previous page ended; `None` for the first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<AccountId>,
-}
 
 pub(crate) async fn run(
     app: &App,
@@ -46,7 +33,8 @@ pub(crate) async fn run(
         .query(&pk, keys::MEMBER_PREFIX, after.as_ref(), PAGE)
         .await
         .context("reading members")?;
-    let mut ops = Vec::new();
+    let mut writes = Writes::new(app, app.clock.now());
+    let mut sent = 0;
     let mut last = None;
     for item in page.items {
         let member: MembershipRecord = from_item(item).context("reading a member")?;
@@ -60,30 +48,18 @@ pub(crate) async fn run(
             first_name: member.first_name.clone(),
             member_name: announcement.member_name.clone(),
         };
-        ops.push(mail_op(app, &mail, member.mail_to(), member.locale)?);
+        writes.mail(&mail, member.mail_to(), member.locale)?;
+        sent += 1;
     }
-    let sent = ops.len();
-    ops.push(done);
+    writes.op(done);
     if let (Some(_), Some(last)) = (&page.next, last) {
         let next = Announcement {
             after: Some(last),
             ..announcement.clone()
         };
-        ops.push(
-            app.outbox
-                .enqueue_job(
-                    Job::AnnounceMember(next),
-                    app.clock.now(),
-                    app.random.as_ref(),
-                )
-                .context("filing the next page")?,
-        );
+        writes.job(Job::AnnounceMember(next))?;
     }
-    app.table
-        .transact(ops)
-        .await
-        .context("filing the announcement")?;
-    app.mail_committed();
+    writes.commit().await.context("filing the announcement")?;
     tracing::info!(tenant_id = %announcement.tenant_id, mails = sent, "announcement page filed");
     Ok(())
 }

@@ -9,9 +9,10 @@
 use serde_json::json;
 
 use super::super::audit::AuditEvent;
+use super::super::commit::{LostRace, Writes};
 use super::super::cursor::Cursor;
 use super::super::throttle::{Counted, Limit, transact_counting};
-use super::super::{AuthError, Context, InternalError, TenantCaller, mail_op};
+use super::super::{AuthError, Context, InternalError, TenantCaller};
 use super::send::{invitation_mail, resend_refused_for};
 use super::{issue_link, may_invite, may_manage};
 use crate::app::App;
@@ -192,30 +193,28 @@ pub async fn revoke_invitation(
         version: invitation.version + 1,
         ..invitation.clone()
     };
-    let mut ops = vec![
-        Op::put_if(
-            to_item(&keys::invitation(tenant_id, id), &revoked, None)
-                .context("building the invitation")?,
-            Condition::VersionIs(invitation.version),
-        ),
-        // The email may be invited again at once.
-        Op::delete_if(
-            keys::pending_invitation(tenant_id, &invitation.email.normalized()),
-            Condition::AttributeEquals("invitation_id".into(), id.to_string().into()),
-        ),
-    ];
-    ops.extend(
-        AuditEvent {
+    let mut writes = Writes::new(app, now);
+    writes
+        .ops([
+            Op::put_if(
+                to_item(&keys::invitation(tenant_id, id), &revoked, None)
+                    .context("building the invitation")?,
+                Condition::VersionIs(invitation.version),
+            ),
+            // The email may be invited again at once.
+            Op::delete_if(
+                keys::pending_invitation(tenant_id, &invitation.email.normalized()),
+                Condition::AttributeEquals("invitation_id".into(), id.to_string().into()),
+            ),
+        ])
+        .audit(AuditEvent {
             tenant: tenant_id,
             action: "invitation.revoked",
             actor: Some(caller.account.id),
             subject: invitation.accepted_by,
             details: json!({"invitation_id": id, "email": invitation.email}),
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
-    match app.table.transact(ops).await {
+        })?;
+    match writes.commit().await {
         Ok(()) => {}
         Err(e) if e.failed_on(&keys::invitation(tenant_id, id)) => {
             return Err(ManageInvitationError::Conflict);
@@ -242,36 +241,28 @@ async fn revoke_without_marker(
     invitation: &InvitationRecord,
     revoked: InvitationRecord,
 ) -> Result<(), ManageInvitationError> {
-    let now = app.clock.now();
-    let mut ops = vec![Op::put_if(
-        to_item(
-            &keys::invitation(invitation.tenant_id, invitation.id),
-            &revoked,
-            None,
-        )
-        .context("building the invitation")?,
-        Condition::VersionIs(invitation.version),
-    )];
-    ops.extend(
-        AuditEvent {
+    let mut writes = Writes::new(app, app.clock.now());
+    writes
+        .op(Op::put_if(
+            to_item(
+                &keys::invitation(invitation.tenant_id, invitation.id),
+                &revoked,
+                None,
+            )
+            .context("building the invitation")?,
+            Condition::VersionIs(invitation.version),
+        ))
+        .audit(AuditEvent {
             tenant: invitation.tenant_id,
             action: "invitation.revoked",
             actor: Some(caller.account.id),
             subject: None,
             details: json!({"invitation_id": invitation.id, "email": invitation.email}),
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
-    match app.table.transact(ops).await {
-        Ok(()) => Ok(()),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            Err(ManageInvitationError::Conflict)
-        }
-        Err(other) => Err(other)
-            .context("revoking the invitation")
-            .map_err(Into::into),
-    }
+        })?;
+    writes
+        .commit()
+        .await
+        .lost_race(ManageInvitationError::Conflict, "revoking the invitation")
 }
 
 /// `POST .../invitations/{id}/resend`: the same invitation with a new link and a new expiry; the
@@ -324,7 +315,8 @@ pub async fn resend_invitation(
     };
     let invitation_key = keys::invitation(tenant_id, id);
     let locale = invitation.locale.unwrap_or(tenant.settings.default_locale);
-    let mut ops = vec![
+    let mut writes = Writes::new(app, now);
+    writes.ops([
         Op::put_if(
             to_item(&invitation_key, &resent, None).context("building the invitation")?,
             Condition::VersionIs(invitation.version),
@@ -345,26 +337,22 @@ pub async fn resend_invitation(
             Condition::AttributeEquals("invitation_id".into(), id.to_string().into()),
         ),
         link.op,
-        mail_op(
-            app,
+    ]);
+    writes
+        .mail(
             &invitation_mail(&tenant.name, &resent, link.url, true),
             &invitation.email,
             locale,
-        )?,
-    ];
-    ops.extend(
-        AuditEvent {
+        )?
+        .audit(AuditEvent {
             tenant: tenant_id,
             action: "invitation.resent",
             actor: Some(caller.account.id),
             subject: None,
             details: json!({"invitation_id": id, "email": invitation.email, "expires_at": expires_at}),
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
+        })?;
     let counts = [(quota_key, Limit::invitations_per_tenant(&app.config))];
-    match transact_counting(app, &counts, vec![quota], ops).await {
+    match transact_counting(writes, &counts, vec![quota]).await {
         Ok(Counted::Committed) => {}
         Ok(Counted::LimitReached(retry_after_seconds)) => {
             return Err(ManageInvitationError::RateLimited {
@@ -381,7 +369,6 @@ pub async fn resend_invitation(
                 .map_err(Into::into);
         }
     }
-    app.mail_committed();
     tracing::info!(invitation_id = %id, "invitation resent");
     Ok(resent)
 }

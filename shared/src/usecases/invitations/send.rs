@@ -11,8 +11,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::super::audit::AuditEvent;
+use super::super::commit::Writes;
+use super::super::grants::{self, GrantError};
 use super::super::throttle::{Counted, Limit, transact_counting};
-use super::super::{AuthError, Context, InternalError, TenantCaller, mail_op};
+use super::super::{AuthError, Context, InternalError, TenantCaller};
 use super::issue_link;
 use crate::app::App;
 use crate::domain::{
@@ -42,12 +44,8 @@ pub enum SendInvitationError {
     Auth(#[from] AuthError),
     #[error("the caller may not invite people to this tenant")]
     Forbidden,
-    #[error("the caller may not give the role {0}")]
-    RoleNotAllowed(&'static str),
-    #[error("the permission {0} is not in this tenant's catalogue")]
-    UnknownPermission(String),
-    #[error("the caller may not give the permission {0}, which they do not hold")]
-    PermissionNotAllowed(String),
+    #[error(transparent)]
+    Grant(#[from] GrantError),
     #[error("this person is already a member of the tenant")]
     AlreadyMember,
     #[error("this person is an archived member of the tenant: restore them instead")]
@@ -108,21 +106,7 @@ fn authorize(
     } else {
         Role::Member
     };
-    if role > ceiling {
-        return Err(SendInvitationError::RoleNotAllowed(role.as_str()));
-    }
-    for permission in permissions.iter() {
-        if !caller.tenant.knows_permission(permission.as_str()) {
-            return Err(SendInvitationError::UnknownPermission(
-                permission.to_string(),
-            ));
-        }
-        if !own.role.is_admin() && !own.permissions.contains(permission.as_str()) {
-            return Err(SendInvitationError::PermissionNotAllowed(
-                permission.to_string(),
-            ));
-        }
-    }
+    grants::check_newcomer(own, &caller.tenant, ceiling, role, permissions)?;
     Ok(())
 }
 
@@ -182,8 +166,8 @@ impl InvitationReads {
 /// the row (whose condition failing means the row was done meanwhile, a lost race), and what the
 /// audit event's details gain.
 #[derive(Default)]
-pub(crate) struct Attached {
-    pub ops: Vec<Op>,
+pub(crate) struct Attached<'a> {
+    pub writes: Option<Writes<'a>>,
     pub details: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -203,7 +187,7 @@ pub(crate) async fn file(
     invite: &Invite,
     state: InvitationState,
     mail_locale: Option<Locale>,
-    attached: Attached,
+    attached: Attached<'_>,
 ) -> Result<Filed, SendInvitationError> {
     let now = app.clock.now();
     let tenant = &caller.tenant;
@@ -245,7 +229,7 @@ pub(crate) async fn file(
             Limit::invitations_per_inviter(&app.config),
         ),
     ];
-    let mut ops = Vec::new();
+    let mut writes = Writes::new(app, now);
 
     let id = InvitationId::from_ulid(app.random.ulid(now));
     let expires_at = now + chrono::Duration::hours(i64::from(tenant.settings.invitation_ttl_hours));
@@ -285,12 +269,12 @@ pub(crate) async fn file(
         version: 1,
     };
     let pending_key = keys::pending_invitation(tenant.id, &to.normalized());
-    ops.push(Op::put_if(
+    writes.op(Op::put_if(
         to_item(&keys::invitation(tenant.id, id), &invitation, None)
             .context("building the invitation")?,
         Condition::NotExists,
     ));
-    ops.push(Op::put_if(
+    writes.op(Op::put_if(
         to_item(
             &pending_key,
             &PendingInvitationRecord {
@@ -302,52 +286,50 @@ pub(crate) async fn file(
         .context("building the pending marker")?,
         pending_condition,
     ));
-    ops.push(link.op);
+    writes.op(link.op);
     let membership_key = account.as_ref().map(|a| keys::membership(tenant.id, a.id));
     if let Some(key) = &membership_key {
         // Nobody joined between the read and this write.
-        ops.push(Op::check(key.clone(), Condition::NotExists));
+        writes.op(Op::check(key.clone(), Condition::NotExists));
     }
     if invite.permissions.iter().next().is_some() {
         // The permissions were checked against the catalogue as read.
-        ops.push(Op::check(
+        writes.op(Op::check(
             keys::tenant(tenant.id),
             Condition::VersionIs(tenant.version),
         ));
     }
-    ops.push(mail_op(
-        app,
+    writes.mail(
         &invitation_mail(&tenant.name, &invitation, link.url, false),
         &to,
         locale,
-    )?);
+    )?;
     // No subject: an account id here would tell the tenant's admins that the address has an
     // account somewhere. The person's history gets the invitation when they accept it.
-    ops.extend(
-        AuditEvent {
-            tenant: tenant.id,
-            action: "invitation.sent",
-            actor: Some(caller.account.id),
-            subject: None,
-            details: {
-                let mut details = json!({
-                    "invitation_id": id, "email": to, "role": invite.role,
-                    "permissions": invite.permissions.names(),
-                    "expires_at": expires_at, "with_message": invite.message.is_some(),
-                });
-                if let Some(map) = details.as_object_mut() {
-                    map.extend(attached.details);
-                }
-                details
-            },
-        }
-        .ops(now, app.random.as_ref())
-        .context("building the audit event")?,
-    );
-    let attached_keys: Vec<Key> = attached.ops.iter().filter_map(Op::key).collect();
-    ops.extend(attached.ops);
+    writes.audit(AuditEvent {
+        tenant: tenant.id,
+        action: "invitation.sent",
+        actor: Some(caller.account.id),
+        subject: None,
+        details: {
+            let mut details = json!({
+                "invitation_id": id, "email": to, "role": invite.role,
+                "permissions": invite.permissions.names(),
+                "expires_at": expires_at, "with_message": invite.message.is_some(),
+            });
+            if let Some(map) = details.as_object_mut() {
+                map.extend(attached.details);
+            }
+            details
+        },
+    })?;
+    let mut attached_keys = Vec::new();
+    if let Some(more) = attached.writes {
+        attached_keys.extend(more.keys());
+        writes.append(more);
+    }
     let current = vec![state.tenant_quota, state.inviter_quota];
-    match transact_counting(app, &counts, current, ops).await {
+    match transact_counting(writes, &counts, current).await {
         Ok(Counted::Committed) => {}
         Ok(Counted::LimitReached(retry_after_seconds)) => {
             return Err(SendInvitationError::RateLimited {
@@ -369,7 +351,6 @@ pub(crate) async fn file(
                 .map_err(Into::into);
         }
     }
-    app.mail_committed();
     tracing::info!(invitation_id = %id, "invitation sent");
     Ok(Filed::Done(Box::new(invitation)))
 }

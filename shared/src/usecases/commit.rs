@@ -1,0 +1,169 @@
+//! The one way a use case writes. It fills a [`Writes`] with its conditional puts and checks, the
+//! mail it sends, the jobs it files and the audit events that record it, then commits them as one
+//! transaction: the change, its mail and its record stand or fall together.
+//!
+//! A failed commit maps to the use case's error with [`LostRace::lost_race`] for the common "lost
+//! a race" case; a use case that tells failures apart matches `failed_on(&key)` first.
+
+use chrono::{DateTime, Utc};
+
+use super::audit::AuditEvent;
+use super::jobs::Job;
+use super::{Context, InternalError};
+use crate::app::App;
+use crate::domain::{EmailAddress, Locale};
+use crate::mail::MailTemplate;
+use crate::table::{Key, MAX_TRANSACTION_OPS, Op, TransactError};
+
+/// The writes of one use case, committed together by [`Writes::commit`]. A clone is the same
+/// writes again, for a commit retried with fresh counts (see `throttle::transact_counting`).
+#[derive(Clone)]
+pub(crate) struct Writes<'a> {
+    app: &'a App,
+    now: DateTime<Utc>,
+    ops: Vec<Op>,
+    /// Audit ops: in the transaction while they fit, after it when they do not (see `commit`).
+    events: Vec<Op>,
+    /// Whether a mail or a job was filed, so the mailer is woken after the commit.
+    files_outbox: bool,
+}
+
+impl<'a> Writes<'a> {
+    /// Writes made at `now` (the time the use case read its state at, so that records, mail and
+    /// events agree on it).
+    pub fn new(app: &'a App, now: DateTime<Utc>) -> Self {
+        Self {
+            app,
+            now,
+            ops: Vec::new(),
+            events: Vec::new(),
+            files_outbox: false,
+        }
+    }
+
+    pub fn app(&self) -> &'a App {
+        self.app
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    /// A put, delete or check, in the order given.
+    pub fn op(&mut self, op: Op) -> &mut Self {
+        self.ops.push(op);
+        self
+    }
+
+    pub fn ops(&mut self, ops: impl IntoIterator<Item = Op>) -> &mut Self {
+        self.ops.extend(ops);
+        self
+    }
+
+    /// Files `mail` to `to` in `locale`, sent once the commit stands.
+    pub fn mail(
+        &mut self,
+        mail: &MailTemplate,
+        to: &EmailAddress,
+        locale: Locale,
+    ) -> Result<&mut Self, InternalError> {
+        let rendered = mail.render(to, locale).context("rendering a mail")?;
+        let op = self
+            .app
+            .outbox
+            .enqueue(&rendered, self.now, self.app.random.as_ref())
+            .context("filing a mail")?;
+        self.ops.push(op);
+        self.files_outbox = true;
+        Ok(self)
+    }
+
+    /// Files `job`, done by the outbox dispatcher once the commit stands.
+    pub fn job(&mut self, job: Job) -> Result<&mut Self, InternalError> {
+        let op = self
+            .app
+            .outbox
+            .enqueue_job(job, self.now, self.app.random.as_ref())
+            .context("filing a job")?;
+        self.ops.push(op);
+        self.files_outbox = true;
+        Ok(self)
+    }
+
+    /// Records `event` in its tenant's log (and the subject's history).
+    pub fn audit(&mut self, event: AuditEvent<'_>) -> Result<&mut Self, InternalError> {
+        let ops = event
+            .ops(self.now, self.app.random.as_ref())
+            .context("building an audit event")?;
+        self.events.extend(ops);
+        Ok(self)
+    }
+
+    /// Takes in `other`'s writes: a use case that packs the writes of several units (an import's
+    /// rows) into one commit.
+    pub fn append(&mut self, other: Writes<'_>) -> &mut Self {
+        self.ops.extend(other.ops);
+        self.events.extend(other.events);
+        self.files_outbox |= other.files_outbox;
+        self
+    }
+
+    /// How many operations the commit holds, audit events included.
+    pub fn len(&self) -> usize {
+        self.ops.len() + self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The items the commit writes or checks (audit events, always new, are not among them).
+    pub fn keys(&self) -> impl Iterator<Item = Key> + '_ {
+        self.ops.iter().filter_map(Op::key)
+    }
+
+    /// Commits everything as one transaction, and wakes the mailer when mail or a job was filed.
+    ///
+    /// Audit events past the transaction limit (an account in dozens of tenants) follow in
+    /// further transactions after the commit; one that fails then is logged, and the change it
+    /// records stands.
+    pub async fn commit(self) -> Result<(), TransactError> {
+        let Writes {
+            app,
+            mut ops,
+            mut events,
+            files_outbox,
+            ..
+        } = self;
+        let room = MAX_TRANSACTION_OPS.saturating_sub(ops.len());
+        let rest = events.split_off(room.min(events.len()));
+        ops.extend(events);
+        app.table.transact(ops).await?;
+        for chunk in rest.chunks(MAX_TRANSACTION_OPS) {
+            if let Err(error) = app.table.transact(chunk.to_vec()).await {
+                tracing::error!(error = ?error, events = chunk.len(), "audit events not written");
+            }
+        }
+        if files_outbox {
+            app.mail_committed();
+        }
+        Ok(())
+    }
+}
+
+/// Maps a commit's failure to a use case's error in one line.
+pub(crate) trait LostRace {
+    /// A failed condition or a concurrent transaction (the state read has changed since) becomes
+    /// `lost`; any other failure is internal, with `context` for the logs.
+    fn lost_race<E: From<InternalError>>(self, lost: E, context: &'static str) -> Result<(), E>;
+}
+
+impl LostRace for Result<(), TransactError> {
+    fn lost_race<E: From<InternalError>>(self, lost: E, context: &'static str) -> Result<(), E> {
+        match self {
+            Ok(()) => Ok(()),
+            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => Err(lost),
+            Err(other) => Err(other).context(context).map_err(Into::into),
+        }
+    }
+}

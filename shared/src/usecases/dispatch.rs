@@ -1,0 +1,40 @@
+//! The job runner: one dispatcher for the outbox, each [`Job`] handed to the use case that filed
+//! it.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::jobs::Job;
+use super::{forgot_password, import_users, invitations::announce};
+use crate::app::App;
+use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
+use crate::table::Op;
+
+/// Runs jobs with the app's ports.
+struct Jobs(App);
+
+#[async_trait]
+impl JobRunner<Job> for Jobs {
+    async fn run(&self, job: Job, done: Op) -> anyhow::Result<()> {
+        let app = &self.0;
+        match job {
+            Job::PasswordReset(request) => forgot_password::run(app, request, done).await?,
+            Job::AnnounceMember(announcement) => announce::run(app, announcement, done).await?,
+            Job::ImportChunk(chunk) => import_users::run_chunk(app, chunk, done).await?,
+        }
+        Ok(())
+    }
+}
+
+/// The dispatcher of `app`'s outbox: its table, sealing key and clock, sending through
+/// `mailer`, with `app` doing the jobs.
+pub fn dispatcher(app: &App, mailer: Arc<dyn Mailer>) -> OutboxDispatcher<Job> {
+    OutboxDispatcher::new(
+        app.table.clone(),
+        mailer,
+        app.outbox.clone(),
+        app.clock.clone(),
+        Arc::new(Jobs(app.clone())),
+    )
+}

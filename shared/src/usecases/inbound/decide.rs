@@ -1,0 +1,435 @@
+//! What a message comes to in one tenant it was sent to (the rules listed in the module's doc, in
+//! order), and the writes of each outcome: an audit event for every one, a held sender, or an
+//! account and a membership.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde_json::json;
+
+use super::screen::screen;
+use super::{InboundMessage, MAX_PEOPLE, Mailbox, Outcome, OutcomeKind, Parsed, Plan, names_for};
+use crate::app::App;
+use crate::domain::{AccountId, EmailAddress, HeldId, PermissionSet, Role, TenantId};
+use crate::keys;
+use crate::records::{
+    AccountRecord, CreatedVia, HeldSenderRecord, LoginRecord, MembershipRecord, TenantRecord,
+    ThrottleRecord, to_item,
+};
+use crate::settings::entry_matches;
+use crate::table::{Condition, Op};
+use crate::usecases::accounts::{
+    NewAccount, NewMembership, account_ops, membership_ops, new_account, new_membership,
+};
+use crate::usecases::audit::AuditEvent;
+use crate::usecases::password_links::{self, Recipient};
+use crate::usecases::throttle::{Limit, count_many};
+use crate::usecases::{Context, InternalError};
+
+/// A person the message may make a user of a tenant.
+#[derive(Clone, Debug)]
+pub(super) struct Person {
+    pub address: EmailAddress,
+    pub display: Option<String>,
+}
+
+/// What the reads found of the people's accounts.
+pub(super) struct Known {
+    pub logins: BTreeMap<String, LoginRecord>,
+    pub accounts: BTreeMap<AccountId, AccountRecord>,
+    pub memberships: BTreeMap<(TenantId, AccountId), MembershipRecord>,
+}
+
+/// The message as each tenant it came to sees it.
+pub(super) struct Delivery<'a> {
+    pub message: &'a InboundMessage,
+    pub parsed: &'a Parsed,
+    /// Addresses that are no people: any tenant's inbound address, and Usher's own.
+    pub looping: &'a HashSet<String>,
+    pub known: &'a Known,
+}
+
+/// One of the message's recipients: an inbound address of `tenant`, with the tenant's hourly cap
+/// of new users as read.
+pub(super) struct Inbox<'a> {
+    pub tenant: &'a TenantRecord,
+    pub address: &'a EmailAddress,
+    pub cap: Option<ThrottleRecord>,
+}
+
+impl Inbox<'_> {
+    fn outcome(
+        &self,
+        kind: OutcomeKind,
+        sender: Option<&EmailAddress>,
+        reason: Option<&str>,
+    ) -> Outcome {
+        Outcome {
+            tenant_id: self.tenant.id,
+            address: self.address.to_string(),
+            sender: sender.map(EmailAddress::to_string),
+            outcome: kind,
+            reason: reason.map(str::to_owned),
+            user_id: None,
+            auto_tickets: None,
+            held_id: None,
+        }
+    }
+}
+
+/// Decides what the message comes to at `inbox`, adding the outcomes and their writes to `plan`.
+pub(super) fn decide(
+    app: &App,
+    delivery: &Delivery<'_>,
+    inbox: &Inbox<'_>,
+    plan: &mut Plan<'_>,
+) -> Result<(), InternalError> {
+    let Some(from) = sender(app, delivery, inbox, plan)? else {
+        return Ok(());
+    };
+    let people = people(delivery, inbox, from);
+    let newcomers = newcomers(delivery, inbox, people, plan)?;
+    admit(app, delivery, inbox, newcomers, plan)
+}
+
+/// Rules 1 to 5: the sender of a message that may make people, or `None` with the outcome
+/// recorded.
+fn sender<'m>(
+    app: &App,
+    delivery: &Delivery<'m>,
+    inbox: &Inbox<'_>,
+    plan: &mut Plan<'_>,
+) -> Result<Option<&'m Mailbox>, InternalError> {
+    let (message, parsed) = (delivery.message, delivery.parsed);
+    let ignored = |sender: Option<&EmailAddress>, reason: &str| {
+        inbox.outcome(OutcomeKind::Ignored, sender, Some(reason))
+    };
+    let sender = match parsed.from.as_slice() {
+        [one] => one.address.as_ref(),
+        _ => None,
+    };
+    // Rules 1 and 2; what is held needs a sender an admin can approve.
+    if let Err((kind, reason)) = screen(message, parsed) {
+        match (kind, sender) {
+            (OutcomeKind::Held, Some(sender)) => {
+                let person = Person {
+                    address: sender.clone(),
+                    display: parsed.from.first().and_then(|m| m.display.clone()),
+                };
+                hold(app, message, inbox, &person, reason, plan)?;
+            }
+            _ => record(plan, ignored(sender, reason), message)?,
+        }
+        return Ok(None);
+    }
+    // Rule 3.
+    if let Some(reason) = parsed.automated {
+        let reason = format!("automated_{reason}");
+        record(plan, ignored(sender, &reason), message)?;
+        return Ok(None);
+    }
+    // Rules 4 and 5.
+    let from = match parsed.from.as_slice() {
+        [one] => one,
+        [] => {
+            record(plan, ignored(None, "no_sender"), message)?;
+            return Ok(None);
+        }
+        _ => {
+            record(plan, ignored(None, "several_senders"), message)?;
+            return Ok(None);
+        }
+    };
+    let Some(address) = from.address.as_ref() else {
+        record(plan, ignored(None, "invalid_sender"), message)?;
+        return Ok(None);
+    };
+    if delivery.looping.contains(&address.normalized()) {
+        record(plan, ignored(Some(address), "loop"), message)?;
+        return Ok(None);
+    }
+    Ok(Some(from))
+}
+
+/// The sender and, where the tenant includes Cc, those in Cc: at most `MAX_PEOPLE`, none twice,
+/// none that loops.
+fn people(delivery: &Delivery<'_>, inbox: &Inbox<'_>, from: &Mailbox) -> Vec<Person> {
+    let mut people: Vec<Person> = from
+        .address
+        .iter()
+        .map(|address| Person {
+            address: address.clone(),
+            display: from.display.clone(),
+        })
+        .collect();
+    if inbox.tenant.settings.inbound.include_cc {
+        for cc in &delivery.parsed.cc {
+            if let Some(a) = &cc.address
+                && !delivery.looping.contains(&a.normalized())
+                && !people.iter().any(|p| p.address.same_as(a))
+                && people.len() < MAX_PEOPLE
+            {
+                people.push(Person {
+                    address: a.clone(),
+                    display: cc.display.clone(),
+                });
+            }
+        }
+    }
+    people
+}
+
+/// Rule 6, person by person: the blocked and those outside an allow list are ignored, members
+/// are recorded as members; the rest are new to the tenant.
+fn newcomers(
+    delivery: &Delivery<'_>,
+    inbox: &Inbox<'_>,
+    people: Vec<Person>,
+    plan: &mut Plan<'_>,
+) -> Result<Vec<Person>, InternalError> {
+    let inbound = &inbox.tenant.settings.inbound;
+    let message = delivery.message;
+    let mut newcomers = Vec::new();
+    for person in people {
+        let normalized = person.address.normalized();
+        let ignored = |reason| inbox.outcome(OutcomeKind::Ignored, Some(&person.address), reason);
+        if inbound
+            .blocked_domains
+            .iter()
+            .any(|e| entry_matches(e, &normalized))
+        {
+            record(plan, ignored(Some("blocked")), message)?;
+            continue;
+        }
+        if !inbound.allowed_domains.is_empty()
+            && !inbound
+                .allowed_domains
+                .iter()
+                .any(|e| entry_matches(e, &normalized))
+        {
+            record(plan, ignored(Some("not_allowed")), message)?;
+            continue;
+        }
+        let known = delivery.known;
+        let login = known.logins.get(&normalized);
+        if let Some(member) =
+            login.and_then(|l| known.memberships.get(&(inbox.tenant.id, l.account_id)))
+        {
+            plan.outcomes.push(Outcome {
+                user_id: Some(member.account_id),
+                auto_tickets: Some(member.auto_tickets),
+                ..inbox.outcome(OutcomeKind::Member, Some(&person.address), None)
+            });
+            continue;
+        }
+        newcomers.push(person);
+    }
+    Ok(newcomers)
+}
+
+/// Rule 7: as many newcomers as the tenant's hourly cap admits become users (counted in the same
+/// transaction); the rest are held.
+fn admit(
+    app: &App,
+    delivery: &Delivery<'_>,
+    inbox: &Inbox<'_>,
+    newcomers: Vec<Person>,
+    plan: &mut Plan<'_>,
+) -> Result<(), InternalError> {
+    if newcomers.is_empty() {
+        return Ok(());
+    }
+    let tenant = inbox.tenant;
+    let cap_key = keys::inbound_cap(tenant.id);
+    let limit = Limit::per_hour(tenant.settings.inbound.max_new_users_per_hour);
+    let now = app.clock.now();
+    let mut admitted = newcomers.len();
+    let count = loop {
+        if admitted == 0 {
+            break None;
+        }
+        match count_many(&cap_key, inbox.cap.as_ref(), limit, admitted as u32, now)
+            .context("building the cap")?
+        {
+            Ok(op) => break Some(op),
+            Err(_) => admitted -= 1,
+        }
+    };
+    if let Some(count) = count {
+        plan.writes.op(count);
+        plan.raced.push(cap_key);
+    }
+    let known = delivery.known;
+    for (n, person) in newcomers.into_iter().enumerate() {
+        if n >= admitted {
+            hold(app, delivery.message, inbox, &person, "hourly_cap", plan)?;
+            continue;
+        }
+        let login = known.logins.get(&person.address.normalized());
+        let account = login.and_then(|l| known.accounts.get(&l.account_id));
+        let made = make_user(app, tenant, &person, login.zip(account), plan)?;
+        let kind = if account.is_some() {
+            OutcomeKind::Joined
+        } else {
+            OutcomeKind::Created
+        };
+        let result = Outcome {
+            user_id: Some(made),
+            ..inbox.outcome(kind, Some(&person.address), None)
+        };
+        audit(plan, &result, &delivery.message.message_id)?;
+        plan.outcomes.push(result);
+    }
+    Ok(())
+}
+
+/// Records an outcome that writes nothing but its audit event.
+fn record(
+    plan: &mut Plan<'_>,
+    outcome: Outcome,
+    message: &InboundMessage,
+) -> Result<(), InternalError> {
+    audit(plan, &outcome, &message.message_id)?;
+    plan.outcomes.push(outcome);
+    Ok(())
+}
+
+fn audit(plan: &mut Plan<'_>, outcome: &Outcome, message_id: &str) -> Result<(), InternalError> {
+    let action = match outcome.outcome {
+        OutcomeKind::Created => "inbound.created",
+        OutcomeKind::Joined => "inbound.joined",
+        OutcomeKind::Ignored => "inbound.ignored",
+        OutcomeKind::Held => "inbound.held",
+        OutcomeKind::Member => return Ok(()),
+    };
+    // The reason and the message id: never the subject or the body.
+    plan.writes.audit(AuditEvent {
+        tenant: outcome.tenant_id,
+        action,
+        actor: None,
+        subject: outcome.user_id,
+        details: json!({
+            "reason": outcome.reason, "message_id": message_id, "sender": outcome.sender,
+            "address": outcome.address, "held_id": outcome.held_id,
+        }),
+    })?;
+    Ok(())
+}
+
+/// Holds `person` for an admin of the inbox's tenant to approve or reject.
+fn hold(
+    app: &App,
+    message: &InboundMessage,
+    inbox: &Inbox<'_>,
+    person: &Person,
+    reason: &str,
+    plan: &mut Plan<'_>,
+) -> Result<(), InternalError> {
+    let now = app.clock.now();
+    let tenant = inbox.tenant;
+    let id = HeldId::from_ulid(app.random.ulid(now));
+    let display = person
+        .display
+        .as_ref()
+        .map(|d| d.chars().filter(|c| !c.is_control()).take(200).collect());
+    let record = HeldSenderRecord {
+        id,
+        tenant_id: tenant.id,
+        sender: person.address.clone(),
+        display_name: display,
+        reason: reason.to_owned(),
+        message_id: message.message_id.chars().take(200).collect(),
+        received_at: now,
+    };
+    plan.writes.op(Op::put_if(
+        to_item(&keys::held(tenant.id, id), &record, None).context("building a held sender")?,
+        Condition::NotExists,
+    ));
+    let outcome = Outcome {
+        held_id: Some(id),
+        ..inbox.outcome(OutcomeKind::Held, Some(&person.address), Some(reason))
+    };
+    audit(plan, &outcome, &message.message_id)?;
+    plan.outcomes.push(outcome);
+    Ok(())
+}
+
+/// The writes that make `person` a member of `tenant`: a membership for an account that exists
+/// (found as `existing`), else an account, its login item and the membership, and with
+/// `grant_access` a link to choose a password. Returns the account id.
+pub(super) fn make_user(
+    app: &App,
+    tenant: &TenantRecord,
+    person: &Person,
+    existing: Option<(&LoginRecord, &AccountRecord)>,
+    plan: &mut Plan<'_>,
+) -> Result<AccountId, InternalError> {
+    let now = app.clock.now();
+    let inbound = &tenant.settings.inbound;
+    let permissions = PermissionSet::new(
+        inbound
+            .default_permissions
+            .iter()
+            .filter(|p| tenant.knows_permission(p.as_str()))
+            .cloned()
+            .collect(),
+    );
+    let new = NewMembership {
+        tenant_id: tenant.id,
+        role: Role::Member,
+        permissions,
+        notification_email: None,
+        created_via: CreatedVia::InboundEmail,
+        created_by: None,
+    };
+    let (account, name_source) = match existing {
+        Some((login, account)) => {
+            // The login item still names this account.
+            plan.writes.op(Op::check(
+                keys::login(&account.email.normalized()),
+                Condition::AttributeEquals(
+                    "account_id".into(),
+                    login.account_id.to_string().into(),
+                ),
+            ));
+            (account.clone(), None)
+        }
+        None => {
+            let names = names_for(person.display.as_deref(), &person.address);
+            let (account, login) = new_account(
+                app,
+                NewAccount {
+                    email: &person.address,
+                    first_name: &names.first,
+                    last_name: &names.last,
+                    phone: None,
+                    locale: tenant.settings.default_locale,
+                },
+                now,
+            );
+            let login_key = keys::login(&person.address.normalized());
+            plan.writes
+                .ops(account_ops(&account, &login).context("building an account")?);
+            plan.raced.push(login_key);
+            if inbound.grant_access {
+                password_links::mail_choose_password(
+                    &mut plan.writes,
+                    &login,
+                    tenant,
+                    Recipient {
+                        first_name: &account.first_name,
+                        email: &account.email,
+                        locale: account.locale,
+                    },
+                )?;
+            }
+            (account, Some(names.source))
+        }
+    };
+    let mut membership = new_membership(&account, new, now);
+    membership.access = inbound.grant_access;
+    membership.name_source = name_source;
+    plan.raced.push(keys::membership(tenant.id, account.id));
+    plan.writes
+        .ops(membership_ops(&membership, &tenant.name).context("building a membership")?);
+    Ok(account.id)
+}
