@@ -28,6 +28,10 @@ fn functions() -> Vec<(&'static str, Routes)> {
             routes_of(&usher_create_user::api().into_openapi()),
         ),
         (
+            "UsersFunction",
+            routes_of(&usher_users::api().into_openapi()),
+        ),
+        (
             "TenantsFunction",
             routes_of(&usher_tenants::api().into_openapi()),
         ),
@@ -147,6 +151,7 @@ async fn each_router_serves_every_route_it_declares() {
     let routers = [
         usher_sessions::router(app.app.clone()),
         usher_create_user::router(app.app.clone()),
+        usher_users::router(app.app.clone()),
         usher_tenants::router(app.app.clone()),
         usher_password_reset::router(app.app.clone()),
         usher_send_invitation::router(app.app.clone()),

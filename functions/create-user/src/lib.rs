@@ -1,6 +1,6 @@
-//! The create-user function: admins create users (or, for an email that has an account, invite
-//! the person), import them from a spreadsheet, list and export them, look one up, change them,
-//! and read their history.
+//! The create-user function: those who manage users create people (or, for an email that has an
+//! account, invite the person), and import them from a spreadsheet and follow the import. Reading
+//! and changing members is the users function's.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -8,20 +8,15 @@ use axum::{Json, Router, extract::State};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
-use usher_core::domain::{AccountId, EmailAddress, Locale, PersonName, Phone, Role, TenantId};
+use usher_core::domain::{EmailAddress, Locale, PersonName, Phone, Role, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, CsvBody, EventView, EventsQuery, InvitationView, Page,
-    Problem, ProblemDoc, UserView, finish_router, mount, page_limit, permissions_field,
+    ApiJson, ApiPath, ApiQuery, Bearer, CsvBody, InvitationView, Problem, ProblemDoc, UserView,
+    csv_attachment, finish_router, mount, permissions_field,
 };
-use usher_core::records::{MembershipRecord, MembershipStatus};
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
-use usher_core::usecases::get_user;
 use usher_core::usecases::import_users::{
     self, Counts, FileEncoding, ImportProgress, ImportStatus, Imported, RowReport,
 };
-use usher_core::usecases::lifecycle::{self, UserPatch};
-use usher_core::usecases::list_users::{self, Cursor, ListUsers};
-use usher_core::usecases::{events, export_users};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,15 +26,10 @@ use utoipa_axum::routes;
 /// it.
 pub fn api() -> OpenApiRouter<App> {
     OpenApiRouter::new()
-        .routes(routes!(list_users_route, create_user_route))
-        .routes(routes!(get_user_route, update_user_route))
-        .routes(routes!(access_route))
-        .routes(routes!(export_route, import_route))
+        .routes(routes!(create_user_route))
+        .routes(routes!(import_route))
         .routes(routes!(template_route))
         .routes(routes!(import_status_route))
-        .routes(routes!(archive_route))
-        .routes(routes!(restore_route))
-        .routes(routes!(user_events_route))
 }
 
 /// The routes as this function's Lambda serves them.
@@ -182,372 +172,6 @@ async fn create_user_route(
     )
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ListUsersQuery {
-    status: Option<MembershipStatus>,
-    /// Only the member with this email, any letter case (at most one).
-    email: Option<String>,
-    /// 1 to 200, default 50.
-    limit: Option<u32>,
-    cursor: Option<String>,
-}
-
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = [])),
-    params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query),
-        ("email" = Option<String>, Query, description = "Only the member with this email (any letter case): a help desk asks whether a sender is a user and whether auto_tickets is on"),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses(
-        (status = 200, body = Page<UserView>),
-        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
-        (status = 422, description = "invalid_request: limit out of range, a cursor this listing did not give, or an email that is not one", body = ProblemDoc),
-    ))]
-async fn list_users_route(
-    State(app): State<App>,
-    Bearer(token): Bearer,
-    ApiPath(tenant_id): ApiPath<TenantId>,
-    ApiQuery(query): ApiQuery<ListUsersQuery>,
-) -> Result<Json<Page<UserView>>, Problem> {
-    let limit = page_limit(query.limit)?;
-    let cursor = query
-        .cursor
-        .map(|c| {
-            Cursor::parse(&c)
-                .ok_or_else(|| Problem::invalid("cursor", "is not a cursor this listing gave"))
-        })
-        .transpose()?;
-    let request = ListUsers {
-        status: query.status,
-        email: query
-            .email
-            .map(|e| EmailAddress::parse(&e).map_err(|e| Problem::invalid("email", e)))
-            .transpose()?,
-        limit,
-        cursor,
-    };
-    let page = list_users::list_users(&app, &token, tenant_id, request).await?;
-    Ok(Json(Page {
-        items: page.users.into_iter().map(Into::into).collect(),
-        next_cursor: page.next_cursor.map(|c| c.encode()),
-    }))
-}
-
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = [])),
-    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
-    responses(
-        (status = 200, body = UserView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-    ))]
-async fn get_user_route(
-    State(app): State<App>,
-    Bearer(token): Bearer,
-    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
-) -> Result<Response, Problem> {
-    Ok(with_etag(
-        get_user::get_user(&app, &token, tenant_id, user_id).await?,
-    ))
-}
-
-/// The user, with its version as the `ETag` a later `If-Match` names.
-fn with_etag(member: MembershipRecord) -> Response {
-    let tag = format!("\"{}\"", member.version);
-    let mut response = Json(UserView::from(member)).into_response();
-    if let Ok(value) = axum::http::HeaderValue::from_str(&tag) {
-        response
-            .headers_mut()
-            .insert(axum::http::header::ETAG, value);
-    }
-    response
-}
-
-/// The version an `If-Match` header names (`"3"`, `W/"3"`); `*` or none is no condition, and
-/// anything else can match no version.
-fn if_match(headers: &axum::http::HeaderMap) -> Option<u64> {
-    let raw = headers
-        .get(axum::http::header::IF_MATCH)?
-        .to_str()
-        .unwrap_or("");
-    let raw = raw.trim();
-    if raw == "*" {
-        return None;
-    }
-    Some(
-        raw.trim_start_matches("W/")
-            .trim_matches('"')
-            .parse()
-            .unwrap_or(u64::MAX),
-    )
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UpdateUserRequest {
-    /// The person's own fields (names, phone, locale) change only for an account in this tenant
-    /// alone.
-    #[schema(min_length = 1, max_length = 100)]
-    first_name: Option<String>,
-    #[schema(min_length = 1, max_length = 100)]
-    last_name: Option<String>,
-    /// `null` clears it.
-    #[serde(default, deserialize_with = "usher_core::http::present")]
-    #[schema(value_type = Option<String>, nullable, max_length = 32)]
-    phone: Option<Option<String>>,
-    locale: Option<Locale>,
-    /// `null` clears it: mail goes to the login address again.
-    #[serde(default, deserialize_with = "usher_core::http::present")]
-    #[schema(value_type = Option<String>, nullable, format = "email")]
-    notification_email: Option<Option<String>>,
-    role: Option<Role>,
-    #[schema(max_items = 100)]
-    permissions: Option<Vec<String>>,
-    auto_tickets: Option<bool>,
-}
-
-impl TryFrom<UpdateUserRequest> for UserPatch {
-    type Error = Problem;
-
-    fn try_from(r: UpdateUserRequest) -> Result<Self, Problem> {
-        let name = |field: &str, raw: Option<String>| {
-            raw.map(|n| PersonName::parse(&n).map_err(|e| Problem::invalid(field, e)))
-                .transpose()
-        };
-        Ok(Self {
-            first_name: name("first_name", r.first_name)?,
-            last_name: name("last_name", r.last_name)?,
-            phone: r
-                .phone
-                .map(|p| {
-                    p.map(|p| Phone::parse(&p).map_err(|e| Problem::invalid("phone", e)))
-                        .transpose()
-                })
-                .transpose()?,
-            locale: r.locale,
-            notification_email: r
-                .notification_email
-                .map(|e| {
-                    e.map(|e| {
-                        EmailAddress::parse(&e)
-                            .map_err(|e| Problem::invalid("notification_email", e))
-                    })
-                    .transpose()
-                })
-                .transpose()?,
-            role: r.role,
-            permissions: r.permissions.map(|p| permissions_field(&p)).transpose()?,
-            auto_tickets: r.auto_tickets,
-        })
-    }
-}
-
-#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = [])),
-    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag of the user as read: the change applies only to that version")),
-    request_body = UpdateUserRequest,
-    responses(
-        (status = 200, description = "The user as changed, with its new ETag", body = UserView),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role or the new one is above the caller's, or owner is given or taken by a non-owner; permission_not_allowed: a permission the caller does not hold; membership_inactive; password_change_required", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-        (status = 409, description = "account_shared: names, phone and locale belong to an account other tenants know too; last_owner: the last active owner cannot be demoted; conflict: the user changed at the same time (no If-Match)", body = ProblemDoc),
-        (status = 412, description = "precondition_failed: the user changed since the version in If-Match", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
-        (status = 422, description = "invalid_request: a field is unknown (email, tenant_id, status, created_via and version are not changed here) or malformed; unknown_permission", body = ProblemDoc),
-    ))]
-async fn update_user_route(
-    State(app): State<App>,
-    Bearer(token): Bearer,
-    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
-    headers: axum::http::HeaderMap,
-    ApiJson(body): ApiJson<UpdateUserRequest>,
-) -> Result<Response, Problem> {
-    let updated = lifecycle::update_user(
-        &app,
-        &token,
-        tenant_id,
-        user_id,
-        body.try_into()?,
-        if_match(&headers),
-    )
-    .await?;
-    Ok(with_etag(updated))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AccessRequest {
-    /// `false` revokes: the person can no longer use this tenant, their sessions stop working
-    /// for it at once, and a password link this tenant sent dies. `true` grants: a person with no
-    /// password yet is mailed a link to choose one, others are told.
-    enabled: bool,
-}
-
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/access", tag = "users", security(("bearer" = [])),
-    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
-    request_body = AccessRequest,
-    responses(
-        (status = 200, body = UserView),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-        (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
-        (status = 422, description = "invalid_request: a field is missing or unknown", body = ProblemDoc),
-    ))]
-async fn access_route(
-    State(app): State<App>,
-    Bearer(token): Bearer,
-    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
-    ApiJson(body): ApiJson<AccessRequest>,
-) -> Result<Response, Problem> {
-    Ok(with_etag(
-        lifecycle::set_access(&app, &token, tenant_id, user_id, body.enabled).await?,
-    ))
-}
-
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/archive", tag = "users", security(("bearer" = [])),
-    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
-    responses(
-        (status = 200, description = "Archived (never deleted): the person can no longer use this tenant, their sessions stop working for it at once, and the default list leaves them out", body = UserView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-        (status = 409, description = "last_owner: the last active owner cannot be archived; conflict: the user changed at the same time", body = ProblemDoc),
-    ))]
-async fn archive_route(
-    State(app): State<App>,
-    Bearer(token): Bearer,
-    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
-) -> Result<Response, Problem> {
-    Ok(with_etag(
-        lifecycle::set_archived(&app, &token, tenant_id, user_id, true).await?,
-    ))
-}
-
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/restore", tag = "users", security(("bearer" = [])),
-    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
-    responses(
-        (status = 200, description = "Active again", body = UserView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-        (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
-    ))]
-async fn restore_route(
-    State(app): State<App>,
-    Bearer(token): Bearer,
-    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
-) -> Result<Response, Problem> {
-    Ok(with_etag(
-        lifecycle::set_archived(&app, &token, tenant_id, user_id, false).await?,
-    ))
-}
-
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}/events", tag = "users", security(("bearer" = [])),
-    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id"),
-        ("action" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
-    responses(
-        (status = 200, description = "The person's history in this tenant, newest first (the invitation that brought them in included)", body = Page<EventView>),
-        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage, unless it is the caller's own history; membership_inactive; password_change_required", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
-    ))]
-async fn user_events_route(
-    State(app): State<App>,
-    Bearer(token): Bearer,
-    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
-    ApiQuery(query): ApiQuery<EventsQuery>,
-) -> Result<Json<Page<EventView>>, Problem> {
-    let page = events::user_events(&app, &token, tenant_id, user_id, query.into_request()?).await?;
-    Ok(Json(page.into()))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ExportQuery {
-    /// Only members with this status; all when not given.
-    status: Option<MembershipStatus>,
-}
-
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv", tag = "users", security(("bearer" = [])),
-    params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query)),
-    responses(
-        (status = 200, description = "RFC 4180 CSV, UTF-8 with a byte-order mark: a header row, then a row per member (a column per field, and one per permission of the catalogue, `x` when held); cells a spreadsheet would run as a formula start with `'`. Written a page of members at a time", content_type = "text/csv"),
-        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
-    ))]
-async fn export_route(
-    State(app): State<App>,
-    Bearer(token): Bearer,
-    ApiPath(tenant_id): ApiPath<TenantId>,
-    ApiQuery(query): ApiQuery<ExportQuery>,
-) -> Result<Response, Problem> {
-    use futures::StreamExt;
-    let export = export_users::start_export(&app, &token, tenant_id, query.status).await?;
-    let header = export.header()?;
-    /// Where the export is: the header is written, pages follow until the last.
-    enum Step {
-        Next(Option<usher_core::table::Key>),
-        Done,
-    }
-    let export = std::sync::Arc::new(export);
-    let pages = futures::stream::unfold(Step::Next(None), move |step| {
-        let (app, export) = (app.clone(), export.clone());
-        async move {
-            let Step::Next(after) = step else {
-                return None;
-            };
-            let first = after.is_none();
-            match export.page(&app, after).await {
-                Ok((rows, Some(next))) => Some((Ok(rows), Step::Next(Some(next)))),
-                Ok((rows, None)) => Some((Ok(rows), Step::Done)),
-                Err(error) => {
-                    // The status is sent already: cutting the stream is how the client learns.
-                    tracing::error!(error = ?error, first, "export failed");
-                    Some((Err(std::io::Error::other("the export failed")), Step::Done))
-                }
-            }
-        }
-    });
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(header) })
-        .chain(pages)
-        .map(|chunk| chunk.map(axum::body::Bytes::from));
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"users.csv\"",
-            ),
-        ],
-        axum::body::Body::from_stream(body),
-    )
-        .into_response())
-}
-
-fn csv_response(body: Vec<u8>, filename: &'static str) -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (axum::http::header::CONTENT_DISPOSITION, filename),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv/template", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path)),
     responses(
@@ -562,10 +186,7 @@ async fn template_route(
     ApiPath(tenant_id): ApiPath<TenantId>,
 ) -> Result<Response, Problem> {
     let template = import_users::template(&app, &token, tenant_id).await?;
-    Ok(csv_response(
-        template,
-        "attachment; filename=\"users-template.csv\"",
-    ))
+    Ok((csv_attachment("users-template.csv"), template).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -24,15 +24,25 @@ use usher_core::mail::{FileMailer, OutboxDispatcher, OutboxKey, Sender, StoredMa
 use usher_core::table::{EmbeddedTable, Table};
 use usher_core::usecases::inbound::{self, InboundMessage, Outcome, Verdict, Verdicts};
 use usher_core::usecases::jobs::Job;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Every HTTP function, by its routes: one list for the document and the local router.
+const FUNCTIONS: [fn() -> OpenApiRouter<App>; 7] = [
+    usher_sessions::api,
+    usher_create_user::api,
+    usher_users::api,
+    usher_tenants::api,
+    usher_password_reset::api,
+    usher_send_invitation::api,
+    usher_accept_invitation::api,
+];
 
 /// The OpenAPI document of every route, generated from the handlers' annotations.
 pub fn api_doc() -> utoipa::openapi::OpenApi {
-    let mut doc = usher_sessions::api().into_openapi();
-    doc.merge(usher_create_user::api().into_openapi());
-    doc.merge(usher_tenants::api().into_openapi());
-    doc.merge(usher_password_reset::api().into_openapi());
-    doc.merge(usher_send_invitation::api().into_openapi());
-    doc.merge(usher_accept_invitation::api().into_openapi());
+    let mut doc = utoipa::openapi::OpenApi::default();
+    for api in FUNCTIONS {
+        doc.merge(api().into_openapi());
+    }
     doc.info = utoipa::openapi::InfoBuilder::new()
         .title("Usher")
         .version("1")
@@ -64,12 +74,9 @@ fn doc_to_json(doc: &utoipa::openapi::OpenApi) -> String {
 
 /// Every function's routes, as API Gateway would route them to the Lambdas.
 pub fn api_routes(app: &App) -> Router {
-    mount(usher_sessions::api(), app)
-        .merge(mount(usher_create_user::api(), app))
-        .merge(mount(usher_tenants::api(), app))
-        .merge(mount(usher_password_reset::api(), app))
-        .merge(mount(usher_send_invitation::api(), app))
-        .merge(mount(usher_accept_invitation::api(), app))
+    FUNCTIONS
+        .into_iter()
+        .fold(Router::new(), |routes, api| routes.merge(mount(api(), app)))
 }
 
 /// The files of a data dir.

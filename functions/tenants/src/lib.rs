@@ -1,4 +1,5 @@
-//! The tenants function: read a tenant, change its settings, read its audit log.
+//! The tenants function: read a tenant, change its settings, read its audit log, and decide on
+//! the senders inbound mail held for an admin.
 
 use axum::{Json, Router, extract::State};
 use serde::{Deserialize, Serialize};

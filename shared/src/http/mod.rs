@@ -16,4 +16,5 @@ pub use queries::{EventsQuery, page_limit, permissions_field, present};
 pub use trace::{finish_router, mount, request_span};
 pub use views::{
     AccountView, EventView, InvitationView, MembershipView, Page, TenantView, UserView,
+    csv_attachment,
 };

@@ -221,3 +221,19 @@ impl From<EventRecord> for EventView {
         }
     }
 }
+
+/// The headers of a CSV download named `filename`: UTF-8 text, saved rather than shown.
+pub fn csv_attachment(
+    filename: &str,
+) -> [(axum::http::header::HeaderName, axum::http::HeaderValue); 2] {
+    let disposition =
+        axum::http::HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+            .unwrap_or_else(|_| axum::http::HeaderValue::from_static("attachment"));
+    [
+        (
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+        ),
+        (axum::http::header::CONTENT_DISPOSITION, disposition),
+    ]
+}
