@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use usher_core::clock::OsRandom;
-use usher_core::domain::{PasswordAttempt, PasswordHasherService, PasswordPolicy, PersonalContext};
+use usher_core::domain::{PasswordAttempt, PasswordPolicy, PersonalContext};
+use usher_core::hashing::PasswordHasherService;
 
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();

@@ -6,7 +6,8 @@ use chrono::Duration;
 use tokio::sync::Notify;
 
 use crate::clock::{Clock, OsRandom, Random, SystemClock};
-use crate::domain::{PasswordHasherService, PasswordPolicy};
+use crate::domain::PasswordPolicy;
+use crate::hashing::PasswordHasherService;
 use crate::mail::{Outbox, OutboxKey};
 use crate::table::Table;
 

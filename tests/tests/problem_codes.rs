@@ -208,17 +208,18 @@ fn create_user() -> Vec<Answer> {
 
 fn list_users() -> Vec<Answer> {
     let mut all: Vec<ListUsersError> = tenant_auth().into_iter().map(Into::into).collect();
-    all.push(ListUsersError::Forbidden);
+    all.extend([ListUsersError::Forbidden, ListUsersError::InvalidCursor]);
     covers(
         &all,
         |e| match e {
             ListUsersError::Auth(_) => Some(0),
             ListUsersError::Forbidden => Some(1),
+            ListUsersError::InvalidCursor => Some(2),
             ListUsersError::Internal(_) => None,
         },
-        2,
+        3,
     );
-    // The query string: unparseable (400), a limit or cursor out of range (422).
+    // The query string: unparseable (400), a limit out of range (422).
     let query = vec![(400, "invalid_request"), (422, "invalid_request")];
     [answers(all), query, TENANT_PATH.to_vec()].concat()
 }

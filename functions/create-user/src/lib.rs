@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{EmailAddress, Locale, PersonName, Phone, Role, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, CsvBody, InvitationView, Problem, ProblemDoc, UserView,
-    csv_attachment, finish_router, mount, permissions_field,
+    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, CsvBody, InvitationView, JsonBodyErrors,
+    Problem, ProblemDoc, UserView, csv_attachment, finish_router, mount, permissions_field,
 };
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
 use usher_core::usecases::import_users::{
@@ -133,15 +133,13 @@ pub struct UserInvitedResponse {
     params(("tenant_id" = String, Path)),
     request_body = CreateUserRequest,
     responses(
+        BearerErrors,
+        JsonBodyErrors,
         (status = 201, body = CreateUserResponse),
         (status = 202, description = "The email already has an account: nothing of it is shown or changed; an invitation with the requested role and permissions was mailed to it, and the membership exists once the person accepts", body = UserInvitedResponse),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: a role above the caller's; permission_not_allowed: a permission the caller does not hold; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
         (status = 409, description = "already_member; member_archived: restore them instead; invitation_pending: the person was invited already (resend it); conflict: the same email was being registered at the same time, or the catalogue changed", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it); unknown_permission; weak_password", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: an email with an account is invited, and invitations count in the daily quotas", body = ProblemDoc),
     ))]
@@ -175,8 +173,8 @@ async fn create_user_route(
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv/template", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path)),
     responses(
+        BearerErrors,
         (status = 200, description = "The columns an import reads (a column per permission of the catalogue among them) and one example row; UTF-8 with a byte-order mark, comma-separated (semicolons are read too)", content_type = "text/csv"),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
     ))]
@@ -250,10 +248,10 @@ impl From<ImportProgress> for ImportView {
     params(("tenant_id" = String, Path), ("dry_run" = Option<bool>, Query), ("encoding" = Option<FileEncoding>, Query)),
     request_body(content = String, content_type = "text/csv", description = "The file, at most 5 MB and 10,000 rows: a header row (email, first_name, last_name, notification_email, phone, locale, role, auto_tickets, send_credentials, a column per permission; the export's own columns are read too), comma or semicolon separated, CRLF or LF"),
     responses(
+        BearerErrors,
         (status = 200, description = "dry_run: what each row would become (added: someone who is not a member joins, created or, for an email with an account, invited, which a check does not tell; updated; unchanged; or error with its code and column); nothing was written or sent", body = DryRunView),
         (status = 202, description = "Filed: the rows are done in the background; GET the Location for progress and the report", body = ImportView),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the file is over 5 MB", body = ProblemDoc),
@@ -304,8 +302,8 @@ async fn import_route(
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/imports/{import_id}", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("import_id" = String, Path)),
     responses(
+        BearerErrors,
         (status = 200, description = "How far the import is, and each row done so far", body = ImportView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such import in it", body = ProblemDoc),
     ))]

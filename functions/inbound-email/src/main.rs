@@ -9,10 +9,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let app = runtime::lambda_app().await?;
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| async move {
-        usher_inbound_email::handler(app, event).await.map_err(|e| {
-            tracing::error!(error = ?e, "inbound event failed");
-            lambda_runtime::Error::from(format!("{e:#}"))
-        })
+        usher_inbound_email::handler(app, event)
+            .await
+            .inspect_err(|error| tracing::error!(error = ?error, "inbound event failed"))
     }))
     .await
 }

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, Bearer, ClientAddress, JsonOrForm, PreferredLocale, Problem, ProblemDoc,
-    finish_router, mount,
+    ApiJson, ApiPath, Bearer, BearerErrors, ClientAddress, JsonBodyErrors, JsonOrForm,
+    PreferredLocale, Problem, ProblemDoc, finish_router, mount,
 };
 use usher_core::pages::{FormError, ResetPage};
 use usher_core::records::TokenKind;
@@ -296,15 +296,13 @@ pub struct AdminResetGenerated {
     params(("tenant_id" = String, Path), ("user_id" = String, Path)),
     request_body = AdminResetRequest,
     responses(
+        BearerErrors,
+        JsonBodyErrors,
         (status = 200, description = "mode generate: every session of the account has ended", body = AdminResetGenerated),
         (status = 202, description = "mode link: the link is mailed to the account's own address", body = AdminResetLinkSent),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage, and never the caller's own password (PUT /v1/me/password changes that); role_not_allowed: the user's role is above the caller's; permission_not_allowed: the user holds a permission the caller does not; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for the caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "account_shared: generate is only for accounts in this tenant alone; conflict: the account changed at the same time", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: an unknown mode or field", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: at most 3 such mails an hour from this tenant to one person, 100 from this tenant", body = ProblemDoc),
     ))]

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use usher_core::app::App;
 use usher_core::domain::{EmailAddress, InvitationId, InvitationMessage, Locale, Role, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, InvitationView, Page, Problem, ProblemDoc, finish_router,
-    mount, page_limit, permissions_field,
+    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, InvitationView, JsonBodyErrors, Page,
+    Problem, ProblemDoc, finish_router, mount, page_limit, permissions_field,
 };
 use usher_core::records::InvitationStatus;
 use usher_core::usecases::invitations::manage::{self, ListInvitations};
@@ -71,14 +71,12 @@ impl TryFrom<InviteRequest> for Invite {
     params(("tenant_id" = String, Path)),
     request_body = InviteRequest,
     responses(
+        BearerErrors,
+        JsonBodyErrors,
         (status = 201, body = InvitationView),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: owners, admins and users managers invite; members only where members_can_invite is on; role_not_allowed: a role above the caller's (members invite members only); permission_not_allowed: a permission the caller does not hold; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 409, description = "already_member (whatever the letter case); member_archived: restore them instead; invitation_pending: one is pending for this email, resend it; conflict: try again", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it; a message over 500 characters or with control characters); unknown_permission", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: 500 invitations a day per tenant, 50 per inviter", body = ProblemDoc),
     ))]
@@ -108,9 +106,9 @@ pub struct ListInvitationsQuery {
     params(("tenant_id" = String, Path), ("status" = Option<InvitationStatus>, Query),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
+        BearerErrors,
         (status = 200, description = "Newest first. Members who may invite see their own invitations only", body = Page<InvitationView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
@@ -142,8 +140,8 @@ async fn list_route(
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}", tag = "invitations", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("invitation_id" = String, Path)),
     responses(
+        BearerErrors,
         (status = 200, body = InvitationView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such invitation in this tenant (or one of another member, for a member who may only see their own)", body = ProblemDoc),
     ))]
@@ -159,8 +157,8 @@ async fn get_route(
 #[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}", tag = "invitations", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("invitation_id" = String, Path)),
     responses(
+        BearerErrors,
         (status = 204, description = "Revoked: its link stops working at once"),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such invitation in this tenant for this caller", body = ProblemDoc),
         (status = 409, description = "invitation_not_pending: it was accepted or revoked already; conflict: it changed at the same time", body = ProblemDoc),
@@ -177,8 +175,8 @@ async fn revoke_route(
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}/resend", tag = "invitations", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("invitation_id" = String, Path)),
     responses(
+        BearerErrors,
         (status = 200, description = "The same invitation with a new link and expiry; the old link no longer works", body = InvitationView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such invitation in this tenant for this caller", body = ProblemDoc),
         (status = 409, description = "invitation_not_pending: accepted or revoked; invitation_pending: the email was invited again since; conflict: it changed at the same time", body = ProblemDoc),

@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
-use usher_core::domain::{EmailAddress, Locale, PasswordAttempt, PersonName, Phone, TenantId};
+use usher_core::domain::{EmailAddress, Locale, PasswordAttempt, TenantId};
 use usher_core::http::{
-    AccountView, ApiJson, Bearer, ClientAddress, MembershipView, Problem, ProblemDoc,
-    finish_router, mount,
+    AccountView, ApiJson, Bearer, BearerErrors, ClientAddress, JsonBodyErrors, MembershipView,
+    Problem, ProblemDoc, finish_router, mount, person_patch,
 };
-use usher_core::usecases::lifecycle::{self, UserPatch};
+use usher_core::usecases::lifecycle;
 use usher_core::usecases::{change_password, me, sign_in, sign_out};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -65,13 +65,11 @@ pub struct UpdateMeRequest {
 #[utoipa::path(patch, path = "/v1/me", tag = "sessions", security(("bearer" = [])),
     request_body = UpdateMeRequest,
     responses(
+        BearerErrors,
+        JsonBodyErrors,
         (status = 200, description = "The account as changed; every tenant's list shows the new names", body = AccountView),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 409, description = "conflict: the account changed at the same time", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is unknown (email, role and the like are not the person's to change here) or malformed", body = ProblemDoc),
     ))]
 async fn update_me(
@@ -79,23 +77,7 @@ async fn update_me(
     Bearer(token): Bearer,
     ApiJson(body): ApiJson<UpdateMeRequest>,
 ) -> Result<Json<AccountView>, Problem> {
-    let name = |field: &str, raw: Option<String>| {
-        raw.map(|n| PersonName::parse(&n).map_err(|e| Problem::invalid(field, e)))
-            .transpose()
-    };
-    let patch = UserPatch {
-        first_name: name("first_name", body.first_name)?,
-        last_name: name("last_name", body.last_name)?,
-        phone: body
-            .phone
-            .map(|p| {
-                p.map(|p| Phone::parse(&p).map_err(|e| Problem::invalid("phone", e)))
-                    .transpose()
-            })
-            .transpose()?,
-        locale: body.locale,
-        ..UserPatch::default()
-    };
+    let patch = person_patch(body.first_name, body.last_name, body.phone, body.locale)?;
     let account = lifecycle::update_me(&app, &token, patch).await?;
     Ok(Json(account.into()))
 }
@@ -141,12 +123,10 @@ pub struct SessionCreated {
 
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions", request_body = SignInRequest,
     responses(
+        JsonBodyErrors,
         (status = 201, body = SessionCreated),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
         (status = 401, description = "invalid_credentials: the same answer for an unknown email and a wrong password", body = ProblemDoc),
         (status = 403, description = "membership_inactive: the account has no active access to the tenant_id asked for", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it)", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: too many attempts for this email from this address, for this email, or failures from this address", body = ProblemDoc),
     ))]
@@ -169,7 +149,7 @@ async fn create_session(
 }
 
 #[utoipa::path(delete, path = "/v1/sessions/current", tag = "sessions", security(("bearer" = [])),
-    responses((status = 204), (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc)))]
+    responses((status = 204), BearerErrors))]
 async fn delete_session(
     State(app): State<App>,
     Bearer(token): Bearer,
@@ -186,7 +166,7 @@ pub struct MeResponse {
 }
 
 #[utoipa::path(get, path = "/v1/me", tag = "sessions", security(("bearer" = [])),
-    responses((status = 200, body = MeResponse), (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc)))]
+    responses((status = 200, body = MeResponse), BearerErrors))]
 async fn get_me(
     State(app): State<App>,
     Bearer(token): Bearer,
@@ -212,13 +192,11 @@ pub struct ChangePasswordRequest {
 #[utoipa::path(put, path = "/v1/me/password", tag = "sessions", security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses(
+        BearerErrors,
+        JsonBodyErrors,
         (status = 204, description = "Changed; every other session of the account has ended"),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "invalid_credentials: the current password is wrong", body = ProblemDoc),
         (status = 409, description = "conflict: the account changed at the same time", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "weak_password, with the reason; password_reused: the new password is the current one; invalid_request: a field is missing, unknown or malformed", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: the same limits as sign-in", body = ProblemDoc),
     ))]

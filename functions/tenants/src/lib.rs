@@ -7,14 +7,14 @@ use usher_core::app::App;
 use usher_core::domain::HeldId;
 use usher_core::domain::{Locale, PermissionEntry, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, Page, Problem, ProblemDoc,
-    TenantView, finish_router, mount, page_limit,
+    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, EventView, EventsQuery, JsonBodyErrors, Page,
+    Problem, ProblemDoc, TenantView, finish_router, mount, page_limit,
 };
 use usher_core::settings::{AppUrl, InboundSettings, InvitationEmailPolicy};
-use usher_core::usecases::events;
 use usher_core::usecases::get_tenant;
 use usher_core::usecases::inbound::{self, ListHeld, OutcomeKind, RejectBlock};
 use usher_core::usecases::update_settings::{self, SettingsPatch};
+use usher_core::usecases::{AuditAction, events};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -40,8 +40,8 @@ pub fn router(app: App) -> Router {
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),
     params(("tenant_id" = String, Path)),
     responses(
+        BearerErrors,
         (status = 200, body = TenantView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
     ))]
@@ -77,14 +77,12 @@ pub struct SettingsPatchRequest {
     params(("tenant_id" = String, Path)),
     request_body = SettingsPatchRequest,
     responses(
+        BearerErrors,
+        JsonBodyErrors,
         (status = 200, body = TenantView),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: only owners and admins; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
         (status = 409, description = "inbound_address_taken: one of the addresses belongs to another tenant (which one is not said); permission_in_use: members hold a permission the new catalogue leaves out; conflict: the settings changed at the same time", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is malformed (`field` names it); unknown_permission; inbound_domain_not_allowed: an address off the deployment's receiving domains", body = ProblemDoc),
     ))]
 async fn update_settings_route(
@@ -112,12 +110,12 @@ async fn update_settings_route(
 }
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/events", tag = "tenants", security(("bearer" = [])),
-    params(("tenant_id" = String, Path), ("action" = Option<String>, Query),
+    params(("tenant_id" = String, Path), ("action" = inline(Option<AuditAction>), Query),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
+        BearerErrors,
         (status = 200, description = "The tenant's audit log, newest first", body = Page<EventView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: owners and admins only; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
@@ -157,9 +155,9 @@ pub struct ListHeldQuery {
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/inbound/held", tag = "inbound", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
+        BearerErrors,
         (status = 200, description = "Senders whose mail was held, newest first", body = Page<HeldSenderView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
@@ -205,8 +203,8 @@ pub struct ApprovedView {
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/inbound/held/{held_id}/approve", tag = "inbound", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("held_id" = String, Path)),
     responses(
+        BearerErrors,
         (status = 200, description = "The sender is a user of the tenant now (with the tenant's inbound defaults), and no longer held", body = ApprovedView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such held sender in this tenant", body = ProblemDoc),
         (status = 409, description = "conflict: the sender was registered at the same time; try again", body = ProblemDoc),
@@ -244,14 +242,12 @@ pub struct RejectRequest {
     params(("tenant_id" = String, Path), ("held_id" = String, Path)),
     request_body = RejectRequest,
     responses(
+        BearerErrors,
+        JsonBodyErrors,
         (status = 204, description = "The sender is no longer held (and blocked, when asked)"),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage, and owner or admin to block; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such held sender in this tenant", body = ProblemDoc),
         (status = 409, description = "conflict: the settings changed at the same time; try again", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: an unknown field or block", body = ProblemDoc),
     ))]
 async fn reject_held_route(

@@ -7,16 +7,17 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, extract::State};
 use serde::Deserialize;
 use usher_core::app::App;
-use usher_core::domain::{AccountId, EmailAddress, Locale, PersonName, Phone, Role, TenantId};
+use usher_core::domain::{AccountId, EmailAddress, Locale, Role, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, EventView, EventsQuery, Page, Problem, ProblemDoc,
-    UserView, csv_attachment, finish_router, mount, page_limit, permissions_field,
+    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, EventView, EventsQuery, JsonBodyErrors, Page,
+    Problem, ProblemDoc, UserView, csv_attachment, finish_router, mount, page_limit,
+    permissions_field, person_patch,
 };
 use usher_core::records::{MembershipRecord, MembershipStatus};
 use usher_core::usecases::get_user;
 use usher_core::usecases::lifecycle::{self, UserPatch};
-use usher_core::usecases::list_users::{self, Cursor, ListUsers};
-use usher_core::usecases::{events, export_users};
+use usher_core::usecases::list_users::{self, ListUsers};
+use usher_core::usecases::{AuditAction, events, export_users};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -56,9 +57,9 @@ pub struct ListUsersQuery {
         ("email" = Option<String>, Query, description = "Only the member with this email (any letter case): a help desk asks whether a sender is a user and whether auto_tickets is on"),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
+        BearerErrors,
         (status = 200, body = Page<UserView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, a cursor this listing did not give, or an email that is not one", body = ProblemDoc),
@@ -70,13 +71,6 @@ async fn list_users_route(
     ApiQuery(query): ApiQuery<ListUsersQuery>,
 ) -> Result<Json<Page<UserView>>, Problem> {
     let limit = page_limit(query.limit)?;
-    let cursor = query
-        .cursor
-        .map(|c| {
-            Cursor::parse(&c)
-                .ok_or_else(|| Problem::invalid("cursor", "is not a cursor this listing gave"))
-        })
-        .transpose()?;
     let request = ListUsers {
         status: query.status,
         email: query
@@ -84,7 +78,7 @@ async fn list_users_route(
             .map(|e| EmailAddress::parse(&e).map_err(|e| Problem::invalid("email", e)))
             .transpose()?,
         limit,
-        cursor,
+        cursor: query.cursor,
     };
     let page = list_users::list_users(&app, &token, tenant_id, request).await?;
     Ok(Json(Page {
@@ -96,8 +90,8 @@ async fn list_users_route(
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
     responses(
+        BearerErrors,
         (status = 200, body = UserView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
     ))]
@@ -170,21 +164,7 @@ impl TryFrom<UpdateUserRequest> for UserPatch {
     type Error = Problem;
 
     fn try_from(r: UpdateUserRequest) -> Result<Self, Problem> {
-        let name = |field: &str, raw: Option<String>| {
-            raw.map(|n| PersonName::parse(&n).map_err(|e| Problem::invalid(field, e)))
-                .transpose()
-        };
         Ok(Self {
-            first_name: name("first_name", r.first_name)?,
-            last_name: name("last_name", r.last_name)?,
-            phone: r
-                .phone
-                .map(|p| {
-                    p.map(|p| Phone::parse(&p).map_err(|e| Problem::invalid("phone", e)))
-                        .transpose()
-                })
-                .transpose()?,
-            locale: r.locale,
             notification_email: r
                 .notification_email
                 .map(|e| {
@@ -198,6 +178,7 @@ impl TryFrom<UpdateUserRequest> for UserPatch {
             role: r.role,
             permissions: r.permissions.map(|p| permissions_field(&p)).transpose()?,
             auto_tickets: r.auto_tickets,
+            ..person_patch(r.first_name, r.last_name, r.phone, r.locale)?
         })
     }
 }
@@ -207,15 +188,13 @@ impl TryFrom<UpdateUserRequest> for UserPatch {
         ("If-Match" = Option<String>, Header, description = "The ETag of the user as read: the change applies only to that version")),
     request_body = UpdateUserRequest,
     responses(
+        BearerErrors,
+        JsonBodyErrors,
         (status = 200, description = "The user as changed, with its new ETag", body = UserView),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role or the new one is above the caller's, or owner is given or taken by a non-owner; permission_not_allowed: a permission the caller does not hold; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "account_shared: names, phone and locale belong to an account other tenants know too; last_owner: the last active owner cannot be demoted; conflict: the user changed at the same time (no If-Match)", body = ProblemDoc),
         (status = 412, description = "precondition_failed: the user changed since the version in If-Match", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is unknown (email, tenant_id, status, created_via and version are not changed here) or malformed; unknown_permission", body = ProblemDoc),
     ))]
 async fn update_user_route(
@@ -250,14 +229,12 @@ pub struct AccessRequest {
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
     request_body = AccessRequest,
     responses(
+        BearerErrors,
+        JsonBodyErrors,
         (status = 200, body = UserView),
-        (status = 400, description = "invalid_request: the body is not one JSON value", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
-        (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
-        (status = 415, description = "unsupported_media_type: send application/json", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing or unknown", body = ProblemDoc),
     ))]
 async fn access_route(
@@ -274,8 +251,8 @@ async fn access_route(
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/archive", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
     responses(
+        BearerErrors,
         (status = 200, description = "Archived (never deleted): the person can no longer use this tenant, their sessions stop working for it at once, and the default list leaves them out", body = UserView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "last_owner: the last active owner cannot be archived; conflict: the user changed at the same time", body = ProblemDoc),
@@ -293,8 +270,8 @@ async fn archive_route(
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/restore", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
     responses(
+        BearerErrors,
         (status = 200, description = "Active again", body = UserView),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
@@ -311,11 +288,11 @@ async fn restore_route(
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}/events", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id"),
-        ("action" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        ("action" = inline(Option<AuditAction>), Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
+        BearerErrors,
         (status = 200, description = "The person's history in this tenant, newest first (the invitation that brought them in included)", body = Page<EventView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage, unless it is the caller's own history; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
@@ -340,9 +317,9 @@ pub struct ExportQuery {
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv", tag = "users", security(("bearer" = [])),
     params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query)),
     responses(
+        BearerErrors,
         (status = 200, description = "RFC 4180 CSV, UTF-8 with a byte-order mark: a header row, then a row per member (a column per field, and one per permission of the catalogue, `x` when held); cells a spreadsheet would run as a formula start with `'`. Written a page of members at a time", content_type = "text/csv"),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 401, description = "unauthenticated: no valid session token", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
     ))]

@@ -12,6 +12,5 @@ pub use ids::{AccountId, EventId, HeldId, ImportId, InvitationId, OutboxId, Tena
 pub(crate) use name::is_bidi_control;
 pub use name::{InvitationMessage, PersonName, Phone, TenantName, TextError};
 pub use password::{
-    HashError, Password, PasswordAttempt, PasswordHashString, PasswordHasherService,
-    PasswordPolicy, PersonalContext, WeakPassword,
+    Password, PasswordAttempt, PasswordHashString, PasswordPolicy, PersonalContext, WeakPassword,
 };

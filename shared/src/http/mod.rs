@@ -11,8 +11,8 @@ pub use extract::{
     ApiJson, ApiPath, ApiQuery, Bearer, ClientAddress, CsvBody, JsonOrForm, MAX_BODY_BYTES,
     MaybeBearer, PreferredLocale,
 };
-pub use problem::{Problem, ProblemDoc};
-pub use queries::{EventsQuery, page_limit, permissions_field, present};
+pub use problem::{BearerErrors, JsonBodyErrors, Problem, ProblemDoc};
+pub use queries::{EventsQuery, page_limit, permissions_field, person_patch, present};
 pub use trace::{finish_router, mount, request_span};
 pub use views::{
     AccountView, EventView, InvitationView, MembershipView, Page, TenantView, UserView,

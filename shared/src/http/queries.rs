@@ -4,8 +4,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{EventView, Page, Problem};
-use crate::domain::{Permission, PermissionSet};
+use crate::domain::{Permission, PermissionSet, PersonName, Phone};
+use crate::usecases::AuditAction;
 use crate::usecases::events::{EventPage, ListEvents};
+use crate::usecases::lifecycle::UserPatch;
 
 /// A body field that may be absent (leave it), `null` (clear it) or a value: use with
 /// `#[serde(default, deserialize_with = "usher_core::http::present")]` on an `Option<Option<T>>`.
@@ -54,8 +56,7 @@ impl From<EventPage> for Page<EventView> {
 #[serde(deny_unknown_fields)]
 pub struct EventsQuery {
     /// Only events with this action, e.g. `invitation.accepted`.
-    #[schema(max_length = 64)]
-    action: Option<String>,
+    action: Option<AuditAction>,
     /// 1 to 200, default 50.
     limit: Option<u32>,
     cursor: Option<String>,
@@ -71,4 +72,30 @@ impl EventsQuery {
             cursor: self.cursor,
         })
     }
+}
+
+/// The person's own fields of a request body (names, phone, locale), parsed into a patch: `PATCH
+/// /v1/me` and `PATCH .../users/{id}` take them the same way. `phone: null` clears the phone.
+pub fn person_patch(
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone: Option<Option<String>>,
+    locale: Option<crate::domain::Locale>,
+) -> Result<UserPatch, Problem> {
+    let name = |field: &str, raw: Option<String>| {
+        raw.map(|n| PersonName::parse(&n).map_err(|e| Problem::invalid(field, e)))
+            .transpose()
+    };
+    Ok(UserPatch {
+        first_name: name("first_name", first_name)?,
+        last_name: name("last_name", last_name)?,
+        phone: phone
+            .map(|p| {
+                p.map(|p| Phone::parse(&p).map_err(|e| Problem::invalid("phone", e)))
+                    .transpose()
+            })
+            .transpose()?,
+        locale,
+        ..UserPatch::default()
+    })
 }

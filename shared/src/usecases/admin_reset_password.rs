@@ -13,7 +13,7 @@
 use serde_json::json;
 
 use super::accounts::{read_account_with_tenants, set_password};
-use super::audit::AuditEvent;
+use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
 use super::throttle::{Limit, count_one};
 use super::{AuthError, Context, InternalError, TenantCaller, password_links};
@@ -199,7 +199,7 @@ pub async fn admin_reset_password(
         .mail(&mail, &account.email, account.locale)?
         .audit(AuditEvent {
             tenant: tenant_id,
-            action: "password.reset_by_admin",
+            action: AuditAction::PasswordResetByAdmin,
             actor: Some(caller.account.id),
             subject: Some(account.id),
             details: json!({"mode": match mode {

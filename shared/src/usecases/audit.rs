@@ -8,22 +8,90 @@ use crate::keys;
 use crate::records::{EventRecord, to_item};
 use crate::table::{Op, TableError};
 
-pub(crate) struct AuditEvent<'a> {
+/// Declares the audit actions once: the enum, its stored names, and the list of them.
+macro_rules! audit_actions {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// What an audit event records. Stored, and filtered on (`?action=`), by its name.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum AuditAction {
+            $($(#[$doc])* #[serde(rename = $name)] $variant,)*
+        }
+
+        impl AuditAction {
+            pub const ALL: &[AuditAction] = &[$(AuditAction::$variant,)*];
+
+            /// The name the log stores and answers with, e.g. `user.created`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditAction::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+/// The document lists the names (a derived schema would not see the names the macro gives serde).
+impl utoipa::PartialSchema for AuditAction {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "What an audit event records, by the name the log stores.",
+            ))
+            .enum_values(Some(AuditAction::ALL.iter().map(|a| a.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AuditAction {}
+
+audit_actions! {
+    UserCreated = "user.created",
+    UserUpdated = "user.updated",
+    UserRoleChanged = "user.role_changed",
+    UserAccessGranted = "user.access_granted",
+    UserAccessRevoked = "user.access_revoked",
+    UserArchived = "user.archived",
+    UserRestored = "user.restored",
+    UsersImportStarted = "users.import_started",
+    UsersImported = "users.imported",
+    PasswordResetRequested = "password.reset_requested",
+    PasswordResetByAdmin = "password.reset_by_admin",
+    /// A first password chosen through a link.
+    PasswordSet = "password.set",
+    PasswordReset = "password.reset",
+    InvitationSent = "invitation.sent",
+    InvitationResent = "invitation.resent",
+    InvitationRevoked = "invitation.revoked",
+    InvitationAccepted = "invitation.accepted",
+    /// Someone registered with another address than the invited one; a link went to it.
+    InvitationConfirmationSent = "invitation.confirmation_sent",
+    TenantCreated = "tenant.created",
+    TenantSettingsUpdated = "tenant.settings_updated",
+    InboundCreated = "inbound.created",
+    InboundJoined = "inbound.joined",
+    InboundIgnored = "inbound.ignored",
+    InboundHeld = "inbound.held",
+    InboundApproved = "inbound.approved",
+    InboundRejected = "inbound.rejected",
+}
+
+pub(crate) struct AuditEvent {
     pub tenant: TenantId,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub actor: Option<AccountId>,
     pub subject: Option<AccountId>,
     pub details: serde_json::Value,
 }
 
-impl AuditEvent<'_> {
+impl AuditEvent {
     /// The tenant log entry and, with a subject, its copy in the subject's history.
     pub fn ops(self, now: DateTime<Utc>, random: &dyn Random) -> Result<Vec<Op>, TableError> {
         let id = EventId::from_ulid(random.ulid(now));
         let record = EventRecord {
             id,
             tenant_id: self.tenant,
-            action: self.action.to_owned(),
+            action: self.action.as_str().to_owned(),
             actor_id: self.actor,
             subject_id: self.subject,
             at: now,
@@ -42,5 +110,23 @@ impl AuditEvent<'_> {
             )?));
         }
         Ok(ops)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The name serde stores and reads is the name `as_str` gives, for every action.
+    #[test]
+    fn every_action_is_stored_and_read_by_its_name() {
+        for action in AuditAction::ALL {
+            let stored = serde_json::to_value(action).unwrap();
+            assert_eq!(stored, serde_json::json!(action.as_str()));
+            assert_eq!(
+                serde_json::from_value::<AuditAction>(stored).unwrap(),
+                *action
+            );
+        }
     }
 }

@@ -88,6 +88,22 @@ impl TenantCaller {
         Self::resolve(token, items, app.clock.now())
     }
 
+    /// Reads the caller and, in the same batch, the items at `extra`: they come back in the order
+    /// of `extra`, for the use case to read by name.
+    pub(crate) async fn load_with(
+        app: &App,
+        token: &SessionToken,
+        tenant: TenantId,
+        extra: &[Key],
+    ) -> Result<(Self, Vec<Option<Item>>), AuthError> {
+        let mut keys = Self::keys(token, tenant).to_vec();
+        keys.extend_from_slice(extra);
+        let mut items = app.table.batch_get(&keys).await?;
+        let extra = items.split_off(keys.len() - extra.len());
+        let caller = Self::resolve(token, items, app.clock.now())?;
+        Ok((caller, extra))
+    }
+
     /// Reads the caller and another member of the tenant in one batch; the member is `None` when
     /// the account has no membership here. Naming oneself needs no fifth key: the caller's own
     /// membership is the member.

@@ -4,7 +4,7 @@ use super::accounts::{
     NewAccount, NewMembership, account_ops, membership_ops, new_account, new_membership,
     set_password,
 };
-use super::audit::AuditEvent;
+use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
 use super::password_links;
 use super::{Context, InternalError};
@@ -134,7 +134,7 @@ pub async fn bootstrap_tenant(
     let mut writes = Writes::new(app, now);
     writes.ops(ops).audit(AuditEvent {
         tenant: tenant.id,
-        action: "tenant.created",
+        action: AuditAction::TenantCreated,
         actor: None,
         subject: Some(account.id),
         details: serde_json::json!({"owner_existing_account": existing.is_some()}),

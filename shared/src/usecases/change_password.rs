@@ -7,7 +7,7 @@
 //! without listing them.
 
 use super::commit::{LostRace, Writes};
-use super::throttle::{AttemptRefused, PasswordAttempts};
+use super::throttle::{PasswordAttempts, refused_attempts_become};
 use super::{AccountCaller, AuthError, Context, InternalError};
 use crate::app::App;
 use crate::domain::{PasswordAttempt, WeakPassword};
@@ -43,18 +43,7 @@ pub enum ChangePasswordError {
     Internal(#[from] InternalError),
 }
 
-impl From<AttemptRefused> for ChangePasswordError {
-    fn from(e: AttemptRefused) -> Self {
-        match e {
-            AttemptRefused::RateLimited {
-                retry_after_seconds,
-            } => ChangePasswordError::RateLimited {
-                retry_after_seconds,
-            },
-            AttemptRefused::Internal(e) => ChangePasswordError::Internal(e),
-        }
-    }
-}
+refused_attempts_become!(ChangePasswordError);
 
 pub async fn change_password(
     app: &App,

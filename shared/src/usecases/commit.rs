@@ -91,7 +91,7 @@ impl<'a> Writes<'a> {
     }
 
     /// Records `event` in its tenant's log (and the subject's history).
-    pub fn audit(&mut self, event: AuditEvent<'_>) -> Result<&mut Self, InternalError> {
+    pub fn audit(&mut self, event: AuditEvent) -> Result<&mut Self, InternalError> {
         let ops = event
             .ops(self.now, self.app.random.as_ref())
             .context("building an audit event")?;

@@ -16,7 +16,7 @@ use super::accounts::{
     NewAccount, NewMembership, account_ops, membership_ops, new_account, new_membership,
     set_password,
 };
-use super::audit::AuditEvent;
+use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
 use super::grants::{self, GrantError};
 use super::invitations::send::{
@@ -123,17 +123,9 @@ pub async fn create_user(
     tenant_id: TenantId,
     new: NewUser,
 ) -> Result<Creation, CreateUserError> {
-    let now = app.clock.now();
     let reads = InvitationReads::new(tenant_id, token.account_id, &new.email);
-    let mut read_keys = TenantCaller::keys(token, tenant_id).to_vec();
-    read_keys.extend(reads.keys());
-    let mut items = app
-        .table
-        .batch_get(&read_keys)
-        .await
-        .context("reading the caller and the email")?;
-    let state = reads.take(&mut items)?;
-    let caller = TenantCaller::resolve(token, items, now)?;
+    let (caller, items) = TenantCaller::load_with(app, token, tenant_id, &reads.keys()).await?;
+    let state = reads.take(items)?;
     authorize_grant(&caller, new.role, &new.permissions)?;
 
     if state.login.is_none() {
@@ -282,7 +274,7 @@ pub(crate) async fn prepare_creation<'a>(
     details["created_via"] = json!(membership.created_via);
     writes.audit(AuditEvent {
         tenant: caller.tenant.id,
-        action: "user.created",
+        action: AuditAction::UserCreated,
         actor: Some(caller.account.id),
         subject: Some(account.id),
         details,

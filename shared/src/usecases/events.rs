@@ -5,7 +5,8 @@
 //! Round trips: one batch read of the caller (with the person, for a history), then one query
 //! per page (more only when an `action` filter skips events).
 
-use super::cursor::Cursor;
+use super::AuditAction;
+use super::listing::{Cursor, Listing, Order, filtered_page};
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{AccountId, TenantId};
@@ -16,7 +17,7 @@ use crate::token::SessionToken;
 
 pub struct ListEvents {
     /// Only events with this action (`invitation.sent`).
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     pub limit: usize,
     pub cursor: Option<String>,
 }
@@ -39,9 +40,6 @@ pub enum ListEventsError {
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
-
-/// With an action filter a page may take more than one query; this bounds the work per request.
-const MAX_QUERIES: usize = 5;
 
 /// The tenant's log. Owners and admins only: it names every member.
 pub async fn tenant_events(
@@ -91,43 +89,31 @@ async fn page(
     request: &ListEvents,
 ) -> Result<EventPage, ListEventsError> {
     let pk = keys::tenant_pk(tenant_id);
-    let mut before = cursor.map(|c| Key::new(pk.clone(), c.sk()));
-    let mut events = Vec::new();
-    for _ in 0..MAX_QUERIES {
-        let page = app
-            .table
-            .query_backward(&pk, prefix, before.as_ref(), request.limit - events.len())
-            .await
-            .context("listing events")?;
-        for item in page.items {
-            let key = Key::of(&item);
-            // Per-person copies filed under `EVENT#{person}#{event}` by earlier releases are
-            // not the log's own entries.
-            let legacy_copy = key
-                .as_ref()
-                .and_then(|k| k.sk.strip_prefix(keys::EVENT_PREFIX))
-                .is_some_and(|rest| rest.contains('#'));
-            before = key;
-            if legacy_copy {
-                continue;
-            }
-            let event: EventRecord = from_item(item).context("reading an event")?;
-            if request.action.as_deref().is_none_or(|a| a == event.action) {
-                events.push(event);
-            }
+    let listing = Listing {
+        pk: &pk,
+        prefix,
+        order: Order::Descending,
+        cursor,
+        limit: request.limit,
+    };
+    let (events, next_cursor) = filtered_page(app, listing, |item| {
+        // Per-person copies filed under `EVENT#{person}#{event}` by earlier releases are not
+        // the log's own entries.
+        let legacy_copy = Key::of(&item)
+            .and_then(|k| k.sk.strip_prefix(keys::EVENT_PREFIX).map(str::to_owned))
+            .is_some_and(|rest| rest.contains('#'));
+        if legacy_copy {
+            return Ok(None);
         }
-        if page.next.is_none() {
-            return Ok(EventPage {
-                events,
-                next_cursor: None,
-            });
-        }
-        if events.len() == request.limit {
-            break;
-        }
-    }
+        let event: EventRecord = from_item(item).context("reading an event")?;
+        Ok(request
+            .action
+            .is_none_or(|a| a.as_str() == event.action)
+            .then_some(event))
+    })
+    .await?;
     Ok(EventPage {
         events,
-        next_cursor: before.map(|k| Cursor::after(k.sk)),
+        next_cursor,
     })
 }

@@ -9,7 +9,7 @@
 use serde_json::json;
 
 use super::accounts::read_account_with_tenants;
-use super::audit::AuditEvent;
+use super::audit::{AuditAction, AuditEvent};
 use super::commit::Writes;
 use super::jobs::{Job, ResetRequest};
 use super::throttle::{Limit, count_one};
@@ -130,7 +130,7 @@ async fn attempt(app: &App, request: &ResetRequest, done: Op) -> Result<Attempt,
     for tenant in &tenants {
         writes.audit(AuditEvent {
             tenant: tenant.tenant_id,
-            action: "password.reset_requested",
+            action: AuditAction::PasswordResetRequested,
             actor: None,
             subject: Some(account.id),
             details: json!({"link_valid_minutes": app.config.reset_link_ttl.num_minutes()}),

@@ -20,9 +20,10 @@ use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::accounts::read_account_with_tenants;
-use super::audit::AuditEvent;
+use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
 use super::grants::{self, GrantError};
+use super::listing::for_each_item;
 use super::password_links::{self, Recipient};
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
@@ -138,28 +139,18 @@ async fn keep_an_owner(app: &App, member: &MembershipRecord) -> Result<Vec<Op>, 
         return Ok(Vec::new());
     }
     let pk = keys::tenant_pk(member.tenant_id);
-    let mut after = None;
     let mut others = Vec::new();
-    loop {
-        let page = app
-            .table
-            .query(&pk, keys::MEMBER_PREFIX, after.as_ref(), 1000)
-            .await
-            .context("counting the owners")?;
-        for item in page.items {
-            let other: MembershipRecord = from_item(item).context("reading a member")?;
-            if other.account_id != member.account_id
-                && other.role == Role::Owner
-                && other.status == MembershipStatus::Active
-            {
-                others.push(other);
-            }
+    for_each_item(app, &pk, keys::MEMBER_PREFIX, |item| {
+        let other: MembershipRecord = from_item(item).context("reading a member")?;
+        if other.account_id != member.account_id
+            && other.role == Role::Owner
+            && other.status == MembershipStatus::Active
+        {
+            others.push(other);
         }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
+        Ok(())
+    })
+    .await?;
     if others.is_empty() {
         return Err(LifecycleError::LastOwner);
     }
@@ -191,12 +182,12 @@ fn diff(before: &Value, after: &Value, fields: &[&str]) -> Value {
 }
 
 /// The caller's action on `subject`, for the tenant's log.
-fn event<'a>(
+fn event(
     caller: &TenantCaller,
-    action: &'a str,
+    action: AuditAction,
     subject: AccountId,
     details: Value,
-) -> AuditEvent<'a> {
+) -> AuditEvent {
     AuditEvent {
         tenant: caller.tenant.id,
         action,
@@ -345,11 +336,11 @@ pub(crate) async fn prepare_update<'a>(
     updated.version = member.version + 1;
     writes.ops(membership_writes(member, &updated, &caller.tenant.name)?);
     details["changes"] = changes;
-    writes.audit(event(caller, "user.updated", user_id, details))?;
+    writes.audit(event(caller, AuditAction::UserUpdated, user_id, details))?;
     if updated.role != member.role {
         writes.audit(event(
             caller,
-            "user.role_changed",
+            AuditAction::UserRoleChanged,
             user_id,
             json!({"from": member.role, "to": updated.role}),
         ))?;
@@ -500,9 +491,9 @@ pub async fn set_access(
         }
     }
     let action = if enabled {
-        "user.access_granted"
+        AuditAction::UserAccessGranted
     } else {
-        "user.access_revoked"
+        AuditAction::UserAccessRevoked
     };
     writes.audit(event(&caller, action, user_id, json!({})))?;
     commit(writes, &member, None).await?;
@@ -539,9 +530,9 @@ pub async fn set_archived(
     };
     writes.ops(membership_writes(&member, &updated, &caller.tenant.name)?);
     let action = if archived {
-        "user.archived"
+        AuditAction::UserArchived
     } else {
-        "user.restored"
+        AuditAction::UserRestored
     };
     writes.audit(event(&caller, action, user_id, json!({})))?;
     commit(writes, &member, None).await?;

@@ -15,7 +15,6 @@ pub mod bootstrap_tenant;
 pub mod change_password;
 mod commit;
 pub mod create_user;
-mod cursor;
 pub mod dispatch;
 pub mod events;
 pub mod export_users;
@@ -29,6 +28,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod lifecycle;
 pub mod list_users;
+mod listing;
 pub mod me;
 pub mod password_links;
 pub mod reset_password;
@@ -37,6 +37,7 @@ pub mod sign_out;
 mod throttle;
 pub mod update_settings;
 
+pub use audit::AuditAction;
 pub use auth::{AccountCaller, AuthError, TenantCaller};
 
 /// A failure of the infrastructure under a use case (table, hashing, templates). Never the

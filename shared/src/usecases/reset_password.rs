@@ -12,7 +12,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
-use super::audit::AuditEvent;
+use super::audit::{AuditAction, AuditEvent};
 use super::commit::Writes;
 use super::password_links::{self, LinkStatus};
 use super::throttle::PasswordAttempts;
@@ -168,8 +168,8 @@ pub async fn reset_password(
     // Whoever reads the mailbox may sign in at once, from here, whatever attempts came before.
     writes.ops(PasswordAttempts::new(&account.email.normalized(), command.client).cleared());
     let action = match token.kind {
-        TokenKind::SetPassword => "password.set",
-        _ => "password.reset",
+        TokenKind::SetPassword => AuditAction::PasswordSet,
+        _ => AuditAction::PasswordReset,
     };
     for tenant in &owner.memberships {
         writes.audit(AuditEvent {

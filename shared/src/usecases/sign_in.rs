@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use super::accounts::read_account_with_tenants;
 use super::commit::Writes;
-use super::throttle::{AttemptRefused, PasswordAttempts};
+use super::throttle::{PasswordAttempts, refused_attempts_become};
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{EmailAddress, PasswordAttempt, TenantId};
@@ -53,18 +53,7 @@ pub enum SignInError {
     Internal(#[from] InternalError),
 }
 
-impl From<AttemptRefused> for SignInError {
-    fn from(e: AttemptRefused) -> Self {
-        match e {
-            AttemptRefused::RateLimited {
-                retry_after_seconds,
-            } => SignInError::RateLimited {
-                retry_after_seconds,
-            },
-            AttemptRefused::Internal(e) => SignInError::Internal(e),
-        }
-    }
-}
+refused_attempts_become!(SignInError);
 
 pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError> {
     let now = app.clock.now();

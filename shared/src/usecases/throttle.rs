@@ -33,6 +33,26 @@ pub(crate) enum AttemptRefused {
     Internal(#[from] InternalError),
 }
 
+/// `From<AttemptRefused>` for a use case's error that has `RateLimited { retry_after_seconds }`
+/// and `Internal` variants: every use case that checks a password refuses the same way.
+macro_rules! refused_attempts_become {
+    ($error:ident) => {
+        impl From<$crate::usecases::throttle::AttemptRefused> for $error {
+            fn from(e: $crate::usecases::throttle::AttemptRefused) -> Self {
+                match e {
+                    $crate::usecases::throttle::AttemptRefused::RateLimited {
+                        retry_after_seconds,
+                    } => $error::RateLimited {
+                        retry_after_seconds,
+                    },
+                    $crate::usecases::throttle::AttemptRefused::Internal(e) => $error::Internal(e),
+                }
+            }
+        }
+    };
+}
+pub(crate) use refused_attempts_become;
+
 /// How often a reservation that lost a race re-reads the count and tries again before the
 /// attempt is refused.
 const RESERVATION_TRIES: usize = 8;

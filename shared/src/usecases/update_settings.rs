@@ -4,8 +4,9 @@
 //! refused while members hold it (the members are read for that, and only then); the tenant's
 //! version, which a grant of a permission checks, keeps a grant from slipping in meanwhile.
 
-use super::audit::AuditEvent;
+use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
+use super::listing::for_each_item;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{Locale, PermissionEntry, TenantId};
@@ -115,26 +116,16 @@ async fn holders_of(
     }
     let mut counts = vec![0usize; permissions.len()];
     let pk = keys::tenant_pk(tenant_id);
-    let mut after = None;
-    loop {
-        let page = app
-            .table
-            .query(&pk, keys::MEMBER_PREFIX, after.as_ref(), 1000)
-            .await
-            .context("reading the members")?;
-        for item in page.items {
-            let member: MembershipRecord = from_item(item).context("reading a member")?;
-            for (count, permission) in counts.iter_mut().zip(permissions) {
-                if member.permissions.contains(permission) {
-                    *count += 1;
-                }
+    for_each_item(app, &pk, keys::MEMBER_PREFIX, |item| {
+        let member: MembershipRecord = from_item(item).context("reading a member")?;
+        for (count, permission) in counts.iter_mut().zip(permissions) {
+            if member.permissions.contains(permission) {
+                *count += 1;
             }
         }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
+        Ok(())
+    })
+    .await?;
     Ok(counts
         .iter()
         .zip(permissions)
@@ -259,7 +250,7 @@ pub async fn update_settings(
         .ops(ops)
         .audit(AuditEvent {
             tenant: tenant_id,
-            action: "tenant.settings_updated",
+            action: AuditAction::TenantSettingsUpdated,
             actor: Some(caller.account.id),
             subject: None,
             details: serde_json::json!({}),

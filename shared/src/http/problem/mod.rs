@@ -114,6 +114,34 @@ impl Problem {
     }
 }
 
+/// The answer every route that takes a session token gives when none works (for the document).
+#[derive(utoipa::IntoResponses)]
+pub enum BearerErrors {
+    #[response(status = 401, description = "unauthenticated: no valid session token")]
+    Unauthenticated(ProblemDoc),
+}
+
+/// The answers every route that reads a JSON body gives when it cannot read one (for the
+/// document).
+#[derive(utoipa::IntoResponses)]
+pub enum JsonBodyErrors {
+    #[response(
+        status = 400,
+        description = "invalid_request: the body is not one JSON value"
+    )]
+    NotOneValue(ProblemDoc),
+    #[response(
+        status = 413,
+        description = "payload_too_large: the body is over 64 KiB"
+    )]
+    TooLarge(ProblemDoc),
+    #[response(
+        status = 415,
+        description = "unsupported_media_type: send application/json"
+    )]
+    NotJson(ProblemDoc),
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let body = ProblemDoc {

@@ -67,6 +67,9 @@ impl From<ListUsersError> for Problem {
         match e {
             ListUsersError::Auth(e) => e.into(),
             ListUsersError::Forbidden => Problem::forbidden(e.to_string()),
+            ListUsersError::InvalidCursor => {
+                Problem::invalid("cursor", "is not a cursor this listing gave")
+            }
             ListUsersError::Internal(e) => e.into(),
         }
     }

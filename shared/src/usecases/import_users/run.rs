@@ -25,7 +25,7 @@ use crate::domain::{ImportId, TenantId};
 use crate::keys;
 use crate::records::{CreatedVia, from_optional, to_item};
 use crate::table::{Condition, Key, MAX_TRANSACTION_OPS, Op, TransactError};
-use crate::usecases::audit::AuditEvent;
+use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
 use crate::usecases::create_user::{CreateUserError, prepare_creation};
 use crate::usecases::invitations::send::{
@@ -247,12 +247,12 @@ async fn invite_row(
 ) -> Result<(), InternalError> {
     let (tenant, id) = (import.tenant_id, import.id);
     let reads = InvitationReads::new(tenant, caller.account.id, &row.email);
-    let mut items = app
+    let items = app
         .table
         .batch_get(&reads.keys())
         .await
         .context("reading the email")?;
-    let state = reads.take(&mut items)?;
+    let state = reads.take(items)?;
     let invited = RowReport::new(row.row, row.email.as_str(), Outcome::Invited);
     let attached = Attached {
         writes: Some(Unit::new(app, tenant, id, &invited)?.writes),
@@ -370,7 +370,7 @@ async fn finish(
             ))
             .audit(AuditEvent {
                 tenant: import.tenant_id,
-                action: "users.imported",
+                action: AuditAction::UsersImported,
                 actor: Some(import.actor_id),
                 subject: None,
                 details: json!({"import_id": import.id, "rows": import.rows, "counts": counts}),

@@ -20,7 +20,7 @@ use crate::table::{Condition, Op};
 use crate::usecases::accounts::{
     NewAccount, NewMembership, account_ops, membership_ops, new_account, new_membership,
 };
-use crate::usecases::audit::AuditEvent;
+use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::password_links::{self, Recipient};
 use crate::usecases::throttle::{Limit, count_many};
 use crate::usecases::{Context, InternalError};
@@ -295,10 +295,10 @@ fn record(
 
 fn audit(plan: &mut Plan<'_>, outcome: &Outcome, message_id: &str) -> Result<(), InternalError> {
     let action = match outcome.outcome {
-        OutcomeKind::Created => "inbound.created",
-        OutcomeKind::Joined => "inbound.joined",
-        OutcomeKind::Ignored => "inbound.ignored",
-        OutcomeKind::Held => "inbound.held",
+        OutcomeKind::Created => AuditAction::InboundCreated,
+        OutcomeKind::Joined => AuditAction::InboundJoined,
+        OutcomeKind::Ignored => AuditAction::InboundIgnored,
+        OutcomeKind::Held => AuditAction::InboundHeld,
         OutcomeKind::Member => return Ok(()),
     };
     // The reason and the message id: never the subject or the body.

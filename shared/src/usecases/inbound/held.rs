@@ -8,9 +8,9 @@
 
 use serde_json::json;
 
-use super::super::audit::AuditEvent;
+use super::super::audit::{AuditAction, AuditEvent};
 use super::super::commit::{LostRace, Writes};
-use super::super::cursor::Cursor;
+use super::super::listing::Cursor;
 use super::super::{AuthError, Context, InternalError, TenantCaller};
 use super::{Outcome, OutcomeKind, Person, Plan, make_user, take};
 use crate::app::App;
@@ -97,12 +97,10 @@ async fn load(
     tenant_id: TenantId,
     id: HeldId,
 ) -> Result<(TenantCaller, HeldSenderRecord), HeldError> {
-    let mut keys = TenantCaller::keys(token, tenant_id).to_vec();
-    keys.push(keys::held(tenant_id, id));
-    let mut items = app.table.batch_get(&keys).await.map_err(AuthError::from)?;
+    let (caller, mut items) =
+        TenantCaller::load_with(app, token, tenant_id, &[keys::held(tenant_id, id)]).await?;
     let held: Option<HeldSenderRecord> =
         crate::records::from_optional(items.pop().flatten()).context("reading a held sender")?;
-    let caller = TenantCaller::resolve(token, items, app.clock.now())?;
     if !caller.membership.can_manage_users() {
         return Err(HeldError::Forbidden);
     }
@@ -113,7 +111,7 @@ fn decision_event(
     writes: &mut Writes<'_>,
     caller: &TenantCaller,
     held: &HeldSenderRecord,
-    action: &str,
+    action: AuditAction,
     subject: Option<AccountId>,
     details: serde_json::Value,
 ) -> Result<(), InternalError> {
@@ -221,7 +219,7 @@ pub async fn approve_held(
         &mut plan.writes,
         &caller,
         &held,
-        "inbound.approved",
+        AuditAction::InboundApproved,
         outcome.user_id,
         json!({"outcome": outcome.outcome}),
     )?;
@@ -275,7 +273,7 @@ pub async fn reject_held(
         &mut writes,
         &caller,
         &held,
-        "inbound.rejected",
+        AuditAction::InboundRejected,
         None,
         json!({"blocked": entry}),
     )?;

@@ -269,20 +269,7 @@ fn automated(message: &InboundMessage) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn message(headers: &[(&str, &str)], verdicts: Verdicts) -> InboundMessage {
-        InboundMessage {
-            message_id: "m1".into(),
-            recipients: vec!["help@desk.example".into()],
-            source: Some("jan@mail.example.pl".into()),
-            headers: headers
-                .iter()
-                .map(|(n, v)| ((*n).into(), (*v).into()))
-                .collect(),
-            headers_truncated: false,
-            verdicts,
-        }
-    }
+    use crate::usecases::inbound::test_message as message;
 
     #[test]
     fn automated_mail_is_told_by_its_headers() {

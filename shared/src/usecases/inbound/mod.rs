@@ -208,6 +208,22 @@ pub(crate) fn take<T: serde::de::DeserializeOwned>(
 }
 
 /// Whatever arrives, parsing finishes, and what it makes of names fits a person's name.
+/// A message from Jan to a help desk with `headers` and `verdicts`, for the rules' unit tests.
+#[cfg(test)]
+pub(crate) fn test_message(headers: &[(&str, &str)], verdicts: Verdicts) -> InboundMessage {
+    InboundMessage {
+        message_id: "m1".into(),
+        recipients: vec!["help@desk.example".into()],
+        source: Some("jan@mail.example.pl".into()),
+        headers: headers
+            .iter()
+            .map(|(n, v)| ((*n).into(), (*v).into()))
+            .collect(),
+        headers_truncated: false,
+        verdicts,
+    }
+}
+
 #[cfg(test)]
 mod robustness {
     use proptest::prelude::*;

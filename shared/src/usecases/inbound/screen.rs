@@ -62,21 +62,8 @@ fn aligns(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::usecases::inbound::test_message as message;
     use crate::usecases::inbound::{Verdicts, parse};
-
-    fn message(headers: &[(&str, &str)], verdicts: Verdicts) -> InboundMessage {
-        InboundMessage {
-            message_id: "m1".into(),
-            recipients: vec!["help@desk.example".into()],
-            source: Some("jan@mail.example.pl".into()),
-            headers: headers
-                .iter()
-                .map(|(n, v)| ((*n).into(), (*v).into()))
-                .collect(),
-            headers_truncated: false,
-            verdicts,
-        }
-    }
 
     #[test]
     fn dmarc_gray_trusts_only_an_aligned_spf_or_dkim_pass() {

@@ -8,19 +8,18 @@
 
 use serde_json::json;
 
-use super::super::audit::AuditEvent;
+use super::super::audit::{AuditAction, AuditEvent};
 use super::super::commit::{LostRace, Writes};
-use super::super::cursor::Cursor;
+use super::super::listing::{Cursor, Listing, Order, filtered_page};
 use super::super::throttle::{Counted, Limit, transact_counting};
 use super::super::{AuthError, Context, InternalError, TenantCaller};
 use super::send::{invitation_mail, resend_refused_for};
-use super::{issue_link, may_invite, may_manage};
+use super::{issue_link, may_invite, may_manage, pending_marker};
 use crate::app::App;
 use crate::domain::{InvitationId, TenantId};
 use crate::keys;
 use crate::records::{
-    InvitationRecord, InvitationStatus, PendingInvitationRecord, ThrottleRecord, from_item,
-    from_optional, to_item,
+    InvitationRecord, InvitationStatus, ThrottleRecord, from_item, from_optional, to_item,
 };
 use crate::table::{Condition, Key, Op, TransactError};
 use crate::token::SessionToken;
@@ -58,9 +57,6 @@ pub struct InvitationPage {
     pub next_cursor: Option<Cursor>,
 }
 
-/// With a filter a page may take more than one query; this bounds the work per request.
-const MAX_QUERIES: usize = 5;
-
 /// One page, newest first.
 pub async fn list_invitations(
     app: &App,
@@ -81,43 +77,24 @@ pub async fn list_invitations(
     }
     let now = app.clock.now();
     let pk = keys::tenant_pk(tenant_id);
-    let mut before = cursor.map(|c| Key::new(pk.clone(), c.sk()));
-    let mut invitations = Vec::new();
-    for _ in 0..MAX_QUERIES {
-        let page = app
-            .table
-            .query_backward(
-                &pk,
-                keys::INVITE_PREFIX,
-                before.as_ref(),
-                request.limit - invitations.len(),
-            )
-            .await
-            .context("listing invitations")?;
-        for item in page.items {
-            let key = Key::of(&item);
-            let invitation: InvitationRecord = from_item(item).context("reading an invitation")?;
-            before = key;
-            let wanted = request
-                .status
-                .is_none_or(|s| invitation.status_at(now) == s);
-            if wanted && may_manage(&caller, &invitation, caller.account.id) {
-                invitations.push(invitation);
-            }
-        }
-        if page.next.is_none() {
-            return Ok(InvitationPage {
-                invitations,
-                next_cursor: None,
-            });
-        }
-        if invitations.len() == request.limit {
-            break;
-        }
-    }
+    let listing = Listing {
+        pk: &pk,
+        prefix: keys::INVITE_PREFIX,
+        order: Order::Descending,
+        cursor,
+        limit: request.limit,
+    };
+    let (invitations, next_cursor) = filtered_page(app, listing, |item| {
+        let invitation: InvitationRecord = from_item(item).context("reading an invitation")?;
+        let wanted = request
+            .status
+            .is_none_or(|s| invitation.status_at(now) == s);
+        Ok((wanted && may_manage(&caller, &invitation, caller.account.id)).then_some(invitation))
+    })
+    .await?;
     Ok(InvitationPage {
         invitations,
-        next_cursor: before.map(|k| Cursor::after(k.sk)),
+        next_cursor,
     })
 }
 
@@ -136,14 +113,12 @@ async fn load(
     ),
     ManageInvitationError,
 > {
-    let mut keys = TenantCaller::keys(token, tenant_id).to_vec();
-    keys.push(keys::invitation(tenant_id, id));
-    keys.extend_from_slice(more);
-    let mut items = app.table.batch_get(&keys).await.map_err(AuthError::from)?;
-    let extra = items.split_off(5);
+    let mut wanted = vec![keys::invitation(tenant_id, id)];
+    wanted.extend_from_slice(more);
+    let (caller, mut items) = TenantCaller::load_with(app, token, tenant_id, &wanted).await?;
+    let extra = items.split_off(1);
     let invitation: Option<InvitationRecord> =
         from_optional(items.pop().flatten()).context("reading the invitation")?;
-    let caller = TenantCaller::resolve(token, items, app.clock.now())?;
     if !may_invite(&caller) {
         return Err(ManageInvitationError::Forbidden);
     }
@@ -209,7 +184,7 @@ pub async fn revoke_invitation(
         ])
         .audit(AuditEvent {
             tenant: tenant_id,
-            action: "invitation.revoked",
+            action: AuditAction::InvitationRevoked,
             actor: Some(caller.account.id),
             subject: invitation.accepted_by,
             details: json!({"invitation_id": id, "email": invitation.email}),
@@ -254,7 +229,7 @@ async fn revoke_without_marker(
         ))
         .audit(AuditEvent {
             tenant: invitation.tenant_id,
-            action: "invitation.revoked",
+            action: AuditAction::InvitationRevoked,
             actor: Some(caller.account.id),
             subject: None,
             details: json!({"invitation_id": invitation.id, "email": invitation.email}),
@@ -324,18 +299,12 @@ pub async fn resend_invitation(
         // The marker follows the new expiry. It must still be this invitation's: after it expired
         // the email may have been invited again, and two pending invitations for one email are
         // never made.
-        Op::put_if(
-            to_item(
-                &pending_key,
-                &PendingInvitationRecord {
-                    invitation_id: id,
-                    expires_at,
-                },
-                None,
-            )
-            .context("building the pending marker")?,
+        pending_marker(
+            &pending_key,
+            id,
+            expires_at,
             Condition::AttributeEquals("invitation_id".into(), id.to_string().into()),
-        ),
+        )?,
         link.op,
     ]);
     writes
@@ -346,7 +315,7 @@ pub async fn resend_invitation(
         )?
         .audit(AuditEvent {
             tenant: tenant_id,
-            action: "invitation.resent",
+            action: AuditAction::InvitationResent,
             actor: Some(caller.account.id),
             subject: None,
             details: json!({"invitation_id": id, "email": invitation.email, "expires_at": expires_at}),

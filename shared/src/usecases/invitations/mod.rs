@@ -95,3 +95,21 @@ pub(crate) fn may_manage(
 pub(crate) fn may_invite(caller: &super::TenantCaller) -> bool {
     caller.membership.can_manage_users() || caller.tenant.settings.members_can_invite
 }
+
+/// The put of the marker that says an email has a pending invitation `id` in its tenant until
+/// `expires_at`, under `condition`: a tenant never holds two pending invitations for one email.
+pub(crate) fn pending_marker(
+    key: &crate::table::Key,
+    id: InvitationId,
+    expires_at: DateTime<Utc>,
+    condition: Condition,
+) -> Result<Op, InternalError> {
+    let record = crate::records::PendingInvitationRecord {
+        invitation_id: id,
+        expires_at,
+    };
+    Ok(Op::put_if(
+        to_item(key, &record, None).context("building the pending marker")?,
+        condition,
+    ))
+}

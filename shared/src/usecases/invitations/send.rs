@@ -10,12 +10,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::super::audit::AuditEvent;
+use super::super::audit::{AuditAction, AuditEvent};
 use super::super::commit::Writes;
 use super::super::grants::{self, GrantError};
 use super::super::throttle::{Counted, Limit, transact_counting};
 use super::super::{AuthError, Context, InternalError, TenantCaller};
-use super::issue_link;
+use super::{issue_link, pending_marker};
 use crate::app::App;
 use crate::domain::{
     EmailAddress, InvitationId, InvitationMessage, Locale, PermissionSet, Role, TenantId,
@@ -71,15 +71,8 @@ pub async fn send_invitation(
 ) -> Result<InvitationRecord, SendInvitationError> {
     for _ in 0..TRIES {
         let reads = InvitationReads::new(tenant_id, token.account_id, &invite.email);
-        let mut keys = TenantCaller::keys(token, tenant_id).to_vec();
-        keys.extend(reads.keys());
-        let mut items = app
-            .table
-            .batch_get(&keys)
-            .await
-            .context("reading the caller and the email")?;
-        let state = reads.take(&mut items)?;
-        let caller = TenantCaller::resolve(token, items, app.clock.now())?;
+        let (caller, items) = TenantCaller::load_with(app, token, tenant_id, &reads.keys()).await?;
+        let state = reads.take(items)?;
         authorize(&caller, invite.role, &invite.permissions)?;
         match file(app, &caller, &invite, state, None, Attached::default()).await? {
             Filed::Done(invitation) => return Ok(*invitation),
@@ -146,13 +139,17 @@ impl InvitationReads {
         ]
     }
 
-    /// Reads the state from the tail of a batch read of [`InvitationReads::keys`].
-    pub fn take(&self, items: &mut Vec<Option<Item>>) -> Result<InvitationState, InternalError> {
-        let inviter_quota = from_optional(items.pop().flatten()).context("reading a quota")?;
-        let tenant_quota = from_optional(items.pop().flatten()).context("reading a quota")?;
-        let pending =
-            from_optional(items.pop().flatten()).context("reading the pending invitation")?;
-        let login = from_optional(items.pop().flatten()).context("reading the login item")?;
+    /// Reads the state from the items of [`InvitationReads::keys`], in that order.
+    pub fn take(
+        &self,
+        items: impl IntoIterator<Item = Option<Item>>,
+    ) -> Result<InvitationState, InternalError> {
+        let mut items = items.into_iter();
+        let mut next = || items.next().flatten();
+        let login = from_optional(next()).context("reading the login item")?;
+        let pending = from_optional(next()).context("reading the pending invitation")?;
+        let tenant_quota = from_optional(next()).context("reading a quota")?;
+        let inviter_quota = from_optional(next()).context("reading a quota")?;
         Ok(InvitationState {
             login,
             pending,
@@ -274,18 +271,12 @@ pub(crate) async fn file(
             .context("building the invitation")?,
         Condition::NotExists,
     ));
-    writes.op(Op::put_if(
-        to_item(
-            &pending_key,
-            &PendingInvitationRecord {
-                invitation_id: id,
-                expires_at,
-            },
-            None,
-        )
-        .context("building the pending marker")?,
+    writes.op(pending_marker(
+        &pending_key,
+        id,
+        expires_at,
         pending_condition,
-    ));
+    )?);
     writes.op(link.op);
     let membership_key = account.as_ref().map(|a| keys::membership(tenant.id, a.id));
     if let Some(key) = &membership_key {
@@ -308,7 +299,7 @@ pub(crate) async fn file(
     // account somewhere. The person's history gets the invitation when they accept it.
     writes.audit(AuditEvent {
         tenant: tenant.id,
-        action: "invitation.sent",
+        action: AuditAction::InvitationSent,
         actor: Some(caller.account.id),
         subject: None,
         details: {

@@ -1,0 +1,189 @@
+//! The three ways an invitee accepts: signing in to the account they have, registering, or with
+//! a session they hold.
+
+use super::*;
+
+pub(super) async fn accept_signing_in(
+    app: &App,
+    raw: &str,
+    email: EmailAddress,
+    password: PasswordAttempt,
+    client: Option<IpAddr>,
+) -> Result<Acceptance, AcceptError> {
+    let now = app.clock.now();
+    let normalized = email.normalized();
+    let attempts = PasswordAttempts::new(&normalized, client);
+    let login_key = keys::login(&normalized);
+    let mut more = vec![login_key.clone()];
+    more.extend(attempts.keys());
+    let (token_key, token, mut extra) = read_token(app, raw, TokenKind::Invitation, &more)
+        .await?
+        .ok_or(AcceptError::Invalid)?;
+    let counts = PasswordAttempts::counts_from(&mut extra)?;
+    let login: Option<LoginRecord> =
+        from_optional(extra.pop().flatten()).context("reading the login item")?;
+    // What the token alone says is answered before any password is tried, or any attempt
+    // counted against the person.
+    if token.used_at.is_some() {
+        return Err(AcceptError::Used);
+    }
+    if token.expires_at <= now {
+        return Err(AcceptError::Expired);
+    }
+    let account_key = login.as_ref().map(|l| keys::account(l.account_id));
+    let (reserved, opened) = tokio::join!(
+        attempts.reserve(app, counts, now),
+        open(app, token_key, token, account_key.as_slice()),
+    );
+    let (link, mut extra) = opened?.ok_or(AcceptError::Invalid)?;
+    refuse_unless_usable(link.state)?;
+    check_policy(&link, &email)?;
+    let client_failures = reserved?;
+    // As in sign-in: no account, no password or an expired temporary one all verify against the
+    // dummy hash, at the cost of a wrong password.
+    let usable_hash = login
+        .as_ref()
+        .filter(|l| l.temporary_until.is_none_or(|until| until > now))
+        .and_then(|l| l.password_hash.as_ref());
+    let matched = app
+        .hasher
+        .verify(&password, usable_hash)
+        .await
+        .context("verifying a password")?;
+    let account: Option<AccountRecord> =
+        from_optional(extra.pop().flatten()).context("reading the account")?;
+    let (Some(login), Some(account)) = (login.filter(|_| matched), account) else {
+        attempts.count_failure(app, client_failures, now).await?;
+        return Err(AcceptError::InvalidCredentials);
+    };
+    let joining = Joining {
+        account,
+        new_login: None,
+        session: SessionChoice::New {
+            password_change_only: login.temporary_until.is_some(),
+        },
+        extra: attempts.cleared().to_vec(),
+        how: "existing",
+    };
+    join(app, &link, joining).await.map(boxed)
+}
+
+pub(super) struct Registration {
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub password: SecretString,
+    pub email: Option<EmailAddress>,
+    pub locale: Option<Locale>,
+}
+
+pub(super) async fn accept_registering(
+    app: &App,
+    raw: &str,
+    registration: Registration,
+) -> Result<Acceptance, AcceptError> {
+    let now = app.clock.now();
+    let (token_key, token, _) = read_token(app, raw, TokenKind::Invitation, &[])
+        .await?
+        .ok_or(AcceptError::Invalid)?;
+    let invited = token.email.clone().ok_or(AcceptError::Invalid)?;
+    let email = registration
+        .email
+        .clone()
+        .unwrap_or_else(|| invited.clone());
+    let other_address = !email.same_as(&invited);
+    let tenant_id = token.tenant_id.ok_or(AcceptError::Invalid)?;
+    let quota_key = keys::tenant_invitation_throttle(tenant_id);
+    let mut more = vec![keys::login(&email.normalized())];
+    if other_address {
+        more.push(quota_key.clone());
+    }
+    let (link, extra) = open(app, token_key, token, &more)
+        .await?
+        .ok_or(AcceptError::Invalid)?;
+    refuse_unless_usable(link.state)?;
+    check_policy(&link, &email)?;
+    let mut extra = extra.into_iter();
+    if extra.next().flatten().is_some() {
+        return Err(AcceptError::AccountExists);
+    }
+    let context = PersonalContext::new(
+        email.as_str(),
+        registration.first_name.as_str(),
+        registration.last_name.as_str(),
+        &[link.tenant.name.as_str()],
+    );
+    let password = app
+        .config
+        .password_policy
+        .check(registration.password.expose_secret(), &context)?;
+    let locale = registration
+        .locale
+        .or(link.invitation.locale)
+        .unwrap_or(link.tenant.settings.default_locale);
+    if other_address {
+        let quota: Option<ThrottleRecord> =
+            from_optional(extra.next().flatten()).context("reading the quota")?;
+        return send_confirmation(app, &link, registration, email, locale, quota, password).await;
+    }
+    let (account, mut login) = new_account(
+        app,
+        NewAccount {
+            email: &email,
+            first_name: registration.first_name.as_str(),
+            last_name: registration.last_name.as_str(),
+            phone: None,
+            locale,
+        },
+        now,
+    );
+    set_password(app, &mut login, &password, false, now).await?;
+    let joining = Joining {
+        account,
+        new_login: Some(login),
+        session: SessionChoice::New {
+            password_change_only: false,
+        },
+        extra: Vec::new(),
+        how: "new",
+    };
+    join(app, &link, joining).await.map(boxed)
+}
+
+pub(super) async fn accept_with_session(
+    app: &App,
+    raw: &str,
+    session: SessionToken,
+) -> Result<Acceptance, AcceptError> {
+    let (token_key, token, extra) = read_token(
+        app,
+        raw,
+        TokenKind::Invitation,
+        &AccountCaller::keys(&session),
+    )
+    .await?
+    .ok_or(AcceptError::Invalid)?;
+    let mut extra = extra.into_iter();
+    let caller = AccountCaller::resolve(
+        &session,
+        extra.next().flatten(),
+        extra.next().flatten(),
+        app.clock.now(),
+        false,
+    )?;
+    let (link, _) = open(app, token_key, token, &[])
+        .await?
+        .ok_or(AcceptError::Invalid)?;
+    refuse_unless_usable(link.state)?;
+    check_policy(&link, &caller.account.email)?;
+    let joining = Joining {
+        account: caller.account,
+        new_login: None,
+        session: SessionChoice::Existing {
+            token: session,
+            expires_at: caller.session.expires_at,
+        },
+        extra: Vec::new(),
+        how: "session",
+    };
+    join(app, &link, joining).await.map(boxed)
+}
