@@ -125,7 +125,9 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
     run(&filled, cases).await;
     // The legacy-encoded file's names arrived intact through the base64 body.
     app.dispatch_all_pending().await;
-    let items = app.partition(&format!("TENANT#{}", app.tenant_id)).await;
+    let items = app
+        .partition(&usher_core::keys::tenant_pk(app.tenant_id))
+        .await;
     let lukasz = items
         .iter()
         .find(|i| {

@@ -5,6 +5,7 @@
 //! Run: `cargo bench -p usher-local --bench import` (Linux: reads `/proc`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};

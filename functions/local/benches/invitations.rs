@@ -8,6 +8,7 @@
 //! Run: `cargo bench -p usher-local --bench invitations` (Linux: reads `/proc`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::path::Path;

@@ -5,58 +5,24 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "violet harbour kettle 42 mosaic";
+mod support;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::{create_tenant, owner_session, serve_command, wait_until_listening};
 
-/// `usher serve` on `data`, logging JSON lines to `log`.
+/// `usher serve` on `data` at `port`, logging JSON lines to `log`.
 fn serve(data: &Path, port: u16, log: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_usher"))
-        .args(["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(data)
+    serve_command(data, port)
         .env("USHER_LOG", "info")
         .env("USHER_LOG_FORMAT", "json")
-        .env_remove("USHER_OUTBOX_KEY")
-        .env_remove("USHER_PUBLIC_URL")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap()
-}
-
-async fn wait_until_listening(http: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if http.get(format!("{base}/")).send().await.is_ok() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("usher serve did not start");
-}
-
-async fn sign_in(http: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
-    let response: Value = http
-        .post(format!("{base}/v1/sessions"))
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    response["token"].as_str().unwrap().to_owned()
 }
 
 /// The recipients of the mail written to the data dir so far.
@@ -97,38 +63,15 @@ fn sends_per_item(logs: &[&Path]) -> HashMap<String, usize> {
 async fn after_a_sigkill_under_load_every_committed_mail_goes_out_once_within_15_seconds() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let created = Command::new(env!("CARGO_BIN_EXE_usher"))
-        .args(["tenant", "create", "--name", "Crash", "--owner-email"])
-        .args(["owner@crash.example", "--generate-password", "--data-dir"])
-        .arg(&data)
-        .env("USHER_LOG", "warn")
-        .env_remove("USHER_OUTBOX_KEY")
-        .output()
-        .unwrap();
-    assert!(created.status.success());
-    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
-    let tenant = created["tenant_id"].as_str().unwrap().to_owned();
-    let temporary = created["generated_password"].as_str().unwrap().to_owned();
+    let (tenant, temporary) = create_tenant(&data, "Crash", "owner@crash.example");
 
     let http = reqwest::Client::new();
     let first_log = dir.path().join("first.log");
-    let base = format!("http://127.0.0.1:{}", free_port());
-    let mut server = serve(
-        &data,
-        base.rsplit(':').next().unwrap().parse().unwrap(),
-        &first_log,
-    );
-    wait_until_listening(&http, &base).await;
-    let token = sign_in(&http, &base, "owner@crash.example", &temporary).await;
-    let changed = http
-        .put(format!("{base}/v1/me/password"))
-        .bearer_auth(&token)
-        .json(&json!({"current_password": temporary, "new_password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(changed.status(), 204);
-    let token = sign_in(&http, &base, "owner@crash.example", PASSWORD).await;
+    let port = support::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = serve(&data, port, &first_log);
+    wait_until_listening(&base).await;
+    let token = owner_session(&http, &base, "owner@crash.example", &temporary).await;
 
     // 8 clients create users (each mailed a link) until the server dies under them.
     let stop_at = Instant::now() + Duration::from_secs(3);
@@ -171,14 +114,11 @@ async fn after_a_sigkill_under_load_every_committed_mail_goes_out_once_within_15
     let sent_before = recipients(&data).len();
 
     let second_log = dir.path().join("second.log");
-    let base = format!("http://127.0.0.1:{}", free_port());
+    let port = support::free_port();
+    let base = format!("http://127.0.0.1:{port}");
     let restarted = Instant::now();
-    let mut server = serve(
-        &data,
-        base.rsplit(':').next().unwrap().parse().unwrap(),
-        &second_log,
-    );
-    wait_until_listening(&http, &base).await;
+    let mut server = serve(&data, port, &second_log);
+    wait_until_listening(&base).await;
     let mut all_out = None;
     let mut waiting_at_8s = None;
     while restarted.elapsed() < Duration::from_secs(15) {

@@ -2,25 +2,14 @@
 //! dir, as SES would feed the Lambda.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "violet harbour kettle 42 mosaic";
+mod support;
 
-fn usher(args: &[&str], data: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_usher"));
-    command
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env("USHER_LOG", "warn")
-        .env_remove("USHER_OUTBOX_KEY")
-        .env_remove("USHER_PUBLIC_URL");
-    command
-}
+use support::{PASSWORD, usher};
 
 fn outcomes(output: std::process::Output) -> Value {
     assert!(

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use usher_core::keys;
-use usher_tests::{TestApp, assert_problem, spawn_app};
+use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, spawn_app};
 
 fn valid_user() -> Value {
     json!({"email": "new@example.org", "first_name": "Nina", "last_name": "New", "role": "member",
@@ -354,4 +354,182 @@ async fn sign_in_refuses_bad_bodies() {
         "payload_too_large",
     )
     .await;
+}
+
+/// The audit log filters by the actions the document lists; a name that is none of them is a
+/// bad request, not an empty page.
+#[tokio::test]
+async fn an_audit_action_the_log_does_not_know_is_refused() {
+    let app = spawn_app().await;
+    let tenant = app.tenant_id;
+    let (member, _, _) = app.member(tenant, "member", &[]).await;
+    for path in [
+        format!("/v1/tenants/{tenant}/events?action=user.deleted"),
+        format!("/v1/tenants/{tenant}/users/{member}/events?action=USER.CREATED"),
+    ] {
+        let response = app.get(&path, &app.owner_token).await;
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    }
+    let known = app
+        .get_json(
+            &format!("/v1/tenants/{tenant}/events?action=user.created"),
+            &app.owner_token,
+        )
+        .await;
+    let actions: Vec<&str> = known["items"]
+        .as_array()
+        .expect("a page")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        !actions.is_empty() && actions.iter().all(|a| *a == "user.created"),
+        "{actions:?}"
+    );
+}
+
+/// Point 8: a JSON body with anything after its one value is refused.
+#[tokio::test]
+async fn json_with_trailing_data_is_refused() {
+    let app = spawn_app().await;
+    let one = json!({"email": app.owner_email, "password": GOOD_PASSWORD}).to_string();
+    for body in [
+        format!("{one} junk"),
+        format!("{one}{one}"),
+        format!("{one}\n{{\"email\": \"x@example.org\"}}"),
+    ] {
+        let response = app
+            .http
+            .post(app.url("/v1/sessions"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    }
+    // Trailing white space is still one value.
+    let response = app
+        .http
+        .post(app.url("/v1/sessions"))
+        .header("content-type", "application/json")
+        .body(format!("{one}\n  "))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+/// Point 9: unknown fields are refused inside the password mode and in form posts.
+#[tokio::test]
+async fn unknown_fields_are_refused_everywhere() {
+    let app = spawn_app().await;
+    for password in [
+        json!({"mode": "generate", "value": "chosen by the admin 42 x"}),
+        json!({"mode": "link", "value": "chosen by the admin 42 x"}),
+        json!({"mode": "link", "email": "attacker@example.net"}),
+    ] {
+        let response = app
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": "u@example.org", "first_name": "U", "last_name": "U",
+                       "role": "member", "password": password}),
+            )
+            .await;
+        assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+    }
+    assert!(app.outbox_items().await.is_empty());
+    for (path, form) in [
+        (
+            "/v1/password/forgot",
+            "email=a%40example.org&email_to=attacker%40example.net",
+        ),
+        (
+            "/v1/password/reset",
+            "token=x&new_password=a&new_password_confirm=a&account=other",
+        ),
+    ] {
+        let response = app
+            .http
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    }
+    assert!(app.outbox_items().await.is_empty());
+}
+
+/// Point 10: names of invisible characters only, or with bidirectional controls, are refused.
+#[tokio::test]
+async fn names_that_hide_or_reorder_text_are_refused() {
+    let app = spawn_app().await;
+    for name in [
+        "\u{200B}",
+        "\u{200B}\u{2060}\u{FEFF}",
+        "Ada\u{202E}ecalevol",
+        "\u{2066}Ada\u{2069}",
+    ] {
+        let response = app
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": "n@example.org", "first_name": name, "last_name": "Name",
+                       "role": "member", "password": {"mode": "link"}}),
+            )
+            .await;
+        let body = assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+        assert_eq!(body["field"], "first_name");
+    }
+    assert!(app.outbox_items().await.is_empty());
+}
+
+/// Point 15: a connection that sends half its headers, or nothing, is closed within seconds.
+#[tokio::test]
+async fn slow_and_idle_connections_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let half = async {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(b"GET /v1/me HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf).await;
+        started.elapsed()
+    };
+    let idle = async {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut buf = Vec::new();
+        let _ = stream.read_to_end(&mut buf).await;
+        started.elapsed()
+    };
+    let (half, idle) = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        tokio::join!(half, idle)
+    })
+    .await
+    .expect("the server closes both connections");
+    for waited in [half, idle] {
+        assert!(
+            waited < std::time::Duration::from_secs(8),
+            "closed after {waited:?}"
+        );
+    }
 }

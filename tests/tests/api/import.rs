@@ -28,7 +28,7 @@ async fn with_catalogue(app: &TestApp) {
 /// outbox: what "nothing was written" compares.
 async fn snapshot(app: &TestApp) -> (usize, usize, usize) {
     (
-        app.partition(&format!("TENANT#{}", app.tenant_id))
+        app.partition(&usher_core::keys::tenant_pk(app.tenant_id))
             .await
             .len(),
         app.outbox_items().await.len(),
@@ -636,7 +636,9 @@ async fn a_crashed_import_resumes_without_doing_a_row_twice() {
     let finished: Value = app.get_json(&location, &app.owner_token).await;
     assert_eq!(finished["status"], "done");
     assert_eq!(finished["counts"]["created"], rows);
-    let members = app.partition(&format!("TENANT#{}", app.tenant_id)).await;
+    let members = app
+        .partition(&usher_core::keys::tenant_pk(app.tenant_id))
+        .await;
     let created = members
         .iter()
         .filter(|item| {

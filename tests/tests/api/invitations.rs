@@ -5,7 +5,7 @@ use chrono::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use usher_tests::{
-    GOOD_PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_with_config, token_of,
+    GOOD_PASSWORD, TestApp, actions, assert_problem, spawn_app, spawn_app_with_config, token_of,
 };
 
 async fn members_of(
@@ -21,20 +21,6 @@ async fn members_of(
         .unwrap()
         .iter()
         .map(|u| u["email"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-async fn events(app: &TestApp, path: &str, token: &str) -> Vec<Value> {
-    let response = app.get(path, token).await;
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    let page: Value = response.json().await.unwrap();
-    page["items"].as_array().unwrap().clone()
-}
-
-fn actions(events: &[Value]) -> Vec<&str> {
-    events
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
         .collect()
 }
 
@@ -117,12 +103,9 @@ async fn an_account_another_tenant_created_never_joins_without_its_owner() {
             .contains(&"cfo@c.example".to_owned())
     );
     // The tenant's log does not name the account either.
-    let log = events(
-        &app,
-        &format!("/v1/tenants/{tenant_c}/events"),
-        &app.owner_token,
-    )
-    .await;
+    let log = app
+        .log_entries(&format!("/v1/tenants/{tenant_c}/events"), &app.owner_token)
+        .await;
     assert_eq!(log[0]["action"], "invitation.sent");
     assert!(log[0]["subject_id"].is_null());
 
@@ -272,37 +255,33 @@ async fn a_new_person_registers_through_the_link_and_every_step_is_logged_and_ma
 
     // The log: sent and accepted, and the person's history holds the invitation that brought
     // them in.
-    let log = events(
-        &app,
-        &format!("/v1/tenants/{tenant}/events"),
-        &app.owner_token,
-    )
-    .await;
+    let log = app
+        .log_entries(&format!("/v1/tenants/{tenant}/events"), &app.owner_token)
+        .await;
     assert_eq!(
         &actions(&log)[..2],
         ["invitation.accepted", "invitation.sent"]
     );
-    let history = events(
-        &app,
-        &format!("/v1/tenants/{tenant}/users/{account_id}/events"),
-        &app.owner_token,
-    )
-    .await;
+    let history = app
+        .log_entries(
+            &format!("/v1/tenants/{tenant}/users/{account_id}/events"),
+            &app.owner_token,
+        )
+        .await;
     assert_eq!(actions(&history), ["invitation.accepted"]);
     assert_eq!(history[0]["details"]["invitation_id"], id);
     let owner_id = app.account_id_of(&app.owner_token).await;
     assert_eq!(history[0]["details"]["invited_by"], owner_id);
-    let only_sent = events(
-        &app,
-        &format!("/v1/tenants/{tenant}/events?action=invitation.sent"),
-        &app.owner_token,
-    )
-    .await;
+    let only_sent = app
+        .log_entries(
+            &format!("/v1/tenants/{tenant}/events?action=invitation.sent"),
+            &app.owner_token,
+        )
+        .await;
     assert_eq!(actions(&only_sent), ["invitation.sent"]);
     // The person reads their own history, not the tenant's log.
     assert_eq!(
-        events(
-            &app,
+        app.log_entries(
             &format!("/v1/tenants/{tenant}/users/{account_id}/events"),
             session
         )
@@ -624,12 +603,12 @@ async fn a_revoked_invitation_dies_at_once_and_frees_the_email() {
     assert!(fetched["revoked_at"].is_string());
     app.clock.advance(Duration::seconds(1));
     app.invite_to_main("gone@example.org").await;
-    let log = events(
-        &app,
-        &format!("/v1/tenants/{}/events", app.tenant_id),
-        &app.owner_token,
-    )
-    .await;
+    let log = app
+        .log_entries(
+            &format!("/v1/tenants/{}/events", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
     assert_eq!(
         &actions(&log)[..3],
         ["invitation.sent", "invitation.revoked", "invitation.sent"]
@@ -701,15 +680,15 @@ async fn a_resend_keeps_the_invitation_kills_the_old_link_and_is_limited_per_day
         app.accept_as_new(&working[0]).await.status(),
         StatusCode::OK
     );
-    let log = events(
-        &app,
-        &format!(
-            "/v1/tenants/{}/events?action=invitation.resent",
-            app.tenant_id
-        ),
-        &owner,
-    )
-    .await;
+    let log = app
+        .log_entries(
+            &format!(
+                "/v1/tenants/{}/events?action=invitation.resent",
+                app.tenant_id
+            ),
+            &owner,
+        )
+        .await;
     assert_eq!(log.len(), 5);
 }
 

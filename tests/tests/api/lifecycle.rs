@@ -2,7 +2,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, spawn_app, token_of};
+use usher_tests::{GOOD_PASSWORD, TestApp, actions, assert_problem, spawn_app, token_of};
 
 fn user_path(app: &TestApp, user: &str) -> String {
     format!("/v1/tenants/{}/users/{user}", app.tenant_id)
@@ -27,17 +27,10 @@ async fn patch(
 }
 
 async fn actions_about(app: &TestApp, user: &str) -> Vec<String> {
-    let page: Value = app
-        .get_json(
-            &format!("{}/events", user_path(app, user)),
-            &app.owner_token,
-        )
-        .await;
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_owned())
+    let path = format!("{}/events", user_path(app, user));
+    actions(&app.log_entries(&path, &app.owner_token).await)
+        .into_iter()
+        .map(str::to_owned)
         .collect()
 }
 

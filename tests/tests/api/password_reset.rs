@@ -9,7 +9,8 @@ use usher_core::domain::{AccountId, TenantId};
 use usher_core::keys;
 use usher_core::table::Op;
 use usher_tests::{
-    Backend, GOOD_PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_on, token_of,
+    Backend, GOOD_PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_on,
+    spawn_app_with_config, token_of,
 };
 
 const NEW_PASSWORD: &str = "amber lantern orchard 77 quiver";
@@ -553,4 +554,159 @@ async fn first_password_links_stored_before_links_carried_the_email_still_work_o
         "token_expired",
     )
     .await;
+}
+
+/// Point 1: a set-password link goes to the login address, never to the notification address.
+#[tokio::test]
+async fn a_set_password_link_never_goes_to_the_notification_address() {
+    let app = spawn_app().await;
+    let response = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "victim@example.org", "first_name": "Vic", "last_name": "Tim",
+                   "role": "member", "notification_email": "admin-controlled@example.net",
+                   "password": {"mode": "link"}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(
+        app.mails_to("admin-controlled@example.net")
+            .await
+            .is_empty()
+    );
+    assert_eq!(app.reset_links_to("victim@example.org").await.len(), 1);
+}
+
+/// Point 2: the admin route never resets the caller's own password, in either mode.
+#[tokio::test]
+async fn nobody_resets_their_own_password_through_the_admin_route() {
+    let app = spawn_app().await;
+    let owner_id = app.account_id_of(&app.owner_token).await;
+    let (admin_id, _, admin) = app.member(app.tenant_id, "admin", &[]).await;
+    let (manager_id, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    for (id, token) in [
+        (&owner_id, &app.owner_token),
+        (&admin_id, &admin),
+        (&manager_id, &manager),
+    ] {
+        for mode in ["generate", "link"] {
+            let response = app.admin_reset(app.tenant_id, id, token, mode).await;
+            let body = assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+            assert!(body["detail"].as_str().unwrap().contains("/v1/me/password"));
+        }
+    }
+    // Nothing changed: the owner still signs in with the old password, no mail went out.
+    assert_eq!(
+        app.sign_in(&app.owner_email, GOOD_PASSWORD).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(app.dispatch_all_pending().await, 0);
+}
+
+/// Point 3: a users.manage member cannot reset a member holding a permission they lack.
+#[tokio::test]
+async fn a_manager_cannot_reset_a_member_with_a_permission_beyond_their_own() {
+    let app = spawn_app().await;
+    app.settings(json!({"permission_catalog": [{"name": "billing.view", "label": "Billing"}]}))
+        .await;
+    let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    let (billing_id, billing_email, _) =
+        app.member(app.tenant_id, "member", &["billing.view"]).await;
+    for mode in ["generate", "link"] {
+        let response = app
+            .admin_reset(app.tenant_id, &billing_id, &manager, mode)
+            .await;
+        assert_problem(response, StatusCode::FORBIDDEN, "permission_not_allowed").await;
+    }
+    assert!(app.mails_to(&billing_email).await.is_empty());
+    // An admin may: admins grant any permission of the catalogue, so they reset anyone's.
+    let response = app
+        .admin_reset(app.tenant_id, &billing_id, &app.owner_token, "link")
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+/// Point 6: credential mails an admin can trigger are limited per person and per tenant.
+#[tokio::test]
+async fn admin_triggered_password_mail_is_limited_per_person() {
+    let app = spawn_app().await;
+    let (member_id, member_email, _) = app.member(app.tenant_id, "member", &[]).await;
+    let parallel =
+        (0..20).map(|_| app.admin_reset(app.tenant_id, &member_id, &app.owner_token, "link"));
+    let mut accepted = 0;
+    for response in futures::future::join_all(parallel).await {
+        match response.status() {
+            StatusCode::ACCEPTED => accepted += 1,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(
+        accepted <= 3,
+        "{accepted} of 20 parallel resets went through"
+    );
+    // One after the other, the rest of the hour's three, then 429 with Retry-After.
+    while accepted < 3 {
+        let response = app
+            .admin_reset(app.tenant_id, &member_id, &app.owner_token, "link")
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        accepted += 1;
+    }
+    let response = app
+        .admin_reset(app.tenant_id, &member_id, &app.owner_token, "generate")
+        .await;
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert_eq!(app.reset_links_to(&member_email).await.len(), 3);
+    app.clock.advance(chrono::Duration::minutes(61));
+    let response = app
+        .admin_reset(app.tenant_id, &member_id, &app.owner_token, "link")
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn admin_triggered_password_mail_is_limited_per_tenant() {
+    let app = spawn_app_with_config(|config| config.admin_mail_limit_per_tenant = 4).await;
+    let mut members = Vec::new();
+    for _ in 0..5 {
+        members.push(app.member(app.tenant_id, "member", &[]).await.0);
+    }
+    for member in &members[..4] {
+        let response = app
+            .admin_reset(app.tenant_id, member, &app.owner_token, "link")
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    let response = app
+        .admin_reset(app.tenant_id, &members[4], &app.owner_token, "link")
+        .await;
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+/// Point 6, across tenants: an admin of another tenant who shares a member and uses up the mail
+/// count for them neither blocks this tenant's admins nor tells them anything by a 429.
+#[tokio::test]
+async fn another_tenants_admin_resets_do_not_touch_this_tenants_count() {
+    let app = spawn_app().await;
+    let (member_id, member_email, _) = app.member(app.tenant_id, "member", &[]).await;
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    app.join_through_invitation(other, &other_owner, &member_email, GOOD_PASSWORD)
+        .await;
+    for _ in 0..3 {
+        let response = app
+            .admin_reset(other, &member_id, &other_owner, "link")
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    let response = app
+        .admin_reset(other, &member_id, &other_owner, "link")
+        .await;
+    assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let response = app
+        .admin_reset(app.tenant_id, &member_id, &app.owner_token, "link")
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
 }

@@ -227,3 +227,23 @@ async fn the_request_form_answers_alike_for_every_email_in_the_browser_language(
     assert!(html.contains("Inserisci un indirizzo email valido."));
     assert!(!html.contains("<b>a@"), "what was typed comes back escaped");
 }
+
+/// Point 15: the local server's own pages are sent with the link pages' protections.
+#[tokio::test]
+async fn the_local_pages_forbid_framing_and_sniffing() {
+    let app = spawn_app().await;
+    for path in ["/", "/_local/mail"] {
+        let response = app.http.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let headers = response.headers();
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(policy.starts_with("default-src 'none'"), "{path}: {policy}");
+    }
+}

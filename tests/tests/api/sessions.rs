@@ -1,7 +1,7 @@
 use chrono::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use usher_tests::{GOOD_PASSWORD, assert_problem, spawn_app};
+use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_with_config};
 
 #[tokio::test]
 async fn sign_in_returns_a_session_with_the_account_and_its_tenants() {
@@ -386,4 +386,194 @@ async fn guessing_the_current_password_spends_the_same_budget_as_sign_in() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+/// Point 4: a temporary password "changed" to itself does not become permanent, and a reset link
+/// does not set the current password again.
+#[tokio::test]
+async fn a_password_change_must_change_the_password() {
+    let app = spawn_app().await;
+    let temporary = app.user_with_generated_password("temp@example.org").await;
+    let token = app.sign_in_token("temp@example.org", &temporary).await;
+    let response = app.change_password(&token, &temporary, &temporary).await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "password_reused",
+    )
+    .await;
+    // Still temporary: the session may do nothing but change it.
+    let me = app
+        .get(&format!("/v1/tenants/{}", app.tenant_id), &token)
+        .await;
+    assert_problem(me, StatusCode::FORBIDDEN, "password_change_required").await;
+
+    let (_, member, _) = app.member(app.tenant_id, "member", &[]).await;
+    let reset = app.reset_token_for(&member).await;
+    let response = app.reset(&reset, GOOD_PASSWORD).await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "password_reused",
+    )
+    .await;
+    // The link still works for a new password.
+    let response = app.reset(&reset, "amber lantern orchard 77 quiver").await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+}
+
+/// Point 5: a password that is the person's name or email, as typed, is refused.
+#[tokio::test]
+async fn a_password_made_of_the_persons_own_details_is_refused() {
+    let app = spawn_app().await;
+    for (email, first, last, password) in [
+        (
+            "bq@example.org",
+            "Bartholomew",
+            "Quigley",
+            "Bartholomew Quigley",
+        ),
+        (
+            "marguerite.kowalczyk@example.org",
+            "Marguerite",
+            "Kowalczyk",
+            "Marguerite Kowalczyk",
+        ),
+        (
+            "marguerite.kowalczyk@example.org",
+            "Marguerite",
+            "Kowalczyk",
+            "marguerite.kowalczyk",
+        ),
+    ] {
+        let response = app
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": email, "first_name": first, "last_name": last, "role": "member",
+                       "password": {"mode": "set", "value": password}}),
+            )
+            .await;
+        assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
+    }
+}
+
+/// Point 11: the Authorization scheme is case-insensitive (RFC 9110).
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let app = spawn_app().await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let response = app
+            .http
+            .get(app.url("/v1/me"))
+            .header("authorization", format!("{scheme} {}", app.owner_token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{scheme}");
+    }
+    let response = app
+        .http
+        .get(app.url("/v1/me"))
+        .header("authorization", format!("Basic {}", app.owner_token))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}
+
+/// A client whose connections come from `ip` (any address of 127.0.0.0/8 reaches the server).
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(ip))
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> StatusCode {
+    client
+        .post(app.url("/v1/sessions"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Point 7: a stranger's failures do not keep the person out from another address.
+#[tokio::test]
+async fn a_strangers_failures_do_not_lock_the_person_out() {
+    let app = spawn_app().await;
+    let stranger = client_from([127, 0, 0, 2]);
+    for _ in 0..5 {
+        let status =
+            sign_in_from(&app, &stranger, &app.owner_email, "a wrong guess entirely").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = sign_in_from(&app, &stranger, &app.owner_email, GOOD_PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the stranger's address is stopped"
+    );
+    let owner = client_from([127, 0, 0, 1]);
+    let status = sign_in_from(&app, &owner, &app.owner_email, GOOD_PASSWORD).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "the owner, elsewhere, signs in"
+    );
+}
+
+/// Point 7: one address spraying a password over many emails is slowed.
+#[tokio::test]
+async fn one_address_spraying_many_emails_is_slowed() {
+    let app = spawn_app().await;
+    let sprayer = client_from([127, 0, 0, 3]);
+    let mut refused = 0;
+    for n in 0..30 {
+        let email = format!("sprayed-{n}@example.org");
+        match sign_in_from(&app, &sprayer, &email, "Summer2026!").await {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(refused, 10, "20 failures from one address, then 429");
+    // Another address is not affected.
+    let status = sign_in_from(
+        &app,
+        &client_from([127, 0, 0, 4]),
+        &app.owner_email,
+        GOOD_PASSWORD,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+/// Point 7: many addresses together still meet a ceiling per email.
+#[tokio::test]
+async fn many_addresses_together_meet_the_per_email_ceiling() {
+    let app = spawn_app_with_config(|config| config.sign_in_max_per_email = 8).await;
+    for (ip, tries) in [([127, 0, 0, 5], 5), ([127, 0, 0, 6], 3)] {
+        let client = client_from(ip);
+        for _ in 0..tries {
+            let status =
+                sign_in_from(&app, &client, &app.owner_email, "a wrong guess entirely").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+    }
+    let status = sign_in_from(
+        &app,
+        &client_from([127, 0, 0, 7]),
+        &app.owner_email,
+        GOOD_PASSWORD,
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }

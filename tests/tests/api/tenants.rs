@@ -1,6 +1,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use usher_tests::{assert_problem, spawn_app};
+use usher_tests::{TestApp, assert_problem, spawn_app};
 
 #[tokio::test]
 async fn admins_see_settings_and_members_do_not() {
@@ -218,4 +218,193 @@ async fn the_default_locale_and_the_app_url_are_set_checked_and_cleared() {
     let tenant: Value = patch(json!({"app_url": null})).await.json().await.unwrap();
     assert!(tenant["settings"]["app_url"].is_null());
     assert_eq!(tenant["settings"]["default_locale"], "pl");
+}
+
+/// Point 12: a permission members hold cannot leave the catalogue; the answer says how many.
+#[tokio::test]
+async fn a_permission_in_use_cannot_leave_the_catalogue() {
+    let app = spawn_app().await;
+    let catalogue = json!([{"name": "reports.reply", "label": "Reply"}, {"name": "fleet.manage", "label": "Fleet"}]);
+    app.settings(json!({"permission_catalog": catalogue})).await;
+    app.member(app.tenant_id, "member", &["reports.reply"])
+        .await;
+    app.member(app.tenant_id, "member", &["reports.reply"])
+        .await;
+    let path = format!("/v1/tenants/{}/settings", app.tenant_id);
+    let response = app
+        .request(
+            reqwest::Method::PATCH,
+            &path,
+            Some(&app.owner_token),
+            Some(json!({"permission_catalog": [{"name": "fleet.manage", "label": "Fleet"}]})),
+        )
+        .await;
+    let body = assert_problem(response, StatusCode::CONFLICT, "permission_in_use").await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("reports.reply is held by 2 member"),
+        "{body}"
+    );
+    let tenant: Value = app
+        .get_json(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await;
+    assert_eq!(tenant["permission_catalog"], catalogue, "nothing changed");
+    // One nobody holds goes.
+    app.settings(json!({"permission_catalog": [{"name": "reports.reply", "label": "Reply"}]}))
+        .await;
+}
+
+/// Point 13: inbound addresses only on the deployment's receiving domains, and a conflict does not
+/// say which address another tenant owns.
+#[tokio::test]
+async fn inbound_addresses_stay_on_receiving_domains_and_conflicts_name_none() {
+    let app = spawn_app().await;
+    let path = |tenant| format!("/v1/tenants/{tenant}/settings");
+    let claim = |tenant, token: String, addresses: Value| {
+        let app = &app;
+        let path = path(tenant);
+        async move {
+            app.request(
+                reqwest::Method::PATCH,
+                &path,
+                Some(&token),
+                Some(json!({"inbound": {"enabled": true, "addresses": addresses}})),
+            )
+            .await
+        }
+    };
+    for address in [
+        "support@gmail.com",
+        "ceo@bank.example",
+        "x@desk.example.evil.com",
+    ] {
+        let response = claim(app.tenant_id, app.owner_token.clone(), json!([address])).await;
+        assert_problem(
+            response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "inbound_domain_not_allowed",
+        )
+        .await;
+    }
+    // A subdomain of a receiving domain is fine.
+    let response = claim(
+        app.tenant_id,
+        app.owner_token.clone(),
+        json!(["help@eu.desk.example"]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    let response = claim(
+        other,
+        other_owner,
+        json!(["mine@leasing.example", "HELP@eu.desk.example"]),
+    )
+    .await;
+    let body = assert_problem(response, StatusCode::CONFLICT, "inbound_address_taken").await;
+    let detail = body["detail"].as_str().unwrap().to_lowercase();
+    assert!(
+        !detail.contains("help@") && !detail.contains("mine@"),
+        "{detail}"
+    );
+}
+
+/// Point 12, raced: grants that commit while the removal of their permission is under way never
+/// leave a member holding a permission the catalogue no longer has. The removal's first write to
+/// the tenant is held back while the grants run, the worst moment for it.
+#[tokio::test]
+async fn a_grant_racing_the_removal_of_its_permission_never_outlives_it() {
+    let app = spawn_app().await;
+    let catalogue = |names: &[&str]| json!({"permission_catalog": names.iter().map(|n| json!({"name": n, "label": n})).collect::<Vec<_>>()});
+    app.settings(catalogue(&["fleet.manage", "reports.reply"]))
+        .await;
+    let mut hold = app
+        .faults
+        .hold_next_transaction_on(usher_core::keys::tenant(app.tenant_id));
+    let path = format!("/v1/tenants/{}/settings", app.tenant_id);
+    let removal = app.request(
+        reqwest::Method::PATCH,
+        &path,
+        Some(&app.owner_token),
+        Some(catalogue(&["fleet.manage"])),
+    );
+    let grants_meanwhile = async {
+        hold.reached().await;
+        let grants = (0..4).map(|n| {
+            app.create_user(
+                app.tenant_id,
+                &app.owner_token,
+                json!({"email": format!("race-{n}@example.org"), "first_name": "R", "last_name": "C",
+                       "role": "member", "permissions": ["reports.reply"], "password": {"mode": "link"}}),
+            )
+        });
+        let statuses: Vec<StatusCode> = futures::future::join_all(grants)
+            .await
+            .iter()
+            .map(|r| r.status())
+            .collect();
+        hold.release();
+        statuses
+    };
+    let (removal, statuses) = tokio::join!(removal, grants_meanwhile);
+    let granted = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let holding = holders(&app, "reports.reply").await;
+    assert_eq!(holding, granted);
+    let tenant: Value = app
+        .get_json(&format!("/v1/tenants/{}", app.tenant_id), &app.owner_token)
+        .await;
+    let listed = tenant["permission_catalog"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "reports.reply");
+    if holding > 0 {
+        assert!(
+            listed,
+            "{holding} members hold reports.reply, which left the catalogue"
+        );
+        assert_problem(removal, StatusCode::CONFLICT, "permission_in_use").await;
+    } else {
+        assert_eq!(removal.status(), StatusCode::OK);
+    }
+    // Refused, the permission is grantable again.
+    let response = app
+        .create_user(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "after@example.org", "first_name": "A", "last_name": "F",
+                   "role": "member", "permissions": ["reports.reply"], "password": {"mode": "link"}}),
+        )
+        .await;
+    assert_eq!(
+        response.status(),
+        if listed {
+            StatusCode::CREATED
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    );
+}
+
+/// How many members of the main tenant hold `permission`, read from the table.
+async fn holders(app: &TestApp, permission: &str) -> usize {
+    app.partition(&usher_core::keys::tenant_pk(app.tenant_id))
+        .await
+        .iter()
+        .filter(|item| {
+            item["sk"]
+                .as_str()
+                .is_some_and(|sk| sk.starts_with(usher_core::keys::MEMBER_PREFIX))
+        })
+        .filter(|item| {
+            item["permissions"]
+                .as_array()
+                .is_some_and(|held| held.iter().any(|p| p == permission))
+        })
+        .count()
 }

@@ -1,5 +1,5 @@
-//! What the benches of the release `usher serve` share: the binary, a tenant made with it, the
-//! server on a free port, its owner signed in, and readings of `/proc`. Each bench uses a part.
+//! What the tests and benches of the `usher` binary share: the binary, a tenant made with it, the
+//! server on a free port, its owner signed in, and readings of `/proc`. Each uses a part.
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-/// The password benches give the owner.
+/// The password the owner is given.
 pub const PASSWORD: &str = "violet harbour kettle 42 mosaic";
 
 /// A running `usher serve`, stopped when dropped.
@@ -67,29 +67,45 @@ pub fn create_tenant(data: &Path, name: &str, owner_email: &str) -> (String, Str
     )
 }
 
-/// `usher serve` on `data` at a free port, with `env` set, once it answers.
-pub async fn serve(data: &Path, env: &[(&str, &str)]) -> Server {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A loopback port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    let mut command = usher(
+        .port()
+}
+
+/// `usher serve --no-demo` on `data` at `port`, not yet waited for.
+pub fn serve_command(data: &Path, port: u16) -> Command {
+    usher(
         &["serve", "--no-demo", "--addr", &format!("127.0.0.1:{port}")],
         data,
-    );
+    )
+}
+
+/// Waits until a server answers at `base` (10 seconds at most).
+pub async fn wait_until_listening(base: &str) {
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http.get(format!("{base}/")).send().await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("usher serve did not start at {base}");
+}
+
+/// `usher serve` on `data` at a free port, with `env` set, once it answers.
+pub async fn serve(data: &Path, env: &[(&str, &str)]) -> Server {
+    let port = free_port();
+    let mut command = serve_command(data, port);
     command.envs(env.iter().copied()).stdout(Stdio::null());
     let server = Server {
         child: command.spawn().unwrap(),
         base: format!("http://127.0.0.1:{port}"),
     };
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http.get(format!("{}/", server.base)).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_listening(&server.base).await;
     server
 }
 
