@@ -16,7 +16,7 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 async fn main() {
     // Past three mails an hour the job sends nothing: lift the limit so that every request for
     // the real account files a link and a mail, the most work its job can do.
-    let app = spawn_app_with_config(|config| config.reset_mail_limit = u32::MAX).await;
+    let app = spawn_app_with_config(|config| config.reset_mails.max = u32::MAX).await;
     let (_, member, _) = app.member(app.tenant_id, "member", &[]).await;
     let mut known = Vec::new();
     let mut unknown = Vec::new();

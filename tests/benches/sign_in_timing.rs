@@ -14,7 +14,8 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 #[tokio::main]
 async fn main() {
     // The throttle would answer 429 after five failures: this bench measures the full path.
-    let app = spawn_app_with_config(|config| config.sign_in_max_failures = u32::MAX).await;
+    let app =
+        spawn_app_with_config(|config| config.sign_in_per_client_and_email.max = u32::MAX).await;
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for i in 0..200 {

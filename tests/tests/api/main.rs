@@ -5,19 +5,22 @@
 //! | sign-in and its limits, sessions, `/v1/me`, password change and policy, bearer parsing | `sessions.rs` |
 //! | creating users, listing and reading them | `users.rs` |
 //! | edit, access, archive, restore, a person's history | `lifecycle.rs` |
-//! | the CSV export; the CSV import | `export.rs`; `import.rs` |
-//! | invitations; attacks on them (oracles, link holders, quotas) | `invitations.rs`; `invitation_attacks.rs` |
-//! | forgot password, admin resets and their mail limits | `password_reset.rs` |
+//! | the CSV export; the CSV import, its files; who may import what | `export.rs`; `import.rs`; `import_rules.rs` |
+//! | invitations: sending and accepting; expiry, revocation, resends, quotas, listings; attacks on them | `invitations.rs`; `invitation_lifecycle.rs`; `invitation_attacks.rs` |
+//! | forgot password and its links; admin resets and their mail limits | `password_reset.rs`; `admin_reset.rs` |
 //! | the reset pages, and the headers of every page | `reset_pages.rs` |
 //! | a tenant, its settings, its catalogue and inbound addresses | `tenants.rs` |
 //! | crossing tenants on every route | `isolation.rs` |
 //! | strict input on every route (bodies, fields, names, slow clients) | `bad_input.rs`, `reset_bad_input.rs` |
 //! | round trips per route | `round_trips.rs` |
 
+mod admin_reset;
 mod bad_input;
 mod export;
 mod import;
+mod import_rules;
 mod invitation_attacks;
+mod invitation_lifecycle;
 mod invitations;
 mod isolation;
 mod lifecycle;

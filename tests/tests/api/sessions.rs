@@ -559,7 +559,7 @@ async fn one_address_spraying_many_emails_is_slowed() {
 /// Point 7: many addresses together still meet a ceiling per email.
 #[tokio::test]
 async fn many_addresses_together_meet_the_per_email_ceiling() {
-    let app = spawn_app_with_config(|config| config.sign_in_max_per_email = 8).await;
+    let app = spawn_app_with_config(|config| config.sign_in_per_email.max = 8).await;
     for (ip, tries) in [([127, 0, 0, 5], 5), ([127, 0, 0, 6], 3)] {
         let client = client_from(ip);
         for _ in 0..tries {

@@ -1,0 +1,115 @@
+//! The answers of the tenant routes: settings, the audit log, held senders.
+
+use super::*;
+
+pub(super) fn get_tenant() -> Vec<Answer> {
+    let all: Vec<GetTenantError> = tenant_auth().into_iter().map(Into::into).collect();
+    [answers(all), TENANT_PATH.to_vec()].concat()
+}
+
+pub(super) fn update_settings() -> Vec<Answer> {
+    let mut all: Vec<UpdateSettingsError> = tenant_auth().into_iter().map(Into::into).collect();
+    let invalid = vec![
+        SettingsError::InvitationTtl,
+        SettingsError::Domain {
+            field: "inbound.allowed_domains",
+            value: "x".into(),
+        },
+        SettingsError::UnknownPermission("x.y".into()),
+        SettingsError::DuplicatePermission("x.y".into()),
+        SettingsError::Label,
+        SettingsError::TooMany {
+            field: "inbound.addresses",
+            max: 20,
+        },
+        SettingsError::AppUrl,
+        SettingsError::InboundCap,
+    ];
+    covers(
+        &invalid,
+        |e| match e {
+            SettingsError::InvitationTtl => Some(0),
+            SettingsError::Domain { .. } => Some(1),
+            SettingsError::UnknownPermission(_) => Some(2),
+            SettingsError::DuplicatePermission(_) => Some(3),
+            SettingsError::Label => Some(4),
+            SettingsError::TooMany { .. } => Some(5),
+            SettingsError::AppUrl => Some(6),
+            SettingsError::InboundCap => Some(7),
+        },
+        8,
+    );
+    all.extend(invalid.into_iter().map(UpdateSettingsError::Invalid));
+    all.extend([
+        UpdateSettingsError::Forbidden,
+        UpdateSettingsError::DomainNotAllowed("x.example".into()),
+        UpdateSettingsError::AddressTaken,
+        UpdateSettingsError::PermissionInUse {
+            permission: "x.y".into(),
+            members: 1,
+        },
+        UpdateSettingsError::Conflict,
+    ]);
+    covers(
+        &all,
+        |e| match e {
+            UpdateSettingsError::Auth(_) => Some(0),
+            UpdateSettingsError::Invalid(_) => Some(1),
+            UpdateSettingsError::Forbidden => Some(2),
+            UpdateSettingsError::DomainNotAllowed(_) => Some(3),
+            UpdateSettingsError::AddressTaken => Some(4),
+            UpdateSettingsError::PermissionInUse { .. } => Some(5),
+            UpdateSettingsError::Conflict => Some(6),
+            UpdateSettingsError::Internal(_) => None,
+        },
+        7,
+    );
+    [answers(all), JSON_BODY.to_vec(), TENANT_PATH.to_vec()].concat()
+}
+
+pub(super) fn events_variant(e: &ListEventsError) -> Option<usize> {
+    match e {
+        ListEventsError::Auth(_) => Some(0),
+        ListEventsError::Forbidden => Some(1),
+        ListEventsError::NotFound => Some(2),
+        ListEventsError::InvalidCursor => Some(3),
+        ListEventsError::Internal(_) => None,
+    }
+}
+
+pub(super) fn events(of_a_user: bool) -> Vec<Answer> {
+    let mut all: Vec<ListEventsError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.extend([ListEventsError::Forbidden, ListEventsError::InvalidCursor]);
+    if of_a_user {
+        all.push(ListEventsError::NotFound);
+        covers(&all, events_variant, 4);
+    }
+    [answers(all), LIST_QUERY.to_vec(), TENANT_PATH.to_vec()].concat()
+}
+
+pub(super) fn held(these: Vec<HeldError>, body: bool) -> Vec<Answer> {
+    let every = vec![
+        HeldError::Auth(AuthError::Unauthenticated),
+        HeldError::Forbidden,
+        HeldError::NotFound,
+        HeldError::InvalidCursor,
+        HeldError::Conflict,
+    ];
+    covers(
+        &every,
+        |e| match e {
+            HeldError::Auth(_) => Some(0),
+            HeldError::Forbidden => Some(1),
+            HeldError::NotFound => Some(2),
+            HeldError::InvalidCursor => Some(3),
+            HeldError::Conflict => Some(4),
+            HeldError::Internal(_) => None,
+        },
+        5,
+    );
+    let mut all: Vec<HeldError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.push(HeldError::Forbidden);
+    all.extend(these);
+    let extra = if body { JSON_BODY.to_vec() } else { Vec::new() };
+    [answers(all), extra, TENANT_PATH.to_vec()].concat()
+}
