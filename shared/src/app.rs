@@ -11,6 +11,24 @@ use crate::hashing::PasswordHasherService;
 use crate::mail::{Outbox, OutboxKey};
 use crate::table::Table;
 
+/// At most `max` events in a fixed `window` that starts with the first of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    pub max: u32,
+    pub window: Duration,
+}
+
+impl Limit {
+    pub const fn new(max: u32, window: Duration) -> Self {
+        Self { max, window }
+    }
+
+    /// The tenant's own hourly cap on users made by inbound mail.
+    pub const fn per_hour(max: u32) -> Self {
+        Self::new(max, Duration::hours(1))
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// The base of every link Usher writes (never taken from a request's Host header).
@@ -26,35 +44,29 @@ pub struct Config {
     pub reset_link_ttl: Duration,
     /// How long a reset link an admin asked for works.
     pub admin_reset_link_ttl: Duration,
-    /// Self-service reset mails per account within `reset_mail_window`; past that, requests are
-    /// answered the same but nothing is sent.
-    pub reset_mail_limit: u32,
-    pub reset_mail_window: Duration,
+    /// Self-service reset mails per account; past that, requests are answered the same but
+    /// nothing is sent.
+    pub reset_mails: Limit,
     /// Credential mails the admins of one tenant may have sent to one account, and from one
-    /// tenant to anyone, within `admin_mail_window`; past that, 429.
-    pub admin_mail_limit_per_account: u32,
-    pub admin_mail_limit_per_tenant: u32,
-    pub admin_mail_window: Duration,
-    /// Sign-in attempts per email from one client address within `sign_in_failure_window`.
-    pub sign_in_max_failures: u32,
-    pub sign_in_failure_window: Duration,
-    /// Sign-in attempts per email from all addresses within `sign_in_email_window`: high enough
-    /// that strangers cannot lock a person out (NIST SP 800-63B allows at most 100).
-    pub sign_in_max_per_email: u32,
-    pub sign_in_email_window: Duration,
-    /// Failed sign-ins per client address across emails within `sign_in_failure_window`: slows
-    /// a client that sprays one guess over many accounts.
-    pub sign_in_max_failures_per_client: u32,
+    /// tenant to anyone; past that, 429.
+    pub admin_mails_per_account: Limit,
+    pub admin_mails_per_tenant: Limit,
+    /// Sign-in attempts per email from one client address.
+    pub sign_in_per_client_and_email: Limit,
+    /// Sign-in attempts per email from all addresses: high enough that strangers cannot lock a
+    /// person out (NIST SP 800-63B allows at most 100).
+    pub sign_in_per_email: Limit,
+    /// Failed sign-ins per client address across emails: slows a client that sprays one guess
+    /// over many accounts.
+    pub sign_in_failures_per_client: Limit,
     /// The domains this deployment receives mail for (its SES receipt rules): a tenant may claim
     /// an inbound address only on one of these or a subdomain of one. Empty: no claims.
     pub inbound_domains: Vec<String>,
-    /// Invitations one tenant may send, and one member of it, within `invitation_quota_window`;
-    /// past that, 429. Resends count for the tenant, and at most `invitation_resend_limit` per
-    /// invitation within the window.
-    pub invitations_per_tenant: u32,
-    pub invitations_per_inviter: u32,
-    pub invitation_resend_limit: u32,
-    pub invitation_quota_window: Duration,
+    /// Invitations one tenant may send, and one member of it; past that, 429. Resends count for
+    /// the tenant, and at most `invitation_resends` per invitation.
+    pub invitations_per_tenant: Limit,
+    pub invitations_per_inviter: Limit,
+    pub invitation_resends: Limit,
     /// How long the link that confirms a registration with another address works (never past
     /// the invitation's own expiry).
     pub registration_confirmation_ttl: Duration,
@@ -73,21 +85,16 @@ impl Config {
             set_password_link_ttl: Duration::days(7),
             reset_link_ttl: Duration::minutes(60),
             admin_reset_link_ttl: Duration::hours(24),
-            reset_mail_limit: 3,
-            reset_mail_window: Duration::hours(1),
-            admin_mail_limit_per_account: 3,
-            admin_mail_limit_per_tenant: 100,
-            admin_mail_window: Duration::hours(1),
-            sign_in_max_failures: 5,
-            sign_in_failure_window: Duration::minutes(15),
-            sign_in_max_per_email: 100,
-            sign_in_email_window: Duration::hours(1),
-            sign_in_max_failures_per_client: 20,
+            reset_mails: Limit::new(3, Duration::hours(1)),
+            admin_mails_per_account: Limit::new(3, Duration::hours(1)),
+            admin_mails_per_tenant: Limit::new(100, Duration::hours(1)),
+            sign_in_per_client_and_email: Limit::new(5, Duration::minutes(15)),
+            sign_in_per_email: Limit::new(100, Duration::hours(1)),
+            sign_in_failures_per_client: Limit::new(20, Duration::minutes(15)),
             inbound_domains: Vec::new(),
-            invitations_per_tenant: 500,
-            invitations_per_inviter: 50,
-            invitation_resend_limit: 5,
-            invitation_quota_window: Duration::days(1),
+            invitations_per_tenant: Limit::new(500, Duration::days(1)),
+            invitations_per_inviter: Limit::new(50, Duration::days(1)),
+            invitation_resends: Limit::new(5, Duration::days(1)),
             registration_confirmation_ttl: Duration::hours(24),
             mail_from: None,
         }

@@ -111,13 +111,13 @@ pub fn config_from_env(
                 .with_context(|| format!("{name} must be a number above 0"))
         })
     };
-    config.invitations_per_tenant = quota(
+    config.invitations_per_tenant.max = quota(
         "USHER_INVITATIONS_PER_TENANT",
-        config.invitations_per_tenant,
+        config.invitations_per_tenant.max,
     )?;
-    config.invitations_per_inviter = quota(
+    config.invitations_per_inviter.max = quota(
         "USHER_INVITATIONS_PER_INVITER",
-        config.invitations_per_inviter,
+        config.invitations_per_inviter.max,
     )?;
     Ok(config)
 }

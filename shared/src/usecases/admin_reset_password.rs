@@ -15,14 +15,14 @@ use serde_json::json;
 use super::accounts::{read_account_with_tenants, set_password};
 use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
-use super::throttle::{Limit, count_one};
-use super::{AuthError, Context, InternalError, TenantCaller, password_links};
+use super::throttle::count_one;
+use super::{AuthError, Context, Found, InternalError, TenantCaller, password_links};
 use crate::app::App;
 use crate::domain::{AccountId, Password, TenantId};
 use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{
-    AccountRecord, LoginRecord, ThrottleRecord, TokenKind, from_optional, to_item,
+    AccountRecord, LoginRecord, MembershipRecord, ThrottleRecord, TokenKind, to_item,
 };
 use crate::table::{Condition, Op};
 use crate::token::SessionToken;
@@ -63,6 +63,65 @@ pub enum AdminResetError {
     Internal(#[from] InternalError),
 }
 
+/// Whether the caller may reset `member`'s password: never their own (without the current
+/// password, a stolen session must not become a permanent takeover), and within the same ceiling
+/// as creating users: nobody acts on a role above their own, and a member holding users.manage
+/// only on members whose permissions they hold too.
+fn may_reset(caller: &TenantCaller, member: &MembershipRecord) -> Result<(), AdminResetError> {
+    if member.account_id == caller.account.id {
+        return Err(AdminResetError::OwnPassword);
+    }
+    if member.role > caller.membership.role {
+        return Err(AdminResetError::RoleAbove);
+    }
+    if !caller.membership.role.is_admin()
+        && let Some(beyond) = member
+            .permissions
+            .iter()
+            .find(|p| !caller.membership.permissions.contains(p.as_str()))
+    {
+        return Err(AdminResetError::PermissionAbove(beyond.to_string()));
+    }
+    Ok(())
+}
+
+/// A temporary password for `account`, and the writes that set it (against the login's and the
+/// account's versions as read) and end every session of the account.
+async fn generated_password(
+    app: &App,
+    account: &AccountRecord,
+    mut login: LoginRecord,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Password, [Op; 2]), AdminResetError> {
+    let read_version = login.version;
+    let password = Password::generate(app.random.as_ref());
+    set_password(app, &mut login, &password, true, now).await?;
+    login.version = read_version + 1;
+    let updated_account = AccountRecord {
+        session_epoch: account.session_epoch + 1,
+        updated_at: now,
+        version: account.version + 1,
+        ..account.clone()
+    };
+    Ok((
+        password,
+        [
+            Op::put_if(
+                to_item(&keys::login(&account.email.normalized()), &login, None)
+                    .context("building the login")?,
+                Condition::VersionIs(read_version),
+            ),
+            Op::put_if(
+                to_item(&keys::account(account.id), &updated_account, None)
+                    .context("building the account")?,
+                Condition::VersionIs(account.version),
+            ),
+        ],
+    ))
+}
+
+/// Kept in one piece: the reads, the two mail limits and the one transaction, in the order the
+/// round trips above are counted.
 pub async fn admin_reset_password(
     app: &App,
     token: &SessionToken,
@@ -76,23 +135,7 @@ pub async fn admin_reset_password(
         return Err(AdminResetError::Forbidden);
     }
     let member = member.ok_or(AdminResetError::NotFound)?;
-    // Without the current password, a stolen session must not become a permanent takeover.
-    if member.account_id == caller.account.id {
-        return Err(AdminResetError::OwnPassword);
-    }
-    // The same ceiling as creating users: nobody acts on a role above their own, and a member
-    // holding users.manage only on members whose permissions they hold too.
-    if member.role > caller.membership.role {
-        return Err(AdminResetError::RoleAbove);
-    }
-    if !caller.membership.role.is_admin()
-        && let Some(beyond) = member
-            .permissions
-            .iter()
-            .find(|p| !caller.membership.permissions.contains(p.as_str()))
-    {
-        return Err(AdminResetError::PermissionAbove(beyond.to_string()));
-    }
+    may_reset(&caller, &member)?;
 
     let login_key = keys::login(&member.email.normalized());
     let account_limit_key = keys::admin_mail_throttle(tenant_id, user_id);
@@ -106,13 +149,10 @@ pub async fn admin_reset_password(
         read_account_with_tenants(app, user_id),
         app.table.batch_get(&reads),
     );
-    let mut found = found.context("reading the login item")?;
-    let tenant_limit: Option<ThrottleRecord> =
-        from_optional(found.pop().flatten()).context("reading a limit")?;
-    let account_limit: Option<ThrottleRecord> =
-        from_optional(found.pop().flatten()).context("reading a limit")?;
-    let login: Option<LoginRecord> =
-        from_optional(found.pop().flatten()).context("reading the login item")?;
+    let mut found = Found::new(found.context("reading the login item")?);
+    let login: Option<LoginRecord> = found.next("reading the login item")?;
+    let account_limit: Option<ThrottleRecord> = found.next("reading a limit")?;
+    let tenant_limit: Option<ThrottleRecord> = found.next("reading a limit")?;
     // Each reset mails the person: no tenant may flood anyone's inbox. A person gets at most the
     // limit from each tenant they joined.
     let mut ops = Vec::new();
@@ -120,24 +160,23 @@ pub async fn admin_reset_password(
         (
             &account_limit_key,
             account_limit,
-            Limit::admin_mails_per_account(&app.config),
+            app.config.admin_mails_per_account,
         ),
         (
             &tenant_limit_key,
             tenant_limit,
-            Limit::admin_mails_per_tenant(&app.config),
+            app.config.admin_mails_per_tenant,
         ),
     ] {
-        match count_one(key, current.as_ref(), limit, now).context("building a limit")? {
-            Ok(op) => ops.push(op),
-            Err(retry_after_seconds) => {
-                return Err(AdminResetError::RateLimited {
+        ops.push(
+            count_one(key, current.as_ref(), limit, now)
+                .context("building a limit")?
+                .map_err(|retry_after_seconds| AdminResetError::RateLimited {
                     retry_after_seconds,
-                });
-            }
-        }
+                })?,
+        );
     }
-    let (Some((account, tenants)), Some(mut login)) =
+    let (Some((account, tenants)), Some(login)) =
         (owner?, login.filter(|l| l.account_id == user_id))
     else {
         return Err(AdminResetError::Conflict);
@@ -166,26 +205,8 @@ pub async fn admin_reset_password(
             if tenants.iter().any(|t| t.tenant_id != tenant_id) {
                 return Err(AdminResetError::AccountShared);
             }
-            let read_version = login.version;
-            let password = Password::generate(app.random.as_ref());
-            set_password(app, &mut login, &password, true, now).await?;
-            login.version = read_version + 1;
-            let updated_account = AccountRecord {
-                session_epoch: account.session_epoch + 1,
-                updated_at: now,
-                version: account.version + 1,
-                ..account.clone()
-            };
-            ops.push(Op::put_if(
-                to_item(&keys::login(&account.email.normalized()), &login, None)
-                    .context("building the login")?,
-                Condition::VersionIs(read_version),
-            ));
-            ops.push(Op::put_if(
-                to_item(&keys::account(account.id), &updated_account, None)
-                    .context("building the account")?,
-                Condition::VersionIs(account.version),
-            ));
+            let (password, writes) = generated_password(app, &account, login, now).await?;
+            ops.extend(writes);
             let mail = MailTemplate::PasswordResetByAdmin {
                 tenant: caller.tenant.name.clone(),
                 first_name: account.first_name.clone(),

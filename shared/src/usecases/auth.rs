@@ -47,6 +47,29 @@ impl AccountCaller {
         ]
     }
 
+    /// Reads and checks the caller (see [`AccountCaller::resolve`]).
+    pub(crate) async fn load(
+        app: &App,
+        token: &SessionToken,
+        allow_password_change_only: bool,
+    ) -> Result<Self, AuthError> {
+        let items = app.table.batch_get(&Self::keys(token)).await?;
+        Self::from_items(token, items, app.clock.now(), allow_password_change_only)
+    }
+
+    /// Checks the two items read with [`AccountCaller::keys`], in that order.
+    pub(crate) fn from_items(
+        token: &SessionToken,
+        items: Vec<Option<Item>>,
+        now: DateTime<Utc>,
+        allow_password_change_only: bool,
+    ) -> Result<Self, AuthError> {
+        let Ok([session, account]) = <[Option<Item>; 2]>::try_from(items) else {
+            return Err(AuthError::Unauthenticated);
+        };
+        Self::resolve(token, session, account, now, allow_password_change_only)
+    }
+
     /// Checks the session read with [`AccountCaller::keys`]. A temporary-password session passes
     /// only when `allow_password_change_only` is set.
     pub fn resolve(
@@ -141,7 +164,7 @@ impl TenantCaller {
         tenant: TenantId,
         account: AccountId,
     ) -> Result<Option<Self>, crate::table::TableError> {
-        let mut items = app
+        let items = app
             .table
             .batch_get(&[
                 keys::account(account),
@@ -149,9 +172,12 @@ impl TenantCaller {
                 keys::tenant(tenant),
             ])
             .await?;
-        let tenant: Option<TenantRecord> = from_optional(items.pop().flatten())?;
-        let membership: Option<MembershipRecord> = from_optional(items.pop().flatten())?;
-        let account: Option<AccountRecord> = from_optional(items.pop().flatten())?;
+        let [account, membership, tenant] = <[Option<Item>; 3]>::try_from(items).map_err(|_| {
+            crate::table::TableError::Invalid("a batch read answered another count".into())
+        })?;
+        let account: Option<AccountRecord> = from_optional(account)?;
+        let membership: Option<MembershipRecord> = from_optional(membership)?;
+        let tenant: Option<TenantRecord> = from_optional(tenant)?;
         Ok(match (account, membership, tenant) {
             (Some(account), Some(membership), Some(tenant)) if membership.is_usable() => {
                 Some(Self {
@@ -165,7 +191,7 @@ impl TenantCaller {
     }
 
     /// Keys to read: session, account, the caller's membership, the tenant.
-    pub fn keys(token: &SessionToken, tenant: TenantId) -> [Key; 4] {
+    fn keys(token: &SessionToken, tenant: TenantId) -> [Key; 4] {
         let [session, account] = AccountCaller::keys(token);
         [
             session,
@@ -176,18 +202,15 @@ impl TenantCaller {
     }
 
     /// Checks the four items read with [`TenantCaller::keys`], in that order.
-    pub fn resolve(
+    fn resolve(
         token: &SessionToken,
-        mut items: Vec<Option<Item>>,
+        items: Vec<Option<Item>>,
         now: DateTime<Utc>,
     ) -> Result<Self, AuthError> {
-        if items.len() < 4 {
+        let Ok([session, account, membership, tenant]) = <[Option<Item>; 4]>::try_from(items)
+        else {
             return Err(AuthError::Unauthenticated);
-        }
-        let tenant = items.remove(3);
-        let membership = items.remove(2);
-        let account = items.remove(1);
-        let session = items.remove(0);
+        };
         let caller = AccountCaller::resolve(token, session, account, now, false)?;
         let membership: MembershipRecord =
             from_optional(membership)?.ok_or(AuthError::TenantNotFound)?;

@@ -45,6 +45,8 @@ pub enum BootstrapError {
     Internal(#[from] InternalError),
 }
 
+/// Kept in one piece: one operator command, read then written in one transaction; its steps
+/// share the tenant, the account and the link.
 pub async fn bootstrap_tenant(
     app: &App,
     command: BootstrapTenant,

@@ -45,20 +45,15 @@ pub enum ChangePasswordError {
 
 refused_attempts_become!(ChangePasswordError);
 
+/// Kept in one piece: the attempt is reserved before the current password is verified, and the
+/// new one is written against the versions read; split, that order would be easier to break.
 pub async fn change_password(
     app: &App,
     token: &SessionToken,
     command: ChangePassword,
 ) -> Result<(), ChangePasswordError> {
     let now = app.clock.now();
-    let mut read = app
-        .table
-        .batch_get(&AccountCaller::keys(token))
-        .await
-        .context("reading the session")?;
-    let account = read.pop().flatten();
-    let session = read.pop().flatten();
-    let caller = AccountCaller::resolve(token, session, account, now, true)?;
+    let caller = AccountCaller::load(app, token, true).await?;
     let account = caller.account;
     // The new password is checked first: a weak one costs no attempt and no hash.
     let password = app.config.password_policy.check(

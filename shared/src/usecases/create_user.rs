@@ -194,6 +194,8 @@ pub(crate) struct PreparedCreation<'a> {
 
 /// Builds the creation of `new` in the caller's tenant, as `via` (an admin's request or an
 /// import, which records its id in the audit event's `details`).
+///
+/// Kept in one piece: one arm per password mode, each a few lines, around the writes they share.
 pub(crate) async fn prepare_creation<'a>(
     app: &'a App,
     caller: &TenantCaller,

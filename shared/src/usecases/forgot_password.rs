@@ -4,7 +4,7 @@
 //! account has the email is found out by the job, after the answer: the request does the same
 //! work, in the same time, with the same answer, for every email, so it tells nobody whether an
 //! account exists. The job mails the link to the address stored on the account, never to the one
-//! typed, and sends at most `reset_mail_limit` mails per account per `reset_mail_window`.
+//! typed, and sends at most `reset_mails` (a `Limit` of the configuration) mails per account.
 
 use serde_json::json;
 
@@ -12,7 +12,7 @@ use super::accounts::read_account_with_tenants;
 use super::audit::{AuditAction, AuditEvent};
 use super::commit::Writes;
 use super::jobs::{Job, ResetRequest};
-use super::throttle::{Limit, count_one};
+use super::throttle::count_one;
 use super::{Context, InternalError, password_links};
 use crate::app::App;
 use crate::domain::EmailAddress;
@@ -101,7 +101,7 @@ async fn attempt(app: &App, request: &ResetRequest, done: Op) -> Result<Attempt,
     let count = count_one(
         &throttle_key,
         throttle.as_ref(),
-        Limit::reset_mails(&app.config),
+        app.config.reset_mails,
         now,
     )
     .context("building the limit")?;

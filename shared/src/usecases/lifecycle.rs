@@ -383,15 +383,7 @@ pub async fn update_me(
     patch: UserPatch,
 ) -> Result<AccountRecord, LifecycleError> {
     let now = app.clock.now();
-    let caller = super::AccountCaller::keys(token);
-    let mut read = app
-        .table
-        .batch_get(&caller)
-        .await
-        .map_err(AuthError::from)?;
-    let account = read.pop().flatten();
-    let session = read.pop().flatten();
-    let caller = super::AccountCaller::resolve(token, session, account, now, false)?;
+    let caller = super::AccountCaller::load(app, token, false).await?;
     let (_, tenants) = read_account_with_tenants(app, caller.account.id)
         .await?
         .ok_or(AuthError::Unauthenticated)?;

@@ -31,10 +31,8 @@ pub async fn me(app: &App, token: &SessionToken) -> Result<Me, MeError> {
         app.table
             .query(&account_pk, keys::ACCOUNT_TENANT_PREFIX, None, 1000)
     );
-    let mut read = read.context("reading the session")?;
-    let account = read.pop().flatten();
-    let session = read.pop().flatten();
-    let caller = AccountCaller::resolve(token, session, account, now, true)?;
+    let read = read.context("reading the session")?;
+    let caller = AccountCaller::from_items(token, read, now, true)?;
     let memberships = tenants
         .context("reading the account's tenants")?
         .items

@@ -40,6 +40,24 @@ pub mod update_settings;
 pub use audit::AuditAction;
 pub use auth::{AccountCaller, AuthError, TenantCaller};
 
+/// The items of one batch read, taken in the order their keys were given, each read as the record
+/// it is and named for the logs: no use case counts positions from the end.
+pub(crate) struct Found(std::vec::IntoIter<Option<crate::table::Item>>);
+
+impl Found {
+    pub(crate) fn new(items: Vec<Option<crate::table::Item>>) -> Self {
+        Self(items.into_iter())
+    }
+
+    /// The next item as `T`, `None` when it is absent.
+    pub(crate) fn next<T: serde::de::DeserializeOwned>(
+        &mut self,
+        what: &'static str,
+    ) -> Result<Option<T>, InternalError> {
+        crate::records::from_optional(self.0.next().flatten()).context(what)
+    }
+}
+
 /// A failure of the infrastructure under a use case (table, hashing, templates). Never the
 /// client's fault; its chain goes to the logs, never into a response.
 #[derive(Debug, thiserror::Error)]

@@ -140,6 +140,8 @@ impl LoadedLink {
 }
 
 /// Reads the link behind `raw` (the token as it appeared in the URL or the form).
+///
+/// Kept in one piece: two round trips and the judgement of the link from what they read.
 pub(crate) async fn load(app: &App, raw: &str) -> Result<LoadedLink, InternalError> {
     let Some(secret) = SecretToken::parse(raw) else {
         return Ok(LoadedLink::unknown());

@@ -72,6 +72,41 @@ impl ResetPasswordError {
     }
 }
 
+/// The hash of the new password, once it passes the policy and differs from the current one (a
+/// change is a change: a temporary password is not set again).
+async fn new_password_hash(
+    app: &App,
+    owner: &password_links::LinkOwner,
+    new_password: &SecretString,
+    locale: Locale,
+) -> Result<crate::domain::PasswordHashString, ResetPasswordError> {
+    let password = app
+        .config
+        .password_policy
+        .check(
+            new_password.expose_secret(),
+            &owner.account.password_context(),
+        )
+        .map_err(|weak| ResetPasswordError::Weak { weak, locale })?;
+    let current = owner.login.password_hash.as_ref();
+    if current.is_some()
+        && app
+            .hasher
+            .verify(&PasswordAttempt::new(password.expose()), current)
+            .await
+            .context("verifying a password")?
+    {
+        return Err(ResetPasswordError::Reused { locale });
+    }
+    Ok(app
+        .hasher
+        .hash(&password, app.random.as_ref())
+        .await
+        .context("hashing a password")?)
+}
+
+/// Kept in one piece (the new hash is `new_password_hash`): the link's checks and the one
+/// transaction that claims it, in the order that makes the claim safe.
 pub async fn reset_password(
     app: &App,
     command: ResetPassword,
@@ -90,32 +125,7 @@ pub async fn reset_password(
         LinkStatus::Used => return Err(ResetPasswordError::Used { locale }),
     }
     let account = &owner.account;
-    let password = app
-        .config
-        .password_policy
-        .check(
-            command.new_password.expose_secret(),
-            &account.password_context(),
-        )
-        .map_err(|weak| ResetPasswordError::Weak { weak, locale })?;
-    // A change is a change: the current password (a temporary one, say) is not set again.
-    if owner.login.password_hash.is_some()
-        && app
-            .hasher
-            .verify(
-                &PasswordAttempt::new(password.expose()),
-                owner.login.password_hash.as_ref(),
-            )
-            .await
-            .context("verifying a password")?
-    {
-        return Err(ResetPasswordError::Reused { locale });
-    }
-    let hash = app
-        .hasher
-        .hash(&password, app.random.as_ref())
-        .await
-        .context("hashing a password")?;
+    let hash = new_password_hash(app, &owner, &command.new_password, locale).await?;
 
     let token = &owner.token;
     let used = TokenRecord {

@@ -55,6 +55,8 @@ pub enum SignInError {
 
 refused_attempts_become!(SignInError);
 
+/// Kept in one piece: the reservation, the verification and the session, in the order that makes
+/// parallel guesses count before any is verified.
 pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError> {
     let now = app.clock.now();
     let email = command.email.normalized();

@@ -16,11 +16,11 @@
 
 use std::net::IpAddr;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use super::commit::Writes;
 use super::{Context, InternalError};
-use crate::app::{App, Config};
+use crate::app::App;
 use crate::keys;
 use crate::records::{ThrottleRecord, from_optional, to_item};
 use crate::table::{Condition, Key, Op, TableError, TransactError};
@@ -57,78 +57,7 @@ pub(crate) use refused_attempts_become;
 /// attempt is refused.
 const RESERVATION_TRIES: usize = 8;
 
-/// At most `max` events in a fixed `window` that starts with the first of them.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Limit {
-    pub max: u32,
-    pub window: Duration,
-}
-
-impl Limit {
-    pub fn sign_in(config: &Config) -> Self {
-        Self {
-            max: config.sign_in_max_failures,
-            window: config.sign_in_failure_window,
-        }
-    }
-
-    pub fn sign_in_per_email(config: &Config) -> Self {
-        Self {
-            max: config.sign_in_max_per_email,
-            window: config.sign_in_email_window,
-        }
-    }
-
-    pub fn sign_in_failures_per_client(config: &Config) -> Self {
-        Self {
-            max: config.sign_in_max_failures_per_client,
-            window: config.sign_in_failure_window,
-        }
-    }
-
-    pub fn admin_mails_per_account(config: &Config) -> Self {
-        Self {
-            max: config.admin_mail_limit_per_account,
-            window: config.admin_mail_window,
-        }
-    }
-
-    pub fn admin_mails_per_tenant(config: &Config) -> Self {
-        Self {
-            max: config.admin_mail_limit_per_tenant,
-            window: config.admin_mail_window,
-        }
-    }
-
-    pub fn invitations_per_tenant(config: &Config) -> Self {
-        Self {
-            max: config.invitations_per_tenant,
-            window: config.invitation_quota_window,
-        }
-    }
-
-    pub fn invitations_per_inviter(config: &Config) -> Self {
-        Self {
-            max: config.invitations_per_inviter,
-            window: config.invitation_quota_window,
-        }
-    }
-
-    /// Used by inbound mail: the tenant's own hourly cap on new users.
-    pub fn per_hour(max: u32) -> Self {
-        Self {
-            max,
-            window: Duration::hours(1),
-        }
-    }
-
-    pub fn reset_mails(config: &Config) -> Self {
-        Self {
-            max: config.reset_mail_limit,
-            window: config.reset_mail_window,
-        }
-    }
-}
+pub(crate) use crate::app::Limit;
 
 /// The write that counts one more event under `key`: in `current`'s window while it lasts, else
 /// in a new one; guarded by the version read, so two writers cannot both take the last place.
@@ -286,7 +215,7 @@ impl PasswordAttempts {
         now: DateTime<Utc>,
     ) -> Result<ClientFailures, AttemptRefused> {
         let [mut from_client, mut email, client] = counts;
-        let client_limit = Limit::sign_in_failures_per_client(&app.config);
+        let client_limit = app.config.sign_in_failures_per_client;
         if let Err(retry_after_seconds) =
             count_one(&self.client, client.as_ref(), client_limit, now)
                 .context("building a sign-in limit")?
@@ -298,8 +227,12 @@ impl PasswordAttempts {
         for _ in 0..RESERVATION_TRIES {
             let mut writes = Writes::new(app, now);
             for (key, current, limit) in [
-                (&self.from_client, &from_client, Limit::sign_in(&app.config)),
-                (&self.email, &email, Limit::sign_in_per_email(&app.config)),
+                (
+                    &self.from_client,
+                    &from_client,
+                    app.config.sign_in_per_client_and_email,
+                ),
+                (&self.email, &email, app.config.sign_in_per_email),
             ] {
                 match count_one(key, current.as_ref(), limit, now)
                     .context("building a sign-in limit")?
@@ -345,7 +278,7 @@ impl PasswordAttempts {
         ClientFailures(mut current): ClientFailures,
         now: DateTime<Utc>,
     ) -> Result<(), InternalError> {
-        let limit = Limit::sign_in_failures_per_client(&app.config);
+        let limit = app.config.sign_in_failures_per_client;
         for _ in 0..RESERVATION_TRIES {
             let Ok(op) = count_one(&self.client, current.as_ref(), limit, now)
                 .context("building a sign-in limit")?

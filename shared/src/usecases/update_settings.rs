@@ -13,7 +13,7 @@ use crate::domain::{Locale, PermissionEntry, TenantId};
 use crate::keys;
 use crate::records::{InboxRecord, MembershipRecord, TenantRecord, from_item, to_item};
 use crate::settings::{
-    AppUrl, InboundSettings, InvitationEmailPolicy, SettingsError, validate_catalog,
+    AppUrl, InboundSettings, InvitationEmailPolicy, SettingsError, TenantSettings, validate_catalog,
 };
 use crate::table::{Condition, Op, TransactError};
 use crate::token::SessionToken;
@@ -30,6 +30,34 @@ pub struct SettingsPatch {
     pub default_locale: Option<Locale>,
     /// `Some(None)` clears it.
     pub app_url: Option<Option<AppUrl>>,
+}
+
+impl SettingsPatch {
+    /// `settings` with the fields this patch names replaced.
+    fn apply_to(self, mut settings: TenantSettings) -> TenantSettings {
+        if let Some(v) = self.members_can_invite {
+            settings.members_can_invite = v;
+        }
+        if let Some(v) = self.invitation_ttl_hours {
+            settings.invitation_ttl_hours = v;
+        }
+        if let Some(v) = self.invitation_email_policy {
+            settings.invitation_email_policy = v;
+        }
+        if let Some(v) = self.inbound {
+            settings.inbound = v;
+        }
+        if let Some(v) = self.announce_new_members {
+            settings.announce_new_members = v;
+        }
+        if let Some(v) = self.default_locale {
+            settings.default_locale = v;
+        }
+        if let Some(v) = self.app_url {
+            settings.app_url = v;
+        }
+        settings
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,59 +161,15 @@ async fn holders_of(
         .map(|(count, permission)| (permission.clone(), *count)))
 }
 
-pub async fn update_settings(
+/// The writes that move the tenant's inbound addresses from `before` to `after`: a marker put
+/// (only if absent) for each claimed address, a delete (only if still this tenant's) for each
+/// released one. Returns them with the addresses claimed.
+fn address_writes(
     app: &App,
-    token: &SessionToken,
-    tenant_id: TenantId,
-    patch: SettingsPatch,
-) -> Result<TenantRecord, UpdateSettingsError> {
-    let now = app.clock.now();
-    let caller = TenantCaller::load(app, token, tenant_id).await?;
-    if !caller.membership.role.is_admin() {
-        return Err(UpdateSettingsError::Forbidden);
-    }
-    let before = caller.tenant;
-    let catalog = patch
-        .permission_catalog
-        .unwrap_or_else(|| before.permission_catalog.clone());
-    validate_catalog(&catalog)?;
-    let mut settings = before.settings.clone();
-    if let Some(v) = patch.members_can_invite {
-        settings.members_can_invite = v;
-    }
-    if let Some(v) = patch.invitation_ttl_hours {
-        settings.invitation_ttl_hours = v;
-    }
-    if let Some(v) = patch.invitation_email_policy {
-        settings.invitation_email_policy = v;
-    }
-    if let Some(v) = patch.inbound {
-        settings.inbound = v;
-    }
-    if let Some(v) = patch.announce_new_members {
-        settings.announce_new_members = v;
-    }
-    if let Some(v) = patch.default_locale {
-        settings.default_locale = v;
-    }
-    if let Some(v) = patch.app_url {
-        settings.app_url = v;
-    }
-    let settings = settings.validated(&catalog)?;
-    let removed: Vec<String> = before
-        .permission_catalog
-        .iter()
-        .map(|p| p.name.to_string())
-        .filter(|name| !catalog.iter().any(|p| p.name.as_str() == name))
-        .collect();
-    let mut after = TenantRecord {
-        settings,
-        permission_catalog: catalog,
-        retiring_permissions: Vec::new(),
-        updated_at: now,
-        version: before.version + 1,
-        ..before.clone()
-    };
+    before: &TenantRecord,
+    after: &TenantRecord,
+) -> Result<(Vec<Op>, Vec<String>), UpdateSettingsError> {
+    let tenant_id = before.id;
     let mut ops = Vec::new();
     let old: Vec<String> = before
         .settings
@@ -223,6 +207,46 @@ pub async fn update_settings(
             Condition::AttributeEquals("tenant_id".into(), tenant_id.to_string().into()),
         ));
     }
+    Ok((ops, claimed))
+}
+
+/// Kept in one piece (addresses are `address_writes`, permissions `retire`): the order of
+/// retiring, counting and committing is what keeps a grant from slipping in.
+pub async fn update_settings(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    mut patch: SettingsPatch,
+) -> Result<TenantRecord, UpdateSettingsError> {
+    let now = app.clock.now();
+    let caller = TenantCaller::load(app, token, tenant_id).await?;
+    if !caller.membership.role.is_admin() {
+        return Err(UpdateSettingsError::Forbidden);
+    }
+    let before = caller.tenant;
+    let catalog = patch
+        .permission_catalog
+        .take()
+        .unwrap_or_else(|| before.permission_catalog.clone());
+    validate_catalog(&catalog)?;
+    let settings = patch
+        .apply_to(before.settings.clone())
+        .validated(&catalog)?;
+    let removed: Vec<String> = before
+        .permission_catalog
+        .iter()
+        .map(|p| p.name.to_string())
+        .filter(|name| !catalog.iter().any(|p| p.name.as_str() == name))
+        .collect();
+    let mut after = TenantRecord {
+        settings,
+        permission_catalog: catalog,
+        retiring_permissions: Vec::new(),
+        updated_at: now,
+        version: before.version + 1,
+        ..before.clone()
+    };
+    let (ops, claimed) = address_writes(app, &before, &after)?;
     // A permission members hold cannot leave the catalogue: it would stay on them, unnamed.
     let retired = if removed.is_empty() {
         None

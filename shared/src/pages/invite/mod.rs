@@ -156,6 +156,8 @@ impl InvitePage {
         respond(self.status(), &self.template(locale, config))
     }
 
+    /// One arm per state of the page, each filling the same template: the page's words in one
+    /// place, which is why it is long.
     fn template(self, locale: Locale, config: &Config) -> InviteTemplate {
         let s = invite_strings(locale);
         let mut page = InviteTemplate {

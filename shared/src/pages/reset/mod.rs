@@ -103,6 +103,8 @@ impl ResetPage {
         respond(self.status(), &self.template(locale, config))
     }
 
+    /// One arm per state of the page, each filling the same template: the page's words in one
+    /// place, which is why it is long.
     fn template(self, locale: Locale, config: &Config) -> ResetTemplate {
         let s = reset_strings(locale);
         let mut page = ResetTemplate {

@@ -101,8 +101,12 @@ pub(super) enum Decision {
     Create(Box<NewUser>),
     Invite(Invite),
     Update(Box<MembershipRecord>, UserPatch),
-    /// The member (when there is one), and why, when it is not plain.
-    Unchanged(Option<AccountId>, Option<&'static str>),
+    Unchanged {
+        /// The member, when there is one.
+        member: Option<AccountId>,
+        /// Why, when it is not plain.
+        why: Option<&'static str>,
+    },
     Refused(RowProblem),
 }
 
@@ -161,6 +165,8 @@ pub(super) fn conflict() -> RowProblem {
     RowProblem::new("conflict", None, "the member changed at the same time")
 }
 
+/// Kept in one piece: the rules of a row, in the order they apply, so the first that refuses is
+/// the one reported.
 pub(super) fn decide(
     caller: &TenantCaller,
     row: &ImportRow,
@@ -189,7 +195,10 @@ pub(super) fn decide(
         // archived members and owners included, imports back as it is.
         if !changes(member, &patch) {
             let why = (member.status == MembershipStatus::Archived).then_some("an archived member");
-            return Decision::Unchanged(Some(member.account_id), why);
+            return Decision::Unchanged {
+                member: Some(member.account_id),
+                why,
+            };
         }
         if member.status == MembershipStatus::Archived {
             return Decision::Refused(RowProblem::new(
@@ -217,7 +226,10 @@ pub(super) fn decide(
         return Decision::Refused(grant_problem(e));
     }
     if state.pending.as_ref().is_some_and(|p| p.expires_at > now) {
-        return Decision::Unchanged(None, Some("an invitation for this email is pending"));
+        return Decision::Unchanged {
+            member: None,
+            why: Some("an invitation for this email is pending"),
+        };
     }
     let (Some(first_name), Some(last_name)) = (&row.first_name, &row.last_name) else {
         let field = if row.first_name.is_none() {

@@ -82,6 +82,8 @@ pub struct CsvFile {
 }
 
 /// Reads `bytes` as a CSV file in `encoding`.
+///
+/// Kept in one piece: one pass over the file's records, each check where the record is read.
 pub fn read(bytes: &[u8], encoding: FileEncoding) -> Result<CsvFile, FileError> {
     let text = decode(bytes, encoding)?;
     let text = text.as_ref();

@@ -253,8 +253,8 @@ async fn predict(
     let email = row.email.as_str();
     Ok(match decide(caller, row, state, now) {
         Decision::Create(_) | Decision::Invite(_) => RowReport::new(row.row, email, Outcome::Added),
-        Decision::Unchanged(user, why) => RowReport {
-            user_id: user,
+        Decision::Unchanged { member, why } => RowReport {
+            user_id: member,
             detail: why.map(str::to_owned),
             ..RowReport::new(row.row, email, Outcome::Unchanged)
         },

@@ -23,7 +23,7 @@ use super::{
 use crate::app::App;
 use crate::domain::{ImportId, TenantId};
 use crate::keys;
-use crate::records::{CreatedVia, from_optional, to_item};
+use crate::records::{CreatedVia, to_item};
 use crate::table::{Condition, Key, MAX_TRANSACTION_OPS, Op, TransactError};
 use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
@@ -33,7 +33,7 @@ use crate::usecases::invitations::send::{
 };
 use crate::usecases::jobs::{ImportChunkJob, Job};
 use crate::usecases::lifecycle::{LifecycleError, prepare_update};
-use crate::usecases::{Context, InternalError, TenantCaller};
+use crate::usecases::{Context, Found, InternalError, TenantCaller};
 
 use super::rows::{ImportRow, RowProblem};
 
@@ -43,7 +43,7 @@ const TRIES: usize = 5;
 
 pub(crate) async fn run(app: &App, job: ImportChunkJob, done: Op) -> Result<(), InternalError> {
     let (tenant, id) = (job.tenant_id, job.import_id);
-    let mut items = app
+    let items = app
         .table
         .batch_get(&[
             keys::import(tenant, id),
@@ -51,10 +51,9 @@ pub(crate) async fn run(app: &App, job: ImportChunkJob, done: Op) -> Result<(), 
         ])
         .await
         .context("reading the import")?;
-    let chunk: Option<ImportChunkRecord> =
-        from_optional(items.pop().flatten()).context("reading an import chunk")?;
-    let import: Option<ImportRecord> =
-        from_optional(items.pop().flatten()).context("reading the import")?;
+    let mut found = Found::new(items);
+    let import: Option<ImportRecord> = found.next("reading the import")?;
+    let chunk: Option<ImportChunkRecord> = found.next("reading an import chunk")?;
     let (Some(import), Some(chunk)) = (import, chunk) else {
         tracing::error!(import_id = %id, chunk = job.chunk, "an import job without its import: dropped");
         let mut writes = Writes::new(app, app.clock.now());
@@ -156,83 +155,83 @@ async fn attempt(
     let now = app.clock.now();
     let mut units = Vec::new();
     for (row, state) in pending.iter().zip(&states) {
-        let email = row.email.as_str();
-        let report = |outcome| RowReport::new(row.row, email, outcome);
-        let details = json!({"import_id": id});
-        let unit = match decide(&caller, row, state, now) {
-            Decision::Create(new) => {
-                match prepare_creation(app, &caller, &new, CreatedVia::Import, details).await {
-                    Ok(prepared) => {
-                        let done = RowReport {
-                            user_id: Some(prepared.created.user.account_id),
-                            ..report(Outcome::Created)
-                        };
-                        let mut unit = Unit::new(app, tenant, id, &done)?;
-                        unit.writes.append(prepared.writes);
-                        unit.grants = new.permissions.iter().next().is_some();
-                        unit
-                    }
-                    Err(CreateUserError::Internal(e)) => return Err(e),
-                    Err(e) => Unit::new(
-                        app,
-                        tenant,
-                        id,
-                        &RowReport::error(row.row, email, grant_problem(e)),
-                    )?,
-                }
-            }
-            Decision::Update(member, patch) => {
-                let user_id = Some(member.account_id);
-                match prepare_update(app, &caller, &member, &patch, details).await {
-                    Ok(Some(prepared)) => {
-                        let done = RowReport {
-                            user_id,
-                            ..report(Outcome::Updated)
-                        };
-                        let mut unit = Unit::new(app, tenant, id, &done)?;
-                        unit.writes.append(prepared.writes);
-                        unit.grants = prepared.grants_permissions;
-                        unit.alone = prepared.keeps_an_owner;
-                        unit
-                    }
-                    Ok(None) => Unit::new(
-                        app,
-                        tenant,
-                        id,
-                        &RowReport {
-                            user_id,
-                            ..report(Outcome::Unchanged)
-                        },
-                    )?,
-                    Err(LifecycleError::Internal(e)) => return Err(e),
-                    Err(e) => {
-                        let problem = update_problem(e).unwrap_or_else(conflict);
-                        Unit::new(app, tenant, id, &RowReport::error(row.row, email, problem))?
-                    }
-                }
-            }
-            Decision::Unchanged(user_id, why) => Unit::new(
-                app,
-                tenant,
-                id,
-                &RowReport {
-                    user_id,
-                    detail: why.map(str::to_owned),
-                    ..report(Outcome::Unchanged)
-                },
-            )?,
-            Decision::Refused(problem) => {
-                Unit::new(app, tenant, id, &RowReport::error(row.row, email, problem))?
-            }
-            Decision::Invite(invite) => {
-                invite_row(app, &caller, import, row, &invite).await?;
-                continue;
-            }
-        };
-        units.push(unit);
+        match decide(&caller, row, state, now) {
+            Decision::Invite(invite) => invite_row(app, &caller, import, row, &invite).await?,
+            decision => units.push(unit_for(app, &caller, import, row, decision).await?),
+        }
     }
     commit(app, Some(&caller), units).await?;
     Ok(false)
+}
+
+/// The writes of a row as decided (all but an invitation, which has a transaction of its own):
+/// its result, and the creation or update it makes.
+async fn unit_for<'a>(
+    app: &'a App,
+    caller: &TenantCaller,
+    import: &ImportRecord,
+    row: &ImportRow,
+    decision: Decision,
+) -> Result<Unit<'a>, InternalError> {
+    let (tenant, id) = (import.tenant_id, import.id);
+    let email = row.email.as_str();
+    let report = |outcome| RowReport::new(row.row, email, outcome);
+    let refused = |problem| Unit::new(app, tenant, id, &RowReport::error(row.row, email, problem));
+    let details = json!({"import_id": id});
+    match decision {
+        Decision::Create(new) => {
+            match prepare_creation(app, caller, &new, CreatedVia::Import, details).await {
+                Ok(prepared) => {
+                    let done = RowReport {
+                        user_id: Some(prepared.created.user.account_id),
+                        ..report(Outcome::Created)
+                    };
+                    let mut unit = Unit::new(app, tenant, id, &done)?;
+                    unit.writes.append(prepared.writes);
+                    unit.grants = new.permissions.iter().next().is_some();
+                    Ok(unit)
+                }
+                Err(CreateUserError::Internal(e)) => Err(e),
+                Err(e) => refused(grant_problem(e)),
+            }
+        }
+        Decision::Update(member, patch) => {
+            let user_id = Some(member.account_id);
+            match prepare_update(app, caller, &member, &patch, details).await {
+                Ok(Some(prepared)) => {
+                    let done = RowReport {
+                        user_id,
+                        ..report(Outcome::Updated)
+                    };
+                    let mut unit = Unit::new(app, tenant, id, &done)?;
+                    unit.writes.append(prepared.writes);
+                    unit.grants = prepared.grants_permissions;
+                    unit.alone = prepared.keeps_an_owner;
+                    Ok(unit)
+                }
+                Ok(None) => {
+                    let same = RowReport {
+                        user_id,
+                        ..report(Outcome::Unchanged)
+                    };
+                    Unit::new(app, tenant, id, &same)
+                }
+                Err(LifecycleError::Internal(e)) => Err(e),
+                Err(e) => refused(update_problem(e).unwrap_or_else(conflict)),
+            }
+        }
+        Decision::Unchanged { member, why } => {
+            let same = RowReport {
+                user_id: member,
+                detail: why.map(str::to_owned),
+                ..report(Outcome::Unchanged)
+            };
+            Unit::new(app, tenant, id, &same)
+        }
+        Decision::Refused(problem) => refused(problem),
+        // Filed by the caller in a transaction of its own.
+        Decision::Invite(_) => refused(conflict()),
+    }
 }
 
 /// Invites the person of `row` in a transaction of its own (the invitation counts in the

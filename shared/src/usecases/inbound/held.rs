@@ -8,11 +8,12 @@
 
 use serde_json::json;
 
+use super::super::Found;
 use super::super::audit::{AuditAction, AuditEvent};
 use super::super::commit::{LostRace, Writes};
 use super::super::listing::Cursor;
 use super::super::{AuthError, Context, InternalError, TenantCaller};
-use super::{Outcome, OutcomeKind, Person, Plan, make_user, take};
+use super::{Outcome, OutcomeKind, Person, Plan, make_user};
 use crate::app::App;
 use crate::domain::{AccountId, HeldId, TenantId};
 use crate::keys;
@@ -133,6 +134,8 @@ fn decision_event(
 }
 
 /// Makes the held sender a user of the tenant (or finds them a member already).
+///
+/// Kept in one piece: two reads, then the same writes inbound mail makes, in one transaction.
 pub async fn approve_held(
     app: &App,
     token: &SessionToken,
@@ -149,17 +152,17 @@ pub async fn approve_held(
     .context("reading the login item")?;
     let (account, membership) = match &login {
         Some(login) => {
-            let mut found = app
-                .table
-                .batch_get(&[
-                    keys::account(login.account_id),
-                    keys::membership(tenant_id, login.account_id),
-                ])
-                .await
-                .context("reading the account")?
-                .into_iter();
-            let account: Option<AccountRecord> = take(&mut found)?;
-            let membership: Option<MembershipRecord> = take(&mut found)?;
+            let mut found = Found::new(
+                app.table
+                    .batch_get(&[
+                        keys::account(login.account_id),
+                        keys::membership(tenant_id, login.account_id),
+                    ])
+                    .await
+                    .context("reading the account")?,
+            );
+            let account: Option<AccountRecord> = found.next("reading the account")?;
+            let membership: Option<MembershipRecord> = found.next("reading the membership")?;
             (account, membership)
         }
         None => (None, None),

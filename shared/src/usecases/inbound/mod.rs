@@ -54,7 +54,7 @@ use super::{Context, InternalError};
 use crate::app::App;
 use crate::keys;
 use crate::records::{InboundMarkerRecord, from_optional, to_item};
-use crate::table::{Condition, Item, Key, MAX_TRANSACTION_OPS, Op, TransactError};
+use crate::table::{Condition, Key, MAX_TRANSACTION_OPS, Op, TransactError};
 
 /// How long a processed message's marker is kept: SES redelivers within hours, not weeks.
 const MARKER_KEPT: Duration = Duration::days(7);
@@ -198,13 +198,6 @@ async fn record_message(
         );
     }
     Ok(Some(outcomes))
-}
-
-/// Items of a batch read, in order (for the held-sender use cases).
-pub(crate) fn take<T: serde::de::DeserializeOwned>(
-    items: &mut std::vec::IntoIter<Option<Item>>,
-) -> Result<Option<T>, InternalError> {
-    from_optional(items.next().flatten()).context("reading an item")
 }
 
 /// Whatever arrives, parsing finishes, and what it makes of names fits a person's name.

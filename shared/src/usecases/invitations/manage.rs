@@ -11,7 +11,7 @@ use serde_json::json;
 use super::super::audit::{AuditAction, AuditEvent};
 use super::super::commit::{LostRace, Writes};
 use super::super::listing::{Cursor, Listing, Order, filtered_page};
-use super::super::throttle::{Counted, Limit, transact_counting};
+use super::super::throttle::{Counted, transact_counting};
 use super::super::{AuthError, Context, InternalError, TenantCaller};
 use super::send::{invitation_mail, resend_refused_for};
 use super::{issue_link, may_invite, may_manage, pending_marker};
@@ -242,7 +242,9 @@ async fn revoke_without_marker(
 
 /// `POST .../invitations/{id}/resend`: the same invitation with a new link and a new expiry; the
 /// old link dies (the invitation keeps only the new link's hash). At most
-/// `invitation_resend_limit` a day per invitation, and each counts in the tenant's daily quota.
+/// `invitation_resends` a day per invitation, and each counts in the tenant's daily quota.
+///
+/// Kept in one piece: the checks, the resend limits and the one transaction, in order.
 pub async fn resend_invitation(
     app: &App,
     token: &SessionToken,
@@ -257,9 +259,9 @@ pub async fn resend_invitation(
     let pending_key = keys::pending_invitation(tenant_id, &invitation.email.normalized());
     let now = app.clock.now();
     refuse_unless_open(&invitation, now)?;
-    let window = app.config.invitation_quota_window;
+    let window = app.config.invitation_resends.window;
     if let Some(retry_after_seconds) =
-        resend_refused_for(&invitation, app.config.invitation_resend_limit, window, now)
+        resend_refused_for(&invitation, app.config.invitation_resends, now)
     {
         return Err(ManageInvitationError::RateLimited {
             retry_after_seconds,
@@ -320,7 +322,7 @@ pub async fn resend_invitation(
             subject: None,
             details: json!({"invitation_id": id, "email": invitation.email, "expires_at": expires_at}),
         })?;
-    let counts = [(quota_key, Limit::invitations_per_tenant(&app.config))];
+    let counts = [(quota_key, app.config.invitations_per_tenant)];
     match transact_counting(writes, &counts, vec![quota]).await {
         Ok(Counted::Committed) => {}
         Ok(Counted::LimitReached(retry_after_seconds)) => {

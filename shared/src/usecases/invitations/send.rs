@@ -13,8 +13,8 @@ use serde_json::json;
 use super::super::audit::{AuditAction, AuditEvent};
 use super::super::commit::Writes;
 use super::super::grants::{self, GrantError};
-use super::super::throttle::{Counted, Limit, transact_counting};
-use super::super::{AuthError, Context, InternalError, TenantCaller};
+use super::super::throttle::{Counted, transact_counting};
+use super::super::{AuthError, Context, Found, InternalError, TenantCaller};
 use super::{issue_link, pending_marker};
 use crate::app::App;
 use crate::domain::{
@@ -178,6 +178,9 @@ pub(crate) enum Filed {
 /// counts the quotas, and writes the invitation, its link, its marker, its mail and its audit
 /// event in one transaction. `mail_locale` overrides the language (admin creation passes the
 /// language it was given for the person).
+///
+/// Kept in one piece (the checks are `invitable`): what remains is the one transaction, built in
+/// the order its writes are listed above, with most locals used by several of them.
 pub(crate) async fn file(
     app: &App,
     caller: &TenantCaller,
@@ -188,42 +191,15 @@ pub(crate) async fn file(
 ) -> Result<Filed, SendInvitationError> {
     let now = app.clock.now();
     let tenant = &caller.tenant;
-    // An account with this email: the person may be a member already, and the mail goes to the
-    // address the account signs in with, in its language.
-    let account = match &state.login {
-        Some(login) => Some(read_account_and_membership(app, tenant.id, login).await?),
-        None => None,
-    };
-    let (account, membership) = match account {
-        Some((account, membership)) => (account, membership),
-        None => (None, None),
-    };
-    if let Some(member) = membership {
-        return Err(match member.status {
-            MembershipStatus::Active => SendInvitationError::AlreadyMember,
-            MembershipStatus::Archived => SendInvitationError::MemberArchived,
-        });
-    }
-    // A pending marker blocks a new invitation while its invitation is pending and unexpired; an
-    // expired one is taken over, guarded by the id it named.
-    let pending_condition = match &state.pending {
-        Some(pending) if pending.expires_at > now => {
-            return Err(SendInvitationError::InvitationPending);
-        }
-        Some(pending) => Condition::AttributeEquals(
-            "invitation_id".into(),
-            pending.invitation_id.to_string().into(),
-        ),
-        None => Condition::NotExists,
-    };
+    let (account, pending_condition) = invitable(app, tenant.id, &state, now).await?;
     let counts = [
         (
             keys::tenant_invitation_throttle(tenant.id),
-            Limit::invitations_per_tenant(&app.config),
+            app.config.invitations_per_tenant,
         ),
         (
             keys::inviter_throttle(tenant.id, caller.account.id),
-            Limit::invitations_per_inviter(&app.config),
+            app.config.invitations_per_inviter,
         ),
     ];
     let mut writes = Writes::new(app, now);
@@ -346,13 +322,46 @@ pub(crate) async fn file(
     Ok(Filed::Done(Box::new(invitation)))
 }
 
+/// Whether the email may be invited now: not a member (active or archived), no pending
+/// invitation. Returns the account the email has, if any (the mail goes to the address it signs
+/// in with, in its language), and the condition the pending marker is written under: absent, or
+/// an expired invitation's marker taken over, guarded by the id it named.
+async fn invitable(
+    app: &App,
+    tenant: TenantId,
+    state: &InvitationState,
+    now: DateTime<Utc>,
+) -> Result<(Option<AccountRecord>, Condition), SendInvitationError> {
+    let (account, membership) = match &state.login {
+        Some(login) => read_account_and_membership(app, tenant, login).await?,
+        None => (None, None),
+    };
+    if let Some(member) = membership {
+        return Err(match member.status {
+            MembershipStatus::Active => SendInvitationError::AlreadyMember,
+            MembershipStatus::Archived => SendInvitationError::MemberArchived,
+        });
+    }
+    let pending_condition = match &state.pending {
+        Some(pending) if pending.expires_at > now => {
+            return Err(SendInvitationError::InvitationPending);
+        }
+        Some(pending) => Condition::AttributeEquals(
+            "invitation_id".into(),
+            pending.invitation_id.to_string().into(),
+        ),
+        None => Condition::NotExists,
+    };
+    Ok((account, pending_condition))
+}
+
 /// The account behind `login` and its membership in `tenant`, in one batch.
 async fn read_account_and_membership(
     app: &App,
     tenant: TenantId,
     login: &LoginRecord,
 ) -> Result<(Option<AccountRecord>, Option<MembershipRecord>), InternalError> {
-    let mut read = app
+    let read = app
         .table
         .batch_get(&[
             keys::account(login.account_id),
@@ -360,8 +369,9 @@ async fn read_account_and_membership(
         ])
         .await
         .context("reading the existing account")?;
-    let membership = from_optional(read.pop().flatten()).context("reading the membership")?;
-    let account = from_optional(read.pop().flatten()).context("reading the account")?;
+    let mut found = Found::new(read);
+    let account = found.next("reading the account")?;
+    let membership = found.next("reading the membership")?;
     Ok((account, membership))
 }
 
@@ -386,12 +396,11 @@ pub(crate) fn invitation_mail(
 /// When a resend of `invitation` would be refused by its own daily limit: `Some(seconds)`.
 pub(crate) fn resend_refused_for(
     invitation: &InvitationRecord,
-    limit: u32,
-    window: chrono::Duration,
+    limit: crate::app::Limit,
     now: DateTime<Utc>,
 ) -> Option<u64> {
     let started = invitation.resend_window_started_at?;
-    let live = started + window > now;
-    (live && invitation.resends >= limit)
-        .then(|| (started + window - now).num_seconds().max(1) as u64)
+    let live = started + limit.window > now;
+    (live && invitation.resends >= limit.max)
+        .then(|| (started + limit.window - now).num_seconds().max(1) as u64)
 }

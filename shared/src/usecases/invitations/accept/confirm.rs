@@ -9,6 +9,8 @@ use crate::usecases::AuditAction;
 /// that address (the password only as its hash); opening it creates the account and the
 /// membership. Each such mail counts in the tenant's invitation quota, so a link holder cannot
 /// use Usher to mail strangers at will.
+///
+/// Kept in one piece: the stored registration and its one counted transaction.
 pub(super) async fn send_confirmation(
     app: &App,
     link: &OpenedLink,
@@ -82,7 +84,7 @@ pub(super) async fn send_confirmation(
             subject: None,
             details: json!({"invitation_id": link.invitation.id, "email": email}),
         })?;
-    let counts = [(quota_key, Limit::invitations_per_tenant(&app.config))];
+    let counts = [(quota_key, app.config.invitations_per_tenant)];
     match transact_counting(writes, &counts, vec![quota]).await {
         Ok(Counted::Committed) => {}
         Ok(Counted::LimitReached(retry_after_seconds)) => {

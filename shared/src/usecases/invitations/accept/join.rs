@@ -27,6 +27,9 @@ pub(super) struct Joining {
 /// The one transaction that makes an invitee a member: the link claimed, the invitation
 /// accepted and its pending marker removed, the account (when new), the membership, the
 /// session, the mails, the announcement job and the audit event.
+///
+/// Kept in one piece (the link's claim, the session and the mails are helpers): the rest is the
+/// one transaction whose failed keys are told apart below.
 pub(super) async fn join(
     app: &App,
     link: &OpenedLink,

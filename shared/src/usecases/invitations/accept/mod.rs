@@ -37,7 +37,7 @@ use super::super::audit::AuditEvent;
 use super::super::commit::{LostRace, Writes};
 use super::super::jobs::{Announcement, Job};
 use super::super::throttle::{
-    Counted, Limit, PasswordAttempts, refused_attempts_become, transact_counting,
+    Counted, PasswordAttempts, refused_attempts_become, transact_counting,
 };
 use super::super::{AccountCaller, AuthError, Context, InternalError};
 use crate::app::App;

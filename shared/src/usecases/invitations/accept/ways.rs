@@ -162,14 +162,7 @@ pub(super) async fn accept_with_session(
     )
     .await?
     .ok_or(AcceptError::Invalid)?;
-    let mut extra = extra.into_iter();
-    let caller = AccountCaller::resolve(
-        &session,
-        extra.next().flatten(),
-        extra.next().flatten(),
-        app.clock.now(),
-        false,
-    )?;
+    let caller = AccountCaller::from_items(&session, extra, app.clock.now(), false)?;
     let (link, _) = open(app, token_key, token, &[])
         .await?
         .ok_or(AcceptError::Invalid)?;
