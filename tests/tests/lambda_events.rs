@@ -99,6 +99,10 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
         // A legacy code page arrives base64-encoded, as API Gateway passes a binary body.
         ("users-import-windows-1250.json", creation(), 202, None),
         ("users-get.json", users(), 200, None),
+        ("users-patch.json", users(), 200, None),
+        ("users-archive.json", users(), 200, None),
+        ("users-restore.json", users(), 200, None),
+        ("users-export.json", users(), 200, None),
         ("tenants-get.json", tenants(), 200, None),
         ("tenants-settings-patch.json", tenants(), 200, None),
         (

@@ -26,7 +26,7 @@ fn sample_mail(to: &str) -> OutgoingMail {
         tenant: "Help Desk".into(),
         first_name: "Ada".into(),
         link: "https://usher.example/reset/abc".into(),
-        valid_days: 7,
+        valid_for: chrono::Duration::days(7),
     }
     .render(&EmailAddress::parse(to).unwrap(), Locale::It)
     .unwrap()

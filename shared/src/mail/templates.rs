@@ -58,7 +58,7 @@ pub enum MailTemplate {
         tenant: String,
         first_name: String,
         link: String,
-        valid_days: i64,
+        valid_for: chrono::Duration,
     },
     /// An invitation to join `tenant` (again, with `resent`: a new link, the old one dead).
     Invitation {
@@ -238,7 +238,7 @@ impl MailTemplate {
                 tenant,
                 first_name,
                 link,
-                valid_days,
+                valid_for,
             } => (
                 (s.choose_subject)(tenant),
                 Some(first_name.as_str()),
@@ -248,7 +248,7 @@ impl MailTemplate {
                     url: link.clone(),
                 }),
                 vec![
-                    (s.link_validity_days)(*valid_days),
+                    (s.link_validity_days)(valid_for.num_days()),
                     s.not_expected.to_owned(),
                 ],
             ),
@@ -439,7 +439,7 @@ mod tests {
                 tenant: "Comune <Forlì>".into(),
                 first_name: "Ada".into(),
                 link: "https://usher.example/reset/abc".into(),
-                valid_days: 7,
+                valid_for: chrono::Duration::days(7),
             },
             MailTemplate::Invitation {
                 tenant: "Comune <Forlì>".into(),

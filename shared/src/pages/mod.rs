@@ -8,6 +8,7 @@
 //! family adds a module and touches none of the others.
 
 mod invite;
+mod password;
 mod reset;
 
 use std::sync::LazyLock;

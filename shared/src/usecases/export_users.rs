@@ -16,20 +16,31 @@ use crate::records::{MembershipRecord, MembershipStatus, from_item};
 use crate::table::Key;
 use crate::token::SessionToken;
 
-const FIELDS: [&str; 12] = [
-    "email",
-    "first_name",
-    "last_name",
-    "notification_email",
-    "phone",
-    "locale",
-    "role",
-    "status",
-    "access",
-    "auto_tickets",
-    "created_via",
-    "created_at",
+/// A member's columns, in the order the export writes them, and whether an import reads each
+/// back (the others are the export's own, read past so that an exported file imports back). The
+/// one list of them: the export's header, the import's template and the columns it reads past
+/// all come from it.
+pub(crate) const MEMBER_COLUMNS: [(&str, Imported); 12] = [
+    ("email", Imported::Yes),
+    ("first_name", Imported::Yes),
+    ("last_name", Imported::Yes),
+    ("notification_email", Imported::Yes),
+    ("phone", Imported::Yes),
+    ("locale", Imported::Yes),
+    ("role", Imported::Yes),
+    ("status", Imported::ReadPast),
+    ("access", Imported::ReadPast),
+    ("auto_tickets", Imported::Yes),
+    ("created_via", Imported::ReadPast),
+    ("created_at", Imported::ReadPast),
 ];
+
+/// What an import does with a column the export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Imported {
+    Yes,
+    ReadPast,
+}
 
 /// Members read per page.
 const PAGE: usize = 1000;
@@ -95,7 +106,10 @@ impl Export {
     /// The byte-order mark and the header row.
     pub fn header(&self) -> Result<Vec<u8>, InternalError> {
         let mut out = writer();
-        let mut row: Vec<String> = FIELDS.iter().map(|f| (*f).to_owned()).collect();
+        let mut row: Vec<String> = MEMBER_COLUMNS
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .collect();
         row.extend(self.permissions.iter().map(|p| cell(p)));
         out.write_record(&row).context("writing the export")?;
         let mut bytes = BYTE_ORDER_MARK.as_bytes().to_vec();

@@ -91,7 +91,7 @@ pub(crate) fn mail_choose_password(
         tenant: tenant.name.clone(),
         first_name: to.first_name.to_owned(),
         link,
-        valid_days: valid_for.num_days(),
+        valid_for,
     };
     writes.op(op).mail(&mail, to.email, to.locale)?;
     Ok(())

@@ -29,16 +29,11 @@ pub(super) struct InviteStrings {
     pub exact_email_hint: &'static str,
     pub wrong_password: &'static str,
     pub rate_limited: &'static str,
-    pub too_short: fn(usize) -> String,
-    pub too_long: fn(usize) -> String,
-    pub control_character: &'static str,
-    pub guessable: &'static str,
     pub mismatch: fn(&str, &str) -> String,
     pub account_exists: &'static str,
     pub already_member: &'static str,
     pub passwords_differ: &'static str,
     pub invalid_field: fn(&str) -> String,
-    pub conflict: &'static str,
     pub joined_title: fn(&str) -> String,
     pub joined_intro: &'static str,
     pub continue_label: &'static str,
@@ -98,10 +93,6 @@ static EN: InviteStrings = InviteStrings {
     exact_email_hint: "This invitation works only with this address.",
     wrong_password: "The email or password is wrong.",
     rate_limited: "Too many attempts. Wait a few minutes and try again.",
-    too_short: |n| format!("Use at least {n} characters."),
-    too_long: |n| format!("Use at most {n} characters."),
-    control_character: "The password cannot contain invisible control characters.",
-    guessable: "This password is too easy to guess. Try a few unrelated words.",
     mismatch: |invited, used| {
         format!(
             "You used {used}, but this invitation is for {invited}. Sign in or register with {invited}, or ask for an invitation to {used}."
@@ -111,7 +102,6 @@ static EN: InviteStrings = InviteStrings {
     already_member: "This account is already a member. Just sign in.",
     passwords_differ: "The two passwords are not the same.",
     invalid_field: |field| format!("Check this field: {field}."),
-    conflict: "Something changed at the same time. Please try again.",
     joined_title: |tenant| format!("Welcome to {tenant}"),
     joined_intro: "You are now a member. You can start right away.",
     continue_label: "Continue",
@@ -166,10 +156,6 @@ static IT: InviteStrings = InviteStrings {
     exact_email_hint: "Questo invito funziona solo con questo indirizzo.",
     wrong_password: "L'email o la password non sono corrette.",
     rate_limited: "Troppi tentativi. Attendi qualche minuto e riprova.",
-    too_short: |n| format!("Usa almeno {n} caratteri."),
-    too_long: |n| format!("Usa al massimo {n} caratteri."),
-    control_character: "La password non può contenere caratteri di controllo invisibili.",
-    guessable: "Questa password è troppo facile da indovinare. Prova con alcune parole senza legame tra loro.",
     mismatch: |invited, used| {
         format!(
             "Hai usato {used}, ma questo invito è per {invited}. Accedi o registrati con {invited}, oppure chiedi un invito per {used}."
@@ -179,7 +165,6 @@ static IT: InviteStrings = InviteStrings {
     already_member: "Questo account è già membro. Accedi e basta.",
     passwords_differ: "Le due password non coincidono.",
     invalid_field: |field| format!("Controlla questo campo: {field}."),
-    conflict: "Qualcosa è cambiato nello stesso momento. Riprova.",
     joined_title: |tenant| format!("Benvenuto in {tenant}"),
     joined_intro: "Ora sei membro. Puoi iniziare subito.",
     continue_label: "Continua",
@@ -236,10 +221,6 @@ static FR: InviteStrings = InviteStrings {
     exact_email_hint: "Cette invitation ne fonctionne qu'avec cette adresse.",
     wrong_password: "L'e-mail ou le mot de passe est incorrect.",
     rate_limited: "Trop de tentatives. Patientez quelques minutes et réessayez.",
-    too_short: |n| format!("Utilisez au moins {n} caractères."),
-    too_long: |n| format!("Utilisez au plus {n} caractères."),
-    control_character: "Le mot de passe ne peut pas contenir de caractères de contrôle invisibles.",
-    guessable: "Ce mot de passe est trop facile à deviner. Essayez quelques mots sans rapport entre eux.",
     mismatch: |invited, used| {
         format!(
             "Vous avez utilisé {used}, mais cette invitation est pour {invited}. Connectez-vous ou inscrivez-vous avec {invited}, ou demandez une invitation pour {used}."
@@ -249,7 +230,6 @@ static FR: InviteStrings = InviteStrings {
     already_member: "Ce compte est déjà membre. Connectez-vous simplement.",
     passwords_differ: "Les deux mots de passe ne sont pas identiques.",
     invalid_field: |field| format!("Vérifiez ce champ : {field}."),
-    conflict: "Quelque chose a changé au même moment. Veuillez réessayer.",
     joined_title: |tenant| format!("Bienvenue dans {tenant}"),
     joined_intro: "Vous êtes maintenant membre. Vous pouvez commencer tout de suite.",
     continue_label: "Continuer",
@@ -306,10 +286,6 @@ static PL: InviteStrings = InviteStrings {
     exact_email_hint: "To zaproszenie działa tylko z tym adresem.",
     wrong_password: "Adres e-mail lub hasło są nieprawidłowe.",
     rate_limited: "Zbyt wiele prób. Odczekaj kilka minut i spróbuj ponownie.",
-    too_short: |n| format!("Użyj co najmniej {n} znaków."),
-    too_long: |n| format!("Użyj co najwyżej {n} znaków."),
-    control_character: "Hasło nie może zawierać niewidocznych znaków sterujących.",
-    guessable: "To hasło jest zbyt łatwe do odgadnięcia. Spróbuj kilku niezwiązanych ze sobą słów.",
     mismatch: |invited, used| {
         format!(
             "Użyto adresu {used}, ale to zaproszenie jest dla {invited}. Zaloguj się lub zarejestruj adresem {invited} albo poproś o zaproszenie dla {used}."
@@ -319,7 +295,6 @@ static PL: InviteStrings = InviteStrings {
     already_member: "To konto jest już członkiem. Wystarczy się zalogować.",
     passwords_differ: "Hasła nie są takie same.",
     invalid_field: |field| format!("Sprawdź to pole: {field}."),
-    conflict: "W tym samym czasie coś się zmieniło. Spróbuj ponownie.",
     joined_title: |tenant| format!("Witamy w {tenant}"),
     joined_intro: "Jesteś teraz członkiem. Możesz od razu zacząć.",
     continue_label: "Dalej",

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 
-use super::{Link, Shell, respond};
+use super::{Link, Shell, password, respond};
 use crate::app::Config;
 use crate::domain::{Locale, Role, WeakPassword};
 use crate::settings::InvitationEmailPolicy;
@@ -180,7 +180,7 @@ impl InvitePage {
                 typed,
                 error,
             } => {
-                page.error = error.map(|e| error_text(s, e));
+                page.error = error.map(|e| error_text(s, locale, e));
                 page.paragraphs = vec![
                     (s.intro)(&invitation.inviter, &invitation.tenant),
                     (s.for_email)(&invitation.email),
@@ -225,7 +225,7 @@ impl InvitePage {
                 s.confirm_title
             }
             InvitePage::ConfirmFailed(error) => {
-                page.error = Some(error_text(s, error));
+                page.error = Some(error_text(s, locale, error));
                 page.link = Some(sign_in());
                 s.confirm_title
             }
@@ -265,20 +265,17 @@ fn role_name(s: &InviteStrings, role: Role) -> &'static str {
     }
 }
 
-fn error_text(s: &InviteStrings, error: InviteFormError) -> String {
+fn error_text(s: &InviteStrings, locale: Locale, error: InviteFormError) -> String {
     match error {
         InviteFormError::WrongPassword => s.wrong_password.to_owned(),
         InviteFormError::RateLimited => s.rate_limited.to_owned(),
-        InviteFormError::Weak(WeakPassword::TooShort(n)) => (s.too_short)(n),
-        InviteFormError::Weak(WeakPassword::TooLong(n)) => (s.too_long)(n),
-        InviteFormError::Weak(WeakPassword::ControlCharacter) => s.control_character.to_owned(),
-        InviteFormError::Weak(WeakPassword::Guessable(_)) => s.guessable.to_owned(),
+        InviteFormError::Weak(weak) => password::weak_password(locale, &weak),
         InviteFormError::Mismatch { invited, used } => (s.mismatch)(&invited, &used),
         InviteFormError::AccountExists => s.account_exists.to_owned(),
         InviteFormError::AlreadyMember => s.already_member.to_owned(),
         InviteFormError::PasswordsDiffer => s.passwords_differ.to_owned(),
         InviteFormError::Invalid(field) => (s.invalid_field)(&field),
-        InviteFormError::Conflict => s.conflict.to_owned(),
+        InviteFormError::Conflict => password::password_sentences(locale).conflict.to_owned(),
     }
 }
 

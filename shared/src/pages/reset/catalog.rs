@@ -30,13 +30,8 @@ pub(super) struct ResetStrings {
     pub requested_intro: fn(i64) -> String,
     pub requested_spam: &'static str,
     pub invalid_email: &'static str,
-    pub too_short: fn(usize) -> String,
-    pub too_long: fn(usize) -> String,
-    pub control_character: &'static str,
-    pub guessable: &'static str,
     pub reused: &'static str,
     pub mismatch: &'static str,
-    pub conflict: &'static str,
 }
 
 pub(super) fn reset_strings(locale: Locale) -> &'static ResetStrings {
@@ -83,13 +78,8 @@ static EN: ResetStrings = ResetStrings {
     },
     requested_spam: "Nothing after a few minutes? Check your spam folder, or ask again.",
     invalid_email: "Enter a valid email address.",
-    too_short: |n| format!("Use at least {n} characters."),
-    too_long: |n| format!("Use at most {n} characters."),
-    control_character: "The password cannot contain invisible control characters.",
-    guessable: "This password is too easy to guess. Try a few unrelated words.",
     reused: "Choose a password other than your current one.",
     mismatch: "The two passwords are not the same.",
-    conflict: "Something changed at the same time. Please try again.",
 };
 
 static IT: ResetStrings = ResetStrings {
@@ -127,13 +117,8 @@ static IT: ResetStrings = ResetStrings {
     },
     requested_spam: "Non arriva nulla dopo qualche minuto? Controlla la cartella spam o chiedi di nuovo.",
     invalid_email: "Inserisci un indirizzo email valido.",
-    too_short: |n| format!("Usa almeno {n} caratteri."),
-    too_long: |n| format!("Usa al massimo {n} caratteri."),
-    control_character: "La password non può contenere caratteri di controllo invisibili.",
-    guessable: "Questa password è troppo facile da indovinare. Prova con alcune parole senza legame tra loro.",
     reused: "Scegli una password diversa da quella attuale.",
     mismatch: "Le due password non coincidono.",
-    conflict: "Qualcosa è cambiato nello stesso momento. Riprova.",
 };
 
 static FR: ResetStrings = ResetStrings {
@@ -171,13 +156,8 @@ static FR: ResetStrings = ResetStrings {
     },
     requested_spam: "Rien après quelques minutes ? Vérifiez vos courriers indésirables, ou demandez à nouveau.",
     invalid_email: "Saisissez une adresse e-mail valide.",
-    too_short: |n| format!("Utilisez au moins {n} caractères."),
-    too_long: |n| format!("Utilisez au plus {n} caractères."),
-    control_character: "Le mot de passe ne peut pas contenir de caractères de contrôle invisibles.",
-    guessable: "Ce mot de passe est trop facile à deviner. Essayez quelques mots sans rapport entre eux.",
     reused: "Choisissez un mot de passe différent de l'actuel.",
     mismatch: "Les deux mots de passe ne sont pas identiques.",
-    conflict: "Quelque chose a changé au même moment. Veuillez réessayer.",
 };
 
 static PL: ResetStrings = ResetStrings {
@@ -215,11 +195,6 @@ static PL: ResetStrings = ResetStrings {
     },
     requested_spam: "Nic nie przyszło po kilku minutach? Sprawdź folder spam albo poproś ponownie.",
     invalid_email: "Podaj prawidłowy adres e-mail.",
-    too_short: |n| format!("Użyj co najmniej {n} znaków."),
-    too_long: |n| format!("Użyj najwyżej {n} znaków."),
-    control_character: "Hasło nie może zawierać niewidocznych znaków sterujących.",
-    guessable: "To hasło jest zbyt łatwe do odgadnięcia. Spróbuj kilku niezwiązanych ze sobą słów.",
     reused: "Wybierz hasło inne niż obecne.",
     mismatch: "Podane hasła nie są takie same.",
-    conflict: "W tym samym czasie coś się zmieniło. Spróbuj ponownie.",
 };

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::{Link, Shell, respond};
+use super::{Link, Shell, password, respond};
 use crate::app::Config;
 use crate::domain::{Locale, WeakPassword};
 use crate::records::TokenKind;
@@ -133,15 +133,10 @@ impl ResetPage {
                 error,
             } => {
                 page.error = error.map(|e| match e {
-                    FormError::Weak(WeakPassword::TooShort(n)) => (s.too_short)(n),
-                    FormError::Weak(WeakPassword::TooLong(n)) => (s.too_long)(n),
-                    FormError::Weak(WeakPassword::ControlCharacter) => {
-                        s.control_character.to_owned()
-                    }
-                    FormError::Weak(WeakPassword::Guessable(_)) => s.guessable.to_owned(),
+                    FormError::Weak(weak) => password::weak_password(locale, &weak),
                     FormError::Reused => s.reused.to_owned(),
                     FormError::Mismatch => s.mismatch.to_owned(),
-                    FormError::Conflict => s.conflict.to_owned(),
+                    FormError::Conflict => password::password_sentences(locale).conflict.to_owned(),
                 });
                 page.new_password = Some(NewPasswordForm {
                     action: config.path("/v1/password/reset"),

@@ -114,10 +114,7 @@ pub async fn template(
     tenant_id: TenantId,
 ) -> Result<Vec<u8>, ImportError> {
     let caller = importer(app, token, tenant_id).await?;
-    let mut header: Vec<String> = rows::TEMPLATE_COLUMNS
-        .iter()
-        .map(|c| (*c).to_owned())
-        .collect();
+    let mut header: Vec<String> = rows::template_columns().map(str::to_owned).collect();
     let mut example: Vec<String> = [
         "ada.lovelace@example.org",
         "Ada",

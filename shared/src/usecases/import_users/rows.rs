@@ -7,6 +7,7 @@
 //! (or yes/true/1) when held: a member gets exactly the file's permissions among its permission
 //! columns, and keeps those the file has no column for.
 
+use crate::usecases::export_users::{Imported, MEMBER_COLUMNS};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role};
@@ -30,20 +31,22 @@ enum Column {
     Permission(Permission),
 }
 
-const READ_ONLY: [&str; 4] = ["status", "access", "created_via", "created_at"];
+/// Whether `name` is a column the export writes and the import reads past.
+fn read_past(name: &str) -> bool {
+    MEMBER_COLUMNS
+        .iter()
+        .any(|(column, imported)| *column == name && *imported == Imported::ReadPast)
+}
 
-/// The columns an import template shows, in order; permission columns follow.
-pub const TEMPLATE_COLUMNS: [&str; 9] = [
-    "email",
-    "first_name",
-    "last_name",
-    "notification_email",
-    "phone",
-    "locale",
-    "role",
-    "auto_tickets",
-    "send_credentials",
-];
+/// The columns an import template shows, in order (the member columns an import reads, then
+/// `send_credentials`); permission columns follow.
+pub fn template_columns() -> impl Iterator<Item = &'static str> {
+    MEMBER_COLUMNS
+        .iter()
+        .filter(|(_, imported)| *imported == Imported::Yes)
+        .map(|(column, _)| *column)
+        .chain(["send_credentials"])
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HeaderError {
@@ -95,7 +98,7 @@ impl Columns {
                 "role" => Column::Role,
                 "auto_tickets" => Column::AutoTickets,
                 "send_credentials" => Column::SendCredentials,
-                n if READ_ONLY.contains(&n) => Column::ReadOnly,
+                n if read_past(n) => Column::ReadOnly,
                 n => match Permission::parse(n) {
                     Ok(p) if tenant.knows_permission(p.as_str()) => Column::Permission(p),
                     Ok(_) if n.contains('.') => return Err(HeaderError::UnknownPermission(name)),
