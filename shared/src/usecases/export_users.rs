@@ -20,25 +20,25 @@ use crate::token::SessionToken;
 /// back (the others are the export's own, read past so that an exported file imports back). The
 /// one list of them: the export's header, the import's template and the columns it reads past
 /// all come from it.
-pub(crate) const MEMBER_COLUMNS: [(&str, Imported); 12] = [
-    ("email", Imported::Yes),
-    ("first_name", Imported::Yes),
-    ("last_name", Imported::Yes),
-    ("notification_email", Imported::Yes),
-    ("phone", Imported::Yes),
-    ("locale", Imported::Yes),
-    ("role", Imported::Yes),
-    ("status", Imported::ReadPast),
-    ("access", Imported::ReadPast),
-    ("auto_tickets", Imported::Yes),
-    ("created_via", Imported::ReadPast),
-    ("created_at", Imported::ReadPast),
+pub(crate) const MEMBER_COLUMNS: [(&str, OnImport); 12] = [
+    ("email", OnImport::Read),
+    ("first_name", OnImport::Read),
+    ("last_name", OnImport::Read),
+    ("notification_email", OnImport::Read),
+    ("phone", OnImport::Read),
+    ("locale", OnImport::Read),
+    ("role", OnImport::Read),
+    ("status", OnImport::ReadPast),
+    ("access", OnImport::ReadPast),
+    ("auto_tickets", OnImport::Read),
+    ("created_via", OnImport::ReadPast),
+    ("created_at", OnImport::ReadPast),
 ];
 
 /// What an import does with a column the export writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Imported {
-    Yes,
+pub(crate) enum OnImport {
+    Read,
     ReadPast,
 }
 

@@ -7,7 +7,7 @@
 //! (or yes/true/1) when held: a member gets exactly the file's permissions among its permission
 //! columns, and keeps those the file has no column for.
 
-use crate::usecases::export_users::{Imported, MEMBER_COLUMNS};
+use crate::usecases::export_users::{MEMBER_COLUMNS, OnImport};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role};
@@ -35,7 +35,7 @@ enum Column {
 fn read_past(name: &str) -> bool {
     MEMBER_COLUMNS
         .iter()
-        .any(|(column, imported)| *column == name && *imported == Imported::ReadPast)
+        .any(|(column, imported)| *column == name && *imported == OnImport::ReadPast)
 }
 
 /// The columns an import template shows, in order (the member columns an import reads, then
@@ -43,7 +43,7 @@ fn read_past(name: &str) -> bool {
 pub fn template_columns() -> impl Iterator<Item = &'static str> {
     MEMBER_COLUMNS
         .iter()
-        .filter(|(_, imported)| *imported == Imported::Yes)
+        .filter(|(_, imported)| *imported == OnImport::Read)
         .map(|(column, _)| *column)
         .chain(["send_credentials"])
 }
