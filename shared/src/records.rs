@@ -110,7 +110,21 @@ pub struct LoginRecord {
     /// working at this time if unused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub temporary_until: Option<DateTime<Utc>>,
+    /// Set while the password is one an admin of this tenant set, generated or saw: it opens
+    /// only this tenant until the person proves the login address is theirs (a password chosen
+    /// through a link mailed to it, an invitation to it accepted). Without this, an admin of one
+    /// tenant who creates an address with a password they know could sign in to every other
+    /// tenant that address joins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confined_to: Option<TenantId>,
     pub version: u64,
+}
+
+impl LoginRecord {
+    /// Whether this login's password may open `tenant`.
+    pub fn opens(&self, tenant: TenantId) -> bool {
+        self.confined_to.is_none_or(|t| t == tenant)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -155,6 +169,11 @@ pub struct MembershipRecord {
     /// For a person created from inbound mail: where their names came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_source: Option<NameSource>,
+    /// Recorded without the person's word: mail from an account that existed, kept for the help
+    /// desk with the message's names and no access. Access opens only when the person accepts an
+    /// invitation mailed to their own address; granting it files that invitation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub needs_consent: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
@@ -197,6 +216,17 @@ pub struct SessionRecord {
     pub expires_at: DateTime<Utc>,
     /// A session opened with a temporary password may only change it.
     pub password_change_only: bool,
+    /// Opened with a password confined to this tenant (see [`LoginRecord::confined_to`]): the
+    /// session opens nothing else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confined_to: Option<TenantId>,
+}
+
+impl SessionRecord {
+    /// Whether this session may act in `tenant`.
+    pub fn opens(&self, tenant: TenantId) -> bool {
+        self.confined_to.is_none_or(|t| t == tenant)
+    }
 }
 
 impl SessionRecord {

@@ -170,7 +170,8 @@ async fn every_rule_has_its_fixture_and_its_outcome() {
         outcomes[0].user_id.unwrap().to_string(),
         app.account_id_of(&app.owner_token).await
     );
-    // An account of elsewhere joins, keeping its names and password.
+    // An account of elsewhere is recorded for the help desk: the message's names, none of the
+    // account's, and no access until the person accepts an invitation to their own address.
     let (_, elsewhere, _) = app.new_tenant("Chat Suite").await;
     assert_eq!(
         outcome_of(&app, "inbound-existing-account", &elsewhere)
@@ -179,8 +180,13 @@ async fn every_rule_has_its_fixture_and_its_outcome() {
         OutcomeKind::Joined
     );
     let joined = app.user_by_email(&elsewhere).await.unwrap();
-    assert_eq!(joined["first_name"], "Olga");
+    assert_eq!(
+        (joined["first_name"].as_str(), joined["last_name"].as_str()),
+        (Some("Known"), Some("Elsewhere"))
+    );
     assert_eq!(joined["created_via"], "inbound_email");
+    assert_eq!(joined["access"], false);
+    assert_eq!(joined["needs_consent"], true);
     assert_eq!(
         app.sign_in(&elsewhere, GOOD_PASSWORD).await.status(),
         StatusCode::CREATED
@@ -680,4 +686,47 @@ async fn a_held_sender_is_decided_only_by_its_own_tenant() {
         "nothing was decided"
     );
     assert!(app.user_by_email("held-here@example.org").await.is_none());
+}
+
+/// A person new to Usher who writes to two tenants' help desks at once gets one account and a
+/// membership in each (the message once failed whole on its two creations of one login item);
+/// a Cc'd address that is also an envelope recipient is looked up like any other.
+#[tokio::test]
+async fn one_message_to_two_tenants_makes_one_account() {
+    for backend in [Backend::Embedded, Backend::Dynamo] {
+        let app = inbound_app(backend).await;
+        app.settings(json!({"inbound": {"enabled": true, "addresses": [INBOX], "grant_access": true}}))
+            .await;
+        let (other, _, other_owner) = app.new_tenant("Device Leasing").await;
+        let patched = app
+            .request(
+                Method::PATCH,
+                &format!("/v1/tenants/{other}/settings"),
+                Some(&other_owner),
+                Some(json!({"inbound": {"enabled": true, "addresses": ["help@leasing.example"],
+                    "grant_access": true}})),
+            )
+            .await;
+        assert_eq!(patched.status(), StatusCode::OK);
+        let eml = "From: Nina New <nina@example.org>\r\nTo: help@desk.example, help@leasing.example\r\nMessage-ID: <two-tenants@example.org>\r\n\r\nHi\r\n";
+        let response = app
+            .http
+            .post(app.url("/_local/inbound"))
+            .body(eml)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let outcomes = body["outcomes"].as_array().unwrap();
+        assert_eq!(outcomes.len(), 2, "{body}");
+        assert!(outcomes.iter().all(|o| o["outcome"] == "created"), "{body}");
+        assert_eq!(
+            outcomes[0]["user_id"], outcomes[1]["user_id"],
+            "one account"
+        );
+        // Each tenant mailed its own link; the person chooses a password through either.
+        assert_eq!(app.reset_links_to("nina@example.org").await.len(), 2);
+    }
 }

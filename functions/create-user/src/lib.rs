@@ -11,7 +11,7 @@ use usher_core::app::App;
 use usher_core::domain::{EmailAddress, Locale, PersonName, Phone, Role, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, CsvBody, InvitationView, JsonBodyErrors,
-    Problem, ProblemDoc, UserView, csv_attachment, finish_router, mount, permissions_field,
+    Problem, ProblemDoc, UserInvitedResponse, UserView, csv_attachment, finish_router, mount, permissions_field,
 };
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
 use usher_core::usecases::import_users::{
@@ -120,13 +120,6 @@ pub struct CreateUserResponse {
     /// Only for mode `generate`, and only in this answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     generated_password: Option<String>,
-}
-
-/// The email has an account: the person is invited with the requested role and permissions and
-/// joins when they accept through the link mailed to their own address.
-#[derive(Serialize, ToSchema)]
-pub struct UserInvitedResponse {
-    invitation: InvitationView,
 }
 
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = [])),

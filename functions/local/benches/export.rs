@@ -51,6 +51,7 @@ async fn fill(data: &Path, tenant: TenantId) {
                     created_via: CreatedVia::Import,
                     created_by: None,
                     name_source: None,
+                    needs_consent: false,
                     created_at: now,
                     updated_at: now,
                     version: 1,

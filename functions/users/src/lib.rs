@@ -3,19 +3,20 @@
 //! or revokes their access, archives and restores them, and reads their history. Creating people
 //! and importing them is the create-user function's.
 
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, extract::State};
 use serde::Deserialize;
 use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, Role, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, EventView, EventsQuery, JsonBodyErrors, Page,
-    Problem, ProblemDoc, UserView, csv_attachment, finish_router, mount, page_limit,
+    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, EventView, EventsQuery, InvitationView,
+    JsonBodyErrors, Page, Problem, ProblemDoc, UserInvitedResponse, UserView, csv_attachment, finish_router, mount, page_limit,
     permissions_field, person_patch,
 };
 use usher_core::records::{MembershipRecord, MembershipStatus};
 use usher_core::usecases::get_user;
-use usher_core::usecases::lifecycle::{self, UserPatch};
+use usher_core::usecases::lifecycle::{self, AccessChange, UserPatch};
 use usher_core::usecases::list_users::{self, ListUsers};
 use usher_core::usecases::{AuditAction, events, export_users};
 use utoipa::ToSchema;
@@ -221,7 +222,9 @@ async fn update_user_route(
 pub struct AccessRequest {
     /// `false` revokes: the person can no longer use this tenant, their sessions stop working
     /// for it at once, and a password link this tenant sent dies. `true` grants: a person with no
-    /// password yet is mailed a link to choose one, others are told.
+    /// password yet is mailed a link to choose one, others are told; a person kept from their
+    /// mail (`needs_consent`) is invited to their own address instead, and has access once they
+    /// accept.
     enabled: bool,
 }
 
@@ -232,10 +235,12 @@ pub struct AccessRequest {
         BearerErrors,
         JsonBodyErrors,
         (status = 200, body = UserView),
+        (status = 202, description = "The user was kept from their mail while their account existed (`needs_consent`): nothing opened; an invitation with their role and permissions was mailed to their own address, and access opens when they accept it", body = UserInvitedResponse),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-        (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
+        (status = 409, description = "conflict: the user changed at the same time; invitation_pending: the person was invited already (resend it)", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing or unknown", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: the invitation a grant files counts in the daily invitation quotas", body = ProblemDoc),
     ))]
 async fn access_route(
     State(app): State<App>,
@@ -243,9 +248,18 @@ async fn access_route(
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
     ApiJson(body): ApiJson<AccessRequest>,
 ) -> Result<Response, Problem> {
-    Ok(with_etag(
-        lifecycle::set_access(&app, &token, tenant_id, user_id, body.enabled).await?,
-    ))
+    Ok(
+        match lifecycle::set_access(&app, &token, tenant_id, user_id, body.enabled).await? {
+            AccessChange::Changed(member) => with_etag(member),
+            AccessChange::ConsentRequested(invitation) => (
+                StatusCode::ACCEPTED,
+                Json(UserInvitedResponse {
+                    invitation: InvitationView::new(*invitation, app.clock.now()),
+                }),
+            )
+                .into_response(),
+        },
+    )
 }
 
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/archive", tag = "users", security(("bearer" = [])),

@@ -33,6 +33,11 @@ pub struct UserView {
     /// their mail or from their address.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name_source: Option<crate::usecases::inbound::NameSource>,
+    /// Kept from the person's mail although their account existed: no access, the names their
+    /// message gave, and access only when they accept an invitation mailed to their own address
+    /// (granting access files it).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub needs_consent: bool,
     /// For a member who joined through an invitation: who sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
@@ -58,6 +63,7 @@ impl From<MembershipRecord> for UserView {
             auto_tickets: m.auto_tickets,
             created_via: m.created_via,
             name_source: m.name_source,
+            needs_consent: m.needs_consent,
             invited_by: m
                 .created_by
                 .filter(|_| m.created_via == CreatedVia::Invitation),
@@ -172,6 +178,13 @@ pub struct InvitationView {
     pub accepted_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An invitation filed instead of a change an admin asked for: the person's own address is
+/// invited, and the change happens when they accept.
+#[derive(Serialize, ToSchema)]
+pub struct UserInvitedResponse {
+    pub invitation: InvitationView,
 }
 
 impl InvitationView {

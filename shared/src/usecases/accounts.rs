@@ -47,20 +47,40 @@ pub(crate) fn new_account(
         password_hash: None,
         password_changed_at: None,
         temporary_until: None,
+        confined_to: None,
         version: 1,
     };
     (account, login)
 }
 
-/// Stores `password` on the login item; a temporary one must be changed at the next sign-in and
-/// stops working when unused for the configured time.
+/// Who chose a password, which says what it may open.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum PasswordSetBy {
+    /// The person, who proved the login address is theirs by the link they came through.
+    Person,
+    /// An admin of this tenant (or the operator creating it), who set, generated or saw it: it
+    /// opens only this tenant until the person proves the address (see
+    /// [`LoginRecord::confined_to`]). A temporary one must also be changed at the next sign-in
+    /// and stops working when unused for the configured time.
+    AdminOf { tenant: TenantId, temporary: bool },
+    /// The operator creating a tenant, who runs Usher and is trusted in every tenant: a
+    /// temporary password, changed at the first sign-in, confined to nothing.
+    Operator,
+}
+
+/// Stores `password` on the login item, confined as `set_by` says.
 pub(crate) async fn set_password(
     app: &App,
     login: &mut LoginRecord,
     password: &Password,
-    temporary: bool,
+    set_by: PasswordSetBy,
     now: DateTime<Utc>,
 ) -> Result<(), InternalError> {
+    let (temporary, confined_to) = match set_by {
+        PasswordSetBy::Person => (false, None),
+        PasswordSetBy::AdminOf { tenant, temporary } => (temporary, Some(tenant)),
+        PasswordSetBy::Operator => (true, None),
+    };
     login.password_hash = Some(
         app.hasher
             .hash(password, app.random.as_ref())
@@ -69,6 +89,7 @@ pub(crate) async fn set_password(
     );
     login.password_changed_at = Some(now);
     login.temporary_until = temporary.then(|| now + app.config.temporary_password_ttl);
+    login.confined_to = confined_to;
     Ok(())
 }
 
@@ -123,6 +144,7 @@ pub(crate) fn new_membership(
         created_via: new.created_via,
         created_by: new.created_by,
         name_source: None,
+        needs_consent: false,
         created_at: now,
         updated_at: now,
         version: 1,

@@ -12,7 +12,7 @@
 
 use serde_json::json;
 
-use super::accounts::{read_account_with_tenants, set_password};
+use super::accounts::{PasswordSetBy, read_account_with_tenants, set_password};
 use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
 use super::throttle::count_one;
@@ -89,13 +89,24 @@ fn may_reset(caller: &TenantCaller, member: &MembershipRecord) -> Result<(), Adm
 /// account's versions as read) and end every session of the account.
 async fn generated_password(
     app: &App,
+    tenant: TenantId,
     account: &AccountRecord,
     mut login: LoginRecord,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Password, [Op; 2]), AdminResetError> {
     let read_version = login.version;
     let password = Password::generate(app.random.as_ref());
-    set_password(app, &mut login, &password, true, now).await?;
+    set_password(
+        app,
+        &mut login,
+        &password,
+        PasswordSetBy::AdminOf {
+            tenant,
+            temporary: true,
+        },
+        now,
+    )
+    .await?;
     login.version = read_version + 1;
     let updated_account = AccountRecord {
         session_epoch: account.session_epoch + 1,
@@ -205,7 +216,7 @@ pub async fn admin_reset_password(
             if tenants.iter().any(|t| t.tenant_id != tenant_id) {
                 return Err(AdminResetError::AccountShared);
             }
-            let (password, writes) = generated_password(app, &account, login, now).await?;
+            let (password, writes) = generated_password(app, tenant_id, &account, login, now).await?;
             ops.extend(writes);
             let mail = MailTemplate::PasswordResetByAdmin {
                 tenant: caller.tenant.name.clone(),

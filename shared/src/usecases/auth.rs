@@ -215,6 +215,11 @@ impl TenantCaller {
         let membership: MembershipRecord =
             from_optional(membership)?.ok_or(AuthError::TenantNotFound)?;
         let tenant: TenantRecord = from_optional(tenant)?.ok_or(AuthError::TenantNotFound)?;
+        // A session of a password an admin elsewhere knows opens their tenant alone, and says
+        // no more of another than of a tenant the account is not in.
+        if !caller.session.opens(tenant.id) {
+            return Err(AuthError::TenantNotFound);
+        }
         if !membership.is_usable() {
             return Err(AuthError::MembershipInactive);
         }

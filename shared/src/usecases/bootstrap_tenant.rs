@@ -1,8 +1,8 @@
 //! The operator's `usher tenant create`: a tenant and its first owner.
 
 use super::accounts::{
-    NewAccount, NewMembership, account_ops, membership_ops, new_account, new_membership,
-    set_password,
+    NewAccount, NewMembership, PasswordSetBy, account_ops, membership_ops, new_account,
+    new_membership, set_password,
 };
 use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
@@ -102,7 +102,7 @@ pub async fn bootstrap_tenant(
             );
             if command.generate_password {
                 let password = Password::generate(app.random.as_ref());
-                set_password(app, &mut login, &password, true, now).await?;
+                set_password(app, &mut login, &password, PasswordSetBy::Operator, now).await?;
                 generated_password = Some(password);
             } else {
                 let (op, link) = password_links::issue(

@@ -13,8 +13,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::accounts::{
-    NewAccount, NewMembership, account_ops, membership_ops, new_account, new_membership,
-    set_password,
+    NewAccount, NewMembership, PasswordSetBy, account_ops, membership_ops, new_account,
+    new_membership, set_password,
 };
 use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
@@ -225,7 +225,17 @@ pub(crate) async fn prepare_creation<'a>(
     let (notice, mode) = match &new.password {
         PasswordChoice::Generate => {
             let password = Password::generate(app.random.as_ref());
-            set_password(app, &mut login, &password, true, now).await?;
+            set_password(
+                app,
+                &mut login,
+                &password,
+                PasswordSetBy::AdminOf {
+                    tenant: caller.tenant.id,
+                    temporary: true,
+                },
+                now,
+            )
+            .await?;
             generated_password = Some(password);
             let mail = new
                 .send_credentials
@@ -243,7 +253,17 @@ pub(crate) async fn prepare_creation<'a>(
                 .config
                 .password_policy
                 .check(value.expose_secret(), &context)?;
-            set_password(app, &mut login, &password, false, now).await?;
+            set_password(
+                app,
+                &mut login,
+                &password,
+                PasswordSetBy::AdminOf {
+                    tenant: caller.tenant.id,
+                    temporary: false,
+                },
+                now,
+            )
+            .await?;
             let mail = new
                 .send_credentials
                 .then(|| account_created_mail(app, caller, &account, PasswordNote::SetByAdmin));

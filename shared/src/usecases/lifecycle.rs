@@ -23,6 +23,9 @@ use super::accounts::read_account_with_tenants;
 use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
 use super::grants::{self, GrantError};
+use super::invitations::send::{
+    self, Attached, Filed, InvitationReads, Invite, SendInvitationError,
+};
 use super::listing::for_each_item;
 use super::password_links::{self, Recipient};
 use super::{AuthError, Context, InternalError, TenantCaller};
@@ -33,7 +36,7 @@ use crate::domain::{
 use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{
-    AccountRecord, AccountTenantRecord, LoginRecord, MembershipRecord, MembershipStatus, from_item,
+    AccountRecord, AccountTenantRecord, InvitationRecord, LoginRecord, MembershipRecord, MembershipStatus, from_item,
     from_optional, to_item,
 };
 use crate::table::{Condition, Op};
@@ -57,8 +60,19 @@ pub enum LifecycleError {
     PreconditionFailed,
     #[error("the user changed at the same time; read it again")]
     Conflict,
+    /// Granting access to a person kept from their mail files an invitation; it was refused.
+    #[error(transparent)]
+    Consent(#[from] SendInvitationError),
     #[error(transparent)]
     Internal(#[from] InternalError),
+}
+
+/// What `POST .../access` came to.
+pub enum AccessChange {
+    Changed(MembershipRecord),
+    /// The member was kept from their mail (see [`MembershipRecord::needs_consent`]): access
+    /// opens when they accept this invitation, mailed to their own address.
+    ConsentRequested(Box<InvitationRecord>),
 }
 
 /// Changes to a member. `None` leaves a field as it is; for optional fields, `Some(None)` clears.
@@ -102,7 +116,7 @@ async fn load(
 
 /// The writes of a changed membership: its tenant side (against the version read) and its
 /// account side (what sign-in and `/v1/me` read).
-fn membership_writes(
+pub(crate) fn membership_writes(
     old: &MembershipRecord,
     new: &MembershipRecord,
     tenant_name: &str,
@@ -393,9 +407,12 @@ pub async fn update_me(
         to_item(&keys::account(account.id), &account, None).context("building the account")?,
         Condition::VersionIs(caller.account.version),
     ));
-    // The copies every membership keeps for listing, read and written against their versions.
+    // The copies every membership keeps for listing, read and written against their versions:
+    // only where this session may act (a session confined to one tenant writes nothing into
+    // another) and where the person joined (a record kept from their mail keeps its names).
     let member_keys: Vec<_> = tenants
         .iter()
+        .filter(|t| caller.session.opens(t.tenant_id))
         .map(|t| keys::membership(t.tenant_id, account.id))
         .collect();
     for chunk in member_keys.chunks(100) {
@@ -408,6 +425,9 @@ pub async fn update_me(
             .flatten()
         {
             let member: MembershipRecord = from_item(item).context("reading a membership")?;
+            if member.needs_consent {
+                continue;
+            }
             let copy = MembershipRecord {
                 first_name: account.first_name.clone(),
                 last_name: account.last_name.clone(),
@@ -438,11 +458,14 @@ pub async fn set_access(
     tenant_id: TenantId,
     user_id: AccountId,
     enabled: bool,
-) -> Result<MembershipRecord, LifecycleError> {
+) -> Result<AccessChange, LifecycleError> {
     let now = app.clock.now();
     let (caller, member) = load(app, token, tenant_id, user_id).await?;
     if member.access == enabled {
-        return Ok(member);
+        return Ok(AccessChange::Changed(member));
+    }
+    if enabled && member.needs_consent {
+        return ask_consent(app, &caller, &member).await;
     }
     let updated = MembershipRecord {
         access: enabled,
@@ -489,7 +512,38 @@ pub async fn set_access(
     };
     writes.audit(event(&caller, action, user_id, json!({})))?;
     commit(writes, &member, None).await?;
-    Ok(updated)
+    Ok(AccessChange::Changed(updated))
+}
+
+/// Access for a person kept from their mail: an invitation to their own address, with the role
+/// and permissions they hold here, instead of an open door.
+async fn ask_consent(
+    app: &App,
+    caller: &TenantCaller,
+    member: &MembershipRecord,
+) -> Result<AccessChange, LifecycleError> {
+    let invite = Invite {
+        email: member.email.clone(),
+        role: member.role,
+        permissions: member.permissions.clone(),
+        message: None,
+        locale: None,
+    };
+    let reads = InvitationReads::new(caller.tenant.id, caller.account.id, &member.email);
+    let items = app
+        .table
+        .batch_get(&reads.keys())
+        .await
+        .context("reading the invitation state")?;
+    let state = reads.take(items)?;
+    let attached = Attached {
+        writes: None,
+        details: serde_json::Map::from_iter([("opens_user".to_owned(), json!(member.account_id))]),
+    };
+    match send::file(app, caller, &invite, state, None, attached).await? {
+        Filed::Done(invitation) => Ok(AccessChange::ConsentRequested(invitation)),
+        Filed::LostARace => Err(LifecycleError::Conflict),
+    }
 }
 
 /// `POST .../archive` (`archived: true`) and `.../restore`.

@@ -33,13 +33,15 @@ pub async fn me(app: &App, token: &SessionToken) -> Result<Me, MeError> {
     );
     let read = read.context("reading the session")?;
     let caller = AccountCaller::from_items(token, read, now, true)?;
-    let memberships = tenants
+    let mut memberships: Vec<AccountTenantRecord> = tenants
         .context("reading the account's tenants")?
         .items
         .into_iter()
         .map(from_item)
         .collect::<Result<Vec<_>, _>>()
         .context("reading a membership")?;
+    // A session confined to one tenant says nothing of the others.
+    memberships.retain(|m| caller.session.opens(m.tenant_id));
     Ok(Me {
         password_change_required: caller.session.password_change_only,
         account: caller.account,

@@ -137,6 +137,8 @@ pub async fn reset_password(
         password_hash: Some(hash),
         password_changed_at: Some(now),
         temporary_until: None,
+        // The link came to the login address: whatever an admin knew, the person chose this.
+        confined_to: None,
         version: owner.login.version + 1,
         ..owner.login.clone()
     };

@@ -85,14 +85,19 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         .verify(&command.password, usable_hash)
         .await
         .context("verifying a password")?;
-    let Some(login) = login.filter(|_| matched) else {
+    // A password an admin of one tenant knows is, for any other tenant, a wrong password: the
+    // same answer, the same count.
+    let opens_asked = |l: &LoginRecord| command.tenant_id.is_none_or(|t| l.opens(t));
+    let Some(login) = login.filter(|l| matched && opens_asked(l)) else {
         attempts.count_failure(app, client_failures, now).await?;
         return Err(SignInError::InvalidCredentials);
     };
 
-    let (account, memberships) = read_account_with_tenants(app, login.account_id)
+    let (account, mut memberships) = read_account_with_tenants(app, login.account_id)
         .await?
         .ok_or(SignInError::InvalidCredentials)?;
+    // Nor does such a session learn which other tenants the person is in.
+    memberships.retain(|m| login.opens(m.tenant_id));
     // A person archived (or without access) everywhere has nothing to sign in to.
     if !memberships
         .iter()
@@ -123,6 +128,7 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
         created_at: now,
         expires_at,
         password_change_only: password_change_required,
+        confined_to: login.confined_to,
     };
     let mut writes = Writes::new(app, now);
     writes

@@ -11,6 +11,7 @@
 //! | the reset pages, and the headers of every page | `reset_pages.rs` |
 //! | a tenant, its settings, its catalogue and inbound addresses | `tenants.rs` |
 //! | crossing tenants on every route | `isolation.rs` |
+//! | an address one tenant's admin created, brought into another tenant every way | `takeover.rs` |
 //! | strict input on every route (bodies, fields, names, slow clients) | `bad_input.rs`, `reset_bad_input.rs` |
 //! | round trips per route | `round_trips.rs` |
 
@@ -29,5 +30,6 @@ mod reset_bad_input;
 mod reset_pages;
 mod round_trips;
 mod sessions;
+mod takeover;
 mod tenants;
 mod users;

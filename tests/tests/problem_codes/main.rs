@@ -186,7 +186,15 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         (
             "post",
             "/v1/tenants/{tenant_id}/users/{user_id}/access",
-            lifecycle(Vec::new(), true),
+            lifecycle(
+                vec![
+                    LifecycleError::Consent(SendInvitationError::InvitationPending),
+                    LifecycleError::Consent(SendInvitationError::RateLimited {
+                        retry_after_seconds: 1,
+                    }),
+                ],
+                true,
+            ),
         ),
         (
             "post",

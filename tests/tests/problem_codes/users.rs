@@ -96,6 +96,7 @@ pub(super) fn lifecycle(these: Vec<LifecycleError>, body: bool) -> Vec<Answer> {
         LifecycleError::LastOwner,
         LifecycleError::PreconditionFailed,
         LifecycleError::Conflict,
+        LifecycleError::Consent(SendInvitationError::InvitationPending),
     ];
     covers(
         &every,
@@ -110,9 +111,10 @@ pub(super) fn lifecycle(these: Vec<LifecycleError>, body: bool) -> Vec<Answer> {
             LifecycleError::LastOwner => Some(7),
             LifecycleError::PreconditionFailed => Some(8),
             LifecycleError::Conflict => Some(9),
+            LifecycleError::Consent(_) => Some(10),
             LifecycleError::Internal(_) => None,
         },
-        10,
+        11,
     );
     let mut all: Vec<LifecycleError> = tenant_auth().into_iter().map(Into::into).collect();
     all.extend([

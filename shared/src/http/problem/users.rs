@@ -102,6 +102,7 @@ impl From<crate::usecases::lifecycle::LifecycleError> for Problem {
                 detail,
             ),
             E::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            E::Consent(e) => e.into(),
             E::Internal(e) => e.into(),
         }
     }

@@ -353,9 +353,11 @@ fn hold(
     Ok(())
 }
 
-/// The writes that make `person` a member of `tenant`: a membership for an account that exists
-/// (found as `existing`), else an account, its login item and the membership, and with
-/// `grant_access` a link to choose a password. Returns the account id.
+/// The writes that make `person` a user of `tenant`: for an account that exists (found as
+/// `existing`), a record for the help desk that waits for the person's consent (the message's
+/// names, no access, whatever `grant_access` says: the account may be another tenant's, and
+/// joining it takes the person's word); else an account, its login item and the membership, and
+/// with `grant_access` a link to choose a password. Returns the account id.
 pub(super) fn make_user(
     app: &App,
     tenant: &TenantRecord,
@@ -381,7 +383,8 @@ pub(super) fn make_user(
         created_via: CreatedVia::InboundEmail,
         created_by: None,
     };
-    let (account, name_source) = match existing {
+    let names = names_for(person.display.as_deref(), &person.address);
+    let membership = match existing {
         Some((login, account)) => {
             // The login item still names this account.
             plan.writes.op(Op::check(
@@ -391,10 +394,32 @@ pub(super) fn make_user(
                     login.account_id.to_string().into(),
                 ),
             ));
-            (account.clone(), None)
+            // Nothing of the account shows here: not its names, its phone or its language.
+            MembershipRecord {
+                email: person.address.clone(),
+                first_name: names.first,
+                last_name: names.last,
+                phone: None,
+                locale: tenant.settings.default_locale,
+                access: false,
+                needs_consent: true,
+                name_source: Some(names.source),
+                ..new_membership(account, new, now)
+            }
+        }
+        // New to Usher, and made already by this message for another tenant it came to.
+        None if plan.created.contains_key(&person.address.normalized()) => {
+            let (account, login) = plan.created[&person.address.normalized()].clone();
+            if inbound.grant_access {
+                mail_link(plan, tenant, &account, &login)?;
+            }
+            MembershipRecord {
+                access: inbound.grant_access,
+                name_source: Some(names.source),
+                ..new_membership(&account, new, now)
+            }
         }
         None => {
-            let names = names_for(person.display.as_deref(), &person.address);
             let (account, login) = new_account(
                 app,
                 NewAccount {
@@ -411,25 +436,40 @@ pub(super) fn make_user(
                 .ops(account_ops(&account, &login).context("building an account")?);
             plan.raced.push(login_key);
             if inbound.grant_access {
-                password_links::mail_choose_password(
-                    &mut plan.writes,
-                    &login,
-                    tenant,
-                    Recipient {
-                        first_name: &account.first_name,
-                        email: &account.email,
-                        locale: account.locale,
-                    },
-                )?;
+                mail_link(plan, tenant, &account, &login)?;
             }
-            (account, Some(names.source))
+            let membership = MembershipRecord {
+                access: inbound.grant_access,
+                name_source: Some(names.source),
+                ..new_membership(&account, new, now)
+            };
+            plan.created
+                .insert(person.address.normalized(), (account, login));
+            membership
         }
     };
-    let mut membership = new_membership(&account, new, now);
-    membership.access = inbound.grant_access;
-    membership.name_source = name_source;
-    plan.raced.push(keys::membership(tenant.id, account.id));
+    plan.raced
+        .push(keys::membership(tenant.id, membership.account_id));
     plan.writes
         .ops(membership_ops(&membership, &tenant.name).context("building a membership")?);
-    Ok(account.id)
+    Ok(membership.account_id)
+}
+
+/// The "choose your password" link of an account this message made, from `tenant`.
+fn mail_link(
+    plan: &mut Plan<'_>,
+    tenant: &TenantRecord,
+    account: &AccountRecord,
+    login: &LoginRecord,
+) -> Result<(), InternalError> {
+    password_links::mail_choose_password(
+        &mut plan.writes,
+        login,
+        tenant,
+        Recipient {
+            first_name: &account.first_name,
+            email: &account.email,
+            locale: account.locale,
+        },
+    )
 }

@@ -86,6 +86,9 @@ struct Plan<'a> {
     writes: Writes<'a>,
     /// Keys whose failed condition means another message got there first: process again.
     raced: Vec<Key>,
+    /// The accounts this message creates, by normalised address: a person new to Usher who wrote
+    /// to two tenants gets one account, and a membership in each.
+    created: std::collections::BTreeMap<String, (crate::records::AccountRecord, crate::records::LoginRecord)>,
 }
 
 impl<'a> Plan<'a> {
@@ -94,6 +97,7 @@ impl<'a> Plan<'a> {
             outcomes: Vec::new(),
             writes: Writes::new(app, app.clock.now()),
             raced: Vec::new(),
+            created: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -158,6 +162,7 @@ async fn record_message(
         outcomes,
         mut writes,
         raced,
+        ..
     } = plan;
     writes.op(Op::put_if(
         to_item(&marker_key, &marker, Some(now + MARKER_KEPT)).context("building the marker")?,

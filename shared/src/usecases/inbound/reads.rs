@@ -52,8 +52,10 @@ pub(super) async fn route(
             .collect()
     };
     let mailboxes: Vec<&Mailbox> = parsed.from.iter().chain(parsed.cc.iter()).collect();
+    // Every person is looked up, a Cc'd address that is also an envelope recipient included:
+    // which of them are inbound addresses (no people) the inbox reads below tell.
     let people: Vec<String> = {
-        let mut seen: HashSet<String> = recipients.iter().map(EmailAddress::normalized).collect();
+        let mut seen: HashSet<String> = HashSet::new();
         mailboxes
             .iter()
             .filter_map(|m| m.address.as_ref().map(EmailAddress::normalized))
@@ -61,9 +63,16 @@ pub(super) async fn route(
             .take(MAX_PEOPLE)
             .collect()
     };
+    // A person who is also a recipient is told apart by the recipient's own inbox read.
+    let recipient_addresses: HashSet<String> =
+        recipients.iter().map(EmailAddress::normalized).collect();
+    let unread: Vec<&String> = people
+        .iter()
+        .filter(|a| !recipient_addresses.contains(*a))
+        .collect();
     let mut first = vec![keys::inbound_marker(&message.message_id)];
     first.extend(recipients.iter().map(|r| keys::inbox(&r.normalized())));
-    first.extend(people.iter().map(|a| keys::inbox(a)));
+    first.extend(unread.iter().map(|a| keys::inbox(a)));
     let mut found = app
         .table
         .batch_get(&first)
@@ -88,7 +97,7 @@ pub(super) async fn route(
         }
     }
     let mut looping: HashSet<String> = HashSet::new();
-    for address in &people {
+    for address in unread {
         if found.next().flatten().is_some() {
             looping.insert(address.clone());
         }

@@ -191,7 +191,7 @@ pub(crate) async fn file(
 ) -> Result<Filed, SendInvitationError> {
     let now = app.clock.now();
     let tenant = &caller.tenant;
-    let (account, pending_condition) = invitable(app, tenant.id, &state, now).await?;
+    let (account, recorded, pending_condition) = invitable(app, tenant.id, &state, now).await?;
     let counts = [
         (
             keys::tenant_invitation_throttle(tenant.id),
@@ -256,8 +256,13 @@ pub(crate) async fn file(
     writes.op(link.op);
     let membership_key = account.as_ref().map(|a| keys::membership(tenant.id, a.id));
     if let Some(key) = &membership_key {
-        // Nobody joined between the read and this write.
-        writes.op(Op::check(key.clone(), Condition::NotExists));
+        // Nobody joined between the read and this write: no membership, or still the one kept
+        // from the person's mail that this invitation asks them to open.
+        let condition = match recorded {
+            Some(_) => Condition::AttributeEquals("needs_consent".into(), true.into()),
+            None => Condition::NotExists,
+        };
+        writes.op(Op::check(key.clone(), condition));
     }
     if invite.permissions.iter().next().is_some() {
         // The permissions were checked against the catalogue as read.
@@ -322,26 +327,33 @@ pub(crate) async fn file(
     Ok(Filed::Done(Box::new(invitation)))
 }
 
-/// Whether the email may be invited now: not a member (active or archived), no pending
-/// invitation. Returns the account the email has, if any (the mail goes to the address it signs
-/// in with, in its language), and the condition the pending marker is written under: absent, or
-/// an expired invitation's marker taken over, guarded by the id it named.
+/// Whether the email may be invited now: not a member (active or archived) unless kept from
+/// their mail awaiting consent, no pending invitation. Returns the account the email has, if any
+/// (the mail goes in its language), that kept membership, and the condition the pending marker
+/// is written under: absent, or an expired invitation's marker taken over, guarded by the id it
+/// named.
 async fn invitable(
     app: &App,
     tenant: TenantId,
     state: &InvitationState,
     now: DateTime<Utc>,
-) -> Result<(Option<AccountRecord>, Condition), SendInvitationError> {
+) -> Result<(Option<AccountRecord>, Option<MembershipRecord>, Condition), SendInvitationError> {
     let (account, membership) = match &state.login {
         Some(login) => read_account_and_membership(app, tenant, login).await?,
         None => (None, None),
     };
-    if let Some(member) = membership {
-        return Err(match member.status {
-            MembershipStatus::Active => SendInvitationError::AlreadyMember,
-            MembershipStatus::Archived => SendInvitationError::MemberArchived,
-        });
-    }
+    let recorded = match membership {
+        Some(member) if member.needs_consent && member.status == MembershipStatus::Active => {
+            Some(member)
+        }
+        Some(member) => {
+            return Err(match member.status {
+                MembershipStatus::Active => SendInvitationError::AlreadyMember,
+                MembershipStatus::Archived => SendInvitationError::MemberArchived,
+            });
+        }
+        None => None,
+    };
     let pending_condition = match &state.pending {
         Some(pending) if pending.expires_at > now => {
             return Err(SendInvitationError::InvitationPending);
@@ -352,7 +364,7 @@ async fn invitable(
         ),
         None => Condition::NotExists,
     };
-    Ok((account, pending_condition))
+    Ok((account, recorded, pending_condition))
 }
 
 /// The account behind `login` and its membership in `tenant`, in one batch.

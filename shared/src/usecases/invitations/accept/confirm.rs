@@ -171,9 +171,11 @@ pub async fn confirm_registration(app: &App, raw: &str) -> Result<Joined, Accept
     login.password_changed_at = Some(now);
     let joining = Joining {
         account,
-        new_login: Some(login),
+        login: JoiningLogin::Created(login),
+        membership: None,
         session: SessionChoice::New {
             password_change_only: false,
+            confined_to: None,
         },
         extra: Vec::new(),
         how: "confirmed",

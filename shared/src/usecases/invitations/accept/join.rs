@@ -1,11 +1,16 @@
 //! The one transaction that makes an invitee a member.
 
 use super::*;
+use crate::records::MembershipStatus;
 use crate::usecases::AuditAction;
+use crate::usecases::lifecycle::membership_writes;
 
 pub(super) enum SessionChoice {
     New {
         password_change_only: bool,
+        /// What the password the person signed in with may open (see
+        /// [`LoginRecord::confined_to`]).
+        confined_to: Option<crate::domain::TenantId>,
     },
     Existing {
         token: SessionToken,
@@ -13,11 +18,26 @@ pub(super) enum SessionChoice {
     },
 }
 
+/// The login item of the account that joins.
+pub(super) enum JoiningLogin {
+    /// An account created now, with this login item.
+    Created(LoginRecord),
+    /// An account that exists; its login item stays as it is.
+    Existing,
+    /// An account that exists, whose password an admin of another tenant knows (as read here):
+    /// the invitation came to the login address, which proves it the person's, so the password
+    /// is freed and every session made with it before ends.
+    Proved(LoginRecord),
+}
+
 /// The account that joins, and what else its transaction carries.
 pub(super) struct Joining {
     pub account: AccountRecord,
-    /// The login item of an account created now; `None` for an account that exists.
-    pub new_login: Option<LoginRecord>,
+    pub login: JoiningLogin,
+    /// The account's membership here as read: one kept from the person's mail waits for this
+    /// acceptance to open (see [`MembershipRecord::needs_consent`]); any other means the person is
+    /// in already.
+    pub membership: Option<MembershipRecord>,
     pub session: SessionChoice,
     pub extra: Vec<Op>,
     /// How the person proved who they are, for the audit log.
@@ -38,7 +58,7 @@ pub(super) async fn join(
     let now = app.clock.now();
     let tenant = &link.tenant;
     let invitation = &link.invitation;
-    let account = joining.account;
+    let mut account = joining.account;
     // A permission retired from the catalogue since the invitation was sent is not granted.
     let permissions = PermissionSet::new(
         invitation
@@ -48,33 +68,65 @@ pub(super) async fn join(
             .cloned()
             .collect(),
     );
-    let membership = new_membership(
-        &account,
-        NewMembership {
-            tenant_id: tenant.id,
-            role: invitation.role,
-            permissions: permissions.clone(),
-            notification_email: None,
-            created_via: CreatedVia::Invitation,
-            created_by: Some(invitation.inviter_id),
-        },
-        now,
-    );
     let invitation_key = keys::invitation(tenant.id, invitation.id);
     let membership_key = keys::membership(tenant.id, account.id);
     let login_key = keys::login(&account.email.normalized());
     let mut writes = Writes::new(app, now);
     claim(&mut writes, link, account.id)?;
-    let is_new = joining.new_login.is_some();
-    match &joining.new_login {
-        Some(login) => writes.ops(account_ops(&account, login).context("building the account")?),
+    let is_new = matches!(joining.login, JoiningLogin::Created(_));
+    match &joining.login {
+        JoiningLogin::Created(login) => {
+            writes.ops(account_ops(&account, login).context("building the account")?)
+        }
         // The login item still names this account (no re-registration in between).
-        None => writes.op(Op::check(
+        JoiningLogin::Existing => writes.op(Op::check(
             login_key.clone(),
             Condition::AttributeEquals("account_id".into(), account.id.to_string().into()),
         )),
+        JoiningLogin::Proved(login) => {
+            account = prove_address(&mut writes, &account, login, &login_key)?;
+            &mut writes
+        }
     };
-    writes.ops(membership_ops(&membership, &tenant.name).context("building the membership")?);
+    let membership = match joining.membership {
+        Some(recorded) if recorded.needs_consent && recorded.status == MembershipStatus::Active => {
+            let opened = MembershipRecord {
+                first_name: account.first_name.clone(),
+                last_name: account.last_name.clone(),
+                phone: account.phone.clone(),
+                locale: account.locale,
+                role: invitation.role,
+                permissions: permissions.clone(),
+                access: true,
+                needs_consent: false,
+                name_source: None,
+                updated_at: now,
+                version: recorded.version + 1,
+                ..recorded.clone()
+            };
+            writes.ops(membership_writes(&recorded, &opened, &tenant.name)?);
+            opened
+        }
+        Some(_) => return Err(AcceptError::AlreadyMember),
+        None => {
+            let membership = new_membership(
+                &account,
+                NewMembership {
+                    tenant_id: tenant.id,
+                    role: invitation.role,
+                    permissions: permissions.clone(),
+                    notification_email: None,
+                    created_via: CreatedVia::Invitation,
+                    created_by: Some(invitation.inviter_id),
+                },
+                now,
+            );
+            writes.ops(
+                membership_ops(&membership, &tenant.name).context("building the membership")?,
+            );
+            membership
+        }
+    };
     if permissions.iter().next().is_some() {
         writes.op(Op::check(
             keys::tenant(tenant.id),
@@ -115,6 +167,40 @@ pub(super) async fn join(
         continue_url,
         locale,
     })
+}
+
+/// Frees the confined password of `login` (the invitation came to its address) and moves the
+/// account to a new session epoch, ending every session made while an admin knew the password.
+/// Returns the account as written, whose epoch the new session takes.
+fn prove_address(
+    writes: &mut Writes<'_>,
+    account: &AccountRecord,
+    login: &LoginRecord,
+    login_key: &Key,
+) -> Result<AccountRecord, InternalError> {
+    let now = writes.now();
+    let freed = LoginRecord {
+        confined_to: None,
+        version: login.version + 1,
+        ..login.clone()
+    };
+    let moved = AccountRecord {
+        session_epoch: account.session_epoch + 1,
+        updated_at: now,
+        version: account.version + 1,
+        ..account.clone()
+    };
+    writes.ops([
+        Op::put_if(
+            to_item(login_key, &freed, None).context("building the login")?,
+            Condition::VersionIs(login.version),
+        ),
+        Op::put_if(
+            to_item(&keys::account(account.id), &moved, None).context("building the account")?,
+            Condition::VersionIs(account.version),
+        ),
+    ]);
+    Ok(moved)
 }
 
 /// The link claimed, the invitation accepted and its pending marker removed, each against what
@@ -174,11 +260,12 @@ fn open_session(
     account: &AccountRecord,
     choice: SessionChoice,
 ) -> Result<(SessionToken, DateTime<Utc>), InternalError> {
-    let password_change_only = match choice {
+    let (password_change_only, confined_to) = match choice {
         SessionChoice::Existing { token, expires_at } => return Ok((token, expires_at)),
         SessionChoice::New {
             password_change_only,
-        } => password_change_only,
+            confined_to,
+        } => (password_change_only, confined_to),
     };
     let app = writes.app();
     let now = writes.now();
@@ -194,6 +281,7 @@ fn open_session(
         created_at: now,
         expires_at: now + ttl,
         password_change_only,
+        confined_to,
     };
     writes.op(Op::put_if(
         record.to_item(&token).context("building the session")?,

@@ -30,8 +30,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 use super::super::accounts::{
-    NewAccount, NewMembership, account_ops, membership_ops, new_account, new_membership,
-    set_password,
+    NewAccount, NewMembership, PasswordSetBy, account_ops, membership_ops, new_account,
+    new_membership, set_password,
 };
 use super::super::audit::AuditEvent;
 use super::super::commit::{LostRace, Writes};
@@ -57,7 +57,7 @@ use crate::token::{SecretToken, SessionToken};
 
 use confirm::send_confirmation;
 pub use confirm::{ConfirmationPreview, confirm_registration, inspect_confirmation};
-use join::{Joining, SessionChoice, join};
+use join::{Joining, JoiningLogin, SessionChoice, join};
 use link::{open, read_token, refuse_unless_usable, why_changed};
 use ways::{Registration, accept_registering, accept_signing_in, accept_with_session};
 

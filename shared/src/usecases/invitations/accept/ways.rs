@@ -30,12 +30,19 @@ pub(super) async fn accept_signing_in(
     if token.expires_at <= now {
         return Err(AcceptError::Expired);
     }
-    let account_key = login.as_ref().map(|l| keys::account(l.account_id));
+    // The account and its membership here (one kept from mail waits for this acceptance).
+    let account_keys: Vec<Key> = match (&login, token.tenant_id) {
+        (Some(l), Some(tenant)) => vec![
+            keys::account(l.account_id),
+            keys::membership(tenant, l.account_id),
+        ],
+        _ => Vec::new(),
+    };
     let (reserved, opened) = tokio::join!(
         attempts.reserve(app, counts, now),
-        open(app, token_key, token, account_key.as_slice()),
+        open(app, token_key, token, &account_keys),
     );
-    let (link, mut extra) = opened?.ok_or(AcceptError::Invalid)?;
+    let (link, extra) = opened?.ok_or(AcceptError::Invalid)?;
     refuse_unless_usable(link.state)?;
     check_policy(&link, &email)?;
     let client_failures = reserved?;
@@ -50,17 +57,34 @@ pub(super) async fn accept_signing_in(
         .verify(&password, usable_hash)
         .await
         .context("verifying a password")?;
+    let mut extra = extra.into_iter();
     let account: Option<AccountRecord> =
-        from_optional(extra.pop().flatten()).context("reading the account")?;
-    let (Some(login), Some(account)) = (login.filter(|_| matched), account) else {
+        from_optional(extra.next().flatten()).context("reading the account")?;
+    let membership: Option<MembershipRecord> =
+        from_optional(extra.next().flatten()).context("reading the membership")?;
+    // A password an admin of another tenant knows opens this one only through an invitation
+    // mailed to the login address itself, which the link proves the person holds; otherwise it
+    // is a wrong password here, answered and counted as one.
+    let proves_address = link.invitation.email.same_as(&email);
+    let usable = |l: &LoginRecord| l.opens(link.tenant.id) || proves_address;
+    let (Some(login), Some(account)) = (login.filter(|l| matched && usable(l)), account) else {
         attempts.count_failure(app, client_failures, now).await?;
         return Err(AcceptError::InvalidCredentials);
     };
+    let password_change_only = login.temporary_until.is_some();
+    let (login, confined_to) = if login.opens(link.tenant.id) {
+        let confined_to = login.confined_to;
+        (JoiningLogin::Existing, confined_to)
+    } else {
+        (JoiningLogin::Proved(login), None)
+    };
     let joining = Joining {
         account,
-        new_login: None,
+        login,
+        membership,
         session: SessionChoice::New {
-            password_change_only: login.temporary_until.is_some(),
+            password_change_only,
+            confined_to,
         },
         extra: attempts.cleared().to_vec(),
         how: "existing",
@@ -136,12 +160,14 @@ pub(super) async fn accept_registering(
         },
         now,
     );
-    set_password(app, &mut login, &password, false, now).await?;
+    set_password(app, &mut login, &password, PasswordSetBy::Person, now).await?;
     let joining = Joining {
         account,
-        new_login: Some(login),
+        login: JoiningLogin::Created(login),
+        membership: None,
         session: SessionChoice::New {
             password_change_only: false,
+            confined_to: None,
         },
         extra: Vec::new(),
         how: "new",
@@ -163,14 +189,24 @@ pub(super) async fn accept_with_session(
     .await?
     .ok_or(AcceptError::Invalid)?;
     let caller = AccountCaller::from_items(&session, extra, app.clock.now(), false)?;
-    let (link, _) = open(app, token_key, token, &[])
+    let membership_key = token
+        .tenant_id
+        .map(|tenant| keys::membership(tenant, caller.account.id));
+    let (link, extra) = open(app, token_key, token, membership_key.as_slice())
         .await?
         .ok_or(AcceptError::Invalid)?;
+    // A session of a password an admin elsewhere knows is no session here.
+    if !caller.session.opens(link.tenant.id) {
+        return Err(AuthError::Unauthenticated.into());
+    }
     refuse_unless_usable(link.state)?;
     check_policy(&link, &caller.account.email)?;
+    let membership: Option<MembershipRecord> =
+        from_optional(extra.into_iter().next().flatten()).context("reading the membership")?;
     let joining = Joining {
         account: caller.account,
-        new_login: None,
+        login: JoiningLogin::Existing,
+        membership,
         session: SessionChoice::Existing {
             token: session,
             expires_at: caller.session.expires_at,
