@@ -695,16 +695,20 @@ async fn a_held_sender_is_decided_only_by_its_own_tenant() {
 async fn one_message_to_two_tenants_makes_one_account() {
     for backend in [Backend::Embedded, Backend::Dynamo] {
         let app = inbound_app(backend).await;
-        app.settings(json!({"inbound": {"enabled": true, "addresses": [INBOX], "grant_access": true}}))
-            .await;
+        app.settings(
+            json!({"inbound": {"enabled": true, "addresses": [INBOX], "grant_access": true}}),
+        )
+        .await;
         let (other, _, other_owner) = app.new_tenant("Device Leasing").await;
         let patched = app
             .request(
                 Method::PATCH,
                 &format!("/v1/tenants/{other}/settings"),
                 Some(&other_owner),
-                Some(json!({"inbound": {"enabled": true, "addresses": ["help@leasing.example"],
-                    "grant_access": true}})),
+                Some(
+                    json!({"inbound": {"enabled": true, "addresses": ["help@leasing.example"],
+                    "grant_access": true}}),
+                ),
             )
             .await;
         assert_eq!(patched.status(), StatusCode::OK);

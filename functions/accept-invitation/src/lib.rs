@@ -84,7 +84,7 @@ fn dead_link_problem(state: LinkState) -> Problem {
     responses(
         (status = 200, body = InvitationPreviewView),
         (status = 404, description = "token_invalid: not an invitation link (mistyped, cut, another kind of link)", body = ProblemDoc),
-        (status = 410, description = "token_expired (also when a newer link was sent); token_used; token_revoked", body = ProblemDoc),
+        (status = 410, description = "token_expired (also when a newer link was sent); token_used; token_revoked (withdrawn, or its inviter may no longer give it: archived, cut off, demoted, or no longer allowed to invite)", body = ProblemDoc),
     ))]
 async fn preview_route(
     State(app): State<App>,
@@ -218,7 +218,7 @@ fn membership_view(membership: &MembershipRecord, tenant_name: &str) -> Membersh
         (status = 403, description = "email_mismatch: policy exact and another address (the detail names both); password_change_required: the session may only change its temporary password", body = ProblemDoc),
         (status = 404, description = "token_invalid", body = ProblemDoc),
         (status = 409, description = "account_exists: registering an address that has an account (sign in instead); already_member; conflict: the invitation changed at the same time", body = ProblemDoc),
-        (status = 410, description = "token_expired (also when a newer link was sent); token_used; token_revoked", body = ProblemDoc),
+        (status = 410, description = "token_expired (also when a newer link was sent); token_used; token_revoked (withdrawn, or its inviter may no longer give it: archived, cut off, demoted, or no longer allowed to invite)", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send application/json or a form", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown (tenant_id, role, permissions, status are not the invitee's to set) or malformed; weak_password", body = ProblemDoc),
@@ -492,7 +492,7 @@ pub struct ConfirmRequest {
         (status = 403, description = "email_mismatch: the tenant now accepts only the invited address", body = ProblemDoc),
         (status = 404, description = "token_invalid", body = ProblemDoc),
         (status = 409, description = "account_exists: the address got an account meanwhile (sign in to accept instead); already_member; conflict", body = ProblemDoc),
-        (status = 410, description = "token_expired; token_used (this link, or the invitation was accepted); token_revoked", body = ProblemDoc),
+        (status = 410, description = "token_expired; token_used (this link, or the invitation was accepted); token_revoked (withdrawn, or its inviter may no longer give it)", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send application/json or a form", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed", body = ProblemDoc),

@@ -11,7 +11,8 @@ use usher_core::app::App;
 use usher_core::domain::{EmailAddress, Locale, PersonName, Phone, Role, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, CsvBody, InvitationView, JsonBodyErrors,
-    Problem, ProblemDoc, UserInvitedResponse, UserView, csv_attachment, finish_router, mount, permissions_field,
+    Problem, ProblemDoc, UserInvitedResponse, UserView, csv_attachment, finish_router, mount,
+    permissions_field,
 };
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
 use usher_core::usecases::import_users::{

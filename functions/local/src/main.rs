@@ -12,6 +12,7 @@ use usher_core::runtime::config_from_env;
 use usher_core::table::{DynamoTable, Table};
 use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
 use usher_core::usecases::dispatch;
+use usher_core::usecases::restore_owner::{self, RestoreOwner};
 use usher_local::{
     DataDir, api_doc_json, inbound_log, local_app, local_sender, receive_inbound, serve,
 };
@@ -80,6 +81,35 @@ struct InboundArgs {
 enum TenantCommand {
     /// Create a tenant and its first owner; prints one JSON object.
     Create(CreateTenant),
+    /// Give a tenant left with no owner able to act (all archived or cut off) an owner back: a
+    /// member who joined by their own word; prints one JSON object.
+    RestoreOwner(RestoreOwnerArgs),
+}
+
+#[derive(Args)]
+struct RestoreOwnerArgs {
+    #[arg(long)]
+    tenant_id: String,
+    /// The member who becomes owner (active, with access).
+    #[arg(long)]
+    email: String,
+    #[command(flatten)]
+    store: Store,
+}
+
+/// Where an operator command works.
+#[derive(Args)]
+struct Store {
+    #[arg(
+        long,
+        env = "USHER_DATA_DIR",
+        default_value = ".usher",
+        conflicts_with = "table"
+    )]
+    data_dir: PathBuf,
+    /// Work against this DynamoDB table (AWS configuration from the environment).
+    #[arg(long)]
+    table: Option<String>,
 }
 
 #[derive(Args)]
@@ -95,16 +125,8 @@ struct CreateTenant {
     /// Generate a temporary password (printed once) instead of a set-password link.
     #[arg(long)]
     generate_password: bool,
-    #[arg(
-        long,
-        env = "USHER_DATA_DIR",
-        default_value = ".usher",
-        conflicts_with = "table"
-    )]
-    data_dir: PathBuf,
-    /// Work against this DynamoDB table (AWS configuration from the environment).
-    #[arg(long)]
-    table: Option<String>,
+    #[command(flatten)]
+    store: Store,
 }
 
 #[tokio::main]
@@ -126,6 +148,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant {
             command: TenantCommand::Create(args),
         } => create_tenant(args).await,
+        Command::Tenant {
+            command: TenantCommand::RestoreOwner(args),
+        } => restore_owner(args).await,
         Command::Openapi => {
             print!("{}", api_doc_json());
             Ok(())
@@ -231,7 +256,7 @@ async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
     // Links must open where the server answers: USHER_PUBLIC_URL, else the URL the last `usher
     // serve` on this data dir answered at, else the address `usher serve` binds by default.
     // Against DynamoDB there is no local server to ask: a link needs USHER_PUBLIC_URL.
-    let (table, key, default_url): (Arc<dyn Table>, _, _) = match &args.table {
+    let (table, key, default_url): (Arc<dyn Table>, _, _) = match &args.store.table {
         Some(name) => {
             if !args.generate_password && std::env::var("USHER_PUBLIC_URL").is_err() {
                 anyhow::bail!(
@@ -246,7 +271,7 @@ async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
             )
         }
         None => {
-            let data = DataDir::new(&args.data_dir);
+            let data = DataDir::new(&args.store.data_dir);
             let url = data
                 .remembered_public_url()
                 .unwrap_or_else(|| DEFAULT_PUBLIC_URL.to_owned());
@@ -270,5 +295,36 @@ async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
         out["set_password_url"] = url.clone().into();
     }
     println!("{out}");
+    Ok(())
+}
+
+async fn restore_owner(args: RestoreOwnerArgs) -> anyhow::Result<()> {
+    let command = RestoreOwner {
+        tenant_id: args
+            .tenant_id
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--tenant-id is not a tenant id"))?,
+        email: EmailAddress::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?,
+    };
+    let (table, key): (Arc<dyn Table>, _) = match &args.store.table {
+        Some(name) => (
+            Arc::new(DynamoTable::from_env(name.clone()).await),
+            // No mail is sent by this command; the key only has to seal nothing.
+            usher_core::mail::OutboxKey::generate(&usher_core::clock::OsRandom),
+        ),
+        None => {
+            let data = DataDir::new(&args.store.data_dir);
+            (Arc::new(data.open_table()?.0), data.outbox_key()?)
+        }
+    };
+    let config = config_from_env(Some(DEFAULT_PUBLIC_URL), LOCAL_INBOUND_DOMAINS)?;
+    let app = local_app(table, &key, config);
+    let owner = restore_owner::restore_owner(&app, command)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{}",
+        serde_json::json!({"tenant_id": args.tenant_id, "owner_account_id": owner.to_string()})
+    );
     Ok(())
 }

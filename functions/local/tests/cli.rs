@@ -90,6 +90,41 @@ fn tenant_create_prints_a_set_password_link_under_the_public_url() {
 }
 
 #[test]
+fn tenant_restore_owner_refuses_a_tenant_whose_owner_can_act() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = json_out(
+        tenant_create_in(dir.path(), "Help Desk", "boss@desk.example", &[])
+            .output()
+            .unwrap(),
+    );
+    let tenant = created["tenant_id"].as_str().unwrap();
+    let restore = |email: &str| {
+        usher()
+            .args([
+                "tenant",
+                "restore-owner",
+                "--tenant-id",
+                tenant,
+                "--email",
+                email,
+            ])
+            .arg("--data-dir")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    for (email, says) in [
+        ("boss@desk.example", "has an owner who can act"),
+        ("stranger@desk.example", "has not joined this tenant"),
+    ] {
+        let output = restore(email);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}
+
+#[test]
 fn tenant_create_refuses_bad_input_with_a_message() {
     let dir = tempfile::tempdir().unwrap();
     let output = tenant_create_in(dir.path(), "X", "not-an-email", &[])

@@ -159,7 +159,7 @@ async fn get_route(
     responses(
         BearerErrors,
         (status = 204, description = "Revoked: its link stops working at once"),
-        (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; role_not_allowed, permission_not_allowed: the invitation gives a role or permission beyond what the caller may give; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such invitation in this tenant for this caller", body = ProblemDoc),
         (status = 409, description = "invitation_not_pending: it was accepted or revoked already; conflict: it changed at the same time", body = ProblemDoc),
     ))]
@@ -177,7 +177,7 @@ async fn revoke_route(
     responses(
         BearerErrors,
         (status = 200, description = "The same invitation with a new link and expiry; the old link no longer works", body = InvitationView),
-        (status = 403, description = "forbidden: the caller may not invite; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; role_not_allowed, permission_not_allowed: the invitation gives a role or permission beyond what the caller may give; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such invitation in this tenant for this caller", body = ProblemDoc),
         (status = 409, description = "invitation_not_pending: accepted or revoked; invitation_pending: the email was invited again since; conflict: it changed at the same time", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: 5 resends a day per invitation, and the tenant's daily quota", body = ProblemDoc),

@@ -11,8 +11,8 @@ use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, Role, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, EventView, EventsQuery, InvitationView,
-    JsonBodyErrors, Page, Problem, ProblemDoc, UserInvitedResponse, UserView, csv_attachment, finish_router, mount, page_limit,
-    permissions_field, person_patch,
+    JsonBodyErrors, Page, Problem, ProblemDoc, UserInvitedResponse, UserView, csv_attachment,
+    finish_router, mount, page_limit, permissions_field, person_patch,
 };
 use usher_core::records::{MembershipRecord, MembershipStatus};
 use usher_core::usecases::get_user;
@@ -194,7 +194,7 @@ impl TryFrom<UpdateUserRequest> for UserPatch {
         (status = 200, description = "The user as changed, with its new ETag", body = UserView),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role or the new one is above the caller's, or owner is given or taken by a non-owner; permission_not_allowed: a permission the caller does not hold; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-        (status = 409, description = "account_shared: names, phone and locale belong to an account other tenants know too; last_owner: the last active owner cannot be demoted; conflict: the user changed at the same time (no If-Match)", body = ProblemDoc),
+        (status = 409, description = "account_shared: names, phone and locale belong to an account other tenants know too; last_owner: the last owner who is active with access cannot be demoted; conflict: the user changed at the same time (no If-Match)", body = ProblemDoc),
         (status = 412, description = "precondition_failed: the user changed since the version in If-Match", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is unknown (email, tenant_id, status, created_via and version are not changed here) or malformed; unknown_permission", body = ProblemDoc),
     ))]
@@ -238,7 +238,7 @@ pub struct AccessRequest {
         (status = 202, description = "The user was kept from their mail while their account existed (`needs_consent`): nothing opened; an invitation with their role and permissions was mailed to their own address, and access opens when they accept it", body = UserInvitedResponse),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-        (status = 409, description = "conflict: the user changed at the same time; invitation_pending: the person was invited already (resend it)", body = ProblemDoc),
+        (status = 409, description = "last_owner: the last owner who is active with access keeps it; conflict: the user changed at the same time; invitation_pending: the person was invited already (resend it)", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing or unknown", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: the invitation a grant files counts in the daily invitation quotas", body = ProblemDoc),
     ))]
@@ -269,7 +269,7 @@ async fn access_route(
         (status = 200, description = "Archived (never deleted): the person can no longer use this tenant, their sessions stop working for it at once, and the default list leaves them out", body = UserView),
         (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
-        (status = 409, description = "last_owner: the last active owner cannot be archived; conflict: the user changed at the same time", body = ProblemDoc),
+        (status = 409, description = "last_owner: the last owner who is active with access cannot be archived; conflict: the user changed at the same time", body = ProblemDoc),
     ))]
 async fn archive_route(
     State(app): State<App>,

@@ -15,6 +15,6 @@ pub use problem::{BearerErrors, JsonBodyErrors, Problem, ProblemDoc};
 pub use queries::{EventsQuery, page_limit, permissions_field, person_patch, present};
 pub use trace::{finish_router, mount, request_span};
 pub use views::{
-    AccountView, EventView, InvitationView, MembershipView, Page, TenantView,
-    UserInvitedResponse, UserView, csv_attachment,
+    AccountView, EventView, InvitationView, MembershipView, Page, TenantView, UserInvitedResponse,
+    UserView, csv_attachment,
 };

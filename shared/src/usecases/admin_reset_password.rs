@@ -216,7 +216,8 @@ pub async fn admin_reset_password(
             if tenants.iter().any(|t| t.tenant_id != tenant_id) {
                 return Err(AdminResetError::AccountShared);
             }
-            let (password, writes) = generated_password(app, tenant_id, &account, login, now).await?;
+            let (password, writes) =
+                generated_password(app, tenant_id, &account, login, now).await?;
             ops.extend(writes);
             let mail = MailTemplate::PasswordResetByAdmin {
                 tenant: caller.tenant.name.clone(),

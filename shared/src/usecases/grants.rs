@@ -3,8 +3,9 @@
 //!
 //! Nobody gives a role above their ceiling (their own role, or `member` for a member who invites
 //! where the tenant lets members invite), and only owners give or take `owner`; nobody acts on a
-//! member whose role is above their own; permissions come from the tenant's catalogue, and a
-//! non-admin gives only permissions they hold. Whether a caller may act at all (manage users,
+//! member whose role is above their own, and a non-admin on nobody holding a permission they
+//! lack; permissions come from the tenant's catalogue, and a non-admin gives only permissions
+//! they hold. Whether a caller may act at all (manage users,
 //! invite) is each use case's own first check.
 
 use crate::domain::{PermissionSet, Role};
@@ -72,11 +73,23 @@ pub(crate) fn check_newcomer(
     check_permissions(granter, tenant, None, permissions)
 }
 
-/// Checks that `granter` may act on a member whose role is `role`: nobody acts on one above
-/// themselves.
-pub(crate) fn check_acting_on(granter: &MembershipRecord, role: Role) -> Result<(), GrantError> {
-    if role > granter.role {
-        return Err(GrantError::RoleNotAllowed(role.as_str()));
+/// Checks that `granter` may act on `member` at all (edit, revoke or grant access, archive,
+/// restore): nobody acts on a role above their own, and a non-admin only on a member whose
+/// permissions they hold too, the ceiling creation and password resets keep.
+pub(crate) fn check_acting_on(
+    granter: &MembershipRecord,
+    member: &MembershipRecord,
+) -> Result<(), GrantError> {
+    if member.role > granter.role {
+        return Err(GrantError::RoleNotAllowed(member.role.as_str()));
+    }
+    if !granter.role.is_admin()
+        && let Some(beyond) = member
+            .permissions
+            .iter()
+            .find(|p| !granter.permissions.contains(p.as_str()))
+    {
+        return Err(GrantError::PermissionNotAllowed(beyond.to_string()));
     }
     Ok(())
 }

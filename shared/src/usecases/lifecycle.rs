@@ -36,8 +36,8 @@ use crate::domain::{
 use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{
-    AccountRecord, AccountTenantRecord, InvitationRecord, LoginRecord, MembershipRecord, MembershipStatus, from_item,
-    from_optional, to_item,
+    AccountRecord, AccountTenantRecord, InvitationRecord, LoginRecord, MembershipRecord,
+    MembershipStatus, from_item, from_optional, to_item,
 };
 use crate::table::{Condition, Op};
 use crate::token::SessionToken;
@@ -54,7 +54,7 @@ pub enum LifecycleError {
     Grant(#[from] GrantError),
     #[error("the person's names, phone and locale belong to an account other tenants know too")]
     AccountShared,
-    #[error("the last active owner can be neither demoted nor archived")]
+    #[error("the last active owner with access can be neither demoted, archived nor cut off")]
     LastOwner,
     #[error("the user changed since the version given in If-Match")]
     PreconditionFailed,
@@ -110,7 +110,7 @@ async fn load(
         return Err(LifecycleError::Forbidden);
     }
     let member = member.ok_or(LifecycleError::NotFound)?;
-    grants::check_acting_on(&caller.membership, member.role)?;
+    grants::check_acting_on(&caller.membership, &member)?;
     Ok((caller, member))
 }
 
@@ -146,20 +146,19 @@ pub(crate) fn membership_writes(
     ])
 }
 
-/// When `member` is an active owner about to stop being one: the checks that keep another
-/// active owner in place until this commits, or `LastOwner` when there is none.
+/// When `member` is an owner able to act (active, with access) about to stop being one
+/// (demoted, archived, access revoked): the checks that keep another such owner in place until
+/// this commits, or `LastOwner` when there is none. An owner archived or without access repairs
+/// nothing, so they do not count.
 async fn keep_an_owner(app: &App, member: &MembershipRecord) -> Result<Vec<Op>, LifecycleError> {
-    if member.role != Role::Owner || member.status != MembershipStatus::Active {
+    if member.role != Role::Owner || !member.is_usable() {
         return Ok(Vec::new());
     }
     let pk = keys::tenant_pk(member.tenant_id);
     let mut others = Vec::new();
     for_each_item(app, &pk, keys::MEMBER_PREFIX, |item| {
         let other: MembershipRecord = from_item(item).context("reading a member")?;
-        if other.account_id != member.account_id
-            && other.role == Role::Owner
-            && other.status == MembershipStatus::Active
-        {
+        if other.account_id != member.account_id && other.role == Role::Owner && other.is_usable() {
             others.push(other);
         }
         Ok(())
@@ -474,6 +473,9 @@ pub async fn set_access(
         ..member.clone()
     };
     let mut writes = Writes::new(app, now);
+    if !enabled {
+        writes.ops(keep_an_owner(app, &member).await?);
+    }
     writes.ops(membership_writes(&member, &updated, &caller.tenant.name)?);
     if enabled {
         // The person is told; one who never chose a password gets the link to choose one.

@@ -32,6 +32,7 @@ mod listing;
 pub mod me;
 pub mod password_links;
 pub mod reset_password;
+pub mod restore_owner;
 pub mod sign_in;
 pub mod sign_out;
 mod throttle;

@@ -585,3 +585,31 @@ async fn every_invitation_page_is_sent_with_the_link_pages_protections() {
         .unwrap();
     assert_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
 }
+
+/// An invitation to an address that has an account answers and logs the address as the inviter
+/// typed it: the account's own spelling would tell the inviter an account exists.
+#[tokio::test]
+async fn an_invitation_answers_and_logs_the_address_as_typed() {
+    let app = spawn_app().await;
+    let (_, other_owner, _) = app.new_tenant("Virtual Office").await;
+    let typed = other_owner.to_uppercase();
+    let sent = app.invite_to_main(&typed).await;
+    assert_eq!(sent["email"], typed);
+    let listed = app
+        .get_json(
+            &format!("/v1/tenants/{}/invitations", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(listed["items"][0]["email"], typed);
+    let entries = app
+        .log_entries(
+            &format!(
+                "/v1/tenants/{}/events?action=invitation.sent",
+                app.tenant_id
+            ),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(entries[0]["details"]["email"], typed);
+}

@@ -574,3 +574,111 @@ async fn invitations_and_events_come_newest_first_a_page_at_a_time() {
         ["invitation.sent", "invitation.sent"]
     );
 }
+
+/// A pending invitation is only as good as its inviter now: archived, cut off or demoted
+/// inviters, and members after `members_can_invite` is switched off, take their invitations'
+/// power with them. Nothing is joined.
+#[tokio::test]
+async fn an_invitation_dies_with_its_inviters_right_to_give_it() {
+    let app = spawn_app().await;
+    let user = |id: &str| format!("/v1/tenants/{}/users/{id}", app.tenant_id);
+    let invite_as = |inviter: String, email: &'static str, role: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .invite(
+                    app.tenant_id,
+                    &inviter,
+                    json!({"email": email, "role": role}),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::CREATED, "inviting {email}");
+            app.invitation_token_for(email).await
+        }
+    };
+    let refused = |token: String| {
+        let app = &app;
+        async move {
+            assert_problem(
+                app.invitation_preview(&token).await,
+                StatusCode::GONE,
+                "token_revoked",
+            )
+            .await;
+            assert_problem(
+                app.accept_as_new(&token).await,
+                StatusCode::GONE,
+                "token_revoked",
+            )
+            .await;
+        }
+    };
+    // An archived admin's admin invitation.
+    let (archived_id, _, archived) = app.member(app.tenant_id, "admin", &[]).await;
+    let token = invite_as(archived, "a@example.org", "admin").await;
+    app.archive(&archived_id).await;
+    refused(token).await;
+    // A demoted admin's admin invitation.
+    let (demoted_id, _, demoted) = app.member(app.tenant_id, "admin", &[]).await;
+    let token = invite_as(demoted, "b@example.org", "admin").await;
+    let response = app
+        .request(
+            Method::PATCH,
+            &user(&demoted_id),
+            Some(&app.owner_token),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    refused(token).await;
+    // A member's invitation after members may no longer invite.
+    app.settings(json!({"members_can_invite": true})).await;
+    let (_, _, member) = app.member(app.tenant_id, "member", &[]).await;
+    let token = invite_as(member, "c@example.org", "member").await;
+    app.settings(json!({"members_can_invite": false})).await;
+    refused(token).await;
+    for email in ["a@example.org", "b@example.org", "c@example.org"] {
+        assert!(app.user_by_email(email).await.is_none(), "{email} joined");
+    }
+}
+
+/// A users manager (whose ceiling is `member`) can neither resend nor revoke an admin
+/// invitation: a resend would give it again, and revive it when expired.
+#[tokio::test]
+async fn a_manager_resends_and_revokes_only_what_they_could_give() {
+    let app = spawn_app().await;
+    let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    let response = app
+        .invite(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "boss@example.org", "role": "admin"}),
+        )
+        .await;
+    let invitation: Value = response.json().await.unwrap();
+    let path = format!(
+        "/v1/tenants/{}/invitations/{}",
+        app.tenant_id,
+        invitation["id"].as_str().unwrap()
+    );
+    assert_problem(
+        app.post(&format!("{path}/resend"), Some(&manager), json!({}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "role_not_allowed",
+    )
+    .await;
+    assert_problem(
+        app.request(Method::DELETE, &path, Some(&manager), None)
+            .await,
+        StatusCode::FORBIDDEN,
+        "role_not_allowed",
+    )
+    .await;
+    let still = app.get_json(&path, &app.owner_token).await;
+    assert_eq!(
+        (still["status"].as_str(), still["resends"].as_u64()),
+        (Some("pending"), None)
+    );
+    assert_eq!(app.invitation_links_to("boss@example.org").await.len(), 1);
+}

@@ -587,3 +587,160 @@ async fn a_member_with_another_permission_changes_nobody() {
     assert_eq!(own["role"], "member");
     assert_eq!(own["permissions"], json!(["reports.reply"]));
 }
+
+/// A users manager acts only on members whose permissions they hold too, as for creation and
+/// resets: no revoking, granting, archiving, restoring or changing the notification address of a
+/// member who holds one they lack. Nothing changes.
+#[tokio::test]
+async fn a_manager_cannot_act_on_a_member_holding_a_permission_they_lack() {
+    let app = spawn_app().await;
+    app.settings(json!({"permission_catalog": [{"name": "billing.view", "label": "Billing"}]}))
+        .await;
+    let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    let (billing_id, _, _) = app.member(app.tenant_id, "member", &["billing.view"]).await;
+    let path = user_path(&app, &billing_id);
+    let before = app.get_json(&path, &app.owner_token).await;
+    for (method, suffix, body) in [
+        (Method::POST, "/access", Some(json!({"enabled": false}))),
+        (Method::POST, "/archive", None),
+        (Method::POST, "/restore", None),
+        (
+            Method::PATCH,
+            "",
+            Some(json!({"notification_email": "elsewhere@example.org"})),
+        ),
+        (Method::PATCH, "", Some(json!({"permissions": []}))),
+    ] {
+        let response = app
+            .request(method, &format!("{path}{suffix}"), Some(&manager), body)
+            .await;
+        assert_problem(response, StatusCode::FORBIDDEN, "permission_not_allowed").await;
+    }
+    assert_eq!(app.get_json(&path, &app.owner_token).await, before);
+    // A member whose permissions the manager holds is theirs to manage.
+    let (plain_id, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    let response = app
+        .post(
+            &format!("{}/access", user_path(&app, &plain_id)),
+            Some(&manager),
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+/// An owner counts only while active with access: revoking the last such owner's access is
+/// refused like demoting or archiving them, and two owners revoking each other at once leave one.
+#[tokio::test]
+async fn the_last_owner_able_to_act_keeps_access() {
+    let app = spawn_app().await;
+    let owner_id = app.account_id_of(&app.owner_token).await;
+    let (second_id, _, second) = app.member(app.tenant_id, "owner", &[]).await;
+    let access = |id: &str| format!("{}/access", user_path(&app, id));
+    // Two owners revoke each other at once: one wins, an owner able to act remains.
+    let (second_access, owner_access) = (access(&second_id), access(&owner_id));
+    let (a, b) = tokio::join!(
+        app.post(
+            &second_access,
+            Some(&app.owner_token),
+            json!({"enabled": false})
+        ),
+        app.post(&owner_access, Some(&second), json!({"enabled": false})),
+    );
+    let won = [a.status(), b.status()]
+        .iter()
+        .filter(|s| **s == StatusCode::OK)
+        .count();
+    assert_eq!(won, 1, "{:?} {:?}", a.status(), b.status());
+    let (survivor, other_id) = if a.status() == StatusCode::OK {
+        (app.owner_token.clone(), second_id.clone())
+    } else {
+        (second.clone(), owner_id.clone())
+    };
+    let survivor_id = app.account_id_of(&survivor).await;
+    // The one cut off does not count: the survivor can neither cut off nor archive themselves.
+    let other = app.get_json(&user_path(&app, &other_id), &survivor).await;
+    assert_eq!(other["access"], false);
+    assert_problem(
+        app.post(
+            &access(&survivor_id),
+            Some(&survivor),
+            json!({"enabled": false}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "last_owner",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            &format!("{}/archive", user_path(&app, &survivor_id)),
+            Some(&survivor),
+            json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "last_owner",
+    )
+    .await;
+    let me = app
+        .get_json(&user_path(&app, &survivor_id), &survivor)
+        .await;
+    assert_eq!(
+        (me["access"].as_bool(), me["status"].as_str()),
+        (Some(true), Some("active"))
+    );
+}
+
+/// `usher tenant restore-owner`'s use case: a tenant whose owners cannot act gets a member of
+/// its own back as owner; a tenant with an owner, or a person who has not joined, gets nothing.
+#[tokio::test]
+async fn the_operator_restores_an_owner_to_a_tenant_left_without_one() {
+    use usher_core::domain::EmailAddress;
+    use usher_core::usecases::restore_owner::{RestoreOwner, RestoreOwnerError, restore_owner};
+    let app = spawn_app().await;
+    let (member_id, member_email, member_session) = app.member(app.tenant_id, "member", &[]).await;
+    let restore = |email: &str| {
+        restore_owner(
+            &app.app,
+            RestoreOwner {
+                tenant_id: app.tenant_id,
+                email: EmailAddress::parse(email).unwrap(),
+            },
+        )
+    };
+    assert!(matches!(
+        restore(&member_email).await,
+        Err(RestoreOwnerError::HasAnOwner)
+    ));
+    // The only owner archived behind the rules' back (as a race the rules could not see would).
+    let key = usher_core::keys::membership(
+        app.tenant_id,
+        app.account_id_of(&app.owner_token).await.parse().unwrap(),
+    );
+    let mut item = app.table.get(&key).await.unwrap().unwrap();
+    item.insert("status".into(), "archived".into());
+    app.table
+        .transact(vec![usher_core::table::Op::put(item)])
+        .await
+        .unwrap();
+    assert!(matches!(
+        restore("stranger@example.org").await,
+        Err(RestoreOwnerError::NotAMember(_))
+    ));
+    assert_eq!(restore(&member_email).await.unwrap().to_string(), member_id);
+    let me = app
+        .get_json(&user_path(&app, &member_id), &member_session)
+        .await;
+    assert_eq!(me["role"], "owner");
+    let entries = app
+        .log_entries(
+            &format!(
+                "/v1/tenants/{}/events?action=user.role_changed",
+                app.tenant_id
+            ),
+            &member_session,
+        )
+        .await;
+    assert_eq!(entries[0]["details"]["by"], "operator");
+}

@@ -72,10 +72,7 @@ async fn assert_c_is_safe(app: &TestApp, b: TenantId) {
         .map(|m| m["tenant_id"].as_str().unwrap())
         .collect();
     assert_eq!(tenants, [b.to_string()], "{me}");
-    for path in [
-        format!("/v1/tenants/{c}"),
-        format!("/v1/tenants/{c}/users"),
-    ] {
+    for path in [format!("/v1/tenants/{c}"), format!("/v1/tenants/{c}/users")] {
         assert_problem(
             app.get(&path, &session).await,
             StatusCode::NOT_FOUND,
@@ -138,7 +135,7 @@ async fn a_cc_records_the_person_without_opening_c() {
         let (b, _) = b_creates_the_cfo(app).await;
         app.settings(json!({"inbound": {"enabled": true, "addresses": [INBOX],
             "grant_access": true, "include_cc": true}}))
-        .await;
+            .await;
         let answer = mail_c(
             app,
             "",
@@ -196,8 +193,10 @@ async fn an_approved_spoof_records_the_person_without_opening_c() {
 async fn granting_access_later_asks_the_person_instead() {
     each_backend(async |app: &TestApp| {
         let (b, _) = b_creates_the_cfo(app).await;
-        app.settings(json!({"inbound": {"enabled": true, "addresses": [INBOX], "grant_access": false}}))
-            .await;
+        app.settings(
+            json!({"inbound": {"enabled": true, "addresses": [INBOX], "grant_access": false}}),
+        )
+        .await;
         mail_c(app, "", &format!("From: Carla Fo <{CFO}>\r\n")).await;
         let user = app.user_by_email(CFO).await.unwrap();
         let granted = app
@@ -244,7 +243,8 @@ async fn granting_access_later_asks_the_person_instead() {
 async fn a_link_for_another_address_does_not_free_the_password() {
     each_backend(async |app: &TestApp| {
         let (b, _) = b_creates_the_cfo(app).await;
-        app.settings(json!({"invitation_email_policy": "any"})).await;
+        app.settings(json!({"invitation_email_policy": "any"}))
+            .await;
         let invited = app.invite_to_main("someone@example.org").await;
         assert_eq!(invited["email"], "someone@example.org");
         let token = app.invitation_token_for("someone@example.org").await;

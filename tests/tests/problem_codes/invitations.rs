@@ -51,6 +51,7 @@ pub(super) fn manage_variant(e: &ManageInvitationError) -> Option<usize> {
         ManageInvitationError::RateLimited { .. } => Some(5),
         ManageInvitationError::InvalidCursor => Some(6),
         ManageInvitationError::Conflict => Some(7),
+        ManageInvitationError::Grant(_) => Some(8),
         ManageInvitationError::Internal(_) => None,
     }
 }
@@ -75,8 +76,9 @@ pub(super) fn manage_routes() -> [Vec<Answer>; 4] {
         ManageInvitationError::Conflict,
         ManageInvitationError::Forbidden,
         ManageInvitationError::Auth(AuthError::Unauthenticated),
+        ManageInvitationError::Grant(GrantError::RoleNotAllowed("admin")),
     ];
-    covers(&every, manage_variant, 8);
+    covers(&every, manage_variant, 9);
     use ManageInvitationError as E;
     [
         [
@@ -85,9 +87,17 @@ pub(super) fn manage_routes() -> [Vec<Answer>; 4] {
         ]
         .concat(),
         manage_invitation(vec![E::NotFound]),
-        manage_invitation(vec![E::NotFound, E::NotPending("revoked"), E::Conflict]),
         manage_invitation(vec![
             E::NotFound,
+            E::Grant(GrantError::RoleNotAllowed("admin")),
+            E::Grant(GrantError::PermissionNotAllowed("x.y".into())),
+            E::NotPending("revoked"),
+            E::Conflict,
+        ]),
+        manage_invitation(vec![
+            E::NotFound,
+            E::Grant(GrantError::RoleNotAllowed("admin")),
+            E::Grant(GrantError::PermissionNotAllowed("x.y".into())),
             E::NotPending("revoked"),
             E::Superseded,
             E::RateLimited {

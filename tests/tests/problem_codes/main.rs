@@ -188,6 +188,7 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             "/v1/tenants/{tenant_id}/users/{user_id}/access",
             lifecycle(
                 vec![
+                    LifecycleError::LastOwner,
                     LifecycleError::Consent(SendInvitationError::InvitationPending),
                     LifecycleError::Consent(SendInvitationError::RateLimited {
                         retry_after_seconds: 1,

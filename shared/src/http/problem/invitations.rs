@@ -57,6 +57,7 @@ impl From<ManageInvitationError> for Problem {
             ManageInvitationError::InvalidCursor => {
                 Problem::invalid("cursor", "is not a cursor this listing gave")
             }
+            ManageInvitationError::Grant(e) => e.into(),
             ManageInvitationError::Conflict => {
                 Problem::new(StatusCode::CONFLICT, "conflict", detail)
             }

@@ -217,6 +217,9 @@ pub(super) fn decide(
                 ),
             ));
         }
+        if let Err(e) = crate::usecases::grants::check_acting_on(&caller.membership, member) {
+            return Decision::Refused(refused_grant(e));
+        }
         return Decision::Update(Box::new(member.clone()), patch);
     }
     // From here on nothing may depend on whether the email has an account elsewhere before the

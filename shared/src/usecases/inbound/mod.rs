@@ -88,7 +88,10 @@ struct Plan<'a> {
     raced: Vec<Key>,
     /// The accounts this message creates, by normalised address: a person new to Usher who wrote
     /// to two tenants gets one account, and a membership in each.
-    created: std::collections::BTreeMap<String, (crate::records::AccountRecord, crate::records::LoginRecord)>,
+    created: std::collections::BTreeMap<
+        String,
+        (crate::records::AccountRecord, crate::records::LoginRecord),
+    >,
 }
 
 impl<'a> Plan<'a> {

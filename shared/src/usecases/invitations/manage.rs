@@ -10,11 +10,12 @@ use serde_json::json;
 
 use super::super::audit::{AuditAction, AuditEvent};
 use super::super::commit::{LostRace, Writes};
+use super::super::grants::GrantError;
 use super::super::listing::{Cursor, Listing, Order, filtered_page};
 use super::super::throttle::{Counted, transact_counting};
 use super::super::{AuthError, Context, InternalError, TenantCaller};
 use super::send::{invitation_mail, resend_refused_for};
-use super::{issue_link, may_invite, may_manage, pending_marker};
+use super::{issue_link, may_give, may_invite, may_manage, pending_marker};
 use crate::app::App;
 use crate::domain::{InvitationId, TenantId};
 use crate::keys;
@@ -40,6 +41,8 @@ pub enum ManageInvitationError {
     RateLimited { retry_after_seconds: u64 },
     #[error("the cursor is not one this listing gave")]
     InvalidCursor,
+    #[error(transparent)]
+    Grant(#[from] GrantError),
     #[error("the invitation changed at the same time; try again")]
     Conflict,
     #[error(transparent)]
@@ -158,6 +161,8 @@ pub async fn revoke_invitation(
     id: InvitationId,
 ) -> Result<(), ManageInvitationError> {
     let (caller, invitation, _) = load(app, token, tenant_id, id, &[]).await?;
+    // Nobody withdraws what they could not have given.
+    may_give(&caller.membership, &caller.tenant, &invitation)?;
     let now = app.clock.now();
     refuse_unless_open(&invitation, now)?;
     let revoked = InvitationRecord {
@@ -254,6 +259,8 @@ pub async fn resend_invitation(
     let quota_key = keys::tenant_invitation_throttle(tenant_id);
     let (caller, invitation, mut extra) =
         load(app, token, tenant_id, id, std::slice::from_ref(&quota_key)).await?;
+    // A resend gives again (and revives an expired invitation): only within the caller's grant.
+    may_give(&caller.membership, &caller.tenant, &invitation)?;
     let quota: Option<ThrottleRecord> =
         from_optional(extra.pop().flatten()).context("reading the quota")?;
     let pending_key = keys::pending_invitation(tenant_id, &invitation.email.normalized());

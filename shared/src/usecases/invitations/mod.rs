@@ -93,7 +93,47 @@ pub(crate) fn may_manage(
 /// Whether the caller may invite at all: users managers always, members when the tenant lets
 /// them.
 pub(crate) fn may_invite(caller: &super::TenantCaller) -> bool {
-    caller.membership.can_manage_users() || caller.tenant.settings.members_can_invite
+    invite_ceiling(&caller.membership, &caller.tenant).is_some()
+}
+
+/// The highest role `member` may invite with in `tenant` (their own if they manage users,
+/// `member` where the tenant lets members invite), or `None` when they may not invite.
+pub(crate) fn invite_ceiling(
+    member: &crate::records::MembershipRecord,
+    tenant: &crate::records::TenantRecord,
+) -> Option<crate::domain::Role> {
+    if member.can_manage_users() {
+        Some(member.role)
+    } else if tenant.settings.members_can_invite {
+        Some(crate::domain::Role::Member)
+    } else {
+        None
+    }
+}
+
+/// Whether `member` may give what `invitation` gives, as sending it needed: checked again when
+/// someone resends or revokes it, and on the inviter when it is accepted (an inviter archived,
+/// cut off, demoted or no longer allowed to invite takes their pending invitations' power with
+/// them). Permissions retired since are not granted at acceptance, so they are not checked.
+pub(crate) fn may_give(
+    member: &crate::records::MembershipRecord,
+    tenant: &crate::records::TenantRecord,
+    invitation: &InvitationRecord,
+) -> Result<(), super::grants::GrantError> {
+    let Some(ceiling) = invite_ceiling(member, tenant) else {
+        return Err(super::grants::GrantError::RoleNotAllowed(
+            invitation.role.as_str(),
+        ));
+    };
+    let current = crate::domain::PermissionSet::new(
+        invitation
+            .permissions
+            .iter()
+            .filter(|p| tenant.knows_permission(p.as_str()))
+            .cloned()
+            .collect(),
+    );
+    super::grants::check_newcomer(member, tenant, ceiling, invitation.role, &current)
 }
 
 /// The put of the marker that says an email has a pending invitation `id` in its tenant until

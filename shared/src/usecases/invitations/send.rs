@@ -91,14 +91,8 @@ fn authorize(
     permissions: &PermissionSet,
 ) -> Result<(), SendInvitationError> {
     let own = &caller.membership;
-    if !super::may_invite(caller) {
-        return Err(SendInvitationError::Forbidden);
-    }
-    let ceiling = if own.can_manage_users() {
-        own.role
-    } else {
-        Role::Member
-    };
+    let ceiling =
+        super::invite_ceiling(own, &caller.tenant).ok_or(SendInvitationError::Forbidden)?;
     grants::check_newcomer(own, &caller.tenant, ceiling, role, permissions)?;
     Ok(())
 }
@@ -206,8 +200,10 @@ pub(crate) async fn file(
 
     let id = InvitationId::from_ulid(app.random.ulid(now));
     let expires_at = now + chrono::Duration::hours(i64::from(tenant.settings.invitation_ttl_hours));
-    // To the address the account signs in with, when there is one (the same address, perhaps in
-    // other letter case, as typed).
+    // Mailed to the address the account signs in with, when there is one (the same address,
+    // perhaps in other letter case); answered and logged as typed, which tells the inviter
+    // nothing of the account.
+    let typed = &invite.email;
     let to = account
         .as_ref()
         .map_or_else(|| invite.email.clone(), |a| a.email.clone());
@@ -221,7 +217,7 @@ pub(crate) async fn file(
     let invitation = InvitationRecord {
         id,
         tenant_id: tenant.id,
-        email: to.clone(),
+        email: typed.clone(),
         role: invite.role,
         permissions: invite.permissions.clone(),
         message: invite.message.as_ref().map(|m| m.as_str().to_owned()),
@@ -241,7 +237,7 @@ pub(crate) async fn file(
         resend_window_started_at: None,
         version: 1,
     };
-    let pending_key = keys::pending_invitation(tenant.id, &to.normalized());
+    let pending_key = keys::pending_invitation(tenant.id, &typed.normalized());
     writes.op(Op::put_if(
         to_item(&keys::invitation(tenant.id, id), &invitation, None)
             .context("building the invitation")?,
@@ -285,7 +281,7 @@ pub(crate) async fn file(
         subject: None,
         details: {
             let mut details = json!({
-                "invitation_id": id, "email": to, "role": invite.role,
+                "invitation_id": id, "email": typed, "role": invite.role,
                 "permissions": invite.permissions.names(),
                 "expires_at": expires_at, "with_message": invite.message.is_some(),
             });

@@ -121,9 +121,8 @@ pub(super) async fn join(
                 },
                 now,
             );
-            writes.ops(
-                membership_ops(&membership, &tenant.name).context("building the membership")?,
-            );
+            writes
+                .ops(membership_ops(&membership, &tenant.name).context("building the membership")?);
             membership
         }
     };

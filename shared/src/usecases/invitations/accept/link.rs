@@ -65,7 +65,15 @@ pub(super) async fn open(
     let (Some(invitation), Some(tenant)) = (invitation, tenant) else {
         return Ok(None);
     };
-    let state = judge(app.clock.now(), &token_key, &token, &invitation);
+    let mut state = judge(app.clock.now(), &token_key, &token, &invitation);
+    // An invitation is only as good as its inviter is now.
+    let inviter_may = inviter
+        .as_ref()
+        .filter(|m| m.is_usable())
+        .is_some_and(|m| super::super::may_give(m, &tenant, &invitation).is_ok());
+    if state == LinkState::Usable && !inviter_may {
+        state = LinkState::Revoked;
+    }
     Ok(Some((
         OpenedLink {
             token_key,
