@@ -254,7 +254,7 @@ async fn access_route(
             AccessChange::ConsentRequested(invitation) => (
                 StatusCode::ACCEPTED,
                 Json(UserInvitedResponse {
-                    invitation: InvitationView::new(*invitation, app.clock.now()),
+                    invitation: InvitationView::new(invitation, app.clock.now()),
                 }),
             )
                 .into_response(),

@@ -72,7 +72,7 @@ pub enum AccessChange {
     Changed(MembershipRecord),
     /// The member was kept from their mail (see [`MembershipRecord::needs_consent`]): access
     /// opens when they accept this invitation, mailed to their own address.
-    ConsentRequested(Box<InvitationRecord>),
+    ConsentRequested(InvitationRecord),
 }
 
 /// Changes to a member. `None` leaves a field as it is; for optional fields, `Some(None)` clears.
@@ -543,7 +543,7 @@ async fn ask_consent(
         details: serde_json::Map::from_iter([("opens_user".to_owned(), json!(member.account_id))]),
     };
     match send::file(app, caller, &invite, state, None, attached).await? {
-        Filed::Done(invitation) => Ok(AccessChange::ConsentRequested(invitation)),
+        Filed::Done(invitation) => Ok(AccessChange::ConsentRequested(*invitation)),
         Filed::LostARace => Err(LifecycleError::Conflict),
     }
 }
