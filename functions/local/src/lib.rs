@@ -511,6 +511,58 @@ pub async fn run_outbox_worker(dispatcher: OutboxDispatcher<Job>, waker: Arc<Not
 /// a client that sends half its headers, or opens connections and sends nothing, is cut off.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a request's body may take to arrive, whole: a client that trickles a body a byte at
+/// a time is answered 408 and cut off, as one that trickles its headers is.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest body any route takes (an inbound message), with room for the route's own limit to
+/// answer first.
+const MAX_BODY_BYTES: usize = MAX_INBOUND_BYTES + 1024 * 1024;
+
+/// Reads the request's body before the route does, within [`BODY_READ_TIMEOUT`]: hyper times the
+/// headers out, nothing else times a body out. The route then reads it from memory, its own
+/// limit applying as before.
+async fn read_body_in_time(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (parts, body) = request.into_parts();
+    match tokio::time::timeout(
+        BODY_READ_TIMEOUT,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => {
+            next.run(axum::extract::Request::from_parts(parts, bytes.into()))
+                .await
+        }
+        Ok(Err(_)) => Problem::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is larger than any route takes",
+        )
+        .into_response(),
+        Err(_) => {
+            let mut response = Problem::new(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "the request body did not arrive within {} seconds",
+                    BODY_READ_TIMEOUT.as_secs()
+                ),
+            )
+            .into_response();
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+            response
+        }
+    }
+}
+
 /// Serves the local router on an already-bound listener until `shutdown` completes, with the
 /// outbox worker running `worker` beside it when one is given.
 pub async fn serve(
@@ -535,7 +587,8 @@ pub async fn serve(
 }
 
 /// HTTP/1.1 on every accepted connection, with [`HEADER_READ_TIMEOUT`] (which hyper also applies
-/// while a kept-alive connection waits for its next request) and the peer address for
+/// while a kept-alive connection waits for its next request), [`BODY_READ_TIMEOUT`] and the peer
+/// address for
 /// `ClientAddress`. On `shutdown` it stops accepting and lets requests under way finish, for up
 /// to 10 seconds.
 async fn accept_loop(
@@ -543,6 +596,7 @@ async fn accept_loop(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let router = router.layer(axum::middleware::from_fn(read_body_in_time));
     let mut shutdown = std::pin::pin!(shutdown);
     let graceful = GracefulShutdown::new();
     loop {

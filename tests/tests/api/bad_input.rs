@@ -533,3 +533,44 @@ async fn slow_and_idle_connections_are_cut_off() {
         );
     }
 }
+
+/// A body trickled a byte at a time (every header on time) is answered 408 and the connection
+/// closed within seconds, not held for minutes.
+#[tokio::test]
+async fn a_trickled_body_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            b"POST /v1/sessions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (mut reader, mut writer) = stream.into_split();
+    let trickle = tokio::spawn(async move {
+        // A byte every second: hyper's header timeout never fires, and without a body deadline
+        // this would hold the connection for over 16 minutes.
+        while writer.write_all(b" ").await.is_ok() {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        reader.read_to_end(&mut answer),
+    )
+    .await;
+    trickle.abort();
+    assert!(read.is_ok(), "the connection was still open after 30 s");
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(15),
+        "closed after {waited:?}"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+}
