@@ -118,22 +118,24 @@ fn with_etag(member: MembershipRecord) -> Response {
     response
 }
 
-/// The version an `If-Match` header names (`"3"`, `W/"3"`); `*` or none is no condition, and
-/// anything else can match no version.
-fn if_match(headers: &axum::http::HeaderMap) -> Option<u64> {
-    let raw = headers
-        .get(axum::http::header::IF_MATCH)?
-        .to_str()
-        .unwrap_or("");
-    let raw = raw.trim();
+/// The versions a strong `If-Match` names (RFC 9110: `"3"`, or a list such as `"3", "4"`);
+/// `None` for no header or `*` (any current version: the user exists, or the answer is 404). A weak
+/// tag (`W/"3"`) or anything malformed names no version, so it matches none: 412.
+fn if_match(headers: &axum::http::HeaderMap) -> Option<Vec<u64>> {
+    let raw = headers.get(axum::http::header::IF_MATCH)?;
+    let raw = raw.to_str().unwrap_or("").trim();
     if raw == "*" {
         return None;
     }
     Some(
-        raw.trim_start_matches("W/")
-            .trim_matches('"')
-            .parse()
-            .unwrap_or(u64::MAX),
+        raw.split(',')
+            .filter_map(|tag| {
+                let opaque = tag.trim().strip_prefix('"')?.strip_suffix('"')?;
+                // Compared as the opaque string it is: `"03"` is not the tag `"3"`.
+                let version: u64 = opaque.parse().ok()?;
+                (version.to_string() == opaque).then_some(version)
+            })
+            .collect(),
     )
 }
 
@@ -211,7 +213,7 @@ async fn update_user_route(
         tenant_id,
         user_id,
         body.try_into()?,
-        if_match(&headers),
+        if_match(&headers).as_deref(),
     )
     .await?;
     Ok(with_etag(updated))

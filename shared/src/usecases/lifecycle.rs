@@ -214,7 +214,7 @@ fn event(
 async fn commit(
     writes: Writes<'_>,
     member: &MembershipRecord,
-    if_match: Option<u64>,
+    if_match: Option<&[u64]>,
 ) -> Result<(), LifecycleError> {
     match writes.commit().await {
         Err(e) if e.failed_on(&keys::membership(member.tenant_id, member.account_id)) => {
@@ -228,9 +228,16 @@ async fn commit(
     }
 }
 
-fn check_if_match(member: &MembershipRecord, if_match: Option<u64>) -> Result<(), LifecycleError> {
+/// `If-Match` with strong comparison (RFC 9110, 13.1.1): the change applies only to one of the
+/// versions named; a weak or malformed tag names none.
+fn check_if_match(
+    member: &MembershipRecord,
+    if_match: Option<&[u64]>,
+) -> Result<(), LifecycleError> {
     match if_match {
-        Some(version) if version != member.version => Err(LifecycleError::PreconditionFailed),
+        Some(versions) if !versions.contains(&member.version) => {
+            Err(LifecycleError::PreconditionFailed)
+        }
         _ => Ok(()),
     }
 }
@@ -251,7 +258,7 @@ pub async fn update_user(
     tenant_id: TenantId,
     user_id: AccountId,
     patch: UserPatch,
-    if_match: Option<u64>,
+    if_match: Option<&[u64]>,
 ) -> Result<MembershipRecord, LifecycleError> {
     let (caller, member) = load(app, token, tenant_id, user_id).await?;
     check_if_match(&member, if_match)?;

@@ -744,3 +744,50 @@ async fn the_operator_restores_an_owner_to_a_tenant_left_without_one() {
         .await;
     assert_eq!(entries[0]["details"]["by"], "operator");
 }
+
+/// `If-Match` compares strongly (RFC 9110): a weak tag, a malformed one or a tag of another
+/// version is 412 and changes nothing; the current strong tag, one of a list, or `*` applies.
+#[tokio::test]
+async fn if_match_compares_strong_tags_only() {
+    let app = spawn_app().await;
+    let (member, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    let read = app
+        .http
+        .get(app.url(&user_path(&app, &member)))
+        .bearer_auth(&app.owner_token)
+        .send()
+        .await
+        .unwrap();
+    let tag = read.headers()["etag"].to_str().unwrap().to_owned();
+    let version: u64 = tag.trim_matches('"').parse().unwrap();
+    for stale in [
+        format!("W/{tag}"),
+        format!("\"0{version}\""),
+        format!("\"{}\"", version + 1),
+        "nonsense".to_owned(),
+    ] {
+        let response = patch(
+            &app,
+            &member,
+            &app.owner_token,
+            json!({"auto_tickets": false}),
+            Some(&stale),
+        )
+        .await;
+        assert_problem(response, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+    }
+    let user = app.get_json(&user_path(&app, &member), &app.owner_token).await;
+    assert_eq!(user["auto_tickets"], true);
+    let list = format!("\"{}\", {tag}", version + 7);
+    for (value, current) in [(false, list), (true, "*".to_owned())] {
+        let response = patch(
+            &app,
+            &member,
+            &app.owner_token,
+            json!({"auto_tickets": value}),
+            Some(&current),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "If-Match: {current}");
+    }
+}
