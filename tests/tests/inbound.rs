@@ -734,3 +734,24 @@ async fn one_message_to_two_tenants_makes_one_account() {
         assert_eq!(app.reset_links_to("nina@example.org").await.len(), 2);
     }
 }
+
+/// A display name that starts like a spreadsheet formula names nobody: the address does.
+#[tokio::test]
+async fn a_formula_display_name_falls_back_to_the_address() {
+    let app = inbound_app(Backend::Embedded).await;
+    let eml = "From: =HYPERLINK(\"http://x\") <jan.kowalski@example.pl>\r\nTo: help@desk.example\r\nMessage-ID: <formula@example.pl>\r\n\r\nHi\r\n";
+    let response = app
+        .http
+        .post(app.url("/_local/inbound"))
+        .body(eml)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let user = app.user_by_email("jan.kowalski@example.pl").await.unwrap();
+    assert_eq!(
+        (user["first_name"].as_str(), user["last_name"].as_str()),
+        (Some("Jan"), Some("Kowalski"))
+    );
+    assert_eq!(user["name_source"], "address");
+}

@@ -7,7 +7,7 @@ use unicode_normalization::UnicodeNormalization;
 
 /// A first or last name: trimmed, NFC, 1 to 100 characters, no control characters (CR/LF in a
 /// name would otherwise reach mail headers), no bidirectional controls, not only invisible
-/// characters.
+/// characters, not starting like a spreadsheet formula.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PersonName(String);
@@ -26,6 +26,8 @@ pub enum TextError {
     Invisible,
     #[error("is not in the expected format")]
     Format,
+    #[error("must not start with = + - or @ (a spreadsheet would run it as a formula)")]
+    Formula,
 }
 
 fn clean_line(raw: &str, max: usize) -> Result<String, TextError> {
@@ -115,8 +117,15 @@ impl InvitationMessage {
 impl PersonName {
     pub const MAX: usize = 100;
 
+    /// A name a spreadsheet would run as a formula is refused, not stored, wherever it comes
+    /// from: the export makes such a cell harmless, but other tools reading the tenant's data
+    /// might not.
     pub fn parse(raw: &str) -> Result<Self, TextError> {
-        clean_line(raw, Self::MAX).map(Self)
+        let value = clean_line(raw, Self::MAX)?;
+        if value.starts_with(['=', '+', '-', '@']) {
+            return Err(TextError::Formula);
+        }
+        Ok(Self(value))
     }
 
     pub fn as_str(&self) -> &str {

@@ -574,3 +574,44 @@ async fn a_trickled_body_is_cut_off() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("request_timeout"), "{answer}");
 }
+
+/// A name a spreadsheet would run as a formula is refused at creation, at an edit and when
+/// registering through an invitation, as the import refuses it; nothing is stored.
+#[tokio::test]
+async fn names_that_start_like_a_formula_are_refused_everywhere() {
+    let app = spawn_app().await;
+    for name in ["=HYPERLINK(\"http://x\")", "+1+1", "-2", "@SUM(A1)"] {
+        let mut body = valid_user();
+        body["first_name"] = json!(name);
+        let created = app.create_user(app.tenant_id, &app.owner_token, body).await;
+        let problem =
+            assert_problem(created, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request").await;
+        assert_eq!(problem["field"], "first_name");
+    }
+    assert!(app.user_by_email("new@example.org").await.is_none());
+    let (member, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    let edited = app
+        .request(
+            reqwest::Method::PATCH,
+            &format!("/v1/tenants/{}/users/{member}", app.tenant_id),
+            Some(&app.owner_token),
+            Some(json!({"last_name": "=cmd|' /C calc'!A0"})),
+        )
+        .await;
+    assert_problem(edited, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request").await;
+    app.invite_to_main("ivy@example.org").await;
+    let token = app.invitation_token_for("ivy@example.org").await;
+    let registered = app
+        .accept(
+            &token,
+            json!({"mode": "new", "first_name": "Ivy", "last_name": "@evil", "password": GOOD_PASSWORD}),
+        )
+        .await;
+    assert_problem(
+        registered,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    assert!(app.user_by_email("ivy@example.org").await.is_none());
+}

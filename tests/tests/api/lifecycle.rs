@@ -774,9 +774,16 @@ async fn if_match_compares_strong_tags_only() {
             Some(&stale),
         )
         .await;
-        assert_problem(response, StatusCode::PRECONDITION_FAILED, "precondition_failed").await;
+        assert_problem(
+            response,
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+        )
+        .await;
     }
-    let user = app.get_json(&user_path(&app, &member), &app.owner_token).await;
+    let user = app
+        .get_json(&user_path(&app, &member), &app.owner_token)
+        .await;
     assert_eq!(user["auto_tickets"], true);
     let list = format!("\"{}\", {tag}", version + 7);
     for (value, current) in [(false, list), (true, "*".to_owned())] {

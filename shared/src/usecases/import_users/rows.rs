@@ -10,7 +10,9 @@
 use crate::usecases::export_users::{MEMBER_COLUMNS, OnImport};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role};
+use crate::domain::{
+    EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role, TextError,
+};
 use crate::records::TenantRecord;
 
 /// The columns an import reads, in the export's names.
@@ -198,22 +200,19 @@ fn flag(field: &str, cell: &str) -> Result<bool, RowProblem> {
     }
 }
 
-/// A name a spreadsheet would run as a formula is refused, not stored: the export would make it
-/// harmless, but other tools reading this tenant's data might not.
+/// A name, or the row's problem with it: a formula has a code of its own.
 fn name(field: &str, cell: &str) -> Result<Option<PersonName>, RowProblem> {
     if cell.is_empty() {
         return Ok(None);
     }
-    if cell.starts_with(['=', '+', '-', '@']) {
-        return Err(RowProblem::new(
+    PersonName::parse(cell).map(Some).map_err(|e| match e {
+        TextError::Formula => RowProblem::new(
             "formula_not_allowed",
             Some(field),
             format!("{field}: a name may not start with = + - or @ (a spreadsheet formula)"),
-        ));
-    }
-    PersonName::parse(cell)
-        .map(Some)
-        .map_err(|e| RowProblem::invalid(field, e))
+        ),
+        other => RowProblem::invalid(field, other),
+    })
 }
 
 impl Columns {
