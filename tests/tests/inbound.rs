@@ -755,3 +755,52 @@ async fn a_formula_display_name_falls_back_to_the_address() {
     );
     assert_eq!(user["name_source"], "address");
 }
+
+/// Two `From` fields are two senders, however a parser reads them: the message is ignored. A
+/// machine's reply (`X-Autoreply`, `X-Autorespond`) makes nobody.
+#[tokio::test]
+async fn a_second_from_field_or_an_autoreply_makes_nobody() {
+    let app = inbound_app(Backend::Embedded).await;
+    let post = |eml: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .http
+                .post(app.url("/_local/inbound"))
+                .body(eml)
+                .send()
+                .await
+                .unwrap();
+            let body: Value = response.json().await.unwrap();
+            (
+                body["outcomes"][0]["outcome"].as_str().unwrap().to_owned(),
+                body["outcomes"][0]["reason"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+        }
+    };
+    let two = format!(
+        "From: Real <real@example.org>\r\nFrom: The CFO <cfo@victim.example>\r\nTo: {INBOX}\r\nMessage-ID: <two-from@example.org>\r\n\r\nHi\r\n"
+    );
+    assert_eq!(
+        post(two).await,
+        ("ignored".into(), "several_senders".into())
+    );
+    for (header, reason) in [
+        ("X-Autoreply", "x_autoreply"),
+        ("X-Autorespond", "x_autorespond"),
+    ] {
+        let eml = format!(
+            "From: Away <away@example.org>\r\n{header}: yes\r\nTo: {INBOX}\r\nMessage-ID: <{reason}@example.org>\r\n\r\nOut of office\r\n"
+        );
+        assert_eq!(
+            post(eml).await,
+            ("ignored".into(), format!("automated_{reason}"))
+        );
+    }
+    for nobody in ["real@example.org", "cfo@victim.example", "away@example.org"] {
+        assert!(app.user_by_email(nobody).await.is_none(), "{nobody}");
+    }
+}

@@ -103,10 +103,15 @@ fn sender<'m>(
     let ignored = |sender: Option<&EmailAddress>, reason: &str| {
         inbox.outcome(OutcomeKind::Ignored, sender, Some(reason))
     };
+    // Two `From` fields are two senders, however a parser would read them.
     let sender = match parsed.from.as_slice() {
-        [one] => one.address.as_ref(),
+        [one] if parsed.from_fields <= 1 => one.address.as_ref(),
         _ => None,
     };
+    if parsed.from_fields > 1 {
+        record(plan, ignored(None, "several_senders"), message)?;
+        return Ok(None);
+    }
     // Rules 1 and 2; what is held needs a sender an admin can approve.
     if let Err((kind, reason)) = screen(message, parsed) {
         match (kind, sender) {

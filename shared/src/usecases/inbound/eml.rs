@@ -27,6 +27,33 @@ fn status(v: Verdict) -> &'static str {
     }
 }
 
+/// The `Authentication-Results` field SES would write for `verdicts`: its DKIM result names the
+/// `d=` of the message's first `DKIM-Signature`, if it has one.
+fn authentication_results(headers: &[(String, String)], verdicts: Verdicts) -> (String, String) {
+    let signer = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("DKIM-Signature"))
+        .find_map(|(_, v)| {
+            v.split(';')
+                .map(str::trim)
+                .find_map(|tag| tag.strip_prefix("d="))
+                .map(|d| d.trim().to_owned())
+        });
+    let word = |v: Verdict| status(v).to_ascii_lowercase();
+    let dkim = match signer {
+        Some(domain) => format!("dkim={} header.i=@{domain}", word(verdicts.dkim)),
+        None => "dkim=none".to_owned(),
+    };
+    (
+        "Authentication-Results".to_owned(),
+        format!(
+            "amazonses.com; spf={}; {dkim}; dmarc={}",
+            word(verdicts.spf),
+            word(verdicts.dmarc)
+        ),
+    )
+}
+
 /// The SES event for `raw`, with `verdicts`.
 pub fn ses_event_from_eml(raw: &[u8], verdicts: Verdicts) -> Result<SimpleEmailEvent, EmlError> {
     // An event is JSON, so text: bytes that are not UTF-8 (a header in Latin-1) become U+FFFD
@@ -35,13 +62,16 @@ pub fn ses_event_from_eml(raw: &[u8], verdicts: Verdicts) -> Result<SimpleEmailE
     let message = mail_parser::MessageParser::default()
         .parse_headers(text.as_bytes())
         .ok_or(EmlError::NotAMessage)?;
-    let headers: Vec<(String, String)> = message
+    let mut headers: Vec<(String, String)> = message
         .headers_raw()
         .map(|(name, value)| (name.to_owned(), unfold(value)))
         .collect();
     if headers.is_empty() {
         return Err(EmlError::NotAMessage);
     }
+    // SES writes its results on top of what it received; here its DKIM verdict is taken to be
+    // about the message's first signature.
+    headers.insert(0, authentication_results(&headers, verdicts));
     let addresses = |address: Option<&mail_parser::Address<'_>>| -> Vec<String> {
         address
             .map(|a| {

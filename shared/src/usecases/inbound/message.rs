@@ -145,10 +145,53 @@ impl Mailbox {
 pub struct Parsed {
     pub from: Vec<Mailbox>,
     pub cc: Vec<Mailbox>,
+    /// How many `From` fields the message has: more than one is a forgery's shape (RFC 5322
+    /// allows one), and a parser would read only one of them.
+    pub from_fields: usize,
     /// Why the message is automated mail, if it is: the header that says so.
     pub automated: Option<&'static str>,
-    /// The `d=` domains of its DKIM signatures.
-    pub dkim_domains: Vec<String>,
+    /// The domains whose DKIM signature the receiving side verified: from the topmost
+    /// `Authentication-Results` field, when SES (`amazonses.com`) wrote it. Never from the
+    /// sender's own `DKIM-Signature` fields: SES gives one DKIM verdict for the whole message, so
+    /// a forged second signature would borrow a valid one's pass.
+    pub verified_dkim_domains: Vec<String>,
+}
+
+/// SES's name in the `Authentication-Results` fields it writes (RFC 8601's authserv-id).
+const SES_AUTHSERV_ID: &str = "amazonses.com";
+
+/// The domains of the `dkim=pass` results of the topmost `Authentication-Results` field, when
+/// SES wrote it (`header.d=`, else the domain of `header.i=`). A field further down is the
+/// sender's, whatever name it claims.
+fn verified_dkim_domains(message: &InboundMessage) -> Vec<String> {
+    let Some(results) = message.header("Authentication-Results").next() else {
+        return Vec::new();
+    };
+    let mut parts = results.split(';');
+    let authserv = parts.next().unwrap_or("").split_whitespace().next();
+    if !authserv.is_some_and(|id| id.eq_ignore_ascii_case(SES_AUTHSERV_ID)) {
+        return Vec::new();
+    }
+    parts
+        .filter_map(|result| {
+            let mut words = result.split_whitespace();
+            if !words.next()?.eq_ignore_ascii_case("dkim=pass") {
+                return None;
+            }
+            let properties: Vec<&str> = words.collect();
+            let property = |name: &str| {
+                properties.iter().find_map(|p| {
+                    let (key, value) = p.split_once('=')?;
+                    key.eq_ignore_ascii_case(name).then_some(value)
+                })
+            };
+            let domain = property("header.d").or_else(|| {
+                property("header.i").and_then(|i| i.rsplit_once('@').map(|(_, d)| d))
+            })?;
+            let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+            (!domain.is_empty()).then_some(domain)
+        })
+        .collect()
 }
 
 /// The address lists of `From` and `Cc`, decoded (RFC 2047 words, quotes) by `mail-parser`.
@@ -188,16 +231,9 @@ pub fn parse(message: &InboundMessage) -> Parsed {
     Parsed {
         from,
         cc,
+        from_fields: message.header("From").count(),
         automated: automated(message),
-        dkim_domains: message
-            .header("DKIM-Signature")
-            .filter_map(|v| {
-                v.split(';')
-                    .map(str::trim)
-                    .find_map(|tag| tag.strip_prefix("d="))
-                    .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
-            })
-            .collect(),
+        verified_dkim_domains: verified_dkim_domains(message),
     }
 }
 
@@ -230,6 +266,8 @@ fn automated(message: &InboundMessage) -> Option<&'static str> {
         ("List-Unsubscribe", "list_unsubscribe"),
         ("X-Auto-Response-Suppress", "auto_response_suppress"),
         ("X-Loop", "x_loop"),
+        ("X-Autoreply", "x_autoreply"),
+        ("X-Autorespond", "x_autorespond"),
     ] {
         if message.header(header).next().is_some() {
             return Some(reason);
