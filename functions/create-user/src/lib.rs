@@ -135,7 +135,7 @@ pub struct CreateUserResponse {
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
         (status = 409, description = "already_member; member_archived: restore them instead; invitation_pending: the person was invited already (resend it); conflict: the same email was being registered at the same time, or the catalogue changed", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it); unknown_permission; weak_password", body = ProblemDoc),
-        (status = 429, description = "rate_limited, with Retry-After: an email with an account is invited, and invitations count in the daily quotas", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: the daily invitation quota (the tenant's, or the caller's) is spent. Checked for every address before it is looked up, since an address with an account is invited: the answer says nothing of the address", body = ProblemDoc),
     ))]
 async fn create_user_route(
     State(app): State<App>,

@@ -127,6 +127,13 @@ pub async fn create_user(
     let (caller, items) = TenantCaller::load_with(app, token, tenant_id, &reads.keys()).await?;
     let state = reads.take(items)?;
     authorize_grant(&caller, new.role, &new.permissions)?;
+    // Before the address is looked at: an address with an account would be invited, and a
+    // quota spent must not answer it otherwise than one without.
+    if let Some(retry_after_seconds) = state.quota_refusal(app, app.clock.now()) {
+        return Err(CreateUserError::RateLimited {
+            retry_after_seconds,
+        });
+    }
 
     if state.login.is_none() {
         return create_account(app, &caller, new)

@@ -71,6 +71,25 @@ pub(crate) fn count_one(
     count_many(key, current, limit, 1, now)
 }
 
+/// When `events` more events would not fit under `limit` as counted in `current`: the seconds
+/// until they would.
+pub(crate) fn refused_for(
+    current: Option<&ThrottleRecord>,
+    limit: Limit,
+    events: u32,
+    now: DateTime<Utc>,
+) -> Option<u64> {
+    match current.filter(|t| t.window_started_at + limit.window > now) {
+        Some(t) if t.failures.saturating_add(events) > limit.max => Some(
+            (t.window_started_at + limit.window - now)
+                .num_seconds()
+                .max(1) as u64,
+        ),
+        None if events > limit.max => Some(limit.window.num_seconds().max(1) as u64),
+        _ => None,
+    }
+}
+
 /// As [`count_one`], for `events` events at once (refused when they do not all fit).
 pub(crate) fn count_many(
     key: &Key,
@@ -79,18 +98,10 @@ pub(crate) fn count_many(
     events: u32,
     now: DateTime<Utc>,
 ) -> Result<Result<Op, u64>, TableError> {
-    let live = current.filter(|t| t.window_started_at + limit.window > now);
-    if let Some(t) = live
-        && t.failures.saturating_add(events) > limit.max
-    {
-        let seconds = (t.window_started_at + limit.window - now)
-            .num_seconds()
-            .max(1) as u64;
+    if let Some(seconds) = refused_for(current, limit, events, now) {
         return Ok(Err(seconds));
     }
-    if live.is_none() && events > limit.max {
-        return Ok(Err(limit.window.num_seconds().max(1) as u64));
-    }
+    let live = current.filter(|t| t.window_started_at + limit.window > now);
     let (failures, window_started_at) = match live {
         Some(t) => (t.failures + events, t.window_started_at),
         None => (events, now),

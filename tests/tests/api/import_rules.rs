@@ -148,6 +148,11 @@ async fn rows_the_rules_refuse_are_errors_with_their_code() {
             (3, "error".into(), "rate_limited".into()),
         ]
     );
+    let detail = import["report"][1]["detail"].as_str().unwrap();
+    assert!(
+        !detail.contains("account"),
+        "the row tells of an account: {detail}"
+    );
 }
 
 #[tokio::test]

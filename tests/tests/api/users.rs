@@ -556,3 +556,35 @@ async fn links_use_the_configured_public_url_whatever_host_the_request_names() {
             && !mails[0].mail.html.contains("evil.example")
     );
 }
+
+/// Once the daily invitation quota is spent, creating a user answers 429 whatever the address:
+/// an address with an account (which would be invited) and one without are told alike.
+#[tokio::test]
+async fn a_spent_invitation_quota_answers_every_address_alike() {
+    let app =
+        usher_tests::spawn_app_with_config(|config| config.invitations_per_inviter.max = 1).await;
+    let (_, elsewhere, _) = app.new_tenant("Elsewhere").await;
+    let invited = app
+        .invite(
+            app.tenant_id,
+            &app.owner_token,
+            json!({"email": "first@example.org"}),
+        )
+        .await;
+    assert_eq!(invited.status(), StatusCode::CREATED);
+    for email in [elsewhere.as_str(), "nobody-yet@example.org"] {
+        let response = app
+            .create_user(
+                app.tenant_id,
+                &app.owner_token,
+                new_user(email, json!({"mode": "link"})),
+            )
+            .await;
+        let problem = assert_problem(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+        assert!(
+            !problem["detail"].as_str().unwrap().contains("account"),
+            "{problem}"
+        );
+    }
+    assert!(app.user_by_email("nobody-yet@example.org").await.is_none());
+}

@@ -269,7 +269,7 @@ async fn invite_row(
         Err(SendInvitationError::RateLimited { .. }) => RowProblem::new(
             "rate_limited",
             Some("email"),
-            "email: this email has an account, and today's invitation quota is used up",
+            "email: today's invitation quota is used up; import this row again tomorrow",
         ),
         Err(_) => RowProblem::new("forbidden", None, "the importer may not invite this person"),
     };

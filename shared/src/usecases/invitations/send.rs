@@ -13,7 +13,7 @@ use serde_json::json;
 use super::super::audit::{AuditAction, AuditEvent};
 use super::super::commit::Writes;
 use super::super::grants::{self, GrantError};
-use super::super::throttle::{Counted, transact_counting};
+use super::super::throttle::{Counted, refused_for, transact_counting};
 use super::super::{AuthError, Context, Found, InternalError, TenantCaller};
 use super::{issue_link, pending_marker};
 use crate::app::App;
@@ -111,6 +111,20 @@ pub(crate) struct InvitationState {
     pending: Option<PendingInvitationRecord>,
     tenant_quota: Option<ThrottleRecord>,
     inviter_quota: Option<ThrottleRecord>,
+}
+
+impl InvitationState {
+    /// When an invitation from `inviter` in `tenant` would be refused by a quota as read:
+    /// `Some(seconds)` until it would not. Admin creation asks this before it looks at whether
+    /// the address has an account, so that a spent quota answers every address alike.
+    pub fn quota_refusal(&self, app: &App, now: DateTime<Utc>) -> Option<u64> {
+        [
+            (&self.tenant_quota, app.config.invitations_per_tenant),
+            (&self.inviter_quota, app.config.invitations_per_inviter),
+        ]
+        .into_iter()
+        .find_map(|(current, limit)| refused_for(current.as_ref(), limit, 1, now))
+    }
 }
 
 impl InvitationReads {
