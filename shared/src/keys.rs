@@ -57,6 +57,13 @@ pub fn pending_invitation(tenant: TenantId, normalized_email: &str) -> Key {
     Key::new(tenant_pk(tenant), format!("INVITING#{normalized_email}"))
 }
 
+/// The marker of a registration waiting for `normalized_email` to be confirmed in a tenant: one
+/// at a time per address, so a link holder cannot fill someone's inbox. Gone by TTL once the
+/// confirmation link expires.
+pub fn pending_confirmation(tenant: TenantId, normalized_email: &str) -> Key {
+    Key::new(tenant_pk(tenant), format!("CONFIRMING#{normalized_email}"))
+}
+
 /// A CSV import: what it holds and who filed it.
 pub fn import(tenant: TenantId, import: ImportId) -> Key {
     Key::new(tenant_pk(tenant), format!("IMPORT#{import}"))

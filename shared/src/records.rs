@@ -251,13 +251,21 @@ pub enum TokenKind {
 }
 
 /// What a person typed to register through an invitation with an address other than the
-/// invited one, kept (the password only as its hash) until that address is confirmed.
+/// invited one, kept until that address is confirmed: the names only. The owner of the address
+/// chooses the password when they confirm (a registration stored before kept a hash, which is
+/// now ignored).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PendingRegistration {
     pub first_name: String,
     pub last_name: String,
     pub locale: Locale,
-    pub password_hash: PasswordHashString,
+}
+
+/// The marker of a registration waiting for its address (see `keys::pending_confirmation`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PendingConfirmationRecord {
+    pub expires_at: DateTime<Utc>,
+    pub version: u64,
 }
 
 /// The stored side of an emailed link: its hash is the key, the secret is nowhere.
@@ -361,10 +369,16 @@ pub struct InvitationRecord {
     pub resends: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resend_window_started_at: Option<DateTime<Utc>>,
+    /// Registrations of other addresses asked for through it (policy `any`): at most
+    /// [`InvitationRecord::MAX_CONFIRMATIONS`], so one link holder cannot mail strangers at will.
+    #[serde(default)]
+    pub confirmations: u32,
     pub version: u64,
 }
 
 impl InvitationRecord {
+    pub const MAX_CONFIRMATIONS: u32 = 3;
+
     pub fn status_at(&self, now: DateTime<Utc>) -> InvitationStatus {
         match self.status {
             InvitationStatus::Pending if self.expires_at <= now => InvitationStatus::Expired,

@@ -390,6 +390,83 @@ async fn a_new_person_accepts_an_invitation_in_italian_by_registering() {
     client.close().await.unwrap();
 }
 
+/// Under policy `any`, a link holder registers another address in the browser: the password
+/// they typed is not kept; the owner of that address opens the mailed link, chooses a password
+/// on the confirmation page (a weak one is refused there) and joins.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_address_is_confirmed_by_its_owner_who_chooses_the_password() {
+    let app = spawn_app().await;
+    app.settings(json!({"invitation_email_policy": "any"}))
+        .await;
+    app.invite_to_main("invited@example.org").await;
+    let token = app.invitation_token_for("invited@example.org").await;
+    let (_driver, client) = browser().await;
+    client
+        .goto(&app.url(&format!("/invite/{token}")))
+        .await
+        .unwrap();
+    fill(&client, "#first_name", "Otto").await;
+    fill(&client, "#last_name", "Other").await;
+    fill(&client, "#register-email", "otto@example.org").await;
+    fill(&client, "#register-password", "typed by the link holder 1").await;
+    fill(
+        &client,
+        "#register-password-confirm",
+        "typed by the link holder 1",
+    )
+    .await;
+    submit_in(&client, "register-title").await;
+    heading_becomes(&client, "Confirm your address").await;
+    let links: Vec<String> = app
+        .mails_to("otto@example.org")
+        .await
+        .into_iter()
+        .flat_map(|m| m.links)
+        .filter(|l| l.contains("/invite/confirm/"))
+        .collect();
+    assert_eq!(links.len(), 1);
+    client.goto(&links[0]).await.unwrap();
+    heading_becomes(&client, "Confirm your address").await;
+    for id in ["confirm-password", "confirm-password-again"] {
+        client
+            .find(Locator::Css(&format!("label[for='{id}']")))
+            .await
+            .unwrap_or_else(|_| panic!("{id} has a label"));
+    }
+    // Long enough for the browser's own check, too common for the policy.
+    fill(&client, "#confirm-password", "password1234").await;
+    fill(&client, "#confirm-password-again", "password1234").await;
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let error = form_error(&client).await;
+    assert!(!error.is_empty(), "a weak password is refused on the page");
+    shoot(&client, "confirm-1-weak.png").await;
+    fill(&client, "#confirm-password", NEW_PASSWORD).await;
+    fill(&client, "#confirm-password-again", NEW_PASSWORD).await;
+    client
+        .find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    heading_becomes(&client, "Welcome to Comune di Forlì").await;
+    shoot(&client, "confirm-2-joined.png").await;
+    app.sign_in_token("otto@example.org", NEW_PASSWORD).await;
+    assert_eq!(
+        app.sign_in("otto@example.org", "typed by the link holder 1")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    client.close().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_existing_person_accepts_by_signing_in_and_another_account_is_told_why_not() {
     let app = spawn_app().await;

@@ -121,15 +121,17 @@ pub enum AcceptRequest {
         #[schema(max_length = 1024)]
         password: String,
     },
-    /// Register. Without `email` (or with the invited one) the account is created now; with
-    /// another address (policy `any`), a link to confirm it is mailed first and the answer is 202.
+    /// Register. Without `email` (or with the invited one) the account is created now, with
+    /// `password`. With another address (policy `any`) leave `password` out: a link goes to that
+    /// address, whose owner confirms it and chooses the password, and the answer is 202 whether
+    /// the address has an account or not (its owner is told by mail either way).
     New {
         #[schema(min_length = 1, max_length = 100)]
         first_name: String,
         #[schema(min_length = 1, max_length = 100)]
         last_name: String,
         #[schema(min_length = 8, max_length = 1024)]
-        password: String,
+        password: Option<String>,
         #[schema(format = "email", max_length = 254)]
         email: Option<String>,
         locale: Option<Locale>,
@@ -212,17 +214,17 @@ fn membership_view(membership: &MembershipRecord, tenant_name: &str) -> Membersh
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Joined: the membership exists and a session is open. A form post is answered with a page", body = AcceptedView),
-        (status = 202, description = "Registered with another address (policy any): a link to confirm it was mailed; nothing is created until it is opened", body = ConfirmationSentView),
+        (status = 202, description = "Registered with another address (policy any): that address's owner was mailed (a link to confirm it and choose a password, or, when it has an account, word that nothing was registered); nothing is created until the link is used. The same answer either way, and for a second request while one is pending", body = ConfirmationSentView),
         (status = 400, description = "invalid_request: the body is not one JSON value, or the form does not parse", body = ProblemDoc),
         (status = 401, description = "invalid_credentials: the email or password is wrong; unauthenticated: the Bearer session is not valid", body = ProblemDoc),
         (status = 403, description = "email_mismatch: policy exact and another address (the detail names both); password_change_required: the session may only change its temporary password", body = ProblemDoc),
         (status = 404, description = "token_invalid", body = ProblemDoc),
-        (status = 409, description = "account_exists: registering an address that has an account (sign in instead); already_member; conflict: the invitation changed at the same time", body = ProblemDoc),
+        (status = 409, description = "account_exists: registering the invited address, which has an account (sign in instead); already_member; registrations_exhausted: the invitation asked to register other addresses three times already; conflict: the invitation changed at the same time", body = ProblemDoc),
         (status = 410, description = "token_expired (also when a newer link was sent); token_used; token_revoked (withdrawn, or its inviter may no longer give it: archived, cut off, demoted, or no longer allowed to invite)", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send application/json or a form", body = ProblemDoc),
-        (status = 422, description = "invalid_request: a field is missing, unknown (tenant_id, role, permissions, status are not the invitee's to set) or malformed; weak_password", body = ProblemDoc),
-        (status = 429, description = "rate_limited, with Retry-After: the password attempts sign-in counts, or the tenant's daily quota of invitation mail", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing, unknown (tenant_id, role, permissions, status are not the invitee's to set) or malformed; a password with another address (its owner chooses theirs), or none with the invited one; weak_password", body = ProblemDoc),
+        (status = 429, description = "rate_limited, with Retry-After: the password attempts sign-in counts", body = ProblemDoc),
     ))]
 async fn accept_route(
     State(app): State<App>,
@@ -258,7 +260,7 @@ async fn accept_route(
                         .map_err(|e| Problem::invalid("first_name", e))?,
                     last_name: PersonName::parse(&last_name)
                         .map_err(|e| Problem::invalid("last_name", e))?,
-                    password: SecretString::from(password),
+                    password: password.map(SecretString::from),
                     email: email
                         .map(|e| EmailAddress::parse(&e).map_err(|e| Problem::invalid("email", e)))
                         .transpose()?,
@@ -313,6 +315,25 @@ async fn accept_from_page(
         },
     };
     let who = match parse_form(form, client) {
+        Ok(AcceptAs::New {
+            first_name,
+            last_name,
+            password,
+            email: Some(email),
+            locale,
+        }) => {
+            // The page asks everyone for a password; for another address than the invited one,
+            // its owner chooses theirs when they confirm (as the form's hint says).
+            let invited = accept::inspect(app, &token).await?.details.map(|d| d.email);
+            let own = invited.is_none_or(|invited| invited.same_as(&email));
+            AcceptAs::New {
+                first_name,
+                last_name,
+                password: password.filter(|_| own),
+                email: Some(email),
+                locale,
+            }
+        }
         Ok(who) => who,
         Err(error) => return form_again(app, preferred, token, typed, error).await,
     };
@@ -356,7 +377,7 @@ fn parse_form(
                     .map_err(|_| InviteFormError::Invalid("first_name".into()))?,
                 last_name: PersonName::parse(&form.last_name)
                     .map_err(|_| InviteFormError::Invalid("last_name".into()))?,
-                password: SecretString::from(form.password),
+                password: Some(SecretString::from(form.password)),
                 email: Some(email(&form.email)?),
                 locale: None,
             })
@@ -380,6 +401,10 @@ fn form_error(error: AcceptError) -> Result<Result<InviteFormError, LinkState>, 
         AcceptError::InvalidCredentials => InviteFormError::WrongPassword,
         AcceptError::RateLimited { .. } => InviteFormError::RateLimited,
         AcceptError::AccountExists => InviteFormError::AccountExists,
+        AcceptError::PasswordRequired | AcceptError::PasswordNotYours => {
+            InviteFormError::Invalid("password".into())
+        }
+        AcceptError::TooManyRegistrations => InviteFormError::RegistrationsExhausted,
         AcceptError::AlreadyMember => InviteFormError::AlreadyMember,
         AcceptError::Weak(weak) => InviteFormError::Weak(weak),
         AcceptError::Conflict => InviteFormError::Conflict,
@@ -479,6 +504,21 @@ pub struct ConfirmRequest {
     /// The token from the link `{public_url}/invite/confirm/{token}`.
     #[schema(min_length = 43, max_length = 43)]
     token: String,
+    /// The password the owner of the address chooses.
+    #[schema(min_length = 8, max_length = 1024)]
+    password: String,
+}
+
+/// The confirmation page's form: the same, with the password typed twice.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfirmForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
 }
 
 #[utoipa::path(post, path = "/v1/invitations/confirm", tag = "invitations",
@@ -495,30 +535,52 @@ pub struct ConfirmRequest {
         (status = 410, description = "token_expired; token_used (this link, or the invitation was accepted); token_revoked (withdrawn, or its inviter may no longer give it)", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send application/json or a form", body = ProblemDoc),
-        (status = 422, description = "invalid_request: a field is missing, unknown or malformed", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing, unknown or malformed; weak_password: the password the owner of the address chose", body = ProblemDoc),
     ))]
 async fn confirm_route(
     State(app): State<App>,
     PreferredLocale(preferred): PreferredLocale,
-    body: JsonOrForm<ConfirmRequest, ConfirmRequest>,
+    body: JsonOrForm<ConfirmRequest, ConfirmForm>,
 ) -> Result<Response, Problem> {
-    match body {
+    let form = match body {
         JsonOrForm::Json(body) => {
-            let joined = accept::confirm_registration(&app, &body.token).await?;
-            Ok((StatusCode::OK, Json(accepted_view(joined))).into_response())
+            let joined =
+                accept::confirm_registration(&app, &body.token, SecretString::from(body.password))
+                    .await?;
+            return Ok((StatusCode::OK, Json(accepted_view(joined))).into_response());
         }
-        JsonOrForm::Form(form) => match accept::confirm_registration(&app, &form.token).await {
-            Ok(joined) => Ok(joined_page(&app, joined)),
-            Err(error) => {
-                let locale = preferred.unwrap_or_default();
-                let page = match form_error(error)? {
-                    Err(state) => dead_page(state, &no_preview()),
-                    Ok(error) => InvitePage::ConfirmFailed(error),
-                };
-                Ok(page.render(locale, &app.config))
-            }
+        JsonOrForm::Form(form) => form,
+    };
+    let outcome = if form.password == form.password_confirm {
+        accept::confirm_registration(&app, &form.token, SecretString::from(form.password))
+            .await
+            .map_err(form_error)
+    } else {
+        Err(Ok(Ok(InviteFormError::PasswordsDiffer)))
+    };
+    let error = match outcome {
+        Ok(joined) => return Ok(joined_page(&app, joined)),
+        Err(refused) => refused?,
+    };
+    let preview = accept::inspect_confirmation(&app, &form.token).await?;
+    let locale = preview.locale.or(preferred).unwrap_or_default();
+    let page = match (error, preview.state, preview.tenant_name, preview.email) {
+        // A password the policy refuses, or two that differ: the form again, to try once more.
+        (
+            Ok(error @ (InviteFormError::Weak(_) | InviteFormError::PasswordsDiffer)),
+            LinkState::Usable,
+            Some(tenant),
+            Some(email),
+        ) => InvitePage::Confirm {
+            token: form.token,
+            tenant,
+            email: email.to_string(),
+            error: Some(error),
         },
-    }
+        (Ok(error), ..) => InvitePage::ConfirmFailed(error),
+        (Err(state), ..) => dead_page(state, &no_preview()),
+    };
+    Ok(page.render(locale, &app.config))
 }
 
 fn no_preview() -> InvitationPreview {
@@ -531,7 +593,7 @@ fn no_preview() -> InvitationPreview {
 #[utoipa::path(get, path = "/invite/confirm/{token}", tag = "invitations",
     params(("token" = String, Path, description = "The token from the emailed confirmation link")),
     responses(
-        (status = 200, description = "A button to confirm the address (opening the link changes nothing, so mail scanners that follow links register nobody)", content_type = "text/html"),
+        (status = 200, description = "A form to confirm the address and choose the password (opening the link changes nothing, so mail scanners that follow links register nobody)", content_type = "text/html"),
         (status = 404, description = "The link is unknown", content_type = "text/html"),
         (status = 410, description = "The link expired or was used, or the invitation was withdrawn", content_type = "text/html"),
     ))]
@@ -547,6 +609,7 @@ async fn confirm_page(
             token,
             tenant,
             email: email.to_string(),
+            error: None,
         },
         (state, _, _) => dead_page(state, &no_preview()),
     };

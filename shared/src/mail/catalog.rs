@@ -43,6 +43,9 @@ pub(super) struct Strings {
     pub confirm_subject: fn(&str) -> String,
     pub confirm_intro: fn(&str) -> String,
     pub confirm_action: &'static str,
+    pub has_account_subject: fn(&str) -> String,
+    pub has_account_intro: fn(&str) -> String,
+    pub has_account_note: fn(&str) -> String,
     pub reset_subject: &'static str,
     pub reset_intro: &'static str,
     pub reset_action: &'static str,
@@ -115,13 +118,24 @@ static EN: Strings = Strings {
     joined_subject: |member, tenant| format!("{member} joined {tenant}"),
     joined_intro: |member, tenant| format!("{member} is now a member of {tenant}."),
     joined_note: "Your organisation tells its members when someone new joins.",
-    confirm_subject: |tenant| format!("Confirm your email address to join {tenant}"),
+    confirm_subject: |tenant| format!("Someone asked to register this address with {tenant}"),
     confirm_intro: |tenant| {
         format!(
-            "You accepted an invitation to {tenant} and chose to register with this address. Confirm it to finish."
+            "Someone holding an invitation to {tenant} asked to register this email address. If it was you, confirm the address and choose your password."
         )
     },
-    confirm_action: "Confirm and join",
+    confirm_action: "Confirm and choose a password",
+    has_account_subject: |tenant| format!("Someone asked to register this address with {tenant}"),
+    has_account_intro: |tenant| {
+        format!(
+            "Someone holding an invitation to {tenant} asked to register this email address. It already has an account, so nothing was registered and nothing changed."
+        )
+    },
+    has_account_note: |tenant| {
+        format!(
+            "If it was you and you want to join {tenant}, ask them for an invitation to this address and sign in to accept it."
+        )
+    },
     reset_subject: "Reset your password",
     reset_intro: "Someone, hopefully you, asked to reset the password of your account.",
     reset_action: "Choose a new password",
@@ -197,13 +211,28 @@ static IT: Strings = Strings {
     joined_subject: |member, tenant| format!("{member} si è unito a {tenant}"),
     joined_intro: |member, tenant| format!("{member} è ora membro di {tenant}."),
     joined_note: "La tua organizzazione avvisa i suoi membri quando entra una nuova persona.",
-    confirm_subject: |tenant| format!("Conferma il tuo indirizzo email per unirti a {tenant}"),
+    confirm_subject: |tenant| {
+        format!("Qualcuno ha chiesto di registrare questo indirizzo presso {tenant}")
+    },
     confirm_intro: |tenant| {
         format!(
-            "Hai accettato un invito a {tenant} e hai scelto di registrarti con questo indirizzo. Confermalo per completare."
+            "Qualcuno con un invito a {tenant} ha chiesto di registrare questo indirizzo email. Se sei stato tu, conferma l'indirizzo e scegli la tua password."
         )
     },
-    confirm_action: "Conferma e unisciti",
+    confirm_action: "Conferma e scegli una password",
+    has_account_subject: |tenant| {
+        format!("Qualcuno ha chiesto di registrare questo indirizzo presso {tenant}")
+    },
+    has_account_intro: |tenant| {
+        format!(
+            "Qualcuno con un invito a {tenant} ha chiesto di registrare questo indirizzo email. L'indirizzo ha già un account: non è stato registrato nulla e nulla è cambiato."
+        )
+    },
+    has_account_note: |tenant| {
+        format!(
+            "Se sei stato tu e vuoi unirti a {tenant}, chiedi un invito per questo indirizzo e accedi per accettarlo."
+        )
+    },
     reset_subject: "Reimposta la tua password",
     reset_intro: "Qualcuno, speriamo tu, ha chiesto di reimpostare la password del tuo account.",
     reset_action: "Scegli una nuova password",
@@ -287,13 +316,28 @@ static FR: Strings = Strings {
     joined_subject: |member, tenant| format!("{member} a rejoint {tenant}"),
     joined_intro: |member, tenant| format!("{member} est maintenant membre de {tenant}."),
     joined_note: "Votre organisation prévient ses membres quand une nouvelle personne la rejoint.",
-    confirm_subject: |tenant| format!("Confirmez votre adresse e-mail pour rejoindre {tenant}"),
+    confirm_subject: |tenant| {
+        format!("Quelqu'un a demandé à inscrire cette adresse auprès de {tenant}")
+    },
     confirm_intro: |tenant| {
         format!(
-            "Vous avez accepté une invitation à {tenant} et choisi de vous inscrire avec cette adresse. Confirmez-la pour terminer."
+            "Quelqu'un disposant d'une invitation à {tenant} a demandé à inscrire cette adresse e-mail. Si c'était vous, confirmez l'adresse et choisissez votre mot de passe."
         )
     },
-    confirm_action: "Confirmer et rejoindre",
+    confirm_action: "Confirmer et choisir un mot de passe",
+    has_account_subject: |tenant| {
+        format!("Quelqu'un a demandé à inscrire cette adresse auprès de {tenant}")
+    },
+    has_account_intro: |tenant| {
+        format!(
+            "Quelqu'un disposant d'une invitation à {tenant} a demandé à inscrire cette adresse e-mail. Elle a déjà un compte : rien n'a été inscrit et rien n'a changé."
+        )
+    },
+    has_account_note: |tenant| {
+        format!(
+            "Si c'était vous et que vous voulez rejoindre {tenant}, demandez une invitation pour cette adresse et connectez-vous pour l'accepter."
+        )
+    },
     reset_subject: "Réinitialisez votre mot de passe",
     reset_intro: "Quelqu'un, vous sans doute, a demandé à réinitialiser le mot de passe de votre compte.",
     reset_action: "Choisir un nouveau mot de passe",
@@ -373,13 +417,24 @@ static PL: Strings = Strings {
     joined_subject: |member, tenant| format!("{member} dołączył(a) do {tenant}"),
     joined_intro: |member, tenant| format!("{member} jest teraz członkiem {tenant}."),
     joined_note: "Twoja organizacja informuje członków, gdy dołącza nowa osoba.",
-    confirm_subject: |tenant| format!("Potwierdź adres e-mail, aby dołączyć do {tenant}"),
+    confirm_subject: |tenant| format!("Ktoś poprosił o rejestrację tego adresu w {tenant}"),
     confirm_intro: |tenant| {
         format!(
-            "Przyjąłeś(-ęłaś) zaproszenie do {tenant} i wybrałeś(-aś) rejestrację tym adresem. Potwierdź go, aby zakończyć."
+            "Ktoś z zaproszeniem do {tenant} poprosił o rejestrację tego adresu e-mail. Jeśli to Ty, potwierdź adres i wybierz hasło."
         )
     },
-    confirm_action: "Potwierdź i dołącz",
+    confirm_action: "Potwierdź i wybierz hasło",
+    has_account_subject: |tenant| format!("Ktoś poprosił o rejestrację tego adresu w {tenant}"),
+    has_account_intro: |tenant| {
+        format!(
+            "Ktoś z zaproszeniem do {tenant} poprosił o rejestrację tego adresu e-mail. Ten adres ma już konto, więc nic nie zarejestrowano i nic się nie zmieniło."
+        )
+    },
+    has_account_note: |tenant| {
+        format!(
+            "Jeśli to Ty i chcesz dołączyć do {tenant}, poproś o zaproszenie na ten adres i zaloguj się, aby je przyjąć."
+        )
+    },
     reset_subject: "Zresetuj hasło",
     reset_intro: "Ktoś, miejmy nadzieję, że Ty, poprosił o zresetowanie hasła do Twojego konta.",
     reset_action: "Ustaw nowe hasło",

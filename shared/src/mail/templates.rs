@@ -95,14 +95,17 @@ pub enum MailTemplate {
         first_name: String,
         member_name: String,
     },
-    /// Confirms the address someone registered with when accepting an invitation sent to
-    /// another one.
+    /// To an address someone registered when accepting an invitation sent to another one: said
+    /// plainly, with no word of theirs (not the names they typed), and a link for the owner of
+    /// the address to confirm it and choose their password.
     ConfirmRegistration {
         tenant: String,
-        first_name: String,
         link: String,
         valid_for: chrono::Duration,
     },
+    /// The same request, for an address that has an account: nothing was registered. Mailed
+    /// instead of the confirmation, so the answer to the request says nothing of the account.
+    RegistrationForAnAccount { tenant: String },
     /// A reset link: asked for by the person (`tenant` is `None`) or by an admin of `tenant`.
     ResetPassword {
         tenant: Option<String>,
@@ -344,14 +347,20 @@ impl MailTemplate {
                 None,
                 vec![s.joined_note.to_owned()],
             ),
+            MailTemplate::RegistrationForAnAccount { tenant } => (
+                (s.has_account_subject)(tenant),
+                None,
+                vec![(s.has_account_intro)(tenant)],
+                None,
+                vec![(s.has_account_note)(tenant), s.not_expected.to_owned()],
+            ),
             MailTemplate::ConfirmRegistration {
                 tenant,
-                first_name,
                 link,
                 valid_for,
             } => (
                 (s.confirm_subject)(tenant),
-                Some(first_name.as_str()),
+                None,
                 vec![(s.confirm_intro)(tenant)],
                 Some(Action {
                     label: s.confirm_action.into(),
@@ -475,9 +484,11 @@ mod tests {
             },
             MailTemplate::ConfirmRegistration {
                 tenant: "Comune <Forlì>".into(),
-                first_name: "Ada".into(),
                 link: "https://usher.example/invite/confirm/abc".into(),
                 valid_for: chrono::Duration::hours(24),
+            },
+            MailTemplate::RegistrationForAnAccount {
+                tenant: "Comune <Forlì>".into(),
             },
             MailTemplate::ResetPassword {
                 tenant: Some("Comune <Forlì>".into()),

@@ -413,7 +413,7 @@ async fn registering_with_another_address_waits_for_that_address_to_be_confirmed
     let response = app
         .accept(
             &token,
-            json!({"mode": "new", "first_name": "Otto", "last_name": "Other", "password": GOOD_PASSWORD,
+            json!({"mode": "new", "first_name": "Otto", "last_name": "Other",
                    "email": "otto@example.org"}),
         )
         .await;
@@ -462,18 +462,34 @@ async fn registering_with_another_address_waits_for_that_address_to_be_confirmed
     )
     .await;
     assert_problem(
-        app.post("/v1/invitations/confirm", None, json!({"token": token}))
-            .await,
+        app.post(
+            "/v1/invitations/confirm",
+            None,
+            json!({"token": token, "password": GOOD_PASSWORD}),
+        )
+        .await,
         StatusCode::NOT_FOUND,
         "token_invalid",
     )
     .await;
 
+    // The owner of the address chooses the password, under the policy.
+    assert_problem(
+        app.post(
+            "/v1/invitations/confirm",
+            None,
+            json!({"token": confirmation, "password": "otto"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "weak_password",
+    )
+    .await;
     let response = app
         .post(
             "/v1/invitations/confirm",
             None,
-            json!({"token": confirmation}),
+            json!({"token": confirmation, "password": GOOD_PASSWORD}),
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -490,7 +506,7 @@ async fn registering_with_another_address_waits_for_that_address_to_be_confirmed
         app.post(
             "/v1/invitations/confirm",
             None,
-            json!({"token": confirmation}),
+            json!({"token": confirmation, "password": GOOD_PASSWORD}),
         )
         .await,
         StatusCode::GONE,
@@ -503,4 +519,120 @@ async fn registering_with_another_address_waits_for_that_address_to_be_confirmed
         "token_used",
     )
     .await;
+}
+
+/// Registering another address answers alike whether it has an account or not: the same 202,
+/// nothing read before the answer, and its owner told by mail either way (a confirmation link,
+/// or word that nothing was registered). The mail carries none of the link holder's words, the
+/// link holder's password is refused rather than kept, and the owner chooses theirs.
+#[tokio::test]
+async fn registering_another_address_tells_the_link_holder_nothing_of_it() {
+    let app = spawn_app().await;
+    app.settings(json!({"invitation_email_policy": "any"}))
+        .await;
+    let (_, has_account, _) = app.new_tenant("Elsewhere").await;
+    app.invite_to_main("invited@example.org").await;
+    let token = app.invitation_token_for("invited@example.org").await;
+    let register = |email: &str, password: Option<&str>| {
+        let mut body = json!({"mode": "new", "first_name": "Mallory", "last_name": "Linkholder",
+                              "email": email});
+        if let Some(password) = password {
+            body["password"] = json!(password);
+        }
+        app.accept(&token, body)
+    };
+    // A password for another address is refused whatever the address, before anything else.
+    for email in [has_account.as_str(), "fresh@example.org"] {
+        let refused = register(email, Some("x")).await;
+        let problem =
+            assert_problem(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request").await;
+        assert_eq!(problem["field"], "password");
+    }
+    let mut answers = Vec::new();
+    for email in [has_account.as_str(), "fresh@example.org"] {
+        let response = register(email, None).await;
+        answers.push((
+            response.status(),
+            response.json::<Value>().await.unwrap()["status"].clone(),
+        ));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    // The account's owner is told; no link, nothing changed.
+    let told = app.mails_to(&has_account).await;
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0]
+            .links
+            .iter()
+            .all(|l| !l.contains("/invite/confirm/"))
+    );
+    // The new address's owner gets a link; nothing of what the link holder typed is in it.
+    let mail = &app.mails_to("fresh@example.org").await[0];
+    let text = format!("{} {}", mail.mail.subject, mail.mail.text);
+    assert!(
+        !text.contains("Mallory") && !text.contains("Linkholder"),
+        "{text}"
+    );
+    let confirmation = token_of(
+        mail.links
+            .iter()
+            .find(|l| l.contains("/invite/confirm/"))
+            .unwrap(),
+    );
+    let joined = app
+        .post(
+            "/v1/invitations/confirm",
+            None,
+            json!({"token": confirmation, "password": GOOD_PASSWORD}),
+        )
+        .await;
+    assert_eq!(joined.status(), StatusCode::OK);
+    assert_eq!(
+        app.sign_in("fresh@example.org", GOOD_PASSWORD)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+}
+
+/// One link holder mails at most three other addresses, one pending confirmation per address,
+/// and spends none of the admins' invitation quota.
+#[tokio::test]
+async fn registrations_through_a_link_are_bounded_apart_from_the_admins_quota() {
+    let app =
+        usher_tests::spawn_app_with_config(|config| config.invitations_per_tenant.max = 2).await;
+    app.settings(json!({"invitation_email_policy": "any"}))
+        .await;
+    app.invite_to_main("invited@example.org").await;
+    let token = app.invitation_token_for("invited@example.org").await;
+    let register = |email: String| {
+        app.accept(
+            &token,
+            json!({"mode": "new", "first_name": "A", "last_name": "B", "email": email}),
+        )
+    };
+    // The same address again while its confirmation is pending: the same answer, no new mail.
+    for _ in 0..3 {
+        assert_eq!(
+            register("same@example.org".into()).await.status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_eq!(app.mails_to("same@example.org").await.len(), 1);
+    for n in 0..2 {
+        assert_eq!(
+            register(format!("other-{n}@example.org")).await.status(),
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_problem(
+        register("fourth@example.org".into()).await,
+        StatusCode::CONFLICT,
+        "registrations_exhausted",
+    )
+    .await;
+    assert!(app.mails_to("fourth@example.org").await.is_empty());
+    // The admins' quota (two a day) is untouched: the owner still invites.
+    app.invite_to_main("next@example.org").await;
 }

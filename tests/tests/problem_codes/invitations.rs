@@ -122,6 +122,9 @@ pub(super) fn accept_variant(e: &AcceptError) -> Option<usize> {
         AcceptError::Weak(_) => Some(9),
         AcceptError::Auth(_) => Some(10),
         AcceptError::Conflict => Some(11),
+        AcceptError::PasswordRequired => Some(12),
+        AcceptError::PasswordNotYours => Some(13),
+        AcceptError::TooManyRegistrations => Some(14),
         AcceptError::Internal(_) => None,
     }
 }
@@ -147,12 +150,15 @@ pub(super) fn accept_invitation() -> Vec<Answer> {
         AcceptError::Auth(AuthError::Unauthenticated),
         AcceptError::Auth(AuthError::PasswordChangeRequired),
         AcceptError::Conflict,
+        AcceptError::PasswordRequired,
+        AcceptError::PasswordNotYours,
+        AcceptError::TooManyRegistrations,
     ];
-    covers(&all, accept_variant, 12);
+    covers(&all, accept_variant, 15);
     [answers(all), JSON_BODY.to_vec()].concat()
 }
 
-/// Confirming a registration: no password, no session, no limit.
+/// Confirming a registration: the password its owner chooses; no session, no limit.
 pub(super) fn confirm_registration() -> Vec<Answer> {
     let email = usher_core::domain::EmailAddress::parse("a@example.org").unwrap();
     let all = vec![
@@ -166,6 +172,7 @@ pub(super) fn confirm_registration() -> Vec<Answer> {
         },
         AcceptError::AccountExists,
         AcceptError::AlreadyMember,
+        AcceptError::Weak(weak()),
         AcceptError::Conflict,
     ];
     [answers(all), JSON_BODY.to_vec()].concat()

@@ -88,6 +88,14 @@ impl From<AcceptError> for Problem {
             AcceptError::AccountExists => {
                 Problem::new(StatusCode::CONFLICT, "account_exists", detail).with_field("email")
             }
+            AcceptError::PasswordRequired | AcceptError::PasswordNotYours => {
+                Problem::invalid("password", detail)
+            }
+            AcceptError::TooManyRegistrations => Problem::new(
+                StatusCode::CONFLICT,
+                "registrations_exhausted",
+                "This invitation asked to register other addresses as often as it may. Register the invited address, or ask for an invitation to yours.",
+            ),
             AcceptError::AlreadyMember => {
                 Problem::new(StatusCode::CONFLICT, "already_member", detail)
             }

@@ -33,6 +33,7 @@ pub(super) struct InviteStrings {
     pub account_exists: &'static str,
     pub already_member: &'static str,
     pub passwords_differ: &'static str,
+    pub registrations_exhausted: &'static str,
     pub invalid_field: fn(&str) -> String,
     pub joined_title: fn(&str) -> String,
     pub joined_intro: &'static str,
@@ -89,7 +90,7 @@ static EN: InviteStrings = InviteStrings {
             "At least {min} characters. A few unrelated words make a strong password that is easy to remember."
         )
     },
-    any_email_hint: "You may use another address: we will send it a link to confirm that it is yours.",
+    any_email_hint: "You may use another address: we will send it a link, and its owner confirms it and chooses the password there.",
     exact_email_hint: "This invitation works only with this address.",
     wrong_password: "The email or password is wrong.",
     rate_limited: "Too many attempts. Wait a few minutes and try again.",
@@ -101,17 +102,20 @@ static EN: InviteStrings = InviteStrings {
     account_exists: "An account with this address exists already: sign in to accept instead.",
     already_member: "This account is already a member. Just sign in.",
     passwords_differ: "The two passwords are not the same.",
+    registrations_exhausted: "This invitation was used to register other addresses as often as it may. Register the invited address, or ask for an invitation to yours.",
     invalid_field: |field| format!("Check this field: {field}."),
     joined_title: |tenant| format!("Welcome to {tenant}"),
     joined_intro: "You are now a member. You can start right away.",
     continue_label: "Continue",
     sent_title: "Confirm your address",
     sent_intro: |email| {
-        format!("We sent a link to {email}. Open it to finish joining; nothing is created before.")
+        format!(
+            "We sent a link to {email}. Its owner opens it, chooses a password and joins; nothing is created before."
+        )
     },
     confirm_title: "Confirm your address",
     confirm_intro: |email, tenant| {
-        format!("Confirm that {email} is your address to finish joining {tenant}.")
+        format!("Confirm that {email} is your address and choose your password to join {tenant}.")
     },
     confirm_submit: "Confirm and join",
     expired_title: "This invitation has expired",
@@ -152,7 +156,7 @@ static IT: InviteStrings = InviteStrings {
             "Almeno {min} caratteri. Alcune parole senza legame tra loro formano una password robusta e facile da ricordare."
         )
     },
-    any_email_hint: "Puoi usare un altro indirizzo: gli invieremo un link per confermare che è tuo.",
+    any_email_hint: "Puoi usare un altro indirizzo: gli invieremo un link, e chi lo possiede lo conferma e sceglie lì la password.",
     exact_email_hint: "Questo invito funziona solo con questo indirizzo.",
     wrong_password: "L'email o la password non sono corrette.",
     rate_limited: "Troppi tentativi. Attendi qualche minuto e riprova.",
@@ -164,6 +168,7 @@ static IT: InviteStrings = InviteStrings {
     account_exists: "Esiste già un account con questo indirizzo: accedi per accettare.",
     already_member: "Questo account è già membro. Accedi e basta.",
     passwords_differ: "Le due password non coincidono.",
+    registrations_exhausted: "Questo invito è già stato usato per registrare altri indirizzi tutte le volte consentite. Registra l'indirizzo invitato, o chiedi un invito per il tuo.",
     invalid_field: |field| format!("Controlla questo campo: {field}."),
     joined_title: |tenant| format!("Benvenuto in {tenant}"),
     joined_intro: "Ora sei membro. Puoi iniziare subito.",
@@ -171,12 +176,14 @@ static IT: InviteStrings = InviteStrings {
     sent_title: "Conferma il tuo indirizzo",
     sent_intro: |email| {
         format!(
-            "Abbiamo inviato un link a {email}. Aprilo per completare l'adesione; prima non viene creato nulla."
+            "Abbiamo inviato un link a {email}. Chi possiede l'indirizzo lo apre, sceglie una password e si unisce; prima non viene creato nulla."
         )
     },
     confirm_title: "Conferma il tuo indirizzo",
     confirm_intro: |email, tenant| {
-        format!("Conferma che {email} è il tuo indirizzo per completare l'adesione a {tenant}.")
+        format!(
+            "Conferma che {email} è il tuo indirizzo e scegli la password per unirti a {tenant}."
+        )
     },
     confirm_submit: "Conferma e unisciti",
     expired_title: "Questo invito è scaduto",
@@ -217,7 +224,7 @@ static FR: InviteStrings = InviteStrings {
             "Au moins {min} caractères. Quelques mots sans rapport entre eux font un mot de passe robuste et facile à retenir."
         )
     },
-    any_email_hint: "Vous pouvez utiliser une autre adresse : nous lui enverrons un lien pour confirmer qu'elle est la vôtre.",
+    any_email_hint: "Vous pouvez utiliser une autre adresse : nous lui enverrons un lien, et son titulaire la confirme et y choisit le mot de passe.",
     exact_email_hint: "Cette invitation ne fonctionne qu'avec cette adresse.",
     wrong_password: "L'e-mail ou le mot de passe est incorrect.",
     rate_limited: "Trop de tentatives. Patientez quelques minutes et réessayez.",
@@ -229,6 +236,7 @@ static FR: InviteStrings = InviteStrings {
     account_exists: "Un compte existe déjà avec cette adresse : connectez-vous pour accepter.",
     already_member: "Ce compte est déjà membre. Connectez-vous simplement.",
     passwords_differ: "Les deux mots de passe ne sont pas identiques.",
+    registrations_exhausted: "Cette invitation a déjà servi à inscrire d'autres adresses autant de fois que permis. Inscrivez l'adresse invitée, ou demandez une invitation pour la vôtre.",
     invalid_field: |field| format!("Vérifiez ce champ : {field}."),
     joined_title: |tenant| format!("Bienvenue dans {tenant}"),
     joined_intro: "Vous êtes maintenant membre. Vous pouvez commencer tout de suite.",
@@ -236,12 +244,14 @@ static FR: InviteStrings = InviteStrings {
     sent_title: "Confirmez votre adresse",
     sent_intro: |email| {
         format!(
-            "Nous avons envoyé un lien à {email}. Ouvrez-le pour terminer ; rien n'est créé avant."
+            "Nous avons envoyé un lien à {email}. Son titulaire l'ouvre, choisit un mot de passe et rejoint ; rien n'est créé avant."
         )
     },
     confirm_title: "Confirmez votre adresse",
     confirm_intro: |email, tenant| {
-        format!("Confirmez que {email} est votre adresse pour terminer votre adhésion à {tenant}.")
+        format!(
+            "Confirmez que {email} est votre adresse et choisissez votre mot de passe pour rejoindre {tenant}."
+        )
     },
     confirm_submit: "Confirmer et rejoindre",
     expired_title: "Cette invitation a expiré",
@@ -282,7 +292,7 @@ static PL: InviteStrings = InviteStrings {
             "Co najmniej {min} znaków. Kilka niezwiązanych ze sobą słów to mocne hasło, które łatwo zapamiętać."
         )
     },
-    any_email_hint: "Możesz użyć innego adresu: wyślemy na niego link, aby potwierdzić, że należy do Ciebie.",
+    any_email_hint: "Możesz użyć innego adresu: wyślemy na niego link, a jego właściciel potwierdzi go i wybierze tam hasło.",
     exact_email_hint: "To zaproszenie działa tylko z tym adresem.",
     wrong_password: "Adres e-mail lub hasło są nieprawidłowe.",
     rate_limited: "Zbyt wiele prób. Odczekaj kilka minut i spróbuj ponownie.",
@@ -294,6 +304,7 @@ static PL: InviteStrings = InviteStrings {
     account_exists: "Konto z tym adresem już istnieje: zaloguj się, aby przyjąć zaproszenie.",
     already_member: "To konto jest już członkiem. Wystarczy się zalogować.",
     passwords_differ: "Hasła nie są takie same.",
+    registrations_exhausted: "To zaproszenie posłużyło już do rejestracji innych adresów tyle razy, ile wolno. Zarejestruj zaproszony adres albo poproś o zaproszenie na swój.",
     invalid_field: |field| format!("Sprawdź to pole: {field}."),
     joined_title: |tenant| format!("Witamy w {tenant}"),
     joined_intro: "Jesteś teraz członkiem. Możesz od razu zacząć.",
@@ -301,12 +312,12 @@ static PL: InviteStrings = InviteStrings {
     sent_title: "Potwierdź swój adres",
     sent_intro: |email| {
         format!(
-            "Wysłaliśmy link na adres {email}. Otwórz go, aby dokończyć; wcześniej nic nie zostanie utworzone."
+            "Wysłaliśmy link na adres {email}. Jego właściciel otworzy go, wybierze hasło i dołączy; wcześniej nic nie zostanie utworzone."
         )
     },
     confirm_title: "Potwierdź swój adres",
     confirm_intro: |email, tenant| {
-        format!("Potwierdź, że {email} to Twój adres, aby dokończyć dołączanie do {tenant}.")
+        format!("Potwierdź, że {email} to Twój adres, i wybierz hasło, aby dołączyć do {tenant}.")
     },
     confirm_submit: "Potwierdź i dołącz",
     expired_title: "To zaproszenie wygasło",

@@ -40,9 +40,15 @@ struct FormSection {
     forgot_label: &'static str,
 }
 
+/// The confirmation of a registered address: its owner chooses the password here.
 struct ConfirmForm {
     action: String,
     token: String,
+    password_label: &'static str,
+    confirm_label: &'static str,
+    hint: String,
+    min_chars: usize,
+    max_chars: usize,
     submit: &'static str,
 }
 
@@ -93,6 +99,7 @@ pub enum InviteFormError {
     PasswordsDiffer,
     Invalid(String),
     Conflict,
+    RegistrationsExhausted,
 }
 
 /// Every state of the invitation pages.
@@ -114,6 +121,8 @@ pub enum InvitePage {
         token: String,
         tenant: String,
         email: String,
+        /// Why the last submission was not taken (a weak password, two that differ).
+        error: Option<InviteFormError>,
     },
     /// The confirmation was refused for a reason other than a dead link.
     ConfirmFailed(InviteFormError),
@@ -130,8 +139,11 @@ impl InvitePage {
         match self {
             InvitePage::Open { error: None, .. }
             | InvitePage::Joined { .. }
-            | InvitePage::Confirm { .. } => StatusCode::OK,
+            | InvitePage::Confirm { error: None, .. } => StatusCode::OK,
             InvitePage::Open {
+                error: Some(error), ..
+            }
+            | InvitePage::Confirm {
                 error: Some(error), ..
             }
             | InvitePage::ConfirmFailed(error) => match error {
@@ -140,6 +152,7 @@ impl InvitePage {
                 InviteFormError::Mismatch { .. } => StatusCode::FORBIDDEN,
                 InviteFormError::AccountExists
                 | InviteFormError::AlreadyMember
+                | InviteFormError::RegistrationsExhausted
                 | InviteFormError::Conflict => StatusCode::CONFLICT,
                 InviteFormError::Weak(_)
                 | InviteFormError::PasswordsDiffer
@@ -215,11 +228,18 @@ impl InvitePage {
                 token,
                 tenant,
                 email,
+                error,
             } => {
                 page.paragraphs = vec![(s.confirm_intro)(&email, &tenant)];
+                page.error = error.map(|e| error_text(s, locale, e));
                 page.confirm = Some(ConfirmForm {
                     action: config.path("/v1/invitations/confirm"),
                     token,
+                    password_label: s.new_password_label,
+                    confirm_label: s.confirm_label,
+                    hint: (s.hint)(config.password_policy.min_chars),
+                    min_chars: config.password_policy.min_chars,
+                    max_chars: config.password_policy.max_chars,
                     submit: s.confirm_submit,
                 });
                 s.confirm_title
@@ -276,6 +296,7 @@ fn error_text(s: &InviteStrings, locale: Locale, error: InviteFormError) -> Stri
         InviteFormError::PasswordsDiffer => s.passwords_differ.to_owned(),
         InviteFormError::Invalid(field) => (s.invalid_field)(&field),
         InviteFormError::Conflict => password::password_sentences(locale).conflict.to_owned(),
+        InviteFormError::RegistrationsExhausted => s.registrations_exhausted.to_owned(),
     }
 }
 

@@ -249,6 +249,7 @@ pub(crate) async fn file(
         revoked_by: None,
         resends: 0,
         resend_window_started_at: None,
+        confirmations: 0,
         version: 1,
     };
     let pending_key = keys::pending_invitation(tenant.id, &typed.normalized());

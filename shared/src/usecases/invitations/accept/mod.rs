@@ -36,9 +36,7 @@ use super::super::accounts::{
 use super::super::audit::AuditEvent;
 use super::super::commit::{LostRace, Writes};
 use super::super::jobs::{Announcement, Job};
-use super::super::throttle::{
-    Counted, PasswordAttempts, refused_attempts_become, transact_counting,
-};
+use super::super::throttle::{PasswordAttempts, refused_attempts_become};
 use super::super::{AccountCaller, AuthError, Context, InternalError};
 use crate::app::App;
 use crate::domain::{
@@ -48,14 +46,14 @@ use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{
     AccountRecord, CreatedVia, InvitationRecord, InvitationStatus, LoginRecord, MembershipRecord,
-    PendingRegistration, SessionRecord, TenantRecord, ThrottleRecord, TokenKind, TokenRecord,
-    from_optional, to_item,
+    PendingConfirmationRecord, PendingRegistration, SessionRecord, TenantRecord, TokenKind,
+    TokenRecord, from_optional, to_item,
 };
 use crate::settings::InvitationEmailPolicy;
 use crate::table::{Condition, Item, Key, Op};
 use crate::token::{SecretToken, SessionToken};
 
-use confirm::send_confirmation;
+use confirm::{Asked, send_confirmation};
 pub use confirm::{ConfirmationPreview, confirm_registration, inspect_confirmation};
 use join::{Joining, JoiningLogin, SessionChoice, join};
 use link::{open, read_token, refuse_unless_usable, why_changed};
@@ -126,6 +124,14 @@ pub enum AcceptError {
     RateLimited { retry_after_seconds: u64 },
     #[error("an account with this email exists: sign in to accept instead")]
     AccountExists,
+    #[error("registering the invited address takes a password")]
+    PasswordRequired,
+    #[error(
+        "the owner of another address chooses its password when they confirm it: leave the password out"
+    )]
+    PasswordNotYours,
+    #[error("this invitation asked to register other addresses too often")]
+    TooManyRegistrations,
     #[error("this account is already a member of the tenant")]
     AlreadyMember,
     #[error(transparent)]
@@ -148,12 +154,13 @@ pub enum AcceptAs {
         password: PasswordAttempt,
         client: Option<IpAddr>,
     },
-    /// Registers a new account: with the invited address, or (where the tenant allows any
-    /// address) another one, which must be confirmed first.
+    /// Registers a new account: with the invited address (and a password), or (where the
+    /// tenant allows any address) another one (without: its owner chooses theirs when they
+    /// confirm it).
     New {
         first_name: PersonName,
         last_name: PersonName,
-        password: SecretString,
+        password: Option<SecretString>,
         email: Option<EmailAddress>,
         locale: Option<Locale>,
     },

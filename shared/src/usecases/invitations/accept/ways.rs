@@ -95,11 +95,17 @@ pub(super) async fn accept_signing_in(
 pub(super) struct Registration {
     pub first_name: PersonName,
     pub last_name: PersonName,
-    pub password: SecretString,
+    /// Required for the invited address; absent for another one, whose owner chooses theirs
+    /// when they confirm it.
+    pub password: Option<SecretString>,
     pub email: Option<EmailAddress>,
     pub locale: Option<Locale>,
 }
 
+/// Registering: with the invited address the account is made now; with another one (policy
+/// `any`) a confirmation is mailed to it. The answer to the latter is the same whether the
+/// address has an account or not (its owner is told either way, by mail): nothing about it is
+/// read before the answer is decided.
 pub(super) async fn accept_registering(
     app: &App,
     raw: &str,
@@ -116,10 +122,9 @@ pub(super) async fn accept_registering(
         .unwrap_or_else(|| invited.clone());
     let other_address = !email.same_as(&invited);
     let tenant_id = token.tenant_id.ok_or(AcceptError::Invalid)?;
-    let quota_key = keys::tenant_invitation_throttle(tenant_id);
     let mut more = vec![keys::login(&email.normalized())];
     if other_address {
-        more.push(quota_key.clone());
+        more.push(keys::pending_confirmation(tenant_id, &email.normalized()));
     }
     let (link, extra) = open(app, token_key, token, &more)
         .await?
@@ -127,7 +132,27 @@ pub(super) async fn accept_registering(
     refuse_unless_usable(link.state)?;
     check_policy(&link, &email)?;
     let mut extra = extra.into_iter();
-    if extra.next().flatten().is_some() {
+    let login = extra.next().flatten();
+    let locale = registration
+        .locale
+        .or(link.invitation.locale)
+        .unwrap_or(link.tenant.settings.default_locale);
+    if other_address {
+        if registration.password.is_some() {
+            return Err(AcceptError::PasswordNotYours);
+        }
+        let pending: Option<PendingConfirmationRecord> =
+            from_optional(extra.next().flatten()).context("reading the pending confirmation")?;
+        let asked = Asked {
+            first_name: registration.first_name,
+            last_name: registration.last_name,
+            email,
+            locale,
+            has_account: login.is_some(),
+        };
+        return send_confirmation(app, &link, asked, pending).await;
+    }
+    if login.is_some() {
         return Err(AcceptError::AccountExists);
     }
     let context = PersonalContext::new(
@@ -136,19 +161,11 @@ pub(super) async fn accept_registering(
         registration.last_name.as_str(),
         &[link.tenant.name.as_str()],
     );
+    let typed = registration.password.ok_or(AcceptError::PasswordRequired)?;
     let password = app
         .config
         .password_policy
-        .check(registration.password.expose_secret(), &context)?;
-    let locale = registration
-        .locale
-        .or(link.invitation.locale)
-        .unwrap_or(link.tenant.settings.default_locale);
-    if other_address {
-        let quota: Option<ThrottleRecord> =
-            from_optional(extra.next().flatten()).context("reading the quota")?;
-        return send_confirmation(app, &link, registration, email, locale, quota, password).await;
-    }
+        .check(typed.expose_secret(), &context)?;
     let (account, mut login) = new_account(
         app,
         NewAccount {
