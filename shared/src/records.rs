@@ -373,6 +373,11 @@ pub struct InvitationRecord {
     /// [`InvitationRecord::MAX_CONFIRMATIONS`], so one link holder cannot mail strangers at will.
     #[serde(default)]
     pub confirmations: u32,
+    /// Filed by the operator creating the tenant for an owner whose account existed: no member
+    /// sent it, so no inviter's rights are checked when it is accepted (`inviter_id` names the
+    /// invitee).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_operator: bool,
     pub version: u64,
 }
 

@@ -288,6 +288,10 @@ async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
         "owner_account_id": created.owner_account_id.to_string(),
         "existing_account": created.existing_account,
     });
+    if created.existing_account {
+        // Joining takes the person's word: they were mailed an invitation to accept.
+        out["owner_invited"] = true.into();
+    }
     if let Some(password) = &created.generated_password {
         out["generated_password"] = password.expose().into();
     }

@@ -6,16 +6,19 @@ use super::accounts::{
 };
 use super::audit::{AuditAction, AuditEvent};
 use super::commit::{LostRace, Writes};
+use super::invitations::send::invitation_mail;
+use super::invitations::{issue_link, pending_marker};
 use super::password_links;
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{
-    AccountId, EmailAddress, Locale, Password, PermissionSet, PersonName, Role, TenantId,
-    TenantName,
+    AccountId, EmailAddress, InvitationId, Locale, Password, PermissionSet, PersonName, Role,
+    TenantId, TenantName,
 };
 use crate::keys;
 use crate::records::{
-    AccountRecord, CreatedVia, LoginRecord, TenantRecord, TokenKind, from_optional, to_item,
+    AccountRecord, CreatedVia, InvitationRecord, InvitationStatus, LoginRecord, TenantRecord,
+    TokenKind, from_optional, to_item,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Condition, Op};
@@ -33,7 +36,8 @@ pub struct BootstrappedTenant {
     pub owner_account_id: AccountId,
     pub generated_password: Option<Password>,
     pub set_password_url: Option<String>,
-    /// The owner already had an account: it became owner, its password untouched.
+    /// The owner already had an account: nothing of it changed, and it becomes owner when the
+    /// person accepts the invitation mailed to its address.
     pub existing_account: bool,
 }
 
@@ -120,7 +124,7 @@ pub async fn bootstrap_tenant(
             account
         }
     };
-    let membership = new_membership(
+    let mut membership = new_membership(
         &account,
         NewMembership {
             tenant_id: tenant.id,
@@ -132,8 +136,15 @@ pub async fn bootstrap_tenant(
         },
         now,
     );
-    ops.extend(membership_ops(&membership, &tenant.name).context("building the membership")?);
     let mut writes = Writes::new(app, now);
+    if existing.is_some() {
+        // An account that exists is a person other tenants may know: they become owner when they
+        // accept the invitation mailed to their own address, like anyone joining.
+        membership.access = false;
+        membership.needs_consent = true;
+        invite_owner(&mut writes, &tenant, &account)?;
+    }
+    ops.extend(membership_ops(&membership, &tenant.name).context("building the membership")?);
     writes.ops(ops).audit(AuditEvent {
         tenant: tenant.id,
         action: AuditAction::TenantCreated,
@@ -153,4 +164,63 @@ pub async fn bootstrap_tenant(
         set_password_url,
         existing_account: existing.is_some(),
     })
+}
+
+/// The owner invitation of a tenant created for an account that exists: its link, its pending
+/// marker and its mail, to the account's own address.
+fn invite_owner(
+    writes: &mut Writes<'_>,
+    tenant: &TenantRecord,
+    account: &AccountRecord,
+) -> Result<(), InternalError> {
+    let app = writes.app();
+    let now = writes.now();
+    let id = InvitationId::from_ulid(app.random.ulid(now));
+    let expires_at = now + chrono::Duration::hours(i64::from(tenant.settings.invitation_ttl_hours));
+    let link = issue_link(app, tenant.id, id, account.id, &account.email, expires_at)?;
+    let invitation = InvitationRecord {
+        id,
+        tenant_id: tenant.id,
+        email: account.email.clone(),
+        role: Role::Owner,
+        permissions: PermissionSet::default(),
+        message: None,
+        locale: Some(account.locale),
+        inviter_id: account.id,
+        inviter_name: tenant.name.clone(),
+        status: InvitationStatus::Pending,
+        token_hash: link.hash.clone(),
+        expires_at,
+        created_at: now,
+        updated_at: now,
+        accepted_at: None,
+        accepted_by: None,
+        revoked_at: None,
+        revoked_by: None,
+        resends: 0,
+        resend_window_started_at: None,
+        confirmations: 0,
+        by_operator: true,
+        version: 1,
+    };
+    let pending_key = keys::pending_invitation(tenant.id, &account.email.normalized());
+    writes
+        .op(Op::put_if(
+            to_item(&keys::invitation(tenant.id, id), &invitation, None)
+                .context("building the invitation")?,
+            Condition::NotExists,
+        ))
+        .op(pending_marker(
+            &pending_key,
+            id,
+            expires_at,
+            Condition::NotExists,
+        )?)
+        .op(link.op)
+        .mail(
+            &invitation_mail(&tenant.name, &invitation, link.url, false),
+            &account.email,
+            account.locale,
+        )?;
+    Ok(())
 }

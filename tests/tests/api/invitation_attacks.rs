@@ -613,3 +613,22 @@ async fn an_invitation_answers_and_logs_the_address_as_typed() {
         .await;
     assert_eq!(entries[0]["details"]["email"], typed);
 }
+
+/// Under policy `any`, an inviter who accepts their own invitation with their session reads the
+/// one membership once (it is both the inviter's and the invitee's) and is told they are in.
+#[tokio::test]
+async fn an_inviter_accepting_their_own_invitation_is_told_they_are_a_member() {
+    let app = spawn_app().await;
+    app.settings(json!({"invitation_email_policy": "any"})).await;
+    app.invite_to_main("someone@example.org").await;
+    let token = app.invitation_token_for("someone@example.org").await;
+    let response = app
+        .request(
+            Method::POST,
+            &format!("/v1/invitations/{token}/accept"),
+            Some(&app.owner_token),
+            None,
+        )
+        .await;
+    assert_problem(response, StatusCode::CONFLICT, "already_member").await;
+}

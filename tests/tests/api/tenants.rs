@@ -408,3 +408,50 @@ async fn holders(app: &TestApp, permission: &str) -> usize {
         })
         .count()
 }
+
+/// The operator creating a tenant for an address that has an account joins nobody: the account
+/// is invited to own it, by mail to its own address, and owns it once the person accepts.
+#[tokio::test]
+async fn a_tenant_created_for_an_existing_account_waits_for_its_owner_to_accept() {
+    use usher_core::domain::{EmailAddress, PersonName, TenantName};
+    use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
+    let app = spawn_app().await;
+    let (member_id, email, session) = app.member(app.tenant_id, "member", &[]).await;
+    let created = bootstrap_tenant(
+        &app.app,
+        BootstrapTenant {
+            name: TenantName::parse("Second Office").unwrap(),
+            owner_email: EmailAddress::parse(&email).unwrap(),
+            owner_first_name: PersonName::parse("Typed").unwrap(),
+            owner_last_name: PersonName::parse("ByOperator").unwrap(),
+            generate_password: true,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(created.existing_account && created.generated_password.is_none());
+    assert_eq!(created.owner_account_id.to_string(), member_id);
+    let tenant = format!("/v1/tenants/{}", created.tenant_id);
+    // Nothing opens before the person accepts (here doubly: the main tenant's owner set this
+    // password, so it opens no other tenant either).
+    assert_problem(
+        app.get(&tenant, &session).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let token = app.invitation_token_for(&email).await;
+    let accepted = app
+        .accept(
+            &token,
+            json!({"mode": "existing", "email": email, "password": usher_tests::GOOD_PASSWORD}),
+        )
+        .await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let body: Value = accepted.json().await.unwrap();
+    let owner = body["session"]["token"].as_str().unwrap();
+    let me = app
+        .get_json(&format!("{tenant}/users/{member_id}"), owner)
+        .await;
+    assert_eq!((me["role"].as_str(), me["access"].as_bool()), (Some("owner"), Some(true)));
+}

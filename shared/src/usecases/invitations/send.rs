@@ -250,6 +250,7 @@ pub(crate) async fn file(
         resends: 0,
         resend_window_started_at: None,
         confirmations: 0,
+        by_operator: false,
         version: 1,
     };
     let pending_key = keys::pending_invitation(tenant.id, &typed.normalized());

@@ -48,14 +48,28 @@ pub(super) async fn open(
         keys.push(keys::membership(tenant_id, inviter));
     }
     let fixed = keys.len();
-    keys.extend_from_slice(more);
-    let mut items = app
+    // A key asked for twice (the inviter's membership is the invitee's own when someone accepts
+    // their own invitation, or the operator's) is read once: a batch read takes distinct keys.
+    let positions: Vec<usize> = more
+        .iter()
+        .map(|key| match keys.iter().position(|k| k == key) {
+            Some(at) => at,
+            None => {
+                keys.push(key.clone());
+                keys.len() - 1
+            }
+        })
+        .collect();
+    let items = app
         .table
         .batch_get(&keys)
         .await
         .context("reading the invitation")?;
-    let extra = items.split_off(fixed);
-    let mut items = items.into_iter();
+    let extra = positions
+        .iter()
+        .map(|&at| items.get(at).cloned().flatten())
+        .collect();
+    let mut items = items.into_iter().take(fixed);
     let invitation: Option<InvitationRecord> =
         from_optional(items.next().flatten()).context("reading the invitation")?;
     let tenant: Option<TenantRecord> =
@@ -67,10 +81,11 @@ pub(super) async fn open(
     };
     let mut state = judge(app.clock.now(), &token_key, &token, &invitation);
     // An invitation is only as good as its inviter is now.
-    let inviter_may = inviter
-        .as_ref()
-        .filter(|m| m.is_usable())
-        .is_some_and(|m| super::super::may_give(m, &tenant, &invitation).is_ok());
+    let inviter_may = invitation.by_operator
+        || inviter
+            .as_ref()
+            .filter(|m| m.is_usable())
+            .is_some_and(|m| super::super::may_give(m, &tenant, &invitation).is_ok());
     if state == LinkState::Usable && !inviter_may {
         state = LinkState::Revoked;
     }
