@@ -527,6 +527,7 @@ mod tests {
                     MailTemplate::PasswordResetByAdmin { .. }
                         | MailTemplate::InvitationAccepted { .. }
                         | MailTemplate::MemberJoined { .. }
+                        | MailTemplate::RegistrationForAnAccount { .. }
                 );
                 assert_eq!(mail.text.contains("https://usher.example/"), has_action);
                 subjects.insert(mail.subject);
