@@ -83,7 +83,10 @@ fn tenant_create_prints_a_set_password_link_under_the_public_url() {
     let second = json_out(output);
     assert_eq!(second["owner_account_id"], out["owner_account_id"]);
     assert_eq!(second["existing_account"], true);
-    assert_eq!(second["owner_invited"], true, "an existing account accepts by mail");
+    assert_eq!(
+        second["owner_invited"], true,
+        "an existing account accepts by mail"
+    );
     assert!(
         second.get("generated_password").is_none(),
         "an existing account's password is never set"

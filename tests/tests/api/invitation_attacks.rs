@@ -619,7 +619,8 @@ async fn an_invitation_answers_and_logs_the_address_as_typed() {
 #[tokio::test]
 async fn an_inviter_accepting_their_own_invitation_is_told_they_are_a_member() {
     let app = spawn_app().await;
-    app.settings(json!({"invitation_email_policy": "any"})).await;
+    app.settings(json!({"invitation_email_policy": "any"}))
+        .await;
     app.invite_to_main("someone@example.org").await;
     let token = app.invitation_token_for("someone@example.org").await;
     let response = app

@@ -453,5 +453,8 @@ async fn a_tenant_created_for_an_existing_account_waits_for_its_owner_to_accept(
     let me = app
         .get_json(&format!("{tenant}/users/{member_id}"), owner)
         .await;
-    assert_eq!((me["role"].as_str(), me["access"].as_bool()), (Some("owner"), Some(true)));
+    assert_eq!(
+        (me["role"].as_str(), me["access"].as_bool()),
+        (Some("owner"), Some(true))
+    );
 }
