@@ -67,6 +67,21 @@ impl TenantRecord {
                 .any(|p| p.name.as_str() == name);
         listed && !self.retiring_permissions.iter().any(|r| r == name)
     }
+
+    /// Those of `permissions` this tenant still grants: one retired or on its way out since they
+    /// were chosen (an invitation's, an inbound default) is dropped, never granted.
+    pub fn grantable<'p>(
+        &self,
+        permissions: impl IntoIterator<Item = &'p crate::domain::Permission>,
+    ) -> PermissionSet {
+        PermissionSet::new(
+            permissions
+                .into_iter()
+                .filter(|p| self.knows_permission(p.as_str()))
+                .cloned()
+                .collect(),
+        )
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::screen::screen;
 use super::{InboundMessage, MAX_PEOPLE, Mailbox, Outcome, OutcomeKind, Parsed, Plan, names_for};
 use crate::app::App;
-use crate::domain::{AccountId, EmailAddress, HeldId, PermissionSet, Role, TenantId};
+use crate::domain::{AccountId, EmailAddress, HeldId, Role, TenantId};
 use crate::keys;
 use crate::records::{
     AccountRecord, CreatedVia, HeldSenderRecord, LoginRecord, MembershipRecord, TenantRecord,
@@ -372,14 +372,7 @@ pub(super) fn make_user(
 ) -> Result<AccountId, InternalError> {
     let now = app.clock.now();
     let inbound = &tenant.settings.inbound;
-    let permissions = PermissionSet::new(
-        inbound
-            .default_permissions
-            .iter()
-            .filter(|p| tenant.knows_permission(p.as_str()))
-            .cloned()
-            .collect(),
-    );
+    let permissions = tenant.grantable(&inbound.default_permissions);
     let new = NewMembership {
         tenant_id: tenant.id,
         role: Role::Member,

@@ -125,14 +125,7 @@ pub(crate) fn may_give(
             invitation.role.as_str(),
         ));
     };
-    let current = crate::domain::PermissionSet::new(
-        invitation
-            .permissions
-            .iter()
-            .filter(|p| tenant.knows_permission(p.as_str()))
-            .cloned()
-            .collect(),
-    );
+    let current = tenant.grantable(invitation.permissions.iter());
     super::grants::check_newcomer(member, tenant, ceiling, invitation.role, &current)
 }
 

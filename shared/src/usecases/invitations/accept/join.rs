@@ -60,14 +60,7 @@ pub(super) async fn join(
     let invitation = &link.invitation;
     let mut account = joining.account;
     // A permission retired from the catalogue since the invitation was sent is not granted.
-    let permissions = PermissionSet::new(
-        invitation
-            .permissions
-            .iter()
-            .filter(|p| tenant.knows_permission(p.as_str()))
-            .cloned()
-            .collect(),
-    );
+    let permissions = tenant.grantable(invitation.permissions.iter());
     let invitation_key = keys::invitation(tenant.id, invitation.id);
     let membership_key = keys::membership(tenant.id, account.id);
     let login_key = keys::login(&account.email.normalized());

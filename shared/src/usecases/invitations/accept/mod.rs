@@ -40,7 +40,7 @@ use super::super::throttle::{PasswordAttempts, refused_attempts_become};
 use super::super::{AccountCaller, AuthError, Context, InternalError};
 use crate::app::App;
 use crate::domain::{
-    EmailAddress, Locale, PasswordAttempt, PermissionSet, PersonName, PersonalContext, WeakPassword,
+    EmailAddress, Locale, PasswordAttempt, PersonName, PersonalContext, WeakPassword,
 };
 use crate::keys;
 use crate::mail::MailTemplate;
