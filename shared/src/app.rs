@@ -72,6 +72,9 @@ pub struct Config {
     pub registration_confirmation_ttl: Duration,
     /// The address Usher's own mail comes from: inbound mail from it is a loop, never a person.
     pub mail_from: Option<crate::domain::EmailAddress>,
+    /// Senders one tenant's inbound mail may hold for an admin at once; past that, a sender who
+    /// would be held is ignored (`held_queue_full`) until admins decide on some.
+    pub held_senders_per_tenant: u32,
 }
 
 impl Config {
@@ -97,6 +100,7 @@ impl Config {
             invitation_resends: Limit::new(5, Duration::days(1)),
             registration_confirmation_ttl: Duration::hours(24),
             mail_from: None,
+            held_senders_per_tenant: 500,
         }
     }
 

@@ -191,6 +191,18 @@ pub fn held(tenant: TenantId, id: HeldId) -> Key {
     Key::new(tenant_pk(tenant), format!("{HELD_PREFIX}{id}"))
 }
 
+/// Which held entry a sender has in a tenant (by normalised address): a sender is held once,
+/// however many messages they send.
+pub fn held_by_sender(tenant: TenantId, address: &str) -> Key {
+    Key::new(tenant_pk(tenant), format!("HELDBY#{address}"))
+}
+
+/// How many senders a tenant holds: the queue is bounded, so mail from many forged senders
+/// cannot fill it without end.
+pub fn held_queue(tenant: TenantId) -> Key {
+    Key::new(tenant_pk(tenant), "HELDQUEUE")
+}
+
 /// The mark of a processed inbound message, by the SHA-256 of SES's message id (whatever its
 /// text, the key stays short and plain).
 pub fn inbound_marker(message_id: &str) -> Key {

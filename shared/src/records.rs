@@ -428,6 +428,20 @@ pub struct HeldSenderRecord {
     pub received_at: DateTime<Utc>,
 }
 
+/// The held entry of one sender in one tenant (written and deleted with it).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HeldMarkRecord {
+    pub held_id: crate::domain::HeldId,
+}
+
+/// How many senders a tenant holds, written with every hold, approval and rejection against the
+/// version read.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct HeldQueueRecord {
+    pub held: u32,
+    pub version: u64,
+}
+
 /// Where a person's names came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -102,7 +102,8 @@ pub fn config_from_env(
                 .with_context(|| format!("USHER_INBOUND_DOMAINS: {d:?} is not a domain"))
         })
         .collect::<anyhow::Result<_>>()?;
-    // Daily invitation quotas: a service with larger tenants raises them.
+    // Daily invitation quotas and the held queue's bound: a service with larger tenants raises
+    // them.
     let quota = |name: &str, default: u32| -> anyhow::Result<u32> {
         var(name).map_or(Ok(default), |v| {
             v.parse()
@@ -118,6 +119,10 @@ pub fn config_from_env(
     config.invitations_per_inviter.max = quota(
         "USHER_INVITATIONS_PER_INVITER",
         config.invitations_per_inviter.max,
+    )?;
+    config.held_senders_per_tenant = quota(
+        "USHER_HELD_SENDERS_PER_TENANT",
+        config.held_senders_per_tenant,
     )?;
     Ok(config)
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use usher_core::table::{
-    Condition, EmbeddedTable, Item, Key, Op, Table, TableError, TransactError,
+    Condition, EmbeddedTable, Item, Key, Op, Table, TableError, TransactError, batch_get_all,
 };
 use usher_tests::fresh_dynamo_table;
 
@@ -61,6 +61,27 @@ async fn batch_get_answers_in_the_order_asked(table: Arc<dyn Table>) {
         table.batch_get(&many).await,
         Err(TableError::Invalid(_))
     ));
+}
+
+/// Past 100 keys, `batch_get_all` reads in batches and still answers in the order asked.
+async fn reads_of_any_size_answer_in_the_order_asked(table: Arc<dyn Table>) {
+    for i in (0..250).step_by(3) {
+        put(table.as_ref(), item("A", &format!("k{i}"), json!({"n": i}))).await;
+    }
+    let keys: Vec<Key> = (0..250)
+        .rev()
+        .map(|i| Key::new("A", format!("k{i}")))
+        .collect();
+    let found = batch_get_all(table.as_ref(), &keys).await.unwrap();
+    assert_eq!(found.len(), 250);
+    for (key, item) in keys.iter().zip(&found) {
+        let i: u64 = key.sk[1..].parse().unwrap();
+        match item {
+            Some(item) => assert_eq!(item["n"], i, "{key:?}"),
+            None => assert_ne!(i % 3, 0, "{key:?} was written"),
+        }
+    }
+    assert!(batch_get_all(table.as_ref(), &[]).await.unwrap().is_empty());
 }
 
 async fn queries_stay_in_their_partition_and_prefix_and_page_exactly(table: Arc<dyn Table>) {
@@ -383,6 +404,7 @@ macro_rules! contract {
 contract!(
     items_round_trip_with_their_types,
     batch_get_answers_in_the_order_asked,
+    reads_of_any_size_answer_in_the_order_asked,
     queries_stay_in_their_partition_and_prefix_and_page_exactly,
     backward_queries_walk_newest_first_within_their_prefix,
     a_failed_condition_writes_nothing_and_names_its_operation,

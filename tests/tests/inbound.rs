@@ -5,18 +5,24 @@
 use lambda_runtime::{Context, LambdaEvent};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use usher_core::app::Config;
 use usher_core::usecases::inbound::{Outcome, OutcomeKind};
 use usher_tests::{Backend, GOOD_PASSWORD, Setup, TestApp, assert_problem, fixture, spawn};
 
 const INBOX: &str = "help@desk.example";
 
 async fn inbound_app(backend: Backend) -> TestApp {
+    inbound_app_with(backend, |_| {}).await
+}
+
+/// As [`inbound_app`], with the configuration changed by `configure`.
+async fn inbound_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> TestApp {
     let app = spawn(
         Setup {
             backend: Some(backend),
             ..Setup::default()
         },
-        |_| {},
+        configure,
     )
     .await;
     app.settings(json!({"inbound": {"enabled": true, "addresses": [INBOX],
@@ -802,5 +808,174 @@ async fn a_second_from_field_or_an_autoreply_makes_nobody() {
     }
     for nobody in ["real@example.org", "cfo@victim.example", "away@example.org"] {
         assert!(app.user_by_email(nobody).await.is_none(), "{nobody}");
+    }
+}
+
+/// The held senders of the test tenant, as (sender, id), newest first.
+async fn held_list(app: &TestApp) -> Vec<(String, String)> {
+    let page: Value = app
+        .get_json(
+            &format!("/v1/tenants/{}/inbound/held?limit=100", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["sender"].as_str().unwrap().to_owned(),
+                h["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A sender is held once however many messages they send, even at once, and a tenant holds at
+/// most `held_senders_per_tenant` senders: past that, mail that would be held is ignored
+/// (`held_queue_full`) until an admin decides, even when many senders write at once.
+#[tokio::test]
+async fn a_sender_is_held_once_and_the_held_queue_is_bounded() {
+    for backend in [Backend::Embedded, Backend::Dynamo] {
+        let app = inbound_app_with(backend, |config| config.held_senders_per_tenant = 2).await;
+        let held_id = |outcomes: &[Outcome]| {
+            assert_eq!(outcomes.len(), 1, "{outcomes:?}");
+            assert_eq!(outcomes[0].outcome, OutcomeKind::Held, "{outcomes:?}");
+            outcomes[0].held_id.unwrap().to_string()
+        };
+        // Five messages of one sender, three of them at once: one entry.
+        let first = held_id(&deliver(&app, "inbound-spam-gray", "Repeat@example.org", None).await);
+        let again = held_id(
+            &deliver(
+                &app,
+                "inbound-dmarc-gray-unauthenticated",
+                "repeat@example.org",
+                None,
+            )
+            .await,
+        );
+        assert_eq!(first, again, "{backend:?}");
+        let at_once = futures::future::join_all(
+            (0..3).map(|_| deliver(&app, "inbound-spam-gray", "repeat@example.org", None)),
+        )
+        .await;
+        for outcomes in &at_once {
+            assert_eq!(held_id(outcomes), first, "{backend:?}");
+        }
+        assert_eq!(held_list(&app).await.len(), 1, "{backend:?}");
+        // A new sender who writes twice at once: one entry, the second of two places.
+        let pair = futures::future::join_all(
+            (0..2).map(|_| deliver(&app, "inbound-spam-gray", "pair@example.org", None)),
+        )
+        .await;
+        assert_eq!(held_id(&pair[0]), held_id(&pair[1]), "{backend:?}");
+        let listed = held_list(&app).await;
+        assert_eq!(listed.len(), 2, "{backend:?}: {listed:?}");
+        // Full: the next sender is ignored and nothing is held for them.
+        assert_eq!(
+            outcome_of(&app, "inbound-spam-gray", "third@example.org").await,
+            (OutcomeKind::Ignored, Some("held_queue_full".into())),
+            "{backend:?}"
+        );
+        // Held senders still count as one each when they write again.
+        assert_eq!(
+            held_id(&deliver(&app, "inbound-spam-gray", "pair@example.org", None).await),
+            held_id(&pair[0])
+        );
+        // Rejecting one makes room for one, and the rejected sender's next message is a new
+        // entry; approving one makes room too.
+        let path = format!("/v1/tenants/{}/inbound/held", app.tenant_id);
+        let rejected = app
+            .post(
+                &format!("{path}/{first}/reject"),
+                Some(&app.owner_token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(rejected.status(), StatusCode::NO_CONTENT, "{backend:?}");
+        let third = held_id(&deliver(&app, "inbound-spam-gray", "third@example.org", None).await);
+        assert_eq!(
+            outcome_of(&app, "inbound-spam-gray", "repeat@example.org").await,
+            (OutcomeKind::Ignored, Some("held_queue_full".into())),
+            "{backend:?}"
+        );
+        let approved = app
+            .post(
+                &format!("{path}/{third}/approve"),
+                Some(&app.owner_token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(approved.status(), StatusCode::OK, "{backend:?}");
+        let repeat = held_id(&deliver(&app, "inbound-spam-gray", "repeat@example.org", None).await);
+        assert_ne!(
+            repeat, first,
+            "{backend:?}: a new entry after the rejection"
+        );
+        // Full again; six new senders at once, after one decision: exactly one is held.
+        let pair_id = held_id(&pair[0]);
+        let rejected = app
+            .post(
+                &format!("{path}/{pair_id}/reject"),
+                Some(&app.owner_token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(rejected.status(), StatusCode::NO_CONTENT, "{backend:?}");
+        let crowd = futures::future::join_all((0..6).map(|n| {
+            let app = &app;
+            let sender = format!("crowd{n}@example.org");
+            async move { deliver(app, "inbound-spam-gray", &sender, None).await }
+        }))
+        .await;
+        let kinds: Vec<(OutcomeKind, Option<String>)> = crowd
+            .iter()
+            .map(|o| (o[0].outcome, o[0].reason.clone()))
+            .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| k.0 == OutcomeKind::Held).count(),
+            1,
+            "{backend:?}: {kinds:?}"
+        );
+        assert!(
+            kinds
+                .iter()
+                .all(|k| k.0 == OutcomeKind::Held || k.1.as_deref() == Some("held_queue_full")),
+            "{backend:?}: {kinds:?}"
+        );
+        let senders: Vec<String> = held_list(&app).await.into_iter().map(|h| h.0).collect();
+        assert_eq!(senders.len(), 2, "{backend:?}: {senders:?}");
+        assert!(
+            senders.contains(&"repeat@example.org".to_owned()),
+            "{senders:?}"
+        );
+    }
+}
+
+/// A message to two inbound addresses of one tenant is decided once there: one outcome, one
+/// user (it once failed whole, writing the same membership twice in its transaction).
+#[tokio::test]
+async fn a_message_to_two_addresses_of_one_tenant_has_one_outcome() {
+    for backend in [Backend::Embedded, Backend::Dynamo] {
+        let app = inbound_app(backend).await;
+        app.settings(json!({"inbound": {"enabled": true,
+            "addresses": [INBOX, "support@desk.example"]}}))
+            .await;
+        let eml = "From: Ola <ola@example.org>\r\nTo: help@desk.example, support@desk.example\r\nMessage-ID: <two-addresses@example.org>\r\n\r\nHi\r\n";
+        let response = app
+            .http
+            .post(app.url("/_local/inbound"))
+            .body(eml)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{backend:?}: {body}");
+        let outcomes = body["outcomes"].as_array().unwrap();
+        assert_eq!(outcomes.len(), 1, "{backend:?}: {body}");
+        assert_eq!(outcomes[0]["outcome"], "created", "{backend:?}: {body}");
+        assert!(app.user_by_email("ola@example.org").await.is_some());
     }
 }

@@ -187,6 +187,26 @@ pub trait Table: Send + Sync {
     async fn transact(&self, ops: Vec<Op>) -> Result<(), TransactError>;
 }
 
+/// The most keys one batch read takes (DynamoDB's limit, enforced by both adapters).
+pub const MAX_BATCH_KEYS: usize = 100;
+
+/// Reads any number of distinct keys, [`MAX_BATCH_KEYS`] to a batch read, the batches at once;
+/// the answer is in the order of `keys`. For reads whose size a request decides (a message to
+/// many tenants): up to 100 keys, one round trip as [`Table::batch_get`].
+pub async fn batch_get_all(
+    table: &dyn Table,
+    keys: &[Key],
+) -> Result<Vec<Option<Item>>, TableError> {
+    let reads = keys
+        .chunks(MAX_BATCH_KEYS)
+        .map(|batch| table.batch_get(batch));
+    Ok(futures::future::try_join_all(reads)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
 /// Checks shared by the adapters, so both refuse the same malformed requests.
 pub(crate) fn validate_transaction(ops: &[Op]) -> Result<(), TableError> {
     if ops.is_empty() || ops.len() > MAX_TRANSACTION_OPS {
@@ -209,7 +229,7 @@ pub(crate) fn validate_transaction(ops: &[Op]) -> Result<(), TableError> {
 }
 
 pub(crate) fn validate_batch(keys: &[Key]) -> Result<(), TableError> {
-    if keys.len() > 100 {
+    if keys.len() > MAX_BATCH_KEYS {
         return Err(TableError::Invalid(
             "a batch read takes at most 100 keys".into(),
         ));

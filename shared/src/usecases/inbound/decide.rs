@@ -12,8 +12,8 @@ use crate::app::App;
 use crate::domain::{AccountId, EmailAddress, HeldId, Role, TenantId};
 use crate::keys;
 use crate::records::{
-    AccountRecord, CreatedVia, HeldSenderRecord, LoginRecord, MembershipRecord, TenantRecord,
-    ThrottleRecord, to_item,
+    AccountRecord, CreatedVia, HeldMarkRecord, HeldSenderRecord, LoginRecord, MembershipRecord,
+    TenantRecord, ThrottleRecord, to_item,
 };
 use crate::settings::entry_matches;
 use crate::table::{Condition, Op};
@@ -320,7 +320,9 @@ fn audit(plan: &mut Plan<'_>, outcome: &Outcome, message_id: &str) -> Result<(),
     Ok(())
 }
 
-/// Holds `person` for an admin of the inbox's tenant to approve or reject.
+/// Holds `person` for an admin of the inbox's tenant to approve or reject: once, however many
+/// messages they send (a later one names the entry that stands), and only while the tenant's
+/// queue has room; past that, the message is ignored (`held_queue_full`).
 fn hold(
     app: &App,
     message: &InboundMessage,
@@ -331,7 +333,26 @@ fn hold(
 ) -> Result<(), InternalError> {
     let now = app.clock.now();
     let tenant = inbox.tenant;
+    let normalized = person.address.normalized();
+    let queue = plan.queues.entry(tenant.id).or_default();
+    if let Some(held_id) = queue.entries.get(&normalized).copied() {
+        let outcome = Outcome {
+            held_id: Some(held_id),
+            ..inbox.outcome(OutcomeKind::Held, Some(&person.address), Some(reason))
+        };
+        return record(plan, outcome, message);
+    }
+    if queue.holding() >= app.config.held_senders_per_tenant {
+        let outcome = inbox.outcome(
+            OutcomeKind::Ignored,
+            Some(&person.address),
+            Some("held_queue_full"),
+        );
+        return record(plan, outcome, message);
+    }
     let id = HeldId::from_ulid(app.random.ulid(now));
+    queue.entries.insert(normalized.clone(), id);
+    queue.added += 1;
     let display = person
         .display
         .as_ref()
@@ -349,6 +370,14 @@ fn hold(
         to_item(&keys::held(tenant.id, id), &record, None).context("building a held sender")?,
         Condition::NotExists,
     ));
+    // Another message of this sender's, held at the same time, got there first: process again.
+    let mark_key = keys::held_by_sender(tenant.id, &normalized);
+    plan.writes.op(Op::put_if(
+        to_item(&mark_key, &HeldMarkRecord { held_id: id }, None)
+            .context("building a held entry")?,
+        Condition::NotExists,
+    ));
+    plan.raced.push(mark_key);
     let outcome = Outcome {
         held_id: Some(id),
         ..inbox.outcome(OutcomeKind::Held, Some(&person.address), Some(reason))

@@ -2,9 +2,14 @@
 //! (the person is made a user as inbound mail would have) and `POST .../{id}/reject` (optionally
 //! blocking the address or its whole domain for the future).
 //!
+//! A sender is held once per tenant (a mark by address names the entry), and a tenant holds at
+//! most `held_senders_per_tenant`, counted in one item that holds, approvals and rejections write
+//! against the version read; a decision that loses that race to inbound mail is made again.
+//!
 //! Round trips: listing takes the caller's batch read and a query per page; approving, the caller
-//! with the held sender, the sender's login item, (for an account that exists) the account and
-//! its membership, and one transaction; rejecting, one batch read and one transaction.
+//! with the held sender and the queue's count, the sender's login item, (for an account that
+//! exists) the account and its membership, and one transaction; rejecting, one batch read and one
+//! transaction (each again after a lost race).
 
 use serde_json::json;
 
@@ -18,8 +23,8 @@ use crate::app::App;
 use crate::domain::{AccountId, HeldId, TenantId};
 use crate::keys;
 use crate::records::{
-    AccountRecord, HeldSenderRecord, LoginRecord, MembershipRecord, TenantRecord, from_item,
-    to_item,
+    AccountRecord, HeldQueueRecord, HeldSenderRecord, LoginRecord, MembershipRecord, TenantRecord,
+    from_item, to_item,
 };
 use crate::table::{Condition, Key, Op};
 use crate::token::SessionToken;
@@ -92,20 +97,98 @@ pub async fn list_held(
     })
 }
 
-async fn load(
-    app: &App,
-    token: &SessionToken,
-    tenant_id: TenantId,
-    id: HeldId,
-) -> Result<(TenantCaller, HeldSenderRecord), HeldError> {
-    let (caller, mut items) =
-        TenantCaller::load_with(app, token, tenant_id, &[keys::held(tenant_id, id)]).await?;
-    let held: Option<HeldSenderRecord> =
-        crate::records::from_optional(items.pop().flatten()).context("reading a held sender")?;
-    if !caller.membership.can_manage_users() {
-        return Err(HeldError::Forbidden);
+/// A held sender as an admin decides on it.
+struct Decision {
+    caller: TenantCaller,
+    held: HeldSenderRecord,
+    /// The tenant's held queue as read (none for a sender held before queues were counted).
+    queue: Option<HeldQueueRecord>,
+}
+
+impl Decision {
+    async fn load(
+        app: &App,
+        token: &SessionToken,
+        tenant_id: TenantId,
+        id: HeldId,
+    ) -> Result<Self, HeldError> {
+        let (caller, items) = TenantCaller::load_with(
+            app,
+            token,
+            tenant_id,
+            &[keys::held(tenant_id, id), keys::held_queue(tenant_id)],
+        )
+        .await?;
+        let mut found = Found::new(items);
+        let held: Option<HeldSenderRecord> = found.next("reading a held sender")?;
+        let queue: Option<HeldQueueRecord> = found.next("reading the held queue")?;
+        if !caller.membership.can_manage_users() {
+            return Err(HeldError::Forbidden);
+        }
+        Ok(Self {
+            caller,
+            held: held.ok_or(HeldError::NotFound)?,
+            queue,
+        })
     }
-    Ok((caller, held.ok_or(HeldError::NotFound)?))
+
+    /// The writes that take the sender off the queue: its entry, its mark, and one off the count.
+    fn unhold(&self, writes: &mut Writes<'_>) -> Result<Key, InternalError> {
+        let tenant = self.caller.tenant.id;
+        let held_key = keys::held(tenant, self.held.id);
+        writes.op(Op::delete_if(held_key.clone(), Condition::Exists));
+        writes.op(Op::delete(keys::held_by_sender(
+            tenant,
+            &self.held.sender.normalized(),
+        )));
+        if let Some(queue) = &self.queue {
+            writes.op(count_held(
+                tenant,
+                Some(queue),
+                queue.held.saturating_sub(1),
+            )?);
+        }
+        Ok(held_key)
+    }
+}
+
+/// How often a decision whose writes raced inbound mail (which counts the same queue) is made
+/// again before the admin is asked to try again.
+const DECISION_TRIES: usize = 4;
+
+/// Runs `decide` until it does not lose a race, at most [`DECISION_TRIES`] times.
+async fn retrying<T, F, Fut>(mut decide: F) -> Result<T, HeldError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, HeldError>>,
+{
+    let mut tries = 1;
+    loop {
+        match decide().await {
+            Err(HeldError::Conflict) if tries < DECISION_TRIES => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+/// The write that makes the tenant's held queue count `held`, against the version read as
+/// `current` (a queue never counted is created).
+pub(super) fn count_held(
+    tenant: TenantId,
+    current: Option<&HeldQueueRecord>,
+    held: u32,
+) -> Result<Op, InternalError> {
+    let (version, condition) = match current {
+        Some(c) => (c.version + 1, Condition::VersionIs(c.version)),
+        None => (1, Condition::NotExists),
+    };
+    let item = to_item(
+        &keys::held_queue(tenant),
+        &HeldQueueRecord { held, version },
+        None,
+    )
+    .context("building the held queue")?;
+    Ok(Op::put_if(item, condition))
 }
 
 fn decision_event(
@@ -142,7 +225,17 @@ pub async fn approve_held(
     tenant_id: TenantId,
     id: HeldId,
 ) -> Result<Outcome, HeldError> {
-    let (caller, held) = load(app, token, tenant_id, id).await?;
+    retrying(|| approve_once(app, token, tenant_id, id)).await
+}
+
+async fn approve_once(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    id: HeldId,
+) -> Result<Outcome, HeldError> {
+    let decision = Decision::load(app, token, tenant_id, id).await?;
+    let (caller, held) = (&decision.caller, &decision.held);
     let login: Option<LoginRecord> = crate::records::from_optional(
         app.table
             .get(&keys::login(&held.sender.normalized()))
@@ -167,10 +260,8 @@ pub async fn approve_held(
         }
         None => (None, None),
     };
-    let held_key = keys::held(tenant_id, id);
-    let mut plan = Plan::new(app);
-    plan.writes
-        .op(Op::delete_if(held_key.clone(), Condition::Exists));
+    let mut plan = Plan::new(app, Default::default());
+    let held_key = decision.unhold(&mut plan.writes)?;
     let address = caller
         .tenant
         .settings
@@ -220,8 +311,8 @@ pub async fn approve_held(
     };
     decision_event(
         &mut plan.writes,
-        &caller,
-        &held,
+        caller,
+        held,
         AuditAction::InboundApproved,
         outcome.user_id,
         json!({"outcome": outcome.outcome}),
@@ -241,14 +332,24 @@ pub async fn reject_held(
     id: HeldId,
     block: Option<RejectBlock>,
 ) -> Result<(), HeldError> {
-    let (caller, held) = load(app, token, tenant_id, id).await?;
+    retrying(|| reject_once(app, token, tenant_id, id, block)).await
+}
+
+async fn reject_once(
+    app: &App,
+    token: &SessionToken,
+    tenant_id: TenantId,
+    id: HeldId,
+    block: Option<RejectBlock>,
+) -> Result<(), HeldError> {
+    let decision = Decision::load(app, token, tenant_id, id).await?;
+    let (caller, held) = (&decision.caller, &decision.held);
     // Blocking changes the tenant's settings: owners and admins only.
     if block.is_some() && !caller.membership.role.is_admin() {
         return Err(HeldError::Forbidden);
     }
-    let held_key = keys::held(tenant_id, id);
     let mut writes = Writes::new(app, app.clock.now());
-    writes.op(Op::delete_if(held_key.clone(), Condition::Exists));
+    let held_key = decision.unhold(&mut writes)?;
     let entry = match block {
         Some(RejectBlock::Address) => Some(held.sender.normalized()),
         Some(RejectBlock::Domain) => Some(held.sender.domain()),
@@ -274,8 +375,8 @@ pub async fn reject_held(
     }
     decision_event(
         &mut writes,
-        &caller,
-        &held,
+        caller,
+        held,
         AuditAction::InboundRejected,
         None,
         json!({"blocked": entry}),

@@ -15,6 +15,11 @@
 //! 6. a blocked sender, or one outside a non-empty allow list: `ignored`;
 //! 7. past the tenant's hourly cap of new users: `held`.
 //!
+//! A person is held once per tenant, however many messages they send (later ones name the entry
+//! that stands), and a tenant holds at most `held_senders_per_tenant` people: past that, what
+//! would be held is `ignored` (`held_queue_full`). A message to two addresses of one tenant is
+//! decided once, at the first.
+//!
 //! Otherwise the person is a `member` already, `joined` (an account without membership here) or
 //! `created` (a new account), with role member and the tenant's default permissions. With
 //! `grant_access`, a new person is mailed a link to choose a password; without it, Usher never
@@ -26,7 +31,8 @@
 //! member).
 //!
 //! Round trips for a new person: the marker with the recipients' (and the sender's) inbound
-//! addresses; the tenants with the sender's login item and the hourly caps; one transaction. An
+//! addresses; the tenants with their hourly caps and held queues, the sender's held entries and
+//! login item; one transaction. An
 //! account that exists takes one read more, for it and its membership: only its login item names
 //! it.
 
@@ -38,6 +44,8 @@ mod names;
 mod reads;
 mod screen;
 
+use std::collections::{BTreeMap, HashSet};
+
 use chrono::Duration;
 
 pub use crate::records::{InboundOutcome as Outcome, NameSource, OutcomeKind};
@@ -47,11 +55,12 @@ pub use message::{InboundMessage, Mailbox, Parsed, Verdict, Verdicts, parse};
 pub use names::{Names, names_for};
 
 use decide::{Delivery, Inbox, Person, decide, make_user};
-use reads::Routing;
+use reads::{HeldQueue, Routing};
 
 use super::commit::Writes;
 use super::{Context, InternalError};
 use crate::app::App;
+use crate::domain::TenantId;
 use crate::keys;
 use crate::records::{InboundMarkerRecord, from_optional, to_item};
 use crate::table::{Condition, Key, MAX_TRANSACTION_OPS, Op, TransactError};
@@ -88,19 +97,19 @@ struct Plan<'a> {
     raced: Vec<Key>,
     /// The accounts this message creates, by normalised address: a person new to Usher who wrote
     /// to two tenants gets one account, and a membership in each.
-    created: std::collections::BTreeMap<
-        String,
-        (crate::records::AccountRecord, crate::records::LoginRecord),
-    >,
+    created: BTreeMap<String, (crate::records::AccountRecord, crate::records::LoginRecord)>,
+    /// Each tenant's held queue as read, with the senders this message holds.
+    queues: BTreeMap<TenantId, HeldQueue>,
 }
 
 impl<'a> Plan<'a> {
-    fn new(app: &'a App) -> Self {
+    fn new(app: &'a App, queues: BTreeMap<TenantId, HeldQueue>) -> Self {
         Self {
             outcomes: Vec::new(),
             writes: Writes::new(app, app.clock.now()),
             raced: Vec::new(),
-            created: std::collections::BTreeMap::new(),
+            created: BTreeMap::new(),
+            queues,
         }
     }
 }
@@ -124,14 +133,19 @@ async fn attempt(
         looping: &routed.looping,
         known: &found.known,
     };
-    let mut plan = Plan::new(app);
+    let mut plan = Plan::new(app, found.queues);
+    // A tenant the message reached at two of its addresses decides once, at the first.
+    let mut decided: HashSet<TenantId> = HashSet::new();
     for (address, tenant_id) in &routed.owners {
         let Some(tenant) = found.tenants.get(tenant_id) else {
             continue;
         };
         let inbound = &tenant.settings.inbound;
         // The address must still be one the tenant lists, and the tenant must want this.
-        if !inbound.enabled || !inbound.addresses.iter().any(|a| a.same_as(address)) {
+        if !inbound.enabled
+            || !inbound.addresses.iter().any(|a| a.same_as(address))
+            || !decided.insert(*tenant_id)
+        {
             continue;
         }
         let inbox = Inbox {
@@ -164,9 +178,20 @@ async fn record_message(
     let Plan {
         outcomes,
         mut writes,
-        raced,
+        mut raced,
+        queues,
         ..
     } = plan;
+    for (tenant, queue) in &queues {
+        if queue.added > 0 {
+            writes.op(held::count_held(
+                *tenant,
+                queue.count.as_ref(),
+                queue.holding(),
+            )?);
+            raced.push(keys::held_queue(*tenant));
+        }
+    }
     writes.op(Op::put_if(
         to_item(&marker_key, &marker, Some(now + MARKER_KEPT)).context("building the marker")?,
         Condition::NotExists,

@@ -1,19 +1,21 @@
 //! What processing a message reads, in at most three round trips: where it goes (and whether it
-//! was seen before), the tenants it goes to with their caps and the people's login items, and for
-//! people who have an account, it and its memberships in those tenants.
+//! was seen before), the tenants it goes to with their caps, held queues and the people's held
+//! entries and login items, and for people who have an account, it and its memberships in those
+//! tenants. A read of more than 100 keys (a message to many tenants) is split into batches read
+//! at once.
 
 use std::collections::{BTreeMap, HashSet};
 
 use super::decide::Known;
 use super::{InboundMessage, MAX_PEOPLE, MAX_RECIPIENTS, Mailbox, Outcome, Parsed};
 use crate::app::App;
-use crate::domain::{EmailAddress, TenantId};
+use crate::domain::{EmailAddress, HeldId, TenantId};
 use crate::keys;
 use crate::records::{
-    AccountRecord, InboundMarkerRecord, InboxRecord, LoginRecord, MembershipRecord, TenantRecord,
-    ThrottleRecord, from_optional,
+    AccountRecord, HeldMarkRecord, HeldQueueRecord, InboundMarkerRecord, InboxRecord, LoginRecord,
+    MembershipRecord, TenantRecord, ThrottleRecord, from_optional,
 };
-use crate::table::Key;
+use crate::table::{Key, batch_get_all};
 use crate::usecases::{Context, InternalError};
 
 /// Where a message goes, as the first read found.
@@ -124,11 +126,32 @@ pub(super) struct Found {
     pub tenants: BTreeMap<TenantId, TenantRecord>,
     /// Each tenant's hourly cap of new users, as read.
     pub caps: BTreeMap<TenantId, Option<ThrottleRecord>>,
+    pub queues: BTreeMap<TenantId, HeldQueue>,
     pub known: Known,
 }
 
-/// The second read: the tenants, their hourly caps and the people's login items; then the
-/// third, for people who have an account.
+/// A tenant's held queue, as read: how many it holds, and the message's people it holds already.
+#[derive(Clone, Debug, Default)]
+pub(super) struct HeldQueue {
+    pub count: Option<HeldQueueRecord>,
+    /// By normalised address, with those this message holds.
+    pub entries: BTreeMap<String, HeldId>,
+    /// Senders this message holds.
+    pub added: u32,
+}
+
+impl HeldQueue {
+    /// How many senders the tenant holds, this message's included.
+    pub fn holding(&self) -> u32 {
+        self.count
+            .as_ref()
+            .map_or(0, |c| c.held)
+            .saturating_add(self.added)
+    }
+}
+
+/// The second read: the tenants, their hourly caps and held queues, the people's held entries
+/// and login items; then the third, for people who have an account.
 pub(super) async fn tenants_and_people(app: &App, routed: &Routed) -> Result<Found, InternalError> {
     let tenant_ids: Vec<TenantId> = {
         let mut seen = HashSet::new();
@@ -141,10 +164,17 @@ pub(super) async fn tenants_and_people(app: &App, routed: &Routed) -> Result<Fou
     };
     let mut second: Vec<Key> = tenant_ids.iter().map(|t| keys::tenant(*t)).collect();
     second.extend(tenant_ids.iter().map(|t| keys::inbound_cap(*t)));
+    second.extend(tenant_ids.iter().map(|t| keys::held_queue(*t)));
+    for tenant in &tenant_ids {
+        second.extend(
+            routed
+                .people
+                .iter()
+                .map(|a| keys::held_by_sender(*tenant, a)),
+        );
+    }
     second.extend(routed.people.iter().map(|a| keys::login(a)));
-    let mut found = app
-        .table
-        .batch_get(&second)
+    let mut found = batch_get_all(app.table.as_ref(), &second)
         .await
         .context("reading the tenants")?
         .into_iter();
@@ -163,6 +193,26 @@ pub(super) async fn tenants_and_people(app: &App, routed: &Routed) -> Result<Fou
             from_optional(found.next().flatten()).context("reading a cap")?,
         );
     }
+    let mut queues: BTreeMap<TenantId, HeldQueue> = BTreeMap::new();
+    for id in &tenant_ids {
+        let count = from_optional(found.next().flatten()).context("reading a held queue")?;
+        queues.insert(
+            *id,
+            HeldQueue {
+                count,
+                ..HeldQueue::default()
+            },
+        );
+    }
+    for id in &tenant_ids {
+        for address in &routed.people {
+            let mark: Option<HeldMarkRecord> =
+                from_optional(found.next().flatten()).context("reading a held entry")?;
+            if let (Some(mark), Some(queue)) = (mark, queues.get_mut(id)) {
+                queue.entries.insert(address.clone(), mark.held_id);
+            }
+        }
+    }
     let mut logins: BTreeMap<String, LoginRecord> = BTreeMap::new();
     for address in &routed.people {
         if let Some(login) =
@@ -175,6 +225,7 @@ pub(super) async fn tenants_and_people(app: &App, routed: &Routed) -> Result<Fou
     Ok(Found {
         tenants,
         caps,
+        queues,
         known,
     })
 }
@@ -200,9 +251,7 @@ async fn accounts(
             third.push(keys::membership(*tenant, login.account_id));
         }
     }
-    let mut found = app
-        .table
-        .batch_get(&third)
+    let mut found = batch_get_all(app.table.as_ref(), &third)
         .await
         .context("reading the accounts")?
         .into_iter();
