@@ -65,6 +65,19 @@ async fn outcome_of(app: &TestApp, name: &str, sender: &str) -> (OutcomeKind, Op
     (outcomes[0].outcome, outcomes[0].reason.clone())
 }
 
+/// Posts a raw message to the local server's `/_local/inbound`: the status and the answer.
+async fn post_eml(app: &TestApp, eml: impl Into<String>) -> (StatusCode, Value) {
+    let response = app
+        .http
+        .post(app.url("/_local/inbound"))
+        .body(eml.into())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
 #[tokio::test]
 async fn every_rule_has_its_fixture_and_its_outcome() {
     let app = inbound_app(Backend::Embedded).await;
@@ -538,15 +551,8 @@ async fn a_raw_message_posted_locally_makes_a_user_and_shows_on_the_outcome_page
         "Return-Path: <anna.nowak@example.pl>\r\nFrom: =?UTF-8?B?QW5uYSBOb3dhaw==?= <anna.nowak@example.pl>\r\nTo: {INBOX}\r\nSubject: Help\r\nMessage-ID: <local-1@example.pl>\r\n\r\n{}\r\n",
         "attachment ".repeat(10_000)
     );
-    let response = app
-        .http
-        .post(app.url("/_local/inbound"))
-        .body(eml.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = post_eml(&app, eml.clone()).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(body["outcomes"][0]["outcome"], "created");
     let user = app.user_by_email("anna.nowak@example.pl").await.unwrap();
     assert_eq!(
@@ -604,14 +610,7 @@ async fn people_in_cc_become_users_only_with_include_cc() {
         )
     };
     let post = |body: String| async {
-        let response = app
-            .http
-            .post(app.url("/_local/inbound"))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let body: Value = response.json().await.unwrap();
+        let (_, body) = post_eml(&app, body).await;
         body["outcomes"].as_array().unwrap().clone()
     };
     let outcomes = post(eml("cc-1")).await;
@@ -719,15 +718,7 @@ async fn one_message_to_two_tenants_makes_one_account() {
             .await;
         assert_eq!(patched.status(), StatusCode::OK);
         let eml = "From: Nina New <nina@example.org>\r\nTo: help@desk.example, help@leasing.example\r\nMessage-ID: <two-tenants@example.org>\r\n\r\nHi\r\n";
-        let response = app
-            .http
-            .post(app.url("/_local/inbound"))
-            .body(eml)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
+        let (status, body) = post_eml(&app, eml).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         let outcomes = body["outcomes"].as_array().unwrap();
         assert_eq!(outcomes.len(), 2, "{body}");
@@ -746,14 +737,7 @@ async fn one_message_to_two_tenants_makes_one_account() {
 async fn a_formula_display_name_falls_back_to_the_address() {
     let app = inbound_app(Backend::Embedded).await;
     let eml = "From: =HYPERLINK(\"http://x\") <jan.kowalski@example.pl>\r\nTo: help@desk.example\r\nMessage-ID: <formula@example.pl>\r\n\r\nHi\r\n";
-    let response = app
-        .http
-        .post(app.url("/_local/inbound"))
-        .body(eml)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(post_eml(&app, eml).await.0, StatusCode::OK);
     let user = app.user_by_email("jan.kowalski@example.pl").await.unwrap();
     assert_eq!(
         (user["first_name"].as_str(), user["last_name"].as_str()),
@@ -770,14 +754,7 @@ async fn a_second_from_field_or_an_autoreply_makes_nobody() {
     let post = |eml: String| {
         let app = &app;
         async move {
-            let response = app
-                .http
-                .post(app.url("/_local/inbound"))
-                .body(eml)
-                .send()
-                .await
-                .unwrap();
-            let body: Value = response.json().await.unwrap();
+            let (_, body) = post_eml(app, eml).await;
             (
                 body["outcomes"][0]["outcome"].as_str().unwrap().to_owned(),
                 body["outcomes"][0]["reason"]
@@ -963,15 +940,7 @@ async fn a_message_to_two_addresses_of_one_tenant_has_one_outcome() {
             "addresses": [INBOX, "support@desk.example"]}}))
             .await;
         let eml = "From: Ola <ola@example.org>\r\nTo: help@desk.example, support@desk.example\r\nMessage-ID: <two-addresses@example.org>\r\n\r\nHi\r\n";
-        let response = app
-            .http
-            .post(app.url("/_local/inbound"))
-            .body(eml)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let body: Value = response.json().await.unwrap();
+        let (status, body) = post_eml(&app, eml).await;
         assert_eq!(status, StatusCode::OK, "{backend:?}: {body}");
         let outcomes = body["outcomes"].as_array().unwrap();
         assert_eq!(outcomes.len(), 1, "{backend:?}: {body}");
