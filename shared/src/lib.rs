@@ -11,10 +11,12 @@
 //! - [`mail`]: the `Mailer` port, SES and local-file adapters, templates, the transactional outbox.
 //! - [`http`]: extractors, RFC 9457 problems, views and the request span shared by every function.
 //! - [`pages`]: the HTML pages behind mailed links: one layout, a module per family of pages.
-//! - [`clock`], [`token`], [`hashing`], [`settings`], [`runtime`]: time and randomness,
-//!   one-time secrets, the argon2id hasher, tenant settings, start-up.
+//! - [`clock`], [`token`], [`hashing`], [`settings`], [`runtime`], [`aws`]: time and
+//!   randomness, one-time secrets, the argon2id hasher, tenant settings, start-up, and the AWS
+//!   SDK's HTTPS client.
 
 pub mod app;
+pub mod aws;
 pub mod clock;
 pub mod domain;
 pub mod hashing;

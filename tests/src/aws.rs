@@ -40,12 +40,18 @@ pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
     dynamodb_client_counting(SdkRequests::default())
 }
 
+/// DynamoDB Local's address, `http://host:port`.
+pub fn dynamodb_endpoint() -> String {
+    required_env("USHER_TEST_DYNAMODB_ENDPOINT")
+}
+
 /// A DynamoDB Local client whose requests `counter` counts.
 pub fn dynamodb_client_counting(counter: SdkRequests) -> aws_sdk_dynamodb::Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .interceptor(counter)
+        .http_client(usher_core::aws::https_client())
         .behavior_version_latest()
-        .endpoint_url(required_env("USHER_TEST_DYNAMODB_ENDPOINT"))
+        .endpoint_url(dynamodb_endpoint())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "usher-tests"))
         .build();
@@ -59,6 +65,7 @@ pub fn ses_endpoint() -> String {
 
 pub fn ses_client() -> aws_sdk_sesv2::Client {
     let config = aws_sdk_sesv2::Config::builder()
+        .http_client(usher_core::aws::https_client())
         .behavior_version_latest()
         .endpoint_url(ses_endpoint())
         .region(aws_sdk_sesv2::config::Region::new("us-east-1"))

@@ -216,3 +216,85 @@ async fn invitations_work_once_on_dynamodb() {
         StatusCode::CREATED
     );
 }
+
+/// The SDK's HTTPS client (rustls on ring, the one every Lambda uses) on the wire: DynamoDB Local
+/// behind a TLS endpoint with a certificate for `localhost` from the suite's own CA. Trusting that
+/// CA, the adapter creates a table, writes and reads through TLS; with the system's roots alone,
+/// the same endpoint is refused, so the certificate is checked.
+#[tokio::test]
+async fn the_aws_clients_speak_tls_through_rustls_on_ring() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use usher_core::table::{DynamoTable, Key, Op, Table};
+
+    let ca_pem = include_bytes!("../tls/ca-cert.pem");
+    let cert_pem = include_bytes!("../tls/localhost-cert.pem");
+    let key_pem = include_bytes!("../tls/localhost-key.pem");
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(key_pem).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let upstream = usher_tests::dynamodb_endpoint()
+        .trim_start_matches("http://")
+        .to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handshakes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = handshakes.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, upstream, counted) =
+                (acceptor.clone(), upstream.clone(), counted.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut plain = tokio::net::TcpStream::connect(upstream).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+
+    let client = |http| {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .http_client(http)
+            .behavior_version_latest()
+            .endpoint_url(format!("https://localhost:{port}"))
+            .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "tls-test",
+            ))
+            .build();
+        aws_sdk_dynamodb::Client::from_conf(config)
+    };
+    let name = format!("usher-tls-{}", ulid::Ulid::new());
+    let trusting = usher_core::aws::https_client_trusting(ca_pem).unwrap();
+    let table = DynamoTable::new(client(trusting), &name);
+    table.create_table().await.unwrap();
+    let mut item = serde_json::Map::new();
+    item.insert("pk".into(), json!("TLS"));
+    item.insert("sk".into(), json!("1"));
+    item.insert("note".into(), json!("over TLS"));
+    table.transact(vec![Op::put(item)]).await.unwrap();
+    let read = table.get(&Key::new("TLS", "1")).await.unwrap().unwrap();
+    assert_eq!(read["note"], "over TLS");
+    assert!(handshakes.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+
+    let untrusting = DynamoTable::new(client(usher_core::aws::https_client()), &name);
+    let refused = untrusting
+        .get(&Key::new("TLS", "1"))
+        .await
+        .expect_err("a certificate of an unknown CA is not trusted");
+    let chain = format!("{refused:?}");
+    assert!(chain.contains("invalid peer certificate"), "{chain}");
+}

@@ -147,6 +147,7 @@ fn tenant_create_works_against_dynamodb() {
     let table_name = format!("usher-cli-{}", ulid::Ulid::new());
     let client = runtime.block_on(async {
         let config = aws_sdk_dynamodb::Config::builder()
+            .http_client(usher_core::aws::https_client())
             .behavior_version_latest()
             .endpoint_url(&endpoint)
             .region(aws_sdk_dynamodb::config::Region::new("us-east-1"))

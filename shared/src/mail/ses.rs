@@ -37,6 +37,7 @@ impl SesMailer {
             .operation_timeout(std::time::Duration::from_secs(6))
             .build();
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(crate::aws::https_client())
             .timeout_config(timeouts)
             .load()
             .await;

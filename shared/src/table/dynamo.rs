@@ -93,7 +93,10 @@ impl DynamoTable {
 
     /// A client from the environment's AWS configuration (`AWS_ENDPOINT_URL` included).
     pub async fn from_env(table_name: impl Into<String>) -> Self {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(crate::aws::https_client())
+            .load()
+            .await;
         Self::new(Client::new(&config), table_name)
     }
 
