@@ -396,8 +396,53 @@ pub struct InvitationRecord {
     pub version: u64,
 }
 
+/// What a new invitation says; everything else starts as for every pending invitation.
+pub struct NewInvitation {
+    pub id: InvitationId,
+    pub tenant_id: TenantId,
+    pub email: EmailAddress,
+    pub role: Role,
+    pub permissions: PermissionSet,
+    pub message: Option<String>,
+    pub locale: Locale,
+    pub inviter_id: AccountId,
+    pub inviter_name: String,
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+    pub by_operator: bool,
+}
+
 impl InvitationRecord {
     pub const MAX_CONFIRMATIONS: u32 = 3;
+
+    /// A pending invitation, sent `now`.
+    pub fn pending(new: NewInvitation, now: DateTime<Utc>) -> Self {
+        Self {
+            id: new.id,
+            tenant_id: new.tenant_id,
+            email: new.email,
+            role: new.role,
+            permissions: new.permissions,
+            message: new.message,
+            locale: Some(new.locale),
+            inviter_id: new.inviter_id,
+            inviter_name: new.inviter_name,
+            status: InvitationStatus::Pending,
+            token_hash: new.token_hash,
+            expires_at: new.expires_at,
+            created_at: now,
+            updated_at: now,
+            accepted_at: None,
+            accepted_by: None,
+            revoked_at: None,
+            revoked_by: None,
+            resends: 0,
+            resend_window_started_at: None,
+            confirmations: 0,
+            by_operator: new.by_operator,
+            version: 1,
+        }
+    }
 
     pub fn status_at(&self, now: DateTime<Utc>) -> InvitationStatus {
         match self.status {

@@ -17,7 +17,7 @@ use crate::domain::{
 };
 use crate::keys;
 use crate::records::{
-    AccountRecord, CreatedVia, InvitationRecord, InvitationStatus, LoginRecord, TenantRecord,
+    AccountRecord, CreatedVia, InvitationRecord, LoginRecord, NewInvitation, TenantRecord,
     TokenKind, from_optional, to_item,
 };
 use crate::settings::TenantSettings;
@@ -178,31 +178,23 @@ fn invite_owner(
     let id = InvitationId::from_ulid(app.random.ulid(now));
     let expires_at = now + chrono::Duration::hours(i64::from(tenant.settings.invitation_ttl_hours));
     let link = issue_link(app, tenant.id, id, account.id, &account.email, expires_at)?;
-    let invitation = InvitationRecord {
-        id,
-        tenant_id: tenant.id,
-        email: account.email.clone(),
-        role: Role::Owner,
-        permissions: PermissionSet::default(),
-        message: None,
-        locale: Some(account.locale),
-        inviter_id: account.id,
-        inviter_name: tenant.name.clone(),
-        status: InvitationStatus::Pending,
-        token_hash: link.hash.clone(),
-        expires_at,
-        created_at: now,
-        updated_at: now,
-        accepted_at: None,
-        accepted_by: None,
-        revoked_at: None,
-        revoked_by: None,
-        resends: 0,
-        resend_window_started_at: None,
-        confirmations: 0,
-        by_operator: true,
-        version: 1,
-    };
+    let invitation = InvitationRecord::pending(
+        NewInvitation {
+            id,
+            tenant_id: tenant.id,
+            email: account.email.clone(),
+            role: Role::Owner,
+            permissions: PermissionSet::default(),
+            message: None,
+            locale: account.locale,
+            inviter_id: account.id,
+            inviter_name: tenant.name.clone(),
+            token_hash: link.hash.clone(),
+            expires_at,
+            by_operator: true,
+        },
+        now,
+    );
     let pending_key = keys::pending_invitation(tenant.id, &account.email.normalized());
     writes
         .op(Op::put_if(

@@ -23,8 +23,8 @@ use crate::domain::{
 use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{
-    AccountRecord, InvitationRecord, InvitationStatus, LoginRecord, MembershipRecord,
-    MembershipStatus, PendingInvitationRecord, ThrottleRecord, from_optional, to_item,
+    AccountRecord, InvitationRecord, LoginRecord, MembershipRecord, MembershipStatus,
+    NewInvitation, PendingInvitationRecord, ThrottleRecord, from_optional, to_item,
 };
 use crate::table::{Condition, Item, Key, Op, TransactError};
 use crate::token::SessionToken;
@@ -228,31 +228,23 @@ pub(crate) async fn file(
         .or(mail_locale)
         .or(account.as_ref().map(|a| a.locale))
         .unwrap_or(tenant.settings.default_locale);
-    let invitation = InvitationRecord {
-        id,
-        tenant_id: tenant.id,
-        email: typed.clone(),
-        role: invite.role,
-        permissions: invite.permissions.clone(),
-        message: invite.message.as_ref().map(|m| m.as_str().to_owned()),
-        locale: Some(locale),
-        inviter_id: caller.account.id,
-        inviter_name: inviter_name.clone(),
-        status: InvitationStatus::Pending,
-        token_hash: link.hash.clone(),
-        expires_at,
-        created_at: now,
-        updated_at: now,
-        accepted_at: None,
-        accepted_by: None,
-        revoked_at: None,
-        revoked_by: None,
-        resends: 0,
-        resend_window_started_at: None,
-        confirmations: 0,
-        by_operator: false,
-        version: 1,
-    };
+    let invitation = InvitationRecord::pending(
+        NewInvitation {
+            id,
+            tenant_id: tenant.id,
+            email: typed.clone(),
+            role: invite.role,
+            permissions: invite.permissions.clone(),
+            message: invite.message.as_ref().map(|m| m.as_str().to_owned()),
+            locale,
+            inviter_id: caller.account.id,
+            inviter_name: inviter_name.clone(),
+            token_hash: link.hash.clone(),
+            expires_at,
+            by_operator: false,
+        },
+        now,
+    );
     let pending_key = keys::pending_invitation(tenant.id, &typed.normalized());
     writes.op(Op::put_if(
         to_item(&keys::invitation(tenant.id, id), &invitation, None)
