@@ -1,6 +1,10 @@
 //! Rules 1 and 2 of inbound mail: whether a message is dangerous, and whether it is authentic
 //! enough to make a person of its sender, from the verdicts SES gave and the headers it read.
 
+use std::sync::LazyLock;
+
+use publicsuffix::Psl;
+
 use super::{InboundMessage, OutcomeKind, Parsed, Verdict};
 use crate::domain::EmailAddress;
 
@@ -53,13 +57,26 @@ pub(super) fn screen(
     Ok(())
 }
 
+/// Mozilla's Public Suffix List as `scripts/update-public-suffix-list` last copied it, parsed
+/// once per cold start. `None` if the copy would not parse (a test proves it does): then nothing
+/// aligns, and mail that needs alignment is held rather than trusted.
+static PUBLIC_SUFFIXES: LazyLock<Option<publicsuffix::List>> = LazyLock::new(|| {
+    include_str!("../../../data/public_suffix_list.dat")
+        .parse()
+        .inspect_err(|e| tracing::error!(error = %e, "the public suffix list does not parse"))
+        .ok()
+});
+
 /// Relaxed alignment (RFC 7489 3.1): the two domains have one organisational domain, the name
-/// registered under a public suffix (Mozilla's Public Suffix List, compiled in by the `psl`
-/// crate). A public suffix itself (`co.uk`, a TLD) has none, so it aligns with nothing:
-/// `a.co.uk` and `b.co.uk` are two organisations.
+/// registered under a public suffix. A public suffix itself (`co.uk`, a TLD) has none, so it
+/// aligns with nothing: `a.co.uk` and `b.co.uk` are two organisations.
 fn aligns(a: &str, b: &str) -> bool {
-    match (psl::domain_str(a), psl::domain_str(b)) {
-        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+    let Some(list) = PUBLIC_SUFFIXES.as_ref() else {
+        return false;
+    };
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    match (list.domain(a.as_bytes()), list.domain(b.as_bytes())) {
+        (Some(a), Some(b)) => a.as_bytes() == b.as_bytes(),
         _ => false,
     }
 }
@@ -178,5 +195,23 @@ mod tests {
         assert!(!aligns("co.uk", "victim.co.uk"));
         assert!(!aligns("uk", "co.uk"));
         assert!(!aligns("example.org", "example.com"));
+        // Letter case does not matter; wildcard rules and their exceptions are read
+        // (`*.ck` with `!www.ck`); a private suffix counts as a suffix.
+        assert!(aligns("Mail.Example.CO.UK", "example.co.uk"));
+        assert!(!aligns("a.b.ck", "c.b.ck"));
+        assert!(aligns("x.www.ck", "www.ck"));
+        assert!(!aligns("alice.github.io", "mallory.github.io"));
+        assert!(aligns("docs.alice.github.io", "alice.github.io"));
+    }
+
+    /// The copied list parses, whole: both sections, thousands of rules.
+    #[test]
+    fn the_public_suffix_list_parses() {
+        let list = PUBLIC_SUFFIXES.as_ref().expect("the list parses");
+        let kind = |name: &str| list.suffix(name.as_bytes()).and_then(|s| s.typ());
+        assert_eq!(kind("example.co.uk"), Some(publicsuffix::Type::Icann));
+        assert_eq!(kind("alice.github.io"), Some(publicsuffix::Type::Private));
+        let text = include_str!("../../../data/public_suffix_list.dat");
+        assert!(text.lines().filter(|l| !l.starts_with("//")).count() > 9_000);
     }
 }
