@@ -471,6 +471,10 @@ pub struct HeldSenderRecord {
     pub reason: String,
     pub message_id: String,
     pub received_at: DateTime<Utc>,
+    /// Held with its sender's mark and counted in the tenant's queue: every entry since the queue
+    /// was bounded. An older entry has neither, so deciding on it leaves both alone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub queued: bool,
 }
 
 /// The held entry of one sender in one tenant (written and deleted with it).

@@ -948,3 +948,51 @@ async fn a_message_to_two_addresses_of_one_tenant_has_one_outcome() {
         assert!(app.user_by_email("ola@example.org").await.is_some());
     }
 }
+
+/// A sender held by a release before the queue was bounded has no mark and was never counted:
+/// deciding on that entry leaves the newer entry's mark and the count alone.
+#[tokio::test]
+async fn an_entry_held_before_the_queue_was_bounded_is_decided_without_touching_the_count() {
+    use usher_core::domain::{EmailAddress, HeldId};
+    use usher_core::records::{HeldSenderRecord, to_item};
+    use usher_core::table::Op;
+
+    for backend in [Backend::Embedded, Backend::Dynamo] {
+        let app = inbound_app_with(backend, |config| config.held_senders_per_tenant = 1).await;
+        let old_id = HeldId::from_ulid(ulid::Ulid::new());
+        let old = HeldSenderRecord {
+            id: old_id,
+            tenant_id: app.tenant_id,
+            sender: EmailAddress::parse("early@example.org").unwrap(),
+            display_name: None,
+            reason: "spam_gray".into(),
+            message_id: "before-the-bound".into(),
+            received_at: chrono::Utc::now(),
+            queued: false,
+        };
+        let item = to_item(&usher_core::keys::held(app.tenant_id, old_id), &old, None).unwrap();
+        app.app.table.transact(vec![Op::put(item)]).await.unwrap();
+        // The sender writes again: a queued entry of their own, the one place the queue has.
+        let outcomes = deliver(&app, "inbound-spam-gray", "early@example.org", None).await;
+        let queued = outcomes[0].held_id.unwrap().to_string();
+        assert_ne!(queued, old_id.to_string(), "{backend:?}");
+        assert_eq!(held_list(&app).await.len(), 2, "{backend:?}");
+        // Rejecting the old entry frees no place and keeps the new entry's mark.
+        let path = format!("/v1/tenants/{}/inbound/held", app.tenant_id);
+        let rejected = app
+            .post(
+                &format!("{path}/{old_id}/reject"),
+                Some(&app.owner_token),
+                json!({}),
+            )
+            .await;
+        assert_eq!(rejected.status(), StatusCode::NO_CONTENT, "{backend:?}");
+        let again = deliver(&app, "inbound-spam-gray", "early@example.org", None).await;
+        assert_eq!(again[0].held_id.unwrap().to_string(), queued, "{backend:?}");
+        assert_eq!(
+            outcome_of(&app, "inbound-spam-gray", "later@example.org").await,
+            (OutcomeKind::Ignored, Some("held_queue_full".into())),
+            "{backend:?}"
+        );
+    }
+}

@@ -365,6 +365,7 @@ fn hold(
         reason: reason.to_owned(),
         message_id: message.message_id.chars().take(200).collect(),
         received_at: now,
+        queued: true,
     };
     plan.writes.op(Op::put_if(
         to_item(&keys::held(tenant.id, id), &record, None).context("building a held sender")?,

@@ -101,7 +101,7 @@ pub async fn list_held(
 struct Decision {
     caller: TenantCaller,
     held: HeldSenderRecord,
-    /// The tenant's held queue as read (none for a sender held before queues were counted).
+    /// The tenant's held queue as read (none before its first queued entry).
     queue: Option<HeldQueueRecord>,
 }
 
@@ -132,21 +132,24 @@ impl Decision {
         })
     }
 
-    /// The writes that take the sender off the queue: its entry, its mark, and one off the count.
+    /// The writes that take the sender off the queue: its entry, and for a queued entry its mark
+    /// and one off the count.
     fn unhold(&self, writes: &mut Writes<'_>) -> Result<Key, InternalError> {
         let tenant = self.caller.tenant.id;
         let held_key = keys::held(tenant, self.held.id);
         writes.op(Op::delete_if(held_key.clone(), Condition::Exists));
-        writes.op(Op::delete(keys::held_by_sender(
-            tenant,
-            &self.held.sender.normalized(),
-        )));
-        if let Some(queue) = &self.queue {
-            writes.op(count_held(
+        if self.held.queued {
+            writes.op(Op::delete(keys::held_by_sender(
                 tenant,
-                Some(queue),
-                queue.held.saturating_sub(1),
-            )?);
+                &self.held.sender.normalized(),
+            )));
+            if let Some(queue) = &self.queue {
+                writes.op(count_held(
+                    tenant,
+                    Some(queue),
+                    queue.held.saturating_sub(1),
+                )?);
+            }
         }
         Ok(held_key)
     }

@@ -32,9 +32,8 @@
 //!
 //! Round trips for a new person: the marker with the recipients' (and the sender's) inbound
 //! addresses; the tenants with their hourly caps and held queues, the sender's held entries and
-//! login item; one transaction. An
-//! account that exists takes one read more, for it and its membership: only its login item names
-//! it.
+//! login item; one transaction. An account that exists takes one read more, for it and its
+//! membership: only its login item names it.
 
 mod decide;
 mod eml;
