@@ -809,6 +809,20 @@ async fn held_list(app: &TestApp) -> Vec<(String, String)> {
         .collect()
 }
 
+/// How full the test tenant's held queue is, as its listing says: (queued, limit).
+async fn queue_fill(app: &TestApp) -> (u64, u64) {
+    let page: Value = app
+        .get_json(
+            &format!("/v1/tenants/{}/inbound/held?limit=1", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
+    (
+        page["queued"].as_u64().unwrap(),
+        page["limit"].as_u64().unwrap(),
+    )
+}
+
 /// A sender is held once however many messages they send, even at once, and a tenant holds at
 /// most `held_senders_per_tenant` senders: past that, mail that would be held is ignored
 /// (`held_queue_full`) until an admin decides, even when many senders write at once.
@@ -849,6 +863,7 @@ async fn a_sender_is_held_once_and_the_held_queue_is_bounded() {
         assert_eq!(held_id(&pair[0]), held_id(&pair[1]), "{backend:?}");
         let listed = held_list(&app).await;
         assert_eq!(listed.len(), 2, "{backend:?}: {listed:?}");
+        assert_eq!(queue_fill(&app).await, (2, 2), "{backend:?}");
         // Full: the next sender is ignored and nothing is held for them.
         assert_eq!(
             outcome_of(&app, "inbound-spam-gray", "third@example.org").await,
@@ -871,6 +886,7 @@ async fn a_sender_is_held_once_and_the_held_queue_is_bounded() {
             )
             .await;
         assert_eq!(rejected.status(), StatusCode::NO_CONTENT, "{backend:?}");
+        assert_eq!(queue_fill(&app).await, (1, 2), "{backend:?}");
         let third = held_id(&deliver(&app, "inbound-spam-gray", "third@example.org", None).await);
         assert_eq!(
             outcome_of(&app, "inbound-spam-gray", "repeat@example.org").await,
@@ -927,6 +943,7 @@ async fn a_sender_is_held_once_and_the_held_queue_is_bounded() {
             senders.contains(&"repeat@example.org".to_owned()),
             "{senders:?}"
         );
+        assert_eq!(queue_fill(&app).await, (2, 2), "{backend:?}");
     }
 }
 
@@ -987,6 +1004,7 @@ async fn an_entry_held_before_the_queue_was_bounded_is_decided_without_touching_
             )
             .await;
         assert_eq!(rejected.status(), StatusCode::NO_CONTENT, "{backend:?}");
+        assert_eq!(queue_fill(&app).await, (1, 1), "{backend:?}");
         let again = deliver(&app, "inbound-spam-gray", "early@example.org", None).await;
         assert_eq!(again[0].held_id.unwrap().to_string(), queued, "{backend:?}");
         assert_eq!(

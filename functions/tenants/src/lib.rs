@@ -156,7 +156,7 @@ pub struct ListHeldQuery {
     params(("tenant_id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
         BearerErrors,
-        (status = 200, description = "Senders whose mail was held, newest first", body = Page<HeldSenderView>),
+        (status = 200, description = "Senders whose mail was held, newest first, with how full the tenant's queue is", body = HeldPageView),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
@@ -167,14 +167,14 @@ async fn list_held_route(
     Bearer(token): Bearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ListHeldQuery>,
-) -> Result<Json<Page<HeldSenderView>>, Problem> {
+) -> Result<Json<HeldPageView>, Problem> {
     let limit = page_limit(query.limit)?;
     let request = ListHeld {
         limit,
         cursor: query.cursor,
     };
     let page = inbound::list_held(&app, &token, tenant_id, request).await?;
-    Ok(Json(Page {
+    Ok(Json(HeldPageView {
         items: page
             .held
             .into_iter()
@@ -188,7 +188,22 @@ async fn list_held_route(
             })
             .collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
+        queued: page.queued,
+        limit: page.limit,
     }))
+}
+
+/// A page of held senders, and how full the tenant's queue is.
+#[derive(Serialize, ToSchema)]
+pub struct HeldPageView {
+    items: Vec<HeldSenderView>,
+    /// Pass as `?cursor=` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+    /// Senders the tenant holds now. Each sender is held once, however many messages they send.
+    queued: u32,
+    /// The most the tenant may hold (`USHER_HELD_SENDERS_PER_TENANT`): at it, mail that would be
+    /// held is ignored (`held_queue_full`) until an admin approves or rejects some.
+    limit: u32,
 }
 
 /// What approving a held sender came to.

@@ -53,6 +53,10 @@ pub struct ListHeld {
 pub struct HeldPage {
     pub held: Vec<HeldSenderRecord>,
     pub next_cursor: Option<Cursor>,
+    /// Senders the tenant holds, as counted, and the most it may: at the limit, mail that would
+    /// be held is ignored (`held_queue_full`).
+    pub queued: u32,
+    pub limit: u32,
 }
 
 /// What a rejection blocks from now on.
@@ -74,10 +78,12 @@ pub async fn list_held(
         .as_deref()
         .map(|raw| Cursor::parse(raw, keys::HELD_PREFIX).ok_or(HeldError::InvalidCursor))
         .transpose()?;
-    let caller = TenantCaller::load(app, token, tenant_id).await?;
+    let (caller, items) =
+        TenantCaller::load_with(app, token, tenant_id, &[keys::held_queue(tenant_id)]).await?;
     if !caller.membership.can_manage_users() {
         return Err(HeldError::Forbidden);
     }
+    let queue: Option<HeldQueueRecord> = Found::new(items).next("reading the held queue")?;
     let pk = keys::tenant_pk(tenant_id);
     let before = cursor.map(|c| Key::new(pk.clone(), c.sk()));
     let page = app
@@ -94,6 +100,8 @@ pub async fn list_held(
     Ok(HeldPage {
         held,
         next_cursor: page.next.map(|k| Cursor::after(k.sk)),
+        queued: queue.map_or(0, |q| q.held),
+        limit: app.config.held_senders_per_tenant,
     })
 }
 
