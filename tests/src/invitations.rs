@@ -40,6 +40,16 @@ impl TestApp {
             .collect()
     }
 
+    /// Every link mailed to `to` so far that confirms a registration of that address.
+    pub async fn confirmation_links_to(&self, to: &str) -> Vec<String> {
+        self.mails_to(to)
+            .await
+            .into_iter()
+            .flat_map(|m| m.links)
+            .filter(|l| l.contains("/invite/confirm/"))
+            .collect()
+    }
+
     /// The token of the one invitation link mailed to `to`.
     pub async fn invitation_token_for(&self, to: &str) -> String {
         let links = self.invitation_links_to(to).await;

@@ -417,13 +417,7 @@ async fn another_address_is_confirmed_by_its_owner_who_chooses_the_password() {
     .await;
     submit_in(&client, "register-title").await;
     heading_becomes(&client, "Confirm your address").await;
-    let links: Vec<String> = app
-        .mails_to("otto@example.org")
-        .await
-        .into_iter()
-        .flat_map(|m| m.links)
-        .filter(|l| l.contains("/invite/confirm/"))
-        .collect();
+    let links = app.confirmation_links_to("otto@example.org").await;
     assert_eq!(links.len(), 1);
     client.goto(&links[0]).await.unwrap();
     heading_becomes(&client, "Confirm your address").await;
@@ -436,25 +430,13 @@ async fn another_address_is_confirmed_by_its_owner_who_chooses_the_password() {
     // Long enough for the browser's own check, too common for the policy.
     fill(&client, "#confirm-password", "password1234").await;
     fill(&client, "#confirm-password-again", "password1234").await;
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&client).await;
     let error = form_error(&client).await;
     assert!(!error.is_empty(), "a weak password is refused on the page");
     shoot(&client, "confirm-1-weak.png").await;
     fill(&client, "#confirm-password", NEW_PASSWORD).await;
     fill(&client, "#confirm-password-again", NEW_PASSWORD).await;
-    client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    submit(&client).await;
     heading_becomes(&client, "Welcome to Comune di Forlì").await;
     shoot(&client, "confirm-2-joined.png").await;
     app.sign_in_token("otto@example.org", NEW_PASSWORD).await;
