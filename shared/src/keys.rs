@@ -1,7 +1,9 @@
 //! The key schema of the one table, in one place (DESIGN section 2). Every item's `pk`/`sk` is
 //! built here and nowhere else.
 
-use crate::domain::{AccountId, EventId, HeldId, ImportId, InvitationId, OutboxId, TenantId};
+use crate::domain::{
+    AccountId, EventId, HeldId, ImportId, InvitationId, OutboxId, SessionId, TenantId,
+};
 use crate::table::Key;
 
 pub const MEMBER_PREFIX: &str = "MEMBER#";
@@ -131,6 +133,22 @@ pub fn token(hash: &str) -> Key {
 
 pub fn session(hash: &str) -> Key {
     Key::new(format!("SESSION#{hash}"), "SESSION")
+}
+
+pub const SESSION_ENTRY_PREFIX: &str = "SESSION#";
+
+/// The partition listing one account's sessions: its own, not the account's, so reading the
+/// account and its tenants never pages through sessions.
+pub fn account_sessions_pk(account: AccountId) -> String {
+    format!("SESSIONS#{account}")
+}
+
+/// A session's entry in its account's list: names the session item by its hash.
+pub fn session_entry(account: AccountId, session: SessionId) -> Key {
+    Key::new(
+        account_sessions_pk(account),
+        format!("{SESSION_ENTRY_PREFIX}{session}"),
+    )
 }
 
 /// Sign-in attempts for one email from anywhere, whether or not an account has it.

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::{
     AccountId, EmailAddress, EventId, HeldId, InvitationId, Locale, PasswordHashString,
-    PermissionEntry, PermissionSet, PersonalContext, Phone, Role, TenantId,
+    PermissionEntry, PermissionSet, PersonalContext, Phone, Role, SessionId, TenantId,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Item, Key, TableError};
@@ -189,12 +189,22 @@ pub struct MembershipRecord {
     /// invitation mailed to their own address; granting it files that invitation.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub needs_consent: bool,
+    /// An admin ended this member's sessions in this tenant at this time: a session made up to
+    /// then no longer acts here (nor mints tokens for here). Per tenant, so one tenant's admin
+    /// ends nothing the person does elsewhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_valid_after: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
 }
 
 impl MembershipRecord {
+    /// Whether a session made at `created_at` may still act in this tenant.
+    pub fn admits_session(&self, created_at: DateTime<Utc>) -> bool {
+        self.sessions_valid_after.is_none_or(|cut| created_at > cut)
+    }
+
     /// May this membership act in its tenant at all?
     pub fn is_usable(&self) -> bool {
         self.status == MembershipStatus::Active && self.access
@@ -225,6 +235,10 @@ pub struct AccountTenantRecord {
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionRecord {
+    /// How the person names this session in their list. Sessions made before the list have
+    /// none and are not listed; they end by themselves within a session's lifetime.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<SessionId>,
     pub account_id: AccountId,
     pub epoch: u64,
     pub created_at: DateTime<Utc>,
@@ -235,16 +249,40 @@ pub struct SessionRecord {
     /// session opens nothing else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confined_to: Option<TenantId>,
+    /// Where it was opened from and with what, for the person to recognise it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// When it was last seen acting, to within [`SessionRecord::TOUCH_EVERY`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A session's entry in its account's list (see `keys::session_entry`): the session item's key,
+/// gone by TTL with the session.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SessionEntryRecord {
+    pub id: SessionId,
+    pub session_hash: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 impl SessionRecord {
+    /// How stale `last_used_at` may get before a request writes it again: one write per session
+    /// every few minutes at most, not one per request.
+    pub const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(5);
+
     /// Whether this session may act in `tenant`.
     pub fn opens(&self, tenant: TenantId) -> bool {
         self.confined_to.is_none_or(|t| t == tenant)
     }
-}
 
-impl SessionRecord {
+    /// Whether a request at `now` should record that it used the session.
+    pub fn wants_touch(&self, now: DateTime<Utc>) -> bool {
+        now - self.last_used_at.unwrap_or(self.created_at) >= Self::TOUCH_EVERY
+    }
+
     /// The stored item: keyed by the token's hash (never the token), gone by TTL once expired.
     pub fn to_item(&self, token: &crate::token::SessionToken) -> Result<Item, TableError> {
         to_item(
@@ -252,6 +290,39 @@ impl SessionRecord {
             self,
             Some(self.expires_at),
         )
+    }
+
+    /// The session item and its entry in the account's list, both put under `condition` (the
+    /// entry only when the session has an id): every write of a session keeps its entry's
+    /// expiry in step.
+    pub fn put_ops(
+        &self,
+        token: &crate::token::SessionToken,
+        condition: crate::table::Condition,
+    ) -> Result<Vec<crate::table::Op>, TableError> {
+        let mut ops = vec![crate::table::Op::put_if(
+            self.to_item(token)?,
+            condition.clone(),
+        )];
+        if let Some(id) = self.id {
+            let entry = SessionEntryRecord {
+                id,
+                session_hash: token.secret.hash(),
+                expires_at: self.expires_at,
+            };
+            let key = crate::keys::session_entry(self.account_id, id);
+            // The entry of a session written again may be missing (older releases wrote none).
+            let entry_condition = match condition {
+                crate::table::Condition::NotExists => Some(condition),
+                _ => None,
+            };
+            let item = to_item(&key, &entry, Some(self.expires_at))?;
+            ops.push(match entry_condition {
+                Some(c) => crate::table::Op::put_if(item, c),
+                None => crate::table::Op::put(item),
+            });
+        }
+        Ok(ops)
     }
 }
 

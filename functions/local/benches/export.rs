@@ -52,6 +52,7 @@ async fn fill(data: &Path, tenant: TenantId) {
                     created_by: None,
                     name_source: None,
                     needs_consent: false,
+                    sessions_valid_after: None,
                     created_at: now,
                     updated_at: now,
                     version: 1,

@@ -7,12 +7,14 @@ use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
+use usher_core::domain::SessionId;
 use usher_core::domain::{EmailAddress, Locale, PasswordAttempt, TenantId};
 use usher_core::http::{
-    AccountView, ApiJson, Bearer, BearerErrors, ClientAddress, JsonBodyErrors, MembershipView,
-    Problem, ProblemDoc, finish_router, mount, person_patch,
+    AccountView, ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, ClientAddress, JsonBodyErrors,
+    MembershipView, Problem, ProblemDoc, UserAgent, finish_router, mount, person_patch,
 };
 use usher_core::usecases::lifecycle;
+use usher_core::usecases::sessions::{self, ClientInfo, SessionSummary};
 use usher_core::usecases::{change_password, me, sign_in, sign_out};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -31,6 +33,8 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(delete_session))
         .routes(routes!(get_me, update_me))
         .routes(routes!(change_my_password))
+        .routes(routes!(list_my_sessions, end_my_sessions))
+        .routes(routes!(end_my_session))
         .routes(routes!(openapi_document))
 }
 
@@ -94,10 +98,10 @@ pub struct SignInRequest {
 }
 
 impl SignInRequest {
-    fn parse(self, client: Option<std::net::IpAddr>) -> Result<sign_in::SignIn, Problem> {
+    fn parse(self, origin: ClientInfo) -> Result<sign_in::SignIn, Problem> {
         let r = self;
         Ok(sign_in::SignIn {
-            client,
+            origin,
             email: EmailAddress::parse(&r.email).map_err(|e| Problem::invalid("email", e))?,
             password: PasswordAttempt::new(&r.password),
             tenant_id: r
@@ -133,9 +137,11 @@ pub struct SessionCreated {
 async fn create_session(
     State(app): State<App>,
     ClientAddress(client): ClientAddress,
+    UserAgent(user_agent): UserAgent,
     ApiJson(body): ApiJson<SignInRequest>,
 ) -> Result<impl IntoResponse, Problem> {
-    let signed_in = sign_in::sign_in(&app, body.parse(client)?).await?;
+    let origin = ClientInfo::new(client, user_agent.as_deref());
+    let signed_in = sign_in::sign_in(&app, body.parse(origin)?).await?;
     Ok((
         StatusCode::CREATED,
         Json(SessionCreated {
@@ -212,5 +218,106 @@ async fn change_my_password(
         new_password: SecretString::from(body.new_password),
     };
     change_password::change_password(&app, &token, command).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// One of the caller's live sessions.
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    #[schema(value_type = String)]
+    id: SessionId,
+    created_at: DateTime<Utc>,
+    /// When it last acted, to within five minutes.
+    last_used_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    /// The address it was opened from, when known.
+    client_address: Option<String>,
+    /// The browser or program it was opened with, as it named itself (at most 256 characters).
+    user_agent: Option<String>,
+    /// The session making this request.
+    current: bool,
+    /// Opened with a password an admin of this tenant knows: it acts there alone.
+    #[schema(value_type = Option<String>)]
+    confined_to: Option<TenantId>,
+}
+
+impl From<SessionSummary> for SessionView {
+    fn from(s: SessionSummary) -> Self {
+        Self {
+            id: s.id,
+            created_at: s.record.created_at,
+            last_used_at: s.record.last_used_at.unwrap_or(s.record.created_at),
+            expires_at: s.record.expires_at,
+            client_address: s.record.client_address,
+            user_agent: s.record.user_agent,
+            current: s.current,
+            confined_to: s.record.confined_to,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionList {
+    /// Newest first.
+    items: Vec<SessionView>,
+}
+
+#[utoipa::path(get, path = "/v1/me/sessions", tag = "sessions", security(("bearer" = [])),
+    responses((status = 200, description = "The caller's live sessions", body = SessionList), BearerErrors))]
+async fn list_my_sessions(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+) -> Result<Json<SessionList>, Problem> {
+    let items = sessions::list_mine(&app, &token).await?;
+    Ok(Json(SessionList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EndSessionsQuery {
+    /// `current`: end every session but the one making this request ("sign out everywhere
+    /// else"). Without it, every session ends, this one too.
+    except: Option<ExceptSession>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExceptSession {
+    Current,
+}
+
+#[utoipa::path(delete, path = "/v1/me/sessions", tag = "sessions", security(("bearer" = [])),
+    params(EndSessionsQuery),
+    responses(
+        BearerErrors,
+        (status = 204, description = "Ended: they stop at once, and no access token is minted from them again"),
+        (status = 400, description = "invalid_request: `except` is not `current`", body = ProblemDoc),
+        (status = 409, description = "conflict: the account changed at the same time", body = ProblemDoc),
+    ))]
+async fn end_my_sessions(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiQuery(query): ApiQuery<EndSessionsQuery>,
+) -> Result<StatusCode, Problem> {
+    sessions::end_all_mine(&app, &token, query.except.is_some()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/v1/me/sessions/{session_id}", tag = "sessions", security(("bearer" = [])),
+    params(("session_id" = String, Path, description = "A session's id, from the list")),
+    responses(
+        BearerErrors,
+        (status = 204, description = "Ended (the current one too: that is signing out)"),
+        (status = 404, description = "not_found: no live session of the caller's has this id", body = ProblemDoc),
+    ))]
+async fn end_my_session(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath(session_id): ApiPath<SessionId>,
+) -> Result<StatusCode, Problem> {
+    sessions::end_mine(&app, &token, session_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

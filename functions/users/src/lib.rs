@@ -34,6 +34,7 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(export_route))
         .routes(routes!(archive_route))
         .routes(routes!(restore_route))
+        .routes(routes!(end_sessions_route))
         .routes(routes!(user_events_route))
 }
 
@@ -300,6 +301,24 @@ async fn restore_route(
     Ok(with_etag(
         lifecycle::set_archived(&app, &token, tenant_id, user_id, false).await?,
     ))
+}
+
+#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/users/{user_id}/sessions", tag = "users", security(("bearer" = [])),
+    params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
+    responses(
+        BearerErrors,
+        (status = 204, description = "Every session the person opened until now stops acting in this tenant, and mints no access token for it; what they do in other tenants is not this tenant's to end"),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
+        (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
+    ))]
+async fn end_sessions_route(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
+) -> Result<StatusCode, Problem> {
+    usher_core::usecases::sessions::end_member_sessions(&app, &token, tenant_id, user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}/events", tag = "users", security(("bearer" = [])),

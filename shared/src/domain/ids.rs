@@ -67,3 +67,7 @@ ulid_id!(
     /// A CSV import of users into a tenant.
     ImportId
 );
+ulid_id!(
+    /// A session, as its person sees it in their list (never its secret).
+    SessionId
+);

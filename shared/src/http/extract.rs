@@ -278,3 +278,21 @@ impl<S: Send + Sync> FromRequestParts<S> for PreferredLocale {
         ))
     }
 }
+
+/// The `User-Agent` the request came with, if it is text: kept with a session so its person can
+/// recognise it.
+pub struct UserAgent(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for UserAgent {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(UserAgent(
+            parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        ))
+    }
+}

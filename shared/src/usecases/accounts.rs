@@ -145,6 +145,7 @@ pub(crate) fn new_membership(
         created_by: new.created_by,
         name_source: None,
         needs_consent: false,
+        sessions_valid_after: None,
         created_at: now,
         updated_at: now,
         version: 1,

@@ -74,6 +74,8 @@ audit_actions! {
     InboundHeld = "inbound.held",
     InboundApproved = "inbound.approved",
     InboundRejected = "inbound.rejected",
+    /// An admin ended what a member's sessions may do in the tenant.
+    SessionsEnded = "user.sessions_ended",
 }
 
 pub(crate) struct AuditEvent {

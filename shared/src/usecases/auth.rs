@@ -33,6 +33,8 @@ pub struct AccountCaller {
 }
 
 pub struct TenantCaller {
+    /// The session the request came with; `None` for a job acting for the person who filed it.
+    pub session: Option<SessionRecord>,
     pub account: AccountRecord,
     pub membership: MembershipRecord,
     pub tenant: TenantRecord,
@@ -54,7 +56,9 @@ impl AccountCaller {
         allow_password_change_only: bool,
     ) -> Result<Self, AuthError> {
         let items = app.table.batch_get(&Self::keys(token)).await?;
-        Self::from_items(token, items, app.clock.now(), allow_password_change_only)
+        let caller = Self::from_items(token, items, app.clock.now(), allow_password_change_only)?;
+        super::sessions::touch(app, token, &caller.session).await;
+        Ok(caller)
     }
 
     /// Checks the two items read with [`AccountCaller::keys`], in that order.
@@ -108,7 +112,9 @@ impl TenantCaller {
         tenant: TenantId,
     ) -> Result<Self, AuthError> {
         let items = app.table.batch_get(&Self::keys(token, tenant)).await?;
-        Self::resolve(token, items, app.clock.now())
+        let caller = Self::resolve(token, items, app.clock.now())?;
+        caller.touch(app, token).await;
+        Ok(caller)
     }
 
     /// Reads the caller and, in the same batch, the items at `extra`: they come back in the order
@@ -124,6 +130,7 @@ impl TenantCaller {
         let mut items = app.table.batch_get(&keys).await?;
         let extra = items.split_off(keys.len() - extra.len());
         let caller = Self::resolve(token, items, app.clock.now())?;
+        caller.touch(app, token).await;
         Ok((caller, extra))
     }
 
@@ -148,6 +155,7 @@ impl TenantCaller {
             from_optional(items.pop().flatten())?
         };
         let caller = Self::resolve(token, items, app.clock.now())?;
+        caller.touch(app, token).await;
         let member = if is_self {
             Some(caller.membership.clone())
         } else {
@@ -181,6 +189,7 @@ impl TenantCaller {
         Ok(match (account, membership, tenant) {
             (Some(account), Some(membership), Some(tenant)) if membership.is_usable() => {
                 Some(Self {
+                    session: None,
                     account,
                     membership,
                     tenant,
@@ -188,6 +197,13 @@ impl TenantCaller {
             }
             _ => None,
         })
+    }
+
+    /// Records the session's use (see [`super::sessions::touch`]).
+    async fn touch(&self, app: &App, token: &SessionToken) {
+        if let Some(session) = &self.session {
+            super::sessions::touch(app, token, session).await;
+        }
     }
 
     /// Keys to read: session, account, the caller's membership, the tenant.
@@ -223,10 +239,15 @@ impl TenantCaller {
         if !membership.is_usable() {
             return Err(AuthError::MembershipInactive);
         }
+        // An admin here ended this member's sessions made until then.
+        if !membership.admits_session(caller.session.created_at) {
+            return Err(AuthError::Unauthenticated);
+        }
         let span = tracing::Span::current();
         span.record("tenant_id", tracing::field::display(tenant.id));
         span.record("account_id", tracing::field::display(caller.account.id));
         Ok(Self {
+            session: Some(caller.session),
             account: caller.account,
             membership,
             tenant,

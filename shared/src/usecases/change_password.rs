@@ -117,6 +117,7 @@ pub async fn change_password(
         epoch,
         expires_at,
         password_change_only: false,
+        last_used_at: Some(now),
         ..caller.session
     };
     let mut writes = Writes::new(app, now);
@@ -130,11 +131,12 @@ pub async fn change_password(
                 .context("building the account")?,
             Condition::VersionIs(account.version),
         ),
-        Op::put_if(
-            session.to_item(token).context("building the session")?,
-            Condition::Exists,
-        ),
     ]);
+    writes.ops(
+        session
+            .put_ops(token, Condition::Exists)
+            .context("building the session")?,
+    );
     // The right current password: the attempts so far were the person's own.
     writes.ops(attempts.cleared());
     writes

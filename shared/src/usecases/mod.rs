@@ -33,6 +33,7 @@ pub mod me;
 pub mod password_links;
 pub mod reset_password;
 pub mod restore_owner;
+pub mod sessions;
 pub mod sign_in;
 pub mod sign_out;
 mod throttle;

@@ -8,29 +8,27 @@
 //! account query (its id is only known from the login item) and the session transaction; on
 //! failure the client address's count.
 
-use std::net::IpAddr;
-
 use chrono::{DateTime, Utc};
 
 use super::accounts::read_account_with_tenants;
 use super::commit::Writes;
+use super::sessions::{self, ClientInfo, SessionKind};
 use super::throttle::{PasswordAttempts, refused_attempts_become};
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{EmailAddress, PasswordAttempt, TenantId};
 use crate::keys;
 use crate::records::{
-    AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, SessionRecord, from_optional,
+    AccountRecord, AccountTenantRecord, LoginRecord, MembershipStatus, from_optional,
 };
-use crate::table::{Condition, Op};
 use crate::token::SessionToken;
 
 pub struct SignIn {
     pub email: EmailAddress,
     pub password: PasswordAttempt,
     pub tenant_id: Option<TenantId>,
-    /// Where the attempt came from, for the limits.
-    pub client: Option<IpAddr>,
+    /// Where the attempt came from, for the limits and the person's list of sessions.
+    pub origin: ClientInfo,
 }
 
 pub struct SignedIn {
@@ -60,7 +58,7 @@ refused_attempts_become!(SignInError);
 pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError> {
     let now = app.clock.now();
     let email = command.email.normalized();
-    let attempts = PasswordAttempts::new(&email, command.client);
+    let attempts = PasswordAttempts::new(&email, command.origin.address);
     let mut reads = vec![keys::login(&email)];
     reads.extend(attempts.keys());
     let mut found = app
@@ -115,28 +113,14 @@ pub async fn sign_in(app: &App, command: SignIn) -> Result<SignedIn, SignInError
     }
 
     let password_change_required = login.temporary_until.is_some();
-    let ttl = if password_change_required {
-        app.config.temporary_session_ttl
-    } else {
-        app.config.session_ttl
-    };
-    let token = SessionToken::generate(account.id, app.random.as_ref());
-    let expires_at = now + ttl;
-    let session = SessionRecord {
-        account_id: account.id,
-        epoch: account.session_epoch,
-        created_at: now,
-        expires_at,
+    let kind = SessionKind {
         password_change_only: password_change_required,
         confined_to: login.confined_to,
     };
+    let (token, session, session_ops) = sessions::open(app, &account, kind, &command.origin, now)?;
+    let expires_at = session.expires_at;
     let mut writes = Writes::new(app, now);
-    writes
-        .op(Op::put_if(
-            session.to_item(&token).context("building the session")?,
-            Condition::NotExists,
-        ))
-        .ops(attempts.cleared());
+    writes.ops(session_ops).ops(attempts.cleared());
     writes.commit().await.context("storing the session")?;
     tracing::info!(account_id = %account.id, password_change_required, "signed in");
     Ok(SignedIn {

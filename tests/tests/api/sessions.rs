@@ -577,3 +577,254 @@ async fn many_addresses_together_meet_the_per_email_ceiling() {
     .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+/// Signs in as `email` with a user agent of `agent`.
+async fn sign_in_with_agent(app: &TestApp, email: &str, agent: &str) -> String {
+    let response = app
+        .http
+        .post(app.url("/v1/sessions"))
+        .header("user-agent", agent)
+        .json(&json!({"email": email, "password": GOOD_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.unwrap();
+    body["token"].as_str().unwrap().to_owned()
+}
+
+async fn my_sessions(app: &TestApp, token: &str) -> Vec<Value> {
+    let response = app.get("/v1/me/sessions", token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    body["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_person_sees_their_sessions_and_ends_one() {
+    let app = spawn_app().await;
+    let (_, email, _) = app.member(app.tenant_id, "member", &[]).await;
+    let laptop = sign_in_with_agent(&app, &email, "Laptop Browser/1.0").await;
+    app.clock.advance(Duration::minutes(1));
+    let phone = sign_in_with_agent(&app, &email, "Phone\tBrowser/2.0").await;
+
+    let seen = my_sessions(&app, &phone).await;
+    // The member's own session from `member()`, then these two: newest first.
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(
+        seen[0]["user_agent"], "Phone Browser/2.0",
+        "a control character becomes a space"
+    );
+    assert_eq!(seen[0]["current"], true);
+    assert_eq!(seen[0]["client_address"], "127.0.0.1");
+    assert_eq!(seen[1]["user_agent"], "Laptop Browser/1.0");
+    assert_eq!(seen[1]["current"], false);
+    assert!(
+        seen.iter()
+            .all(|s| s.get("token").is_none() && s.get("session_hash").is_none())
+    );
+
+    // Ending the laptop's session from the phone: the laptop is signed out at once.
+    let laptop_id = seen[1]["id"].as_str().unwrap();
+    let response = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/v1/me/sessions/{laptop_id}"),
+            Some(&phone),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_problem(
+        app.get("/v1/me", &laptop).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    assert_eq!(my_sessions(&app, &phone).await.len(), 2);
+    // Gone is gone: a second end of it is a 404.
+    let again = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/v1/me/sessions/{laptop_id}"),
+            Some(&phone),
+            None,
+        )
+        .await;
+    assert_problem(again, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[tokio::test]
+async fn a_person_cannot_see_or_end_anothers_sessions() {
+    let app = spawn_app().await;
+    let (_, _, mia) = app.member(app.tenant_id, "member", &[]).await;
+    let owner_sessions = my_sessions(&app, &app.owner_token).await;
+    let owner_session = owner_sessions[0]["id"].as_str().unwrap();
+    // Mia's list holds only her own.
+    let hers = my_sessions(&app, &mia).await;
+    assert!(hers.iter().all(|s| s["id"] != owner_session));
+    // An id of another person's session is not found from Mia's account: it lives under theirs.
+    let response = app
+        .request(
+            reqwest::Method::DELETE,
+            &format!("/v1/me/sessions/{owner_session}"),
+            Some(&mia),
+            None,
+        )
+        .await;
+    assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(
+        app.get("/v1/me", &app.owner_token).await.status(),
+        StatusCode::OK
+    );
+    // Without a session, nothing.
+    let response = app
+        .http
+        .get(app.url("/v1/me/sessions"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_else_keeps_only_the_current_session() {
+    let app = spawn_app().await;
+    let (_, email, first) = app.member(app.tenant_id, "member", &[]).await;
+    let second = sign_in_with_agent(&app, &email, "Second/1").await;
+    let third = sign_in_with_agent(&app, &email, "Third/1").await;
+    let response = app
+        .request(
+            reqwest::Method::DELETE,
+            "/v1/me/sessions?except=current",
+            Some(&second),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    for gone in [&first, &third] {
+        assert_eq!(
+            app.get("/v1/me", gone).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(app.get("/v1/me", &second).await.status(), StatusCode::OK);
+    let left = my_sessions(&app, &second).await;
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0]["current"], true);
+
+    // Without `except`, the current one ends too; an unknown `except` is refused.
+    let response = app
+        .request(
+            reqwest::Method::DELETE,
+            "/v1/me/sessions?except=all",
+            Some(&second),
+            None,
+        )
+        .await;
+    assert_problem(response, StatusCode::BAD_REQUEST, "invalid_request").await;
+    let response = app
+        .request(
+            reqwest::Method::DELETE,
+            "/v1/me/sessions",
+            Some(&second),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get("/v1/me", &second).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn last_use_is_recorded_at_most_every_few_minutes() {
+    let app = spawn_app().await;
+    let (_, _, token) = app.member(app.tenant_id, "member", &[]).await;
+    let created = my_sessions(&app, &token).await[0]["last_used_at"].clone();
+    app.clock.advance(Duration::minutes(2));
+    app.get("/v1/me", &token).await;
+    assert_eq!(my_sessions(&app, &token).await[0]["last_used_at"], created);
+    app.clock.advance(Duration::minutes(4));
+    app.get("/v1/me", &token).await;
+    let later = my_sessions(&app, &token).await[0]["last_used_at"].clone();
+    let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert_eq!(at(&later) - at(&created), Duration::minutes(6));
+}
+
+#[tokio::test]
+async fn an_admin_ends_a_members_sessions_in_their_tenant_only() {
+    let app = spawn_app().await;
+    let (mia_id, email, _) = app.member(app.tenant_id, "member", &[]).await;
+    // Mia is in a second tenant too, by an invitation she accepted.
+    let (other, _, other_owner) = app.new_tenant("Other Org").await;
+    app.join_through_invitation(other, &other_owner, &email, GOOD_PASSWORD)
+        .await;
+    let mia = app.sign_in_token(&email, GOOD_PASSWORD).await;
+    assert_eq!(
+        app.get(&format!("/v1/tenants/{other}"), &mia)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    app.clock.advance(Duration::seconds(1));
+    let path = format!("/v1/tenants/{}/users/{mia_id}/sessions", app.tenant_id);
+    // A member cannot end another's; the other tenant's owner cannot reach her here.
+    let (_, _, plain) = app.member(app.tenant_id, "member", &[]).await;
+    let response = app
+        .request(reqwest::Method::DELETE, &path, Some(&plain), None)
+        .await;
+    assert_problem(response, StatusCode::FORBIDDEN, "forbidden").await;
+    let response = app
+        .request(reqwest::Method::DELETE, &path, Some(&other_owner), None)
+        .await;
+    assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(
+        app.get(&format!("/v1/tenants/{}", app.tenant_id), &mia)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let response = app
+        .request(reqwest::Method::DELETE, &path, Some(&app.owner_token), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    // Her session no longer acts here; it still acts in the other tenant, and as herself.
+    assert_problem(
+        app.get(&format!("/v1/tenants/{}", app.tenant_id), &mia)
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    assert_eq!(
+        app.get(&format!("/v1/tenants/{other}"), &mia)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.get("/v1/me", &mia).await.status(), StatusCode::OK);
+    // A session she opens afterwards acts here again.
+    app.clock.advance(Duration::seconds(1));
+    let fresh = app.sign_in_token(&email, GOOD_PASSWORD).await;
+    assert_eq!(
+        app.get(&format!("/v1/tenants/{}", app.tenant_id), &fresh)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let log = app
+        .log_entries(
+            &format!("/v1/tenants/{}/events", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
+    let ended = log
+        .iter()
+        .find(|e| e["action"] == "user.sessions_ended")
+        .expect("audited");
+    assert_eq!(ended["subject_id"], mia_id);
+}

@@ -79,3 +79,18 @@ impl From<ChangePasswordError> for Problem {
         }
     }
 }
+
+impl From<crate::usecases::sessions::SessionsError> for Problem {
+    fn from(e: crate::usecases::sessions::SessionsError) -> Self {
+        use crate::usecases::sessions::SessionsError as E;
+        let detail = e.to_string();
+        match e {
+            E::Auth(e) => e.into(),
+            E::NotFound | E::MemberNotFound => Problem::not_found(),
+            E::Forbidden => Problem::forbidden(detail),
+            E::Grant(e) => e.into(),
+            E::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            E::Internal(e) => e.into(),
+        }
+    }
+}

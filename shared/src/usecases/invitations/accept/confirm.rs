@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::usecases::AuditAction;
+use crate::usecases::sessions::{ClientInfo, SessionKind};
 
 /// What a link holder asked for when registering another address.
 pub(super) struct Asked {
@@ -229,10 +230,13 @@ pub async fn confirm_registration(
         account,
         login: JoiningLogin::Created(login),
         membership: None,
-        session: SessionChoice::New {
-            password_change_only: false,
-            confined_to: None,
-        },
+        session: SessionChoice::New(
+            SessionKind {
+                password_change_only: false,
+                confined_to: None,
+            },
+            ClientInfo::default(),
+        ),
         extra: Vec::new(),
         how: "confirmed",
     };

@@ -4,14 +4,11 @@ use super::*;
 use crate::records::MembershipStatus;
 use crate::usecases::AuditAction;
 use crate::usecases::lifecycle::membership_writes;
+use crate::usecases::sessions::{self, ClientInfo, SessionKind};
 
 pub(super) enum SessionChoice {
-    New {
-        password_change_only: bool,
-        /// What the password the person signed in with may open (see
-        /// [`LoginRecord::confined_to`]).
-        confined_to: Option<crate::domain::TenantId>,
-    },
+    /// A new session, of this kind; where it came from is the accepting request's.
+    New(SessionKind, ClientInfo),
     Existing {
         token: SessionToken,
         expires_at: DateTime<Utc>,
@@ -252,33 +249,12 @@ fn open_session(
     account: &AccountRecord,
     choice: SessionChoice,
 ) -> Result<(SessionToken, DateTime<Utc>), InternalError> {
-    let (password_change_only, confined_to) = match choice {
+    let (kind, client) = match choice {
         SessionChoice::Existing { token, expires_at } => return Ok((token, expires_at)),
-        SessionChoice::New {
-            password_change_only,
-            confined_to,
-        } => (password_change_only, confined_to),
+        SessionChoice::New(kind, client) => (kind, client),
     };
-    let app = writes.app();
-    let now = writes.now();
-    let token = SessionToken::generate(account.id, app.random.as_ref());
-    let ttl = if password_change_only {
-        app.config.temporary_session_ttl
-    } else {
-        app.config.session_ttl
-    };
-    let record = SessionRecord {
-        account_id: account.id,
-        epoch: account.session_epoch,
-        created_at: now,
-        expires_at: now + ttl,
-        password_change_only,
-        confined_to,
-    };
-    writes.op(Op::put_if(
-        record.to_item(&token).context("building the session")?,
-        Condition::NotExists,
-    ));
+    let (token, record, ops) = sessions::open(writes.app(), account, kind, &client, writes.now())?;
+    writes.ops(ops);
     Ok((token, record.expires_at))
 }
 

@@ -46,8 +46,8 @@ use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{
     AccountRecord, CreatedVia, InvitationRecord, InvitationStatus, LoginRecord, MembershipRecord,
-    PendingConfirmationRecord, PendingRegistration, SessionRecord, TenantRecord, TokenKind,
-    TokenRecord, from_optional, to_item,
+    PendingConfirmationRecord, PendingRegistration, TenantRecord, TokenKind, TokenRecord,
+    from_optional, to_item,
 };
 use crate::settings::InvitationEmailPolicy;
 use crate::table::{Condition, Item, Key, Op};

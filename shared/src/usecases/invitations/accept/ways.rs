@@ -2,6 +2,7 @@
 //! a session they hold.
 
 use super::*;
+use crate::usecases::sessions::{ClientInfo, SessionKind};
 
 pub(super) async fn accept_signing_in(
     app: &App,
@@ -82,10 +83,13 @@ pub(super) async fn accept_signing_in(
         account,
         login,
         membership,
-        session: SessionChoice::New {
-            password_change_only,
-            confined_to,
-        },
+        session: SessionChoice::New(
+            SessionKind {
+                password_change_only,
+                confined_to,
+            },
+            ClientInfo::new(client, None),
+        ),
         extra: attempts.cleared().to_vec(),
         how: "existing",
     };
@@ -182,10 +186,13 @@ pub(super) async fn accept_registering(
         account,
         login: JoiningLogin::Created(login),
         membership: None,
-        session: SessionChoice::New {
-            password_change_only: false,
-            confined_to: None,
-        },
+        session: SessionChoice::New(
+            SessionKind {
+                password_change_only: false,
+                confined_to: None,
+            },
+            ClientInfo::default(),
+        ),
         extra: Vec::new(),
         how: "new",
     };
