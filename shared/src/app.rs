@@ -75,6 +75,13 @@ pub struct Config {
     /// Senders one tenant's inbound mail may hold for an admin at once; past that, a sender who
     /// would be held is ignored (`held_queue_full`) until admins decide on some.
     pub held_senders_per_tenant: u32,
+    /// How long an access token lives (at most [`Config::MAX_ACCESS_TOKEN_TTL`]) and the `aud`
+    /// it carries.
+    pub access_token_ttl: Duration,
+    pub access_token_audience: String,
+    /// How long each signing key signs before the next one takes over (at least
+    /// [`crate::signing::MIN_ROTATION`]).
+    pub signing_key_rotation: Duration,
 }
 
 impl Config {
@@ -101,7 +108,19 @@ impl Config {
             registration_confirmation_ttl: Duration::hours(24),
             mail_from: None,
             held_senders_per_tenant: 500,
+            access_token_ttl: Duration::minutes(5),
+            access_token_audience: public_url.trim_end_matches('/').to_owned(),
+            signing_key_rotation: Duration::days(30),
         }
+    }
+
+    /// The longest an access token may live: the bound on how long a token outlives the
+    /// session it was minted from.
+    pub const MAX_ACCESS_TOKEN_TTL: Duration = Duration::minutes(60);
+
+    /// The `iss` of access tokens: the public URL, where the discovery document is.
+    pub fn issuer(&self) -> &str {
+        &self.public_url
     }
 
     pub fn link(&self, path: &str) -> String {
@@ -150,6 +169,8 @@ pub struct App {
     pub random: Arc<dyn Random>,
     pub hasher: PasswordHasherService,
     pub outbox: Outbox,
+    /// Seals and uses the access tokens' signing keys.
+    pub signer: crate::signing::TokenSigner,
     pub config: Config,
     /// Woken after a commit that filed mail, so a local worker sends it at once. In AWS the table
     /// stream does this job.
@@ -163,6 +184,7 @@ impl App {
         AppBuilder {
             table,
             outbox: Outbox::new(outbox_key),
+            signer: crate::signing::TokenSigner::new(outbox_key),
             config,
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
@@ -184,6 +206,7 @@ impl App {
 pub struct AppBuilder {
     table: Arc<dyn Table>,
     outbox: Outbox,
+    signer: crate::signing::TokenSigner,
     config: Config,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
@@ -225,6 +248,7 @@ impl AppBuilder {
             random: self.random,
             hasher: self.hasher.unwrap_or_else(PasswordHasherService::owasp),
             outbox: self.outbox,
+            signer: self.signer,
             config: self.config,
             mail_waker: self.mail_waker,
         }

@@ -234,6 +234,11 @@ pub fn inbound_cap(tenant: TenantId) -> Key {
     Key::new(format!("THROTTLE#INBOUND#{tenant}"), "THROTTLE")
 }
 
+/// The keys that sign access tokens (see `signing`): one item, read with the caller.
+pub fn signing_keyring() -> Key {
+    Key::new("SIGNING", "KEYRING")
+}
+
 pub fn inbox(address: &str) -> Key {
     Key::new(format!("INBOX#{address}"), "INBOX")
 }

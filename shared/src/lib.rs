@@ -11,9 +11,9 @@
 //! - [`mail`]: the `Mailer` port, SES and local-file adapters, templates, the transactional outbox.
 //! - [`http`]: extractors, RFC 9457 problems, views and the request span shared by every function.
 //! - [`pages`]: the HTML pages behind mailed links: one layout, a module per family of pages.
-//! - [`clock`], [`token`], [`hashing`], [`settings`], [`runtime`], [`aws`]: time and
-//!   randomness, one-time secrets, the argon2id hasher, tenant settings, start-up, and the AWS
-//!   SDK's HTTPS client.
+//! - [`clock`], [`token`], [`hashing`], [`signing`], [`settings`], [`runtime`], [`aws`]: time
+//!   and randomness, one-time secrets, the argon2id hasher, the access tokens' signing keys,
+//!   tenant settings, start-up, and the AWS SDK's HTTPS client.
 
 pub mod app;
 pub mod aws;
@@ -27,6 +27,7 @@ pub mod pages;
 pub mod records;
 pub mod runtime;
 pub mod settings;
+pub mod signing;
 pub mod table;
 pub mod token;
 pub mod usecases;

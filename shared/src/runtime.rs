@@ -58,8 +58,11 @@ pub fn required(name: &str) -> anyhow::Result<String> {
 }
 
 /// Configuration shared by the Lambda functions and the local server: `USHER_PUBLIC_URL`
-/// (required), `USHER_PASSWORD_MIN_LENGTH` / `USHER_PASSWORD_MAX_LENGTH` and
-/// `USHER_INBOUND_DOMAINS` (comma-separated; `default_inbound_domains` when unset) (optional).
+/// (required), `USHER_PASSWORD_MIN_LENGTH` / `USHER_PASSWORD_MAX_LENGTH`,
+/// `USHER_INBOUND_DOMAINS` (comma-separated; `default_inbound_domains` when unset), the quotas,
+/// and the access tokens' `USHER_ACCESS_TOKEN_MINUTES` (1 to 60, default 5),
+/// `USHER_ACCESS_TOKEN_AUDIENCE` (default: the public URL) and
+/// `USHER_SIGNING_KEY_ROTATION_DAYS` (default 30) (optional).
 pub fn config_from_env(
     default_public_url: Option<&str>,
     default_inbound_domains: &[&str],
@@ -124,6 +127,22 @@ pub fn config_from_env(
         "USHER_HELD_SENDERS_PER_TENANT",
         config.held_senders_per_tenant,
     )?;
+    let ttl_minutes = quota(
+        "USHER_ACCESS_TOKEN_MINUTES",
+        config.access_token_ttl.num_minutes() as u32,
+    )?;
+    config.access_token_ttl = chrono::Duration::minutes(i64::from(ttl_minutes));
+    if config.access_token_ttl > Config::MAX_ACCESS_TOKEN_TTL {
+        anyhow::bail!("USHER_ACCESS_TOKEN_MINUTES must be at most 60");
+    }
+    if let Some(audience) = var("USHER_ACCESS_TOKEN_AUDIENCE") {
+        config.access_token_audience = audience;
+    }
+    let rotation_days = quota(
+        "USHER_SIGNING_KEY_ROTATION_DAYS",
+        config.signing_key_rotation.num_days() as u32,
+    )?;
+    config.signing_key_rotation = chrono::Duration::days(i64::from(rotation_days));
     Ok(config)
 }
 

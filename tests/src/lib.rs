@@ -36,11 +36,13 @@ mod requests;
 mod resets;
 mod sessions;
 mod spawn;
+mod tokens;
 mod users;
 
 pub use aws::*;
 pub use doubles::*;
 pub use spawn::*;
+pub use tokens::*;
 
 /// A password every test account can use: long and not guessable.
 pub const GOOD_PASSWORD: &str = "violet harbour kettle 42 mosaic";

@@ -15,7 +15,7 @@ use usher_core::http::{
 };
 use usher_core::usecases::lifecycle;
 use usher_core::usecases::sessions::{self, ClientInfo, SessionSummary};
-use usher_core::usecases::{change_password, me, sign_in, sign_out};
+use usher_core::usecases::{access_tokens, change_password, me, sign_in, sign_out};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -35,6 +35,9 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(change_my_password))
         .routes(routes!(list_my_sessions, end_my_sessions))
         .routes(routes!(end_my_session))
+        .routes(routes!(mint_access_token))
+        .routes(routes!(jwks_document))
+        .routes(routes!(discovery_document))
         .routes(routes!(openapi_document))
 }
 
@@ -320,4 +323,115 @@ async fn end_my_session(
 ) -> Result<StatusCode, Problem> {
     sessions::end_mine(&app, &token, session_id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MintTokenRequest {
+    /// The tenant the token acts in: one where this session may act.
+    tenant_id: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccessTokenResponse {
+    /// An ES256 JWT: `iss` (the public URL), `sub` (account id), `aud`, `exp`, `iat`, `jti`,
+    /// `sid` (the session's id), `tid` (tenant id), `role`, `permissions`. Verify it with the
+    /// keys at `/.well-known/jwks.json`.
+    access_token: String,
+    /// `Bearer`.
+    token_type: &'static str,
+    /// Seconds it lives (5 minutes unless the deployment says otherwise; at most 60).
+    expires_in: i64,
+}
+
+#[utoipa::path(post, path = "/v1/sessions/current/token", tag = "sessions", security(("bearer" = [])),
+    request_body = MintTokenRequest,
+    responses(
+        BearerErrors,
+        JsonBodyErrors,
+        (status = 200, description = "A short-lived access token for the tenant", body = AccessTokenResponse),
+        (status = 403, description = "membership_inactive: the membership is archived or has no access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant, or this session may not act in it", body = ProblemDoc),
+        (status = 422, description = "invalid_request: tenant_id is missing or not a tenant id", body = ProblemDoc),
+    ))]
+async fn mint_access_token(
+    State(app): State<App>,
+    Bearer(token): Bearer,
+    ApiJson(body): ApiJson<MintTokenRequest>,
+) -> Result<Json<AccessTokenResponse>, Problem> {
+    let tenant: TenantId = body
+        .tenant_id
+        .parse()
+        .map_err(|_| Problem::invalid("tenant_id", "is not a tenant id"))?;
+    let minted = access_tokens::mint(&app, &token, tenant).await?;
+    Ok(Json(AccessTokenResponse {
+        access_token: minted.jwt,
+        token_type: "Bearer",
+        expires_in: minted.expires_in,
+    }))
+}
+
+/// Public, cacheable answers (the keys and the discovery document).
+fn cacheable<T: Serialize>(body: T) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CACHE_CONTROL,
+            format!(
+                "public, max-age={}",
+                usher_core::signing::JWKS_MAX_AGE_SECONDS
+            ),
+        )],
+        Json(body),
+    )
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JwksDocument {
+    /// The previous, the current and the next signing key.
+    keys: Vec<usher_core::signing::Jwk>,
+}
+
+#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "tokens",
+    responses((status = 200, description = "The keys that sign access tokens (RFC 7517); cacheable for 5 minutes", body = JwksDocument)))]
+async fn jwks_document(State(app): State<App>) -> Result<impl IntoResponse, Problem> {
+    let keys = access_tokens::jwks(&app).await?;
+    Ok(cacheable(JwksDocument { keys }))
+}
+
+/// The parts of OpenID Connect Discovery a JWT verifier reads (API Gateway's JWT authorizer
+/// among them): Usher issues access tokens, not ID tokens, and has no authorization endpoint.
+#[derive(Serialize, ToSchema)]
+pub struct DiscoveryDocument {
+    issuer: String,
+    jwks_uri: String,
+    id_token_signing_alg_values_supported: Vec<&'static str>,
+    token_endpoint_auth_signing_alg_values_supported: Vec<&'static str>,
+    subject_types_supported: Vec<&'static str>,
+    response_types_supported: Vec<&'static str>,
+    claims_supported: Vec<&'static str>,
+}
+
+#[utoipa::path(get, path = "/.well-known/openid-configuration", tag = "tokens",
+    responses((status = 200, description = "Where the keys are and how tokens are signed; cacheable for 5 minutes", body = DiscoveryDocument)))]
+async fn discovery_document(State(app): State<App>) -> impl IntoResponse {
+    cacheable(DiscoveryDocument {
+        issuer: app.config.issuer().to_owned(),
+        jwks_uri: app.config.link("/.well-known/jwks.json"),
+        id_token_signing_alg_values_supported: vec!["ES256"],
+        token_endpoint_auth_signing_alg_values_supported: vec!["ES256"],
+        subject_types_supported: vec!["public"],
+        response_types_supported: vec!["token"],
+        claims_supported: vec![
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "jti",
+            "sid",
+            "tid",
+            "role",
+            "permissions",
+        ],
+    })
 }

@@ -43,10 +43,12 @@ async fn trace(request: Request, next: Next) -> Response {
     let mut response = next.run(request).instrument(span.clone()).await;
     span.record("status", response.status().as_u16());
     span.in_scope(|| tracing::info!("request finished"));
-    // Answers carry tokens and personal data: no cache may keep them.
+    // Answers carry tokens and personal data: no cache may keep them, unless the route said
+    // otherwise (the public keys).
     response
         .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     response.headers_mut().insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),

@@ -64,6 +64,20 @@ impl OutboxKey {
     pub fn to_base64(&self) -> String {
         STANDARD.encode(self.0)
     }
+
+    /// A key for another purpose, derived from this one by HKDF-SHA256 (RFC 5869; one block,
+    /// so expand is one HMAC) with `label`: one deployment secret, no two purposes sharing a key.
+    pub(crate) fn derive(&self, label: &[u8]) -> [u8; 32] {
+        use ring::hmac;
+        let prk = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, b"usher"), &self.0);
+        let prk = hmac::Key::new(hmac::HMAC_SHA256, prk.as_ref());
+        let mut context = hmac::Context::with_key(&prk);
+        context.update(label);
+        context.update(&[1]);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(context.sign().as_ref());
+        out
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -7,6 +7,7 @@
 //! checks, mail, jobs and audit events, and commits it. Who may give which role and permission is
 //! `grants`; the outbox's jobs are `jobs` (the data) and `dispatch` (the runner).
 
+pub mod access_tokens;
 mod accounts;
 pub mod admin_reset_password;
 mod audit;

@@ -13,6 +13,7 @@
 //! | crossing tenants on every route | `isolation.rs` |
 //! | an address one tenant's admin created, brought into another tenant every way | `takeover.rs` |
 //! | strict input on every route (bodies, fields, names, slow clients) | `bad_input.rs`, `reset_bad_input.rs` |
+//! | access tokens, the JWKS and discovery, verified by PyJWT and the example service | `tokens.rs` |
 //! | round trips per route | `round_trips.rs` |
 
 mod admin_reset;
@@ -32,4 +33,5 @@ mod round_trips;
 mod sessions;
 mod takeover;
 mod tenants;
+mod tokens;
 mod users;

@@ -368,6 +368,70 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
         ),
         StatusCode::OK
     );
+    pin!(
+        "GET /v1/me/sessions (the caller and the list side by side, then the sessions)",
+        3,
+        app.get("/v1/me/sessions", &lifer_session),
+        StatusCode::OK
+    );
+    pin!(
+        "POST /v1/sessions/current/token (the first: the keyring is made)",
+        2,
+        app.mint_token(&token, tenant),
+        StatusCode::OK
+    );
+    pin!(
+        "POST /v1/sessions/current/token",
+        1,
+        app.mint_token(&token, tenant),
+        StatusCode::OK
+    );
+    pin!(
+        "GET /.well-known/jwks.json",
+        1,
+        async {
+            app.http
+                .get(app.url("/.well-known/jwks.json"))
+                .send()
+                .await
+                .unwrap()
+        },
+        StatusCode::OK
+    );
+    pin!(
+        "GET /.well-known/openid-configuration",
+        0,
+        async {
+            app.http
+                .get(app.url("/.well-known/openid-configuration"))
+                .send()
+                .await
+                .unwrap()
+        },
+        StatusCode::OK
+    );
+    pin!(
+        "DELETE /v1/tenants/{id}/users/{id}/sessions",
+        2,
+        app.request(
+            Method::DELETE,
+            &format!("{user}/sessions"),
+            Some(&token),
+            None
+        ),
+        StatusCode::NO_CONTENT
+    );
+    pin!(
+        "DELETE /v1/me/sessions?except=current",
+        2,
+        app.request(
+            Method::DELETE,
+            "/v1/me/sessions?except=current",
+            Some(&lifer_session),
+            None
+        ),
+        StatusCode::NO_CONTENT
+    );
     for (route, count) in measured {
         println!("{count}  {route}");
     }

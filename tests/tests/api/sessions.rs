@@ -604,6 +604,7 @@ async fn my_sessions(app: &TestApp, token: &str) -> Vec<Value> {
 async fn a_person_sees_their_sessions_and_ends_one() {
     let app = spawn_app().await;
     let (_, email, _) = app.member(app.tenant_id, "member", &[]).await;
+    app.clock.advance(Duration::minutes(1));
     let laptop = sign_in_with_agent(&app, &email, "Laptop Browser/1.0").await;
     app.clock.advance(Duration::minutes(1));
     let phone = sign_in_with_agent(&app, &email, "Phone\tBrowser/2.0").await;

@@ -94,3 +94,13 @@ impl From<crate::usecases::sessions::SessionsError> for Problem {
         }
     }
 }
+
+impl From<crate::usecases::access_tokens::AccessTokenError> for Problem {
+    fn from(e: crate::usecases::access_tokens::AccessTokenError) -> Self {
+        use crate::usecases::access_tokens::AccessTokenError as E;
+        match e {
+            E::Auth(e) => e.into(),
+            E::Internal(e) => e.into(),
+        }
+    }
+}
