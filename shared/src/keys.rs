@@ -234,6 +234,31 @@ pub fn inbound_cap(tenant: TenantId) -> Key {
     Key::new(format!("THROTTLE#INBOUND#{tenant}"), "THROTTLE")
 }
 
+/// The operator's list of tenants: one partition, sorted by lower-case name then id, so a name
+/// prefix is one query. Written with the tenant (and again when it is suspended or resumed).
+pub const TENANT_INDEX_PK: &str = "TENANTS";
+pub const TENANT_INDEX_PREFIX: &str = "NAME#";
+
+pub fn tenant_index_entry(name: &str, tenant: TenantId) -> Key {
+    Key::new(
+        TENANT_INDEX_PK,
+        format!("{TENANT_INDEX_PREFIX}{}#{tenant}", name.to_lowercase()),
+    )
+}
+
+/// An operator key, by the hash of its secret: what a request reads to authenticate one.
+pub fn operator_key(hash: &str) -> Key {
+    Key::new(format!("OPKEY#{hash}"), "OPKEY")
+}
+
+/// The operator's list of its keys.
+pub const OPERATOR_KEYS_PK: &str = "OPERATORKEYS";
+pub const OPERATOR_KEY_PREFIX: &str = "KEY#";
+
+pub fn operator_key_entry(id: crate::domain::OperatorKeyId) -> Key {
+    Key::new(OPERATOR_KEYS_PK, format!("{OPERATOR_KEY_PREFIX}{id}"))
+}
+
 /// The keys that sign access tokens (see `signing`): one item, read with the caller.
 pub fn signing_keyring() -> Key {
     Key::new("SIGNING", "KEYRING")

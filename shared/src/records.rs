@@ -5,8 +5,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    AccountId, EmailAddress, EventId, HeldId, InvitationId, Locale, PasswordHashString,
-    PermissionEntry, PermissionSet, PersonalContext, Phone, Role, SessionId, TenantId,
+    AccountId, ApiKeyId, EmailAddress, EventId, HeldId, InvitationId, Locale, OperatorKeyId,
+    PasswordHashString, PermissionEntry, PermissionSet, PersonalContext, Phone, Role, SessionId,
+    TenantId,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Item, Key, TableError};
@@ -51,9 +52,97 @@ pub struct TenantRecord {
     /// them are counted (see `update_settings`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub retiring_permissions: Vec<String>,
+    /// Set while the operator has the tenant suspended: its members are refused everywhere in
+    /// it (its owners may still read why), its links and inbound mail stop; nothing is deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<Suspension>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
+}
+
+/// Why and since when a tenant is suspended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Suspension {
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    #[schema(value_type = Object)]
+    pub by: Actor,
+}
+
+/// A tenant's entry in the operator's list of tenants (see `keys::tenant_index_entry`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TenantIndexRecord {
+    pub tenant_id: TenantId,
+    pub name: String,
+    pub suspended: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An operator key, found by the hash of its secret (see `keys::operator_key`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OperatorKeyRecord {
+    pub id: OperatorKeyId,
+    pub name: String,
+    pub scopes: Vec<OperatorScope>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// An operator key in the list of keys (see `keys::operator_key_entry`): kept after it is
+/// revoked, for the record.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OperatorKeyEntryRecord {
+    pub id: OperatorKeyId,
+    pub name: String,
+    pub scopes: Vec<OperatorScope>,
+    pub key_hash: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// When a revoked key was last used (a live key's is on its lookup item).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// What an operator key may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum OperatorScope {
+    /// Create tenants (`POST /v1/tenants`).
+    #[serde(rename = "tenants.create")]
+    TenantsCreate,
+    /// List tenants (`GET /v1/tenants`).
+    #[serde(rename = "tenants.read")]
+    TenantsRead,
+    /// Suspend and resume tenants.
+    #[serde(rename = "tenants.suspend")]
+    TenantsSuspend,
+    /// Act as an owner in every tenant, on every tenant route.
+    #[serde(rename = "tenants.admin")]
+    TenantsAdmin,
+}
+
+impl OperatorScope {
+    pub const ALL: [OperatorScope; 4] = [
+        OperatorScope::TenantsCreate,
+        OperatorScope::TenantsRead,
+        OperatorScope::TenantsSuspend,
+        OperatorScope::TenantsAdmin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperatorScope::TenantsCreate => "tenants.create",
+            OperatorScope::TenantsRead => "tenants.read",
+            OperatorScope::TenantsSuspend => "tenants.suspend",
+            OperatorScope::TenantsAdmin => "tenants.admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
+    }
 }
 
 impl TenantRecord {
@@ -396,13 +485,42 @@ pub struct ThrottleRecord {
     pub version: u64,
 }
 
+/// Who did what the audit log records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    /// Usher itself (inbound mail, a link's holder before they are known, the operator's
+    /// command line).
+    System,
+    /// A person, signed in.
+    Account(AccountId),
+    /// The operator's back office, with one of its keys.
+    OperatorKey(OperatorKeyId),
+    /// A tenant's API key.
+    ApiKey(ApiKeyId),
+}
+
+impl Actor {
+    /// The person, when a person acted.
+    pub fn account(self) -> Option<AccountId> {
+        match self {
+            Actor::Account(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EventRecord {
     pub id: EventId,
     pub tenant_id: TenantId,
     pub action: String,
+    /// The person who acted, when one did (kept beside `actor` for events stored before it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_id: Option<AccountId>,
+    /// Who acted; absent in events stored before keys could act, where `actor_id` says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_id: Option<AccountId>,
     pub at: DateTime<Utc>,

@@ -101,10 +101,96 @@ impl SessionToken {
     }
 }
 
+/// The kinds of key a machine holds, each with a prefix of its own: a secret scanner (GitHub's,
+/// a pre-commit hook) finds a leaked one by it, and a person reading a log line or a config file
+/// knows what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// The operator's back office (`usher_op_`).
+    Operator,
+    /// A tenant's API key (`usher_tk_`).
+    Tenant,
+}
+
+impl KeyKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            KeyKind::Operator => "usher_op_",
+            KeyKind::Tenant => "usher_tk_",
+        }
+    }
+}
+
+/// A machine key's secret: its kind's prefix, then 256 random bits (base64url). Stored only as
+/// the SHA-256 of the random part, and found by it: a wrong secret is a missing item, whatever
+/// it resembles, so a near miss costs what any miss costs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeySecret {
+    pub kind: KeyKind,
+    secret: SecretToken,
+}
+
+impl std::fmt::Debug for KeySecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeySecret({}***)", self.kind.prefix())
+    }
+}
+
+impl KeySecret {
+    pub fn generate(kind: KeyKind, random: &dyn Random) -> Self {
+        Self {
+            kind,
+            secret: SecretToken::generate(random),
+        }
+    }
+
+    /// A key of either kind, or `None` when `raw` has the shape of neither.
+    pub fn parse(raw: &str) -> Option<Self> {
+        [KeyKind::Operator, KeyKind::Tenant]
+            .into_iter()
+            .find_map(|kind| {
+                let rest = raw.strip_prefix(kind.prefix())?;
+                Some(Self {
+                    kind,
+                    secret: SecretToken::parse(rest)?,
+                })
+            })
+    }
+
+    /// The text given to its holder, once.
+    pub fn expose(&self) -> String {
+        format!("{}{}", self.kind.prefix(), self.secret.expose())
+    }
+
+    pub fn hash(&self) -> String {
+        self.secret.hash()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::clock::SeededRandom;
+
+    #[test]
+    fn a_key_secret_carries_its_prefix_and_parses_back_only_whole() {
+        let random = SeededRandom::new(4);
+        let key = KeySecret::generate(KeyKind::Operator, &random);
+        let text = key.expose();
+        assert!(text.starts_with("usher_op_"));
+        assert_eq!(text.len(), 9 + 43);
+        assert_eq!(KeySecret::parse(&text), Some(key.clone()));
+        assert_eq!(format!("{key:?}"), "KeySecret(usher_op_***)");
+        // Another kind's prefix, a character short or long, or a session token: not a key.
+        assert_eq!(
+            KeySecret::parse(&text.replace("usher_op_", "usher_tk_")).map(|k| k.kind),
+            Some(KeyKind::Tenant)
+        );
+        assert!(KeySecret::parse(&text[..text.len() - 1]).is_none());
+        assert!(KeySecret::parse(&format!("{text}A")).is_none());
+        assert!(KeySecret::parse(&text[9..]).is_none());
+        assert!(KeySecret::parse("usher_xx_".to_owned().as_str()).is_none());
+    }
 
     #[test]
     fn tokens_have_256_bits_and_are_stored_as_sha256() {

@@ -23,7 +23,9 @@ use usher_core::table::{
     CountingTable, DynamoTable, EmbeddedTable, Item, Key, Op, Page, Table, TableError,
     TransactError,
 };
-use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
+use usher_core::usecases::bootstrap_tenant::{
+    BootstrapTenant, FirstPassword, TenantOptions, bootstrap_tenant,
+};
 use usher_core::usecases::dispatch;
 use usher_core::usecases::jobs::Job;
 

@@ -21,7 +21,8 @@ impl TestApp {
                 owner_email: EmailAddress::parse(&email).unwrap(),
                 owner_first_name: PersonName::parse("Olga").unwrap(),
                 owner_last_name: PersonName::parse("Owner").unwrap(),
-                generate_password: true,
+                first_password: FirstPassword::Generate,
+                options: TenantOptions::default(),
             },
         )
         .await

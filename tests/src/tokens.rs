@@ -92,3 +92,17 @@ fn run_pyjwt(request: &Value) -> Vec<PyJwtVerdict> {
     assert!(output.status.success(), "PyJWT failed to run");
     serde_json::from_slice(&output.stdout).expect("PyJWT's verdicts")
 }
+
+impl TestApp {
+    /// A new operator key with `scopes` (e.g. `["tenants.create"]`): its id and secret.
+    pub async fn operator_key(&self, scopes: &[&str]) -> (String, String) {
+        let scopes = scopes
+            .iter()
+            .map(|s| usher_core::records::OperatorScope::parse(s).expect("a scope"))
+            .collect();
+        let created = usher_core::usecases::operator_keys::create(&self.app, "Back office", scopes)
+            .await
+            .unwrap();
+        (created.entry.id.to_string(), created.secret.expose())
+    }
+}

@@ -1014,3 +1014,27 @@ async fn an_entry_held_before_the_queue_was_bounded_is_decided_without_touching_
         );
     }
 }
+
+#[tokio::test]
+async fn a_suspended_tenant_takes_no_mail_until_it_is_resumed() {
+    let app = inbound_app(Backend::Embedded).await;
+    let (_, key) = app.operator_key(&["tenants.suspend"]).await;
+    let tenant = format!("/v1/tenants/{}", app.tenant_id);
+    let response = app
+        .post(
+            &format!("{tenant}/suspend"),
+            Some(&key),
+            json!({"reason": "Unpaid"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let outcomes = deliver(&app, "inbound-new-person", "paused@example.org", None).await;
+    assert!(outcomes.is_empty(), "{outcomes:?}");
+    let response = app
+        .post(&format!("{tenant}/resume"), Some(&key), json!({}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(app.user_by_email("paused@example.org").await.is_none());
+    let (outcome, _) = outcome_of(&app, "inbound-new-person", "paused@example.org").await;
+    assert_eq!(outcome, OutcomeKind::Created);
+}

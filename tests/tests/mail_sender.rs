@@ -11,7 +11,9 @@ use usher_core::domain::{EmailAddress, Locale, PersonName, TenantName};
 use usher_core::keys;
 use usher_core::mail::{MailTemplate, OutboxDispatcher, OutboxKey};
 use usher_core::table::{EmbeddedTable, Key, Table};
-use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
+use usher_core::usecases::bootstrap_tenant::{
+    BootstrapTenant, FirstPassword, TenantOptions, bootstrap_tenant,
+};
 use usher_core::usecases::dispatch;
 use usher_core::usecases::forgot_password::request_password_reset;
 use usher_core::usecases::jobs::Job;
@@ -169,7 +171,8 @@ async fn a_reset_request_from_the_stream_files_the_link_mail_which_the_next_reco
             owner_email: EmailAddress::parse(owner).unwrap(),
             owner_first_name: PersonName::parse("Olga").unwrap(),
             owner_last_name: PersonName::parse("Owner").unwrap(),
-            generate_password: true,
+            first_password: FirstPassword::Generate,
+            options: TenantOptions::default(),
         },
     )
     .await

@@ -54,9 +54,18 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
             .description(Some("A session token from POST /v1/sessions"))
             .build(),
     );
-    doc.components
-        .get_or_insert_with(Default::default)
-        .add_security_scheme("bearer", scheme);
+    let operator_key = utoipa::openapi::security::SecurityScheme::Http(
+        utoipa::openapi::security::HttpBuilder::new()
+            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+            .bearer_format("usher_op_...")
+            .description(Some(
+                "An operator key (`usher operator-key create`), for the operator's back office",
+            ))
+            .build(),
+    );
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme("bearer", scheme);
+    components.add_security_scheme("operator_key", operator_key);
     doc
 }
 

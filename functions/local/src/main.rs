@@ -10,7 +10,9 @@ use usher_core::domain::{EmailAddress, PersonName, TenantName};
 use usher_core::mail::FileMailer;
 use usher_core::runtime::config_from_env;
 use usher_core::table::{DynamoTable, Table};
-use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
+use usher_core::usecases::bootstrap_tenant::{
+    BootstrapTenant, FirstPassword, TenantOptions, bootstrap_tenant,
+};
 use usher_core::usecases::dispatch;
 use usher_core::usecases::restore_owner::{self, RestoreOwner};
 use usher_local::{
@@ -50,6 +52,11 @@ enum Command {
     Tenant {
         #[command(subcommand)]
         command: TenantCommand,
+    },
+    /// The operator's keys, for its back office (`POST/GET /v1/tenants` and the like).
+    OperatorKey {
+        #[command(subcommand)]
+        command: OperatorKeyCommand,
     },
     /// Print the OpenAPI document generated from the code.
     Openapi,
@@ -95,6 +102,32 @@ struct RestoreOwnerArgs {
     email: String,
     #[command(flatten)]
     store: Store,
+}
+
+#[derive(Subcommand)]
+enum OperatorKeyCommand {
+    /// Make a key; prints `{id, name, scopes, secret}` once (the secret is never shown again).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: tenants.create, tenants.read, tenants.suspend, tenants.admin.
+        #[arg(long, value_delimiter = ',', required = true)]
+        scopes: Vec<String>,
+        #[command(flatten)]
+        store: Store,
+    },
+    /// List the keys (never their secrets), one JSON object per line.
+    List {
+        #[command(flatten)]
+        store: Store,
+    },
+    /// Revoke a key: the next request with it is refused.
+    Revoke {
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        store: Store,
+    },
 }
 
 /// Where an operator command works.
@@ -151,6 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tenant {
             command: TenantCommand::RestoreOwner(args),
         } => restore_owner(args).await,
+        Command::OperatorKey { command } => operator_key(command).await,
         Command::Openapi => {
             print!("{}", api_doc_json());
             Ok(())
@@ -193,7 +227,8 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
                 owner_email: EmailAddress::parse("owner@demo.usher.localhost")?,
                 owner_first_name: PersonName::parse("Demo")?,
                 owner_last_name: PersonName::parse("Owner")?,
-                generate_password: true,
+                first_password: FirstPassword::Generate,
+                options: TenantOptions::default(),
             },
         )
         .await
@@ -251,7 +286,12 @@ async fn create_tenant(args: CreateTenant) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("--owner-first-name {e}"))?,
         owner_last_name: PersonName::parse(&args.owner_last_name)
             .map_err(|e| anyhow::anyhow!("--owner-last-name {e}"))?,
-        generate_password: args.generate_password,
+        first_password: if args.generate_password {
+            FirstPassword::Generate
+        } else {
+            FirstPassword::ReturnLink
+        },
+        options: TenantOptions::default(),
     };
     // Links must open where the server answers: USHER_PUBLIC_URL, else the URL the last `usher
     // serve` on this data dir answered at, else the address `usher serve` binds by default.
@@ -330,5 +370,91 @@ async fn restore_owner(args: RestoreOwnerArgs) -> anyhow::Result<()> {
         "{}",
         serde_json::json!({"tenant_id": args.tenant_id, "owner_account_id": owner.to_string()})
     );
+    Ok(())
+}
+
+impl Store {
+    /// The app an operator command works through: on the DynamoDB table (AWS configuration from
+    /// the environment) or on the data dir.
+    async fn app(&self) -> anyhow::Result<usher_core::app::App> {
+        let (table, key): (Arc<dyn Table>, _) = match &self.table {
+            Some(name) => (
+                Arc::new(DynamoTable::from_env(name.clone()).await),
+                // No mail is sent by these commands; the key only has to seal nothing.
+                usher_core::mail::OutboxKey::generate(&usher_core::clock::OsRandom),
+            ),
+            None => {
+                let data = DataDir::new(&self.data_dir);
+                (Arc::new(data.open_table()?.0), data.outbox_key()?)
+            }
+        };
+        let config = config_from_env(Some(DEFAULT_PUBLIC_URL), LOCAL_INBOUND_DOMAINS)?;
+        Ok(local_app(table, &key, config))
+    }
+}
+
+async fn operator_key(command: OperatorKeyCommand) -> anyhow::Result<()> {
+    use usher_core::records::OperatorScope;
+    use usher_core::usecases::operator_keys;
+    match command {
+        OperatorKeyCommand::Create {
+            name,
+            scopes,
+            store,
+        } => {
+            let scopes = scopes
+                .iter()
+                .map(|s| {
+                    OperatorScope::parse(s).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--scopes: {s:?} is not one of tenants.create, tenants.read, tenants.suspend, tenants.admin"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let app = store.app().await?;
+            let created = operator_keys::create(&app, &name, scopes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "id": created.entry.id.to_string(),
+                    "name": created.entry.name,
+                    "scopes": created.entry.scopes,
+                    "secret": created.secret.expose(),
+                })
+            );
+        }
+        OperatorKeyCommand::List { store } => {
+            let app = store.app().await?;
+            for key in operator_keys::list(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "id": key.entry.id.to_string(),
+                        "name": key.entry.name,
+                        "scopes": key.entry.scopes,
+                        "created_at": key.entry.created_at,
+                        "last_used_at": key.last_used_at,
+                        "revoked_at": key.entry.revoked_at,
+                    })
+                );
+            }
+        }
+        OperatorKeyCommand::Revoke { id, store } => {
+            let id = id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--id is not a key id"))?;
+            let app = store.app().await?;
+            operator_keys::revoke(&app, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::json!({"revoked": id.to_string()}));
+        }
+    }
     Ok(())
 }

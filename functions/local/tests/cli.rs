@@ -193,6 +193,30 @@ fn tenant_create_works_against_dynamodb() {
             .unwrap()
     });
     assert!(stored.item.is_some(), "the tenant is in DynamoDB");
+
+    // Operator keys work on the table the same way.
+    let operator_key = |args: &[&str]| {
+        usher()
+            .arg("operator-key")
+            .args(args)
+            .args(["--table", &table_name])
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap()
+    };
+    let key = json_out(operator_key(&[
+        "create",
+        "--name",
+        "Back office",
+        "--scopes",
+        "tenants.read",
+    ]));
+    assert!(key["secret"].as_str().unwrap().starts_with("usher_op_"));
+    let listed = json_out(operator_key(&["list"]));
+    assert_eq!(listed["id"], key["id"]);
 }
 
 /// Starts `usher serve` on a free port; returns the child, its base URL and what it printed
@@ -375,4 +399,80 @@ fn serving_beyond_loopback_warns_that_the_mail_page_shows_live_links() {
     child.wait().unwrap();
     assert!(warning.starts_with("WARNING"), "no warning: {warning:?}");
     assert!(warning.contains("/_local/mail"), "{warning}");
+}
+
+#[test]
+fn an_operator_key_made_on_the_data_dir_creates_tenants_through_usher_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = |args: &[&str]| {
+        let mut command = usher();
+        command
+            .arg("operator-key")
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path());
+        command.output().unwrap()
+    };
+    let created = json_out(key(&[
+        "create",
+        "--name",
+        "Back office",
+        "--scopes",
+        "tenants.create,tenants.read",
+    ]));
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("usher_op_"));
+    assert_eq!(
+        created["scopes"],
+        serde_json::json!(["tenants.create", "tenants.read"])
+    );
+    // A scope that does not exist is refused with its name.
+    let bad = key(&["create", "--name", "X", "--scopes", "tenants.everything"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("tenants.everything"));
+
+    let (mut server, base, _) = start_server(dir.path(), &["--no-demo"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let http = reqwest::Client::new();
+    let (created_status, listed) = runtime.block_on(async {
+        let created = http
+            .post(format!("{base}/v1/tenants"))
+            .bearer_auth(&secret)
+            .json(&serde_json::json!({"name": "Flotta Sud",
+                "owner": {"email": "sud@example.org", "first_name": "Sara", "last_name": "Sud"}}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        let listed: Value = http
+            .get(format!("{base}/v1/tenants"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        (created, listed)
+    });
+    assert_eq!(created_status.as_u16(), 201);
+    assert_eq!(listed["items"][0]["name"], "Flotta Sud");
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    // Listed without its secret, with its last use; revoked by id.
+    let list = key(&["list"]);
+    let text = String::from_utf8_lossy(&list.stdout).to_string();
+    assert!(
+        !text.contains(&secret[9..]),
+        "the list never shows a secret"
+    );
+    let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(line["id"], created["id"]);
+    assert!(line["last_used_at"].is_string());
+    let id = created["id"].as_str().unwrap();
+    let revoked = json_out(key(&["revoke", "--id", id]));
+    assert_eq!(revoked["revoked"], id);
+    let again = key(&["revoke", "--id", id]);
+    assert!(!again.status.success());
 }

@@ -300,7 +300,7 @@ pub struct AdminResetGenerated {
         JsonBodyErrors,
         (status = 200, description = "mode generate: every session of the account has ended", body = AdminResetGenerated),
         (status = 202, description = "mode link: the link is mailed to the account's own address", body = AdminResetLinkSent),
-        (status = 403, description = "forbidden: needs admin or users.manage, and never the caller's own password (PUT /v1/me/password changes that); role_not_allowed: the user's role is above the caller's; permission_not_allowed: the user holds a permission the caller does not; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage, and never the caller's own password (PUT /v1/me/password changes that); role_not_allowed: the user's role is above the caller's; permission_not_allowed: the user holds a permission the caller does not; tenant_suspended: the operator suspended this tenant; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for the caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "account_shared: generate is only for accounts in this tenant alone; conflict: the account changed at the same time", body = ProblemDoc),
         (status = 422, description = "invalid_request: an unknown mode or field", body = ProblemDoc),

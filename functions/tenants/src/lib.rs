@@ -1,18 +1,21 @@
 //! The tenants function: read a tenant, change its settings, read its audit log, and decide on
-//! the senders inbound mail held for an admin.
+//! the senders inbound mail held for an admin; and, for the operator's back office with an
+//! operator key, create, list, suspend and resume tenants.
 
 use axum::{Json, Router, extract::State};
 use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::HeldId;
+use usher_core::domain::{EmailAddress, PersonName, TenantName};
 use usher_core::domain::{Locale, PermissionEntry, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, EventView, EventsQuery, JsonBodyErrors, Page,
-    Problem, ProblemDoc, TenantView, finish_router, mount, page_limit,
+    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, EventView, EventsQuery, JsonBodyErrors,
+    KeyBearer, Page, Problem, ProblemDoc, TenantView, finish_router, mount, page_limit,
 };
 use usher_core::settings::{AppUrl, InboundSettings, InvitationEmailPolicy};
 use usher_core::usecases::get_tenant;
 use usher_core::usecases::inbound::{self, ListHeld, OutcomeKind, RejectBlock};
+use usher_core::usecases::tenant_directory::{self, CreateTenant, ListTenants};
 use usher_core::usecases::update_settings::{self, SettingsPatch};
 use usher_core::usecases::{AuditAction, events};
 use utoipa::ToSchema;
@@ -30,6 +33,9 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(list_held_route))
         .routes(routes!(approve_held_route))
         .routes(routes!(reject_held_route))
+        .routes(routes!(create_tenant_route, list_tenants_route))
+        .routes(routes!(suspend_tenant_route))
+        .routes(routes!(resume_tenant_route))
 }
 
 /// The routes as this function's Lambda serves them.
@@ -42,7 +48,7 @@ pub fn router(app: App) -> Router {
     responses(
         BearerErrors,
         (status = 200, body = TenantView),
-        (status = 403, description = "membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 403, description = "tenant_suspended: the operator suspended this tenant; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
     ))]
 async fn get_tenant_route(
@@ -73,6 +79,26 @@ pub struct SettingsPatchRequest {
     app_url: Option<Option<String>>,
 }
 
+impl SettingsPatchRequest {
+    fn parse(self) -> Result<SettingsPatch, Problem> {
+        let body = self;
+        Ok(SettingsPatch {
+            members_can_invite: body.members_can_invite,
+            invitation_ttl_hours: body.invitation_ttl_hours,
+            invitation_email_policy: body.invitation_email_policy,
+            inbound: body.inbound,
+            announce_new_members: body.announce_new_members,
+            permission_catalog: body.permission_catalog,
+            default_locale: body.default_locale,
+            app_url: body
+                .app_url
+                .map(|url| url.as_deref().map(AppUrl::parse).transpose())
+                .transpose()
+                .map_err(Problem::from)?,
+        })
+    }
+}
+
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/settings", tag = "tenants", security(("bearer" = [])),
     params(("tenant_id" = String, Path)),
     request_body = SettingsPatchRequest,
@@ -80,7 +106,7 @@ pub struct SettingsPatchRequest {
         BearerErrors,
         JsonBodyErrors,
         (status = 200, body = TenantView),
-        (status = 403, description = "forbidden: only owners and admins; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 403, description = "forbidden: only owners and admins; tenant_suspended: the operator suspended this tenant; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
         (status = 409, description = "inbound_address_taken: one of the addresses belongs to another tenant (which one is not said); permission_in_use: members hold a permission the new catalogue leaves out; conflict: the settings changed at the same time", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is malformed (`field` names it); unknown_permission; inbound_domain_not_allowed: an address off the deployment's receiving domains", body = ProblemDoc),
@@ -91,21 +117,7 @@ async fn update_settings_route(
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<SettingsPatchRequest>,
 ) -> Result<Json<TenantView>, Problem> {
-    let patch = SettingsPatch {
-        members_can_invite: body.members_can_invite,
-        invitation_ttl_hours: body.invitation_ttl_hours,
-        invitation_email_policy: body.invitation_email_policy,
-        inbound: body.inbound,
-        announce_new_members: body.announce_new_members,
-        permission_catalog: body.permission_catalog,
-        default_locale: body.default_locale,
-        app_url: body
-            .app_url
-            .map(|url| url.as_deref().map(AppUrl::parse).transpose())
-            .transpose()
-            .map_err(Problem::from)?,
-    };
-    let tenant = update_settings::update_settings(&app, &token, tenant_id, patch).await?;
+    let tenant = update_settings::update_settings(&app, &token, tenant_id, body.parse()?).await?;
     Ok(Json(TenantView::new(tenant, true)))
 }
 
@@ -116,7 +128,7 @@ async fn update_settings_route(
         BearerErrors,
         (status = 200, description = "The tenant's audit log, newest first", body = Page<EventView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 403, description = "forbidden: owners and admins only; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: owners and admins only; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
     ))]
@@ -158,7 +170,7 @@ pub struct ListHeldQuery {
         BearerErrors,
         (status = 200, description = "Senders whose mail was held, newest first, with how full the tenant's queue is", body = HeldPageView),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
     ))]
@@ -220,7 +232,7 @@ pub struct ApprovedView {
     responses(
         BearerErrors,
         (status = 200, description = "The sender is a user of the tenant now (with the tenant's inbound defaults), and no longer held", body = ApprovedView),
-        (status = 403, description = "forbidden: needs admin or users.manage; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such held sender in this tenant", body = ProblemDoc),
         (status = 409, description = "conflict: the sender was registered at the same time; try again", body = ProblemDoc),
     ))]
@@ -260,7 +272,7 @@ pub struct RejectRequest {
         BearerErrors,
         JsonBodyErrors,
         (status = 204, description = "The sender is no longer held (and blocked, when asked)"),
-        (status = 403, description = "forbidden: needs admin or users.manage, and owner or admin to block; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage, and owner or admin to block; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such held sender in this tenant", body = ProblemDoc),
         (status = 409, description = "conflict: the settings changed at the same time; try again", body = ProblemDoc),
         (status = 422, description = "invalid_request: an unknown field or block", body = ProblemDoc),
@@ -277,4 +289,215 @@ async fn reject_held_route(
     });
     inbound::reject_held(&app, &token, tenant_id, held_id, block).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+/// The first owner of a tenant made through the API.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOwnerRequest {
+    #[schema(format = "email", max_length = 254)]
+    email: String,
+    #[schema(min_length = 1, max_length = 100)]
+    first_name: String,
+    #[schema(min_length = 1, max_length = 100)]
+    last_name: String,
+    /// Their language, for the mail they get (the tenant's default locale when left out).
+    locale: Option<Locale>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTenantRequest {
+    #[schema(min_length = 1, max_length = 100)]
+    name: String,
+    owner: NewOwnerRequest,
+    /// Settings to start with, as `PATCH .../settings` takes them; inbound addresses are claimed
+    /// later by the tenant's admins.
+    settings: Option<SettingsPatchRequest>,
+}
+
+/// What became of the first owner.
+#[derive(Serialize, ToSchema)]
+pub struct NewOwnerView {
+    #[schema(value_type = String)]
+    account_id: usher_core::domain::AccountId,
+    /// `set_password_mailed`: a new account; a link to choose a password went to the email.
+    /// `invited`: the email had an account; it becomes owner when the person accepts the
+    /// invitation mailed to it (never a silent join).
+    status: &'static str,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TenantCreatedView {
+    tenant: TenantView,
+    owner: NewOwnerView,
+}
+
+#[utoipa::path(post, path = "/v1/tenants", tag = "operator", security(("operator_key" = [])),
+    request_body = CreateTenantRequest,
+    responses(
+        JsonBodyErrors,
+        (status = 201, description = "Created, with its first owner", body = TenantCreatedView),
+        (status = 401, description = "unauthenticated: no valid operator key", body = ProblemDoc),
+        (status = 403, description = "insufficient_scope: the key lacks tenants.create", body = ProblemDoc),
+        (status = 409, description = "conflict: the owner's email was registered at the same time; try again", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing or malformed (`field` names it)", body = ProblemDoc),
+    ))]
+async fn create_tenant_route(
+    State(app): State<App>,
+    KeyBearer(key): KeyBearer,
+    ApiJson(body): ApiJson<CreateTenantRequest>,
+) -> Result<(axum::http::StatusCode, Json<TenantCreatedView>), Problem> {
+    let mut patch = body.settings.map(SettingsPatchRequest::parse).transpose()?;
+    let permission_catalog = patch
+        .as_mut()
+        .and_then(|p| p.permission_catalog.take())
+        .unwrap_or_default();
+    let command = CreateTenant {
+        name: TenantName::parse(&body.name).map_err(|e| Problem::invalid("name", e))?,
+        owner_email: EmailAddress::parse(&body.owner.email)
+            .map_err(|e| Problem::invalid("owner.email", e))?,
+        owner_first_name: PersonName::parse(&body.owner.first_name)
+            .map_err(|e| Problem::invalid("owner.first_name", e))?,
+        owner_last_name: PersonName::parse(&body.owner.last_name)
+            .map_err(|e| Problem::invalid("owner.last_name", e))?,
+        owner_locale: body.owner.locale,
+        settings: patch.map(|p| p.apply_to(Default::default())),
+        permission_catalog,
+    };
+    let created = tenant_directory::create(&app, &key, command).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(TenantCreatedView {
+            owner: NewOwnerView {
+                account_id: created.owner_account_id,
+                status: if created.existing_account {
+                    "invited"
+                } else {
+                    "set_password_mailed"
+                },
+            },
+            tenant: TenantView::new(created.tenant, true),
+        }),
+    ))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTenantsQuery {
+    /// Tenants whose name starts with this (any letter case).
+    q: Option<String>,
+    /// `active` or `suspended`; both when left out.
+    status: Option<TenantStatusFilter>,
+    /// 1 to 200, default 50.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TenantStatusFilter {
+    Active,
+    Suspended,
+}
+
+/// A tenant in the operator's list.
+#[derive(Serialize, ToSchema)]
+pub struct TenantSummaryView {
+    #[schema(value_type = String)]
+    id: TenantId,
+    name: String,
+    /// `active` or `suspended`.
+    status: &'static str,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[utoipa::path(get, path = "/v1/tenants", tag = "operator", security(("operator_key" = [])),
+    params(ListTenantsQuery),
+    responses(
+        (status = 200, description = "Tenants by name, a page at a time", body = Page<TenantSummaryView>),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 401, description = "unauthenticated: no valid operator key", body = ProblemDoc),
+        (status = 403, description = "insufficient_scope: the key lacks tenants.read", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
+    ))]
+async fn list_tenants_route(
+    State(app): State<App>,
+    KeyBearer(key): KeyBearer,
+    ApiQuery(query): ApiQuery<ListTenantsQuery>,
+) -> Result<Json<Page<TenantSummaryView>>, Problem> {
+    let page = tenant_directory::list(
+        &app,
+        &key,
+        ListTenants {
+            name_prefix: query.q,
+            suspended: query
+                .status
+                .map(|s| matches!(s, TenantStatusFilter::Suspended)),
+            cursor: query.cursor,
+            limit: page_limit(query.limit)?,
+        },
+    )
+    .await?;
+    Ok(Json(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(|t| TenantSummaryView {
+                id: t.tenant_id,
+                name: t.name,
+                status: if t.suspended { "suspended" } else { "active" },
+                created_at: t.created_at,
+            })
+            .collect(),
+        next_cursor: page.next_cursor.map(|c| c.encode()),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendRequest {
+    /// Why: its owners can read it. 1 to 500 characters.
+    reason: String,
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/suspend", tag = "operator", security(("operator_key" = [])),
+    params(("tenant_id" = String, Path)),
+    request_body = SuspendRequest,
+    responses(
+        JsonBodyErrors,
+        (status = 200, description = "Suspended: its members get 403 tenant_suspended everywhere in it (its owners may still read it), its invitation links answer as withdrawn, its inbound mail is dropped; nothing is deleted", body = TenantView),
+        (status = 401, description = "unauthenticated: no valid operator key", body = ProblemDoc),
+        (status = 403, description = "insufficient_scope: the key lacks tenants.suspend", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant", body = ProblemDoc),
+        (status = 409, description = "tenant_suspended: it is suspended already; conflict: it changed at the same time", body = ProblemDoc),
+        (status = 422, description = "invalid_request: the reason is missing or longer than 500 characters", body = ProblemDoc),
+    ))]
+async fn suspend_tenant_route(
+    State(app): State<App>,
+    KeyBearer(key): KeyBearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiJson(body): ApiJson<SuspendRequest>,
+) -> Result<Json<TenantView>, Problem> {
+    let tenant = tenant_directory::set_suspended(&app, &key, tenant_id, Some(body.reason)).await?;
+    Ok(Json(TenantView::new(tenant, true)))
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/resume", tag = "operator", security(("operator_key" = [])),
+    params(("tenant_id" = String, Path)),
+    responses(
+        (status = 200, description = "Active again, as it was", body = TenantView),
+        (status = 401, description = "unauthenticated: no valid operator key", body = ProblemDoc),
+        (status = 403, description = "insufficient_scope: the key lacks tenants.suspend", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant", body = ProblemDoc),
+        (status = 409, description = "tenant_not_suspended: it is not suspended; conflict: it changed at the same time", body = ProblemDoc),
+    ))]
+async fn resume_tenant_route(
+    State(app): State<App>,
+    KeyBearer(key): KeyBearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+) -> Result<Json<TenantView>, Problem> {
+    let tenant = tenant_directory::set_suspended(&app, &key, tenant_id, None).await?;
+    Ok(Json(TenantView::new(tenant, true)))
 }

@@ -68,6 +68,14 @@ ulid_id!(
     ImportId
 );
 ulid_id!(
+    /// A key of the operator's (the company running Usher) for its back office.
+    OperatorKeyId
+);
+ulid_id!(
+    /// A tenant's API key, for the SaaS backend acting in that tenant.
+    ApiKeyId
+);
+ulid_id!(
     /// A session, as its person sees it in their list (never its secret).
     SessionId
 );

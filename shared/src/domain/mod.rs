@@ -8,7 +8,10 @@ mod password;
 
 pub use access::{Locale, Permission, PermissionEntry, PermissionError, PermissionSet, Role};
 pub use email::{EmailAddress, EmailError};
-pub use ids::{AccountId, EventId, HeldId, ImportId, InvitationId, OutboxId, SessionId, TenantId};
+pub use ids::{
+    AccountId, ApiKeyId, EventId, HeldId, ImportId, InvitationId, OperatorKeyId, OutboxId,
+    SessionId, TenantId,
+};
 pub(crate) use name::is_bidi_control;
 pub use name::{InvitationMessage, PersonName, Phone, TenantName, TextError};
 pub use password::{

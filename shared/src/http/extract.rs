@@ -184,6 +184,32 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
+/// `Authorization: Bearer usher_op_...` or `usher_tk_...`: a machine key, checked for shape
+/// only (the use case reads it).
+pub struct KeyBearer(pub crate::token::KeySecret);
+
+impl<S: Send + Sync> FromRequestParts<S> for KeyBearer {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .and_then(|(_, key)| crate::token::KeySecret::parse(key.trim()))
+            .map(KeyBearer)
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "A valid key is required (Authorization: Bearer usher_op_...).",
+                )
+            })
+    }
+}
+
 /// A bearer session when the request carries one: `None` without an `Authorization` header, a
 /// 401 for one that is not a well-formed bearer token (a client that sent a credential meant it).
 pub struct MaybeBearer(pub Option<SessionToken>);

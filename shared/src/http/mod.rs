@@ -8,13 +8,13 @@ mod trace;
 mod views;
 
 pub use extract::{
-    ApiJson, ApiPath, ApiQuery, Bearer, ClientAddress, CsvBody, JsonOrForm, MAX_BODY_BYTES,
-    MaybeBearer, PreferredLocale, UserAgent,
+    ApiJson, ApiPath, ApiQuery, Bearer, ClientAddress, CsvBody, JsonOrForm, KeyBearer,
+    MAX_BODY_BYTES, MaybeBearer, PreferredLocale, UserAgent,
 };
 pub use problem::{BearerErrors, JsonBodyErrors, Problem, ProblemDoc};
 pub use queries::{EventsQuery, page_limit, permissions_field, person_patch, present};
 pub use trace::{finish_router, mount, request_span};
 pub use views::{
-    AccountView, EventView, InvitationView, MembershipView, Page, TenantView, UserInvitedResponse,
-    UserView, csv_attachment,
+    AccountView, ActorView, EventView, InvitationView, MembershipView, Page, SuspensionView,
+    TenantView, UserInvitedResponse, UserView, csv_attachment,
 };

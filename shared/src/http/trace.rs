@@ -34,6 +34,8 @@ pub fn request_span(request: &Request) -> tracing::Span {
         route = %route,
         tenant_id = tracing::field::Empty,
         account_id = tracing::field::Empty,
+        operator_key_id = tracing::field::Empty,
+        api_key_id = tracing::field::Empty,
         status = tracing::field::Empty,
     )
 }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use crate::domain::{AccountId, EventId, InvitationId, Locale, PermissionEntry, Role, TenantId};
 use crate::records::{
-    AccountRecord, AccountTenantRecord, CreatedVia, EventRecord, InvitationRecord,
+    AccountRecord, AccountTenantRecord, Actor, CreatedVia, EventRecord, InvitationRecord,
     InvitationStatus, MembershipRecord, MembershipStatus, TenantRecord,
 };
 use crate::settings::TenantSettings;
@@ -134,8 +134,20 @@ pub struct TenantView {
     /// Owners and admins only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission_catalog: Option<Vec<PermissionEntry>>,
+    /// `active`, or `suspended` by the operator (members are refused everywhere in it).
+    pub status: &'static str,
+    /// Why and since when it is suspended (shown to its owners and the operator).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspension: Option<SuspensionView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Why a tenant is suspended.
+#[derive(Serialize, ToSchema)]
+pub struct SuspensionView {
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
 impl TenantView {
@@ -146,6 +158,15 @@ impl TenantView {
             slug: t.slug,
             settings: include_settings.then_some(t.settings),
             permission_catalog: include_settings.then_some(t.permission_catalog),
+            status: if t.suspended.is_some() {
+                "suspended"
+            } else {
+                "active"
+            },
+            suspension: t.suspended.map(|s| SuspensionView {
+                reason: s.reason,
+                at: s.at,
+            }),
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
@@ -205,6 +226,28 @@ impl InvitationView {
     }
 }
 
+/// Who acted, as the audit log shows it.
+#[derive(Serialize, ToSchema)]
+pub struct ActorView {
+    /// `account`, `operator_key`, `api_key` or `system`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The account or key; none for `system`.
+    pub id: Option<String>,
+}
+
+impl From<Actor> for ActorView {
+    fn from(actor: Actor) -> Self {
+        let (kind, id) = match actor {
+            Actor::System => ("system", None),
+            Actor::Account(id) => ("account", Some(id.to_string())),
+            Actor::OperatorKey(id) => ("operator_key", Some(id.to_string())),
+            Actor::ApiKey(id) => ("api_key", Some(id.to_string())),
+        };
+        Self { kind, id }
+    }
+}
+
 /// An audit event.
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
@@ -212,8 +255,12 @@ pub struct EventView {
     pub id: EventId,
     /// `invitation.sent`, `user.created`, ...
     pub action: String,
+    /// The person who acted, when a person did.
     #[schema(value_type = Option<String>)]
     pub actor_id: Option<AccountId>,
+    /// Who acted: a person (`account`), the operator's back office (`operator_key`), a tenant
+    /// API key (`api_key`), or Usher itself (`system`: inbound mail, a link's holder).
+    pub actor: ActorView,
     #[schema(value_type = Option<String>)]
     pub subject_id: Option<AccountId>,
     pub at: DateTime<Utc>,
@@ -228,6 +275,10 @@ impl From<EventRecord> for EventView {
             id: e.id,
             action: e.action,
             actor_id: e.actor_id,
+            actor: ActorView::from(
+                e.actor
+                    .unwrap_or_else(|| e.actor_id.map_or(Actor::System, Actor::Account)),
+            ),
             subject_id: e.subject_id,
             at: e.at,
             details: e.details,

@@ -10,6 +10,7 @@
 //! the login item with the two mail limits (per person, per tenant), side by side; one
 //! transaction, which counts the mail against both limits.
 
+use crate::records::Actor;
 use serde_json::json;
 
 use super::accounts::{PasswordSetBy, read_account_with_tenants, set_password};
@@ -233,7 +234,7 @@ pub async fn admin_reset_password(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::PasswordResetByAdmin,
-            actor: Some(caller.account.id),
+            actor: Actor::Account(caller.account.id),
             subject: Some(account.id),
             details: json!({"mode": match mode {
                 AdminResetMode::Link => "link",

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::clock::Random;
 use crate::domain::{AccountId, EventId, TenantId};
 use crate::keys;
-use crate::records::{EventRecord, to_item};
+use crate::records::{Actor, EventRecord, to_item};
 use crate::table::{Op, TableError};
 
 /// Declares the audit actions once: the enum, its stored names, and the list of them.
@@ -68,6 +68,9 @@ audit_actions! {
     InvitationConfirmationSent = "invitation.confirmation_sent",
     TenantCreated = "tenant.created",
     TenantSettingsUpdated = "tenant.settings_updated",
+    /// The operator suspended the tenant, or resumed it.
+    TenantSuspended = "tenant.suspended",
+    TenantResumed = "tenant.resumed",
     InboundCreated = "inbound.created",
     InboundJoined = "inbound.joined",
     InboundIgnored = "inbound.ignored",
@@ -81,7 +84,7 @@ audit_actions! {
 pub(crate) struct AuditEvent {
     pub tenant: TenantId,
     pub action: AuditAction,
-    pub actor: Option<AccountId>,
+    pub actor: Actor,
     pub subject: Option<AccountId>,
     pub details: serde_json::Value,
 }
@@ -94,7 +97,8 @@ impl AuditEvent {
             id,
             tenant_id: self.tenant,
             action: self.action.as_str().to_owned(),
-            actor_id: self.actor,
+            actor_id: self.actor.account(),
+            actor: Some(self.actor),
             subject_id: self.subject,
             at: now,
             details: self.details,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::app::App;
-use crate::domain::{AccountId, TenantId};
+use crate::domain::{AccountId, Role, TenantId};
 use crate::keys;
 use crate::records::{AccountRecord, MembershipRecord, SessionRecord, TenantRecord, from_optional};
 use crate::table::{Item, Key};
@@ -22,6 +22,12 @@ pub enum AuthError {
     TenantNotFound,
     #[error("the caller's membership in this tenant is archived or has no access")]
     MembershipInactive,
+    /// The operator suspended the tenant.
+    #[error("this tenant is suspended")]
+    TenantSuspended,
+    /// An operator key without the scope the route needs.
+    #[error("this key does not hold the scope {0}")]
+    ScopeMissing(&'static str),
     #[error("the session could not be read")]
     Storage(#[from] crate::table::TableError),
 }
@@ -112,7 +118,20 @@ impl TenantCaller {
         tenant: TenantId,
     ) -> Result<Self, AuthError> {
         let items = app.table.batch_get(&Self::keys(token, tenant)).await?;
-        let caller = Self::resolve(token, items, app.clock.now())?;
+        let caller = Self::resolve(token, items, app.clock.now(), false)?;
+        caller.touch(app, token).await;
+        Ok(caller)
+    }
+
+    /// As [`TenantCaller::load`], but an owner of a suspended tenant passes: they may read why
+    /// it is suspended (and nothing else there).
+    pub(crate) async fn load_as_owner_of_suspended(
+        app: &App,
+        token: &SessionToken,
+        tenant: TenantId,
+    ) -> Result<Self, AuthError> {
+        let items = app.table.batch_get(&Self::keys(token, tenant)).await?;
+        let caller = Self::resolve(token, items, app.clock.now(), true)?;
         caller.touch(app, token).await;
         Ok(caller)
     }
@@ -129,7 +148,7 @@ impl TenantCaller {
         keys.extend_from_slice(extra);
         let mut items = app.table.batch_get(&keys).await?;
         let extra = items.split_off(keys.len() - extra.len());
-        let caller = Self::resolve(token, items, app.clock.now())?;
+        let caller = Self::resolve(token, items, app.clock.now(), false)?;
         caller.touch(app, token).await;
         Ok((caller, extra))
     }
@@ -154,7 +173,7 @@ impl TenantCaller {
         } else {
             from_optional(items.pop().flatten())?
         };
-        let caller = Self::resolve(token, items, app.clock.now())?;
+        let caller = Self::resolve(token, items, app.clock.now(), false)?;
         caller.touch(app, token).await;
         let member = if is_self {
             Some(caller.membership.clone())
@@ -187,7 +206,9 @@ impl TenantCaller {
         let membership: Option<MembershipRecord> = from_optional(membership)?;
         let tenant: Option<TenantRecord> = from_optional(tenant)?;
         Ok(match (account, membership, tenant) {
-            (Some(account), Some(membership), Some(tenant)) if membership.is_usable() => {
+            (Some(account), Some(membership), Some(tenant))
+                if membership.is_usable() && tenant.suspended.is_none() =>
+            {
                 Some(Self {
                     session: None,
                     account,
@@ -222,6 +243,7 @@ impl TenantCaller {
         token: &SessionToken,
         items: Vec<Option<Item>>,
         now: DateTime<Utc>,
+        owner_may_read_suspended: bool,
     ) -> Result<Self, AuthError> {
         let Ok([session, account, membership, tenant]) = <[Option<Item>; 4]>::try_from(items)
         else {
@@ -242,6 +264,10 @@ impl TenantCaller {
         // An admin here ended this member's sessions made until then.
         if !membership.admits_session(caller.session.created_at) {
             return Err(AuthError::Unauthenticated);
+        }
+        let owner_reading = owner_may_read_suspended && membership.role == Role::Owner;
+        if tenant.suspended.is_some() && !owner_reading {
+            return Err(AuthError::TenantSuspended);
         }
         let span = tracing::Span::current();
         span.record("tenant_id", tracing::field::display(tenant.id));

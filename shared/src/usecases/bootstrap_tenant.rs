@@ -1,4 +1,5 @@
-//! The operator's `usher tenant create`: a tenant and its first owner.
+//! A tenant and its first owner: `POST /v1/tenants` with an operator key, and the operator's
+//! `usher tenant create`, which calls the same use case.
 
 use super::accounts::{
     NewAccount, NewMembership, PasswordSetBy, account_ops, membership_ops, new_account,
@@ -12,13 +13,14 @@ use super::password_links;
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{
-    AccountId, EmailAddress, InvitationId, Locale, Password, PermissionSet, PersonName, Role,
-    TenantId, TenantName,
+    AccountId, EmailAddress, InvitationId, Locale, Password, PermissionEntry, PermissionSet,
+    PersonName, Role, TenantId, TenantName,
 };
 use crate::keys;
+use crate::records::Actor;
 use crate::records::{
-    AccountRecord, CreatedVia, InvitationRecord, LoginRecord, NewInvitation, TenantRecord,
-    TokenKind, from_optional, to_item,
+    AccountRecord, CreatedVia, InvitationRecord, LoginRecord, NewInvitation, TenantIndexRecord,
+    TenantRecord, TokenKind, from_optional, to_item,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Condition, Op};
@@ -28,10 +30,44 @@ pub struct BootstrapTenant {
     pub owner_email: EmailAddress,
     pub owner_first_name: PersonName,
     pub owner_last_name: PersonName,
-    pub generate_password: bool,
+    /// How a new owner gets a first password (an owner with an account keeps theirs).
+    pub first_password: FirstPassword,
+    pub options: TenantOptions,
+}
+
+/// How the owner of a new account gets a first password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirstPassword {
+    /// A temporary password, returned once to the operator, changed at the first sign-in.
+    Generate,
+    /// A set-password link returned to the operator (the command line prints it).
+    ReturnLink,
+    /// A set-password link mailed to the owner's address (the API): nobody else sees it.
+    MailLink,
+}
+
+/// What else a new tenant starts with.
+pub struct TenantOptions {
+    pub owner_locale: Locale,
+    pub settings: TenantSettings,
+    pub permission_catalog: Vec<PermissionEntry>,
+    /// Who creates it, for the audit log.
+    pub actor: Actor,
+}
+
+impl Default for TenantOptions {
+    fn default() -> Self {
+        Self {
+            owner_locale: Locale::En,
+            settings: TenantSettings::default(),
+            permission_catalog: Vec::new(),
+            actor: Actor::System,
+        }
+    }
 }
 
 pub struct BootstrappedTenant {
+    pub tenant: TenantRecord,
     pub tenant_id: TenantId,
     pub owner_account_id: AccountId,
     pub generated_password: Option<Password>,
@@ -56,13 +92,15 @@ pub async fn bootstrap_tenant(
     command: BootstrapTenant,
 ) -> Result<BootstrappedTenant, BootstrapError> {
     let now = app.clock.now();
+    let options = command.options;
     let tenant = TenantRecord {
         id: TenantId::from_ulid(app.random.ulid(now)),
         name: command.name.as_str().to_owned(),
         slug: command.name.slug(),
-        settings: TenantSettings::default(),
-        permission_catalog: Vec::new(),
+        settings: options.settings,
+        permission_catalog: options.permission_catalog,
         retiring_permissions: Vec::new(),
+        suspended: None,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -75,10 +113,28 @@ pub async fn bootstrap_tenant(
             .context("reading the login item")?,
     )
     .context("reading the login")?;
-    let mut ops = vec![Op::put_if(
-        to_item(&keys::tenant(tenant.id), &tenant, None).context("building the tenant")?,
-        Condition::NotExists,
-    )];
+    let index = TenantIndexRecord {
+        tenant_id: tenant.id,
+        name: tenant.name.clone(),
+        suspended: false,
+        created_at: now,
+    };
+    let mut ops = vec![
+        Op::put_if(
+            to_item(&keys::tenant(tenant.id), &tenant, None).context("building the tenant")?,
+            Condition::NotExists,
+        ),
+        Op::put_if(
+            to_item(
+                &keys::tenant_index_entry(&tenant.name, tenant.id),
+                &index,
+                None,
+            )
+            .context("building the tenant's entry")?,
+            Condition::NotExists,
+        ),
+    ];
+    let mut writes = Writes::new(app, now);
     let mut generated_password = None;
     let mut set_password_url = None;
     let account = match &existing {
@@ -100,25 +156,38 @@ pub async fn bootstrap_tenant(
                     first_name: command.owner_first_name.as_str(),
                     last_name: command.owner_last_name.as_str(),
                     phone: None,
-                    locale: Locale::En,
+                    locale: options.owner_locale,
                 },
                 now,
             );
-            if command.generate_password {
-                let password = Password::generate(app.random.as_ref());
-                set_password(app, &mut login, &password, PasswordSetBy::Operator, now).await?;
-                generated_password = Some(password);
-            } else {
-                let (op, link) = password_links::issue(
-                    app,
-                    TokenKind::SetPassword,
+            match command.first_password {
+                FirstPassword::Generate => {
+                    let password = Password::generate(app.random.as_ref());
+                    set_password(app, &mut login, &password, PasswordSetBy::Operator, now).await?;
+                    generated_password = Some(password);
+                }
+                FirstPassword::ReturnLink => {
+                    let (op, link) = password_links::issue(
+                        app,
+                        TokenKind::SetPassword,
+                        &login,
+                        Some(tenant.id),
+                        app.config.set_password_link_ttl,
+                        now,
+                    )?;
+                    ops.push(op);
+                    set_password_url = Some(link);
+                }
+                FirstPassword::MailLink => password_links::mail_choose_password(
+                    &mut writes,
                     &login,
-                    Some(tenant.id),
-                    app.config.set_password_link_ttl,
-                    now,
-                )?;
-                ops.push(op);
-                set_password_url = Some(link);
+                    &tenant,
+                    password_links::Recipient {
+                        first_name: &account.first_name,
+                        email: &account.email,
+                        locale: account.locale,
+                    },
+                )?,
             }
             ops.extend(account_ops(&account, &login).context("building the account")?);
             account
@@ -136,7 +205,6 @@ pub async fn bootstrap_tenant(
         },
         now,
     );
-    let mut writes = Writes::new(app, now);
     if existing.is_some() {
         // An account that exists is a person other tenants may know: they become owner when they
         // accept the invitation mailed to their own address, like anyone joining.
@@ -148,7 +216,7 @@ pub async fn bootstrap_tenant(
     writes.ops(ops).audit(AuditEvent {
         tenant: tenant.id,
         action: AuditAction::TenantCreated,
-        actor: None,
+        actor: options.actor,
         subject: Some(account.id),
         details: serde_json::json!({"owner_existing_account": existing.is_some()}),
     })?;
@@ -159,6 +227,7 @@ pub async fn bootstrap_tenant(
     tracing::info!(tenant_id = %tenant.id, owner_account_id = %account.id, "tenant created");
     Ok(BootstrappedTenant {
         tenant_id: tenant.id,
+        tenant,
         owner_account_id: account.id,
         generated_password,
         set_password_url,

@@ -9,6 +9,7 @@
 //! invitation marker and quotas together) and one transaction. An existing account takes the
 //! invitation's one more read (see [`super::invitations::send`]).
 
+use crate::records::Actor;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -304,7 +305,7 @@ pub(crate) async fn prepare_creation<'a>(
     writes.audit(AuditEvent {
         tenant: caller.tenant.id,
         action: AuditAction::UserCreated,
-        actor: Some(caller.account.id),
+        actor: Actor::Account(caller.account.id),
         subject: Some(account.id),
         details,
     })?;

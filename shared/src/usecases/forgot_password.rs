@@ -6,6 +6,7 @@
 //! account exists. The job mails the link to the address stored on the account, never to the one
 //! typed, and sends at most `reset_mails` (a `Limit` of the configuration) mails per account.
 
+use crate::records::Actor;
 use serde_json::json;
 
 use super::accounts::read_account_with_tenants;
@@ -131,7 +132,7 @@ async fn attempt(app: &App, request: &ResetRequest, done: Op) -> Result<Attempt,
         writes.audit(AuditEvent {
             tenant: tenant.tenant_id,
             action: AuditAction::PasswordResetRequested,
-            actor: None,
+            actor: Actor::System,
             subject: Some(account.id),
             details: json!({"link_valid_minutes": app.config.reset_link_ttl.num_minutes()}),
         })?;

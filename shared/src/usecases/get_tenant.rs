@@ -1,4 +1,5 @@
-//! `GET /v1/tenants/{tenant_id}`: one batch read. Settings only for admins.
+//! `GET /v1/tenants/{tenant_id}`: one batch read. Settings only for admins; a suspended tenant
+//! only for its owners, who can read why.
 
 use super::{AuthError, TenantCaller};
 use crate::app::App;
@@ -22,7 +23,7 @@ pub async fn get_tenant(
     token: &SessionToken,
     tenant_id: TenantId,
 ) -> Result<TenantView, GetTenantError> {
-    let caller = TenantCaller::load(app, token, tenant_id).await?;
+    let caller = TenantCaller::load_as_owner_of_suspended(app, token, tenant_id).await?;
     Ok(TenantView {
         include_settings: caller.membership.role.is_admin(),
         tenant: caller.tenant,

@@ -16,6 +16,7 @@
 //! access), then one transaction; a query of the account's tenants when the person's own fields
 //! change, and of the members when an owner is demoted or archived.
 
+use crate::records::Actor;
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -204,7 +205,7 @@ fn event(
     AuditEvent {
         tenant: caller.tenant.id,
         action,
-        actor: Some(caller.account.id),
+        actor: Actor::Account(caller.account.id),
         subject: Some(subject),
         details,
     }

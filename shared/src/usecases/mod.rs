@@ -31,12 +31,14 @@ pub mod lifecycle;
 pub mod list_users;
 mod listing;
 pub mod me;
+pub mod operator_keys;
 pub mod password_links;
 pub mod reset_password;
 pub mod restore_owner;
 pub mod sessions;
 pub mod sign_in;
 pub mod sign_out;
+pub mod tenant_directory;
 mod throttle;
 pub mod update_settings;
 

@@ -9,6 +9,7 @@
 //! Round trips: the token; the account with its tenants and the login item, side by side; one
 //! transaction.
 
+use crate::records::Actor;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -187,7 +188,7 @@ pub async fn reset_password(
         writes.audit(AuditEvent {
             tenant: tenant.tenant_id,
             action,
-            actor: Some(account.id),
+            actor: Actor::Account(account.id),
             subject: Some(account.id),
             details: json!({"via": "link", "issued_by_tenant": token.tenant_id}),
         })?;

@@ -7,6 +7,7 @@
 //!
 //! Round trips: the tenant and the login item; the membership; the members; one transaction.
 
+use crate::records::Actor;
 use serde_json::json;
 
 use super::audit::{AuditAction, AuditEvent};
@@ -103,7 +104,7 @@ pub async fn restore_owner(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::UserRoleChanged,
-            actor: None,
+            actor: Actor::System,
             subject: Some(member.account_id),
             details: json!({
                 "by": "operator",

@@ -6,6 +6,7 @@
 //! batch read. "Sign out everywhere else" raises the account's session epoch and writes the
 //! current session into the new epoch: one transaction however many sessions there are.
 
+use crate::records::Actor;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -176,7 +177,7 @@ pub async fn list_mine(
             });
         }
     }
-    live.sort_by(|a, b| b.record.created_at.cmp(&a.record.created_at));
+    live.sort_by_key(|s| std::cmp::Reverse(s.record.created_at));
     Ok(live)
 }
 
@@ -307,7 +308,7 @@ pub async fn end_member_sessions(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::SessionsEnded,
-            actor: Some(caller.account.id),
+            actor: Actor::Account(caller.account.id),
             subject: Some(user_id),
             details: serde_json::json!({}),
         })?;

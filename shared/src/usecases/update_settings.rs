@@ -11,6 +11,7 @@ use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{Locale, PermissionEntry, TenantId};
 use crate::keys;
+use crate::records::Actor;
 use crate::records::{InboxRecord, MembershipRecord, TenantRecord, from_item, to_item};
 use crate::settings::{
     AppUrl, InboundSettings, InvitationEmailPolicy, SettingsError, TenantSettings, validate_catalog,
@@ -34,7 +35,7 @@ pub struct SettingsPatch {
 
 impl SettingsPatch {
     /// `settings` with the fields this patch names replaced.
-    fn apply_to(self, mut settings: TenantSettings) -> TenantSettings {
+    pub fn apply_to(self, mut settings: TenantSettings) -> TenantSettings {
         if let Some(v) = self.members_can_invite {
             settings.members_can_invite = v;
         }
@@ -275,7 +276,7 @@ pub async fn update_settings(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::TenantSettingsUpdated,
-            actor: Some(caller.account.id),
+            actor: Actor::Account(caller.account.id),
             subject: None,
             details: serde_json::json!({}),
         })?;

@@ -10,6 +10,7 @@
 //! | forgot password and its links; admin resets and their mail limits | `password_reset.rs`; `admin_reset.rs` |
 //! | the reset pages, and the headers of every page | `reset_pages.rs` |
 //! | a tenant, its settings, its catalogue and inbound addresses | `tenants.rs` |
+//! | the operator's keys and tenants: create, list, suspend, resume | `operator.rs` |
 //! | crossing tenants on every route | `isolation.rs` |
 //! | an address one tenant's admin created, brought into another tenant every way | `takeover.rs` |
 //! | strict input on every route (bodies, fields, names, slow clients) | `bad_input.rs`, `reset_bad_input.rs` |
@@ -26,6 +27,7 @@ mod invitation_lifecycle;
 mod invitations;
 mod isolation;
 mod lifecycle;
+mod operator;
 mod password_reset;
 mod reset_bad_input;
 mod reset_pages;

@@ -414,7 +414,9 @@ async fn holders(app: &TestApp, permission: &str) -> usize {
 #[tokio::test]
 async fn a_tenant_created_for_an_existing_account_waits_for_its_owner_to_accept() {
     use usher_core::domain::{EmailAddress, PersonName, TenantName};
-    use usher_core::usecases::bootstrap_tenant::{BootstrapTenant, bootstrap_tenant};
+    use usher_core::usecases::bootstrap_tenant::{
+        BootstrapTenant, FirstPassword, TenantOptions, bootstrap_tenant,
+    };
     let app = spawn_app().await;
     let (member_id, email, session) = app.member(app.tenant_id, "member", &[]).await;
     let created = bootstrap_tenant(
@@ -424,7 +426,8 @@ async fn a_tenant_created_for_an_existing_account_waits_for_its_owner_to_accept(
             owner_email: EmailAddress::parse(&email).unwrap(),
             owner_first_name: PersonName::parse("Typed").unwrap(),
             owner_last_name: PersonName::parse("ByOperator").unwrap(),
-            generate_password: true,
+            first_password: FirstPassword::Generate,
+            options: TenantOptions::default(),
         },
     )
     .await

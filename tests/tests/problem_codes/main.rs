@@ -24,6 +24,7 @@ use usher_core::domain::{Locale, WeakPassword};
 use usher_core::http::Problem;
 use usher_core::settings::SettingsError;
 use usher_core::usecases::AuthError;
+use usher_core::usecases::access_tokens::AccessTokenError;
 use usher_core::usecases::admin_reset_password::AdminResetError;
 use usher_core::usecases::change_password::ChangePasswordError;
 use usher_core::usecases::create_user::CreateUserError;
@@ -42,8 +43,10 @@ use usher_core::usecases::lifecycle::LifecycleError;
 use usher_core::usecases::list_users::ListUsersError;
 use usher_core::usecases::me::MeError;
 use usher_core::usecases::reset_password::ResetPasswordError;
+use usher_core::usecases::sessions::SessionsError;
 use usher_core::usecases::sign_in::SignInError;
 use usher_core::usecases::sign_out::SignOutError;
+use usher_core::usecases::tenant_directory::TenantDirectoryError;
 use usher_core::usecases::update_settings::UpdateSettingsError;
 
 const DOCUMENT: &str = include_str!("../../../openapi.json");
@@ -77,6 +80,7 @@ fn tenant_auth() -> Vec<AuthError> {
         AuthError::PasswordChangeRequired,
         AuthError::TenantNotFound,
         AuthError::MembershipInactive,
+        AuthError::TenantSuspended,
     ];
     covers(
         &all,
@@ -85,11 +89,22 @@ fn tenant_auth() -> Vec<AuthError> {
             AuthError::PasswordChangeRequired => Some(1),
             AuthError::TenantNotFound => Some(2),
             AuthError::MembershipInactive => Some(3),
+            AuthError::TenantSuspended => Some(4),
+            // Operator keys only: `operator_auth`.
+            AuthError::ScopeMissing(_) => None,
             AuthError::Storage(_) => None,
         },
-        4,
+        5,
     );
     all
+}
+
+/// What an operator route's key check refuses.
+fn operator_auth() -> Vec<AuthError> {
+    vec![
+        AuthError::Unauthenticated,
+        AuthError::ScopeMissing("tenants.read"),
+    ]
 }
 
 fn weak() -> WeakPassword {
@@ -243,6 +258,72 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             "get",
             "/v1/tenants/{tenant_id}/users/{user_id}/events",
             events(true),
+        ),
+        ("get", "/v1/me/sessions", my_sessions(vec![])),
+        (
+            "delete",
+            "/v1/me/sessions",
+            [
+                my_sessions(vec![SessionsError::Conflict]),
+                vec![(400, "invalid_request")],
+            ]
+            .concat(),
+        ),
+        (
+            "delete",
+            "/v1/me/sessions/{session_id}",
+            my_sessions(vec![SessionsError::NotFound]),
+        ),
+        (
+            "delete",
+            "/v1/tenants/{tenant_id}/users/{user_id}/sessions",
+            member_sessions(),
+        ),
+        ("post", "/v1/sessions/current/token", mint_token()),
+        (
+            "post",
+            "/v1/tenants",
+            tenant_directory(
+                vec![
+                    TenantDirectoryError::Conflict,
+                    TenantDirectoryError::InboundAtCreation,
+                ],
+                true,
+            ),
+        ),
+        (
+            "get",
+            "/v1/tenants",
+            [
+                tenant_directory(vec![TenantDirectoryError::BadCursor], false),
+                LIST_QUERY.to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/suspend",
+            tenant_directory(
+                vec![
+                    TenantDirectoryError::NotFound,
+                    TenantDirectoryError::AlreadySuspended,
+                    TenantDirectoryError::InvalidReason,
+                    TenantDirectoryError::Conflict,
+                ],
+                true,
+            ),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/resume",
+            tenant_directory(
+                vec![
+                    TenantDirectoryError::NotFound,
+                    TenantDirectoryError::NotSuspended,
+                    TenantDirectoryError::Conflict,
+                ],
+                false,
+            ),
         ),
     ];
     let mut missing = Vec::new();

@@ -84,3 +84,50 @@ pub(super) fn update_me() -> Vec<Answer> {
     ];
     [answers(all), JSON_BODY.to_vec()].concat()
 }
+
+/// The caller's own sessions: `extra` are the route's own answers.
+pub(super) fn my_sessions(extra: Vec<SessionsError>) -> Vec<Answer> {
+    let mut all: Vec<SessionsError> = account_auth().into_iter().map(Into::into).collect();
+    all.extend(extra);
+    answers(all)
+}
+
+pub(super) fn member_sessions() -> Vec<Answer> {
+    let mut all: Vec<SessionsError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.extend([
+        SessionsError::NotFound,
+        SessionsError::MemberNotFound,
+        SessionsError::Forbidden,
+        SessionsError::Grant(GrantError::RoleNotAllowed("owner")),
+        SessionsError::Conflict,
+    ]);
+    covers(
+        &all,
+        |e| match e {
+            SessionsError::Auth(_) => Some(0),
+            SessionsError::NotFound => Some(1),
+            SessionsError::MemberNotFound => Some(2),
+            SessionsError::Forbidden => Some(3),
+            SessionsError::Grant(_) => Some(4),
+            SessionsError::Conflict => Some(5),
+            SessionsError::Internal(_) => None,
+        },
+        6,
+    );
+    // The member sessions route never answers `NotFound` of a session id; its 404 is the
+    // member's, the same code.
+    [answers(all), TENANT_PATH.to_vec()].concat()
+}
+
+pub(super) fn mint_token() -> Vec<Answer> {
+    let all: Vec<AccessTokenError> = tenant_auth().into_iter().map(Into::into).collect();
+    covers(
+        &all,
+        |e| match e {
+            AccessTokenError::Auth(_) => Some(0),
+            AccessTokenError::Internal(_) => None,
+        },
+        1,
+    );
+    [answers(all), JSON_BODY.to_vec()].concat()
+}

@@ -113,3 +113,42 @@ pub(super) fn held(these: Vec<HeldError>, body: bool) -> Vec<Answer> {
     let extra = if body { JSON_BODY.to_vec() } else { Vec::new() };
     [answers(all), extra, TENANT_PATH.to_vec()].concat()
 }
+
+/// An operator route: its key check, `extra` of the use case's own, and a JSON body's refusals
+/// when it reads one.
+pub(super) fn tenant_directory(extra: Vec<TenantDirectoryError>, json_body: bool) -> Vec<Answer> {
+    let mut all: Vec<TenantDirectoryError> = operator_auth().into_iter().map(Into::into).collect();
+    all.extend(extra);
+    covers(
+        &[
+            TenantDirectoryError::Auth(AuthError::Unauthenticated),
+            TenantDirectoryError::Invalid(SettingsError::InvitationTtl),
+            TenantDirectoryError::NotFound,
+            TenantDirectoryError::AlreadySuspended,
+            TenantDirectoryError::NotSuspended,
+            TenantDirectoryError::InvalidReason,
+            TenantDirectoryError::InboundAtCreation,
+            TenantDirectoryError::BadCursor,
+            TenantDirectoryError::Conflict,
+        ],
+        |e| match e {
+            TenantDirectoryError::Auth(_) => Some(0),
+            TenantDirectoryError::Invalid(_) => Some(1),
+            TenantDirectoryError::NotFound => Some(2),
+            TenantDirectoryError::AlreadySuspended => Some(3),
+            TenantDirectoryError::NotSuspended => Some(4),
+            TenantDirectoryError::InvalidReason => Some(5),
+            TenantDirectoryError::InboundAtCreation => Some(6),
+            TenantDirectoryError::BadCursor => Some(7),
+            TenantDirectoryError::Conflict => Some(8),
+            TenantDirectoryError::Internal(_) => None,
+        },
+        9,
+    );
+    let body = if json_body {
+        JSON_BODY.to_vec()
+    } else {
+        Vec::new()
+    };
+    [answers(all), body].concat()
+}

@@ -212,6 +212,16 @@ impl From<AuthError> for Problem {
                 "membership_inactive",
                 "Your membership in this tenant is archived or has no access.",
             ),
+            AuthError::TenantSuspended => Problem::new(
+                StatusCode::FORBIDDEN,
+                "tenant_suspended",
+                "This tenant is suspended; its owners can read why.",
+            ),
+            AuthError::ScopeMissing(scope) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "insufficient_scope",
+                format!("This key does not hold the scope {scope}."),
+            ),
             AuthError::Storage(e) => Problem::internal(&e),
         }
     }

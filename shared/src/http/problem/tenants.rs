@@ -77,3 +77,22 @@ impl From<crate::usecases::inbound::HeldError> for Problem {
         }
     }
 }
+
+impl From<crate::usecases::tenant_directory::TenantDirectoryError> for Problem {
+    fn from(e: crate::usecases::tenant_directory::TenantDirectoryError) -> Self {
+        use crate::usecases::tenant_directory::TenantDirectoryError as E;
+        let detail = e.to_string();
+        match e {
+            E::Auth(e) => e.into(),
+            E::Invalid(e) => e.into(),
+            E::NotFound => Problem::not_found(),
+            E::AlreadySuspended => Problem::new(StatusCode::CONFLICT, "tenant_suspended", detail),
+            E::NotSuspended => Problem::new(StatusCode::CONFLICT, "tenant_not_suspended", detail),
+            E::InvalidReason => Problem::invalid("reason", detail),
+            E::InboundAtCreation => Problem::invalid("settings.inbound", detail),
+            E::BadCursor => Problem::invalid("cursor", detail),
+            E::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            E::Internal(e) => e.into(),
+        }
+    }
+}

@@ -23,6 +23,7 @@ mod report;
 mod rows;
 mod run;
 
+use crate::records::Actor;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -339,7 +340,7 @@ async fn file_import(
         .audit(AuditEvent {
             tenant,
             action: AuditAction::UsersImportStarted,
-            actor: Some(caller.account.id),
+            actor: Actor::Account(caller.account.id),
             subject: None,
             details: json!({"import_id": id, "rows": total, "planned": planned}),
         })?;

@@ -310,6 +310,7 @@ mod tests {
                 label: "Fleet".into(),
             }],
             retiring_permissions: Vec::new(),
+            suspended: None,
             created_at: now,
             updated_at: now,
             version: 1,

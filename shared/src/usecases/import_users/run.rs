@@ -12,6 +12,7 @@
 //! The chunk's last transaction deletes its job and files the next chunk's; the last chunk's
 //! marks the import done, with its counts and a `users.imported` audit event.
 
+use crate::records::Actor;
 use std::collections::HashSet;
 
 use serde_json::json;
@@ -370,7 +371,7 @@ async fn finish(
             .audit(AuditEvent {
                 tenant: import.tenant_id,
                 action: AuditAction::UsersImported,
-                actor: Some(import.actor_id),
+                actor: Actor::Account(import.actor_id),
                 subject: None,
                 details: json!({"import_id": import.id, "rows": import.rows, "counts": counts}),
             })?;

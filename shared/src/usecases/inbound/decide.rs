@@ -2,6 +2,7 @@
 //! order), and the writes of each outcome: an audit event for every one, a held sender, or an
 //! account and a membership.
 
+use crate::records::Actor;
 use std::collections::{BTreeMap, HashSet};
 
 use serde_json::json;
@@ -310,7 +311,7 @@ fn audit(plan: &mut Plan<'_>, outcome: &Outcome, message_id: &str) -> Result<(),
     plan.writes.audit(AuditEvent {
         tenant: outcome.tenant_id,
         action,
-        actor: None,
+        actor: Actor::System,
         subject: outcome.user_id,
         details: json!({
             "reason": outcome.reason, "message_id": message_id, "sender": outcome.sender,

@@ -11,6 +11,7 @@
 //! exists) the account and its membership, and one transaction; rejecting, one batch read and one
 //! transaction (each again after a lost race).
 
+use crate::records::Actor;
 use serde_json::json;
 
 use super::super::Found;
@@ -220,7 +221,7 @@ fn decision_event(
     writes.audit(AuditEvent {
         tenant: caller.tenant.id,
         action,
-        actor: Some(caller.account.id),
+        actor: Actor::Account(caller.account.id),
         subject,
         details: all,
     })?;

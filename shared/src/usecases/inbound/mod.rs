@@ -140,6 +140,11 @@ async fn attempt(
             continue;
         };
         let inbound = &tenant.settings.inbound;
+        // A suspended tenant takes no mail until it is resumed.
+        if tenant.suspended.is_some() {
+            tracing::info!(tenant_id = %tenant_id, "inbound mail to a suspended tenant dropped");
+            continue;
+        }
         // The address must still be one the tenant lists, and the tenant must want this.
         if !inbound.enabled
             || !inbound.addresses.iter().any(|a| a.same_as(address))

@@ -6,6 +6,7 @@
 //! invitation together) and, to change it, one transaction. A list page is one batch read of the
 //! caller and one query per page of the partition (more only when a filter skips items).
 
+use crate::records::Actor;
 use serde_json::json;
 
 use super::super::audit::{AuditAction, AuditEvent};
@@ -190,7 +191,7 @@ pub async fn revoke_invitation(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::InvitationRevoked,
-            actor: Some(caller.account.id),
+            actor: Actor::Account(caller.account.id),
             subject: invitation.accepted_by,
             details: json!({"invitation_id": id, "email": invitation.email}),
         })?;
@@ -235,7 +236,7 @@ async fn revoke_without_marker(
         .audit(AuditEvent {
             tenant: invitation.tenant_id,
             action: AuditAction::InvitationRevoked,
-            actor: Some(caller.account.id),
+            actor: Actor::Account(caller.account.id),
             subject: None,
             details: json!({"invitation_id": invitation.id, "email": invitation.email}),
         })?;
@@ -325,7 +326,7 @@ pub async fn resend_invitation(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::InvitationResent,
-            actor: Some(caller.account.id),
+            actor: Actor::Account(caller.account.id),
             subject: None,
             details: json!({"invitation_id": id, "email": invitation.email, "expires_at": expires_at}),
         })?;

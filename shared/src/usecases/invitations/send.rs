@@ -7,6 +7,7 @@
 //! account, and the membership says whether the person is already in (409) and the account in
 //! which language to write.
 
+use crate::records::Actor;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -285,7 +286,7 @@ pub(crate) async fn file(
     writes.audit(AuditEvent {
         tenant: tenant.id,
         action: AuditAction::InvitationSent,
-        actor: Some(caller.account.id),
+        actor: Actor::Account(caller.account.id),
         subject: None,
         details: {
             let mut details = json!({

@@ -2,6 +2,7 @@
 //! address, its page, and the account it creates once opened.
 
 use super::*;
+use crate::records::Actor;
 use crate::usecases::AuditAction;
 use crate::usecases::sessions::{ClientInfo, SessionKind};
 
@@ -124,7 +125,7 @@ pub(super) async fn send_confirmation(
     writes.audit(AuditEvent {
         tenant: tenant.id,
         action: AuditAction::InvitationConfirmationSent,
-        actor: None,
+        actor: Actor::System,
         subject: None,
         details: json!({"invitation_id": invitation.id, "email": asked.email}),
     })?;

@@ -1,6 +1,7 @@
 //! The one transaction that makes an invitee a member.
 
 use super::*;
+use crate::records::Actor;
 use crate::records::MembershipStatus;
 use crate::usecases::AuditAction;
 use crate::usecases::lifecycle::membership_writes;
@@ -128,7 +129,7 @@ pub(super) async fn join(
     writes.ops(joining.extra).audit(AuditEvent {
         tenant: tenant.id,
         action: AuditAction::InvitationAccepted,
-        actor: Some(account.id),
+        actor: Actor::Account(account.id),
         subject: Some(account.id),
         details: json!({
             "invitation_id": invitation.id, "invited_by": invitation.inviter_id,
