@@ -249,6 +249,9 @@ fn start_server(
             break;
         }
     }
+    // Whatever the server prints later must find a reader: a closed pipe would make its next
+    // line fail, and the server with it.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let base = printed
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
