@@ -259,6 +259,18 @@ pub fn operator_key_entry(id: crate::domain::OperatorKeyId) -> Key {
     Key::new(OPERATOR_KEYS_PK, format!("{OPERATOR_KEY_PREFIX}{id}"))
 }
 
+/// A tenant's API key, by the hash of its secret.
+pub fn api_key(hash: &str) -> Key {
+    Key::new(format!("APIKEY#{hash}"), "APIKEY")
+}
+
+pub const API_KEY_PREFIX: &str = "APIKEY#";
+
+/// A tenant's API key in the tenant's list of them.
+pub fn api_key_entry(tenant: TenantId, id: crate::domain::ApiKeyId) -> Key {
+    Key::new(tenant_pk(tenant), format!("{API_KEY_PREFIX}{id}"))
+}
+
 /// The keys that sign access tokens (see `signing`): one item, read with the caller.
 pub fn signing_keyring() -> Key {
     Key::new("SIGNING", "KEYRING")

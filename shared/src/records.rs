@@ -106,6 +106,71 @@ pub struct OperatorKeyEntryRecord {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// A tenant's API key, found by the hash of its secret (see `keys::api_key`): what a request
+/// reads to authenticate one, beside its maker's account and membership.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    pub id: ApiKeyId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    /// What it may do, never more than its maker may at the time of each request.
+    pub permissions: PermissionSet,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+impl ApiKeyRecord {
+    /// Whether the key works in `tenant` at `now`, made by `maker`.
+    pub fn is_live(&self, tenant: TenantId, maker: AccountId, now: DateTime<Utc>) -> bool {
+        self.tenant_id == tenant
+            && self.created_by == maker
+            && self.expires_at.is_none_or(|at| at > now)
+    }
+
+    /// What the key may do in `tenant`: its maker's membership as a member, with the key's
+    /// permissions that the maker still holds (an admin or owner holds every one the tenant
+    /// still grants).
+    pub fn acting_membership(
+        &self,
+        maker: &MembershipRecord,
+        tenant: &TenantRecord,
+    ) -> MembershipRecord {
+        let held = self
+            .permissions
+            .iter()
+            .filter(|p| maker.role.is_admin() || maker.permissions.contains(p.as_str()));
+        MembershipRecord {
+            role: Role::Member,
+            permissions: tenant.grantable(held),
+            ..maker.clone()
+        }
+    }
+}
+
+/// A tenant's API key in its list (see `keys::api_key_entry`): kept after it is revoked.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiKeyEntryRecord {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub permissions: PermissionSet,
+    pub created_by: AccountId,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    pub key_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_by: Option<Actor>,
+    /// When a revoked key was last used (a live key's is on its lookup item).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
 /// What an operator key may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum OperatorScope {

@@ -121,12 +121,17 @@ impl KeyKind {
     }
 }
 
-/// A machine key's secret: its kind's prefix, then 256 random bits (base64url). Stored only as
-/// the SHA-256 of the random part, and found by it: a wrong secret is a missing item, whatever
-/// it resembles, so a near miss costs what any miss costs.
+/// A machine key's secret: its kind's prefix, then 256 random bits (base64url). A tenant key
+/// also names, before its secret, the account that made it (`usher_tk_{account id}_{secret}`),
+/// so one batch read fetches the key with what its maker may do now; the id is no secret, and the
+/// key's item names its maker, so a key with a swapped id is refused. Stored only as the SHA-256
+/// of the random part, and found by it: a wrong secret is a missing item, whatever it resembles,
+/// so a near miss costs what any miss costs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct KeySecret {
     pub kind: KeyKind,
+    /// The account that made a tenant key.
+    pub maker: Option<AccountId>,
     secret: SecretToken,
 }
 
@@ -136,34 +141,89 @@ impl std::fmt::Debug for KeySecret {
     }
 }
 
+/// Length of an account id (a ULID) in a tenant key.
+const ULID_CHARS: usize = 26;
+
 impl KeySecret {
-    pub fn generate(kind: KeyKind, random: &dyn Random) -> Self {
+    /// An operator key.
+    pub fn generate_operator(random: &dyn Random) -> Self {
         Self {
-            kind,
+            kind: KeyKind::Operator,
+            maker: None,
+            secret: SecretToken::generate(random),
+        }
+    }
+
+    /// A tenant key made by `maker`.
+    pub fn generate_tenant(maker: AccountId, random: &dyn Random) -> Self {
+        Self {
+            kind: KeyKind::Tenant,
+            maker: Some(maker),
             secret: SecretToken::generate(random),
         }
     }
 
     /// A key of either kind, or `None` when `raw` has the shape of neither.
     pub fn parse(raw: &str) -> Option<Self> {
-        [KeyKind::Operator, KeyKind::Tenant]
-            .into_iter()
-            .find_map(|kind| {
-                let rest = raw.strip_prefix(kind.prefix())?;
-                Some(Self {
-                    kind,
-                    secret: SecretToken::parse(rest)?,
-                })
-            })
+        if let Some(rest) = raw.strip_prefix(KeyKind::Operator.prefix()) {
+            return Some(Self {
+                kind: KeyKind::Operator,
+                maker: None,
+                secret: SecretToken::parse(rest)?,
+            });
+        }
+        let rest = raw.strip_prefix(KeyKind::Tenant.prefix())?;
+        let maker = rest.get(..ULID_CHARS)?.parse().ok()?;
+        let secret = rest.get(ULID_CHARS..)?.strip_prefix('_')?;
+        Some(Self {
+            kind: KeyKind::Tenant,
+            maker: Some(maker),
+            secret: SecretToken::parse(secret)?,
+        })
     }
 
     /// The text given to its holder, once.
     pub fn expose(&self) -> String {
-        format!("{}{}", self.kind.prefix(), self.secret.expose())
+        match self.maker {
+            Some(maker) => format!("{}{maker}_{}", self.kind.prefix(), self.secret.expose()),
+            None => format!("{}{}", self.kind.prefix(), self.secret.expose()),
+        }
     }
 
     pub fn hash(&self) -> String {
         self.secret.hash()
+    }
+}
+
+/// What a tenant route is called with: a person's session, or a tenant's API key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    Session(SessionToken),
+    Key(KeySecret),
+}
+
+impl Credential {
+    /// A session token or a key; `None` for text of neither shape.
+    pub fn parse(raw: &str) -> Option<Self> {
+        if raw.starts_with("usher_") {
+            KeySecret::parse(raw).map(Credential::Key)
+        } else {
+            SessionToken::parse(raw).map(Credential::Session)
+        }
+    }
+
+    /// The account the credential acts for: the session's, or the maker of a tenant key.
+    pub fn account_id(&self) -> Option<AccountId> {
+        match self {
+            Credential::Session(token) => Some(token.account_id),
+            Credential::Key(key) => key.maker,
+        }
+    }
+}
+
+impl From<SessionToken> for Credential {
+    fn from(token: SessionToken) -> Self {
+        Credential::Session(token)
     }
 }
 
@@ -175,17 +235,21 @@ mod tests {
     #[test]
     fn a_key_secret_carries_its_prefix_and_parses_back_only_whole() {
         let random = SeededRandom::new(4);
-        let key = KeySecret::generate(KeyKind::Operator, &random);
+        let key = KeySecret::generate_operator(&random);
         let text = key.expose();
         assert!(text.starts_with("usher_op_"));
         assert_eq!(text.len(), 9 + 43);
         assert_eq!(KeySecret::parse(&text), Some(key.clone()));
         assert_eq!(format!("{key:?}"), "KeySecret(usher_op_***)");
+        // A tenant key names its maker.
+        let maker = AccountId::from_ulid(ulid::Ulid::from_parts(1, 2));
+        let tenant_key = KeySecret::generate_tenant(maker, &random);
+        let tenant_text = tenant_key.expose();
+        assert!(tenant_text.starts_with(&format!("usher_tk_{maker}_")));
+        assert_eq!(KeySecret::parse(&tenant_text), Some(tenant_key));
         // Another kind's prefix, a character short or long, or a session token: not a key.
-        assert_eq!(
-            KeySecret::parse(&text.replace("usher_op_", "usher_tk_")).map(|k| k.kind),
-            Some(KeyKind::Tenant)
-        );
+        assert!(KeySecret::parse(&text.replace("usher_op_", "usher_tk_")).is_none());
+        assert!(KeySecret::parse(&tenant_text.replace("usher_tk_", "usher_op_")).is_none());
         assert!(KeySecret::parse(&text[..text.len() - 1]).is_none());
         assert!(KeySecret::parse(&format!("{text}A")).is_none());
         assert!(KeySecret::parse(&text[9..]).is_none());

@@ -106,3 +106,27 @@ impl TestApp {
         (created.entry.id.to_string(), created.secret.expose())
     }
 }
+
+impl TestApp {
+    /// A tenant API key made with the session `token` in `tenant`: its id and secret.
+    pub async fn api_key(
+        &self,
+        token: &str,
+        tenant: TenantId,
+        permissions: &[&str],
+    ) -> (String, String) {
+        let response = self
+            .post(
+                &format!("/v1/tenants/{tenant}/api-keys"),
+                Some(token),
+                json!({"name": "Backend", "permissions": permissions}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "making a key");
+        let body: Value = response.json().await.unwrap();
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+}

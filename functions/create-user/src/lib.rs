@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{EmailAddress, Locale, PersonName, Phone, Role, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, CsvBody, InvitationView, JsonBodyErrors,
-    Problem, ProblemDoc, UserInvitedResponse, UserView, csv_attachment, finish_router, mount,
+    ApiJson, ApiPath, ApiQuery, BearerErrors, CsvBody, InvitationView, JsonBodyErrors, Problem,
+    ProblemDoc, TenantBearer, UserInvitedResponse, UserView, csv_attachment, finish_router, mount,
     permissions_field,
 };
 use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice};
@@ -123,7 +123,7 @@ pub struct CreateUserResponse {
     generated_password: Option<String>,
 }
 
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path)),
     request_body = CreateUserRequest,
     responses(
@@ -139,7 +139,7 @@ pub struct CreateUserResponse {
     ))]
 async fn create_user_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<CreateUserRequest>,
 ) -> Result<impl IntoResponse, Problem> {
@@ -164,7 +164,7 @@ async fn create_user_route(
     )
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv/template", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv/template", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path)),
     responses(
         BearerErrors,
@@ -174,7 +174,7 @@ async fn create_user_route(
     ))]
 async fn template_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
 ) -> Result<Response, Problem> {
     let template = import_users::template(&app, &token, tenant_id).await?;
@@ -238,7 +238,7 @@ impl From<ImportProgress> for ImportView {
     }
 }
 
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users.csv", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users.csv", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("dry_run" = Option<bool>, Query), ("encoding" = Option<FileEncoding>, Query)),
     request_body(content = String, content_type = "text/csv", description = "The file, at most 5 MB and 10,000 rows: a header row (email, first_name, last_name, notification_email, phone, locale, role, auto_tickets, send_credentials, a column per permission; the export's own columns are read too), comma or semicolon separated, CRLF or LF"),
     responses(
@@ -254,7 +254,7 @@ impl From<ImportProgress> for ImportView {
     ))]
 async fn import_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ImportQuery>,
     CsvBody(bytes): CsvBody,
@@ -293,7 +293,7 @@ async fn import_route(
     })
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/imports/{import_id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/imports/{import_id}", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("import_id" = String, Path)),
     responses(
         BearerErrors,
@@ -303,7 +303,7 @@ async fn import_route(
     ))]
 async fn import_status_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, import_id)): ApiPath<(TenantId, usher_core::domain::ImportId)>,
 ) -> Result<Json<ImportView>, Problem> {
     let progress = import_users::get_import(&app, &token, tenant_id, import_id).await?;

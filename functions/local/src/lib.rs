@@ -63,7 +63,17 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
             ))
             .build(),
     );
+    let tenant_key = utoipa::openapi::security::SecurityScheme::Http(
+        utoipa::openapi::security::HttpBuilder::new()
+            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+            .bearer_format("usher_tk_...")
+            .description(Some(
+                "A tenant API key (POST /v1/tenants/{tenant_id}/api-keys), for a backend acting in that tenant",
+            ))
+            .build(),
+    );
     let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme("tenant_key", tenant_key);
     components.add_security_scheme("bearer", scheme);
     components.add_security_scheme("operator_key", operator_key);
     doc

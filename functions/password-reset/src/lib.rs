@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, Bearer, BearerErrors, ClientAddress, JsonBodyErrors, JsonOrForm,
-    PreferredLocale, Problem, ProblemDoc, finish_router, mount,
+    ApiJson, ApiPath, BearerErrors, ClientAddress, JsonBodyErrors, JsonOrForm, PreferredLocale,
+    Problem, ProblemDoc, TenantBearer, finish_router, mount,
 };
 use usher_core::pages::{FormError, ResetPage};
 use usher_core::records::TokenKind;
@@ -292,7 +292,7 @@ pub struct AdminResetGenerated {
 }
 
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/password-reset", tag = "users",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path)),
     request_body = AdminResetRequest,
     responses(
@@ -309,7 +309,7 @@ pub struct AdminResetGenerated {
 async fn admin_reset(
     State(app): State<App>,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiJson(body): ApiJson<AdminResetRequest>,
 ) -> Result<Response, Problem> {
     let mode = match body.mode {

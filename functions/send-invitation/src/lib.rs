@@ -8,8 +8,8 @@ use serde::Deserialize;
 use usher_core::app::App;
 use usher_core::domain::{EmailAddress, InvitationId, InvitationMessage, Locale, Role, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, InvitationView, JsonBodyErrors, Page,
-    Problem, ProblemDoc, finish_router, mount, page_limit, permissions_field,
+    ApiJson, ApiPath, ApiQuery, BearerErrors, InvitationView, JsonBodyErrors, Page, Problem,
+    ProblemDoc, TenantBearer, finish_router, mount, page_limit, permissions_field,
 };
 use usher_core::records::InvitationStatus;
 use usher_core::usecases::invitations::manage::{self, ListInvitations};
@@ -67,7 +67,7 @@ impl TryFrom<InviteRequest> for Invite {
     }
 }
 
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/invitations", tag = "invitations", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/invitations", tag = "invitations", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path)),
     request_body = InviteRequest,
     responses(
@@ -82,7 +82,7 @@ impl TryFrom<InviteRequest> for Invite {
     ))]
 async fn send_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<InviteRequest>,
 ) -> Result<impl IntoResponse, Problem> {
@@ -102,7 +102,7 @@ pub struct ListInvitationsQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/invitations", tag = "invitations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/invitations", tag = "invitations", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("status" = Option<InvitationStatus>, Query),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
@@ -115,7 +115,7 @@ pub struct ListInvitationsQuery {
     ))]
 async fn list_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ListInvitationsQuery>,
 ) -> Result<Json<Page<InvitationView>>, Problem> {
@@ -137,7 +137,7 @@ async fn list_route(
     }))
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}", tag = "invitations", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}", tag = "invitations", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("invitation_id" = String, Path)),
     responses(
         BearerErrors,
@@ -147,14 +147,14 @@ async fn list_route(
     ))]
 async fn get_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, invitation_id)): ApiPath<(TenantId, InvitationId)>,
 ) -> Result<Json<InvitationView>, Problem> {
     let invitation = manage::get_invitation(&app, &token, tenant_id, invitation_id).await?;
     Ok(Json(InvitationView::new(invitation, app.clock.now())))
 }
 
-#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}", tag = "invitations", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}", tag = "invitations", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("invitation_id" = String, Path)),
     responses(
         BearerErrors,
@@ -165,14 +165,14 @@ async fn get_route(
     ))]
 async fn revoke_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, invitation_id)): ApiPath<(TenantId, InvitationId)>,
 ) -> Result<StatusCode, Problem> {
     manage::revoke_invitation(&app, &token, tenant_id, invitation_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}/resend", tag = "invitations", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/invitations/{invitation_id}/resend", tag = "invitations", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("invitation_id" = String, Path)),
     responses(
         BearerErrors,
@@ -184,7 +184,7 @@ async fn revoke_route(
     ))]
 async fn resend_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, invitation_id)): ApiPath<(TenantId, InvitationId)>,
 ) -> Result<Json<InvitationView>, Problem> {
     let invitation = manage::resend_invitation(&app, &token, tenant_id, invitation_id).await?;

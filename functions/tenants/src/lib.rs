@@ -9,8 +9,8 @@ use usher_core::domain::HeldId;
 use usher_core::domain::{EmailAddress, PersonName, TenantName};
 use usher_core::domain::{Locale, PermissionEntry, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, EventView, EventsQuery, JsonBodyErrors,
-    KeyBearer, Page, Problem, ProblemDoc, TenantView, finish_router, mount, page_limit,
+    ApiJson, ApiPath, ApiQuery, BearerErrors, EventView, EventsQuery, JsonBodyErrors, KeyBearer,
+    Page, Problem, ProblemDoc, TenantBearer, TenantView, finish_router, mount, page_limit,
 };
 use usher_core::settings::{AppUrl, InboundSettings, InvitationEmailPolicy};
 use usher_core::usecases::get_tenant;
@@ -34,6 +34,8 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(approve_held_route))
         .routes(routes!(reject_held_route))
         .routes(routes!(create_tenant_route, list_tenants_route))
+        .routes(routes!(create_api_key_route, list_api_keys_route))
+        .routes(routes!(revoke_api_key_route))
         .routes(routes!(suspend_tenant_route))
         .routes(routes!(resume_tenant_route))
 }
@@ -43,7 +45,7 @@ pub fn router(app: App) -> Router {
     finish_router(mount(api(), &app))
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}", tag = "tenants", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}", tag = "tenants", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path)),
     responses(
         BearerErrors,
@@ -53,7 +55,7 @@ pub fn router(app: App) -> Router {
     ))]
 async fn get_tenant_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
 ) -> Result<Json<TenantView>, Problem> {
     let view = get_tenant::get_tenant(&app, &token, tenant_id).await?;
@@ -99,7 +101,7 @@ impl SettingsPatchRequest {
     }
 }
 
-#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/settings", tag = "tenants", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/settings", tag = "tenants", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path)),
     request_body = SettingsPatchRequest,
     responses(
@@ -113,7 +115,7 @@ impl SettingsPatchRequest {
     ))]
 async fn update_settings_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<SettingsPatchRequest>,
 ) -> Result<Json<TenantView>, Problem> {
@@ -121,7 +123,7 @@ async fn update_settings_route(
     Ok(Json(TenantView::new(tenant, true)))
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/events", tag = "tenants", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/events", tag = "tenants", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("action" = inline(Option<AuditAction>), Query),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
@@ -134,7 +136,7 @@ async fn update_settings_route(
     ))]
 async fn tenant_events_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Json<Page<EventView>>, Problem> {
@@ -164,7 +166,7 @@ pub struct ListHeldQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/inbound/held", tag = "inbound", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/inbound/held", tag = "inbound", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
         BearerErrors,
@@ -176,7 +178,7 @@ pub struct ListHeldQuery {
     ))]
 async fn list_held_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ListHeldQuery>,
 ) -> Result<Json<HeldPageView>, Problem> {
@@ -227,7 +229,7 @@ pub struct ApprovedView {
     user_id: Option<usher_core::domain::AccountId>,
 }
 
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/inbound/held/{held_id}/approve", tag = "inbound", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/inbound/held/{held_id}/approve", tag = "inbound", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("held_id" = String, Path)),
     responses(
         BearerErrors,
@@ -238,7 +240,7 @@ pub struct ApprovedView {
     ))]
 async fn approve_held_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, held_id)): ApiPath<(TenantId, HeldId)>,
 ) -> Result<Json<ApprovedView>, Problem> {
     let outcome = inbound::approve_held(&app, &token, tenant_id, held_id).await?;
@@ -265,7 +267,7 @@ pub struct RejectRequest {
     block: Option<BlockRequest>,
 }
 
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/inbound/held/{held_id}/reject", tag = "inbound", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/inbound/held/{held_id}/reject", tag = "inbound", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("held_id" = String, Path)),
     request_body = RejectRequest,
     responses(
@@ -279,7 +281,7 @@ pub struct RejectRequest {
     ))]
 async fn reject_held_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, held_id)): ApiPath<(TenantId, HeldId)>,
     ApiJson(body): ApiJson<RejectRequest>,
 ) -> Result<axum::http::StatusCode, Problem> {
@@ -500,4 +502,138 @@ async fn resume_tenant_route(
 ) -> Result<Json<TenantView>, Problem> {
     let tenant = tenant_directory::set_suspended(&app, &key, tenant_id, None).await?;
     Ok(Json(TenantView::new(tenant, true)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKeyRequest {
+    /// What it is for, e.g. "Help desk backend". 1 to 100 characters.
+    name: String,
+    /// From the tenant's catalogue, and `users.manage`; never one the caller lacks.
+    #[serde(default)]
+    permissions: Vec<String>,
+    /// When it stops working; never, when left out.
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A tenant API key, as its tenant's admins see it (never its secret).
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyView {
+    #[schema(value_type = String)]
+    id: usher_core::domain::ApiKeyId,
+    name: String,
+    permissions: Vec<String>,
+    #[schema(value_type = String)]
+    created_by: usher_core::domain::AccountId,
+    created_at: chrono::DateTime<chrono::Utc>,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// To within a minute.
+    last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl ApiKeyView {
+    fn new(
+        entry: usher_core::records::ApiKeyEntryRecord,
+        last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Self {
+        Self {
+            id: entry.id,
+            name: entry.name,
+            permissions: entry.permissions.iter().map(|p| p.to_string()).collect(),
+            created_by: entry.created_by,
+            created_at: entry.created_at,
+            expires_at: entry.expires_at,
+            last_used_at,
+            revoked_at: entry.revoked_at,
+        }
+    }
+}
+
+/// A key just made: the only answer that holds its secret.
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyCreatedView {
+    #[serde(flatten)]
+    key: ApiKeyView,
+    /// `usher_tk_...`: send it as `Authorization: Bearer <secret>` on this tenant's routes.
+    /// Shown once; Usher keeps only its hash.
+    secret: String,
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/api-keys", tag = "tenants", security(("bearer" = [])),
+    params(("tenant_id" = String, Path)),
+    request_body = CreateApiKeyRequest,
+    responses(
+        BearerErrors,
+        JsonBodyErrors,
+        (status = 201, description = "Made; the secret is in this answer only", body = ApiKeyCreatedView),
+        (status = 403, description = "forbidden: only admins and members who manage users; session_required: a key cannot make keys; permission_not_held: the caller lacks a permission asked for; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+        (status = 422, description = "invalid_request: the name is empty or too long, expires_at is past, or a field is malformed; unknown_permission: not in the catalogue", body = ProblemDoc),
+    ))]
+async fn create_api_key_route(
+    State(app): State<App>,
+    TenantBearer(token): TenantBearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiJson(body): ApiJson<CreateApiKeyRequest>,
+) -> Result<(axum::http::StatusCode, Json<ApiKeyCreatedView>), Problem> {
+    let new = usher_core::usecases::api_keys::NewApiKey {
+        name: body.name,
+        permissions: usher_core::http::permissions_field(&body.permissions)?,
+        expires_at: body.expires_at,
+    };
+    let created = usher_core::usecases::api_keys::create(&app, &token, tenant_id, new).await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(ApiKeyCreatedView {
+            key: ApiKeyView::new(created.entry, None),
+            secret: created.secret.expose(),
+        }),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApiKeyList {
+    /// Every key, revoked ones too, oldest first.
+    items: Vec<ApiKeyView>,
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/api-keys", tag = "tenants", security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path)),
+    responses(
+        BearerErrors,
+        (status = 200, description = "The tenant's keys, never their secrets", body = ApiKeyList),
+        (status = 403, description = "forbidden: only admins and members who manage users; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+    ))]
+async fn list_api_keys_route(
+    State(app): State<App>,
+    TenantBearer(token): TenantBearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+) -> Result<Json<ApiKeyList>, Problem> {
+    let keys = usher_core::usecases::api_keys::list(&app, &token, tenant_id).await?;
+    Ok(Json(ApiKeyList {
+        items: keys
+            .into_iter()
+            .map(|k| ApiKeyView::new(k.entry, k.last_used_at))
+            .collect(),
+    }))
+}
+
+#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/api-keys/{api_key_id}", tag = "tenants", security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("api_key_id" = String, Path)),
+    responses(
+        BearerErrors,
+        (status = 204, description = "Revoked: the very next request with it is refused"),
+        (status = 403, description = "forbidden: admins revoke any key, members who manage users the keys they made; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such key in this tenant", body = ProblemDoc),
+        (status = 409, description = "api_key_revoked: it is revoked already", body = ProblemDoc),
+    ))]
+async fn revoke_api_key_route(
+    State(app): State<App>,
+    TenantBearer(token): TenantBearer,
+    ApiPath((tenant_id, key_id)): ApiPath<(TenantId, usher_core::domain::ApiKeyId)>,
+) -> Result<axum::http::StatusCode, Problem> {
+    usher_core::usecases::api_keys::revoke(&app, &token, tenant_id, key_id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use usher_core::app::App;
 use usher_core::domain::{AccountId, EmailAddress, Locale, Role, TenantId};
 use usher_core::http::{
-    ApiJson, ApiPath, ApiQuery, Bearer, BearerErrors, EventView, EventsQuery, InvitationView,
-    JsonBodyErrors, Page, Problem, ProblemDoc, UserInvitedResponse, UserView, csv_attachment,
-    finish_router, mount, page_limit, permissions_field, person_patch,
+    ApiJson, ApiPath, ApiQuery, BearerErrors, EventView, EventsQuery, InvitationView,
+    JsonBodyErrors, Page, Problem, ProblemDoc, TenantBearer, UserInvitedResponse, UserView,
+    csv_attachment, finish_router, mount, page_limit, permissions_field, person_patch,
 };
 use usher_core::records::{MembershipRecord, MembershipStatus};
 use usher_core::usecases::get_user;
@@ -54,7 +54,7 @@ pub struct ListUsersQuery {
     cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query),
         ("email" = Option<String>, Query, description = "Only the member with this email (any letter case): a help desk asks whether a sender is a user and whether auto_tickets is on"),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
@@ -68,7 +68,7 @@ pub struct ListUsersQuery {
     ))]
 async fn list_users_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ListUsersQuery>,
 ) -> Result<Json<Page<UserView>>, Problem> {
@@ -89,7 +89,7 @@ async fn list_users_route(
     }))
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
     responses(
         BearerErrors,
@@ -99,7 +99,7 @@ async fn list_users_route(
     ))]
 async fn get_user_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
 ) -> Result<Response, Problem> {
     Ok(with_etag(
@@ -187,7 +187,7 @@ impl TryFrom<UpdateUserRequest> for UserPatch {
     }
 }
 
-#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id"),
         ("If-Match" = Option<String>, Header, description = "The ETag of the user as read: the change applies only to that version")),
     request_body = UpdateUserRequest,
@@ -203,7 +203,7 @@ impl TryFrom<UpdateUserRequest> for UserPatch {
     ))]
 async fn update_user_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
     headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<UpdateUserRequest>,
@@ -231,7 +231,7 @@ pub struct AccessRequest {
     enabled: bool,
 }
 
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/access", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/access", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
     request_body = AccessRequest,
     responses(
@@ -247,7 +247,7 @@ pub struct AccessRequest {
     ))]
 async fn access_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
     ApiJson(body): ApiJson<AccessRequest>,
 ) -> Result<Response, Problem> {
@@ -265,7 +265,7 @@ async fn access_route(
     )
 }
 
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/archive", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/archive", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
     responses(
         BearerErrors,
@@ -276,7 +276,7 @@ async fn access_route(
     ))]
 async fn archive_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
 ) -> Result<Response, Problem> {
     Ok(with_etag(
@@ -284,7 +284,7 @@ async fn archive_route(
     ))
 }
 
-#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/restore", tag = "users", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users/{user_id}/restore", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
     responses(
         BearerErrors,
@@ -295,7 +295,7 @@ async fn archive_route(
     ))]
 async fn restore_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
 ) -> Result<Response, Problem> {
     Ok(with_etag(
@@ -303,7 +303,7 @@ async fn restore_route(
     ))
 }
 
-#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/users/{user_id}/sessions", tag = "users", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/users/{user_id}/sessions", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id")),
     responses(
         BearerErrors,
@@ -314,14 +314,14 @@ async fn restore_route(
     ))]
 async fn end_sessions_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
 ) -> Result<StatusCode, Problem> {
     usher_core::usecases::sessions::end_member_sessions(&app, &token, tenant_id, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}/events", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}/events", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id"),
         ("action" = inline(Option<AuditAction>), Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses(
@@ -334,7 +334,7 @@ async fn end_sessions_route(
     ))]
 async fn user_events_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath((tenant_id, user_id)): ApiPath<(TenantId, AccountId)>,
     ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Json<Page<EventView>>, Problem> {
@@ -349,7 +349,7 @@ pub struct ExportQuery {
     status: Option<MembershipStatus>,
 }
 
-#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv", tag = "users", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query)),
     responses(
         BearerErrors,
@@ -360,7 +360,7 @@ pub struct ExportQuery {
     ))]
 async fn export_route(
     State(app): State<App>,
-    Bearer(token): Bearer,
+    TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, Problem> {

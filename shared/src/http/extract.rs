@@ -184,6 +184,26 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
+/// The credential of a tenant route: `Authorization: Bearer` with a person's session or a tenant
+/// API key (`usher_tk_...`), checked for shape only.
+pub struct TenantBearer(pub crate::token::Credential);
+
+impl<S: Send + Sync> FromRequestParts<S> for TenantBearer {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .and_then(|(_, credential)| crate::token::Credential::parse(credential.trim()))
+            .map(TenantBearer)
+            .ok_or_else(Problem::unauthenticated)
+    }
+}
+
 /// `Authorization: Bearer usher_op_...` or `usher_tk_...`: a machine key, checked for shape
 /// only (the use case reads it).
 pub struct KeyBearer(pub crate::token::KeySecret);

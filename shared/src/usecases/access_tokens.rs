@@ -17,7 +17,7 @@ use crate::keys;
 use crate::records::{from_optional, to_item};
 use crate::signing::{Jwk, KeyringRecord, SigningError};
 use crate::table::{Condition, Item, Op, TransactError};
-use crate::token::SessionToken;
+use crate::token::{Credential, SessionToken};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccessTokenError {
@@ -62,8 +62,13 @@ pub async fn mint(
     tenant: TenantId,
 ) -> Result<AccessToken, AccessTokenError> {
     let now = app.clock.now();
-    let (caller, mut items) =
-        TenantCaller::load_with(app, token, tenant, &[keys::signing_keyring()]).await?;
+    let (caller, mut items) = TenantCaller::load_with(
+        app,
+        &Credential::Session(token.clone()),
+        tenant,
+        &[keys::signing_keyring()],
+    )
+    .await?;
     let ring = fresh_ring(app, items.pop().flatten(), now).await?;
     let key = ring
         .current(now)

@@ -10,7 +10,6 @@
 //! the login item with the two mail limits (per person, per tenant), side by side; one
 //! transaction, which counts the mail against both limits.
 
-use crate::records::Actor;
 use serde_json::json;
 
 use super::accounts::{PasswordSetBy, read_account_with_tenants, set_password};
@@ -26,7 +25,7 @@ use crate::records::{
     AccountRecord, LoginRecord, MembershipRecord, ThrottleRecord, TokenKind, to_item,
 };
 use crate::table::{Condition, Op};
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AdminResetMode {
@@ -136,7 +135,7 @@ async fn generated_password(
 /// round trips above are counted.
 pub async fn admin_reset_password(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
     mode: AdminResetMode,
@@ -234,7 +233,7 @@ pub async fn admin_reset_password(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::PasswordResetByAdmin,
-            actor: Actor::Account(caller.account.id),
+            actor: caller.actor,
             subject: Some(account.id),
             details: json!({"mode": match mode {
                 AdminResetMode::Link => "link",

@@ -71,6 +71,8 @@ audit_actions! {
     /// The operator suspended the tenant, or resumed it.
     TenantSuspended = "tenant.suspended",
     TenantResumed = "tenant.resumed",
+    ApiKeyCreated = "api_key.created",
+    ApiKeyRevoked = "api_key.revoked",
     InboundCreated = "inbound.created",
     InboundJoined = "inbound.joined",
     InboundIgnored = "inbound.ignored",

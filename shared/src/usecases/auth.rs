@@ -6,9 +6,12 @@ use chrono::{DateTime, Utc};
 use crate::app::App;
 use crate::domain::{AccountId, Role, TenantId};
 use crate::keys;
-use crate::records::{AccountRecord, MembershipRecord, SessionRecord, TenantRecord, from_optional};
+use crate::records::{
+    AccountRecord, Actor, ApiKeyRecord, MembershipRecord, SessionRecord, TenantRecord,
+    from_optional,
+};
 use crate::table::{Item, Key};
-use crate::token::SessionToken;
+use crate::token::{Credential, KeyKind, SessionToken};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -38,10 +41,21 @@ pub struct AccountCaller {
     pub account: AccountRecord,
 }
 
+/// Who acts in a tenant: a person with their session, or a tenant API key with what its maker
+/// may do now.
 pub struct TenantCaller {
-    /// The session the request came with; `None` for a job acting for the person who filed it.
+    /// Who the audit log names.
+    pub actor: Actor,
+    /// The session the request came with; `None` for a key, or a job acting for the person who
+    /// filed it.
     pub session: Option<SessionRecord>,
+    /// The key the request came with, and the hash that finds it.
+    pub api_key: Option<ApiKeyRecord>,
+    pub api_key_hash: Option<String>,
+    /// The person: the session's, or the key's maker.
     pub account: AccountRecord,
+    /// What the caller may do here: the person's membership, or, for a key, its maker's as a
+    /// member with the key's permissions (those the maker still holds).
     pub membership: MembershipRecord,
     pub tenant: TenantRecord,
 }
@@ -114,25 +128,25 @@ impl TenantCaller {
     /// Reads and checks the caller, for a use case that needs nothing else in its first read.
     pub(crate) async fn load(
         app: &App,
-        token: &SessionToken,
+        credential: &Credential,
         tenant: TenantId,
     ) -> Result<Self, AuthError> {
-        let items = app.table.batch_get(&Self::keys(token, tenant)).await?;
-        let caller = Self::resolve(token, items, app.clock.now(), false)?;
-        caller.touch(app, token).await;
-        Ok(caller)
+        Ok(Self::load_with(app, credential, tenant, &[]).await?.0)
     }
 
     /// As [`TenantCaller::load`], but an owner of a suspended tenant passes: they may read why
     /// it is suspended (and nothing else there).
     pub(crate) async fn load_as_owner_of_suspended(
         app: &App,
-        token: &SessionToken,
+        credential: &Credential,
         tenant: TenantId,
     ) -> Result<Self, AuthError> {
-        let items = app.table.batch_get(&Self::keys(token, tenant)).await?;
-        let caller = Self::resolve(token, items, app.clock.now(), true)?;
-        caller.touch(app, token).await;
+        let items = app
+            .table
+            .batch_get(&Self::keys(credential, tenant)?)
+            .await?;
+        let caller = Self::resolve(credential, items, app.clock.now(), true)?;
+        caller.touch(app, credential).await;
         Ok(caller)
     }
 
@@ -140,143 +154,214 @@ impl TenantCaller {
     /// of `extra`, for the use case to read by name.
     pub(crate) async fn load_with(
         app: &App,
-        token: &SessionToken,
+        credential: &Credential,
         tenant: TenantId,
         extra: &[Key],
     ) -> Result<(Self, Vec<Option<Item>>), AuthError> {
-        let mut keys = Self::keys(token, tenant).to_vec();
+        let mut keys = Self::keys(credential, tenant)?.to_vec();
         keys.extend_from_slice(extra);
         let mut items = app.table.batch_get(&keys).await?;
         let extra = items.split_off(keys.len() - extra.len());
-        let caller = Self::resolve(token, items, app.clock.now(), false)?;
-        caller.touch(app, token).await;
+        let caller = Self::resolve(credential, items, app.clock.now(), false)?;
+        caller.touch(app, credential).await;
         Ok((caller, extra))
     }
 
     /// Reads the caller and another member of the tenant in one batch; the member is `None` when
-    /// the account has no membership here. Naming oneself needs no fifth key: the caller's own
-    /// membership is the member.
+    /// the account has no membership here. Naming oneself (or a key's maker) needs no fifth key:
+    /// that membership is read with the caller, as it is stored.
     pub(crate) async fn load_with_member(
         app: &App,
-        token: &SessionToken,
+        credential: &Credential,
         tenant: TenantId,
         member: AccountId,
     ) -> Result<(Self, Option<MembershipRecord>), AuthError> {
-        let is_self = member == token.account_id;
-        let mut keys = Self::keys(token, tenant).to_vec();
+        let is_self = credential.account_id() == Some(member);
+        let mut keys = Self::keys(credential, tenant)?.to_vec();
         if !is_self {
             keys.push(keys::membership(tenant, member));
         }
         let mut items = app.table.batch_get(&keys).await?;
-        let other: Option<MembershipRecord> = if is_self {
-            None
+        let member: Option<MembershipRecord> = if is_self {
+            from_optional(items.get(2).cloned().flatten())?
         } else {
             from_optional(items.pop().flatten())?
         };
-        let caller = Self::resolve(token, items, app.clock.now(), false)?;
-        caller.touch(app, token).await;
-        let member = if is_self {
-            Some(caller.membership.clone())
-        } else {
-            other
-        };
+        let caller = Self::resolve(credential, items, app.clock.now(), false)?;
+        caller.touch(app, credential).await;
         Ok((caller, member))
     }
 
     /// `account` acting in `tenant` with no request of theirs at hand (a job they filed, such as
     /// an import): their account, membership and tenant as they are now, or `None` when they may
-    /// no longer act there (membership gone, archived or without access).
+    /// no longer act there (membership gone, archived or without access, tenant suspended).
+    /// A job filed with a key acts with that key, as long as it is not revoked or expired.
     pub(crate) async fn acting(
         app: &App,
         tenant: TenantId,
         account: AccountId,
+        api_key: Option<&str>,
     ) -> Result<Option<Self>, crate::table::TableError> {
-        let items = app
-            .table
-            .batch_get(&[
-                keys::account(account),
-                keys::membership(tenant, account),
-                keys::tenant(tenant),
-            ])
-            .await?;
-        let [account, membership, tenant] = <[Option<Item>; 3]>::try_from(items).map_err(|_| {
-            crate::table::TableError::Invalid("a batch read answered another count".into())
-        })?;
-        let account: Option<AccountRecord> = from_optional(account)?;
-        let membership: Option<MembershipRecord> = from_optional(membership)?;
-        let tenant: Option<TenantRecord> = from_optional(tenant)?;
-        Ok(match (account, membership, tenant) {
-            (Some(account), Some(membership), Some(tenant))
-                if membership.is_usable() && tenant.suspended.is_none() =>
-            {
-                Some(Self {
-                    session: None,
-                    account,
-                    membership,
-                    tenant,
-                })
-            }
-            _ => None,
-        })
+        let mut keys = vec![
+            keys::account(account),
+            keys::membership(tenant, account),
+            keys::tenant(tenant),
+        ];
+        if let Some(hash) = api_key {
+            keys.push(keys::api_key(hash));
+        }
+        let mut items = app.table.batch_get(&keys).await?.into_iter();
+        let account: Option<AccountRecord> = from_optional(items.next().flatten())?;
+        let membership: Option<MembershipRecord> = from_optional(items.next().flatten())?;
+        let tenant_record: Option<TenantRecord> = from_optional(items.next().flatten())?;
+        let key: Option<ApiKeyRecord> = from_optional(items.next().flatten())?;
+        let (Some(account), Some(membership), Some(tenant_record)) =
+            (account, membership, tenant_record)
+        else {
+            return Ok(None);
+        };
+        if !membership.is_usable() || tenant_record.suspended.is_some() {
+            return Ok(None);
+        }
+        let now = app.clock.now();
+        let caller = match (api_key, key) {
+            (None, _) => Self {
+                actor: Actor::Account(account.id),
+                session: None,
+                api_key: None,
+                api_key_hash: None,
+                membership,
+                account,
+                tenant: tenant_record,
+            },
+            (Some(hash), Some(key)) if key.is_live(tenant, account.id, now) => Self {
+                actor: Actor::ApiKey(key.id),
+                session: None,
+                api_key_hash: Some(hash.to_owned()),
+                membership: key.acting_membership(&membership, &tenant_record),
+                api_key: Some(key),
+                account,
+                tenant: tenant_record,
+            },
+            (Some(_), _) => return Ok(None),
+        };
+        Ok(Some(caller))
     }
 
-    /// Records the session's use (see [`super::sessions::touch`]).
-    async fn touch(&self, app: &App, token: &SessionToken) {
-        if let Some(session) = &self.session {
-            super::sessions::touch(app, token, session).await;
+    /// Records the credential's use (see [`super::sessions::touch`]).
+    async fn touch(&self, app: &App, credential: &Credential) {
+        match (credential, &self.session, &self.api_key) {
+            (Credential::Session(token), Some(session), _) => {
+                super::sessions::touch(app, token, session).await;
+            }
+            (Credential::Key(secret), _, Some(key)) => {
+                super::api_keys::touch(app, secret, key).await;
+            }
+            _ => {}
         }
     }
 
-    /// Keys to read: session, account, the caller's membership, the tenant.
-    fn keys(token: &SessionToken, tenant: TenantId) -> [Key; 4] {
-        let [session, account] = AccountCaller::keys(token);
-        [
-            session,
-            account,
-            keys::membership(tenant, token.account_id),
-            keys::tenant(tenant),
-        ]
+    /// Keys to read: the session (or the key), the account (or the key's maker), that person's
+    /// membership here, the tenant. An operator key is no tenant credential.
+    fn keys(credential: &Credential, tenant: TenantId) -> Result<[Key; 4], AuthError> {
+        match credential {
+            Credential::Session(token) => {
+                let [session, account] = AccountCaller::keys(token);
+                Ok([
+                    session,
+                    account,
+                    keys::membership(tenant, token.account_id),
+                    keys::tenant(tenant),
+                ])
+            }
+            Credential::Key(secret) => match (secret.kind, secret.maker) {
+                (KeyKind::Tenant, Some(maker)) => Ok([
+                    keys::api_key(&secret.hash()),
+                    keys::account(maker),
+                    keys::membership(tenant, maker),
+                    keys::tenant(tenant),
+                ]),
+                _ => Err(AuthError::Unauthenticated),
+            },
+        }
     }
 
     /// Checks the four items read with [`TenantCaller::keys`], in that order.
     fn resolve(
-        token: &SessionToken,
+        credential: &Credential,
         items: Vec<Option<Item>>,
         now: DateTime<Utc>,
         owner_may_read_suspended: bool,
     ) -> Result<Self, AuthError> {
-        let Ok([session, account, membership, tenant]) = <[Option<Item>; 4]>::try_from(items)
-        else {
+        let Ok([first, account, membership, tenant]) = <[Option<Item>; 4]>::try_from(items) else {
             return Err(AuthError::Unauthenticated);
         };
-        let caller = AccountCaller::resolve(token, session, account, now, false)?;
-        let membership: MembershipRecord =
-            from_optional(membership)?.ok_or(AuthError::TenantNotFound)?;
-        let tenant: TenantRecord = from_optional(tenant)?.ok_or(AuthError::TenantNotFound)?;
-        // A session of a password an admin elsewhere knows opens their tenant alone, and says
-        // no more of another than of a tenant the account is not in.
-        if !caller.session.opens(tenant.id) {
-            return Err(AuthError::TenantNotFound);
-        }
-        if !membership.is_usable() {
-            return Err(AuthError::MembershipInactive);
-        }
-        // An admin here ended this member's sessions made until then.
-        if !membership.admits_session(caller.session.created_at) {
-            return Err(AuthError::Unauthenticated);
-        }
-        let owner_reading = owner_may_read_suspended && membership.role == Role::Owner;
-        if tenant.suspended.is_some() && !owner_reading {
+        let caller = match credential {
+            Credential::Session(token) => {
+                let caller = AccountCaller::resolve(token, first, account, now, false)?;
+                let membership: MembershipRecord =
+                    from_optional(membership)?.ok_or(AuthError::TenantNotFound)?;
+                let tenant: TenantRecord =
+                    from_optional(tenant)?.ok_or(AuthError::TenantNotFound)?;
+                // A session of a password an admin elsewhere knows opens their tenant alone,
+                // and says no more of another than of a tenant the account is not in.
+                if !caller.session.opens(tenant.id) {
+                    return Err(AuthError::TenantNotFound);
+                }
+                if !membership.is_usable() {
+                    return Err(AuthError::MembershipInactive);
+                }
+                // An admin here ended this member's sessions made until then.
+                if !membership.admits_session(caller.session.created_at) {
+                    return Err(AuthError::Unauthenticated);
+                }
+                Self {
+                    actor: Actor::Account(caller.account.id),
+                    session: Some(caller.session),
+                    api_key: None,
+                    api_key_hash: None,
+                    account: caller.account,
+                    membership,
+                    tenant,
+                }
+            }
+            Credential::Key(secret) => {
+                // A key that is not this tenant's, revoked, expired, or whose maker may no
+                // longer act here: the same answer as a key that never was.
+                let key: ApiKeyRecord = from_optional(first)?.ok_or(AuthError::Unauthenticated)?;
+                let account: AccountRecord =
+                    from_optional(account)?.ok_or(AuthError::Unauthenticated)?;
+                let maker: MembershipRecord =
+                    from_optional(membership)?.ok_or(AuthError::Unauthenticated)?;
+                let tenant: TenantRecord =
+                    from_optional(tenant)?.ok_or(AuthError::Unauthenticated)?;
+                if secret.maker != Some(account.id)
+                    || !key.is_live(tenant.id, account.id, now)
+                    || !maker.is_usable()
+                {
+                    return Err(AuthError::Unauthenticated);
+                }
+                tracing::Span::current().record("api_key_id", tracing::field::display(key.id));
+                Self {
+                    actor: Actor::ApiKey(key.id),
+                    session: None,
+                    api_key_hash: Some(secret.hash()),
+                    membership: key.acting_membership(&maker, &tenant),
+                    api_key: Some(key),
+                    account,
+                    tenant,
+                }
+            }
+        };
+        let owner_reading = owner_may_read_suspended
+            && caller.session.is_some()
+            && caller.membership.role == Role::Owner;
+        if caller.tenant.suspended.is_some() && !owner_reading {
             return Err(AuthError::TenantSuspended);
         }
         let span = tracing::Span::current();
-        span.record("tenant_id", tracing::field::display(tenant.id));
+        span.record("tenant_id", tracing::field::display(caller.tenant.id));
         span.record("account_id", tracing::field::display(caller.account.id));
-        Ok(Self {
-            session: Some(caller.session),
-            account: caller.account,
-            membership,
-            tenant,
-        })
+        Ok(caller)
     }
 }

@@ -9,7 +9,6 @@
 //! invitation marker and quotas together) and one transaction. An existing account takes the
 //! invitation's one more read (see [`super::invitations::send`]).
 
-use crate::records::Actor;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -34,7 +33,7 @@ use crate::keys;
 use crate::mail::{MailTemplate, PasswordNote};
 use crate::records::{AccountRecord, CreatedVia, InvitationRecord, MembershipRecord};
 use crate::table::{Condition, Op};
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 /// How the new account gets its first password.
 pub enum PasswordChoice {
@@ -120,11 +119,12 @@ pub(crate) fn authorize_grant(
 
 pub async fn create_user(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     new: NewUser,
 ) -> Result<Creation, CreateUserError> {
-    let reads = InvitationReads::new(tenant_id, token.account_id, &new.email);
+    let acting = token.account_id().ok_or(AuthError::Unauthenticated)?;
+    let reads = InvitationReads::new(tenant_id, acting, &new.email);
     let (caller, items) = TenantCaller::load_with(app, token, tenant_id, &reads.keys()).await?;
     let state = reads.take(items)?;
     authorize_grant(&caller, new.role, &new.permissions)?;
@@ -305,7 +305,7 @@ pub(crate) async fn prepare_creation<'a>(
     writes.audit(AuditEvent {
         tenant: caller.tenant.id,
         action: AuditAction::UserCreated,
-        actor: Actor::Account(caller.account.id),
+        actor: caller.actor,
         subject: Some(account.id),
         details,
     })?;

@@ -13,7 +13,7 @@ use crate::domain::{AccountId, TenantId};
 use crate::keys;
 use crate::records::{EventRecord, from_item};
 use crate::table::Key;
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 pub struct ListEvents {
     /// Only events with this action (`invitation.sent`).
@@ -44,7 +44,7 @@ pub enum ListEventsError {
 /// The tenant's log. Owners and admins only: it names every member.
 pub async fn tenant_events(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     request: ListEvents,
 ) -> Result<EventPage, ListEventsError> {
@@ -59,7 +59,7 @@ pub async fn tenant_events(
 /// One person's history in the tenant: for those who manage users, and for the person.
 pub async fn user_events(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
     request: ListEvents,

@@ -14,7 +14,7 @@ use crate::domain::{Permission, TenantId};
 use crate::keys;
 use crate::records::{MembershipRecord, MembershipStatus, from_item};
 use crate::table::Key;
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 /// A member's columns, in the order the export writes them, and whether an import reads each
 /// back (the others are the export's own, read past so that an exported file imports back). The
@@ -55,7 +55,7 @@ pub struct Export {
 /// Starts an export of the members of `tenant_id` (all, or those with `status`).
 pub async fn start_export(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     status: Option<MembershipStatus>,
 ) -> Result<Export, ListUsersError> {

@@ -5,7 +5,7 @@ use super::{AuthError, TenantCaller};
 use crate::app::App;
 use crate::domain::TenantId;
 use crate::records::TenantRecord;
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GetTenantError {
@@ -20,7 +20,7 @@ pub struct TenantView {
 
 pub async fn get_tenant(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
 ) -> Result<TenantView, GetTenantError> {
     let caller = TenantCaller::load_as_owner_of_suspended(app, token, tenant_id).await?;

@@ -4,7 +4,7 @@ use super::{AuthError, TenantCaller};
 use crate::app::App;
 use crate::domain::{AccountId, TenantId};
 use crate::records::MembershipRecord;
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 #[derive(Debug, thiserror::Error)]
 pub enum GetUserError {
@@ -18,7 +18,7 @@ pub enum GetUserError {
 
 pub async fn get_user(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
 ) -> Result<MembershipRecord, GetUserError> {

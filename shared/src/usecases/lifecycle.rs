@@ -16,7 +16,6 @@
 //! access), then one transaction; a query of the account's tenants when the person's own fields
 //! change, and of the members when an owner is demoted or archived.
 
-use crate::records::Actor;
 use chrono::Utc;
 use serde_json::{Value, json};
 
@@ -41,7 +40,7 @@ use crate::records::{
     MembershipStatus, from_item, from_optional, to_item,
 };
 use crate::table::{Condition, Op};
-use crate::token::SessionToken;
+use crate::token::{Credential, SessionToken};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LifecycleError {
@@ -102,7 +101,7 @@ impl UserPatch {
 /// and is not above the caller.
 async fn load(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
 ) -> Result<(TenantCaller, MembershipRecord), LifecycleError> {
@@ -205,7 +204,7 @@ fn event(
     AuditEvent {
         tenant: caller.tenant.id,
         action,
-        actor: Actor::Account(caller.account.id),
+        actor: caller.actor,
         subject: Some(subject),
         details,
     }
@@ -255,7 +254,7 @@ const PERSON_FIELDS: [&str; 4] = ["first_name", "last_name", "phone", "locale"];
 /// `PATCH /v1/tenants/{tenant_id}/users/{user_id}`.
 pub async fn update_user(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
     patch: UserPatch,
@@ -461,7 +460,7 @@ pub async fn update_me(
 /// `POST .../users/{user_id}/access {enabled}`.
 pub async fn set_access(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
     enabled: bool,
@@ -559,7 +558,7 @@ async fn ask_consent(
 /// `POST .../archive` (`archived: true`) and `.../restore`.
 pub async fn set_archived(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
     archived: bool,

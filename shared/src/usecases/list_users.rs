@@ -7,7 +7,7 @@ use crate::domain::TenantId;
 use crate::keys;
 use crate::records::{MembershipRecord, MembershipStatus, from_item};
 
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 pub struct ListUsers {
     pub status: Option<MembershipStatus>,
@@ -38,7 +38,7 @@ pub enum ListUsersError {
 
 pub async fn list_users(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     request: ListUsers,
 ) -> Result<UserPage, ListUsersError> {
@@ -76,7 +76,7 @@ pub async fn list_users(
 /// the membership the login item names.
 async fn by_email(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     email: &crate::domain::EmailAddress,
     status: Option<MembershipStatus>,

@@ -10,6 +10,7 @@
 pub mod access_tokens;
 mod accounts;
 pub mod admin_reset_password;
+pub mod api_keys;
 mod audit;
 mod auth;
 pub mod bootstrap_tenant;

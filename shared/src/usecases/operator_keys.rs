@@ -57,7 +57,7 @@ pub async fn create(
         return Err(OperatorKeyError::NoScopes);
     }
     let now = app.clock.now();
-    let secret = KeySecret::generate(KeyKind::Operator, app.random.as_ref());
+    let secret = KeySecret::generate_operator(app.random.as_ref());
     let id = OperatorKeyId::from_ulid(app.random.ulid(now));
     let record = OperatorKeyRecord {
         id,

@@ -6,7 +6,6 @@
 //! batch read. "Sign out everywhere else" raises the account's session epoch and writes the
 //! current session into the new epoch: one transaction however many sessions there are.
 
-use crate::records::Actor;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
@@ -21,7 +20,7 @@ use crate::records::{
     AccountRecord, SessionEntryRecord, SessionRecord, from_item, from_optional, to_item,
 };
 use crate::table::{Condition, Key, Op};
-use crate::token::SessionToken;
+use crate::token::{Credential, SessionToken};
 
 /// Where a request that opens a session came from, as the person will see it in their list.
 #[derive(Clone, Debug, Default)]
@@ -279,12 +278,13 @@ pub async fn end_all_mine(
 /// here nor mint tokens for here; the person's other tenants are not this admin's to touch.
 pub async fn end_member_sessions(
     app: &App,
-    token: &SessionToken,
+    credential: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
 ) -> Result<(), SessionsError> {
     let now = app.clock.now();
-    let (caller, member) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
+    let (caller, member) =
+        TenantCaller::load_with_member(app, credential, tenant_id, user_id).await?;
     let member = member.ok_or(SessionsError::MemberNotFound)?;
     if user_id != caller.account.id {
         if !caller.membership.can_manage_users() {
@@ -308,7 +308,7 @@ pub async fn end_member_sessions(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::SessionsEnded,
-            actor: Actor::Account(caller.account.id),
+            actor: caller.actor,
             subject: Some(user_id),
             details: serde_json::json!({}),
         })?;

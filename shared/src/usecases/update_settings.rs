@@ -11,13 +11,12 @@ use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{Locale, PermissionEntry, TenantId};
 use crate::keys;
-use crate::records::Actor;
 use crate::records::{InboxRecord, MembershipRecord, TenantRecord, from_item, to_item};
 use crate::settings::{
     AppUrl, InboundSettings, InvitationEmailPolicy, SettingsError, TenantSettings, validate_catalog,
 };
 use crate::table::{Condition, Op, TransactError};
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 /// Fields left out stay as they are.
 #[derive(Default)]
@@ -215,7 +214,7 @@ fn address_writes(
 /// retiring, counting and committing is what keeps a grant from slipping in.
 pub async fn update_settings(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     mut patch: SettingsPatch,
 ) -> Result<TenantRecord, UpdateSettingsError> {
@@ -276,7 +275,7 @@ pub async fn update_settings(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::TenantSettingsUpdated,
-            actor: Actor::Account(caller.account.id),
+            actor: caller.actor,
             subject: None,
             details: serde_json::json!({}),
         })?;

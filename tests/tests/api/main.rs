@@ -11,6 +11,7 @@
 //! | the reset pages, and the headers of every page | `reset_pages.rs` |
 //! | a tenant, its settings, its catalogue and inbound addresses | `tenants.rs` |
 //! | the operator's keys and tenants: create, list, suspend, resume | `operator.rs` |
+//! | tenant API keys: acting with them, their bounds, revocation, expiry | `api_keys.rs` |
 //! | crossing tenants on every route | `isolation.rs` |
 //! | an address one tenant's admin created, brought into another tenant every way | `takeover.rs` |
 //! | strict input on every route (bodies, fields, names, slow clients) | `bad_input.rs`, `reset_bad_input.rs` |
@@ -18,6 +19,7 @@
 //! | round trips per route | `round_trips.rs` |
 
 mod admin_reset;
+mod api_keys;
 mod bad_input;
 mod export;
 mod import;

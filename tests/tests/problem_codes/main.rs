@@ -26,6 +26,7 @@ use usher_core::settings::SettingsError;
 use usher_core::usecases::AuthError;
 use usher_core::usecases::access_tokens::AccessTokenError;
 use usher_core::usecases::admin_reset_password::AdminResetError;
+use usher_core::usecases::api_keys::ApiKeyError;
 use usher_core::usecases::change_password::ChangePasswordError;
 use usher_core::usecases::create_user::CreateUserError;
 use usher_core::usecases::events::ListEventsError;
@@ -280,6 +281,38 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             member_sessions(),
         ),
         ("post", "/v1/sessions/current/token", mint_token()),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/api-keys",
+            api_keys(
+                vec![
+                    ApiKeyError::SessionRequired,
+                    ApiKeyError::Forbidden,
+                    ApiKeyError::InvalidName,
+                    ApiKeyError::UnknownPermission("x.y".into()),
+                    ApiKeyError::PermissionNotHeld("x.y".into()),
+                    ApiKeyError::ExpiryInPast,
+                ],
+                true,
+            ),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/api-keys",
+            api_keys(vec![ApiKeyError::Forbidden], false),
+        ),
+        (
+            "delete",
+            "/v1/tenants/{tenant_id}/api-keys/{api_key_id}",
+            api_keys(
+                vec![
+                    ApiKeyError::Forbidden,
+                    ApiKeyError::NotFound,
+                    ApiKeyError::AlreadyRevoked,
+                ],
+                false,
+            ),
+        ),
         (
             "post",
             "/v1/tenants",

@@ -152,3 +152,42 @@ pub(super) fn tenant_directory(extra: Vec<TenantDirectoryError>, json_body: bool
     };
     [answers(all), body].concat()
 }
+
+/// A tenant API key route: the caller's checks, `extra` of the use case's own, and a JSON body's
+/// refusals when it reads one.
+pub(super) fn api_keys(extra: Vec<ApiKeyError>, json_body: bool) -> Vec<Answer> {
+    covers(
+        &[
+            ApiKeyError::Auth(AuthError::Unauthenticated),
+            ApiKeyError::SessionRequired,
+            ApiKeyError::Forbidden,
+            ApiKeyError::InvalidName,
+            ApiKeyError::UnknownPermission("x.y".into()),
+            ApiKeyError::PermissionNotHeld("x.y".into()),
+            ApiKeyError::ExpiryInPast,
+            ApiKeyError::NotFound,
+            ApiKeyError::AlreadyRevoked,
+        ],
+        |e| match e {
+            ApiKeyError::Auth(_) => Some(0),
+            ApiKeyError::SessionRequired => Some(1),
+            ApiKeyError::Forbidden => Some(2),
+            ApiKeyError::InvalidName => Some(3),
+            ApiKeyError::UnknownPermission(_) => Some(4),
+            ApiKeyError::PermissionNotHeld(_) => Some(5),
+            ApiKeyError::ExpiryInPast => Some(6),
+            ApiKeyError::NotFound => Some(7),
+            ApiKeyError::AlreadyRevoked => Some(8),
+            ApiKeyError::Internal(_) => None,
+        },
+        9,
+    );
+    let mut all: Vec<ApiKeyError> = tenant_auth().into_iter().map(Into::into).collect();
+    all.extend(extra);
+    let body = if json_body {
+        JSON_BODY.to_vec()
+    } else {
+        Vec::new()
+    };
+    [answers(all), TENANT_PATH.to_vec(), body].concat()
+}

@@ -96,3 +96,30 @@ impl From<crate::usecases::tenant_directory::TenantDirectoryError> for Problem {
         }
     }
 }
+
+impl From<crate::usecases::api_keys::ApiKeyError> for Problem {
+    fn from(e: crate::usecases::api_keys::ApiKeyError) -> Self {
+        use crate::usecases::api_keys::ApiKeyError as E;
+        let detail = e.to_string();
+        match e {
+            E::Auth(e) => e.into(),
+            E::SessionRequired => Problem::new(StatusCode::FORBIDDEN, "session_required", detail),
+            E::Forbidden => Problem::forbidden(detail),
+            E::InvalidName => Problem::invalid("name", detail),
+            E::UnknownPermission(_) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_permission",
+                detail,
+            )
+            .with_field("permissions"),
+            E::PermissionNotHeld(_) => {
+                Problem::new(StatusCode::FORBIDDEN, "permission_not_held", detail)
+                    .with_field("permissions")
+            }
+            E::ExpiryInPast => Problem::invalid("expires_at", detail),
+            E::NotFound => Problem::not_found(),
+            E::AlreadyRevoked => Problem::new(StatusCode::CONFLICT, "api_key_revoked", detail),
+            E::Internal(e) => e.into(),
+        }
+    }
+}

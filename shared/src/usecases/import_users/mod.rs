@@ -23,7 +23,6 @@ mod report;
 mod rows;
 mod run;
 
-use crate::records::Actor;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -61,7 +60,7 @@ use crate::records::{
     from_optional, to_item,
 };
 use crate::table::{Condition, Key, Op};
-use crate::token::SessionToken;
+use crate::token::Credential;
 use rows::Columns;
 
 #[derive(Debug, thiserror::Error)]
@@ -97,7 +96,7 @@ const CHUNKS_KEPT: chrono::Duration = chrono::Duration::days(30);
 /// Those who manage users import; they are checked for each row as for creation.
 async fn importer(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
 ) -> Result<TenantCaller, ImportError> {
     let caller = TenantCaller::load(app, token, tenant_id).await?;
@@ -111,7 +110,7 @@ async fn importer(
 /// included), and one example row; UTF-8 with a byte-order mark, as the export.
 pub async fn template(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
 ) -> Result<Vec<u8>, ImportError> {
     let caller = importer(app, token, tenant_id).await?;
@@ -184,7 +183,7 @@ fn parse(
 /// files it (or, with any row in error, writes nothing and names those rows).
 pub async fn import_users(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     bytes: &[u8],
     encoding: FileEncoding,
@@ -317,6 +316,11 @@ async fn file_import(
         id,
         tenant_id: tenant,
         actor_id: caller.account.id,
+        api_key: caller
+            .api_key
+            .as_ref()
+            .zip(caller.api_key_hash.clone())
+            .map(|(key, hash)| report::ImportKey { id: key.id, hash }),
         rows: total,
         chunks: count,
         status: ImportStatus::Running,
@@ -340,7 +344,7 @@ async fn file_import(
         .audit(AuditEvent {
             tenant,
             action: AuditAction::UsersImportStarted,
-            actor: Actor::Account(caller.account.id),
+            actor: caller.actor,
             subject: None,
             details: json!({"import_id": id, "rows": total, "planned": planned}),
         })?;
@@ -388,7 +392,7 @@ async fn results(
 /// `GET .../imports/{id}`.
 pub async fn get_import(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     id: ImportId,
 ) -> Result<ImportProgress, ImportError> {

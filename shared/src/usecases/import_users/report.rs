@@ -119,6 +119,10 @@ pub struct ImportRecord {
     /// Who imported: the actor of every change it makes, with their rights as they are when each
     /// chunk runs.
     pub actor_id: AccountId,
+    /// Filed with a tenant API key: each chunk acts with that key, and stops once it is revoked
+    /// or expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<ImportKey>,
     pub rows: u32,
     pub chunks: u32,
     pub status: ImportStatus,
@@ -130,6 +134,23 @@ pub struct ImportRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
     pub version: u64,
+}
+
+/// The key an import was filed with: its id, and the hash that finds it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImportKey {
+    pub id: crate::domain::ApiKeyId,
+    pub hash: String,
+}
+
+impl ImportRecord {
+    /// Who the audit log names for what the import does.
+    pub fn actor(&self) -> crate::records::Actor {
+        match &self.api_key {
+            Some(key) => crate::records::Actor::ApiKey(key.id),
+            None => crate::records::Actor::Account(self.actor_id),
+        }
+    }
 }
 
 /// Rows of one import chunk, written once when the import is filed.

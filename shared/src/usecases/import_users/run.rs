@@ -12,7 +12,6 @@
 //! The chunk's last transaction deletes its job and files the next chunk's; the last chunk's
 //! marks the import done, with its counts and a `users.imported` audit event.
 
-use crate::records::Actor;
 use std::collections::HashSet;
 
 use serde_json::json;
@@ -129,10 +128,15 @@ async fn attempt(
     if pending.is_empty() {
         return Ok(true);
     }
-    let caller = TenantCaller::acting(app, tenant, import.actor_id)
-        .await
-        .context("reading the importer")?
-        .filter(|c| c.membership.can_manage_users());
+    let caller = TenantCaller::acting(
+        app,
+        tenant,
+        import.actor_id,
+        import.api_key.as_ref().map(|k| k.hash.as_str()),
+    )
+    .await
+    .context("reading the importer")?
+    .filter(|c| c.membership.can_manage_users());
     let Some(caller) = caller else {
         let mut units = Vec::new();
         for row in &pending {
@@ -371,7 +375,7 @@ async fn finish(
             .audit(AuditEvent {
                 tenant: import.tenant_id,
                 action: AuditAction::UsersImported,
-                actor: Actor::Account(import.actor_id),
+                actor: import.actor(),
                 subject: None,
                 details: json!({"import_id": import.id, "rows": import.rows, "counts": counts}),
             })?;

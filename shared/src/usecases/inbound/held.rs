@@ -11,7 +11,6 @@
 //! exists) the account and its membership, and one transaction; rejecting, one batch read and one
 //! transaction (each again after a lost race).
 
-use crate::records::Actor;
 use serde_json::json;
 
 use super::super::Found;
@@ -28,7 +27,7 @@ use crate::records::{
     from_item, to_item,
 };
 use crate::table::{Condition, Key, Op};
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HeldError {
@@ -70,7 +69,7 @@ pub enum RejectBlock {
 /// Newest first.
 pub async fn list_held(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     request: ListHeld,
 ) -> Result<HeldPage, HeldError> {
@@ -117,7 +116,7 @@ struct Decision {
 impl Decision {
     async fn load(
         app: &App,
-        token: &SessionToken,
+        token: &Credential,
         tenant_id: TenantId,
         id: HeldId,
     ) -> Result<Self, HeldError> {
@@ -221,7 +220,7 @@ fn decision_event(
     writes.audit(AuditEvent {
         tenant: caller.tenant.id,
         action,
-        actor: Actor::Account(caller.account.id),
+        actor: caller.actor,
         subject,
         details: all,
     })?;
@@ -233,7 +232,7 @@ fn decision_event(
 /// Kept in one piece: two reads, then the same writes inbound mail makes, in one transaction.
 pub async fn approve_held(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     id: HeldId,
 ) -> Result<Outcome, HeldError> {
@@ -242,7 +241,7 @@ pub async fn approve_held(
 
 async fn approve_once(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     id: HeldId,
 ) -> Result<Outcome, HeldError> {
@@ -339,7 +338,7 @@ async fn approve_once(
 /// Forgets the held sender; with `block`, their address or domain is blocked from now on.
 pub async fn reject_held(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     id: HeldId,
     block: Option<RejectBlock>,
@@ -349,7 +348,7 @@ pub async fn reject_held(
 
 async fn reject_once(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     id: HeldId,
     block: Option<RejectBlock>,

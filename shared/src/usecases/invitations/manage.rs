@@ -6,7 +6,6 @@
 //! invitation together) and, to change it, one transaction. A list page is one batch read of the
 //! caller and one query per page of the partition (more only when a filter skips items).
 
-use crate::records::Actor;
 use serde_json::json;
 
 use super::super::audit::{AuditAction, AuditEvent};
@@ -24,7 +23,7 @@ use crate::records::{
     InvitationRecord, InvitationStatus, ThrottleRecord, from_item, from_optional, to_item,
 };
 use crate::table::{Condition, Key, Op, TransactError};
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ManageInvitationError {
@@ -64,7 +63,7 @@ pub struct InvitationPage {
 /// One page, newest first.
 pub async fn list_invitations(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     request: ListInvitations,
 ) -> Result<InvitationPage, ManageInvitationError> {
@@ -105,7 +104,7 @@ pub async fn list_invitations(
 /// The caller and one invitation they may manage, in one batch read (with `more` keys after).
 async fn load(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     id: InvitationId,
     more: &[Key],
@@ -135,7 +134,7 @@ async fn load(
 
 pub async fn get_invitation(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     id: InvitationId,
 ) -> Result<InvitationRecord, ManageInvitationError> {
@@ -157,7 +156,7 @@ fn refuse_unless_open(
 /// link's page and accept read the invitation's status).
 pub async fn revoke_invitation(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     id: InvitationId,
 ) -> Result<(), ManageInvitationError> {
@@ -191,7 +190,7 @@ pub async fn revoke_invitation(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::InvitationRevoked,
-            actor: Actor::Account(caller.account.id),
+            actor: caller.actor,
             subject: invitation.accepted_by,
             details: json!({"invitation_id": id, "email": invitation.email}),
         })?;
@@ -236,7 +235,7 @@ async fn revoke_without_marker(
         .audit(AuditEvent {
             tenant: invitation.tenant_id,
             action: AuditAction::InvitationRevoked,
-            actor: Actor::Account(caller.account.id),
+            actor: caller.actor,
             subject: None,
             details: json!({"invitation_id": invitation.id, "email": invitation.email}),
         })?;
@@ -253,7 +252,7 @@ async fn revoke_without_marker(
 /// Kept in one piece: the checks, the resend limits and the one transaction, in order.
 pub async fn resend_invitation(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     id: InvitationId,
 ) -> Result<InvitationRecord, ManageInvitationError> {
@@ -326,7 +325,7 @@ pub async fn resend_invitation(
         .audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::InvitationResent,
-            actor: Actor::Account(caller.account.id),
+            actor: caller.actor,
             subject: None,
             details: json!({"invitation_id": id, "email": invitation.email, "expires_at": expires_at}),
         })?;

@@ -7,7 +7,6 @@
 //! account, and the membership says whether the person is already in (409) and the account in
 //! which language to write.
 
-use crate::records::Actor;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -28,7 +27,7 @@ use crate::records::{
     NewInvitation, PendingInvitationRecord, ThrottleRecord, from_optional, to_item,
 };
 use crate::table::{Condition, Item, Key, Op, TransactError};
-use crate::token::SessionToken;
+use crate::token::Credential;
 
 pub struct Invite {
     pub email: EmailAddress,
@@ -66,12 +65,13 @@ const TRIES: usize = 5;
 
 pub async fn send_invitation(
     app: &App,
-    token: &SessionToken,
+    token: &Credential,
     tenant_id: TenantId,
     invite: Invite,
 ) -> Result<InvitationRecord, SendInvitationError> {
     for _ in 0..TRIES {
-        let reads = InvitationReads::new(tenant_id, token.account_id, &invite.email);
+        let acting = token.account_id().ok_or(AuthError::Unauthenticated)?;
+        let reads = InvitationReads::new(tenant_id, acting, &invite.email);
         let (caller, items) = TenantCaller::load_with(app, token, tenant_id, &reads.keys()).await?;
         let state = reads.take(items)?;
         authorize(&caller, invite.role, &invite.permissions)?;
@@ -286,7 +286,7 @@ pub(crate) async fn file(
     writes.audit(AuditEvent {
         tenant: tenant.id,
         action: AuditAction::InvitationSent,
-        actor: Actor::Account(caller.account.id),
+        actor: caller.actor,
         subject: None,
         details: {
             let mut details = json!({
