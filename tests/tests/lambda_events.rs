@@ -121,6 +121,10 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
         ),
         ("reset-page-unknown-token.json", resets(), 404, None),
         ("users-password-reset-link.json", resets(), 202, None),
+        ("sessions-token.json", sessions(), 200, None),
+        ("sessions-list.json", sessions(), 200, None),
+        ("sessions-jwks.json", sessions(), 200, None),
+        ("sessions-discovery.json", sessions(), 200, None),
         ("sessions-change-password.json", sessions(), 204, None),
         // The password change kept this session; signing out ends it.
         ("sessions-delete.json", sessions(), 204, None),

@@ -163,7 +163,7 @@ async fn a_key_never_holds_more_than_its_maker_does_now() {
     // The maker archived: the key stops working.
     app.archive(&maker_id).await;
     assert_problem(
-        app.get(&format!("{tenant}"), &key).await,
+        app.get(&tenant, &key).await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     )
