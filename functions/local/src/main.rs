@@ -350,19 +350,7 @@ async fn restore_owner(args: RestoreOwnerArgs) -> anyhow::Result<()> {
             .map_err(|_| anyhow::anyhow!("--tenant-id is not a tenant id"))?,
         email: EmailAddress::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?,
     };
-    let (table, key): (Arc<dyn Table>, _) = match &args.store.table {
-        Some(name) => (
-            Arc::new(DynamoTable::from_env(name.clone()).await),
-            // No mail is sent by this command; the key only has to seal nothing.
-            usher_core::mail::OutboxKey::generate(&usher_core::clock::OsRandom),
-        ),
-        None => {
-            let data = DataDir::new(&args.store.data_dir);
-            (Arc::new(data.open_table()?.0), data.outbox_key()?)
-        }
-    };
-    let config = config_from_env(Some(DEFAULT_PUBLIC_URL), LOCAL_INBOUND_DOMAINS)?;
-    let app = local_app(table, &key, config);
+    let app = args.store.app().await?;
     let owner = restore_owner::restore_owner(&app, command)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -164,6 +164,18 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
     }
 }
 
+/// The credential of `Authorization: Bearer <credential>` (the scheme in any letter case, RFC
+/// 9110 section 11.1), trimmed; `None` without one.
+fn bearer_credential(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, credential)| credential.trim())
+}
+
 /// `Authorization: Bearer {account id}.{secret}`, checked for shape only; the use case checks it
 /// against the table. The scheme is case-insensitive (RFC 9110, section 11.1).
 pub struct Bearer(pub SessionToken);
@@ -172,13 +184,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .and_then(|(_, token)| SessionToken::parse(token.trim()))
+        bearer_credential(parts)
+            .and_then(SessionToken::parse)
             .map(Bearer)
             .ok_or_else(Problem::unauthenticated)
     }
@@ -192,13 +199,8 @@ impl<S: Send + Sync> FromRequestParts<S> for TenantBearer {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .and_then(|(_, credential)| crate::token::Credential::parse(credential.trim()))
+        bearer_credential(parts)
+            .and_then(crate::token::Credential::parse)
             .map(TenantBearer)
             .ok_or_else(Problem::unauthenticated)
     }
@@ -212,13 +214,8 @@ impl<S: Send + Sync> FromRequestParts<S> for KeyBearer {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .and_then(|(_, key)| crate::token::KeySecret::parse(key.trim()))
+        bearer_credential(parts)
+            .and_then(crate::token::KeySecret::parse)
             .map(KeyBearer)
             .ok_or_else(|| {
                 Problem::new(

@@ -255,7 +255,7 @@ pub async fn revoke(
     Ok(())
 }
 
-/// Records that `key` acted, at most once a minute. Never brings back a key revoked meanwhile.
+/// Records that `key` acted, at most once a minute.
 pub(crate) async fn touch(app: &App, secret: &KeySecret, key: &ApiKeyRecord) {
     let now = app.clock.now();
     if key.last_used_at.is_some_and(|at| now - at < TOUCH_EVERY) {
@@ -265,7 +265,17 @@ pub(crate) async fn touch(app: &App, secret: &KeySecret, key: &ApiKeyRecord) {
         last_used_at: Some(now),
         ..key.clone()
     };
-    let Ok(item) = to_item(&keys::api_key(&secret.hash()), &touched, None) else {
+    put_last_use(app, &keys::api_key(&secret.hash()), &touched).await;
+}
+
+/// Writes a key's lookup item again with its new `last_used_at`, only if it still exists: a key
+/// revoked meanwhile is never brought back. A failure costs the request nothing.
+pub(crate) async fn put_last_use<T: serde::Serialize>(
+    app: &App,
+    key: &crate::table::Key,
+    touched: &T,
+) {
+    let Ok(item) = to_item(key, touched, None) else {
         return;
     };
     if let Err(error) = app
@@ -273,6 +283,6 @@ pub(crate) async fn touch(app: &App, secret: &KeySecret, key: &ApiKeyRecord) {
         .transact(vec![Op::put_if(item, Condition::Exists)])
         .await
     {
-        tracing::debug!(error = %error, "the key's last use was not recorded");
+        tracing::debug!(error = %error, "a key's last use was not recorded");
     }
 }

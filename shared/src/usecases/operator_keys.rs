@@ -218,14 +218,7 @@ impl OperatorCaller {
             last_used_at: Some(now),
             ..self.key.clone()
         };
-        let Ok(item) = to_item(&keys::operator_key(&secret.hash()), &touched, None) else {
-            return;
-        };
-        // Never brings back a key revoked meanwhile.
-        let put = Op::put_if(item, Condition::Exists);
-        if let Err(error) = app.table.transact(vec![put]).await {
-            tracing::debug!(error = %error, "the key's last use was not recorded");
-        }
+        super::api_keys::put_last_use(app, &keys::operator_key(&secret.hash()), &touched).await;
     }
 
     pub fn actor(&self) -> crate::records::Actor {

@@ -27,6 +27,7 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
         .await
         .unwrap();
     let invitation_id = invitation["id"].as_str().unwrap();
+    let (other_key_id, _) = app.api_key(&other_owner, other, &[]).await;
     let before = app
         .partition(&usher_core::keys::tenant_pk(other))
         .await
@@ -130,12 +131,39 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
             ),
             Some(json!({})),
         ),
+        (
+            Method::DELETE,
+            format!("/v1/tenants/{other}/users/{victim_id}/sessions"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/api-keys"),
+            Some(json!({"name": "Mole", "permissions": ["users.manage"]})),
+        ),
+        (Method::GET, format!("/v1/tenants/{other}/api-keys"), None),
+        (
+            Method::DELETE,
+            format!("/v1/tenants/{other}/api-keys/{other_key_id}"),
+            None,
+        ),
     ];
-    for (method, path, body) in attempts {
+    // This tenant's API key, with every permission it can hold, gets no further: refused as a
+    // key that does not open that tenant.
+    let (_, key) = app
+        .api_key(&app.owner_token, app.tenant_id, &["users.manage"])
+        .await;
+    for (method, path, body) in &attempts {
         let response = app
-            .request(method.clone(), &path, Some(&app.owner_token), body)
+            .request(method.clone(), path, Some(&app.owner_token), body.clone())
             .await;
         assert_problem(response, StatusCode::NOT_FOUND, "not_found").await;
+        if path.starts_with(&format!("/v1/tenants/{other}")) {
+            let response = app
+                .request(method.clone(), path, Some(&key), body.clone())
+                .await;
+            assert_problem(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+        }
     }
     assert_eq!(
         app.partition(&usher_core::keys::tenant_pk(other))
