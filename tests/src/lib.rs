@@ -49,6 +49,10 @@ pub use tokens::*;
 /// A password every test account can use: long and not guessable.
 pub const GOOD_PASSWORD: &str = "violet harbour kettle 42 mosaic";
 
+/// The password a person chooses for themselves when joining another tenant replaces one an
+/// admin set (see `TestApp::join_through_invitation`).
+pub const OWN_PASSWORD: &str = "juniper lantern 58 orbit chalk";
+
 /// The sample event `events/{name}` (the files `sam local invoke` takes), with each
 /// `{{PLACEHOLDER}}` filled from `values`. A placeholder left unfilled fails the test.
 pub fn fixture(name: &str, values: &[(&str, &str)]) -> String {

@@ -559,3 +559,66 @@ async fn expired_revoked_and_unknown_invitation_links_say_what_happened() {
     shoot(&client, "invite-10-unknown.png").await;
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_another_organisations_admin_set_is_replaced_when_joining_in_the_browser() {
+    let app = spawn_app().await;
+    // Another tenant's admin set this person's password; the main tenant invites them.
+    let (other, _, other_owner) = app.new_tenant("Device Leasing").await;
+    let email = "ewa@leasing.example";
+    let response = app
+        .create_user(
+            other,
+            &other_owner,
+            json!({"email": email, "first_name": "Ewa", "last_name": "Nowak", "role": "member",
+                   "locale": "pl", "password": {"mode": "set", "value": GOOD_PASSWORD}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    app.invite(
+        app.tenant_id,
+        &app.owner_token,
+        json!({"email": email, "locale": "pl"}),
+    )
+    .await;
+    let token = app.invitation_token_for(email).await;
+    let (_driver, client) = browser().await;
+    client
+        .goto(&app.url(&format!("/invite/{token}")))
+        .await
+        .unwrap();
+    fill(&client, "#signin-password", GOOD_PASSWORD).await;
+    submit_in(&client, "sign-in-title").await;
+    error_becomes(
+        &client,
+        "To hasło ustawił administrator innej organizacji. Aby dołączyć, zaloguj się nim jeszcze raz i wybierz nowe, własne hasło.",
+    )
+    .await;
+    // The sign-in form now asks for a new password too, labelled.
+    client
+        .find(Locator::Css("label[for=signin-new-password]"))
+        .await
+        .unwrap();
+    shoot(&client, "invite-8-new-password-required.png").await;
+    let own = "amber lantern orchard 77 quiver";
+    fill(&client, "#signin-password", GOOD_PASSWORD).await;
+    fill(&client, "#signin-new-password", own).await;
+    fill(&client, "#signin-new-password-confirm", own).await;
+    submit_in(&client, "sign-in-title").await;
+    heading_becomes(&client, "Witamy w Comune di Forlì").await;
+    client.close().await.unwrap();
+    // The admin's password opens nothing now; the person's own opens both tenants.
+    assert_eq!(
+        app.sign_in(email, GOOD_PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let session = app.sign_in_token(email, own).await;
+    for tenant in [app.tenant_id, other] {
+        assert_eq!(
+            app.get(&format!("/v1/tenants/{tenant}"), &session)
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
+}

@@ -120,6 +120,10 @@ pub enum AcceptRequest {
         email: String,
         #[schema(max_length = 1024)]
         password: String,
+        /// Needed only when the answer was 409 `new_password_required`: the password is one an
+        /// admin of another organisation set or saw, and joining replaces it with this one.
+        #[schema(min_length = 8, max_length = 1024)]
+        new_password: Option<String>,
     },
     /// Register. Without `email` (or with the invited one) the account is created now, with
     /// `password`. With another address (policy `any`) leave `password` out: a link goes to that
@@ -157,6 +161,11 @@ struct AcceptForm {
     first_name: String,
     #[serde(default)]
     last_name: String,
+    /// The sign-in form's new password, when the page asked for one.
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_confirm: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -219,11 +228,11 @@ fn membership_view(membership: &MembershipRecord, tenant_name: &str) -> Membersh
         (status = 401, description = "invalid_credentials: the email or password is wrong; unauthenticated: the Bearer session is not valid", body = ProblemDoc),
         (status = 403, description = "email_mismatch: policy exact and another address (the detail names both); password_change_required: the session may only change its temporary password", body = ProblemDoc),
         (status = 404, description = "token_invalid", body = ProblemDoc),
-        (status = 409, description = "account_exists: registering the invited address, which has an account (sign in instead); already_member; registrations_exhausted: the invitation asked to register other addresses three times already; conflict: the invitation changed at the same time", body = ProblemDoc),
+        (status = 409, description = "account_exists: registering the invited address, which has an account (sign in instead); already_member; registrations_exhausted: the invitation asked to register other addresses three times already; new_password_required: the password is one an admin of another organisation set or saw, so joining takes a new one (send it as new_password); conflict: the invitation changed at the same time", body = ProblemDoc),
         (status = 410, description = "token_expired (also when a newer link was sent); token_used; token_revoked (withdrawn, or its inviter may no longer give it: archived, cut off, demoted, or no longer allowed to invite)", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send application/json or a form", body = ProblemDoc),
-        (status = 422, description = "invalid_request: a field is missing, unknown (tenant_id, role, permissions, status are not the invitee's to set) or malformed; a password with another address (its owner chooses theirs), or none with the invited one; weak_password", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing, unknown (tenant_id, role, permissions, status are not the invitee's to set) or malformed; a password with another address (its owner chooses theirs), or none with the invited one; weak_password (of password or new_password); password_reused: new_password is the password an admin set", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: the password attempts sign-in counts", body = ProblemDoc),
     ))]
 async fn accept_route(
@@ -244,9 +253,14 @@ async fn accept_route(
     match body {
         JsonOrForm::Json(body) => {
             let who = match body {
-                AcceptRequest::Existing { email, password } => AcceptAs::Existing {
+                AcceptRequest::Existing {
+                    email,
+                    password,
+                    new_password,
+                } => AcceptAs::Existing {
                     email: EmailAddress::parse(&email).map_err(|e| Problem::invalid("email", e))?,
                     password: PasswordAttempt::new(&password),
+                    new_password: new_password.map(SecretString::from),
                     client,
                 },
                 AcceptRequest::New {
@@ -363,11 +377,19 @@ fn parse_form(
     let email =
         |raw: &str| EmailAddress::parse(raw).map_err(|_| InviteFormError::Invalid("email".into()));
     match form.mode.as_str() {
-        "existing" => Ok(AcceptAs::Existing {
-            email: email(&form.email)?,
-            password: PasswordAttempt::new(&form.password),
-            client,
-        }),
+        "existing" => {
+            if form.new_password != form.new_password_confirm {
+                return Err(InviteFormError::PasswordsDiffer);
+            }
+            Ok(AcceptAs::Existing {
+                email: email(&form.email)?,
+                password: PasswordAttempt::new(&form.password),
+                new_password: Some(form.new_password)
+                    .filter(|p| !p.is_empty())
+                    .map(SecretString::from),
+                client,
+            })
+        }
         "new" => {
             if form.password != form.password_confirm {
                 return Err(InviteFormError::PasswordsDiffer);
@@ -406,7 +428,9 @@ fn form_error(error: AcceptError) -> Result<Result<InviteFormError, LinkState>, 
         }
         AcceptError::TooManyRegistrations => InviteFormError::RegistrationsExhausted,
         AcceptError::AlreadyMember => InviteFormError::AlreadyMember,
-        AcceptError::Weak(weak) => InviteFormError::Weak(weak),
+        AcceptError::Weak(weak) | AcceptError::WeakNewPassword(weak) => InviteFormError::Weak(weak),
+        AcceptError::NewPasswordRequired => InviteFormError::NewPasswordRequired,
+        AcceptError::NewPasswordReused => InviteFormError::NewPasswordReused,
         AcceptError::Conflict => InviteFormError::Conflict,
         AcceptError::Auth(e) => return Err(e.into()),
         AcceptError::Internal(e) => return Err(e.into()),

@@ -71,14 +71,21 @@ async fn an_admin_generates_a_temporary_password_for_an_account_of_this_tenant_a
 
     // Once the person is also in another tenant, only a link will do.
     let (second, _, second_owner) = app.new_tenant("Help Desk").await;
-    app.join_through_invitation(second, &second_owner, &member, &temporary)
+    let own = app
+        .join_through_invitation(second, &second_owner, &member, &temporary)
         .await;
     let response = app
         .admin_reset(app.tenant_id, &member_id, &app.owner_token, "generate")
         .await;
     assert_problem(response, StatusCode::CONFLICT, "account_shared").await;
-    let signed_in: Value = app.sign_in(&member, &temporary).await.json().await.unwrap();
+    // Joining replaced the password the admin had generated with one of the person's own.
+    assert_eq!(own, usher_tests::OWN_PASSWORD);
+    let signed_in: Value = app.sign_in(&member, &own).await.json().await.unwrap();
     assert!(signed_in["token"].is_string(), "nothing changed");
+    assert_eq!(
+        app.sign_in(&member, &temporary).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]

@@ -253,10 +253,11 @@ async fn revoking_access_stops_the_persons_sessions_here_at_once_and_kills_this_
     let app = spawn_app().await;
     let (other, _, other_owner) = app.new_tenant("Virtual Office").await;
     let (member_id, email, _) = app.member(app.tenant_id, "member", &[]).await;
-    app.join_through_invitation(other, &other_owner, &email, GOOD_PASSWORD)
+    let password = app
+        .join_through_invitation(other, &other_owner, &email, GOOD_PASSWORD)
         .await;
     // Accepting freed the password this tenant's owner had set and ended its sessions.
-    let session = app.sign_in_token(&email, GOOD_PASSWORD).await;
+    let session = app.sign_in_token(&email, &password).await;
     // A set-password link this tenant's admin sent.
     app.admin_reset(app.tenant_id, &member_id, &app.owner_token, "link")
         .await;
@@ -436,9 +437,10 @@ async fn the_person_edits_their_own_names_everywhere_they_are_listed() {
     let app = spawn_app().await;
     let (other, _, other_owner) = app.new_tenant("Leasing").await;
     let (member_id, email, _) = app.member(app.tenant_id, "member", &[]).await;
-    app.join_through_invitation(other, &other_owner, &email, GOOD_PASSWORD)
+    let password = app
+        .join_through_invitation(other, &other_owner, &email, GOOD_PASSWORD)
         .await;
-    let session = app.sign_in_token(&email, GOOD_PASSWORD).await;
+    let session = app.sign_in_token(&email, &password).await;
     let response = app
         .request(
             Method::PATCH,

@@ -760,9 +760,10 @@ async fn an_admin_ends_a_members_sessions_in_their_tenant_only() {
     let (mia_id, email, _) = app.member(app.tenant_id, "member", &[]).await;
     // Mia is in a second tenant too, by an invitation she accepted.
     let (other, _, other_owner) = app.new_tenant("Other Org").await;
-    app.join_through_invitation(other, &other_owner, &email, GOOD_PASSWORD)
+    let password = app
+        .join_through_invitation(other, &other_owner, &email, GOOD_PASSWORD)
         .await;
-    let mia = app.sign_in_token(&email, GOOD_PASSWORD).await;
+    let mia = app.sign_in_token(&email, &password).await;
     assert_eq!(
         app.get(&format!("/v1/tenants/{other}"), &mia)
             .await
@@ -810,7 +811,7 @@ async fn an_admin_ends_a_members_sessions_in_their_tenant_only() {
     assert_eq!(app.get("/v1/me", &mia).await.status(), StatusCode::OK);
     // A session she opens afterwards acts here again.
     app.clock.advance(Duration::seconds(1));
-    let fresh = app.sign_in_token(&email, GOOD_PASSWORD).await;
+    let fresh = app.sign_in_token(&email, &password).await;
     assert_eq!(
         app.get(&format!("/v1/tenants/{}", app.tenant_id), &fresh)
             .await

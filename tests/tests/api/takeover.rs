@@ -215,14 +215,16 @@ async fn granting_access_later_asks_the_person_instead() {
         assert_eq!(body["invitation"]["email"], CFO);
         assert_c_is_safe(app, b).await;
 
-        // The person accepts through the link mailed to their own address: C opens for them,
-        // and every session made with the password B knew before has ended.
+        // The person accepts through the link mailed to their own address, choosing a password
+        // of their own in place of the one B knew: C opens for them, and every session made
+        // with B's password has ended.
         let stale = app.sign_in_token(CFO, B_PASSWORD).await;
         let token = app.invitation_token_for(CFO).await;
         let accepted = app
             .accept(
                 &token,
-                json!({"mode": "existing", "email": CFO, "password": B_PASSWORD}),
+                json!({"mode": "existing", "email": CFO, "password": B_PASSWORD,
+                       "new_password": "amber lantern orchard 77 quiver"}),
             )
             .await;
         assert_eq!(accepted.status(), StatusCode::OK);
@@ -296,4 +298,75 @@ async fn forgot_password_takes_the_account_back() {
         )
         .await;
     assert_eq!(opened.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn accepting_cs_invitation_with_bs_password_takes_a_new_one_of_the_persons_own() {
+    let app = spawn_app().await;
+    let (b, _) = b_creates_the_cfo(&app).await;
+    app.invite_to_main(CFO).await;
+    let token = app.invitation_token_for(CFO).await;
+    let accept = |body: Value| app.accept(&token, body);
+
+    // B's password is right, but B's admin knows it: joining C takes a new one.
+    let response = accept(json!({"mode": "existing", "email": CFO, "password": B_PASSWORD})).await;
+    let problem = assert_problem(response, StatusCode::CONFLICT, "new_password_required").await;
+    assert_eq!(problem["field"], "new_password");
+    // A wrong password is still a wrong password: no hint that a new one would be asked.
+    let response = accept(
+        json!({"mode": "existing", "email": CFO, "password": "not it at all",
+                                 "new_password": "amber lantern orchard 77 quiver"}),
+    )
+    .await;
+    assert_problem(response, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    // The same password again, or a weak one, is refused; nothing changed meanwhile.
+    let response = accept(
+        json!({"mode": "existing", "email": CFO, "password": B_PASSWORD,
+                                 "new_password": B_PASSWORD}),
+    )
+    .await;
+    assert_problem(
+        response,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "password_reused",
+    )
+    .await;
+    let response = accept(
+        json!({"mode": "existing", "email": CFO, "password": B_PASSWORD,
+                                 "new_password": "short"}),
+    )
+    .await;
+    assert_problem(response, StatusCode::UNPROCESSABLE_ENTITY, "weak_password").await;
+    // (Each try counted against this address's sign-in limit; its window ends.)
+    app.clock.advance(chrono::Duration::minutes(16));
+    assert_c_is_safe(&app, b).await;
+
+    // With one of the person's own, they join; B's password opens nothing any more.
+    let own = "amber lantern orchard 77 quiver";
+    let response = accept(
+        json!({"mode": "existing", "email": CFO, "password": B_PASSWORD,
+                                 "new_password": own}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    app.clock.advance(chrono::Duration::minutes(16));
+    for tenant in [app.tenant_id, b] {
+        let refused = app
+            .post(
+                "/v1/sessions",
+                None,
+                json!({"email": CFO, "password": B_PASSWORD, "tenant_id": tenant.to_string()}),
+            )
+            .await;
+        assert_problem(refused, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    let session = app.sign_in_token(CFO, own).await;
+    for tenant in [app.tenant_id, b] {
+        assert_eq!(
+            app.get(&format!("/v1/tenants/{tenant}"), &session)
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
 }

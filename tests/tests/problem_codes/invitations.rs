@@ -125,6 +125,9 @@ pub(super) fn accept_variant(e: &AcceptError) -> Option<usize> {
         AcceptError::PasswordRequired => Some(12),
         AcceptError::PasswordNotYours => Some(13),
         AcceptError::TooManyRegistrations => Some(14),
+        AcceptError::NewPasswordRequired => Some(15),
+        AcceptError::NewPasswordReused => Some(16),
+        AcceptError::WeakNewPassword(_) => Some(17),
         AcceptError::Internal(_) => None,
     }
 }
@@ -153,8 +156,11 @@ pub(super) fn accept_invitation() -> Vec<Answer> {
         AcceptError::PasswordRequired,
         AcceptError::PasswordNotYours,
         AcceptError::TooManyRegistrations,
+        AcceptError::NewPasswordRequired,
+        AcceptError::NewPasswordReused,
+        AcceptError::WeakNewPassword(weak()),
     ];
-    covers(&all, accept_variant, 15);
+    covers(&all, accept_variant, 18);
     [answers(all), JSON_BODY.to_vec()].concat()
 }
 

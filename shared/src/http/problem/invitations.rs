@@ -103,6 +103,18 @@ impl From<AcceptError> for Problem {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail)
                     .with_field("password")
             }
+            AcceptError::NewPasswordRequired => {
+                Problem::new(StatusCode::CONFLICT, "new_password_required", detail)
+                    .with_field("new_password")
+            }
+            AcceptError::WeakNewPassword(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail)
+                    .with_field("new_password")
+            }
+            AcceptError::NewPasswordReused => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "password_reused", detail)
+                    .with_field("new_password")
+            }
             AcceptError::Auth(e) => e.into(),
             AcceptError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             AcceptError::Internal(e) => e.into(),

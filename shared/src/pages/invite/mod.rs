@@ -38,6 +38,9 @@ struct FormSection {
     submit: &'static str,
     forgot_url: String,
     forgot_label: &'static str,
+    /// The sign-in form asks for a new password too (see `InviteFormError::NewPasswordRequired`).
+    ask_new_password: bool,
+    new_password_label: &'static str,
 }
 
 /// The confirmation of a registered address: its owner chooses the password here.
@@ -93,13 +96,21 @@ pub enum InviteFormError {
     WrongPassword,
     RateLimited,
     Weak(WeakPassword),
-    Mismatch { invited: String, used: String },
+    Mismatch {
+        invited: String,
+        used: String,
+    },
     AccountExists,
     AlreadyMember,
     PasswordsDiffer,
     Invalid(String),
     Conflict,
     RegistrationsExhausted,
+    /// The password signed in with was set by another tenant's admin: the sign-in form asks for
+    /// a new one too.
+    NewPasswordRequired,
+    /// The new password was that same password.
+    NewPasswordReused,
 }
 
 /// Every state of the invitation pages.
@@ -153,9 +164,11 @@ impl InvitePage {
                 InviteFormError::AccountExists
                 | InviteFormError::AlreadyMember
                 | InviteFormError::RegistrationsExhausted
+                | InviteFormError::NewPasswordRequired
                 | InviteFormError::Conflict => StatusCode::CONFLICT,
                 InviteFormError::Weak(_)
                 | InviteFormError::PasswordsDiffer
+                | InviteFormError::NewPasswordReused
                 | InviteFormError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             },
             InvitePage::ConfirmationSent { .. } => StatusCode::ACCEPTED,
@@ -193,6 +206,17 @@ impl InvitePage {
                 typed,
                 error,
             } => {
+                // The sign-in form (the one whose posts carry no names) asks for a new password
+                // once it was found needed, and again while the new one is not taken.
+                let ask_new_password = matches!(
+                    error,
+                    Some(
+                        InviteFormError::NewPasswordRequired
+                            | InviteFormError::NewPasswordReused
+                            | InviteFormError::Weak(_)
+                            | InviteFormError::PasswordsDiffer
+                    )
+                ) && typed.first_name.is_empty();
                 page.error = error.map(|e| error_text(s, locale, e));
                 page.paragraphs = vec![
                     (s.intro)(&invitation.inviter, &invitation.tenant),
@@ -204,7 +228,7 @@ impl InvitePage {
                     page.message_intro = Some((s.message_intro)(&invitation.inviter));
                     page.message = Some(message.clone());
                 }
-                page.sections = sections(s, config, &invitation, typed);
+                page.sections = sections(s, config, &invitation, typed, ask_new_password);
                 page.shell.title = (s.title)(&invitation.tenant);
                 ""
             }
@@ -297,6 +321,8 @@ fn error_text(s: &InviteStrings, locale: Locale, error: InviteFormError) -> Stri
         InviteFormError::Invalid(field) => (s.invalid_field)(&field),
         InviteFormError::Conflict => password::password_sentences(locale).conflict.to_owned(),
         InviteFormError::RegistrationsExhausted => s.registrations_exhausted.to_owned(),
+        InviteFormError::NewPasswordRequired => s.new_password_required.to_owned(),
+        InviteFormError::NewPasswordReused => s.new_password_reused.to_owned(),
     }
 }
 
@@ -308,6 +334,7 @@ fn sections(
     config: &Config,
     invitation: &InvitationSummary,
     typed: Typed,
+    ask_new_password: bool,
 ) -> Vec<FormSection> {
     let exact = invitation.policy == InvitationEmailPolicy::Exact;
     let action = config.path(&format!("/v1/invitations/{}/accept", invitation.token));
@@ -348,6 +375,8 @@ fn sections(
         },
         forgot_url: config.path("/password/forgot"),
         forgot_label: s.forgot,
+        ask_new_password: ask_new_password && !register,
+        new_password_label: s.new_password_label,
     };
     match (exact, invitation.account_exists) {
         (true, true) => vec![section(false)],

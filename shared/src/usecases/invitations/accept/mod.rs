@@ -134,6 +134,18 @@ pub enum AcceptError {
     TooManyRegistrations,
     #[error("this account is already a member of the tenant")]
     AlreadyMember,
+    /// The password signed in with is one an admin of another tenant set or saw: joining here
+    /// takes a new one of the person's own (`new_password`), or that admin could open this
+    /// tenant too.
+    #[error(
+        "the password was set by an administrator of another organisation: choose a new one of your own (new_password) to join"
+    )]
+    NewPasswordRequired,
+    /// The new password is the one the other tenant's admin knows.
+    #[error("the new password must differ from the one an administrator set")]
+    NewPasswordReused,
+    #[error("the new password: {0}")]
+    WeakNewPassword(WeakPassword),
     #[error(transparent)]
     Weak(#[from] WeakPassword),
     #[error(transparent)]
@@ -152,6 +164,9 @@ pub enum AcceptAs {
     Existing {
         email: EmailAddress,
         password: PasswordAttempt,
+        /// Needed when the password is confined to another tenant (see
+        /// [`AcceptError::NewPasswordRequired`]); otherwise left alone.
+        new_password: Option<SecretString>,
         client: Option<IpAddr>,
     },
     /// Registers a new account: with the invited address (and a password), or (where the
@@ -229,8 +244,9 @@ pub async fn accept(app: &App, raw: &str, who: AcceptAs) -> Result<Acceptance, A
         AcceptAs::Existing {
             email,
             password,
+            new_password,
             client,
-        } => accept_signing_in(app, raw, email, password, client).await,
+        } => accept_signing_in(app, raw, email, password, new_password, client).await,
         AcceptAs::New {
             first_name,
             last_name,

@@ -9,6 +9,7 @@ pub(super) async fn accept_signing_in(
     raw: &str,
     email: EmailAddress,
     password: PasswordAttempt,
+    new_password: Option<SecretString>,
     client: Option<IpAddr>,
 ) -> Result<Acceptance, AcceptError> {
     let now = app.clock.now();
@@ -72,12 +73,37 @@ pub(super) async fn accept_signing_in(
         attempts.count_failure(app, client_failures, now).await?;
         return Err(AcceptError::InvalidCredentials);
     };
-    let password_change_only = login.temporary_until.is_some();
-    let (login, confined_to) = if login.opens(link.tenant.id) {
+    let (login, confined_to, password_change_only) = if login.opens(link.tenant.id) {
         let confined_to = login.confined_to;
-        (JoiningLogin::Existing, confined_to)
+        let temporary = login.temporary_until.is_some();
+        (JoiningLogin::Existing, confined_to, temporary)
     } else {
-        (JoiningLogin::Proved(login), None)
+        // The invitation came to the login address, which proves it the person's; but the
+        // other tenant's admin still knows this password. Joining replaces it with one of the
+        // person's own, so nothing that admin knows opens this tenant.
+        let Some(new_password) = new_password else {
+            return Err(AcceptError::NewPasswordRequired);
+        };
+        let chosen = app
+            .config
+            .password_policy
+            .check(new_password.expose_secret(), &account.password_context())
+            .map_err(AcceptError::WeakNewPassword)?;
+        if chosen.expose() == password.expose() {
+            return Err(AcceptError::NewPasswordReused);
+        }
+        let hash = app
+            .hasher
+            .hash(&chosen, app.random.as_ref())
+            .await
+            .context("hashing a password")?;
+        let replaced = LoginRecord {
+            password_hash: Some(hash),
+            password_changed_at: Some(now),
+            temporary_until: None,
+            ..login
+        };
+        (JoiningLogin::Proved(replaced), None, false)
     };
     let joining = Joining {
         account,
