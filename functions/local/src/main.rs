@@ -193,6 +193,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// A line of what the server says at start-up, on stdout. A reader that went away (`usher serve
+/// | head -3`) is no reason to stop serving, so a failed write is ignored where `println!`
+/// would panic.
+macro_rules! announce {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::Result<()> {
     let (table, fresh) = data.open_table()?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -212,13 +222,13 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
              127.0.0.1 unless you mean this."
         );
     }
-    println!(
+    announce!(
         "Usher is listening on {public_url} (data in {})",
         data.root.display()
     );
-    println!("  API document: {public_url}/v1/openapi.json");
-    println!("  Mail sent:    {public_url}/_local/mail");
-    println!("  Inbound mail: {public_url}/_local/inbound (POST a raw .eml there)");
+    announce!("  API document: {public_url}/v1/openapi.json");
+    announce!("  Mail sent:    {public_url}/_local/mail");
+    announce!("  Inbound mail: {public_url}/_local/inbound (POST a raw .eml there)");
     if fresh && !no_demo {
         let demo = bootstrap_tenant(
             &app,
@@ -233,11 +243,11 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
         )
         .await
         .map_err(|e| anyhow::anyhow!("creating the demo tenant: {e}"))?;
-        println!("\nA demo tenant was created on this empty data dir (shown once):");
-        println!("  tenant_id: {}", demo.tenant_id);
-        println!("  email:     owner@demo.usher.localhost");
+        announce!("\nA demo tenant was created on this empty data dir (shown once):");
+        announce!("  tenant_id: {}", demo.tenant_id);
+        announce!("  email:     owner@demo.usher.localhost");
         if let Some(password) = &demo.generated_password {
-            println!(
+            announce!(
                 "  password:  {}   (temporary: sign in, then set your own with PUT /v1/me/password)",
                 password.expose()
             );
