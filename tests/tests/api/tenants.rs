@@ -443,11 +443,13 @@ async fn a_tenant_created_for_an_existing_account_waits_for_its_owner_to_accept(
         "not_found",
     )
     .await;
+    // The main tenant's owner set the password, so accepting takes one of the person's own.
     let token = app.invitation_token_for(&email).await;
     let accepted = app
         .accept(
             &token,
-            json!({"mode": "existing", "email": email, "password": usher_tests::GOOD_PASSWORD}),
+            json!({"mode": "existing", "email": email, "password": usher_tests::GOOD_PASSWORD,
+                   "new_password": usher_tests::OWN_PASSWORD}),
         )
         .await;
     assert_eq!(accepted.status(), StatusCode::OK);
