@@ -388,7 +388,7 @@ async fn create_tenant_route(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListTenantsQuery {
-    /// Tenants whose name starts with this (any letter case).
+    /// Tenants whose name starts with this (any letter case); at most 100 characters.
     q: Option<String>,
     /// `active` or `suspended`; both when left out.
     status: Option<TenantStatusFilter>,
@@ -422,7 +422,7 @@ pub struct TenantSummaryView {
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
         (status = 401, description = "unauthenticated: no valid operator key", body = ProblemDoc),
         (status = 403, description = "insufficient_scope: the key lacks tenants.read", body = ProblemDoc),
-        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, q longer than 100 characters, or a cursor this listing did not give", body = ProblemDoc),
     ))]
 async fn list_tenants_route(
     State(app): State<App>,

@@ -44,6 +44,8 @@ pub enum TenantDirectoryError {
     InboundAtCreation,
     #[error("the cursor is not one this listing gave")]
     BadCursor,
+    #[error("q is a name prefix of at most 100 characters")]
+    QueryTooLong,
     #[error("the owner's email was registered at the same time, or the tenant changed; try again")]
     Conflict,
     #[error(transparent)]
@@ -131,6 +133,13 @@ pub async fn list(
     query: ListTenants,
 ) -> Result<TenantPage, TenantDirectoryError> {
     OperatorCaller::load(app, secret, OperatorScope::TenantsRead).await?;
+    if query
+        .name_prefix
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > 100)
+    {
+        return Err(TenantDirectoryError::QueryTooLong);
+    }
     let prefix = format!(
         "{}{}",
         keys::TENANT_INDEX_PREFIX,

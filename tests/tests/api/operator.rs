@@ -271,6 +271,14 @@ async fn tenants_are_listed_by_name_a_page_at_a_time() {
     assert_eq!(names, ["Beta Chat"]);
     let active = app.get_json("/v1/tenants?status=active&q=b", &key).await;
     assert!(active["items"].as_array().unwrap().is_empty());
+    // A prefix longer than any name is refused, not sent to the table.
+    let long = "x".repeat(2000);
+    assert_problem(
+        app.get(&format!("/v1/tenants?q={long}"), &key).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
     assert_problem(
         app.get("/v1/tenants?limit=0", &key).await,
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -328,7 +328,13 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             "get",
             "/v1/tenants",
             [
-                tenant_directory(vec![TenantDirectoryError::BadCursor], false),
+                tenant_directory(
+                    vec![
+                        TenantDirectoryError::BadCursor,
+                        TenantDirectoryError::QueryTooLong,
+                    ],
+                    false,
+                ),
                 LIST_QUERY.to_vec(),
             ]
             .concat(),

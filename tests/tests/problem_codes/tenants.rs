@@ -130,6 +130,7 @@ pub(super) fn tenant_directory(extra: Vec<TenantDirectoryError>, json_body: bool
             TenantDirectoryError::InboundAtCreation,
             TenantDirectoryError::BadCursor,
             TenantDirectoryError::Conflict,
+            TenantDirectoryError::QueryTooLong,
         ],
         |e| match e {
             TenantDirectoryError::Auth(_) => Some(0),
@@ -141,9 +142,10 @@ pub(super) fn tenant_directory(extra: Vec<TenantDirectoryError>, json_body: bool
             TenantDirectoryError::InboundAtCreation => Some(6),
             TenantDirectoryError::BadCursor => Some(7),
             TenantDirectoryError::Conflict => Some(8),
+            TenantDirectoryError::QueryTooLong => Some(9),
             TenantDirectoryError::Internal(_) => None,
         },
-        9,
+        10,
     );
     let body = if json_body {
         JSON_BODY.to_vec()

@@ -91,6 +91,7 @@ impl From<crate::usecases::tenant_directory::TenantDirectoryError> for Problem {
             E::InvalidReason => Problem::invalid("reason", detail),
             E::InboundAtCreation => Problem::invalid("settings.inbound", detail),
             E::BadCursor => Problem::invalid("cursor", detail),
+            E::QueryTooLong => Problem::invalid("q", detail),
             E::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             E::Internal(e) => e.into(),
         }
