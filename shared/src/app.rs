@@ -82,6 +82,16 @@ pub struct Config {
     /// How long each signing key signs before the next one takes over (at least
     /// [`crate::signing::MIN_ROTATION`]).
     pub signing_key_rotation: Duration,
+    /// Whether anyone may sign up and create an organisation (`USHER_SELF_SERVICE=on`), and a
+    /// signed-in person create another. Off unless the deployment turns it on.
+    pub self_service: bool,
+    /// How long the link that verifies a sign-up's address works.
+    pub signup_link_ttl: Duration,
+    /// Sign-up mails to one address; past that, requests are answered the same but nothing is
+    /// sent.
+    pub signup_mails: Limit,
+    /// Organisations one account may create by self-service.
+    pub organisations_per_account: Limit,
 }
 
 impl Config {
@@ -111,6 +121,10 @@ impl Config {
             access_token_ttl: Duration::minutes(5),
             access_token_audience: public_url.trim_end_matches('/').to_owned(),
             signing_key_rotation: Duration::days(30),
+            self_service: false,
+            signup_link_ttl: Duration::hours(24),
+            signup_mails: Limit::new(3, Duration::hours(1)),
+            organisations_per_account: Limit::new(10, Duration::days(1)),
         }
     }
 

@@ -99,7 +99,8 @@ pub fn tenant_invitation_throttle(tenant: TenantId) -> Key {
 }
 
 /// Invitations one member sent in one tenant in the current window.
-pub fn inviter_throttle(tenant: TenantId, inviter: AccountId) -> Key {
+/// `inviter` is an account id, or an operator key's (see `TenantCaller::quota_subject`).
+pub fn inviter_throttle(tenant: TenantId, inviter: &str) -> Key {
     Key::new(format!("THROTTLE#INVITER#{tenant}#{inviter}"), "THROTTLE")
 }
 
@@ -183,6 +184,16 @@ pub fn client_bucket(client: Option<std::net::IpAddr>) -> String {
         },
         None => "unknown".to_owned(),
     }
+}
+
+/// Sign-up mails sent to one address in the current window, whether or not it has an account.
+pub fn signup_mail_throttle(normalized_email: &str) -> Key {
+    Key::new(format!("THROTTLE#SIGNUP#{normalized_email}"), "THROTTLE")
+}
+
+/// Organisations one account created by self-service in the current window.
+pub fn organisation_throttle(account: AccountId) -> Key {
+    Key::new(format!("THROTTLE#ORGS#{account}"), "THROTTLE")
 }
 
 /// Self-service reset mails sent to one account in the current window.

@@ -131,22 +131,16 @@ impl ApiKeyRecord {
             && self.expires_at.is_none_or(|at| at > now)
     }
 
-    /// What the key may do in `tenant`: its maker's membership as a member, with the key's
-    /// permissions that the maker still holds (an admin or owner holds every one the tenant
-    /// still grants).
-    pub fn acting_membership(
-        &self,
-        maker: &MembershipRecord,
-        tenant: &TenantRecord,
-    ) -> MembershipRecord {
+    /// What the key may do in `tenant`: act as a member, with the key's permissions that its
+    /// maker still holds (an admin or owner holds every one the tenant still grants).
+    pub fn acting_rights(&self, maker: &MembershipRecord, tenant: &TenantRecord) -> Rights {
         let held = self
             .permissions
             .iter()
             .filter(|p| maker.role.is_admin() || maker.permissions.contains(p.as_str()));
-        MembershipRecord {
+        Rights {
             role: Role::Member,
             permissions: tenant.grantable(held),
-            ..maker.clone()
         }
     }
 }
@@ -311,6 +305,8 @@ pub enum CreatedVia {
     InboundEmail,
     Import,
     Bootstrap,
+    /// Signed up and created the tenant, or created it from their own session.
+    SelfService,
 }
 
 /// An account inside a tenant. Name, email, phone and locale are copied from the account so a
@@ -353,6 +349,31 @@ pub struct MembershipRecord {
     pub version: u64,
 }
 
+/// What a caller may do in a tenant: a role and permission flags. A member's are their
+/// membership's; a tenant key's are a member's with the key's permissions; an operator key with
+/// `tenants.admin` acts as an owner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rights {
+    pub role: Role,
+    pub permissions: PermissionSet,
+}
+
+impl Rights {
+    pub fn owner() -> Self {
+        Self {
+            role: Role::Owner,
+            permissions: PermissionSet::default(),
+        }
+    }
+
+    pub fn can_manage_users(&self) -> bool {
+        self.role.is_admin()
+            || self
+                .permissions
+                .contains(crate::domain::Permission::USERS_MANAGE)
+    }
+}
+
 impl MembershipRecord {
     /// Whether a session made at `created_at` may still act in this tenant.
     pub fn admits_session(&self, created_at: DateTime<Utc>) -> bool {
@@ -365,10 +386,15 @@ impl MembershipRecord {
     }
 
     pub fn can_manage_users(&self) -> bool {
-        self.role.is_admin()
-            || self
-                .permissions
-                .contains(crate::domain::Permission::USERS_MANAGE)
+        self.rights().can_manage_users()
+    }
+
+    /// What this member may do in the tenant.
+    pub fn rights(&self) -> Rights {
+        Rights {
+            role: self.role,
+            permissions: self.permissions.clone(),
+        }
     }
 
     /// Where mail for this member goes.
@@ -488,6 +514,8 @@ pub enum TokenKind {
     Invitation,
     /// Proves an address someone registered with when accepting an invitation sent to another.
     RegistrationConfirmation,
+    /// Proves the address someone signed up with to create an organisation.
+    SignupVerification,
 }
 
 /// What a person typed to register through an invitation with an address other than the
@@ -538,6 +566,9 @@ pub struct TokenRecord {
     /// For a confirmation link: the registration it completes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration: Option<PendingRegistration>,
+    /// For a sign-up link: the language of the page the person signed up on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Locale>,
     pub version: u64,
 }
 
@@ -615,7 +646,9 @@ pub struct InvitationRecord {
     /// The language of its mail and pages, when the inviter chose one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<Locale>,
-    pub inviter_id: AccountId,
+    /// The member who sent it; `None` when an operator key did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inviter_id: Option<AccountId>,
     /// The inviter's name when it was sent, for the page and the mail.
     pub inviter_name: String,
     /// `pending`, `accepted` or `revoked`; see [`InvitationRecord::status_at`].
@@ -642,9 +675,9 @@ pub struct InvitationRecord {
     /// [`InvitationRecord::MAX_CONFIRMATIONS`], so one link holder cannot mail strangers at will.
     #[serde(default)]
     pub confirmations: u32,
-    /// Filed by the operator creating the tenant for an owner whose account existed: no member
-    /// sent it, so no inviter's rights are checked when it is accepted (`inviter_id` names the
-    /// invitee).
+    /// Filed by the operator (creating the tenant for an owner whose account existed, or with a
+    /// `tenants.admin` key): no member sent it, so no inviter's rights are checked when it is
+    /// accepted. Owner invitations of a new tenant name the invitee in `inviter_id`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub by_operator: bool,
     pub version: u64,
@@ -659,7 +692,7 @@ pub struct NewInvitation {
     pub permissions: PermissionSet,
     pub message: Option<String>,
     pub locale: Locale,
-    pub inviter_id: AccountId,
+    pub inviter_id: Option<AccountId>,
     pub inviter_name: String,
     pub token_hash: String,
     pub expires_at: DateTime<Utc>,

@@ -62,7 +62,8 @@ pub fn required(name: &str) -> anyhow::Result<String> {
 /// `USHER_INBOUND_DOMAINS` (comma-separated; `default_inbound_domains` when unset), the quotas,
 /// and the access tokens' `USHER_ACCESS_TOKEN_MINUTES` (1 to 60, default 5),
 /// `USHER_ACCESS_TOKEN_AUDIENCE` (default: the public URL) and
-/// `USHER_SIGNING_KEY_ROTATION_DAYS` (default 30) (optional).
+/// `USHER_SIGNING_KEY_ROTATION_DAYS` (default 30), and `USHER_SELF_SERVICE` (`on` or `off`,
+/// default `off`) (optional).
 pub fn config_from_env(
     default_public_url: Option<&str>,
     default_inbound_domains: &[&str],
@@ -143,6 +144,11 @@ pub fn config_from_env(
         config.signing_key_rotation.num_days() as u32,
     )?;
     config.signing_key_rotation = chrono::Duration::days(i64::from(rotation_days));
+    config.self_service = match var("USHER_SELF_SERVICE").as_deref() {
+        None | Some("off") => false,
+        Some("on") => true,
+        Some(other) => anyhow::bail!("USHER_SELF_SERVICE must be on or off, not {other:?}"),
+    };
     Ok(config)
 }
 

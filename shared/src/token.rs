@@ -212,6 +212,20 @@ impl Credential {
         }
     }
 
+    /// Whom a per-inviter quota counts (see `TenantCaller::quota_subject`), known before the
+    /// credential is read.
+    pub fn quota_subject(&self) -> String {
+        match self {
+            Credential::Key(key) if key.kind == KeyKind::Operator => {
+                format!("OPKEY#{}", key.hash())
+            }
+            _ => self
+                .account_id()
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+        }
+    }
+
     /// The account the credential acts for: the session's, or the maker of a tenant key.
     pub fn account_id(&self) -> Option<AccountId> {
         match self {

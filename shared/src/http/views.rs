@@ -191,8 +191,9 @@ pub struct InvitationView {
     pub permissions: Vec<String>,
     /// `expired` when pending past `expires_at`.
     pub status: InvitationStatus,
-    #[schema(value_type = String)]
-    pub inviter_id: AccountId,
+    /// The member who sent it; `null` when the operator did (with a `tenants.admin` key).
+    #[schema(value_type = Option<String>, nullable)]
+    pub inviter_id: Option<AccountId>,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]

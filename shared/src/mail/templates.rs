@@ -122,6 +122,18 @@ pub enum MailTemplate {
     },
     /// An admin of `tenant` replaced the password with a temporary one they will hand over.
     PasswordResetByAdmin { tenant: String, first_name: String },
+    /// To an address someone signed up with: a link to confirm it, choose a password and name
+    /// the organisation.
+    VerifySignup {
+        link: String,
+        valid_for: chrono::Duration,
+    },
+    /// The same request, for an address that has an account: nothing was created. Mailed
+    /// instead of the link, so the answer to the request says nothing of the account.
+    SignupForAnAccount {
+        first_name: String,
+        sign_in_url: String,
+    },
 }
 
 impl MailTemplate {
@@ -133,6 +145,7 @@ impl MailTemplate {
             MailTemplate::ChoosePassword { .. }
                 | MailTemplate::ResetPassword { .. }
                 | MailTemplate::ConfirmRegistration { .. }
+                | MailTemplate::VerifySignup { .. }
         )
     }
 }
@@ -412,6 +425,32 @@ impl MailTemplate {
                 }),
                 vec![s.changed_not_you.to_owned()],
             ),
+            MailTemplate::VerifySignup { link, valid_for } => (
+                s.signup_subject.to_owned(),
+                None,
+                vec![s.signup_intro.to_owned()],
+                Some(Action {
+                    label: s.signup_action.into(),
+                    url: link.clone(),
+                }),
+                vec![validity(s, *valid_for), s.not_expected.to_owned()],
+            ),
+            MailTemplate::SignupForAnAccount {
+                first_name,
+                sign_in_url,
+            } => (
+                s.signup_exists_subject.to_owned(),
+                Some(first_name.as_str()),
+                vec![
+                    s.signup_exists_intro.to_owned(),
+                    s.signup_exists_note.to_owned(),
+                ],
+                Some(Action {
+                    label: s.sign_in.into(),
+                    url: sign_in_url.clone(),
+                }),
+                vec![s.not_expected.to_owned()],
+            ),
             MailTemplate::PasswordResetByAdmin { tenant, first_name } => (
                 (s.admin_generated_subject)(tenant),
                 Some(first_name.as_str()),
@@ -489,6 +528,14 @@ mod tests {
             },
             MailTemplate::RegistrationForAnAccount {
                 tenant: "Comune <Forlì>".into(),
+            },
+            MailTemplate::VerifySignup {
+                link: "https://usher.example/signup/abc".into(),
+                valid_for: chrono::Duration::hours(24),
+            },
+            MailTemplate::SignupForAnAccount {
+                first_name: "Ada".into(),
+                sign_in_url: "https://usher.example/".into(),
             },
             MailTemplate::ResetPassword {
                 tenant: Some("Comune <Forlì>".into()),

@@ -10,6 +10,7 @@
 mod invite;
 mod password;
 mod reset;
+mod signup;
 
 use std::sync::LazyLock;
 
@@ -24,6 +25,7 @@ use crate::domain::Locale;
 
 pub use invite::{InvitationSummary, InviteFormError, InvitePage, Typed};
 pub use reset::{FormError, ResetPage};
+pub use signup::{SignupFormError, SignupPage, SignupTyped};
 
 const CSS: &str = "\
 :root{color-scheme:light dark;--fg:#1f2933;--muted:#52606d;--bg:#f4f5f7;--card:#fff;--line:#cbd2d9;--accent:#1d4ed8;--error:#b42318}\

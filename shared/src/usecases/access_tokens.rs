@@ -69,6 +69,7 @@ pub async fn mint(
         &[keys::signing_keyring()],
     )
     .await?;
+    let account = caller.person()?.id;
     let ring = fresh_ring(app, items.pop().flatten(), now).await?;
     let key = ring
         .current(now)
@@ -79,23 +80,23 @@ pub async fn mint(
         .min(crate::app::Config::MAX_ACCESS_TOKEN_TTL);
     let claims = Claims {
         iss: app.config.issuer(),
-        sub: caller.account.id,
+        sub: account,
         aud: &app.config.access_token_audience,
         exp: (now + ttl).timestamp(),
         iat: now.timestamp(),
         jti: app.random.ulid(now).to_string(),
         sid: caller.session.as_ref().and_then(|s| s.id),
         tid: caller.tenant.id,
-        role: caller.membership.role,
+        role: caller.rights.role,
         permissions: caller
-            .membership
+            .rights
             .permissions
             .iter()
             .map(|p| p.as_str())
             .collect(),
     };
     let jwt = app.signer.sign(key, &claims).map_err(InternalError::from)?;
-    tracing::info!(tenant_id = %tenant, account_id = %caller.account.id, kid = %key.kid, "access token minted");
+    tracing::info!(tenant_id = %tenant, account_id = %account, kid = %key.kid, "access token minted");
     Ok(AccessToken {
         jwt,
         expires_in: ttl.num_seconds(),

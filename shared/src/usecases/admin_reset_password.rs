@@ -68,17 +68,17 @@ pub enum AdminResetError {
 /// as creating users: nobody acts on a role above their own, and a member holding users.manage
 /// only on members whose permissions they hold too.
 fn may_reset(caller: &TenantCaller, member: &MembershipRecord) -> Result<(), AdminResetError> {
-    if member.account_id == caller.account.id {
+    if caller.account_id() == Some(member.account_id) {
         return Err(AdminResetError::OwnPassword);
     }
-    if member.role > caller.membership.role {
+    if member.role > caller.rights.role {
         return Err(AdminResetError::RoleAbove);
     }
-    if !caller.membership.role.is_admin()
+    if !caller.rights.role.is_admin()
         && let Some(beyond) = member
             .permissions
             .iter()
-            .find(|p| !caller.membership.permissions.contains(p.as_str()))
+            .find(|p| !caller.rights.permissions.contains(p.as_str()))
     {
         return Err(AdminResetError::PermissionAbove(beyond.to_string()));
     }
@@ -142,7 +142,7 @@ pub async fn admin_reset_password(
 ) -> Result<AdminResetOutcome, AdminResetError> {
     let now = app.clock.now();
     let (caller, member) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
-    if !caller.membership.can_manage_users() {
+    if !caller.rights.can_manage_users() {
         return Err(AdminResetError::Forbidden);
     }
     let member = member.ok_or(AdminResetError::NotFound)?;

@@ -67,10 +67,15 @@ pub async fn create(
 ) -> Result<CreatedApiKey, ApiKeyError> {
     let now = app.clock.now();
     let caller = TenantCaller::load(app, credential, tenant_id).await?;
-    if caller.session.is_none() {
+    // A key's power is its maker's: only a person, signed in, makes one.
+    let (Some(maker), Some(membership), Some(_)) = (
+        caller.account.as_ref(),
+        caller.membership.as_ref(),
+        caller.session.as_ref(),
+    ) else {
         return Err(ApiKeyError::SessionRequired);
-    }
-    let own = &caller.membership;
+    };
+    let own = &caller.rights;
     if !own.can_manage_users() {
         return Err(ApiKeyError::Forbidden);
     }
@@ -90,14 +95,14 @@ pub async fn create(
     if new.expires_at.is_some_and(|at| at <= now) {
         return Err(ApiKeyError::ExpiryInPast);
     }
-    let secret = KeySecret::generate_tenant(caller.account.id, app.random.as_ref());
+    let secret = KeySecret::generate_tenant(maker.id, app.random.as_ref());
     let id = ApiKeyId::from_ulid(app.random.ulid(now));
     let record = ApiKeyRecord {
         id,
         tenant_id,
         name: name.to_owned(),
         permissions: new.permissions.clone(),
-        created_by: caller.account.id,
+        created_by: maker.id,
         created_at: now,
         expires_at: new.expires_at,
         last_used_at: None,
@@ -106,7 +111,7 @@ pub async fn create(
         id,
         name: name.to_owned(),
         permissions: new.permissions,
-        created_by: caller.account.id,
+        created_by: maker.id,
         created_at: now,
         expires_at: new.expires_at,
         key_hash: secret.hash(),
@@ -127,8 +132,8 @@ pub async fn create(
         ))
         // The maker's membership as it was read: a demotion at the same time wins.
         .op(Op::check(
-            keys::membership(tenant_id, caller.account.id),
-            Condition::VersionIs(caller.membership.version),
+            keys::membership(tenant_id, maker.id),
+            Condition::VersionIs(membership.version),
         ))
         .audit(AuditEvent {
             tenant: tenant_id,
@@ -159,7 +164,7 @@ pub async fn list(
     tenant_id: TenantId,
 ) -> Result<Vec<ApiKeySummary>, ApiKeyError> {
     let caller = TenantCaller::load(app, credential, tenant_id).await?;
-    if !caller.membership.can_manage_users() {
+    if !caller.rights.can_manage_users() {
         return Err(ApiKeyError::Forbidden);
     }
     let mut entries = Vec::new();
@@ -211,8 +216,8 @@ pub async fn revoke(
         .ok_or(ApiKeyError::NotFound)?;
     let own_key = caller.api_key.as_ref().is_some_and(|k| k.id == id);
     let may = own_key
-        || caller.membership.role.is_admin()
-        || (caller.membership.can_manage_users() && entry.created_by == caller.account.id);
+        || caller.rights.role.is_admin()
+        || (caller.rights.can_manage_users() && caller.account_id() == Some(entry.created_by));
     if !may {
         return Err(ApiKeyError::Forbidden);
     }

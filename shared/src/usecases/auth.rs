@@ -7,8 +7,8 @@ use crate::app::App;
 use crate::domain::{AccountId, Role, TenantId};
 use crate::keys;
 use crate::records::{
-    AccountRecord, Actor, ApiKeyRecord, MembershipRecord, SessionRecord, TenantRecord,
-    from_optional,
+    AccountRecord, Actor, ApiKeyRecord, MembershipRecord, OperatorKeyRecord, OperatorScope, Rights,
+    SessionRecord, TenantRecord, from_optional,
 };
 use crate::table::{Item, Key};
 use crate::token::{Credential, KeyKind, SessionToken};
@@ -41,8 +41,8 @@ pub struct AccountCaller {
     pub account: AccountRecord,
 }
 
-/// Who acts in a tenant: a person with their session, or a tenant API key with what its maker
-/// may do now.
+/// Who acts in a tenant: a person with their session, a tenant API key with what its maker may
+/// do now, or an operator key with `tenants.admin`, as an owner.
 pub struct TenantCaller {
     /// Who the audit log names.
     pub actor: Actor,
@@ -52,11 +52,15 @@ pub struct TenantCaller {
     /// The key the request came with, and the hash that finds it.
     pub api_key: Option<ApiKeyRecord>,
     pub api_key_hash: Option<String>,
-    /// The person: the session's, or the key's maker.
-    pub account: AccountRecord,
-    /// What the caller may do here: the person's membership, or, for a key, its maker's as a
-    /// member with the key's permissions (those the maker still holds).
-    pub membership: MembershipRecord,
+    /// The operator key acting here, and the hash that finds it.
+    pub operator_key: Option<(OperatorKeyRecord, String)>,
+    /// The person: the session's, or the key's maker; `None` for an operator key.
+    pub account: Option<AccountRecord>,
+    /// That person's membership here, as stored.
+    pub membership: Option<MembershipRecord>,
+    /// What the caller may do here: the membership's rights, a key's (those of its permissions
+    /// its maker still holds, as a member), or an owner's for an operator key.
+    pub rights: Rights,
     pub tenant: TenantRecord,
 }
 
@@ -125,6 +129,26 @@ impl AccountCaller {
 }
 
 impl TenantCaller {
+    /// The person acting, if a person (or their key) acts.
+    pub fn account_id(&self) -> Option<AccountId> {
+        self.account.as_ref().map(|a| a.id)
+    }
+
+    /// Whom a per-inviter quota counts: the person (a tenant key counts with its maker), or the
+    /// operator key.
+    pub(crate) fn quota_subject(&self) -> String {
+        match (&self.account, &self.operator_key) {
+            (Some(account), _) => account.id.to_string(),
+            (None, Some((_, hash))) => format!("OPKEY#{hash}"),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// The person acting, for what only a person can do (a route that takes sessions only).
+    pub fn person(&self) -> Result<&AccountRecord, AuthError> {
+        self.account.as_ref().ok_or(AuthError::Unauthenticated)
+    }
+
     /// Reads and checks the caller, for a use case that needs nothing else in its first read.
     pub(crate) async fn load(
         app: &App,
@@ -192,16 +216,33 @@ impl TenantCaller {
         Ok((caller, member))
     }
 
-    /// `account` acting in `tenant` with no request of theirs at hand (a job they filed, such as
-    /// an import): their account, membership and tenant as they are now, or `None` when they may
-    /// no longer act there (membership gone, archived or without access, tenant suspended).
-    /// A job filed with a key acts with that key, as long as it is not revoked or expired.
+    /// Someone acting in `tenant` with no request of theirs at hand (a job they filed, such as
+    /// an import), with their rights as they are now, or `None` when they may no longer act
+    /// there: a person whose membership is gone, archived or without access, a tenant key
+    /// revoked or expired, an operator key revoked or without `tenants.admin`, or the tenant
+    /// suspended.
     pub(crate) async fn acting(
         app: &App,
         tenant: TenantId,
-        account: AccountId,
-        api_key: Option<&str>,
+        who: ActingFor<'_>,
     ) -> Result<Option<Self>, crate::table::TableError> {
+        let now = app.clock.now();
+        let (account, api_key) = match who {
+            ActingFor::Person { account, api_key } => (account, api_key),
+            ActingFor::Operator { key_hash } => {
+                let keys = [keys::operator_key(key_hash), keys::tenant(tenant)];
+                let mut items = app.table.batch_get(&keys).await?.into_iter();
+                let key: Option<OperatorKeyRecord> = from_optional(items.next().flatten())?;
+                let tenant: Option<TenantRecord> = from_optional(items.next().flatten())?;
+                return Ok(key
+                    .zip(tenant)
+                    .filter(|(key, tenant)| {
+                        key.scopes.contains(&OperatorScope::TenantsAdmin)
+                            && tenant.suspended.is_none()
+                    })
+                    .map(|(key, tenant)| Self::operator(key, key_hash.to_owned(), tenant)));
+            }
+        };
         let mut keys = vec![
             keys::account(account),
             keys::membership(tenant, account),
@@ -223,51 +264,93 @@ impl TenantCaller {
         if !membership.is_usable() || tenant_record.suspended.is_some() {
             return Ok(None);
         }
-        let now = app.clock.now();
         let caller = match (api_key, key) {
-            (None, _) => Self {
-                actor: Actor::Account(account.id),
-                session: None,
-                api_key: None,
-                api_key_hash: None,
-                membership,
-                account,
-                tenant: tenant_record,
-            },
-            (Some(hash), Some(key)) if key.is_live(tenant, account.id, now) => Self {
-                actor: Actor::ApiKey(key.id),
-                session: None,
-                api_key_hash: Some(hash.to_owned()),
-                membership: key.acting_membership(&membership, &tenant_record),
-                api_key: Some(key),
-                account,
-                tenant: tenant_record,
-            },
+            (None, _) => Self::member(account, None, membership, tenant_record),
+            (Some(hash), Some(key)) if key.is_live(tenant, account.id, now) => {
+                Self::tenant_key(key, hash.to_owned(), account, membership, tenant_record)
+            }
             (Some(_), _) => return Ok(None),
         };
         Ok(Some(caller))
     }
 
+    fn member(
+        account: AccountRecord,
+        session: Option<SessionRecord>,
+        membership: MembershipRecord,
+        tenant: TenantRecord,
+    ) -> Self {
+        Self {
+            actor: Actor::Account(account.id),
+            session,
+            api_key: None,
+            api_key_hash: None,
+            operator_key: None,
+            rights: membership.rights(),
+            account: Some(account),
+            membership: Some(membership),
+            tenant,
+        }
+    }
+
+    fn tenant_key(
+        key: ApiKeyRecord,
+        hash: String,
+        maker: AccountRecord,
+        membership: MembershipRecord,
+        tenant: TenantRecord,
+    ) -> Self {
+        Self {
+            actor: Actor::ApiKey(key.id),
+            session: None,
+            rights: key.acting_rights(&membership, &tenant),
+            api_key: Some(key),
+            api_key_hash: Some(hash),
+            operator_key: None,
+            account: Some(maker),
+            membership: Some(membership),
+            tenant,
+        }
+    }
+
+    fn operator(key: OperatorKeyRecord, hash: String, tenant: TenantRecord) -> Self {
+        Self {
+            actor: Actor::OperatorKey(key.id),
+            session: None,
+            api_key: None,
+            api_key_hash: None,
+            operator_key: Some((key, hash)),
+            account: None,
+            membership: None,
+            rights: Rights::owner(),
+            tenant,
+        }
+    }
+
     /// Records the credential's use (see [`super::sessions::touch`]).
     async fn touch(&self, app: &App, credential: &Credential) {
-        match (credential, &self.session, &self.api_key) {
-            (Credential::Session(token), Some(session), _) => {
+        match (credential, &self.session, &self.api_key, &self.operator_key) {
+            (Credential::Session(token), Some(session), _, _) => {
                 super::sessions::touch(app, token, session).await;
             }
-            (Credential::Key(secret), _, Some(key)) => {
+            (Credential::Key(secret), _, Some(key), _) => {
                 super::api_keys::touch(app, secret, key).await;
+            }
+            (Credential::Key(secret), _, _, Some((key, _))) => {
+                let operator = super::operator_keys::OperatorCaller { key: key.clone() };
+                operator.touch(app, secret).await;
             }
             _ => {}
         }
     }
 
-    /// Keys to read: the session (or the key), the account (or the key's maker), that person's
-    /// membership here, the tenant. An operator key is no tenant credential.
-    fn keys(credential: &Credential, tenant: TenantId) -> Result<[Key; 4], AuthError> {
+    /// Keys to read: the session (or the tenant key), the account (or the key's maker), that
+    /// person's membership here, the tenant; for an operator key, the key and the tenant.
+    fn keys(credential: &Credential, tenant: TenantId) -> Result<Vec<Key>, AuthError> {
         match credential {
             Credential::Session(token) => {
                 let [session, account] = AccountCaller::keys(token);
-                Ok([
+                Ok(vec![
                     session,
                     account,
                     keys::membership(tenant, token.account_id),
@@ -275,10 +358,14 @@ impl TenantCaller {
                 ])
             }
             Credential::Key(secret) => match (secret.kind, secret.maker) {
-                (KeyKind::Tenant, Some(maker)) => Ok([
+                (KeyKind::Tenant, Some(maker)) => Ok(vec![
                     keys::api_key(&secret.hash()),
                     keys::account(maker),
                     keys::membership(tenant, maker),
+                    keys::tenant(tenant),
+                ]),
+                (KeyKind::Operator, None) => Ok(vec![
+                    keys::operator_key(&secret.hash()),
                     keys::tenant(tenant),
                 ]),
                 _ => Err(AuthError::Unauthenticated),
@@ -286,19 +373,21 @@ impl TenantCaller {
         }
     }
 
-    /// Checks the four items read with [`TenantCaller::keys`], in that order.
+    /// Checks the items read with [`TenantCaller::keys`], in that order.
     fn resolve(
         credential: &Credential,
         items: Vec<Option<Item>>,
         now: DateTime<Utc>,
         owner_may_read_suspended: bool,
     ) -> Result<Self, AuthError> {
-        let Ok([first, account, membership, tenant]) = <[Option<Item>; 4]>::try_from(items) else {
-            return Err(AuthError::Unauthenticated);
-        };
         let caller = match credential {
             Credential::Session(token) => {
-                let caller = AccountCaller::resolve(token, first, account, now, false)?;
+                let Ok([session, account, membership, tenant]) =
+                    <[Option<Item>; 4]>::try_from(items)
+                else {
+                    return Err(AuthError::Unauthenticated);
+                };
+                let caller = AccountCaller::resolve(token, session, account, now, false)?;
                 let membership: MembershipRecord =
                     from_optional(membership)?.ok_or(AuthError::TenantNotFound)?;
                 let tenant: TenantRecord =
@@ -315,24 +404,33 @@ impl TenantCaller {
                 if !membership.admits_session(caller.session.created_at) {
                     return Err(AuthError::Unauthenticated);
                 }
-                Self {
-                    actor: Actor::Account(caller.account.id),
-                    session: Some(caller.session),
-                    api_key: None,
-                    api_key_hash: None,
-                    account: caller.account,
-                    membership,
-                    tenant,
-                }
+                Self::member(caller.account, Some(caller.session), membership, tenant)
+            }
+            Credential::Key(secret) if secret.kind == KeyKind::Operator => {
+                let Ok([key, tenant]) = <[Option<Item>; 2]>::try_from(items) else {
+                    return Err(AuthError::Unauthenticated);
+                };
+                let key: OperatorKeyRecord =
+                    from_optional(key)?.ok_or(AuthError::Unauthenticated)?;
+                let key =
+                    super::operator_keys::OperatorCaller::check(key, OperatorScope::TenantsAdmin)?
+                        .key;
+                // Any tenant id is one the operator may know: a missing one is plainly missing.
+                let tenant: TenantRecord =
+                    from_optional(tenant)?.ok_or(AuthError::TenantNotFound)?;
+                Self::operator(key, secret.hash(), tenant)
             }
             Credential::Key(secret) => {
+                let Ok([key, account, maker, tenant]) = <[Option<Item>; 4]>::try_from(items) else {
+                    return Err(AuthError::Unauthenticated);
+                };
                 // A key that is not this tenant's, revoked, expired, or whose maker may no
                 // longer act here: the same answer as a key that never was.
-                let key: ApiKeyRecord = from_optional(first)?.ok_or(AuthError::Unauthenticated)?;
+                let key: ApiKeyRecord = from_optional(key)?.ok_or(AuthError::Unauthenticated)?;
                 let account: AccountRecord =
                     from_optional(account)?.ok_or(AuthError::Unauthenticated)?;
                 let maker: MembershipRecord =
-                    from_optional(membership)?.ok_or(AuthError::Unauthenticated)?;
+                    from_optional(maker)?.ok_or(AuthError::Unauthenticated)?;
                 let tenant: TenantRecord =
                     from_optional(tenant)?.ok_or(AuthError::Unauthenticated)?;
                 if secret.maker != Some(account.id)
@@ -342,26 +440,33 @@ impl TenantCaller {
                     return Err(AuthError::Unauthenticated);
                 }
                 tracing::Span::current().record("api_key_id", tracing::field::display(key.id));
-                Self {
-                    actor: Actor::ApiKey(key.id),
-                    session: None,
-                    api_key_hash: Some(secret.hash()),
-                    membership: key.acting_membership(&maker, &tenant),
-                    api_key: Some(key),
-                    account,
-                    tenant,
-                }
+                Self::tenant_key(key, secret.hash(), account, maker, tenant)
             }
         };
-        let owner_reading = owner_may_read_suspended
-            && caller.session.is_some()
-            && caller.membership.role == Role::Owner;
-        if caller.tenant.suspended.is_some() && !owner_reading {
+        // The owners of a suspended tenant may read why; so may the operator, who suspended it.
+        let may_read_suspended = owner_may_read_suspended
+            && (caller.operator_key.is_some()
+                || (caller.session.is_some() && caller.rights.role == Role::Owner));
+        if caller.tenant.suspended.is_some() && !may_read_suspended {
             return Err(AuthError::TenantSuspended);
         }
         let span = tracing::Span::current();
         span.record("tenant_id", tracing::field::display(caller.tenant.id));
-        span.record("account_id", tracing::field::display(caller.account.id));
+        if let Some(account) = &caller.account {
+            span.record("account_id", tracing::field::display(account.id));
+        }
         Ok(caller)
     }
+}
+
+/// Who a job acts for (see [`TenantCaller::acting`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ActingFor<'a> {
+    /// A person, or their tenant key (found by this hash).
+    Person {
+        account: AccountId,
+        api_key: Option<&'a str>,
+    },
+    /// An operator key with `tenants.admin` (found by this hash).
+    Operator { key_hash: &'a str },
 }

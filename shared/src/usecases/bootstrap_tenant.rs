@@ -93,18 +93,13 @@ pub async fn bootstrap_tenant(
 ) -> Result<BootstrappedTenant, BootstrapError> {
     let now = app.clock.now();
     let options = command.options;
-    let tenant = TenantRecord {
-        id: TenantId::from_ulid(app.random.ulid(now)),
-        name: command.name.as_str().to_owned(),
-        slug: command.name.slug(),
-        settings: options.settings,
-        permission_catalog: options.permission_catalog,
-        retiring_permissions: Vec::new(),
-        suspended: None,
-        created_at: now,
-        updated_at: now,
-        version: 1,
-    };
+    let (tenant, mut ops) = new_tenant(
+        app,
+        &command.name,
+        options.settings,
+        options.permission_catalog,
+        now,
+    )?;
     let login_key = keys::login(&command.owner_email.normalized());
     let existing: Option<LoginRecord> = from_optional(
         app.table
@@ -113,27 +108,6 @@ pub async fn bootstrap_tenant(
             .context("reading the login item")?,
     )
     .context("reading the login")?;
-    let index = TenantIndexRecord {
-        tenant_id: tenant.id,
-        name: tenant.name.clone(),
-        suspended: false,
-        created_at: now,
-    };
-    let mut ops = vec![
-        Op::put_if(
-            to_item(&keys::tenant(tenant.id), &tenant, None).context("building the tenant")?,
-            Condition::NotExists,
-        ),
-        Op::put_if(
-            to_item(
-                &keys::tenant_index_entry(&tenant.name, tenant.id),
-                &index,
-                None,
-            )
-            .context("building the tenant's entry")?,
-            Condition::NotExists,
-        ),
-    ];
     let mut writes = Writes::new(app, now);
     let mut generated_password = None;
     let mut set_password_url = None;
@@ -235,6 +209,51 @@ pub async fn bootstrap_tenant(
     })
 }
 
+/// A new tenant named `name` and its entry in the directory: the record and the writes that
+/// store both, each only if it is not there yet.
+pub(crate) fn new_tenant(
+    app: &App,
+    name: &TenantName,
+    settings: TenantSettings,
+    permission_catalog: Vec<PermissionEntry>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(TenantRecord, Vec<Op>), InternalError> {
+    let tenant = TenantRecord {
+        id: TenantId::from_ulid(app.random.ulid(now)),
+        name: name.as_str().to_owned(),
+        slug: name.slug(),
+        settings,
+        permission_catalog,
+        retiring_permissions: Vec::new(),
+        suspended: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let index = TenantIndexRecord {
+        tenant_id: tenant.id,
+        name: tenant.name.clone(),
+        suspended: false,
+        created_at: now,
+    };
+    let ops = vec![
+        Op::put_if(
+            to_item(&keys::tenant(tenant.id), &tenant, None).context("building the tenant")?,
+            Condition::NotExists,
+        ),
+        Op::put_if(
+            to_item(
+                &keys::tenant_index_entry(&tenant.name, tenant.id),
+                &index,
+                None,
+            )
+            .context("building the tenant's entry")?,
+            Condition::NotExists,
+        ),
+    ];
+    Ok((tenant, ops))
+}
+
 /// The owner invitation of a tenant created for an account that exists: its link, its pending
 /// marker and its mail, to the account's own address.
 fn invite_owner(
@@ -246,7 +265,14 @@ fn invite_owner(
     let now = writes.now();
     let id = InvitationId::from_ulid(app.random.ulid(now));
     let expires_at = now + chrono::Duration::hours(i64::from(tenant.settings.invitation_ttl_hours));
-    let link = issue_link(app, tenant.id, id, account.id, &account.email, expires_at)?;
+    let link = issue_link(
+        app,
+        tenant.id,
+        id,
+        Some(account.id),
+        &account.email,
+        expires_at,
+    )?;
     let invitation = InvitationRecord::pending(
         NewInvitation {
             id,
@@ -256,7 +282,7 @@ fn invite_owner(
             permissions: PermissionSet::default(),
             message: None,
             locale: account.locale,
-            inviter_id: account.id,
+            inviter_id: Some(account.id),
             inviter_name: tenant.name.clone(),
             token_hash: link.hash.clone(),
             expires_at,

@@ -109,7 +109,7 @@ pub(crate) fn authorize_grant(
     role: Role,
     permissions: &PermissionSet,
 ) -> Result<(), CreateUserError> {
-    let own = &caller.membership;
+    let own = &caller.rights;
     if !own.can_manage_users() {
         return Err(CreateUserError::Forbidden);
     }
@@ -123,8 +123,7 @@ pub async fn create_user(
     tenant_id: TenantId,
     new: NewUser,
 ) -> Result<Creation, CreateUserError> {
-    let acting = token.account_id().ok_or(AuthError::Unauthenticated)?;
-    let reads = InvitationReads::new(tenant_id, acting, &new.email);
+    let reads = InvitationReads::new(tenant_id, &token.quota_subject(), &new.email);
     let (caller, items) = TenantCaller::load_with(app, token, tenant_id, &reads.keys()).await?;
     let state = reads.take(items)?;
     authorize_grant(&caller, new.role, &new.permissions)?;
@@ -188,7 +187,7 @@ fn membership_of(caller: &TenantCaller, new: &NewUser, via: CreatedVia) -> NewMe
         permissions: new.permissions.clone(),
         notification_email: new.notification_email.clone(),
         created_via: via,
-        created_by: Some(caller.account.id),
+        created_by: caller.account_id(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::jobs::Job;
-use super::{forgot_password, import_users, invitations::announce};
+use super::{forgot_password, import_users, invitations::announce, signup};
 use crate::app::App;
 use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
 use crate::table::Op;
@@ -22,6 +22,7 @@ impl JobRunner<Job> for Jobs {
             Job::PasswordReset(request) => forgot_password::run(app, request, done).await?,
             Job::AnnounceMember(announcement) => announce::run(app, announcement, done).await?,
             Job::ImportChunk(chunk) => import_users::run_chunk(app, chunk, done).await?,
+            Job::Signup(request) => signup::run(app, request, done).await?,
         }
         Ok(())
     }

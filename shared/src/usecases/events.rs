@@ -50,7 +50,7 @@ pub async fn tenant_events(
 ) -> Result<EventPage, ListEventsError> {
     let cursor = parse_cursor(request.cursor.as_deref(), keys::EVENT_PREFIX)?;
     let caller = TenantCaller::load(app, token, tenant_id).await?;
-    if !caller.membership.role.is_admin() {
+    if !caller.rights.role.is_admin() {
         return Err(ListEventsError::Forbidden);
     }
     page(app, tenant_id, keys::EVENT_PREFIX, cursor, &request).await
@@ -67,7 +67,7 @@ pub async fn user_events(
     let prefix = keys::history_prefix(user_id);
     let cursor = parse_cursor(request.cursor.as_deref(), &prefix)?;
     let (caller, member) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
-    if user_id != caller.account.id && !caller.membership.can_manage_users() {
+    if caller.account_id() != Some(user_id) && !caller.rights.can_manage_users() {
         return Err(ListEventsError::Forbidden);
     }
     if member.is_none() {

@@ -60,7 +60,7 @@ pub async fn start_export(
     status: Option<MembershipStatus>,
 ) -> Result<Export, ListUsersError> {
     let caller = TenantCaller::load(app, token, tenant_id).await?;
-    if !caller.membership.can_manage_users() {
+    if !caller.rights.can_manage_users() {
         return Err(ListUsersError::Forbidden);
     }
     let mut permissions: Vec<String> = caller

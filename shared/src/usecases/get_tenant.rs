@@ -25,7 +25,7 @@ pub async fn get_tenant(
 ) -> Result<TenantView, GetTenantError> {
     let caller = TenantCaller::load_as_owner_of_suspended(app, token, tenant_id).await?;
     Ok(TenantView {
-        include_settings: caller.membership.role.is_admin(),
+        include_settings: caller.rights.role.is_admin(),
         tenant: caller.tenant,
     })
 }

@@ -24,7 +24,7 @@ pub async fn get_user(
 ) -> Result<MembershipRecord, GetUserError> {
     let (caller, user) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
     // Seeing others takes the right to manage users.
-    if user_id != caller.account.id && !caller.membership.can_manage_users() {
+    if caller.account_id() != Some(user_id) && !caller.rights.can_manage_users() {
         return Err(GetUserError::Forbidden);
     }
     user.ok_or(GetUserError::NotFound)

@@ -9,7 +9,7 @@
 //! invite) is each use case's own first check.
 
 use crate::domain::{PermissionSet, Role};
-use crate::records::{MembershipRecord, TenantRecord};
+use crate::records::{MembershipRecord, Rights, TenantRecord};
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum GrantError {
@@ -24,7 +24,7 @@ pub enum GrantError {
 /// Checks that `granter` may make a member of `role` (a newcomer, or one whose role is `from`),
 /// up to `ceiling`.
 pub(crate) fn check_role(
-    granter: &MembershipRecord,
+    granter: &Rights,
     ceiling: Role,
     from: Option<Role>,
     role: Role,
@@ -42,7 +42,7 @@ pub(crate) fn check_role(
 /// Checks that `granter` may give `permissions` in `tenant` to a member who holds `held` now
 /// (`None` for a newcomer): each is in the catalogue, and a non-admin gives only what they hold.
 pub(crate) fn check_permissions(
-    granter: &MembershipRecord,
+    granter: &Rights,
     tenant: &TenantRecord,
     held: Option<&PermissionSet>,
     permissions: &PermissionSet,
@@ -63,7 +63,7 @@ pub(crate) fn check_permissions(
 /// Checks a newcomer's role and permissions (created, imported or invited) against `granter`'s
 /// ceiling.
 pub(crate) fn check_newcomer(
-    granter: &MembershipRecord,
+    granter: &Rights,
     tenant: &TenantRecord,
     ceiling: Role,
     role: Role,
@@ -77,7 +77,7 @@ pub(crate) fn check_newcomer(
 /// restore): nobody acts on a role above their own, and a non-admin only on a member whose
 /// permissions they hold too, the ceiling creation and password resets keep.
 pub(crate) fn check_acting_on(
-    granter: &MembershipRecord,
+    granter: &Rights,
     member: &MembershipRecord,
 ) -> Result<(), GrantError> {
     if member.role > granter.role {

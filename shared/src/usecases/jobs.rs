@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AccountId, EmailAddress, ImportId, TenantId};
+use crate::domain::{AccountId, EmailAddress, ImportId, Locale, TenantId};
 
 /// Every kind of job. The serialized shape (`{"job": "password_reset", ...}`) is stored, sealed,
 /// in outbox items: a new variant is fine, a renamed one strands items filed before it.
@@ -18,6 +18,16 @@ pub enum Job {
     AnnounceMember(Announcement),
     /// One chunk of a CSV import's rows.
     ImportChunk(ImportChunkJob),
+    /// Someone signed up with this email to create an organisation.
+    Signup(SignupRequest),
+}
+
+/// Someone signed up with this email (as typed, parsed); see [`super::signup`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignupRequest {
+    pub email: EmailAddress,
+    /// The language of the page they signed up on, for the mail.
+    pub locale: Locale,
 }
 
 /// Someone asked for a reset link for this email (as typed, parsed); see

@@ -106,11 +106,11 @@ async fn load(
     user_id: AccountId,
 ) -> Result<(TenantCaller, MembershipRecord), LifecycleError> {
     let (caller, member) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
-    if !caller.membership.can_manage_users() {
+    if !caller.rights.can_manage_users() {
         return Err(LifecycleError::Forbidden);
     }
     let member = member.ok_or(LifecycleError::NotFound)?;
-    grants::check_acting_on(&caller.membership, &member)?;
+    grants::check_acting_on(&caller.rights, &member)?;
     Ok((caller, member))
 }
 
@@ -300,7 +300,7 @@ pub(crate) async fn prepare_update<'a>(
     mut details: Value,
 ) -> Result<Option<PreparedUpdate<'a>>, LifecycleError> {
     let now = app.clock.now();
-    let own = &caller.membership;
+    let own = &caller.rights;
     let user_id = member.account_id;
     let mut writes = Writes::new(app, now);
     let mut updated = member.clone();
@@ -538,7 +538,7 @@ async fn ask_consent(
         message: None,
         locale: None,
     };
-    let reads = InvitationReads::new(caller.tenant.id, caller.account.id, &member.email);
+    let reads = InvitationReads::new(caller.tenant.id, &caller.quota_subject(), &member.email);
     let items = app
         .table
         .batch_get(&reads.keys())

@@ -51,7 +51,7 @@ pub async fn list_users(
         .map(|raw| Cursor::parse(raw, keys::MEMBER_PREFIX).ok_or(ListUsersError::InvalidCursor))
         .transpose()?;
     let caller = TenantCaller::load(app, token, tenant_id).await?;
-    if !caller.membership.can_manage_users() {
+    if !caller.rights.can_manage_users() {
         return Err(ListUsersError::Forbidden);
     }
     let pk = keys::tenant_pk(tenant_id);
@@ -85,7 +85,7 @@ async fn by_email(
     let (caller, mut items) = TenantCaller::load_with(app, token, tenant_id, &[login_key]).await?;
     let login: Option<crate::records::LoginRecord> =
         crate::records::from_optional(items.pop().flatten()).context("reading the login item")?;
-    if !caller.membership.can_manage_users() {
+    if !caller.rights.can_manage_users() {
         return Err(ListUsersError::Forbidden);
     }
     let member = match login {

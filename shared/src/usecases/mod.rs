@@ -39,11 +39,13 @@ pub mod restore_owner;
 pub mod sessions;
 pub mod sign_in;
 pub mod sign_out;
+pub mod signup;
 pub mod tenant_directory;
 mod throttle;
 pub mod update_settings;
 
 pub use audit::AuditAction;
+pub(crate) use auth::ActingFor;
 pub use auth::{AccountCaller, AuthError, TenantCaller};
 
 /// The items of one batch read, taken in the order their keys were given, each read as the record

@@ -47,6 +47,7 @@ pub(crate) fn issue(
         invitation_id: None,
         invited_by: None,
         registration: None,
+        locale: None,
         version: 1,
     };
     let op = Op::put_if(

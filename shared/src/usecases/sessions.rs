@@ -286,11 +286,11 @@ pub async fn end_member_sessions(
     let (caller, member) =
         TenantCaller::load_with_member(app, credential, tenant_id, user_id).await?;
     let member = member.ok_or(SessionsError::MemberNotFound)?;
-    if user_id != caller.account.id {
-        if !caller.membership.can_manage_users() {
+    if caller.account_id() != Some(user_id) {
+        if !caller.rights.can_manage_users() {
             return Err(SessionsError::Forbidden);
         }
-        super::grants::check_acting_on(&caller.membership, &member)?;
+        super::grants::check_acting_on(&caller.rights, &member)?;
     }
     let updated = crate::records::MembershipRecord {
         sessions_valid_after: Some(now),

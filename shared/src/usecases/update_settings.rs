@@ -220,7 +220,7 @@ pub async fn update_settings(
 ) -> Result<TenantRecord, UpdateSettingsError> {
     let now = app.clock.now();
     let caller = TenantCaller::load(app, token, tenant_id).await?;
-    if !caller.membership.role.is_admin() {
+    if !caller.rights.role.is_admin() {
         return Err(UpdateSettingsError::Forbidden);
     }
     let before = caller.tenant;

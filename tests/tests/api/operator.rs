@@ -162,12 +162,13 @@ async fn only_a_live_key_with_the_scope_gets_in() {
         app.get("/v1/tenants", &reader).await.status(),
         StatusCode::OK
     );
-    // An operator key is no session: the person routes refuse it.
+    // A tenant's routes take an operator key only with `tenants.admin`; the person routes
+    // never.
     assert_problem(
         app.get(&format!("/v1/tenants/{}", app.tenant_id), &reader)
             .await,
-        StatusCode::UNAUTHORIZED,
-        "unauthenticated",
+        StatusCode::FORBIDDEN,
+        "insufficient_scope",
     )
     .await;
     assert_problem(
@@ -465,4 +466,183 @@ async fn bad_tenant_bodies_get_clear_errors_and_make_nothing() {
     let listed = app.get_json("/v1/tenants?q=ok", &key).await;
     assert!(listed["items"].as_array().unwrap().is_empty());
     assert!(app.mails_to("x@example.org").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_tenants_admin_key_acts_as_an_owner_in_every_tenant_and_is_named_for_it() {
+    let app = spawn_app().await;
+    let (key_id, admin) = app.operator_key(&["tenants.admin"]).await;
+    let actor = json!({"type": "operator_key", "id": key_id});
+    let (other, _, other_owner) = app.new_tenant("Other Office").await;
+    for tenant in [app.tenant_id, other] {
+        // It reads what an owner reads, settings included, and changes them.
+        let seen = app.get_json(&format!("/v1/tenants/{tenant}"), &admin).await;
+        assert!(seen["settings"].is_object(), "{seen}");
+        let response = app
+            .request(
+                Method::PATCH,
+                &format!("/v1/tenants/{tenant}/settings"),
+                Some(&admin),
+                Some(json!({"members_can_invite": true})),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    // It creates a user, and gives even the owner role.
+    let response = app
+        .create_user(
+            other,
+            &admin,
+            json!({"email": "ops-made@example.org", "first_name": "Olek", "last_name": "Ops",
+                   "role": "owner", "password": {"mode": "generate"}}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    // It invites; the invitation names no member, and accepting it works like any other.
+    let response = app
+        .invite(
+            other,
+            &admin,
+            json!({"email": "invited-by-ops@example.org"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let invitation: Value = response.json().await.unwrap();
+    assert_eq!(invitation["inviter_id"], Value::Null);
+    let link = app
+        .invitation_links_to("invited-by-ops@example.org")
+        .await
+        .pop()
+        .unwrap();
+    let mail = app.mails_to("invited-by-ops@example.org").await;
+    assert!(
+        mail[0].mail.text.contains("Other Office"),
+        "invited in the tenant's name"
+    );
+    assert_eq!(
+        app.accept_as_new(&token_of(&link)).await.status(),
+        StatusCode::OK
+    );
+    // It imports; the rows are done with its rights, as it is named.
+    let response = app
+        .import_csv(
+            other,
+            &admin,
+            "",
+            "email,first_name,last_name,role\nimported@example.org,Ida,Import,admin\n",
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    app.dispatch_all_pending().await;
+    let users = app
+        .get_json(&format!("/v1/tenants/{other}/users?limit=50"), &admin)
+        .await;
+    let emails: Vec<&str> = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    for email in [
+        "ops-made@example.org",
+        "invited-by-ops@example.org",
+        "imported@example.org",
+    ] {
+        assert!(emails.contains(&email), "{email} in {emails:?}");
+    }
+    // Every change is the key's in the tenant's log, as its owner reads it.
+    let log = app
+        .log_entries(&format!("/v1/tenants/{other}/events"), &other_owner)
+        .await;
+    for action in [
+        "tenant.settings_updated",
+        "user.created",
+        "invitation.sent",
+        "users.import_started",
+        "users.imported",
+    ] {
+        let entry = log.iter().find(|e| e["action"] == action);
+        let entry = entry.unwrap_or_else(|| panic!("{action} in {log:#?}"));
+        assert_eq!(entry["actor"], actor, "{action}");
+    }
+
+    // A tenant key's power is its maker's: the operator makes none.
+    assert_problem(
+        app.post(
+            &format!("/v1/tenants/{other}/api-keys"),
+            Some(&admin),
+            json!({"name": "backend"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "session_required",
+    )
+    .await;
+    // Nor is it anyone: no /v1/me, no token.
+    assert_problem(
+        app.get("/v1/me", &admin).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+    assert_eq!(
+        app.mint_token(&admin, other).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A tenant that does not exist is plainly missing.
+    assert_problem(
+        app.get("/v1/tenants/01ARZ3NDEKTSV4RRFFQ69G5FAV", &admin)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+
+    // Revoked: refused on the very next request.
+    usher_core::usecases::operator_keys::revoke(&app.app, key_id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_problem(
+        app.get(&format!("/v1/tenants/{other}/users"), &admin).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_tenants_admin_key_reads_a_suspended_tenant_and_changes_nothing_in_it() {
+    let app = spawn_app().await;
+    let (_, admin) = app
+        .operator_key(&["tenants.admin", "tenants.suspend"])
+        .await;
+    let tenant = app.tenant_id;
+    let response = app
+        .post(
+            &format!("/v1/tenants/{tenant}/suspend"),
+            Some(&admin),
+            json!({"reason": "unpaid"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let seen = app.get_json(&format!("/v1/tenants/{tenant}"), &admin).await;
+    assert_eq!(seen["status"], "suspended");
+    assert_problem(
+        app.get(&format!("/v1/tenants/{tenant}/users"), &admin)
+            .await,
+        StatusCode::FORBIDDEN,
+        "tenant_suspended",
+    )
+    .await;
+    assert_problem(
+        app.create_user(
+            tenant,
+            &admin,
+            json!({"email": "late@example.org", "first_name": "La", "last_name": "Te", "role": "member", "password": {"mode": "generate"}}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "tenant_suspended",
+    )
+    .await;
 }

@@ -207,7 +207,7 @@ pub(super) fn decide(
                 "email: this person is an archived member; restore them first",
             ));
         }
-        if member.role > caller.membership.role {
+        if member.role > caller.rights.role {
             return Decision::Refused(RowProblem::new(
                 "role_not_allowed",
                 Some("role"),
@@ -217,7 +217,7 @@ pub(super) fn decide(
                 ),
             ));
         }
-        if let Err(e) = crate::usecases::grants::check_acting_on(&caller.membership, member) {
+        if let Err(e) = crate::usecases::grants::check_acting_on(&caller.rights, member) {
             return Decision::Refused(refused_grant(e));
         }
         return Decision::Update(Box::new(member.clone()), patch);

@@ -100,7 +100,7 @@ async fn importer(
     tenant_id: TenantId,
 ) -> Result<TenantCaller, ImportError> {
     let caller = TenantCaller::load(app, token, tenant_id).await?;
-    if !caller.membership.can_manage_users() {
+    if !caller.rights.can_manage_users() {
         return Err(ImportError::Forbidden);
     }
     Ok(caller)
@@ -315,12 +315,19 @@ async fn file_import(
     let record = ImportRecord {
         id,
         tenant_id: tenant,
-        actor_id: caller.account.id,
+        actor_id: caller.account_id(),
         api_key: caller
             .api_key
             .as_ref()
             .zip(caller.api_key_hash.clone())
             .map(|(key, hash)| report::ImportKey { id: key.id, hash }),
+        operator_key: caller
+            .operator_key
+            .as_ref()
+            .map(|(key, hash)| report::ImportOperatorKey {
+                id: key.id,
+                hash: hash.clone(),
+            }),
         rows: total,
         chunks: count,
         status: ImportStatus::Running,
@@ -401,7 +408,7 @@ pub async fn get_import(
         TenantCaller::load_with(app, token, tenant_id, &[keys::import(tenant_id, id)]).await?;
     let import: Option<ImportRecord> =
         from_optional(items.pop().flatten()).context("reading the import")?;
-    if !caller.membership.can_manage_users() {
+    if !caller.rights.can_manage_users() {
         return Err(ImportError::Forbidden);
     }
     let import = import.ok_or(ImportError::NotFound)?;

@@ -117,12 +117,16 @@ pub struct ImportRecord {
     pub id: ImportId,
     pub tenant_id: TenantId,
     /// Who imported: the actor of every change it makes, with their rights as they are when each
-    /// chunk runs.
-    pub actor_id: AccountId,
+    /// chunk runs. `None` when an operator key imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_id: Option<AccountId>,
     /// Filed with a tenant API key: each chunk acts with that key, and stops once it is revoked
     /// or expired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key: Option<ImportKey>,
+    /// Filed with an operator key (`tenants.admin`): each chunk acts with it, as an owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator_key: Option<ImportOperatorKey>,
     pub rows: u32,
     pub chunks: u32,
     pub status: ImportStatus,
@@ -143,12 +147,36 @@ pub struct ImportKey {
     pub hash: String,
 }
 
+/// The operator key an import was filed with: its id, and the hash that finds it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImportOperatorKey {
+    pub id: crate::domain::OperatorKeyId,
+    pub hash: String,
+}
+
 impl ImportRecord {
     /// Who the audit log names for what the import does.
     pub fn actor(&self) -> crate::records::Actor {
-        match &self.api_key {
-            Some(key) => crate::records::Actor::ApiKey(key.id),
-            None => crate::records::Actor::Account(self.actor_id),
+        match (&self.api_key, &self.operator_key, self.actor_id) {
+            (Some(key), _, _) => crate::records::Actor::ApiKey(key.id),
+            (None, Some(key), _) => crate::records::Actor::OperatorKey(key.id),
+            (None, None, Some(account)) => crate::records::Actor::Account(account),
+            (None, None, None) => crate::records::Actor::System,
+        }
+    }
+
+    /// Whom each chunk acts for; `None` for a record that names nobody.
+    pub(crate) fn acting_for(&self) -> Option<crate::usecases::ActingFor<'_>> {
+        use crate::usecases::ActingFor;
+        match (&self.operator_key, self.actor_id) {
+            (Some(key), _) => Some(ActingFor::Operator {
+                key_hash: &key.hash,
+            }),
+            (None, Some(account)) => Some(ActingFor::Person {
+                account,
+                api_key: self.api_key.as_ref().map(|k| k.hash.as_str()),
+            }),
+            (None, None) => None,
         }
     }
 }

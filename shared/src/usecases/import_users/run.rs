@@ -128,15 +128,13 @@ async fn attempt(
     if pending.is_empty() {
         return Ok(true);
     }
-    let caller = TenantCaller::acting(
-        app,
-        tenant,
-        import.actor_id,
-        import.api_key.as_ref().map(|k| k.hash.as_str()),
-    )
-    .await
-    .context("reading the importer")?
-    .filter(|c| c.membership.can_manage_users());
+    let caller = match import.acting_for() {
+        Some(who) => TenantCaller::acting(app, tenant, who)
+            .await
+            .context("reading the importer")?,
+        None => None,
+    }
+    .filter(|c| c.rights.can_manage_users());
     let Some(caller) = caller else {
         let mut units = Vec::new();
         for row in &pending {
@@ -250,7 +248,7 @@ async fn invite_row(
     invite: &Invite,
 ) -> Result<(), InternalError> {
     let (tenant, id) = (import.tenant_id, import.id);
-    let reads = InvitationReads::new(tenant, caller.account.id, &row.email);
+    let reads = InvitationReads::new(tenant, &caller.quota_subject(), &row.email);
     let items = app
         .table
         .batch_get(&reads.keys())

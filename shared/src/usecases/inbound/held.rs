@@ -80,7 +80,7 @@ pub async fn list_held(
         .transpose()?;
     let (caller, items) =
         TenantCaller::load_with(app, token, tenant_id, &[keys::held_queue(tenant_id)]).await?;
-    if !caller.membership.can_manage_users() {
+    if !caller.rights.can_manage_users() {
         return Err(HeldError::Forbidden);
     }
     let queue: Option<HeldQueueRecord> = Found::new(items).next("reading the held queue")?;
@@ -130,7 +130,7 @@ impl Decision {
         let mut found = Found::new(items);
         let held: Option<HeldSenderRecord> = found.next("reading a held sender")?;
         let queue: Option<HeldQueueRecord> = found.next("reading the held queue")?;
-        if !caller.membership.can_manage_users() {
+        if !caller.rights.can_manage_users() {
             return Err(HeldError::Forbidden);
         }
         Ok(Self {
@@ -356,7 +356,7 @@ async fn reject_once(
     let decision = Decision::load(app, token, tenant_id, id).await?;
     let (caller, held) = (&decision.caller, &decision.held);
     // Blocking changes the tenant's settings: owners and admins only.
-    if block.is_some() && !caller.membership.role.is_admin() {
+    if block.is_some() && !caller.rights.role.is_admin() {
         return Err(HeldError::Forbidden);
     }
     let mut writes = Writes::new(app, app.clock.now());

@@ -92,7 +92,7 @@ pub async fn list_invitations(
         let wanted = request
             .status
             .is_none_or(|s| invitation.status_at(now) == s);
-        Ok((wanted && may_manage(&caller, &invitation, caller.account.id)).then_some(invitation))
+        Ok((wanted && may_manage(&caller, &invitation)).then_some(invitation))
     })
     .await?;
     Ok(InvitationPage {
@@ -127,7 +127,7 @@ async fn load(
     }
     // Someone else's invitation reads as absent to a member who may only see their own.
     let invitation = invitation
-        .filter(|i| may_manage(&caller, i, caller.account.id))
+        .filter(|i| may_manage(&caller, i))
         .ok_or(ManageInvitationError::NotFound)?;
     Ok((caller, invitation, extra))
 }
@@ -162,13 +162,13 @@ pub async fn revoke_invitation(
 ) -> Result<(), ManageInvitationError> {
     let (caller, invitation, _) = load(app, token, tenant_id, id, &[]).await?;
     // Nobody withdraws what they could not have given.
-    may_give(&caller.membership, &caller.tenant, &invitation)?;
+    may_give(&caller.rights, &caller.tenant, &invitation)?;
     let now = app.clock.now();
     refuse_unless_open(&invitation, now)?;
     let revoked = InvitationRecord {
         status: InvitationStatus::Revoked,
         revoked_at: Some(now),
-        revoked_by: Some(caller.account.id),
+        revoked_by: caller.account_id(),
         updated_at: now,
         version: invitation.version + 1,
         ..invitation.clone()
@@ -260,7 +260,7 @@ pub async fn resend_invitation(
     let (caller, invitation, mut extra) =
         load(app, token, tenant_id, id, std::slice::from_ref(&quota_key)).await?;
     // A resend gives again (and revives an expired invitation): only within the caller's grant.
-    may_give(&caller.membership, &caller.tenant, &invitation)?;
+    may_give(&caller.rights, &caller.tenant, &invitation)?;
     let quota: Option<ThrottleRecord> =
         from_optional(extra.pop().flatten()).context("reading the quota")?;
     let pending_key = keys::pending_invitation(tenant_id, &invitation.email.normalized());

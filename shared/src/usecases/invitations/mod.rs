@@ -43,7 +43,7 @@ pub(crate) fn issue_link(
     app: &App,
     tenant: TenantId,
     id: InvitationId,
-    inviter: AccountId,
+    inviter: Option<AccountId>,
     email: &EmailAddress,
     expires_at: DateTime<Utc>,
 ) -> Result<IssuedLink, InternalError> {
@@ -59,8 +59,9 @@ pub(crate) fn issue_link(
         email: Some(email.clone()),
         login_version: None,
         invitation_id: Some(id),
-        invited_by: Some(inviter),
+        invited_by: inviter,
         registration: None,
+        locale: None,
         version: 1,
     };
     let hash = secret.hash();
@@ -80,26 +81,23 @@ pub(crate) fn issue_link(
     })
 }
 
-/// Whether `account` may see and manage `invitation`: those who manage users see all of their
+/// Whether the caller may see and manage `invitation`: those who manage users see all of their
 /// tenant's; a member who may invite sees only their own.
-pub(crate) fn may_manage(
-    caller: &super::TenantCaller,
-    invitation: &InvitationRecord,
-    account: AccountId,
-) -> bool {
-    caller.membership.can_manage_users() || invitation.inviter_id == account
+pub(crate) fn may_manage(caller: &super::TenantCaller, invitation: &InvitationRecord) -> bool {
+    caller.rights.can_manage_users()
+        || (invitation.inviter_id.is_some() && invitation.inviter_id == caller.account_id())
 }
 
 /// Whether the caller may invite at all: users managers always, members when the tenant lets
 /// them.
 pub(crate) fn may_invite(caller: &super::TenantCaller) -> bool {
-    invite_ceiling(&caller.membership, &caller.tenant).is_some()
+    invite_ceiling(&caller.rights, &caller.tenant).is_some()
 }
 
 /// The highest role `member` may invite with in `tenant` (their own if they manage users,
 /// `member` where the tenant lets members invite), or `None` when they may not invite.
 pub(crate) fn invite_ceiling(
-    member: &crate::records::MembershipRecord,
+    member: &crate::records::Rights,
     tenant: &crate::records::TenantRecord,
 ) -> Option<crate::domain::Role> {
     if member.can_manage_users() {
@@ -116,7 +114,7 @@ pub(crate) fn invite_ceiling(
 /// cut off, demoted or no longer allowed to invite takes their pending invitations' power with
 /// them). Permissions retired since are not granted at acceptance, so they are not checked.
 pub(crate) fn may_give(
-    member: &crate::records::MembershipRecord,
+    member: &crate::records::Rights,
     tenant: &crate::records::TenantRecord,
     invitation: &InvitationRecord,
 ) -> Result<(), super::grants::GrantError> {

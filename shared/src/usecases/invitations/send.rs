@@ -70,8 +70,7 @@ pub async fn send_invitation(
     invite: Invite,
 ) -> Result<InvitationRecord, SendInvitationError> {
     for _ in 0..TRIES {
-        let acting = token.account_id().ok_or(AuthError::Unauthenticated)?;
-        let reads = InvitationReads::new(tenant_id, acting, &invite.email);
+        let reads = InvitationReads::new(tenant_id, &token.quota_subject(), &invite.email);
         let (caller, items) = TenantCaller::load_with(app, token, tenant_id, &reads.keys()).await?;
         let state = reads.take(items)?;
         authorize(&caller, invite.role, &invite.permissions)?;
@@ -91,7 +90,7 @@ fn authorize(
     role: Role,
     permissions: &PermissionSet,
 ) -> Result<(), SendInvitationError> {
-    let own = &caller.membership;
+    let own = &caller.rights;
     let ceiling =
         super::invite_ceiling(own, &caller.tenant).ok_or(SendInvitationError::Forbidden)?;
     grants::check_newcomer(own, &caller.tenant, ceiling, role, permissions)?;
@@ -129,7 +128,7 @@ impl InvitationState {
 }
 
 impl InvitationReads {
-    pub fn new(tenant: TenantId, inviter: crate::domain::AccountId, email: &EmailAddress) -> Self {
+    pub fn new(tenant: TenantId, inviter: &str, email: &EmailAddress) -> Self {
         let normalized = email.normalized();
         Self {
             login: keys::login(&normalized),
@@ -207,7 +206,7 @@ pub(crate) async fn file(
             app.config.invitations_per_tenant,
         ),
         (
-            keys::inviter_throttle(tenant.id, caller.account.id),
+            keys::inviter_throttle(tenant.id, &caller.quota_subject()),
             app.config.invitations_per_inviter,
         ),
     ];
@@ -222,8 +221,12 @@ pub(crate) async fn file(
     let to = account
         .as_ref()
         .map_or_else(|| invite.email.clone(), |a| a.email.clone());
-    let link = issue_link(app, tenant.id, id, caller.account.id, &to, expires_at)?;
-    let inviter_name = format!("{} {}", caller.account.first_name, caller.account.last_name);
+    let link = issue_link(app, tenant.id, id, caller.account_id(), &to, expires_at)?;
+    // The operator invites in the tenant's name.
+    let inviter_name = caller.account.as_ref().map_or_else(
+        || tenant.name.clone(),
+        |a| format!("{} {}", a.first_name, a.last_name),
+    );
     let locale = invite
         .locale
         .or(mail_locale)
@@ -238,11 +241,11 @@ pub(crate) async fn file(
             permissions: invite.permissions.clone(),
             message: invite.message.as_ref().map(|m| m.as_str().to_owned()),
             locale,
-            inviter_id: caller.account.id,
+            inviter_id: caller.account_id(),
             inviter_name: inviter_name.clone(),
             token_hash: link.hash.clone(),
             expires_at,
-            by_operator: false,
+            by_operator: caller.operator_key.is_some(),
         },
         now,
     );

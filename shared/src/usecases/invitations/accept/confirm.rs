@@ -93,12 +93,13 @@ pub(super) async fn send_confirmation(
             email: Some(asked.email.clone()),
             login_version: None,
             invitation_id: Some(invitation.id),
-            invited_by: Some(invitation.inviter_id),
+            invited_by: invitation.inviter_id,
             registration: Some(PendingRegistration {
                 first_name: asked.first_name.as_str().to_owned(),
                 last_name: asked.last_name.as_str().to_owned(),
                 locale: asked.locale,
             }),
+            locale: None,
             version: 1,
         };
         let mail = MailTemplate::ConfirmRegistration {

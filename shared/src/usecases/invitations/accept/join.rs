@@ -108,7 +108,7 @@ pub(super) async fn join(
                     permissions: permissions.clone(),
                     notification_email: None,
                     created_via: CreatedVia::Invitation,
-                    created_by: Some(invitation.inviter_id),
+                    created_by: invitation.inviter_id,
                 },
                 now,
             );

@@ -85,7 +85,7 @@ pub(super) async fn open(
         || inviter
             .as_ref()
             .filter(|m| m.is_usable())
-            .is_some_and(|m| super::super::may_give(m, &tenant, &invitation).is_ok());
+            .is_some_and(|m| super::super::may_give(&m.rights(), &tenant, &invitation).is_ok());
     // Nor while the operator has the tenant suspended: answered as withdrawn, and usable
     // again once it is resumed (the link is not spent).
     if state == LinkState::Usable && (!inviter_may || tenant.suspended.is_some()) {
