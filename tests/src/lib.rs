@@ -37,6 +37,7 @@ mod mail;
 mod requests;
 mod resets;
 mod sessions;
+mod signups;
 mod spawn;
 mod tokens;
 mod users;

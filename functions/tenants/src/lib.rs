@@ -1,6 +1,9 @@
 //! The tenants function: read a tenant, change its settings, read its audit log, and decide on
 //! the senders inbound mail held for an admin; and, for the operator's back office with an
-//! operator key, create, list, suspend and resume tenants.
+//! operator key, create, list, suspend and resume tenants; and, where the deployment offers it,
+//! self-service organisations ([`signup`]).
+
+mod signup;
 
 use axum::{Json, Router, extract::State};
 use serde::{Deserialize, Serialize};
@@ -38,6 +41,11 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(revoke_api_key_route))
         .routes(routes!(suspend_tenant_route))
         .routes(routes!(resume_tenant_route))
+        .routes(routes!(signup::signup_route))
+        .routes(routes!(signup::signup_page))
+        .routes(routes!(signup::verification_page))
+        .routes(routes!(signup::complete_route))
+        .routes(routes!(signup::create_organisation_route))
 }
 
 /// The routes as this function's Lambda serves them.

@@ -16,6 +16,7 @@
 //! | an address one tenant's admin created, brought into another tenant every way | `takeover.rs` |
 //! | strict input on every route (bodies, fields, names, slow clients) | `bad_input.rs`, `reset_bad_input.rs` |
 //! | access tokens, the JWKS and discovery, verified by PyJWT and the example service | `tokens.rs` |
+//! | self-service sign-up, its links and its races; a person creating another organisation | `signup.rs` |
 //! | round trips per route | `round_trips.rs` |
 
 mod admin_reset;
@@ -35,6 +36,7 @@ mod reset_bad_input;
 mod reset_pages;
 mod round_trips;
 mod sessions;
+mod signup;
 mod takeover;
 mod tenants;
 mod tokens;

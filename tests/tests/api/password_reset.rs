@@ -388,6 +388,7 @@ async fn legacy_link(app: &TestApp, account: &str) -> String {
         expires_at: now + Duration::days(7),
         used_at: None,
         email: None,
+        locale: None,
         login_version: None,
         invitation_id: None,
         invited_by: None,

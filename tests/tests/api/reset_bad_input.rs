@@ -125,6 +125,7 @@ async fn reset_refuses_every_token_that_is_not_exactly_a_password_link() {
         expires_at: now + chrono::Duration::days(30),
         used_at: None,
         email: Some(usher_core::domain::EmailAddress::parse(&member).unwrap()),
+        locale: None,
         login_version: Some(1),
         invitation_id: None,
         invited_by: None,

@@ -124,3 +124,34 @@ impl From<crate::usecases::api_keys::ApiKeyError> for Problem {
         }
     }
 }
+
+impl From<crate::usecases::signup::SignupError> for Problem {
+    fn from(e: crate::usecases::signup::SignupError) -> Self {
+        use crate::usecases::signup::SignupError as E;
+        let detail = e.to_string();
+        match e {
+            E::Off => Problem::new(StatusCode::NOT_FOUND, "self_service_off", detail),
+            E::LinkUnknown => {
+                Problem::new(StatusCode::NOT_FOUND, "token_invalid", detail).with_field("token")
+            }
+            E::LinkExpired { .. } => {
+                Problem::new(StatusCode::GONE, "token_expired", detail).with_field("token")
+            }
+            E::LinkUsed { .. } => {
+                Problem::new(StatusCode::GONE, "token_used", detail).with_field("token")
+            }
+            E::AccountExists { .. } => Problem::new(StatusCode::CONFLICT, "account_exists", detail),
+            E::Weak { .. } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", detail)
+                    .with_field("password")
+            }
+            E::Conflict { .. } => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            E::SessionConfined => Problem::new(StatusCode::FORBIDDEN, "session_confined", detail),
+            E::RateLimited {
+                retry_after_seconds,
+            } => super::rate_limited(retry_after_seconds),
+            E::Auth(e) => e.into(),
+            E::Internal(e) => e.into(),
+        }
+    }
+}
