@@ -622,3 +622,80 @@ async fn a_password_another_organisations_admin_set_is_replaced_when_joining_in_
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_up_and_creates_their_organisation_in_the_browser() {
+    let app = usher_tests::spawn_app_with_config(|config| config.self_service = true).await;
+    let (_driver, client) = browser().await;
+
+    // The start page: an address that is not one is refused, then the inbox page.
+    client.goto(&app.url("/signup")).await.unwrap();
+    heading_becomes(&client, "Create your organisation").await;
+    shoot(&client, "signup-1-start.png").await;
+    fill(&client, "#signup-email", "lena@leasing.example").await;
+    submit(&client).await;
+    heading_becomes(&client, "Check your inbox").await;
+    shoot(&client, "signup-2-check-inbox.png").await;
+    let link = app
+        .signup_links_to("lena@leasing.example")
+        .await
+        .pop()
+        .expect("a sign-up link");
+
+    // Someone who signed up on a Polish page gets the form in Polish.
+    app.sign_up("zofia@leasing.example", "pl").await;
+    let polish = app
+        .signup_links_to("zofia@leasing.example")
+        .await
+        .pop()
+        .unwrap();
+    client.goto(&polish).await.unwrap();
+    heading_becomes(&client, "Nazwij swoją organizację").await;
+    fill(&client, "#first_name", "Zofia").await;
+    fill(&client, "#last_name", "Nowak").await;
+    fill(&client, "#organisation", "Leasing Nowak").await;
+    fill(&client, "#password", "password1234").await;
+    fill(&client, "#password_confirm", "password1234").await;
+    submit(&client).await;
+    let error = form_error(&client).await;
+    assert!(error.contains("zbyt łatwe do odgadnięcia"), "{error}");
+    // What was typed stays; only the passwords are asked again.
+    let kept = client.find(Locator::Css("#organisation")).await.unwrap();
+    assert_eq!(
+        kept.prop("value").await.unwrap().as_deref(),
+        Some("Leasing Nowak")
+    );
+    shoot(&client, "signup-3-weak-pl.png").await;
+    fill(&client, "#password", NEW_PASSWORD).await;
+    fill(&client, "#password_confirm", NEW_PASSWORD).await;
+    submit(&client).await;
+    heading_becomes(&client, "Twoja organizacja jest gotowa").await;
+    shoot(&client, "signup-4-done-pl.png").await;
+
+    // The English link: names, organisation, password; then the organisation exists.
+    client.goto(&link).await.unwrap();
+    heading_becomes(&client, "Name your organisation").await;
+    fill(&client, "#first_name", "Lena").await;
+    fill(&client, "#last_name", "Berg").await;
+    fill(&client, "#organisation", "Berg Devices").await;
+    fill(&client, "#password", NEW_PASSWORD).await;
+    fill(&client, "#password_confirm", "something else entirely").await;
+    submit(&client).await;
+    error_becomes(&client, "The two passwords are not the same.").await;
+    fill(&client, "#password", NEW_PASSWORD).await;
+    fill(&client, "#password_confirm", NEW_PASSWORD).await;
+    submit(&client).await;
+    heading_becomes(&client, "Your organisation is ready").await;
+    // The link worked once.
+    client.goto(&link).await.unwrap();
+    heading_becomes(&client, "This link was already used").await;
+    shoot(&client, "signup-5-used.png").await;
+    client.close().await.unwrap();
+
+    let session = app
+        .sign_in_token("lena@leasing.example", NEW_PASSWORD)
+        .await;
+    let me = app.get_json("/v1/me", &session).await;
+    assert_eq!(me["memberships"][0]["role"], "owner");
+    assert_eq!(me["memberships"][0]["tenant_name"], "Berg Devices");
+}

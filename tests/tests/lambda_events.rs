@@ -201,6 +201,32 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
     run(&filled, cases).await;
 }
 
+#[tokio::test]
+async fn the_self_service_fixtures_get_their_answers() {
+    let app = usher_tests::spawn_app_with_config(|config| config.self_service = true).await;
+    let filled = Filled {
+        app: &app,
+        user_id: String::new(),
+        token: app.owner_token.clone(),
+        invitation_id: String::new(),
+        invitation_token: String::new(),
+    };
+    let tenants = || usher_tenants::router(app.app.clone());
+    let cases: Vec<(&str, axum::Router, u16, Option<&str>)> = vec![
+        ("signup.json", tenants(), 202, None),
+        ("signup-page.json", tenants(), 200, None),
+        (
+            "signup-complete-unknown-token.json",
+            tenants(),
+            404,
+            Some("token_invalid"),
+        ),
+        ("me-tenants-create.json", tenants(), 201, None),
+    ];
+    run(&filled, cases).await;
+    assert_eq!(app.signup_links_to("new-owner@example.org").await.len(), 1);
+}
+
 async fn run(filled: &Filled<'_>, cases: Vec<(&str, axum::Router, u16, Option<&str>)>) {
     for (name, router, status, code) in cases {
         let (got, content_type, body) = invoke(router, filled.fixture(name)).await;

@@ -131,7 +131,7 @@ pub struct CreateUserResponse {
         JsonBodyErrors,
         (status = 201, body = CreateUserResponse),
         (status = 202, description = "The email already has an account: nothing of it is shown or changed; an invitation with the requested role and permissions was mailed to it, and the membership exists once the person accepts", body = UserInvitedResponse),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: a role above the caller's; permission_not_allowed: a permission the caller does not hold; tenant_suspended: the operator suspended this tenant; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: a role above the caller's; permission_not_allowed: a permission the caller does not hold; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
         (status = 409, description = "already_member; member_archived: restore them instead; invitation_pending: the person was invited already (resend it); conflict: the same email was being registered at the same time, or the catalogue changed", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it); unknown_permission; weak_password", body = ProblemDoc),
@@ -169,7 +169,7 @@ async fn create_user_route(
     responses(
         BearerErrors,
         (status = 200, description = "The columns an import reads (a column per permission of the catalogue among them) and one example row; UTF-8 with a byte-order mark, comma-separated (semicolons are read too)", content_type = "text/csv"),
-        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
     ))]
 async fn template_route(
@@ -246,7 +246,7 @@ impl From<ImportProgress> for ImportView {
         (status = 200, description = "dry_run: what each row would become (added: someone who is not a member joins, created or, for an email with an account, invited, which a check does not tell; updated; unchanged; or error with its code and column); nothing was written or sent", body = DryRunView),
         (status = 202, description = "Filed: the rows are done in the background; GET the Location for progress and the report", body = ImportView),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the file is over 5 MB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send the file as text/csv", body = ProblemDoc),
@@ -298,7 +298,7 @@ async fn import_route(
     responses(
         BearerErrors,
         (status = 200, description = "How far the import is, and each row done so far", body = ImportView),
-        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such import in it", body = ProblemDoc),
     ))]
 async fn import_status_route(

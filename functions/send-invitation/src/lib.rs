@@ -74,7 +74,7 @@ impl TryFrom<InviteRequest> for Invite {
         BearerErrors,
         JsonBodyErrors,
         (status = 201, body = InvitationView),
-        (status = 403, description = "forbidden: owners, admins and users managers invite; members only where members_can_invite is on; role_not_allowed: a role above the caller's (members invite members only); permission_not_allowed: a permission the caller does not hold; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: owners, admins and users managers invite; members only where members_can_invite is on; role_not_allowed: a role above the caller's (members invite members only); permission_not_allowed: a permission the caller does not hold; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 409, description = "already_member (whatever the letter case); member_archived: restore them instead; invitation_pending: one is pending for this email, resend it; conflict: try again", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it; a message over 500 characters or with control characters); unknown_permission", body = ProblemDoc),
@@ -109,7 +109,7 @@ pub struct ListInvitationsQuery {
         BearerErrors,
         (status = 200, description = "Newest first. Members who may invite see their own invitations only", body = Page<InvitationView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 403, description = "forbidden: the caller may not invite; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
     ))]
@@ -142,7 +142,7 @@ async fn list_route(
     responses(
         BearerErrors,
         (status = 200, body = InvitationView),
-        (status = 403, description = "forbidden: the caller may not invite; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such invitation in this tenant (or one of another member, for a member who may only see their own)", body = ProblemDoc),
     ))]
 async fn get_route(
@@ -159,7 +159,7 @@ async fn get_route(
     responses(
         BearerErrors,
         (status = 204, description = "Revoked: its link stops working at once"),
-        (status = 403, description = "forbidden: the caller may not invite; role_not_allowed, permission_not_allowed: the invitation gives a role or permission beyond what the caller may give; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; role_not_allowed, permission_not_allowed: the invitation gives a role or permission beyond what the caller may give; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such invitation in this tenant for this caller", body = ProblemDoc),
         (status = 409, description = "invitation_not_pending: it was accepted or revoked already; conflict: it changed at the same time", body = ProblemDoc),
     ))]
@@ -177,7 +177,7 @@ async fn revoke_route(
     responses(
         BearerErrors,
         (status = 200, description = "The same invitation with a new link and expiry; the old link no longer works", body = InvitationView),
-        (status = 403, description = "forbidden: the caller may not invite; role_not_allowed, permission_not_allowed: the invitation gives a role or permission beyond what the caller may give; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: the caller may not invite; role_not_allowed, permission_not_allowed: the invitation gives a role or permission beyond what the caller may give; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such invitation in this tenant for this caller", body = ProblemDoc),
         (status = 409, description = "invitation_not_pending: accepted or revoked; invitation_pending: the email was invited again since; conflict: it changed at the same time", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: 5 resends a day per invitation, and the tenant's daily quota", body = ProblemDoc),

@@ -350,7 +350,7 @@ pub struct AccessTokenResponse {
         BearerErrors,
         JsonBodyErrors,
         (status = 200, description = "A short-lived access token for the tenant", body = AccessTokenResponse),
-        (status = 403, description = "tenant_suspended: the operator suspended this tenant; membership_inactive: the membership is archived or has no access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 403, description = "tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive: the membership is archived or has no access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant, or this session may not act in it", body = ProblemDoc),
         (status = 422, description = "invalid_request: tenant_id is missing or not a tenant id", body = ProblemDoc),
     ))]

@@ -58,7 +58,7 @@ pub fn router(app: App) -> Router {
     responses(
         BearerErrors,
         (status = 200, body = TenantView),
-        (status = 403, description = "tenant_suspended: the operator suspended this tenant; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 403, description = "tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
     ))]
 async fn get_tenant_route(
@@ -116,7 +116,7 @@ impl SettingsPatchRequest {
         BearerErrors,
         JsonBodyErrors,
         (status = 200, body = TenantView),
-        (status = 403, description = "forbidden: only owners and admins; tenant_suspended: the operator suspended this tenant; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 403, description = "forbidden: only owners and admins; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
         (status = 409, description = "inbound_address_taken: one of the addresses belongs to another tenant (which one is not said); permission_in_use: members hold a permission the new catalogue leaves out; conflict: the settings changed at the same time", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is malformed (`field` names it); unknown_permission; inbound_domain_not_allowed: an address off the deployment's receiving domains", body = ProblemDoc),
@@ -138,7 +138,7 @@ async fn update_settings_route(
         BearerErrors,
         (status = 200, description = "The tenant's audit log, newest first", body = Page<EventView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 403, description = "forbidden: owners and admins only; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: owners and admins only; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
     ))]
@@ -180,7 +180,7 @@ pub struct ListHeldQuery {
         BearerErrors,
         (status = 200, description = "Senders whose mail was held, newest first, with how full the tenant's queue is", body = HeldPageView),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
     ))]
@@ -242,7 +242,7 @@ pub struct ApprovedView {
     responses(
         BearerErrors,
         (status = 200, description = "The sender is a user of the tenant now (with the tenant's inbound defaults), and no longer held", body = ApprovedView),
-        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such held sender in this tenant", body = ProblemDoc),
         (status = 409, description = "conflict: the sender was registered at the same time; try again", body = ProblemDoc),
     ))]
@@ -282,7 +282,7 @@ pub struct RejectRequest {
         BearerErrors,
         JsonBodyErrors,
         (status = 204, description = "The sender is no longer held (and blocked, when asked)"),
-        (status = 403, description = "forbidden: needs admin or users.manage, and owner or admin to block; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage, and owner or admin to block; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such held sender in this tenant", body = ProblemDoc),
         (status = 409, description = "conflict: the settings changed at the same time; try again", body = ProblemDoc),
         (status = 422, description = "invalid_request: an unknown field or block", body = ProblemDoc),
@@ -575,7 +575,7 @@ pub struct ApiKeyCreatedView {
         BearerErrors,
         JsonBodyErrors,
         (status = 201, description = "Made; the secret is in this answer only", body = ApiKeyCreatedView),
-        (status = 403, description = "forbidden: only admins and members who manage users; session_required: a key cannot make keys; permission_not_held: the caller lacks a permission asked for; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: only admins and members who manage users; session_required: a key cannot make keys; permission_not_held: the caller lacks a permission asked for; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 422, description = "invalid_request: the name is empty or too long, expires_at is past, or a field is malformed; unknown_permission: not in the catalogue", body = ProblemDoc),
     ))]
@@ -611,7 +611,7 @@ pub struct ApiKeyList {
     responses(
         BearerErrors,
         (status = 200, description = "The tenant's keys, never their secrets", body = ApiKeyList),
-        (status = 403, description = "forbidden: only admins and members who manage users; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: only admins and members who manage users; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
     ))]
 async fn list_api_keys_route(
@@ -633,7 +633,7 @@ async fn list_api_keys_route(
     responses(
         BearerErrors,
         (status = 204, description = "Revoked: the very next request with it is refused"),
-        (status = 403, description = "forbidden: admins revoke any key, members who manage users the keys they made; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: admins revoke any key, members who manage users the keys they made; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such key in this tenant", body = ProblemDoc),
         (status = 409, description = "api_key_revoked: it is revoked already", body = ProblemDoc),
     ))]

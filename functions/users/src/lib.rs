@@ -62,7 +62,7 @@ pub struct ListUsersQuery {
         BearerErrors,
         (status = 200, body = Page<UserView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, a cursor this listing did not give, or an email that is not one", body = ProblemDoc),
     ))]
@@ -94,7 +94,7 @@ async fn list_users_route(
     responses(
         BearerErrors,
         (status = 200, body = UserView),
-        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
     ))]
 async fn get_user_route(
@@ -195,7 +195,7 @@ impl TryFrom<UpdateUserRequest> for UserPatch {
         BearerErrors,
         JsonBodyErrors,
         (status = 200, description = "The user as changed, with its new ETag", body = UserView),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role or the new one is above the caller's, or owner is given or taken by a non-owner; permission_not_allowed: a permission the caller does not hold; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role or the new one is above the caller's, or owner is given or taken by a non-owner; permission_not_allowed: a permission the caller does not hold; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "account_shared: names, phone and locale belong to an account other tenants know too; last_owner: the last owner who is active with access cannot be demoted; conflict: the user changed at the same time (no If-Match)", body = ProblemDoc),
         (status = 412, description = "precondition_failed: the user changed since the version in If-Match", body = ProblemDoc),
@@ -239,7 +239,7 @@ pub struct AccessRequest {
         JsonBodyErrors,
         (status = 200, body = UserView),
         (status = 202, description = "The user was kept from their mail while their account existed (`needs_consent`): nothing opened; an invitation with their role and permissions was mailed to their own address, and access opens when they accept it", body = UserInvitedResponse),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "last_owner: the last owner who is active with access keeps it; conflict: the user changed at the same time; invitation_pending: the person was invited already (resend it)", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing or unknown", body = ProblemDoc),
@@ -270,7 +270,7 @@ async fn access_route(
     responses(
         BearerErrors,
         (status = 200, description = "Archived (never deleted): the person can no longer use this tenant, their sessions stop working for it at once, and the default list leaves them out", body = UserView),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "last_owner: the last owner who is active with access cannot be archived; conflict: the user changed at the same time", body = ProblemDoc),
     ))]
@@ -289,7 +289,7 @@ async fn archive_route(
     responses(
         BearerErrors,
         (status = 200, description = "Active again", body = UserView),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
     ))]
@@ -308,7 +308,7 @@ async fn restore_route(
     responses(
         BearerErrors,
         (status = 204, description = "Every session the person opened until now stops acting in this tenant, and mints no access token for it; what they do in other tenants is not this tenant's to end"),
-        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; role_not_allowed: the user's role is above the caller's; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 409, description = "conflict: the user changed at the same time", body = ProblemDoc),
     ))]
@@ -328,7 +328,7 @@ async fn end_sessions_route(
         BearerErrors,
         (status = 200, description = "The person's history in this tenant, newest first (the invitation that brought them in included)", body = Page<EventView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage, unless it is the caller's own history; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage, unless it is the caller's own history; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
         (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
     ))]
@@ -355,7 +355,7 @@ pub struct ExportQuery {
         BearerErrors,
         (status = 200, description = "RFC 4180 CSV, UTF-8 with a byte-order mark: a header row, then a row per member (a column per field, and one per permission of the catalogue, `x` when held); cells a spreadsheet would run as a formula start with `'`. Written a page of members at a time", content_type = "text/csv"),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
-        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
     ))]
 async fn export_route(

@@ -47,6 +47,7 @@ use usher_core::usecases::reset_password::ResetPasswordError;
 use usher_core::usecases::sessions::SessionsError;
 use usher_core::usecases::sign_in::SignInError;
 use usher_core::usecases::sign_out::SignOutError;
+use usher_core::usecases::signup::SignupError;
 use usher_core::usecases::tenant_directory::TenantDirectoryError;
 use usher_core::usecases::update_settings::UpdateSettingsError;
 
@@ -82,6 +83,8 @@ fn tenant_auth() -> Vec<AuthError> {
         AuthError::TenantNotFound,
         AuthError::MembershipInactive,
         AuthError::TenantSuspended,
+        // An operator key without `tenants.admin`.
+        AuthError::ScopeMissing("tenants.admin"),
     ];
     covers(
         &all,
@@ -91,11 +94,10 @@ fn tenant_auth() -> Vec<AuthError> {
             AuthError::TenantNotFound => Some(2),
             AuthError::MembershipInactive => Some(3),
             AuthError::TenantSuspended => Some(4),
-            // Operator keys only: `operator_auth`.
-            AuthError::ScopeMissing(_) => None,
+            AuthError::ScopeMissing(_) => Some(5),
             AuthError::Storage(_) => None,
         },
-        5,
+        6,
     );
     all
 }
@@ -281,6 +283,35 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             member_sessions(),
         ),
         ("post", "/v1/sessions/current/token", mint_token()),
+        ("post", "/v1/signup", signup(vec![])),
+        (
+            "post",
+            "/v1/signup/complete",
+            signup(vec![
+                SignupError::LinkUnknown,
+                SignupError::LinkExpired { locale: Locale::En },
+                SignupError::LinkUsed { locale: Locale::En },
+                SignupError::AccountExists { locale: Locale::En },
+                SignupError::Weak {
+                    weak: weak(),
+                    locale: Locale::En,
+                },
+                SignupError::Conflict { locale: Locale::En },
+            ]),
+        ),
+        (
+            "post",
+            "/v1/me/tenants",
+            signup(vec![
+                SignupError::Auth(AuthError::Unauthenticated),
+                SignupError::Auth(AuthError::PasswordChangeRequired),
+                SignupError::SessionConfined,
+                SignupError::RateLimited {
+                    retry_after_seconds: 1,
+                },
+                SignupError::Conflict { locale: Locale::En },
+            ]),
+        ),
         (
             "post",
             "/v1/tenants/{tenant_id}/api-keys",

@@ -120,7 +120,12 @@ pub(super) fn member_sessions() -> Vec<Answer> {
 }
 
 pub(super) fn mint_token() -> Vec<Answer> {
-    let all: Vec<AccessTokenError> = tenant_auth().into_iter().map(Into::into).collect();
+    // A session only: an operator key is no session, whatever its scopes.
+    let all: Vec<AccessTokenError> = tenant_auth()
+        .into_iter()
+        .filter(|e| !matches!(e, AuthError::ScopeMissing(_)))
+        .map(Into::into)
+        .collect();
     covers(
         &all,
         |e| match e {

@@ -193,3 +193,45 @@ pub(super) fn api_keys(extra: Vec<ApiKeyError>, json_body: bool) -> Vec<Answer> 
     };
     [answers(all), TENANT_PATH.to_vec(), body].concat()
 }
+
+/// The self-service routes: `extra` are the examples the route can answer beyond those of every
+/// self-service route.
+pub(super) fn signup(extra: Vec<SignupError>) -> Vec<Answer> {
+    let locale = Locale::En;
+    covers(
+        &[
+            SignupError::Off,
+            SignupError::LinkUnknown,
+            SignupError::LinkExpired { locale },
+            SignupError::LinkUsed { locale },
+            SignupError::AccountExists { locale },
+            SignupError::Weak {
+                weak: weak(),
+                locale,
+            },
+            SignupError::Conflict { locale },
+            SignupError::SessionConfined,
+            SignupError::RateLimited {
+                retry_after_seconds: 1,
+            },
+            SignupError::Auth(AuthError::Unauthenticated),
+        ],
+        |e| match e {
+            SignupError::Off => Some(0),
+            SignupError::LinkUnknown => Some(1),
+            SignupError::LinkExpired { .. } => Some(2),
+            SignupError::LinkUsed { .. } => Some(3),
+            SignupError::AccountExists { .. } => Some(4),
+            SignupError::Weak { .. } => Some(5),
+            SignupError::Conflict { .. } => Some(6),
+            SignupError::SessionConfined => Some(7),
+            SignupError::RateLimited { .. } => Some(8),
+            SignupError::Auth(_) => Some(9),
+            SignupError::Internal(_) => None,
+        },
+        10,
+    );
+    let mut all = vec![SignupError::Off];
+    all.extend(extra);
+    [answers(all), JSON_BODY.to_vec()].concat()
+}
