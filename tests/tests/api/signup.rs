@@ -407,3 +407,59 @@ async fn with_self_service_off_nothing_is_filed_and_the_pages_say_so() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(app.outbox_items().await.is_empty());
 }
+
+#[tokio::test]
+async fn the_self_service_routes_make_their_pinned_round_trips() {
+    let app = self_service_app().await;
+    let mut pins = Vec::new();
+    app.counter.take();
+    assert_eq!(
+        app.sign_up("pin@example.org", "en").await.status(),
+        StatusCode::ACCEPTED
+    );
+    pins.push(("POST /v1/signup (one put)", 1, app.counter.take()));
+    let token = token_of(&app.signup_links_to("pin@example.org").await[0]);
+    app.counter.take();
+    let page = app
+        .http
+        .get(app.url(&format!("/signup/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    pins.push(("GET /signup/{token} (the link)", 1, app.counter.take()));
+    assert_eq!(
+        app.complete_signup(&token, "Pinned").await.status(),
+        StatusCode::CREATED
+    );
+    pins.push((
+        "POST /v1/signup/complete (the link, then one transaction)",
+        2,
+        app.counter.take(),
+    ));
+    let response = app
+        .post(
+            "/v1/me/tenants",
+            Some(&app.owner_token),
+            json!({"name": "Pinned Too"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    pins.push((
+        "POST /v1/me/tenants (the caller and the count side by side, one transaction)",
+        3,
+        app.counter.take(),
+    ));
+    let (_, admin) = app.operator_key(&["tenants.admin"]).await;
+    app.counter.take();
+    app.get_json(&format!("/v1/tenants/{}", app.tenant_id), &admin)
+        .await;
+    pins.push((
+        "GET /v1/tenants/{id} with a tenants.admin key (key and tenant in one batch; its first use recorded)",
+        2,
+        app.counter.take(),
+    ));
+    for (route, expected, measured) in pins {
+        assert_eq!(measured, expected, "{route}");
+    }
+}
