@@ -229,6 +229,9 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
     announce!("  API document: {public_url}/v1/openapi.json");
     announce!("  Mail sent:    {public_url}/_local/mail");
     announce!("  Inbound mail: {public_url}/_local/inbound (POST a raw .eml there)");
+    if app.config.self_service {
+        announce!("  Sign up:      {public_url}/signup (USHER_SELF_SERVICE=on)");
+    }
     if fresh && !no_demo {
         let demo = bootstrap_tenant(
             &app,
