@@ -278,7 +278,7 @@ async fn import_route(
         Imported::Filed(import) => {
             let location = format!("/v1/tenants/{tenant_id}/imports/{}", import.id);
             let view = ImportView::from(ImportProgress {
-                import,
+                import: *import,
                 rows_done: 0,
                 counts: Counts::default(),
                 report: Vec::new(),

@@ -231,7 +231,7 @@ pub async fn import_users(
     let rows: Vec<ImportRow> = parsed.into_iter().filter_map(Result::ok).collect();
     file_import(app, &caller, rows, report.counts)
         .await
-        .map(Imported::Filed)
+        .map(|record| Imported::Filed(Box::new(record)))
 }
 
 /// What the real run would do with a valid row, without writing. Someone who is not a member is

@@ -200,5 +200,5 @@ pub enum Imported {
     /// `dry_run`: what the import would do; nothing was written.
     DryRun(ImportReport),
     /// Filed: its jobs do the rows.
-    Filed(ImportRecord),
+    Filed(Box<ImportRecord>),
 }
