@@ -90,6 +90,9 @@ pub struct Config {
     /// Sign-up mails to one address; past that, requests are answered the same but nothing is
     /// sent.
     pub signup_mails: Limit,
+    /// Sign-up mails for requests from one client address (an IPv6 /64), to any addresses: so
+    /// nobody makes Usher mail strangers at will.
+    pub signup_mails_per_client: Limit,
     /// Organisations one account may create by self-service.
     pub organisations_per_account: Limit,
 }
@@ -124,6 +127,7 @@ impl Config {
             self_service: false,
             signup_link_ttl: Duration::hours(24),
             signup_mails: Limit::new(3, Duration::hours(1)),
+            signup_mails_per_client: Limit::new(20, Duration::hours(1)),
             organisations_per_account: Limit::new(10, Duration::days(1)),
         }
     }

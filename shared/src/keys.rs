@@ -191,6 +191,11 @@ pub fn signup_mail_throttle(normalized_email: &str) -> Key {
     Key::new(format!("THROTTLE#SIGNUP#{normalized_email}"), "THROTTLE")
 }
 
+/// Sign-up mails sent for requests from one client address (see [`client_bucket`]).
+pub fn signup_client_throttle(client: &str) -> Key {
+    Key::new(format!("THROTTLE#SIGNUP#CLIENT#{client}"), "THROTTLE")
+}
+
 /// Organisations one account created by self-service in the current window.
 pub fn organisation_throttle(account: AccountId) -> Key {
     Key::new(format!("THROTTLE#ORGS#{account}"), "THROTTLE")

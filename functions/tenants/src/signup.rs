@@ -52,7 +52,7 @@ const SIGNUP_ACCEPTED: SignupAccepted = SignupAccepted {
         (SignupRequest = "application/x-www-form-urlencoded"),
     )),
     responses(
-        (status = 202, description = "The same answer, byte for byte, whether or not the email has an account (its owner is mailed \"someone tried to sign up with your address\" instead of a link); a form post is answered with a page", body = SignupAccepted),
+        (status = 202, description = "The same answer, byte for byte, whether or not the email has an account (its owner is mailed \"someone tried to sign up with your address\" instead of a link); a form post is answered with a page. Past 3 mails an hour to one address, or 20 for one client address's requests, the answer is the same and no mail goes", body = SignupAccepted),
         (status = 400, description = "invalid_request: the body is not one JSON value, or the form does not parse", body = ProblemDoc),
         (status = 404, description = "self_service_off: this deployment does not offer sign-up", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the body is over 64 KiB", body = ProblemDoc),
@@ -62,6 +62,7 @@ const SIGNUP_ACCEPTED: SignupAccepted = SignupAccepted {
 pub(crate) async fn signup_route(
     State(app): State<App>,
     PreferredLocale(preferred): PreferredLocale,
+    ClientAddress(client): ClientAddress,
     body: JsonOrForm<SignupRequest, SignupForm>,
 ) -> Result<Response, Problem> {
     match body {
@@ -69,13 +70,13 @@ pub(crate) async fn signup_route(
             let email =
                 EmailAddress::parse(&body.email).map_err(|e| Problem::invalid("email", e))?;
             let locale = body.locale.or(preferred).unwrap_or_default();
-            signup::request(&app, email, locale).await?;
+            signup::request(&app, email, locale, client).await?;
             Ok((StatusCode::ACCEPTED, Json(SIGNUP_ACCEPTED)).into_response())
         }
         JsonOrForm::Form(form) => {
             let locale = preferred.unwrap_or_default();
             let page = match EmailAddress::parse(&form.email) {
-                Ok(email) => match signup::request(&app, email, locale).await {
+                Ok(email) => match signup::request(&app, email, locale, client).await {
                     Ok(()) => SignupPage::Requested,
                     Err(SignupError::Off) => SignupPage::Off,
                     Err(other) => return Err(other.into()),

@@ -534,7 +534,7 @@ mod tests {
                 valid_for: chrono::Duration::hours(24),
             },
             MailTemplate::SignupForAnAccount {
-                first_name: "Ada".into(),
+                first_name: "Ada <Comune <Forlì>>".into(),
                 sign_in_url: "https://usher.example/".into(),
             },
             MailTemplate::ResetPassword {
@@ -563,12 +563,15 @@ mod tests {
             for locale in Locale::ALL {
                 let mail = template.render(&to, locale).unwrap();
                 assert!(mail.html.contains(&format!("lang=\"{}\"", locale.as_str())));
-                assert!(
-                    mail.html.contains("Comune &#60;Forlì&#62;")
-                        || mail.html.contains("Comune &lt;Forlì&gt;")
-                );
+                // The sign-up link's mail says nothing anyone typed: nothing to escape.
+                if !matches!(template, MailTemplate::VerifySignup { .. }) {
+                    assert!(
+                        mail.html.contains("Comune &#60;Forlì&#62;")
+                            || mail.html.contains("Comune &lt;Forlì&gt;")
+                    );
+                    assert!(mail.text.contains("Comune <Forlì>"));
+                }
                 assert!(!mail.html.contains("<Forlì>"));
-                assert!(mail.text.contains("Comune <Forlì>"));
                 let has_action = !matches!(
                     template,
                     MailTemplate::PasswordResetByAdmin { .. }

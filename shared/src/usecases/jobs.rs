@@ -28,6 +28,10 @@ pub struct SignupRequest {
     pub email: EmailAddress,
     /// The language of the page they signed up on, for the mail.
     pub locale: Locale,
+    /// The bucket of the client address it came from (see `keys::client_bucket`), whose sign-up
+    /// mails are counted too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
 }
 
 /// Someone asked for a reset link for this email (as typed, parsed); see

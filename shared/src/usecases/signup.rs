@@ -10,6 +10,8 @@
 //!
 //! A signed-in person creates another organisation with `POST /v1/me/tenants`.
 
+use std::net::IpAddr;
+
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -90,11 +92,21 @@ fn offered(app: &App) -> Result<(), SignupError> {
     }
 }
 
-/// `POST /v1/signup`: files the request. The answer is the same whatever the email.
-pub async fn request(app: &App, email: EmailAddress, locale: Locale) -> Result<(), SignupError> {
+/// `POST /v1/signup`: files the request. The answer is the same whatever the email, and from
+/// whatever client: the limits are the job's.
+pub async fn request(
+    app: &App,
+    email: EmailAddress,
+    locale: Locale,
+    client: Option<IpAddr>,
+) -> Result<(), SignupError> {
     offered(app)?;
     let mut writes = Writes::new(app, app.clock.now());
-    writes.job(Job::Signup(SignupRequest { email, locale }))?;
+    writes.job(Job::Signup(SignupRequest {
+        email,
+        locale,
+        client: Some(keys::client_bucket(client)),
+    }))?;
     writes.commit().await.context("filing the sign-up")?;
     Ok(())
 }
@@ -102,9 +114,10 @@ pub async fn request(app: &App, email: EmailAddress, locale: Locale) -> Result<(
 /// How often a job that lost the race for the address's mail count reads again and retries.
 const COUNT_TRIES: usize = 8;
 
-/// The job behind a sign-up: at most `signup_mails` mails to the address in a window, the
-/// verification link or, for an address with an account, the note to its owner. `done` deletes
-/// the job's outbox item in the same transaction.
+/// The job behind a sign-up: the verification link or, for an address with an account, the note
+/// to its owner; at most `signup_mails` mails to the address and `signup_mails_per_client` for
+/// the client's requests in a window, past which the job ends without a mail. `done` deletes the
+/// job's outbox item in the same transaction.
 pub(crate) async fn run(app: &App, request: SignupRequest, done: Op) -> Result<(), InternalError> {
     for _ in 0..COUNT_TRIES {
         if mail_once(app, &request, done.clone()).await? {
@@ -121,39 +134,51 @@ pub(crate) async fn run(app: &App, request: SignupRequest, done: Op) -> Result<(
 async fn mail_once(app: &App, request: &SignupRequest, done: Op) -> Result<bool, InternalError> {
     let now = app.clock.now();
     let normalized = request.email.normalized();
-    let throttle_key = keys::signup_mail_throttle(&normalized);
+    let address_key = keys::signup_mail_throttle(&normalized);
+    let client_key = keys::signup_client_throttle(request.client.as_deref().unwrap_or("unknown"));
     let mut items = app
         .table
-        .batch_get(&[keys::login(&normalized), throttle_key.clone()])
+        .batch_get(&[
+            keys::login(&normalized),
+            address_key.clone(),
+            client_key.clone(),
+        ])
         .await
         .context("reading the address")?
         .into_iter();
     let login: Option<LoginRecord> =
         from_optional(items.next().flatten()).context("reading the login item")?;
-    let throttle: Option<ThrottleRecord> =
-        from_optional(items.next().flatten()).context("reading the limit")?;
+    let mut count = |key: &Key, limit| -> Result<Option<Op>, InternalError> {
+        let current: Option<ThrottleRecord> =
+            from_optional(items.next().flatten()).context("reading a limit")?;
+        Ok(count_one(key, current.as_ref(), limit, now)
+            .context("building a limit")?
+            .ok())
+    };
+    let counts = (
+        count(&address_key, app.config.signup_mails)?,
+        count(&client_key, app.config.signup_mails_per_client)?,
+    );
     let mut writes = Writes::new(app, now);
     writes.op(done);
-    match count_one(
-        &throttle_key,
-        throttle.as_ref(),
-        app.config.signup_mails,
-        now,
-    )
-    .context("building the limit")?
-    {
-        Err(_) => tracing::info!("sign-up answered without a mail: the address had its share"),
-        Ok(count) => {
-            writes.op(count);
-            match login {
-                Some(login) => mail_the_owner(app, &mut writes, &login).await?,
-                None => mail_the_link(&mut writes, request)?,
-            }
+    if let (Some(address), Some(client)) = counts {
+        writes.ops([address, client]);
+        match login {
+            Some(login) => mail_the_owner(app, &mut writes, &login).await?,
+            None => mail_the_link(&mut writes, request)?,
         }
+    } else {
+        tracing::info!("sign-up answered without a mail: the address or the client had its share");
     }
     match writes.commit().await {
         Ok(()) => Ok(true),
-        Err(e) if e.failed_on(&throttle_key) || matches!(e, TransactError::Conflict) => Ok(false),
+        Err(e)
+            if e.failed_on(&address_key)
+                || e.failed_on(&client_key)
+                || matches!(e, TransactError::Conflict) =>
+        {
+            Ok(false)
+        }
         Err(other) => Err(other).context("mailing a sign-up"),
     }
 }

@@ -463,3 +463,29 @@ async fn the_self_service_routes_make_their_pinned_round_trips() {
         assert_eq!(measured, expected, "{route}");
     }
 }
+
+#[tokio::test]
+async fn one_client_cannot_make_usher_mail_strangers_at_will() {
+    let app = spawn_app_with_config(|config| {
+        config.self_service = true;
+        config.signup_mails_per_client.max = 5;
+    })
+    .await;
+    let strangers: Vec<String> = (0..8)
+        .map(|n| format!("stranger-{n}@example.org"))
+        .collect();
+    let mut answers = Vec::new();
+    for email in &strangers {
+        let response = app.sign_up(email, "en").await;
+        answers.push((response.status(), response.bytes().await.unwrap()));
+    }
+    // Every request gets the same answer; only the client's share is mailed.
+    assert!(answers.windows(2).all(|pair| pair[0] == pair[1]));
+    assert_eq!(answers[0].0, StatusCode::ACCEPTED);
+    let mut mailed = 0;
+    for email in &strangers {
+        mailed += app.signup_links_to(email).await.len();
+    }
+    assert_eq!(mailed, 5);
+    assert!(app.outbox_items().await.is_empty(), "every job ended");
+}
