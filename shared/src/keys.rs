@@ -2,7 +2,7 @@
 //! built here and nowhere else.
 
 use crate::domain::{
-    AccountId, EventId, HeldId, ImportId, InvitationId, OutboxId, SessionId, TenantId,
+    AccountId, EventId, HeldId, ImportId, InvitationId, OutboxId, SessionId, TeamId, TenantId,
 };
 use crate::table::Key;
 
@@ -64,6 +64,29 @@ pub fn pending_invitation(tenant: TenantId, normalized_email: &str) -> Key {
 /// confirmation link expires.
 pub fn pending_confirmation(tenant: TenantId, normalized_email: &str) -> Key {
     Key::new(tenant_pk(tenant), format!("CONFIRMING#{normalized_email}"))
+}
+
+pub const TEAM_PREFIX: &str = "TEAM#";
+
+/// A team of the tenant.
+pub fn team(tenant: TenantId, team: TeamId) -> Key {
+    Key::new(tenant_pk(tenant), format!("{TEAM_PREFIX}{team}"))
+}
+
+/// The marker that holds a name among the children of `parent` (`None`: the roots), in its
+/// folded form: put only if absent, so two siblings never share a name however they race.
+pub fn team_name(tenant: TenantId, parent: Option<TeamId>, folded_name: &str) -> Key {
+    let parent = parent.map_or_else(|| "ROOT".to_owned(), |p| p.to_string());
+    Key::new(
+        tenant_pk(tenant),
+        format!("TEAMNAME#{parent}#{folded_name}"),
+    )
+}
+
+/// How many teams the tenant has, written against its version with every team made or
+/// deleted: the limit holds however many are made at once.
+pub fn team_count(tenant: TenantId) -> Key {
+    Key::new(tenant_pk(tenant), "TEAMCOUNT")
 }
 
 /// A CSV import: what it holds and who filed it.

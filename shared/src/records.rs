@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{
     AccountId, ApiKeyId, EmailAddress, EventId, HeldId, InvitationId, Locale, OperatorKeyId,
     PasswordHashString, PermissionEntry, PermissionSet, PersonalContext, Phone, Role, SessionId,
-    TenantId,
+    TeamId, TenantId,
 };
 use crate::settings::TenantSettings;
 use crate::table::{Item, Key, TableError};
@@ -833,4 +833,76 @@ pub struct InboundMarkerRecord {
 pub struct InboxRecord {
     pub tenant_id: TenantId,
     pub address: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamStatus {
+    Active,
+    /// Kept with its history; grants nothing and is hidden from default listings.
+    Archived,
+}
+
+/// A team of a tenant's people (see `keys::team`).
+///
+/// `ancestors` is the path from the root down to the parent, stored on every team so that a
+/// team's place in the tree is one read. Every write that changes a parent rewrites the whole
+/// subtree's paths in the same transaction, each against its version, so a stored path always
+/// equals the walk of parents.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TeamRecord {
+    pub id: TeamId,
+    pub tenant_id: TenantId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<TeamId>,
+    #[serde(default)]
+    pub ancestors: Vec<TeamId>,
+    pub permissions: PermissionSet,
+    pub status: TeamStatus,
+    /// Its sub-teams, archived ones too: at most [`TeamRecord::MAX_CHILDREN`].
+    #[serde(default)]
+    pub children: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl TeamRecord {
+    /// The deepest a team may sit (a root is at depth 1).
+    pub const MAX_DEPTH: usize = 5;
+    pub const MAX_CHILDREN: u32 = 500;
+    /// Teams one tenant may have, archived ones too.
+    pub const MAX_PER_TENANT: u64 = 1000;
+
+    /// A root is at depth 1.
+    pub fn depth(&self) -> usize {
+        self.ancestors.len() + 1
+    }
+
+    /// The path from the root down to this team.
+    pub fn path(&self) -> Vec<TeamId> {
+        let mut path = self.ancestors.clone();
+        path.push(self.id);
+        path
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == TeamStatus::Active
+    }
+}
+
+/// The marker of a name among siblings (see `keys::team_name`): which team holds it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TeamNameRecord {
+    pub team_id: TeamId,
+}
+
+/// How many teams a tenant has (see `keys::team_count`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TeamCountRecord {
+    pub count: u64,
+    pub version: u64,
 }

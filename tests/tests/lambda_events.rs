@@ -74,6 +74,7 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
     let creation = || usher_create_user::router(app.app.clone());
     let users = || usher_users::router(app.app.clone());
     let tenants = || usher_tenants::router(app.app.clone());
+    let teams = || usher_teams::router(app.app.clone());
     let resets = || usher_password_reset::router(app.app.clone());
 
     let cases: Vec<(&str, axum::Router, u16, Option<&str>)> = vec![
@@ -104,6 +105,8 @@ async fn every_fixture_gets_the_answer_its_scenario_expects() {
         ("users-restore.json", users(), 200, None),
         ("users-export.json", users(), 200, None),
         ("tenants-get.json", tenants(), 200, None),
+        ("teams-create.json", teams(), 201, None),
+        ("teams-tree.json", teams(), 200, None),
         ("tenants-settings-patch.json", tenants(), 200, None),
         (
             "tenants-get-no-token.json",

@@ -36,6 +36,10 @@ fn functions() -> Vec<(&'static str, Routes)> {
             routes_of(&usher_tenants::api().into_openapi()),
         ),
         (
+            "TeamsFunction",
+            routes_of(&usher_teams::api().into_openapi()),
+        ),
+        (
             "PasswordResetFunction",
             routes_of(&usher_password_reset::api().into_openapi()),
         ),
@@ -153,6 +157,7 @@ async fn each_router_serves_every_route_it_declares() {
         usher_create_user::router(app.app.clone()),
         usher_users::router(app.app.clone()),
         usher_tenants::router(app.app.clone()),
+        usher_teams::router(app.app.clone()),
         usher_password_reset::router(app.app.clone()),
         usher_send_invitation::router(app.app.clone()),
         usher_accept_invitation::router(app.app.clone()),
@@ -164,6 +169,7 @@ async fn each_router_serves_every_route_it_declares() {
                 .replace("{user_id}", &app.tenant_id.to_string())
                 .replace("{invitation_id}", &app.tenant_id.to_string())
                 .replace("{held_id}", &app.tenant_id.to_string())
+                .replace("{team_id}", &app.tenant_id.to_string())
                 .replace("{token}", "unknown");
             let request = http::Request::builder()
                 .method(method.as_str())

@@ -27,11 +27,12 @@ use usher_core::usecases::jobs::Job;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Every HTTP function, by its routes: one list for the document and the local router.
-const FUNCTIONS: [fn() -> OpenApiRouter<App>; 7] = [
+const FUNCTIONS: [fn() -> OpenApiRouter<App>; 8] = [
     usher_sessions::api,
     usher_create_user::api,
     usher_users::api,
     usher_tenants::api,
+    usher_teams::api,
     usher_password_reset::api,
     usher_send_invitation::api,
     usher_accept_invitation::api,

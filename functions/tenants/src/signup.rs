@@ -158,7 +158,7 @@ pub struct CompleteSignupRequest {
     #[schema(min_length = 1, max_length = 100)]
     last_name: String,
     /// The organisation's name.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 120)]
     organisation: String,
     /// 12 to 256 characters by default; not guessable.
     #[schema(min_length = 8, max_length = 1024)]
@@ -312,7 +312,7 @@ async fn complete_from_page(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganisationRequest {
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(min_length = 1, max_length = 120)]
     name: String,
 }
 

@@ -79,3 +79,7 @@ ulid_id!(
     /// A session, as its person sees it in their list (never its secret).
     SessionId
 );
+ulid_id!(
+    /// A team of a tenant's people.
+    TeamId
+);

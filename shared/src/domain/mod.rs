@@ -10,10 +10,10 @@ pub use access::{Locale, Permission, PermissionEntry, PermissionError, Permissio
 pub use email::{EmailAddress, EmailError};
 pub use ids::{
     AccountId, ApiKeyId, EventId, HeldId, ImportId, InvitationId, OperatorKeyId, OutboxId,
-    SessionId, TenantId,
+    SessionId, TeamId, TenantId,
 };
 pub(crate) use name::is_bidi_control;
-pub use name::{InvitationMessage, PersonName, Phone, TenantName, TextError};
+pub use name::{InvitationMessage, PersonName, Phone, TeamName, TenantName, TextError};
 pub use password::{
     Password, PasswordAttempt, PasswordHashString, PasswordPolicy, PersonalContext, WeakPassword,
 };

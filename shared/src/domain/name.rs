@@ -158,6 +158,40 @@ impl fmt::Debug for PersonName {
     }
 }
 
+/// A team's name: the rules of a person's name (so it is safe in a page, a mail or a
+/// spreadsheet), compared without regard to case among its siblings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TeamName(String);
+
+impl TeamName {
+    pub fn parse(raw: &str) -> Result<Self, TextError> {
+        PersonName::parse(raw).map(|name| Self(name.0))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form two names are compared in: siblings may not share it.
+    pub fn folded(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl TryFrom<String> for TeamName {
+    type Error = TextError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<TeamName> for String {
+    fn from(value: TeamName) -> Self {
+        value.0
+    }
+}
+
 /// A tenant's display name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -16,5 +16,5 @@ pub use queries::{EventsQuery, page_limit, permissions_field, person_patch, pres
 pub use trace::{finish_router, mount, request_span};
 pub use views::{
     AccountView, ActorView, EventView, InvitationView, MembershipView, Page, SuspensionView,
-    TenantView, UserInvitedResponse, UserView, csv_attachment,
+    TeamNodeView, TeamView, TenantView, UserInvitedResponse, UserView, csv_attachment,
 };

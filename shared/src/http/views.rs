@@ -302,3 +302,65 @@ pub fn csv_attachment(
         (axum::http::header::CONTENT_DISPOSITION, disposition),
     ]
 }
+
+/// A team as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct TeamView {
+    #[schema(value_type = String)]
+    pub id: crate::domain::TeamId,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// `null` for a root team.
+    #[schema(value_type = Option<String>, nullable)]
+    pub parent_id: Option<crate::domain::TeamId>,
+    /// The ids from the root down to this team (itself last).
+    #[schema(value_type = Vec<String>)]
+    pub path: Vec<crate::domain::TeamId>,
+    /// 1 for a root; at most 5.
+    pub depth: usize,
+    /// Permissions from the tenant's catalogue that the team's members (and its sub-teams'
+    /// members) hold.
+    pub permissions: Vec<String>,
+    pub status: crate::records::TeamStatus,
+    /// Its sub-teams, archived ones too.
+    pub subteams: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<crate::records::TeamRecord> for TeamView {
+    fn from(t: crate::records::TeamRecord) -> Self {
+        Self {
+            path: t.path(),
+            depth: t.depth(),
+            id: t.id,
+            name: t.name,
+            description: t.description,
+            parent_id: t.parent_id,
+            permissions: t.permissions.names(),
+            status: t.status,
+            subteams: t.children,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// A team with its sub-teams, as the tree shows it.
+#[derive(Serialize, ToSchema)]
+pub struct TeamNodeView {
+    #[serde(flatten)]
+    pub team: TeamView,
+    #[schema(no_recursion)]
+    pub children: Vec<TeamNodeView>,
+}
+
+impl From<crate::usecases::teams::TeamNode> for TeamNodeView {
+    fn from(node: crate::usecases::teams::TeamNode) -> Self {
+        Self {
+            team: node.team.into(),
+            children: node.children.into_iter().map(Into::into).collect(),
+        }
+    }
+}

@@ -81,6 +81,14 @@ audit_actions! {
     InboundRejected = "inbound.rejected",
     /// An admin ended what a member's sessions may do in the tenant.
     SessionsEnded = "user.sessions_ended",
+    TeamCreated = "team.created",
+    /// Its name, description or permissions changed.
+    TeamUpdated = "team.updated",
+    /// It moved under another parent (or to the roots), with its sub-teams.
+    TeamMoved = "team.moved",
+    TeamArchived = "team.archived",
+    TeamRestored = "team.restored",
+    TeamDeleted = "team.deleted",
 }
 
 pub(crate) struct AuditEvent {

@@ -17,6 +17,7 @@
 //! | strict input on every route (bodies, fields, names, slow clients) | `bad_input.rs`, `reset_bad_input.rs` |
 //! | access tokens, the JWKS and discovery, verified by PyJWT and the example service | `tokens.rs` |
 //! | self-service sign-up, its links and its races; a person creating another organisation | `signup.rs` |
+//! | teams: names, depth, moves (concurrent ones too), archive, restore, delete, who may | `teams.rs` |
 //! | round trips per route | `round_trips.rs` |
 
 mod admin_reset;
@@ -38,6 +39,7 @@ mod round_trips;
 mod sessions;
 mod signup;
 mod takeover;
+mod teams;
 mod tenants;
 mod tokens;
 mod users;

@@ -9,6 +9,7 @@
 mod invitations;
 mod passwords;
 mod sessions;
+mod teams;
 mod tenants;
 mod users;
 
@@ -18,6 +19,7 @@ use invitations::*;
 use passwords::*;
 use serde_json::Value;
 use sessions::*;
+use teams::*;
 use tenants::*;
 use users::*;
 use usher_core::domain::{Locale, WeakPassword};
@@ -48,6 +50,7 @@ use usher_core::usecases::sessions::SessionsError;
 use usher_core::usecases::sign_in::SignInError;
 use usher_core::usecases::sign_out::SignOutError;
 use usher_core::usecases::signup::SignupError;
+use usher_core::usecases::teams::TeamError;
 use usher_core::usecases::tenant_directory::TenantDirectoryError;
 use usher_core::usecases::update_settings::UpdateSettingsError;
 
@@ -284,6 +287,89 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         ),
         ("post", "/v1/sessions/current/token", mint_token()),
         ("post", "/v1/signup", signup(vec![])),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/teams",
+            teams(
+                team_write(vec![
+                    TeamError::ParentNotFound,
+                    TeamError::NameTaken,
+                    TeamError::TooDeep,
+                    TeamError::Archived,
+                    TeamError::LimitReached("x".into()),
+                    TeamError::Grant(GrantError::UnknownPermission("x.y".into())),
+                    TeamError::InvalidDescription,
+                ]),
+                true,
+            ),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/teams",
+            [
+                teams(vec![TeamError::BadCursor], false),
+                LIST_QUERY.to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/teams/tree",
+            [teams(vec![], false), LIST_QUERY.to_vec()].concat(),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/teams/{team_id}",
+            teams(vec![TeamError::NotFound], false),
+        ),
+        (
+            "patch",
+            "/v1/tenants/{tenant_id}/teams/{team_id}",
+            teams(
+                team_write(vec![
+                    TeamError::ParentNotFound,
+                    TeamError::NameTaken,
+                    TeamError::TooDeep,
+                    TeamError::Cycle,
+                    TeamError::SubtreeTooLarge { teams: 81 },
+                    TeamError::Archived,
+                    TeamError::LimitReached("x".into()),
+                    TeamError::Grant(GrantError::UnknownPermission("x.y".into())),
+                    TeamError::InvalidDescription,
+                ]),
+                true,
+            ),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/teams/{team_id}/archive",
+            teams(
+                team_write(vec![
+                    TeamError::HasSubteams,
+                    TeamError::Archived,
+                    TeamError::NameTaken,
+                    TeamError::LimitReached("x".into()),
+                    TeamError::SubtreeTooLarge { teams: 81 },
+                ]),
+                true,
+            ),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/teams/{team_id}/restore",
+            teams(
+                team_write(vec![TeamError::NotArchived, TeamError::Archived]),
+                false,
+            ),
+        ),
+        (
+            "delete",
+            "/v1/tenants/{tenant_id}/teams/{team_id}",
+            teams(
+                team_write(vec![TeamError::NotArchived, TeamError::NotEmpty]),
+                false,
+            ),
+        ),
         (
             "post",
             "/v1/signup/complete",

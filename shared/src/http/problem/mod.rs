@@ -7,6 +7,7 @@ mod imports;
 mod invitations;
 mod password_reset;
 mod sessions;
+mod teams;
 mod tenants;
 mod users;
 

@@ -80,7 +80,7 @@ static EN: SignupStrings = SignupStrings {
     mismatch: "The two passwords are not the same.",
     invalid_first_name: "Enter your first name (at most 100 characters).",
     invalid_last_name: "Enter your last name (at most 100 characters).",
-    invalid_organisation: "Enter a name for the organisation (at most 100 characters).",
+    invalid_organisation: "Enter a name for the organisation (at most 120 characters).",
     done_title: "Your organisation is ready",
     done_intro: |name| format!("{name} is created and you are its owner. Sign in to start."),
     sign_in: "Sign in",
@@ -125,7 +125,7 @@ static IT: SignupStrings = SignupStrings {
     mismatch: "Le due password non coincidono.",
     invalid_first_name: "Inserisci il tuo nome (al massimo 100 caratteri).",
     invalid_last_name: "Inserisci il tuo cognome (al massimo 100 caratteri).",
-    invalid_organisation: "Inserisci un nome per l'organizzazione (al massimo 100 caratteri).",
+    invalid_organisation: "Inserisci un nome per l'organizzazione (al massimo 120 caratteri).",
     done_title: "La tua organizzazione è pronta",
     done_intro: |name| format!("{name} è stata creata e ne sei il titolare. Accedi per iniziare."),
     sign_in: "Accedi",
@@ -170,7 +170,7 @@ static FR: SignupStrings = SignupStrings {
     mismatch: "Les deux mots de passe ne sont pas identiques.",
     invalid_first_name: "Saisissez votre prénom (100 caractères au plus).",
     invalid_last_name: "Saisissez votre nom (100 caractères au plus).",
-    invalid_organisation: "Saisissez un nom pour l'organisation (100 caractères au plus).",
+    invalid_organisation: "Saisissez un nom pour l'organisation (120 caractères au plus).",
     done_title: "Votre organisation est prête",
     done_intro: |name| {
         format!("{name} est créée et vous en êtes le propriétaire. Connectez-vous pour commencer.")
@@ -217,7 +217,7 @@ static PL: SignupStrings = SignupStrings {
     mismatch: "Oba hasła nie są takie same.",
     invalid_first_name: "Podaj swoje imię (najwyżej 100 znaków).",
     invalid_last_name: "Podaj swoje nazwisko (najwyżej 100 znaków).",
-    invalid_organisation: "Podaj nazwę organizacji (najwyżej 100 znaków).",
+    invalid_organisation: "Podaj nazwę organizacji (najwyżej 120 znaków).",
     done_title: "Twoja organizacja jest gotowa",
     done_intro: |name| {
         format!("{name} została utworzona, a Ty jesteś jej właścicielem. Zaloguj się, aby zacząć.")

@@ -1,0 +1,636 @@
+use std::collections::HashMap;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use usher_tests::{Backend, TestApp, assert_problem, spawn_app, spawn_app_on};
+
+fn teams_path(app: &TestApp) -> String {
+    format!("/v1/tenants/{}/teams", app.tenant_id)
+}
+
+async fn create(app: &TestApp, name: &str, parent: Option<&str>) -> reqwest::Response {
+    app.post(
+        &teams_path(app),
+        Some(&app.owner_token),
+        json!({"name": name, "parent_id": parent}),
+    )
+    .await
+}
+
+/// Makes a team and answers its id.
+async fn team(app: &TestApp, name: &str, parent: Option<&str>) -> String {
+    let response = create(app, name, parent).await;
+    assert_eq!(response.status(), StatusCode::CREATED, "{name}");
+    let body: Value = response.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
+}
+
+async fn patch(app: &TestApp, id: &str, body: Value) -> reqwest::Response {
+    app.request(
+        Method::PATCH,
+        &format!("{}/{id}", teams_path(app)),
+        Some(&app.owner_token),
+        Some(body),
+    )
+    .await
+}
+
+/// Every team of the main tenant, archived ones too, by id.
+async fn all_teams(app: &TestApp) -> HashMap<String, Value> {
+    let mut teams = HashMap::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get_json(
+                &format!("{}?include=archived&limit=200{cursor}", teams_path(app)),
+                &app.owner_token,
+            )
+            .await;
+        for team in page["items"].as_array().unwrap() {
+            teams.insert(team["id"].as_str().unwrap().to_owned(), team.clone());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return teams,
+        }
+    }
+}
+
+/// Every stored path equals the walk of parents, no team sits deeper than 5, and each team's
+/// count of sub-teams is what the tree holds.
+fn assert_consistent(teams: &HashMap<String, Value>) {
+    for (id, team) in teams {
+        let mut walk = vec![id.clone()];
+        let mut at = team;
+        while let Some(parent) = at["parent_id"].as_str() {
+            assert!(walk.len() <= 5, "a cycle or too deep at {id}: {walk:?}");
+            walk.push(parent.to_owned());
+            at = &teams[parent];
+        }
+        walk.reverse();
+        let stored: Vec<String> = team["path"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(stored, walk, "the stored path of {id}");
+        assert_eq!(team["depth"], walk.len());
+        let children = teams
+            .values()
+            .filter(|t| t["parent_id"].as_str() == Some(id))
+            .count();
+        assert_eq!(team["subteams"], children, "the sub-teams of {id}");
+    }
+}
+
+#[tokio::test]
+async fn teams_nest_five_deep_with_names_unique_among_siblings() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Sales", None).await;
+    // The same name in another letter case is taken among the roots, and free under Sales.
+    assert_problem(
+        create(&app, "SALES", None).await,
+        StatusCode::CONFLICT,
+        "team_name_taken",
+    )
+    .await;
+    let mut parent = team(&app, "sales", Some(&sales)).await;
+    for depth in 3..=5 {
+        parent = team(&app, &format!("Level {depth}"), Some(&parent)).await;
+    }
+    let problem = assert_problem(
+        create(&app, "Level 6", Some(&parent)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "team_too_deep",
+    )
+    .await;
+    assert_eq!(problem["field"], "parent_id");
+    let deepest = app
+        .get_json(&format!("{}/{parent}", teams_path(&app)), &app.owner_token)
+        .await;
+    assert_eq!(deepest["depth"], 5);
+    assert_eq!(deepest["path"][0], sales);
+
+    // The tree in one answer, siblings in name order.
+    team(&app, "Accounting", None).await;
+    let tree = app
+        .get_json(&format!("{}/tree", teams_path(&app)), &app.owner_token)
+        .await;
+    let roots: Vec<&str> = tree["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(roots, ["Accounting", "Sales"]);
+    assert_eq!(
+        tree["items"][1]["children"][0]["children"][0]["children"][0]["children"][0]["name"],
+        "Level 5"
+    );
+    // Listings: the roots, the children of one team, a name prefix.
+    let roots = app
+        .get_json(
+            &format!("{}?parent_id=root", teams_path(&app)),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(roots["items"].as_array().unwrap().len(), 2);
+    let children = app
+        .get_json(
+            &format!("{}?parent_id={sales}", teams_path(&app)),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(children["items"][0]["name"], "sales");
+    let named = app
+        .get_json(&format!("{}?q=lev", teams_path(&app)), &app.owner_token)
+        .await;
+    assert_eq!(named["items"].as_array().unwrap().len(), 3);
+    assert_consistent(&all_teams(&app).await);
+}
+
+#[tokio::test]
+async fn a_team_name_follows_the_rules_of_a_persons_name() {
+    let app = spawn_app().await;
+    for (name, why) in [
+        ("\u{200B}\u{200B}", "only invisible characters"),
+        ("Sales\u{202E}gnp", "a bidi control"),
+        ("=cmd|' /C calc'!A0", "a spreadsheet formula"),
+        ("", "empty"),
+    ] {
+        let problem = assert_problem(
+            create(&app, name, None).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+        assert_eq!(problem["field"], "name", "{why}");
+    }
+    assert_problem(
+        create(&app, &"x".repeat(1000), None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    // A slash is a character like another in a name.
+    let response = create(&app, "Sales / North", None).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(all_teams(&app).await.len(), 1, "nothing else was made");
+}
+
+#[tokio::test]
+async fn a_move_never_makes_a_cycle_nor_goes_too_deep_and_takes_its_subtree() {
+    let app = spawn_app().await;
+    let a = team(&app, "A", None).await;
+    let b = team(&app, "B", Some(&a)).await;
+    let c = team(&app, "C", Some(&b)).await;
+    let d = team(&app, "D", Some(&c)).await;
+    for (target, why) in [(&a, "itself"), (&b, "its child"), (&d, "a descendant")] {
+        let problem = assert_problem(
+            patch(&app, &a, json!({"parent_id": target})).await,
+            StatusCode::CONFLICT,
+            "team_cycle",
+        )
+        .await;
+        assert_eq!(problem["field"], "parent_id", "{why}");
+    }
+    // B (with C and D) to the roots: every path in the subtree follows.
+    let moved: Value = patch(&app, &b, json!({"parent_id": null}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(moved["depth"], 1);
+    let teams = all_teams(&app).await;
+    assert_eq!(teams[&d]["path"], json!([b, c, d]));
+    assert_eq!(teams[&a]["subteams"], 0);
+    assert_consistent(&teams);
+    // Under a team at depth 3, B's three levels would reach depth 6.
+    let x = team(&app, "X", None).await;
+    let y = team(&app, "Y", Some(&x)).await;
+    let z = team(&app, "Z", Some(&y)).await;
+    assert_problem(
+        patch(&app, &b, json!({"parent_id": z})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "team_too_deep",
+    )
+    .await;
+    // Into a parent that has a child of the same name; into an unknown team.
+    team(&app, "c", Some(&a)).await;
+    assert_problem(
+        patch(&app, &c, json!({"parent_id": a})).await,
+        StatusCode::CONFLICT,
+        "team_name_taken",
+    )
+    .await;
+    assert_problem(
+        patch(&app, &c, json!({"parent_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})).await,
+        StatusCode::NOT_FOUND,
+        "team_not_found",
+    )
+    .await;
+    // A rename and a move at once; a new letter case of one's own name.
+    let renamed: Value = patch(&app, &c, json!({"name": "Charlie", "parent_id": a}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(renamed["name"], "Charlie");
+    assert_eq!(renamed["path"], json!([a, c]));
+    let recased = patch(&app, &c, json!({"name": "CHARLIE"})).await;
+    assert_eq!(recased.status(), StatusCode::OK);
+    assert_consistent(&all_teams(&app).await);
+    // The log says what moved where.
+    let log = app
+        .log_entries(
+            &format!("/v1/tenants/{}/events?action=team.moved", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(log.len(), 2);
+    let to_the_roots = log.iter().find(|e| e["details"]["team_id"] == b).unwrap();
+    assert_eq!(to_the_roots["details"]["from_parent_id"], a);
+    assert_eq!(to_the_roots["details"]["to_parent_id"], Value::Null);
+}
+
+async fn concurrent_moves_keep_every_path_true(backend: Backend) {
+    let app = spawn_app_on(backend).await;
+    // A forest of 12 teams, two levels deep.
+    let mut ids = Vec::new();
+    for root in 0..3 {
+        let root_id = team(&app, &format!("Root {root}"), None).await;
+        ids.push(root_id.clone());
+        for child in 0..3 {
+            ids.push(team(&app, &format!("Team {root}.{child}"), Some(&root_id)).await);
+        }
+    }
+    // Rounds of moves at once, each of a team under another (or to the roots), many of them
+    // conflicting: into each other's subtrees, into cycles, past the depth.
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let mut committed = 0;
+    for _ in 0..6 {
+        let moves: Vec<(String, Value)> = (0..12)
+            .map(|_| {
+                let team = ids[next(ids.len())].clone();
+                let to = match next(ids.len() + 1) {
+                    n if n == ids.len() => Value::Null,
+                    n => json!(ids[n]),
+                };
+                (team, to)
+            })
+            .collect();
+        let app_ref = &app;
+        let answers =
+            futures::future::join_all(moves.iter().map(|(team, to)| async move {
+                patch(app_ref, team, json!({"parent_id": to})).await
+            }))
+            .await;
+        for answer in answers {
+            let status = answer.status();
+            if status == StatusCode::OK {
+                committed += 1;
+                continue;
+            }
+            let problem: Value = answer.json().await.unwrap();
+            let code = problem["code"].as_str().unwrap();
+            assert!(
+                ["conflict", "team_cycle", "team_too_deep", "team_name_taken"].contains(&code),
+                "{problem}"
+            );
+        }
+        assert_consistent(&all_teams(&app).await);
+    }
+    assert!(committed > 0, "some moves went through");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_moves_keep_every_stored_path_true_on_the_embedded_table() {
+    concurrent_moves_keep_every_path_true(Backend::Embedded).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_moves_keep_every_stored_path_true_on_dynamodb() {
+    concurrent_moves_keep_every_path_true(Backend::Dynamo).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_creations_count_every_team_once_and_stop_at_the_limit() {
+    let app = spawn_app().await;
+    let parent = team(&app, "Parent", None).await;
+    let app_ref = &app;
+    let parent_ref = parent.as_str();
+    let answers =
+        futures::future::join_all((0..20).map(|n| async move {
+            create(app_ref, &format!("Child {n}"), Some(parent_ref)).await
+        }))
+        .await;
+    // Those that lose the race for the count too often are told to retry; none is half made.
+    let created = answers
+        .iter()
+        .filter(|r| r.status() == StatusCode::CREATED)
+        .count();
+    assert!(
+        answers
+            .iter()
+            .all(|r| [StatusCode::CREATED, StatusCode::CONFLICT].contains(&r.status()))
+    );
+    assert!(created >= 1);
+    let teams = all_teams(&app).await;
+    assert_eq!(teams.len(), created + 1);
+    assert_consistent(&teams);
+
+    // One place left in the tenant's count: of two creations at once, one gets it.
+    let count_key = usher_core::keys::team_count(app.tenant_id);
+    let mut count = app.table.get(&count_key).await.unwrap().unwrap();
+    assert_eq!(count["count"], json!(teams.len()), "each team counted once");
+    count.insert("count".into(), json!(999));
+    app.table
+        .transact(vec![usher_core::table::Op::put(count)])
+        .await
+        .unwrap();
+    let (first, second) = tokio::join!(create(&app, "Last A", None), create(&app, "Last B", None));
+    let mut statuses = [first.status(), second.status()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::CREATED, StatusCode::CONFLICT]);
+    let refused = if first.status() == StatusCode::CONFLICT {
+        first
+    } else {
+        second
+    };
+    assert_problem(refused, StatusCode::CONFLICT, "team_limit_reached").await;
+}
+
+#[tokio::test]
+async fn archive_asks_about_subteams_restore_needs_an_active_parent_delete_an_empty_archive() {
+    let app = spawn_app().await;
+    let path = teams_path(&app);
+    let ops = team(&app, "Operations", None).await;
+    let north = team(&app, "North", Some(&ops)).await;
+    let depot = team(&app, "Depot", Some(&north)).await;
+    let south = team(&app, "South", Some(&ops)).await;
+    let app_ref = &app;
+    let archive = |id: &str, body: Value| {
+        let url = format!("{path}/{id}/archive");
+        async move { app_ref.post(&url, Some(&app_ref.owner_token), body).await }
+    };
+    assert_problem(
+        archive(&ops, json!({})).await,
+        StatusCode::CONFLICT,
+        "team_has_subteams",
+    )
+    .await;
+    // North goes, and Depot with it; they leave the default listing and the tree.
+    let archived: Value = archive(&north, json!({"subteams": "archive"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(archived["status"], "archived");
+    let listed = app.get_json(&path, &app.owner_token).await;
+    let mut names: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Operations", "South"]);
+    // Depot cannot come back under an archived North; an archived team is not edited.
+    assert_problem(
+        app.post(
+            &format!("{path}/{depot}/restore"),
+            Some(&app.owner_token),
+            json!({}),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "team_archived",
+    )
+    .await;
+    assert_problem(
+        patch(&app, &north, json!({"name": "Nord"})).await,
+        StatusCode::CONFLICT,
+        "team_archived",
+    )
+    .await;
+    assert_problem(
+        create(&app, "Under North", Some(&north)).await,
+        StatusCode::CONFLICT,
+        "team_archived",
+    )
+    .await;
+    // Operations goes with its sub-teams moved up to the roots.
+    let response = archive(&ops, json!({"subteams": "move_up"})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let teams = all_teams(&app).await;
+    assert_eq!(teams[&south]["parent_id"], Value::Null);
+    assert_eq!(teams[&north]["parent_id"], Value::Null);
+    assert_eq!(teams[&depot]["path"], json!([north, depot]));
+    assert_consistent(&teams);
+    // Delete: only archived, only without sub-teams; then the name is free.
+    assert_problem(
+        app.request(
+            Method::DELETE,
+            &format!("{path}/{south}"),
+            Some(&app.owner_token),
+            None,
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "team_not_archived",
+    )
+    .await;
+    assert_problem(
+        app.request(
+            Method::DELETE,
+            &format!("{path}/{north}"),
+            Some(&app.owner_token),
+            None,
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "team_not_empty",
+    )
+    .await;
+    let response = app
+        .request(
+            Method::DELETE,
+            &format!("{path}/{depot}"),
+            Some(&app.owner_token),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let response = app
+        .post(
+            &format!("{path}/{north}/restore"),
+            Some(&app.owner_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    team(&app, "Depot", Some(&north)).await;
+    assert_consistent(&all_teams(&app).await);
+}
+
+#[tokio::test]
+async fn another_tenant_and_members_without_the_right_change_no_team() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Sales", None).await;
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    let other_team = {
+        let response = app
+            .post(
+                &format!("/v1/tenants/{other}/teams"),
+                Some(&other_owner),
+                json!({"name": "Theirs"}),
+            )
+            .await;
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    };
+    // The other tenant's owner: this tenant does not exist for them.
+    let path = teams_path(&app);
+    for (method, url, body) in [
+        (Method::GET, path.clone(), None),
+        (Method::GET, format!("{path}/tree"), None),
+        (Method::GET, format!("{path}/{sales}"), None),
+        (
+            Method::PATCH,
+            format!("{path}/{sales}"),
+            Some(json!({"name": "Mine"})),
+        ),
+        (Method::POST, path.clone(), Some(json!({"name": "Mine"}))),
+        (
+            Method::POST,
+            format!("{path}/{sales}/archive"),
+            Some(json!({})),
+        ),
+        (Method::DELETE, format!("{path}/{sales}"), None),
+    ] {
+        assert_problem(
+            app.request(method, &url, Some(&other_owner), body).await,
+            StatusCode::NOT_FOUND,
+            "not_found",
+        )
+        .await;
+    }
+    // This tenant's owner naming the other tenant's team: no such team here, nothing written.
+    assert_problem(
+        create(&app, "Inside", Some(&other_team)).await,
+        StatusCode::NOT_FOUND,
+        "team_not_found",
+    )
+    .await;
+    assert_problem(
+        patch(&app, &sales, json!({"parent_id": other_team})).await,
+        StatusCode::NOT_FOUND,
+        "team_not_found",
+    )
+    .await;
+    assert_problem(
+        app.get(&format!("{path}/{other_team}"), &app.owner_token)
+            .await,
+        StatusCode::NOT_FOUND,
+        "team_not_found",
+    )
+    .await;
+    // A member reads the teams but changes none; one who manages users gives only what they
+    // hold.
+    let (_, _, member) = app.member(app.tenant_id, "member", &[]).await;
+    assert_eq!(app.get(&path, &member).await.status(), StatusCode::OK);
+    assert_problem(
+        app.post(&path, Some(&member), json!({"name": "Mine"}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    app.settings(json!({"permission_catalog": [{"name": "fleet.manage", "label": "Fleet"}]}))
+        .await;
+    let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    assert_problem(
+        app.post(
+            &path,
+            Some(&manager),
+            json!({"name": "Fleet", "permissions": ["fleet.manage"]}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "permission_not_allowed",
+    )
+    .await;
+    let teams = all_teams(&app).await;
+    assert_eq!(teams.len(), 1, "nothing was written");
+}
+
+#[tokio::test]
+async fn each_team_route_makes_its_pinned_round_trips() {
+    let app = spawn_app().await;
+    let path = teams_path(&app);
+    let parent = team(&app, "Parent", None).await;
+    let mut pins = Vec::new();
+    app.counter.take();
+    let child = team(&app, "Child", Some(&parent)).await;
+    pins.push(("POST .../teams", 2, app.counter.take()));
+    app.get_json(&path, &app.owner_token).await;
+    pins.push(("GET .../teams", 2, app.counter.take()));
+    app.get_json(&format!("{path}/tree"), &app.owner_token)
+        .await;
+    pins.push(("GET .../teams/tree", 2, app.counter.take()));
+    app.get_json(&format!("{path}/{child}"), &app.owner_token)
+        .await;
+    pins.push(("GET .../teams/{id}", 1, app.counter.take()));
+    assert_eq!(
+        patch(&app, &child, json!({"name": "Renamed"}))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    pins.push(("PATCH .../teams/{id}", 3, app.counter.take()));
+    let archived = app
+        .post(
+            &format!("{path}/{child}/archive"),
+            Some(&app.owner_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(archived.status(), StatusCode::OK);
+    pins.push(("POST .../archive", 3, app.counter.take()));
+    let restored = app
+        .post(
+            &format!("{path}/{child}/restore"),
+            Some(&app.owner_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(restored.status(), StatusCode::OK);
+    pins.push(("POST .../restore (of a sub-team)", 3, app.counter.take()));
+    app.post(
+        &format!("{path}/{child}/archive"),
+        Some(&app.owner_token),
+        json!({}),
+    )
+    .await;
+    app.counter.take();
+    let deleted = app
+        .request(
+            Method::DELETE,
+            &format!("{path}/{child}"),
+            Some(&app.owner_token),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    pins.push(("DELETE .../teams/{id} (a sub-team)", 4, app.counter.take()));
+    for (route, expected, measured) in pins {
+        assert_eq!(measured, expected, "{route}");
+    }
+}
