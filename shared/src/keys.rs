@@ -83,6 +83,31 @@ pub fn team_name(tenant: TenantId, parent: Option<TeamId>, folded_name: &str) ->
     )
 }
 
+/// A person's place in a team: listed under the team (`TEAMMEMBER#{team}#`).
+pub fn team_member(tenant: TenantId, team: TeamId, account: AccountId) -> Key {
+    Key::new(
+        tenant_pk(tenant),
+        format!("{}{account}", team_members_prefix(team)),
+    )
+}
+
+pub fn team_members_prefix(team: TeamId) -> String {
+    format!("TEAMMEMBER#{team}#")
+}
+
+/// The same place, listed under the person (`MEMBERTEAM#{account}#`): their direct teams in one
+/// query. Written with [`team_member`] in one transaction, always.
+pub fn member_team(tenant: TenantId, account: AccountId, team: TeamId) -> Key {
+    Key::new(
+        tenant_pk(tenant),
+        format!("{}{team}", member_teams_prefix(account)),
+    )
+}
+
+pub fn member_teams_prefix(account: AccountId) -> String {
+    format!("MEMBERTEAM#{account}#")
+}
+
 /// How many teams the tenant has, written against its version with every team made or
 /// deleted: the limit holds however many are made at once.
 pub fn team_count(tenant: TenantId) -> Key {

@@ -906,3 +906,16 @@ pub struct TeamCountRecord {
     pub count: u64,
     pub version: u64,
 }
+
+/// A person in a team (see `keys::team_member` and `keys::member_team`: the same record under
+/// both keys).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TeamMemberRecord {
+    pub team_id: TeamId,
+    pub account_id: AccountId,
+    /// May add and remove the team's members and make sub-teams under it.
+    #[serde(default)]
+    pub maintainer: bool,
+    pub added_at: DateTime<Utc>,
+    pub version: u64,
+}

@@ -1,15 +1,19 @@
-//! The teams function: a tenant's teams and sub-teams, their tree, moves, archive and restore.
+//! The teams function: a tenant's teams and sub-teams, their tree, moves, archive and restore;
+//! their people, and a person's teams.
 
 use axum::http::StatusCode;
 use axum::{Json, Router, extract::State};
 use serde::Deserialize;
 use usher_core::app::App;
+use usher_core::domain::AccountId;
 use usher_core::domain::{TeamId, TeamName, TenantId};
+use usher_core::http::UserView;
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, BearerErrors, JsonBodyErrors, Page, Problem, ProblemDoc,
     TeamNodeView, TeamView, TenantBearer, finish_router, mount, page_limit, permissions_field,
     present,
 };
+use usher_core::usecases::team_members;
 use usher_core::usecases::teams::{
     self, ListTeams, NewTeam, SubteamsOnArchive, TeamPatch, parse_description,
 };
@@ -29,6 +33,9 @@ pub fn api() -> OpenApiRouter<App> {
         ))
         .routes(routes!(archive_team_route))
         .routes(routes!(restore_team_route))
+        .routes(routes!(add_member_route, list_members_route))
+        .routes(routes!(remove_member_route, update_member_route))
+        .routes(routes!(person_teams_route))
 }
 
 /// The routes as this function's Lambda serves them.
@@ -363,7 +370,7 @@ async fn restore_team_route(
         (status = 204, description = "Deleted, with its name and its place in the tenant's count"),
         (status = 403, description = WRITE_FORBIDDEN, body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller; team_not_found: no such team here", body = ProblemDoc),
-        (status = 409, description = "team_not_archived: archive it first; team_not_empty: it has sub-teams; conflict: the tree changed at the same time", body = ProblemDoc),
+        (status = 409, description = "team_not_archived: archive it first; team_not_empty: it has sub-teams or people; conflict: the tree changed at the same time", body = ProblemDoc),
     ))]
 async fn delete_team_route(
     State(app): State<App>,
@@ -373,4 +380,244 @@ async fn delete_team_route(
     let team = path_team(&team)?;
     teams::delete(&app, &credential, tenant_id, team).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddMemberRequest {
+    /// A member of this tenant.
+    user_id: String,
+    /// May add and remove the team's members and make sub-teams under it; only those who
+    /// manage users make one.
+    #[serde(default)]
+    maintainer: bool,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct TeamPlaceView {
+    #[schema(value_type = String)]
+    user_id: AccountId,
+    #[schema(value_type = String)]
+    team_id: TeamId,
+    maintainer: bool,
+    added_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<usher_core::records::TeamMemberRecord> for TeamPlaceView {
+    fn from(p: usher_core::records::TeamMemberRecord) -> Self {
+        Self {
+            user_id: p.account_id,
+            team_id: p.team_id,
+            maintainer: p.maintainer,
+            added_at: p.added_at,
+        }
+    }
+}
+
+fn user_id(raw: &str) -> Result<AccountId, Problem> {
+    raw.parse()
+        .map_err(|_| Problem::invalid("user_id", "is not a user id"))
+}
+
+const PEOPLE_FORBIDDEN: &str = "forbidden: only those who manage users and the team's maintainers (of it or a team above it), and only those who manage users make or unmake a maintainer; permission_not_allowed: the team grants a permission the maintainer lacks; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required";
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/teams/{team_id}/members", tag = "teams",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("team_id" = String, Path)),
+    request_body = AddMemberRequest,
+    responses(
+        BearerErrors,
+        JsonBodyErrors,
+        (status = 201, body = TeamPlaceView),
+        (status = 403, description = PEOPLE_FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it; team_not_found: no such team here", body = ProblemDoc),
+        (status = 409, description = "team_member_exists: the person is in the team already; team_archived: the team is archived; conflict: the team changed at the same time", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing, unknown or malformed", body = ProblemDoc),
+    ))]
+async fn add_member_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, team)): ApiPath<(TenantId, String)>,
+    ApiJson(body): ApiJson<AddMemberRequest>,
+) -> Result<(StatusCode, Json<TeamPlaceView>), Problem> {
+    let team = path_team(&team)?;
+    let user = user_id(&body.user_id)?;
+    let place =
+        team_members::add(&app, &credential, tenant_id, team, user, body.maintainer).await?;
+    Ok((StatusCode::CREATED, Json(place.into())))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MembersQuery {
+    /// `subteams`: the people of its active sub-teams too, each once.
+    include: Option<String>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct TeamMemberView {
+    #[serde(flatten)]
+    user: UserView,
+    /// In this team itself (not only in a sub-team).
+    direct: bool,
+    /// A maintainer of this team.
+    maintainer: bool,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct TeamMemberList {
+    /// In account order.
+    items: Vec<TeamMemberView>,
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/teams/{team_id}/members", tag = "teams",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("team_id" = String, Path), MembersQuery),
+    responses(
+        BearerErrors,
+        (status = 200, body = TeamMemberList),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 403, description = PEOPLE_FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller; team_not_found: no such team here", body = ProblemDoc),
+        (status = 422, description = "invalid_request: include is not subteams", body = ProblemDoc),
+    ))]
+async fn list_members_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, team)): ApiPath<(TenantId, String)>,
+    ApiQuery(query): ApiQuery<MembersQuery>,
+) -> Result<Json<TeamMemberList>, Problem> {
+    let team = path_team(&team)?;
+    let subteams = match query.include.as_deref() {
+        None => false,
+        Some("subteams") => true,
+        Some(_) => return Err(Problem::invalid("include", "must be subteams")),
+    };
+    let listed = team_members::list(&app, &credential, tenant_id, team, subteams).await?;
+    Ok(Json(TeamMemberList {
+        items: listed
+            .into_iter()
+            .map(|m| TeamMemberView {
+                user: m.membership.into(),
+                direct: m.direct,
+                maintainer: m.maintainer,
+            })
+            .collect(),
+    }))
+}
+
+#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/teams/{team_id}/members/{user_id}", tag = "teams",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("team_id" = String, Path), ("user_id" = String, Path)),
+    responses(
+        BearerErrors,
+        (status = 204, description = "The person left the team (their account and membership stay)"),
+        (status = 403, description = PEOPLE_FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller; team_not_found: no such team here; team_member_not_found: the person is not in it", body = ProblemDoc),
+        (status = 409, description = "conflict: the place changed at the same time", body = ProblemDoc),
+        (status = 422, description = "invalid_request: the user id is not one", body = ProblemDoc),
+    ))]
+async fn remove_member_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, team, user)): ApiPath<(TenantId, String, String)>,
+) -> Result<StatusCode, Problem> {
+    let team = path_team(&team)?;
+    let user = user_id(&user)?;
+    team_members::remove(&app, &credential, tenant_id, team, user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMemberRequest {
+    maintainer: bool,
+}
+
+#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/teams/{team_id}/members/{user_id}", tag = "teams",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("team_id" = String, Path), ("user_id" = String, Path)),
+    request_body = UpdateMemberRequest,
+    responses(
+        BearerErrors,
+        JsonBodyErrors,
+        (status = 200, body = TeamPlaceView),
+        (status = 403, description = PEOPLE_FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller; team_not_found: no such team here; team_member_not_found: the person is not in it", body = ProblemDoc),
+        (status = 409, description = "conflict: the place changed at the same time", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing, unknown or malformed, or the user id is not one", body = ProblemDoc),
+    ))]
+async fn update_member_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, team, user)): ApiPath<(TenantId, String, String)>,
+    ApiJson(body): ApiJson<UpdateMemberRequest>,
+) -> Result<Json<TeamPlaceView>, Problem> {
+    let team = path_team(&team)?;
+    let user = user_id(&user)?;
+    let place =
+        team_members::set_maintainer(&app, &credential, tenant_id, team, user, body.maintainer)
+            .await?;
+    Ok(Json(place.into()))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PersonTeamsQuery {
+    /// `inherited`: every team above a direct one too, with `via`.
+    include: Option<String>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct PersonTeamView {
+    #[schema(value_type = String)]
+    id: TeamId,
+    name: String,
+    /// `direct`, or the id of the direct team it comes through.
+    via: String,
+    maintainer: bool,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct PersonTeamList {
+    items: Vec<PersonTeamView>,
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}/teams", tag = "teams",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("user_id" = String, Path), PersonTeamsQuery),
+    responses(
+        BearerErrors,
+        (status = 200, description = "The person's active teams: one round trip of latency", body = PersonTeamList),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 403, description = "forbidden: only the person and those who manage users; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such user in it", body = ProblemDoc),
+        (status = 422, description = "invalid_request: include is not inherited, or the user id is not one", body = ProblemDoc),
+    ))]
+async fn person_teams_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, user)): ApiPath<(TenantId, String)>,
+    ApiQuery(query): ApiQuery<PersonTeamsQuery>,
+) -> Result<Json<PersonTeamList>, Problem> {
+    let user = user_id(&user)?;
+    let inherited = match query.include.as_deref() {
+        None => false,
+        Some("inherited") => true,
+        Some(_) => return Err(Problem::invalid("include", "must be inherited")),
+    };
+    let teams = team_members::of_person(&app, &credential, tenant_id, user, inherited).await?;
+    Ok(Json(PersonTeamList {
+        items: teams
+            .into_iter()
+            .map(|t| PersonTeamView {
+                id: t.team.id,
+                name: t.team.name,
+                via: t.via.map_or_else(|| "direct".to_owned(), |v| v.to_string()),
+                maintainer: t.maintainer,
+            })
+            .collect(),
+    }))
 }

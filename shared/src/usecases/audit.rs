@@ -89,6 +89,9 @@ audit_actions! {
     TeamArchived = "team.archived",
     TeamRestored = "team.restored",
     TeamDeleted = "team.deleted",
+    TeamMemberAdded = "team.member_added",
+    TeamMemberRemoved = "team.member_removed",
+    TeamMaintainerChanged = "team.maintainer_changed",
 }
 
 pub(crate) struct AuditEvent {

@@ -68,7 +68,7 @@ pub enum TeamError {
     Archived,
     #[error("only an archived team is restored or deleted")]
     NotArchived,
-    #[error("only a team without sub-teams is deleted")]
+    #[error("only a team without sub-teams and without people is deleted")]
     NotEmpty,
     #[error("{0}")]
     LimitReached(String),
@@ -80,6 +80,12 @@ pub enum TeamError {
     BadCursor,
     #[error("the teams changed at the same time; read them again and retry")]
     Conflict,
+    #[error("no such user in this tenant")]
+    UserNotFound,
+    #[error("the person is in this team already")]
+    AlreadyMember,
+    #[error("the person is not in this team")]
+    NotAMember,
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -149,13 +155,20 @@ pub async fn create(
         let mut extra = vec![keys::team_count(tenant_id)];
         extra.extend(new.parent_id.map(|p| keys::team(tenant_id, p)));
         let (caller, items) = TenantCaller::load_with(app, credential, tenant_id, &extra).await?;
-        may_change_teams(&caller)?;
-        grants::check_permissions(&caller.rights, &caller.tenant, None, &new.permissions)?;
         let mut items = items.into_iter();
         let count: Option<TeamCountRecord> =
             from_optional(items.next().flatten()).context("reading the team count")?;
         let parent: Option<TeamRecord> =
             from_optional(items.next().flatten()).context("reading the parent")?;
+        // A maintainer makes sub-teams under a team they maintain; a root team, only those who
+        // manage users.
+        match &parent {
+            Some(parent) if !caller.rights.can_manage_users() => {
+                super::team_members::may_change_people(app, &caller, parent).await?;
+            }
+            _ => may_change_teams(&caller)?,
+        }
+        grants::check_permissions(&caller.rights, &caller.tenant, None, &new.permissions)?;
         let now = app.clock.now();
         let ancestors = match (&new.parent_id, &parent) {
             (None, _) => Vec::new(),
@@ -823,7 +836,19 @@ pub async fn delete(
     if team.is_active() {
         return Err(TeamError::NotArchived);
     }
-    if team.children > 0 {
+    // No one joins an archived team (an add checks the team's version), so a team found
+    // without people here stays without them until it is gone.
+    let people = app
+        .table
+        .query(
+            &keys::tenant_pk(tenant_id),
+            &keys::team_members_prefix(team_id),
+            None,
+            1,
+        )
+        .await
+        .context("reading the team's people")?;
+    if team.children > 0 || !people.items.is_empty() {
         return Err(TeamError::NotEmpty);
     }
     let count: Option<TeamCountRecord> = from_optional(

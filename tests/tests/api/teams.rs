@@ -629,8 +629,312 @@ async fn each_team_route_makes_its_pinned_round_trips() {
         )
         .await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    pins.push(("DELETE .../teams/{id} (a sub-team)", 4, app.counter.take()));
+    pins.push(("DELETE .../teams/{id} (a sub-team)", 5, app.counter.take()));
     for (route, expected, measured) in pins {
         assert_eq!(measured, expected, "{route}");
     }
+}
+
+async fn add_member(
+    app: &TestApp,
+    token: &str,
+    team: &str,
+    user: &str,
+    maintainer: bool,
+) -> reqwest::Response {
+    app.post(
+        &format!("{}/{team}/members", teams_path(app)),
+        Some(token),
+        json!({"user_id": user, "maintainer": maintainer}),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn people_join_a_team_once_and_see_their_teams_with_where_they_come_from() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Sales", None).await;
+    let north = team(&app, "North", Some(&sales)).await;
+    let depot = team(&app, "Depot", Some(&north)).await;
+    let (mia, _, mia_token) = app.member(app.tenant_id, "member", &[]).await;
+    let (leo, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    // Fifty adds of one person to one team at once: one place.
+    let app_ref = &app;
+    let (north_ref, mia_ref) = (north.as_str(), mia.as_str());
+    let answers = futures::future::join_all((0..50).map(|_| async move {
+        add_member(app_ref, &app_ref.owner_token, north_ref, mia_ref, false).await
+    }))
+    .await;
+    let mut added = 0;
+    for answer in answers {
+        match answer.status() {
+            StatusCode::CREATED => added += 1,
+            StatusCode::CONFLICT => {
+                let problem: Value = answer.json().await.unwrap();
+                assert!(
+                    ["team_member_exists", "conflict"].contains(&problem["code"].as_str().unwrap()),
+                    "{problem}"
+                );
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(added, 1);
+    let response = add_member(&app, &app.owner_token, &depot, &mia, false).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(
+        add_member(&app, &app.owner_token, &sales, &leo, false)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+
+    // Mia sees her own teams: direct, then with those above, through the nearest direct one.
+    let path = format!("/v1/tenants/{}/users/{mia}/teams", app.tenant_id);
+    let direct = app.get_json(&path, &mia_token).await;
+    let mut names: Vec<&str> = direct["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Depot", "North"]);
+    app.counter.take();
+    let effective = app
+        .get_json(&format!("{path}?include=inherited"), &mia_token)
+        .await;
+    assert_eq!(
+        app.counter.take(),
+        3,
+        "the caller, the places, the tree: at once"
+    );
+    let sales_entry = effective["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == sales)
+        .unwrap();
+    assert_eq!(sales_entry["via"], north);
+    // Leo's teams are not Mia's to read.
+    assert_problem(
+        app.get(
+            &format!("/v1/tenants/{}/users/{leo}/teams", app.tenant_id),
+            &mia_token,
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+
+    // Sales' people: Leo directly; with the sub-teams, Mia too, once.
+    let members_path = format!("{}/{sales}/members", teams_path(&app));
+    let direct = app.get_json(&members_path, &app.owner_token).await;
+    assert_eq!(direct["items"].as_array().unwrap().len(), 1);
+    assert_eq!(direct["items"][0]["id"], leo);
+    let all = app
+        .get_json(
+            &format!("{members_path}?include=subteams"),
+            &app.owner_token,
+        )
+        .await;
+    let listed: Vec<(String, bool)> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["id"].as_str().unwrap().to_owned(),
+                m["direct"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.contains(&(leo.clone(), true)));
+    assert!(listed.contains(&(mia.clone(), false)));
+
+    // Leaving; the log has it in Mia's history.
+    let response = app
+        .request(
+            Method::DELETE,
+            &format!("{}/{depot}/members/{mia}", teams_path(&app)),
+            Some(&app.owner_token),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_problem(
+        app.request(
+            Method::DELETE,
+            &format!("{}/{depot}/members/{mia}", teams_path(&app)),
+            Some(&app.owner_token),
+            None,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "team_member_not_found",
+    )
+    .await;
+    let history = app
+        .log_entries(
+            &format!("/v1/tenants/{}/users/{mia}/events", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
+    let actions: Vec<&str> = history
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"team.member_added") && actions.contains(&"team.member_removed"));
+    // A team with people is not deleted, even archived.
+    let archived = app
+        .post(
+            &format!("{}/{sales}/archive", teams_path(&app)),
+            Some(&app.owner_token),
+            json!({"subteams": "archive"}),
+        )
+        .await;
+    assert_eq!(archived.status(), StatusCode::OK);
+    assert_problem(
+        add_member(&app, &app.owner_token, &north, &leo, false).await,
+        StatusCode::CONFLICT,
+        "team_archived",
+    )
+    .await;
+    assert_problem(
+        app.request(
+            Method::DELETE,
+            &format!("{}/{north}", teams_path(&app)),
+            Some(&app.owner_token),
+            None,
+        )
+        .await,
+        StatusCode::CONFLICT,
+        "team_not_empty",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_maintainer_changes_the_people_of_their_teams_within_their_own_rights() {
+    let app = spawn_app().await;
+    app.settings(json!({"permission_catalog": [{"name": "fleet.manage", "label": "Fleet"}]}))
+        .await;
+    let office = team(&app, "Office", None).await;
+    let fleet = {
+        let response = app
+            .post(
+                &teams_path(&app),
+                Some(&app.owner_token),
+                json!({"name": "Fleet", "permissions": ["fleet.manage"]}),
+            )
+            .await;
+        let body: Value = response.json().await.unwrap();
+        body["id"].as_str().unwrap().to_owned()
+    };
+    let vans = team(&app, "Vans", Some(&fleet)).await;
+    let (pia, _, pia_token) = app.member(app.tenant_id, "member", &[]).await;
+    let (tom, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    let (_, _, admin) = app.member(app.tenant_id, "admin", &[]).await;
+    // A plain member changes nobody's teams.
+    assert_problem(
+        add_member(&app, &pia_token, &office, &tom, false).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    // Made a maintainer of Office (only those who manage users make one), Pia adds Tom there
+    // and makes a sub-team under it, but no maintainer and no root team.
+    assert_problem(
+        add_member(&app, &pia_token, &office, &pia, true).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    assert_eq!(
+        add_member(&app, &admin, &office, &pia, true).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        add_member(&app, &pia_token, &office, &tom, false)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let sub = app
+        .post(
+            &teams_path(&app),
+            Some(&pia_token),
+            json!({"name": "Reception", "parent_id": office}),
+        )
+        .await;
+    assert_eq!(sub.status(), StatusCode::CREATED);
+    assert_problem(
+        app.post(&teams_path(&app), Some(&pia_token), json!({"name": "Mine"}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.request(
+            Method::PATCH,
+            &format!("{}/{office}/members/{tom}", teams_path(&app)),
+            Some(&pia_token),
+            Some(json!({"maintainer": true})),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    // Not a maintainer of Fleet: nothing there. Made one, still nobody into Vans: Fleet grants
+    // fleet.manage, which Pia lacks.
+    assert_problem(
+        add_member(&app, &pia_token, &fleet, &tom, false).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    add_member(&app, &app.owner_token, &fleet, &pia, true).await;
+    assert_problem(
+        add_member(&app, &pia_token, &vans, &tom, false).await,
+        StatusCode::FORBIDDEN,
+        "permission_not_allowed",
+    )
+    .await;
+    // Another tenant's person is nobody here; another tenant's owner reaches nothing.
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    let stranger = app.account_id_of(&other_owner).await;
+    assert_problem(
+        add_member(&app, &app.owner_token, &office, &stranger, false).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        add_member(&app, &other_owner, &office, &stranger, false).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.get(
+            &format!("{}/{office}/members", teams_path(&app)),
+            &other_owner,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let _ = other;
+    let people = app
+        .get_json(
+            &format!("{}/{office}/members", teams_path(&app)),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(people["items"].as_array().unwrap().len(), 2);
 }

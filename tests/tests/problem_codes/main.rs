@@ -289,6 +289,58 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         ("post", "/v1/signup", signup(vec![])),
         (
             "post",
+            "/v1/tenants/{tenant_id}/teams/{team_id}/members",
+            [teams(
+                team_write(vec![
+                    TeamError::UserNotFound,
+                    TeamError::AlreadyMember,
+                    TeamError::Archived,
+                ]),
+                true,
+            )]
+            .concat(),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/teams/{team_id}/members",
+            [
+                teams(
+                    vec![
+                        TeamError::Forbidden,
+                        TeamError::NotFound,
+                        TeamError::Grant(GrantError::PermissionNotAllowed("x.y".into())),
+                    ],
+                    false,
+                ),
+                LIST_QUERY.to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "delete",
+            "/v1/tenants/{tenant_id}/teams/{team_id}/members/{user_id}",
+            [
+                teams(team_write(vec![TeamError::NotAMember]), false),
+                vec![(422, "invalid_request")],
+            ]
+            .concat(),
+        ),
+        (
+            "patch",
+            "/v1/tenants/{tenant_id}/teams/{team_id}/members/{user_id}",
+            teams(team_write(vec![TeamError::NotAMember]), true),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/users/{user_id}/teams",
+            [
+                teams(vec![TeamError::Forbidden, TeamError::UserNotFound], false),
+                LIST_QUERY.to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "post",
             "/v1/tenants/{tenant_id}/teams",
             teams(
                 team_write(vec![

@@ -23,6 +23,9 @@ pub(super) fn teams(extra: Vec<TeamError>, json_body: bool) -> Vec<Answer> {
             TeamError::InvalidDescription,
             TeamError::BadCursor,
             TeamError::Conflict,
+            TeamError::UserNotFound,
+            TeamError::AlreadyMember,
+            TeamError::NotAMember,
         ],
         |e| match e {
             TeamError::Auth(_) => Some(0),
@@ -42,9 +45,12 @@ pub(super) fn teams(extra: Vec<TeamError>, json_body: bool) -> Vec<Answer> {
             TeamError::InvalidDescription => Some(14),
             TeamError::BadCursor => Some(15),
             TeamError::Conflict => Some(16),
+            TeamError::UserNotFound => Some(17),
+            TeamError::AlreadyMember => Some(18),
+            TeamError::NotAMember => Some(19),
             TeamError::Internal(_) => None,
         },
-        17,
+        20,
     );
     let mut all: Vec<TeamError> = tenant_auth().into_iter().map(Into::into).collect();
     all.extend(extra);

@@ -34,6 +34,11 @@ impl From<TeamError> for Problem {
             TeamError::InvalidDescription => Problem::invalid("description", detail),
             TeamError::BadCursor => Problem::invalid("cursor", detail),
             TeamError::Conflict => conflict("conflict"),
+            TeamError::UserNotFound => Problem::not_found().with_field("user_id"),
+            TeamError::AlreadyMember => conflict("team_member_exists").with_field("user_id"),
+            TeamError::NotAMember => {
+                Problem::new(StatusCode::NOT_FOUND, "team_member_not_found", detail)
+            }
             TeamError::Internal(e) => e.into(),
         }
     }

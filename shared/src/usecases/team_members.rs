@@ -1,0 +1,455 @@
+//! The people of a team: added and removed by those who manage users and by the team's
+//! maintainers (a maintainer of a team maintains its sub-teams too), listed with or without the
+//! sub-teams' people, and a person's teams, direct or with those they come through.
+//!
+//! A place in a team is one record under two keys, written and deleted together: under the team
+//! (`TEAMMEMBER#{team}#{account}`, its members in one query) and under the person
+//! (`MEMBERTEAM#{account}#{team}`, their teams in one query). Both are put only if absent, so
+//! however many add one person to one team at once, one place is made.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::audit::{AuditAction, AuditEvent};
+use super::commit::Writes;
+use super::listing::for_each_item;
+use super::teams::TeamError;
+use super::{Context, InternalError, TenantCaller};
+use crate::app::App;
+use crate::domain::{AccountId, TeamId, TenantId};
+use crate::keys;
+use crate::records::{
+    MembershipRecord, TeamMemberRecord, TeamRecord, from_item, from_optional, to_item,
+};
+use crate::table::{Condition, Key, Op, TransactError, batch_get_all};
+use crate::token::Credential;
+
+/// Whether the caller may change the people of `team`: those who manage users may; a maintainer
+/// of the team or of one of its ancestors may, when the team and its ancestors grant nothing the
+/// maintainer lacks (they give nobody a permission they do not hold). One batch read, only for
+/// a caller who does not manage users.
+pub(crate) async fn may_change_people(
+    app: &App,
+    caller: &TenantCaller,
+    team: &TeamRecord,
+) -> Result<(), TeamError> {
+    if caller.rights.can_manage_users() {
+        return Ok(());
+    }
+    let Some(account) = caller.account_id() else {
+        return Err(TeamError::Forbidden);
+    };
+    let tenant = team.tenant_id;
+    let path = team.path();
+    let mut keys: Vec<Key> = path
+        .iter()
+        .map(|t| keys::team_member(tenant, *t, account))
+        .collect();
+    keys.extend(team.ancestors.iter().map(|t| keys::team(tenant, *t)));
+    let items = app
+        .table
+        .batch_get(&keys)
+        .await
+        .context("reading the caller's teams")?;
+    let (places, ancestors) = items.split_at(path.len());
+    let maintains = places.iter().flatten().any(|item| {
+        from_item::<TeamMemberRecord>(item.clone()).is_ok_and(|place| place.maintainer)
+    });
+    if !maintains {
+        return Err(TeamError::Forbidden);
+    }
+    let mut grants: Vec<&crate::domain::Permission> = team.permissions.iter().collect();
+    let ancestors: Vec<TeamRecord> = ancestors
+        .iter()
+        .flatten()
+        .map(|item| from_item(item.clone()).context("reading a team"))
+        .collect::<Result<_, _>>()?;
+    grants.extend(ancestors.iter().flat_map(|t| t.permissions.iter()));
+    if let Some(beyond) = grants
+        .into_iter()
+        .find(|p| !caller.rights.role.is_admin() && !caller.rights.permissions.contains(p.as_str()))
+    {
+        return Err(TeamError::Grant(
+            super::grants::GrantError::PermissionNotAllowed(beyond.to_string()),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads the caller, the team, the person's membership and their place in the team in one batch.
+async fn load(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    team: TeamId,
+    user: AccountId,
+) -> Result<
+    (
+        TenantCaller,
+        TeamRecord,
+        Option<MembershipRecord>,
+        Option<TeamMemberRecord>,
+    ),
+    TeamError,
+> {
+    // One's own membership is read with the caller: a batch read takes each key once.
+    let is_self = credential.account_id() == Some(user);
+    let mut extra = vec![
+        keys::team(tenant, team),
+        keys::team_member(tenant, team, user),
+    ];
+    if !is_self {
+        extra.push(keys::membership(tenant, user));
+    }
+    let (caller, items) = TenantCaller::load_with(app, credential, tenant, &extra).await?;
+    let mut items = items.into_iter();
+    let team: TeamRecord = from_optional(items.next().flatten())
+        .context("reading the team")?
+        .ok_or(TeamError::NotFound)?;
+    let place = from_optional(items.next().flatten()).context("reading the place")?;
+    let member = if is_self {
+        caller.membership.clone()
+    } else {
+        from_optional(items.next().flatten()).context("reading the member")?
+    };
+    Ok((caller, team, member, place))
+}
+
+fn place_ops(
+    tenant: TenantId,
+    place: &TeamMemberRecord,
+    condition: Condition,
+) -> Result<Vec<Op>, InternalError> {
+    [
+        keys::team_member(tenant, place.team_id, place.account_id),
+        keys::member_team(tenant, place.account_id, place.team_id),
+    ]
+    .iter()
+    .map(|key| {
+        Ok(Op::put_if(
+            to_item(key, place, None).context("building a team place")?,
+            condition.clone(),
+        ))
+    })
+    .collect()
+}
+
+/// `POST .../teams/{id}/members`: a member of the tenant joins the team. Only those who manage
+/// users make a maintainer.
+pub async fn add(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    team_id: TeamId,
+    user: AccountId,
+    maintainer: bool,
+) -> Result<TeamMemberRecord, TeamError> {
+    let (caller, team, member, place) = load(app, credential, tenant, team_id, user).await?;
+    if member.is_none() {
+        return Err(TeamError::UserNotFound);
+    }
+    may_change_people(app, &caller, &team).await?;
+    if maintainer && !caller.rights.can_manage_users() {
+        return Err(TeamError::Forbidden);
+    }
+    if !team.is_active() {
+        return Err(TeamError::Archived);
+    }
+    if place.is_some() {
+        return Err(TeamError::AlreadyMember);
+    }
+    let now = app.clock.now();
+    let place = TeamMemberRecord {
+        team_id,
+        account_id: user,
+        maintainer,
+        added_at: now,
+        version: 1,
+    };
+    let mut writes = Writes::new(app, now);
+    writes
+        .ops(place_ops(tenant, &place, Condition::NotExists)?)
+        // The team as read: archived or moved at the same time, this fails.
+        .op(Op::check(
+            keys::team(tenant, team_id),
+            Condition::VersionIs(team.version),
+        ))
+        .audit(AuditEvent {
+            tenant,
+            action: AuditAction::TeamMemberAdded,
+            actor: caller.actor,
+            subject: Some(user),
+            details: json!({"team_id": team_id, "team": team.name, "maintainer": maintainer}),
+        })?;
+    let key = keys::team_member(tenant, team_id, user);
+    match writes.commit().await {
+        Ok(()) => Ok(place),
+        Err(e) if e.failed_on(&key) => Err(TeamError::AlreadyMember),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(TeamError::Conflict)
+        }
+        Err(other) => Err(other).context("adding a team member")?,
+    }
+}
+
+/// `DELETE .../teams/{id}/members/{user}`.
+pub async fn remove(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    team_id: TeamId,
+    user: AccountId,
+) -> Result<(), TeamError> {
+    let (caller, team, _, place) = load(app, credential, tenant, team_id, user).await?;
+    may_change_people(app, &caller, &team).await?;
+    let place = place.ok_or(TeamError::NotAMember)?;
+    // A maintainer leaves a maintainer in place: only those who manage users take one away.
+    if place.maintainer && !caller.rights.can_manage_users() {
+        return Err(TeamError::Forbidden);
+    }
+    let mut writes = Writes::new(app, app.clock.now());
+    writes
+        .op(Op::delete_if(
+            keys::team_member(tenant, team_id, user),
+            Condition::VersionIs(place.version),
+        ))
+        .op(Op::delete_if(
+            keys::member_team(tenant, user, team_id),
+            Condition::Exists,
+        ))
+        .audit(AuditEvent {
+            tenant,
+            action: AuditAction::TeamMemberRemoved,
+            actor: caller.actor,
+            subject: Some(user),
+            details: json!({"team_id": team_id, "team": team.name}),
+        })?;
+    match writes.commit().await {
+        Ok(()) => Ok(()),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(TeamError::Conflict)
+        }
+        Err(other) => Err(other).context("removing a team member")?,
+    }
+}
+
+/// `PATCH .../teams/{id}/members/{user}` `{maintainer}`: by those who manage users only.
+pub async fn set_maintainer(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    team_id: TeamId,
+    user: AccountId,
+    maintainer: bool,
+) -> Result<TeamMemberRecord, TeamError> {
+    let (caller, team, _, place) = load(app, credential, tenant, team_id, user).await?;
+    if !caller.rights.can_manage_users() {
+        return Err(TeamError::Forbidden);
+    }
+    let place = place.ok_or(TeamError::NotAMember)?;
+    if place.maintainer == maintainer {
+        return Ok(place);
+    }
+    let changed = TeamMemberRecord {
+        maintainer,
+        version: place.version + 1,
+        ..place.clone()
+    };
+    let mut writes = Writes::new(app, app.clock.now());
+    writes
+        .ops(place_ops(
+            tenant,
+            &changed,
+            Condition::VersionIs(place.version),
+        )?)
+        .audit(AuditEvent {
+            tenant,
+            action: AuditAction::TeamMaintainerChanged,
+            actor: caller.actor,
+            subject: Some(user),
+            details: json!({"team_id": team_id, "team": team.name, "maintainer": maintainer}),
+        })?;
+    match writes.commit().await {
+        Ok(()) => Ok(changed),
+        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+            Err(TeamError::Conflict)
+        }
+        Err(other) => Err(other).context("changing a maintainer")?,
+    }
+}
+
+/// A person in a team's listing.
+pub struct ListedMember {
+    pub membership: MembershipRecord,
+    /// In this team itself, not only in a sub-team.
+    pub direct: bool,
+    pub maintainer: bool,
+}
+
+/// `GET .../teams/{id}/members` (with `include=subteams`, the sub-teams' people too, each once):
+/// for those who manage users and the team's maintainers. In account order.
+pub async fn list(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    team_id: TeamId,
+    include_subteams: bool,
+) -> Result<Vec<ListedMember>, TeamError> {
+    let (caller, mut items) =
+        TenantCaller::load_with(app, credential, tenant, &[keys::team(tenant, team_id)]).await?;
+    let team: TeamRecord = from_optional(items.pop().flatten())
+        .context("reading the team")?
+        .ok_or(TeamError::NotFound)?;
+    may_change_people(app, &caller, &team).await?;
+    let mut teams = vec![team_id];
+    if include_subteams {
+        let pk = keys::tenant_pk(tenant);
+        for_each_item(app, &pk, keys::TEAM_PREFIX, |item| {
+            let sub: TeamRecord = from_item(item).context("reading a team")?;
+            if sub.ancestors.contains(&team_id) && sub.is_active() {
+                teams.push(sub.id);
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    let places =
+        futures::future::try_join_all(teams.iter().map(|t| places_of_team(app, tenant, *t)))
+            .await?;
+    let mut people: BTreeMap<AccountId, (bool, bool)> = BTreeMap::new();
+    for place in places.into_iter().flatten() {
+        let direct = place.team_id == team_id;
+        let entry = people.entry(place.account_id).or_insert((false, false));
+        entry.0 |= direct;
+        entry.1 |= direct && place.maintainer;
+    }
+    let keys: Vec<Key> = people
+        .keys()
+        .map(|account| keys::membership(tenant, *account))
+        .collect();
+    let found = batch_get_all(app.table.as_ref(), &keys)
+        .await
+        .context("reading the members")?;
+    let mut listed = Vec::new();
+    for ((_, (direct, maintainer)), item) in people.into_iter().zip(found) {
+        if let Some(membership) = from_optional(item).context("reading a member")? {
+            listed.push(ListedMember {
+                membership,
+                direct,
+                maintainer,
+            });
+        }
+    }
+    Ok(listed)
+}
+
+async fn places_of_team(
+    app: &App,
+    tenant: TenantId,
+    team: TeamId,
+) -> Result<Vec<TeamMemberRecord>, InternalError> {
+    let mut places = Vec::new();
+    for_each_item(
+        app,
+        &keys::tenant_pk(tenant),
+        &keys::team_members_prefix(team),
+        |item| {
+            places.push(from_item(item).context("reading a team place")?);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(places)
+}
+
+/// One of a person's teams, and how they are in it.
+pub struct PersonTeam {
+    pub team: TeamRecord,
+    /// `None`: a direct member; else the direct team it comes through (the nearest below it).
+    pub via: Option<TeamId>,
+    pub maintainer: bool,
+}
+
+/// `GET .../users/{id}/teams` (with `include=inherited`, every team above a direct one too):
+/// the person themselves, or those who manage users. One round trip of latency: the caller, the
+/// person's places and the tenant's tree (at most 1,000 teams, one query) are read at once.
+/// Archived teams are left out.
+pub async fn of_person(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    user: AccountId,
+    inherited: bool,
+) -> Result<Vec<PersonTeam>, TeamError> {
+    let pk = keys::tenant_pk(tenant);
+    let prefix = keys::member_teams_prefix(user);
+    let mut places: Vec<TeamMemberRecord> = Vec::new();
+    let mut teams: BTreeMap<TeamId, TeamRecord> = BTreeMap::new();
+    let (caller, read_places, read_teams) = tokio::join!(
+        TenantCaller::load_with_member(app, credential, tenant, user),
+        for_each_item(app, &pk, &prefix, |item| {
+            places.push(from_item(item).context("reading a team place")?);
+            Ok(())
+        }),
+        for_each_item(app, &pk, keys::TEAM_PREFIX, |item| {
+            let team: TeamRecord = from_item(item).context("reading a team")?;
+            teams.insert(team.id, team);
+            Ok(())
+        }),
+    );
+    let (caller, member) = caller?;
+    read_places?;
+    read_teams?;
+    if caller.account_id() != Some(user) && !caller.rights.can_manage_users() {
+        return Err(TeamError::Forbidden);
+    }
+    if member.is_none() {
+        return Err(TeamError::UserNotFound);
+    }
+    let mut found: BTreeMap<TeamId, PersonTeam> = BTreeMap::new();
+    let direct: Vec<(&TeamRecord, bool)> = places
+        .iter()
+        .filter_map(|p| teams.get(&p.team_id).map(|t| (t, p.maintainer)))
+        .filter(|(t, _)| t.is_active())
+        .collect();
+    for (team, maintainer) in &direct {
+        found.insert(
+            team.id,
+            PersonTeam {
+                team: (*team).clone(),
+                via: None,
+                maintainer: *maintainer,
+            },
+        );
+    }
+    if inherited {
+        // Above each direct team, its ancestors, through the nearest direct team below them.
+        // The nearest is the shallowest direct team under the ancestor.
+        let mut above: Vec<(TeamId, usize, TeamId)> = direct
+            .iter()
+            .flat_map(|(team, _)| {
+                let depth = team.depth();
+                team.ancestors
+                    .iter()
+                    .map(move |ancestor| (*ancestor, depth, team.id))
+            })
+            .filter(|(ancestor, _, _)| !found.contains_key(ancestor))
+            .collect();
+        above.sort();
+        above.dedup_by_key(|(ancestor, _, _)| *ancestor);
+        for (ancestor, _, via) in above {
+            if let Some(team) = teams.get(&ancestor) {
+                found.insert(
+                    ancestor,
+                    PersonTeam {
+                        team: team.clone(),
+                        via: Some(via),
+                        maintainer: false,
+                    },
+                );
+            }
+        }
+    }
+    Ok(found.into_values().collect())
+}
