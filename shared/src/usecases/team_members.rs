@@ -184,12 +184,19 @@ pub async fn add(
         })?;
     let key = keys::team_member(tenant, team_id, user);
     match writes.commit().await {
-        Ok(()) => Ok(place),
         Err(e) if e.failed_on(&key) => Err(TeamError::AlreadyMember),
+        result => settle(result, "adding a team member").map(|()| place),
+    }
+}
+
+/// A place's transaction as answered: a condition that failed is a change made at the same time.
+fn settle(result: Result<(), TransactError>, what: &'static str) -> Result<(), TeamError> {
+    match result {
+        Ok(()) => Ok(()),
         Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
             Err(TeamError::Conflict)
         }
-        Err(other) => Err(other).context("adding a team member")?,
+        Err(other) => Err(other).context(what)?,
     }
 }
 
@@ -225,13 +232,7 @@ pub async fn remove(
             subject: Some(user),
             details: json!({"team_id": team_id, "team": team.name}),
         })?;
-    match writes.commit().await {
-        Ok(()) => Ok(()),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            Err(TeamError::Conflict)
-        }
-        Err(other) => Err(other).context("removing a team member")?,
-    }
+    settle(writes.commit().await, "removing a team member")
 }
 
 /// `PATCH .../teams/{id}/members/{user}` `{maintainer}`: by those who manage users only.
@@ -270,13 +271,7 @@ pub async fn set_maintainer(
             subject: Some(user),
             details: json!({"team_id": team_id, "team": team.name, "maintainer": maintainer}),
         })?;
-    match writes.commit().await {
-        Ok(()) => Ok(changed),
-        Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
-            Err(TeamError::Conflict)
-        }
-        Err(other) => Err(other).context("changing a maintainer")?,
-    }
+    settle(writes.commit().await, "changing a maintainer").map(|()| changed)
 }
 
 /// A person in a team's listing.

@@ -570,6 +570,24 @@ fn hold_ancestors(ops: &mut Vec<Op>, tree: &Tree, tenant_id: TenantId, ancestors
     }
 }
 
+/// The caller, who must be one who changes teams, the tree and the team in it, which must be
+/// active: what a change to the tree starts from.
+async fn load_active_in_tree(
+    app: &App,
+    credential: &Credential,
+    tenant_id: TenantId,
+    team_id: TeamId,
+) -> Result<(TenantCaller, Tree, TeamRecord), TeamError> {
+    let caller = TenantCaller::load(app, credential, tenant_id).await?;
+    may_change_teams(&caller)?;
+    let tree = Tree::read(app, tenant_id).await?;
+    let team = tree.get(team_id)?.clone();
+    if !team.is_active() {
+        return Err(TeamError::Archived);
+    }
+    Ok((caller, tree, team))
+}
+
 /// `PATCH .../teams/{id}`: name, description, permissions and place in one transaction. A
 /// change of name or place reads the whole tree first (one query).
 pub async fn update(
@@ -579,13 +597,7 @@ pub async fn update(
     team_id: TeamId,
     patch: TeamPatch,
 ) -> Result<TeamRecord, TeamError> {
-    let caller = TenantCaller::load(app, credential, tenant_id).await?;
-    may_change_teams(&caller)?;
-    let tree = Tree::read(app, tenant_id).await?;
-    let team = tree.get(team_id)?.clone();
-    if !team.is_active() {
-        return Err(TeamError::Archived);
-    }
+    let (caller, tree, team) = load_active_in_tree(app, credential, tenant_id, team_id).await?;
     if let Some(permissions) = &patch.permissions {
         grants::check_permissions(
             &caller.rights,
@@ -713,13 +725,7 @@ pub async fn archive(
     team_id: TeamId,
     subteams: SubteamsOnArchive,
 ) -> Result<TeamRecord, TeamError> {
-    let caller = TenantCaller::load(app, credential, tenant_id).await?;
-    may_change_teams(&caller)?;
-    let tree = Tree::read(app, tenant_id).await?;
-    let team = tree.get(team_id)?.clone();
-    if !team.is_active() {
-        return Err(TeamError::Archived);
-    }
+    let (caller, tree, team) = load_active_in_tree(app, credential, tenant_id, team_id).await?;
     let now = app.clock.now();
     let children: Vec<&TeamRecord> = tree
         .teams
