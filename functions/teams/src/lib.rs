@@ -121,11 +121,12 @@ pub struct ListTeamsQuery {
     cursor: Option<String>,
 }
 
-fn include_archived(include: Option<&str>) -> Result<bool, Problem> {
+/// An `include` query that takes one value: whether it was given.
+fn include_flag(include: Option<&str>, value: &str) -> Result<bool, Problem> {
     match include {
         None => Ok(false),
-        Some("archived") => Ok(true),
-        Some(_) => Err(Problem::invalid("include", "must be archived")),
+        Some(given) if given == value => Ok(true),
+        Some(_) => Err(Problem::invalid("include", format!("must be {value}"))),
     }
 }
 
@@ -159,7 +160,7 @@ async fn list_teams_route(
     let listing = ListTeams {
         parent,
         q: query.q,
-        include_archived: include_archived(query.include.as_deref())?,
+        include_archived: include_flag(query.include.as_deref(), "archived")?,
         cursor: query.cursor,
         limit: page_limit(query.limit)?,
     };
@@ -201,7 +202,7 @@ async fn team_tree_route(
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiQuery(query): ApiQuery<TreeQuery>,
 ) -> Result<Json<TeamTree>, Problem> {
-    let archived = include_archived(query.include.as_deref())?;
+    let archived = include_flag(query.include.as_deref(), "archived")?;
     let roots = teams::tree(&app, &credential, tenant_id, archived).await?;
     Ok(Json(TeamTree {
         items: roots.into_iter().map(Into::into).collect(),
@@ -489,11 +490,7 @@ async fn list_members_route(
     ApiQuery(query): ApiQuery<MembersQuery>,
 ) -> Result<Json<TeamMemberList>, Problem> {
     let team = path_team(&team)?;
-    let subteams = match query.include.as_deref() {
-        None => false,
-        Some("subteams") => true,
-        Some(_) => return Err(Problem::invalid("include", "must be subteams")),
-    };
+    let subteams = include_flag(query.include.as_deref(), "subteams")?;
     let listed = team_members::list(&app, &credential, tenant_id, team, subteams).await?;
     Ok(Json(TeamMemberList {
         items: listed
@@ -603,11 +600,7 @@ async fn person_teams_route(
     ApiQuery(query): ApiQuery<PersonTeamsQuery>,
 ) -> Result<Json<PersonTeamList>, Problem> {
     let user = user_id(&user)?;
-    let inherited = match query.include.as_deref() {
-        None => false,
-        Some("inherited") => true,
-        Some(_) => return Err(Problem::invalid("include", "must be inherited")),
-    };
+    let inherited = include_flag(query.include.as_deref(), "inherited")?;
     let teams = team_members::of_person(&app, &credential, tenant_id, user, inherited).await?;
     Ok(Json(PersonTeamList {
         items: teams
