@@ -108,6 +108,18 @@ pub fn member_teams_prefix(account: AccountId) -> String {
     format!("MEMBERTEAM#{account}#")
 }
 
+/// What a person's teams grant in the tenant, as last worked out (see `TeamGrantsRecord`): read
+/// with the caller, so a permission a team grants costs no round trip.
+pub fn team_grants(tenant: TenantId, account: AccountId) -> Key {
+    Key::new(tenant_pk(tenant), format!("TEAMGRANTS#{account}"))
+}
+
+/// The tenant's teams epoch: a new value with every change to the tree that changes what some
+/// team grants its people (permissions, a move, an archive, a restore).
+pub fn team_epoch(tenant: TenantId) -> Key {
+    Key::new(tenant_pk(tenant), "TEAMEPOCH")
+}
+
 /// How many teams the tenant has, written against its version with every team made or
 /// deleted: the limit holds however many are made at once.
 pub fn team_count(tenant: TenantId) -> Key {

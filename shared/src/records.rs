@@ -133,7 +133,7 @@ impl ApiKeyRecord {
 
     /// What the key may do in `tenant`: act as a member, with the key's permissions that its
     /// maker still holds (an admin or owner holds every one the tenant still grants).
-    pub fn acting_rights(&self, maker: &MembershipRecord, tenant: &TenantRecord) -> Rights {
+    pub fn acting_rights(&self, maker: &Rights, tenant: &TenantRecord) -> Rights {
         let held = self
             .permissions
             .iter()
@@ -905,6 +905,31 @@ pub struct TeamNameRecord {
 pub struct TeamCountRecord {
     pub count: u64,
     pub version: u64,
+}
+
+/// What a person's teams grant them in a tenant, worked out from their places and the tree (see
+/// `keys::team_grants`). Valid while `epoch` is the tenant's teams epoch; a change to the
+/// person's places puts it back with no epoch, to be worked out again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TeamGrantsRecord {
+    /// The tenant's teams epoch this was worked out at; `None`: to be worked out again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<String>,
+    /// The active teams the person is in, directly or under a team they are in, in id order.
+    #[serde(default)]
+    pub teams: Vec<TeamId>,
+    /// What those teams grant.
+    #[serde(default)]
+    pub permissions: PermissionSet,
+    /// A fresh random number with every write: the write that stores a worked-out answer holds
+    /// against the one it read, so it never hides a change to the places made meanwhile.
+    pub version: u64,
+}
+
+/// The tenant's teams epoch (see `keys::team_epoch`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TeamEpochRecord {
+    pub epoch: String,
 }
 
 /// A person in a team (see `keys::team_member` and `keys::member_team`: the same record under

@@ -496,7 +496,7 @@ async fn list_members_route(
         items: listed
             .into_iter()
             .map(|m| TeamMemberView {
-                user: m.membership.into(),
+                user: m.member.into(),
                 direct: m.direct,
                 maintainer: m.maintainer,
             })

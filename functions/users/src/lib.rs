@@ -14,10 +14,11 @@ use usher_core::http::{
     JsonBodyErrors, Page, Problem, ProblemDoc, TenantBearer, UserInvitedResponse, UserView,
     csv_attachment, finish_router, mount, page_limit, permissions_field, person_patch,
 };
-use usher_core::records::{MembershipRecord, MembershipStatus};
+use usher_core::records::MembershipStatus;
 use usher_core::usecases::get_user;
 use usher_core::usecases::lifecycle::{self, AccessChange, UserPatch};
 use usher_core::usecases::list_users::{self, ListUsers};
+use usher_core::usecases::team_grants::Member;
 use usher_core::usecases::{AuditAction, events, export_users};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -108,8 +109,8 @@ async fn get_user_route(
 }
 
 /// The user, with its version as the `ETag` a later `If-Match` names.
-fn with_etag(member: MembershipRecord) -> Response {
-    let tag = format!("\"{}\"", member.version);
+fn with_etag(member: Member) -> Response {
+    let tag = format!("\"{}\"", member.membership.version);
     let mut response = Json(UserView::from(member)).into_response();
     if let Ok(value) = axum::http::HeaderValue::from_str(&tag) {
         response

@@ -108,12 +108,24 @@ impl PermissionSet {
         self.0.iter().any(|p| p.as_str() == name)
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &Permission> {
         self.0.iter()
     }
 
     pub fn names(&self) -> Vec<String> {
         self.0.iter().map(|p| p.as_str().to_owned()).collect()
+    }
+    /// Every permission of this set and of `others`.
+    pub fn union<'a>(&self, others: impl IntoIterator<Item = &'a PermissionSet>) -> Self {
+        let mut all = self.0.clone();
+        for other in others {
+            all.extend(other.0.iter().cloned());
+        }
+        Self::new(all)
     }
 }
 

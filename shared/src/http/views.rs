@@ -4,12 +4,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::{AccountId, EventId, InvitationId, Locale, PermissionEntry, Role, TenantId};
+use crate::domain::{
+    AccountId, EventId, InvitationId, Locale, PermissionEntry, Role, TeamId, TenantId,
+};
 use crate::records::{
     AccountRecord, AccountTenantRecord, Actor, CreatedVia, EventRecord, InvitationRecord,
-    InvitationStatus, MembershipRecord, MembershipStatus, TenantRecord,
+    InvitationStatus, MembershipStatus, TenantRecord,
 };
 use crate::settings::TenantSettings;
+use crate::usecases::team_grants::Member;
 
 /// A membership seen with its account.
 #[derive(Serialize, ToSchema)]
@@ -24,7 +27,15 @@ pub struct UserView {
     pub phone: Option<String>,
     pub locale: Locale,
     pub role: Role,
+    /// The person's own permission flags here.
     pub permissions: Vec<String>,
+    /// Their own flags and, while they are active with access, what their teams grant (a
+    /// sub-team's people hold what the teams above it grant): what Usher checks. The role adds
+    /// its own on top (an admin or owner may do everything).
+    pub effective_permissions: Vec<String>,
+    /// Their active teams, those they are in and every team above those.
+    #[schema(value_type = Vec<String>)]
+    pub teams: Vec<TeamId>,
     pub status: MembershipStatus,
     pub access: bool,
     pub auto_tickets: bool,
@@ -46,9 +57,13 @@ pub struct UserView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<MembershipRecord> for UserView {
-    fn from(m: MembershipRecord) -> Self {
+impl From<Member> for UserView {
+    fn from(member: Member) -> Self {
+        let effective_permissions = member.effective_permissions().names();
+        let m = member.membership;
         Self {
+            effective_permissions,
+            teams: member.teams,
             id: m.account_id,
             email: m.email.to_string(),
             first_name: m.first_name,
@@ -108,11 +123,35 @@ pub struct MembershipView {
     pub role: Role,
     pub status: MembershipStatus,
     pub access: bool,
+    /// In `GET /v1/me`: the person's own permission flags there and, while they are active with
+    /// access, what their teams grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_permissions: Option<Vec<String>>,
+    /// In `GET /v1/me`: their active teams there, those they are in and every team above those.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub teams: Option<Vec<TeamId>>,
+}
+
+impl From<(AccountTenantRecord, Option<Member>)> for MembershipView {
+    fn from((entry, member): (AccountTenantRecord, Option<Member>)) -> Self {
+        let (effective_permissions, teams) = match member {
+            Some(member) => (member.effective_permissions().names(), member.teams),
+            None => (Vec::new(), Vec::new()),
+        };
+        Self {
+            effective_permissions: Some(effective_permissions),
+            teams: Some(teams),
+            ..entry.into()
+        }
+    }
 }
 
 impl From<AccountTenantRecord> for MembershipView {
     fn from(m: AccountTenantRecord) -> Self {
         Self {
+            effective_permissions: None,
+            teams: None,
             tenant_id: m.tenant_id,
             tenant_name: m.tenant_name,
             role: m.role,

@@ -52,7 +52,11 @@ struct Claims<'a> {
     sid: Option<SessionId>,
     tid: TenantId,
     role: Role,
+    /// What the person may do here: their own flags and what their teams grant.
     permissions: Vec<&'a str>,
+    /// Their active teams here: those they are in and every team above those, so an app checks
+    /// a team without walking the tree.
+    teams: &'a [crate::domain::TeamId],
 }
 
 /// `POST /v1/sessions/current/token`: a token for `tenant`, where the session may act.
@@ -94,6 +98,7 @@ pub async fn mint(
             .iter()
             .map(|p| p.as_str())
             .collect(),
+        teams: &caller.team_grants.teams,
     };
     let jwt = app.signer.sign(key, &claims).map_err(InternalError::from)?;
     tracing::info!(tenant_id = %tenant, account_id = %account, kid = %key.kid, "access token minted");

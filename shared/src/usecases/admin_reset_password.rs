@@ -142,6 +142,7 @@ pub async fn admin_reset_password(
 ) -> Result<AdminResetOutcome, AdminResetError> {
     let now = app.clock.now();
     let (caller, member) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
+    let member = member.map(|m| m.membership);
     if !caller.rights.can_manage_users() {
         return Err(AdminResetError::Forbidden);
     }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::team_grants::{self, Member, TeamGrants};
 use crate::app::App;
 use crate::domain::{AccountId, Role, TenantId};
 use crate::keys;
@@ -59,8 +60,12 @@ pub struct TenantCaller {
     /// That person's membership here, as stored.
     pub membership: Option<MembershipRecord>,
     /// What the caller may do here: the membership's rights, a key's (those of its permissions
-    /// its maker still holds, as a member), or an owner's for an operator key.
+    /// its maker still holds, as a member), or an owner's for an operator key. A person's
+    /// permissions include what their teams grant.
     pub rights: Rights,
+    /// The person's active teams here, direct and inherited, and what they grant; none for an
+    /// operator key.
+    pub team_grants: TeamGrants,
     pub tenant: TenantRecord,
 }
 
@@ -169,7 +174,7 @@ impl TenantCaller {
             .table
             .batch_get(&Self::keys(credential, tenant)?)
             .await?;
-        let caller = Self::resolve(credential, items, app.clock.now(), true)?;
+        let caller = Self::resolve(app, credential, items, true).await?;
         caller.touch(app, credential).await;
         Ok(caller)
     }
@@ -186,33 +191,57 @@ impl TenantCaller {
         keys.extend_from_slice(extra);
         let mut items = app.table.batch_get(&keys).await?;
         let extra = items.split_off(keys.len() - extra.len());
-        let caller = Self::resolve(credential, items, app.clock.now(), false)?;
+        let caller = Self::resolve(app, credential, items, false).await?;
         caller.touch(app, credential).await;
         Ok((caller, extra))
     }
 
-    /// Reads the caller and another member of the tenant in one batch; the member is `None` when
-    /// the account has no membership here. Naming oneself (or a key's maker) needs no fifth key:
-    /// that membership is read with the caller, as it is stored.
+    /// Reads the caller and another member of the tenant, with what their teams grant, in one
+    /// batch; the member is `None` when the account has no membership here. Naming oneself (or a
+    /// key's maker) needs no more keys: that membership is read with the caller, as it is stored.
     pub(crate) async fn load_with_member(
         app: &App,
         credential: &Credential,
         tenant: TenantId,
         member: AccountId,
-    ) -> Result<(Self, Option<MembershipRecord>), AuthError> {
+    ) -> Result<(Self, Option<Member>), AuthError> {
         let is_self = credential.account_id() == Some(member);
-        let mut keys = Self::keys(credential, tenant)?.to_vec();
+        let mut keys = Self::keys(credential, tenant)?;
+        let caller_keys = keys.len();
+        let [grants_key, epoch_key] = team_grants::keys(tenant, member);
         if !is_self {
             keys.push(keys::membership(tenant, member));
+            keys.push(grants_key);
+            // A person's read has the epoch; an operator key's does not.
+            if !keys.contains(&epoch_key) {
+                keys.push(epoch_key.clone());
+            }
         }
         let mut items = app.table.batch_get(&keys).await?;
-        let member: Option<MembershipRecord> = if is_self {
-            from_optional(items.get(2).cloned().flatten())?
-        } else {
-            from_optional(items.pop().flatten())?
-        };
-        let caller = Self::resolve(credential, items, app.clock.now(), false)?;
+        let epoch = keys
+            .iter()
+            .position(|k| *k == epoch_key)
+            .and_then(|at| items.get(at).cloned().flatten());
+        let extra = items.split_off(caller_keys);
+        let caller = Self::resolve(app, credential, items, false).await?;
         caller.touch(app, credential).await;
+        let member = if is_self {
+            caller.membership.clone().map(|membership| {
+                Member::new(membership, caller.team_grants.clone(), &caller.tenant)
+            })
+        } else {
+            let mut extra = extra.into_iter();
+            let membership: Option<MembershipRecord> = from_optional(extra.next().flatten())?;
+            match membership {
+                Some(membership) => {
+                    let grants =
+                        team_grants::resolve(app, tenant, member, extra.next().flatten(), epoch)
+                            .await?;
+                    Some(Member::new(membership, grants, &caller.tenant))
+                }
+                None => None,
+            }
+        };
         Ok((caller, member))
     }
 
@@ -248,6 +277,7 @@ impl TenantCaller {
             keys::membership(tenant, account),
             keys::tenant(tenant),
         ];
+        keys.extend(team_grants::keys(tenant, account));
         if let Some(hash) = api_key {
             keys.push(keys::api_key(hash));
         }
@@ -255,6 +285,8 @@ impl TenantCaller {
         let account: Option<AccountRecord> = from_optional(items.next().flatten())?;
         let membership: Option<MembershipRecord> = from_optional(items.next().flatten())?;
         let tenant_record: Option<TenantRecord> = from_optional(items.next().flatten())?;
+        let grants_record = items.next().flatten();
+        let epoch = items.next().flatten();
         let key: Option<ApiKeyRecord> = from_optional(items.next().flatten())?;
         let (Some(account), Some(membership), Some(tenant_record)) =
             (account, membership, tenant_record)
@@ -264,12 +296,22 @@ impl TenantCaller {
         if !membership.is_usable() || tenant_record.suspended.is_some() {
             return Ok(None);
         }
-        let caller = match (api_key, key) {
-            (None, _) => Self::member(account, None, membership, tenant_record),
-            (Some(hash), Some(key)) if key.is_live(tenant, account.id, now) => {
-                Self::tenant_key(key, hash.to_owned(), account, membership, tenant_record)
-            }
+        let live_key = match (api_key, key) {
+            (None, _) => None,
+            (Some(hash), Some(key)) if key.is_live(tenant, account.id, now) => Some((key, hash)),
             (Some(_), _) => return Ok(None),
+        };
+        let grants = team_grants::resolve(app, tenant, account.id, grants_record, epoch).await?;
+        let caller = match live_key {
+            None => Self::member(account, None, membership, tenant_record, grants),
+            Some((key, hash)) => Self::tenant_key(
+                key,
+                hash.to_owned(),
+                account,
+                membership,
+                tenant_record,
+                grants,
+            ),
         };
         Ok(Some(caller))
     }
@@ -279,6 +321,7 @@ impl TenantCaller {
         session: Option<SessionRecord>,
         membership: MembershipRecord,
         tenant: TenantRecord,
+        grants: TeamGrants,
     ) -> Self {
         Self {
             actor: Actor::Account(account.id),
@@ -286,7 +329,8 @@ impl TenantCaller {
             api_key: None,
             api_key_hash: None,
             operator_key: None,
-            rights: membership.rights(),
+            rights: grants.rights_of(&membership, &tenant),
+            team_grants: grants,
             account: Some(account),
             membership: Some(membership),
             tenant,
@@ -299,11 +343,13 @@ impl TenantCaller {
         maker: AccountRecord,
         membership: MembershipRecord,
         tenant: TenantRecord,
+        grants: TeamGrants,
     ) -> Self {
         Self {
             actor: Actor::ApiKey(key.id),
             session: None,
-            rights: key.acting_rights(&membership, &tenant),
+            rights: key.acting_rights(&grants.rights_of(&membership, &tenant), &tenant),
+            team_grants: grants,
             api_key: Some(key),
             api_key_hash: Some(hash),
             operator_key: None,
@@ -323,6 +369,7 @@ impl TenantCaller {
             account: None,
             membership: None,
             rights: Rights::owner(),
+            team_grants: TeamGrants::default(),
             tenant,
         }
     }
@@ -345,25 +392,34 @@ impl TenantCaller {
     }
 
     /// Keys to read: the session (or the tenant key), the account (or the key's maker), that
-    /// person's membership here, the tenant; for an operator key, the key and the tenant.
+    /// person's membership here, the tenant, and what the person's teams grant (two keys, see
+    /// `team_grants::keys`); for an operator key, the key and the tenant.
     fn keys(credential: &Credential, tenant: TenantId) -> Result<Vec<Key>, AuthError> {
         match credential {
             Credential::Session(token) => {
                 let [session, account] = AccountCaller::keys(token);
+                let [grants, epoch] = team_grants::keys(tenant, token.account_id);
                 Ok(vec![
                     session,
                     account,
                     keys::membership(tenant, token.account_id),
                     keys::tenant(tenant),
+                    grants,
+                    epoch,
                 ])
             }
             Credential::Key(secret) => match (secret.kind, secret.maker) {
-                (KeyKind::Tenant, Some(maker)) => Ok(vec![
-                    keys::api_key(&secret.hash()),
-                    keys::account(maker),
-                    keys::membership(tenant, maker),
-                    keys::tenant(tenant),
-                ]),
+                (KeyKind::Tenant, Some(maker)) => {
+                    let [grants, epoch] = team_grants::keys(tenant, maker);
+                    Ok(vec![
+                        keys::api_key(&secret.hash()),
+                        keys::account(maker),
+                        keys::membership(tenant, maker),
+                        keys::tenant(tenant),
+                        grants,
+                        epoch,
+                    ])
+                }
                 (KeyKind::Operator, None) => Ok(vec![
                     keys::operator_key(&secret.hash()),
                     keys::tenant(tenant),
@@ -373,17 +429,19 @@ impl TenantCaller {
         }
     }
 
-    /// Checks the items read with [`TenantCaller::keys`], in that order.
-    fn resolve(
+    /// Checks the items read with [`TenantCaller::keys`], in that order, and works out what the
+    /// person's teams grant when the record of it no longer holds.
+    async fn resolve(
+        app: &App,
         credential: &Credential,
         items: Vec<Option<Item>>,
-        now: DateTime<Utc>,
         owner_may_read_suspended: bool,
     ) -> Result<Self, AuthError> {
+        let now = app.clock.now();
         let caller = match credential {
             Credential::Session(token) => {
-                let Ok([session, account, membership, tenant]) =
-                    <[Option<Item>; 4]>::try_from(items)
+                let Ok([session, account, membership, tenant, grants, epoch]) =
+                    <[Option<Item>; 6]>::try_from(items)
                 else {
                     return Err(AuthError::Unauthenticated);
                 };
@@ -404,7 +462,15 @@ impl TenantCaller {
                 if !membership.admits_session(caller.session.created_at) {
                     return Err(AuthError::Unauthenticated);
                 }
-                Self::member(caller.account, Some(caller.session), membership, tenant)
+                let grants =
+                    team_grants::resolve(app, tenant.id, caller.account.id, grants, epoch).await?;
+                Self::member(
+                    caller.account,
+                    Some(caller.session),
+                    membership,
+                    tenant,
+                    grants,
+                )
             }
             Credential::Key(secret) if secret.kind == KeyKind::Operator => {
                 let Ok([key, tenant]) = <[Option<Item>; 2]>::try_from(items) else {
@@ -421,7 +487,9 @@ impl TenantCaller {
                 Self::operator(key, secret.hash(), tenant)
             }
             Credential::Key(secret) => {
-                let Ok([key, account, maker, tenant]) = <[Option<Item>; 4]>::try_from(items) else {
+                let Ok([key, account, maker, tenant, grants, epoch]) =
+                    <[Option<Item>; 6]>::try_from(items)
+                else {
                     return Err(AuthError::Unauthenticated);
                 };
                 // A key that is not this tenant's, revoked, expired, or whose maker may no
@@ -440,7 +508,9 @@ impl TenantCaller {
                     return Err(AuthError::Unauthenticated);
                 }
                 tracing::Span::current().record("api_key_id", tracing::field::display(key.id));
-                Self::tenant_key(key, secret.hash(), account, maker, tenant)
+                let grants =
+                    team_grants::resolve(app, tenant.id, account.id, grants, epoch).await?;
+                Self::tenant_key(key, secret.hash(), account, maker, tenant, grants)
             }
         };
         // The owners of a suspended tenant may read why; so may the operator, who suspended it.

@@ -67,6 +67,7 @@ pub async fn user_events(
     let prefix = keys::history_prefix(user_id);
     let cursor = parse_cursor(request.cursor.as_deref(), &prefix)?;
     let (caller, member) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
+    let member = member.map(|m| m.membership);
     if caller.account_id() != Some(user_id) && !caller.rights.can_manage_users() {
         return Err(ListEventsError::Forbidden);
     }

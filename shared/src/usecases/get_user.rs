@@ -1,9 +1,9 @@
-//! `GET /v1/tenants/{tenant_id}/users/{user_id}`: one batch read.
+//! `GET /v1/tenants/{tenant_id}/users/{user_id}`: one batch read (the person's teams with it).
 
+use super::team_grants::Member;
 use super::{AuthError, TenantCaller};
 use crate::app::App;
 use crate::domain::{AccountId, TenantId};
-use crate::records::MembershipRecord;
 use crate::token::Credential;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,7 +21,7 @@ pub async fn get_user(
     token: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
-) -> Result<MembershipRecord, GetUserError> {
+) -> Result<Member, GetUserError> {
     let (caller, user) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
     // Seeing others takes the right to manage users.
     if caller.account_id() != Some(user_id) && !caller.rights.can_manage_users() {

@@ -28,6 +28,7 @@ use super::invitations::send::{
 };
 use super::listing::for_each_item;
 use super::password_links::{self, Recipient};
+use super::team_grants::Member;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{
@@ -69,7 +70,7 @@ pub enum LifecycleError {
 
 /// What `POST .../access` came to.
 pub enum AccessChange {
-    Changed(MembershipRecord),
+    Changed(Member),
     /// The member was kept from their mail (see [`MembershipRecord::needs_consent`]): access
     /// opens when they accept this invitation, mailed to their own address.
     ConsentRequested(InvitationRecord),
@@ -104,13 +105,13 @@ async fn load(
     token: &Credential,
     tenant_id: TenantId,
     user_id: AccountId,
-) -> Result<(TenantCaller, MembershipRecord), LifecycleError> {
+) -> Result<(TenantCaller, Member), LifecycleError> {
     let (caller, member) = TenantCaller::load_with_member(app, token, tenant_id, user_id).await?;
     if !caller.rights.can_manage_users() {
         return Err(LifecycleError::Forbidden);
     }
     let member = member.ok_or(LifecycleError::NotFound)?;
-    grants::check_acting_on(&caller.rights, &member)?;
+    grants::check_acting_on(&caller.rights, &member.membership)?;
     Ok((caller, member))
 }
 
@@ -259,11 +260,12 @@ pub async fn update_user(
     user_id: AccountId,
     patch: UserPatch,
     if_match: Option<&[u64]>,
-) -> Result<MembershipRecord, LifecycleError> {
-    let (caller, member) = load(app, token, tenant_id, user_id).await?;
+) -> Result<Member, LifecycleError> {
+    let (caller, subject) = load(app, token, tenant_id, user_id).await?;
+    let member = subject.membership.clone();
     check_if_match(&member, if_match)?;
     let Some(change) = prepare_update(app, &caller, &member, &patch, json!({})).await? else {
-        return Ok(member);
+        return Ok(subject);
     };
     let mut writes = change.writes;
     if change.grants_permissions {
@@ -274,7 +276,7 @@ pub async fn update_user(
     }
     commit(writes, &member, if_match).await?;
     tracing::info!(subject_id = %user_id, "user updated");
-    Ok(change.updated)
+    Ok(subject.changed(change.updated))
 }
 
 /// A change to a member, ready to be written.
@@ -466,9 +468,10 @@ pub async fn set_access(
     enabled: bool,
 ) -> Result<AccessChange, LifecycleError> {
     let now = app.clock.now();
-    let (caller, member) = load(app, token, tenant_id, user_id).await?;
+    let (caller, subject) = load(app, token, tenant_id, user_id).await?;
+    let member = subject.membership.clone();
     if member.access == enabled {
-        return Ok(AccessChange::Changed(member));
+        return Ok(AccessChange::Changed(subject));
     }
     if enabled && member.needs_consent {
         return ask_consent(app, &caller, &member).await;
@@ -521,7 +524,7 @@ pub async fn set_access(
     };
     writes.audit(event(&caller, action, user_id, json!({})))?;
     commit(writes, &member, None).await?;
-    Ok(AccessChange::Changed(updated))
+    Ok(AccessChange::Changed(subject.changed(updated)))
 }
 
 /// Access for a person kept from their mail: an invitation to their own address, with the role
@@ -562,16 +565,17 @@ pub async fn set_archived(
     tenant_id: TenantId,
     user_id: AccountId,
     archived: bool,
-) -> Result<MembershipRecord, LifecycleError> {
+) -> Result<Member, LifecycleError> {
     let now = app.clock.now();
-    let (caller, member) = load(app, token, tenant_id, user_id).await?;
+    let (caller, subject) = load(app, token, tenant_id, user_id).await?;
+    let member = subject.membership.clone();
     let status = if archived {
         MembershipStatus::Archived
     } else {
         MembershipStatus::Active
     };
     if member.status == status {
-        return Ok(member);
+        return Ok(subject);
     }
     let mut writes = Writes::new(app, now);
     if archived {
@@ -591,5 +595,5 @@ pub async fn set_archived(
     };
     writes.audit(event(&caller, action, user_id, json!({})))?;
     commit(writes, &member, None).await?;
-    Ok(updated)
+    Ok(subject.changed(updated))
 }

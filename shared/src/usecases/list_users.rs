@@ -1,6 +1,8 @@
-//! `GET /v1/tenants/{tenant_id}/users`: one page of members, optionally by status.
+//! `GET /v1/tenants/{tenant_id}/users`: one page of members, optionally by status, each with
+//! what their teams grant (one batch read for the page).
 
 use super::listing::{Cursor, Listing, Order, filtered_page};
+use super::team_grants::{self, Member};
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::TenantId;
@@ -20,7 +22,7 @@ pub struct ListUsers {
 }
 
 pub struct UserPage {
-    pub users: Vec<MembershipRecord>,
+    pub users: Vec<Member>,
     pub next_cursor: Option<Cursor>,
 }
 
@@ -69,6 +71,9 @@ pub async fn list_users(
         Ok((member.status == shown).then_some(member))
     })
     .await?;
+    let users = team_grants::members(app, &caller.tenant, users)
+        .await
+        .context("reading the members' teams")?;
     Ok(UserPage { users, next_cursor })
 }
 
@@ -98,11 +103,14 @@ async fn by_email(
         .context("reading the member")?,
         None => None,
     };
+    let member: Vec<MembershipRecord> = member
+        .filter(|m| status.is_none_or(|s| s == m.status))
+        .into_iter()
+        .collect();
     Ok(UserPage {
-        users: member
-            .filter(|m| status.is_none_or(|s| s == m.status))
-            .into_iter()
-            .collect(),
+        users: team_grants::members(app, &caller.tenant, member)
+            .await
+            .context("reading the member's teams")?,
         next_cursor: None,
     })
 }

@@ -1,7 +1,9 @@
-//! `GET /v1/me`: the caller's account and tenants. The session/account read and the account query
-//! both need only the account id the token carries, so they run side by side: two round trips,
-//! one round-trip of latency.
+//! `GET /v1/me`: the caller's account and tenants, with their teams and effective permissions in
+//! each. The session/account read and the account query both need only the account id the token
+//! carries, so they run side by side; then one batch reads the memberships and what their teams
+//! grant: two round trips of latency.
 
+use super::team_grants::{self, Member};
 use super::{AccountCaller, AuthError, Context, InternalError};
 use crate::app::App;
 use crate::keys;
@@ -18,7 +20,8 @@ pub enum MeError {
 
 pub struct Me {
     pub account: AccountRecord,
-    pub memberships: Vec<AccountTenantRecord>,
+    /// Each tenant, with the membership and its teams (`None` if it went meanwhile).
+    pub memberships: Vec<(AccountTenantRecord, Option<Member>)>,
     pub password_change_required: bool,
 }
 
@@ -42,9 +45,13 @@ pub async fn me(app: &App, token: &SessionToken) -> Result<Me, MeError> {
         .context("reading a membership")?;
     // A session confined to one tenant says nothing of the others.
     memberships.retain(|m| caller.session.opens(m.tenant_id));
+    let tenants: Vec<_> = memberships.iter().map(|m| m.tenant_id).collect();
+    let members = team_grants::in_tenants(app, token.account_id, &tenants)
+        .await
+        .context("reading the teams")?;
     Ok(Me {
         password_change_required: caller.session.password_change_only,
         account: caller.account,
-        memberships,
+        memberships: memberships.into_iter().zip(members).collect(),
     })
 }

@@ -40,6 +40,7 @@ pub mod sessions;
 pub mod sign_in;
 pub mod sign_out;
 pub mod signup;
+pub mod team_grants;
 pub mod team_members;
 pub mod teams;
 pub mod tenant_directory;

@@ -285,7 +285,7 @@ pub async fn end_member_sessions(
     let now = app.clock.now();
     let (caller, member) =
         TenantCaller::load_with_member(app, credential, tenant_id, user_id).await?;
-    let member = member.ok_or(SessionsError::MemberNotFound)?;
+    let member = member.ok_or(SessionsError::MemberNotFound)?.membership;
     if caller.account_id() != Some(user_id) {
         if !caller.rights.can_manage_users() {
             return Err(SessionsError::Forbidden);

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::audit::{AuditAction, AuditEvent};
 use super::commit::Writes;
 use super::listing::for_each_item;
+use super::team_grants;
 use super::teams::TeamError;
 use super::{Context, InternalError, TenantCaller};
 use crate::app::App;
@@ -175,6 +176,7 @@ pub async fn add(
             keys::team(tenant, team_id),
             Condition::VersionIs(team.version),
         ))
+        .op(team_grants::places_changed(app, tenant, user).context("building the team grants")?)
         .audit(AuditEvent {
             tenant,
             action: AuditAction::TeamMemberAdded,
@@ -183,11 +185,27 @@ pub async fn add(
             details: json!({"team_id": team_id, "team": team.name, "maintainer": maintainer}),
         })?;
     let key = keys::team_member(tenant, team_id, user);
-    match writes.commit().await {
+    match commit_retrying_contention(writes).await {
         Err(e) if e.failed_on(&key) => Err(TeamError::AlreadyMember),
         result => settle(result, "adding a team member").map(|()| place),
     }
 }
+
+/// Commits a change to someone's places, again (up to [`CONTENDED_TRIES`] in all) when it met
+/// another transaction on the same items: joins of one person to several teams at once all
+/// write their grants record, and each stands on its own.
+async fn commit_retrying_contention(writes: Writes<'_>) -> Result<(), TransactError> {
+    let mut result = writes.clone().commit().await;
+    for _ in 1..CONTENDED_TRIES {
+        if !matches!(result, Err(TransactError::Conflict)) {
+            break;
+        }
+        result = writes.clone().commit().await;
+    }
+    result
+}
+
+const CONTENDED_TRIES: usize = 4;
 
 /// A place's transaction as answered: a condition that failed is a change made at the same time.
 fn settle(result: Result<(), TransactError>, what: &'static str) -> Result<(), TeamError> {
@@ -225,6 +243,7 @@ pub async fn remove(
             keys::member_team(tenant, user, team_id),
             Condition::Exists,
         ))
+        .op(team_grants::places_changed(app, tenant, user).context("building the team grants")?)
         .audit(AuditEvent {
             tenant,
             action: AuditAction::TeamMemberRemoved,
@@ -232,7 +251,10 @@ pub async fn remove(
             subject: Some(user),
             details: json!({"team_id": team_id, "team": team.name}),
         })?;
-    settle(writes.commit().await, "removing a team member")
+    settle(
+        commit_retrying_contention(writes).await,
+        "removing a team member",
+    )
 }
 
 /// `PATCH .../teams/{id}/members/{user}` `{maintainer}`: by those who manage users only.
@@ -276,7 +298,7 @@ pub async fn set_maintainer(
 
 /// A person in a team's listing.
 pub struct ListedMember {
-    pub membership: MembershipRecord,
+    pub member: team_grants::Member,
     /// In this team itself, not only in a sub-team.
     pub direct: bool,
     pub maintainer: bool,
@@ -326,17 +348,28 @@ pub async fn list(
     let found = batch_get_all(app.table.as_ref(), &keys)
         .await
         .context("reading the members")?;
-    let mut listed = Vec::new();
-    for ((_, (direct, maintainer)), item) in people.into_iter().zip(found) {
-        if let Some(membership) = from_optional(item).context("reading a member")? {
-            listed.push(ListedMember {
-                membership,
-                direct,
-                maintainer,
-            });
+    let mut memberships = Vec::new();
+    let mut marks = Vec::new();
+    for ((_, mark), item) in people.into_iter().zip(found) {
+        if let Some(membership) =
+            from_optional::<MembershipRecord>(item).context("reading a member")?
+        {
+            memberships.push(membership);
+            marks.push(mark);
         }
     }
-    Ok(listed)
+    let members = team_grants::members(app, &caller.tenant, memberships)
+        .await
+        .context("reading the members' teams")?;
+    Ok(members
+        .into_iter()
+        .zip(marks)
+        .map(|(member, (direct, maintainer))| ListedMember {
+            member,
+            direct,
+            maintainer,
+        })
+        .collect())
 }
 
 async fn places_of_team(

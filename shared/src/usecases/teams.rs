@@ -23,6 +23,7 @@ use super::audit::{AuditAction, AuditEvent};
 use super::commit::Writes;
 use super::grants::{self, GrantError};
 use super::listing::{Cursor, Listing, Order, filtered_page, for_each_item};
+use super::team_grants;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{PermissionSet, TeamId, TeamName, TenantId};
@@ -198,6 +199,16 @@ pub async fn create(
             .op(Op::put_if(team_item(&team)?, Condition::NotExists))
             .op(name_marker(&team)?)
             .op(count_op(tenant_id, count.as_ref(), 1)?);
+        // A new team grants nobody anything yet; but the tenant's first team starts the epoch
+        // that says its people's grants are to be read (see `team_grants`).
+        if count.as_ref().is_none_or(|c| c.count == 0) {
+            writes
+                .op(team_grants::new_epoch(app, tenant_id, now)
+                    .context("building the teams epoch")?);
+        }
+        if !team.permissions.is_empty() {
+            writes.op(tenant_as_read(&caller));
+        }
         if let Some(parent) = &parent {
             if parent.children >= TeamRecord::MAX_CHILDREN {
                 return Err(TeamError::LimitReached(format!(
@@ -230,6 +241,15 @@ pub async fn create(
         }
     }
     Err(TeamError::Conflict)
+}
+
+/// The check that the tenant is as read, for a write that gives a team a permission: a removal
+/// of that permission from the catalogue meanwhile fails it (see `update_settings`).
+fn tenant_as_read(caller: &TenantCaller) -> Op {
+    Op::check(
+        keys::tenant(caller.tenant.id),
+        Condition::VersionIs(caller.tenant.version),
+    )
 }
 
 /// The write of the team count moved by `delta`, against the version read. Refused past the
@@ -656,6 +676,17 @@ pub async fn update(
     hold_ancestors(&mut ops, &tree, tenant_id, checks);
     let mut commit = Writes::new(app, now);
     commit.ops(ops);
+    if changed
+        .permissions
+        .iter()
+        .any(|p| !team.permissions.contains(p.as_str()))
+    {
+        commit.op(tenant_as_read(&caller));
+    }
+    // A move changes what the moved teams' people inherit; permissions, what the team grants.
+    if moved_from.is_some() || changed.permissions != team.permissions {
+        commit.op(team_grants::new_epoch(app, tenant_id, now).context("building the teams epoch")?);
+    }
     if let Some(from) = moved_from {
         commit.audit(AuditEvent {
             tenant: tenant_id,
@@ -772,15 +803,18 @@ pub async fn archive(
     ops.extend(markers);
     hold_ancestors(&mut ops, &tree, tenant_id, checks);
     let mut commit = Writes::new(app, now);
-    commit.ops(ops).audit(AuditEvent {
-        tenant: tenant_id,
-        action: AuditAction::TeamArchived,
-        actor: caller.actor,
-        subject: None,
-        details: json!({"team_id": team_id, "archived": archived,
+    commit
+        .ops(ops)
+        .op(team_grants::new_epoch(app, tenant_id, now).context("building the teams epoch")?)
+        .audit(AuditEvent {
+            tenant: tenant_id,
+            action: AuditAction::TeamArchived,
+            actor: caller.actor,
+            subject: None,
+            details: json!({"team_id": team_id, "archived": archived,
             "moved_up": (subteams == SubteamsOnArchive::MoveUp)
                 .then(|| children.iter().map(|c| c.id).collect::<Vec<_>>())}),
-    })?;
+        })?;
     commit_tree(commit).await?;
     tracing::info!(team_id = %team_id, "team archived");
     Ok(TeamRecord {
@@ -816,13 +850,17 @@ pub async fn restore(
         updated_at: writes.now(),
         ..team.clone()
     };
-    writes.op(versioned(&restored)?).audit(AuditEvent {
-        tenant: tenant_id,
-        action: AuditAction::TeamRestored,
-        actor: caller.actor,
-        subject: None,
-        details: json!({"team_id": team_id}),
-    })?;
+    writes
+        .op(versioned(&restored)?)
+        .op(team_grants::new_epoch(app, tenant_id, restored.updated_at)
+            .context("building the teams epoch")?)
+        .audit(AuditEvent {
+            tenant: tenant_id,
+            action: AuditAction::TeamRestored,
+            actor: caller.actor,
+            subject: None,
+            details: json!({"team_id": team_id}),
+        })?;
     commit_tree(writes).await?;
     Ok(TeamRecord {
         version: restored.version + 1,

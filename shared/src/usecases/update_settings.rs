@@ -1,7 +1,7 @@
 //! `PATCH /v1/tenants/{tenant_id}/settings`: one batch read, one transaction. Inbound addresses
 //! are claimed with marker items in the same transaction, so no two tenants can own one address,
 //! and only on the deployment's receiving domains. Removing a permission from the catalogue is
-//! refused while members hold it (the members are read for that, and only then); the tenant's
+//! refused while members or teams hold it (they are read for that, and only then); the tenant's
 //! version, which a grant of a permission checks, keeps a grant from slipping in meanwhile.
 
 use super::audit::{AuditAction, AuditEvent};
@@ -11,7 +11,7 @@ use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::{Locale, PermissionEntry, TenantId};
 use crate::keys;
-use crate::records::{InboxRecord, MembershipRecord, TenantRecord, from_item, to_item};
+use crate::records::{InboxRecord, MembershipRecord, TeamRecord, TenantRecord, from_item, to_item};
 use crate::settings::{
     AppUrl, InboundSettings, InvitationEmailPolicy, SettingsError, TenantSettings, validate_catalog,
 };
@@ -74,8 +74,14 @@ pub enum UpdateSettingsError {
     DomainNotAllowed(String),
     #[error("one of these inbound addresses is not available")]
     AddressTaken,
-    #[error("the permission {permission} is held by {members} member(s): take it from them first")]
-    PermissionInUse { permission: String, members: usize },
+    #[error(
+        "the permission {permission} is held by {members} member(s) and {teams} team(s): take it from them first"
+    )]
+    PermissionInUse {
+        permission: String,
+        members: usize,
+        teams: usize,
+    },
     #[error("the settings changed at the same time; read them again and retry")]
     Conflict,
     #[error(transparent)]
@@ -132,33 +138,54 @@ async fn restore(app: &App, retiring: &TenantRecord, now: chrono::DateTime<chron
     }
 }
 
-/// The first of `permissions` that members hold, with how many hold it. Reads the members a page
-/// at a time, and only when a permission is being removed.
+/// A permission still held, by how many members and teams (archived ones too: they keep it
+/// for the record and would grant it again when restored).
+struct Held {
+    permission: String,
+    members: usize,
+    teams: usize,
+}
+
+/// The first of `permissions` that members or teams hold. Reads the members and the teams a
+/// page at a time (the two at once), and only when a permission is being removed.
 async fn holders_of(
     app: &App,
     tenant_id: TenantId,
     permissions: &[String],
-) -> Result<Option<(String, usize)>, InternalError> {
+) -> Result<Option<Held>, InternalError> {
     if permissions.is_empty() {
         return Ok(None);
     }
-    let mut counts = vec![0usize; permissions.len()];
+    let mut members = vec![0usize; permissions.len()];
+    let mut teams = vec![0usize; permissions.len()];
     let pk = keys::tenant_pk(tenant_id);
-    for_each_item(app, &pk, keys::MEMBER_PREFIX, |item| {
-        let member: MembershipRecord = from_item(item).context("reading a member")?;
-        for (count, permission) in counts.iter_mut().zip(permissions) {
-            if member.permissions.contains(permission) {
-                *count += 1;
+    let (read_members, read_teams) = tokio::join!(
+        for_each_item(app, &pk, keys::MEMBER_PREFIX, |item| {
+            let member: MembershipRecord = from_item(item).context("reading a member")?;
+            for (count, permission) in members.iter_mut().zip(permissions) {
+                *count += usize::from(member.permissions.contains(permission));
             }
-        }
-        Ok(())
-    })
-    .await?;
-    Ok(counts
+            Ok(())
+        }),
+        for_each_item(app, &pk, keys::TEAM_PREFIX, |item| {
+            let team: TeamRecord = from_item(item).context("reading a team")?;
+            for (count, permission) in teams.iter_mut().zip(permissions) {
+                *count += usize::from(team.permissions.contains(permission));
+            }
+            Ok(())
+        }),
+    );
+    read_members?;
+    read_teams?;
+    Ok(permissions
         .iter()
-        .zip(permissions)
-        .find(|(count, _)| **count > 0)
-        .map(|(count, permission)| (permission.clone(), *count)))
+        .zip(members.iter().zip(&teams))
+        .find(|(_, (m, t))| **m + **t > 0)
+        .map(|(permission, (m, t))| Held {
+            permission: permission.clone(),
+            members: *m,
+            teams: *t,
+        }))
 }
 
 /// The writes that move the tenant's inbound addresses from `before` to `after`: a marker put
@@ -252,13 +279,12 @@ pub async fn update_settings(
         None
     } else {
         let retiring = retire(app, &before, removed, now).await?;
-        if let Some((permission, members)) =
-            holders_of(app, tenant_id, &retiring.retiring_permissions).await?
-        {
+        if let Some(held) = holders_of(app, tenant_id, &retiring.retiring_permissions).await? {
             restore(app, &retiring, now).await;
             return Err(UpdateSettingsError::PermissionInUse {
-                permission,
-                members,
+                permission: held.permission,
+                members: held.members,
+                teams: held.teams,
             });
         }
         after.version = retiring.version + 1;

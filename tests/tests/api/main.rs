@@ -39,6 +39,7 @@ mod round_trips;
 mod sessions;
 mod signup;
 mod takeover;
+mod team_grants;
 mod teams;
 mod tenants;
 mod tokens;

@@ -47,6 +47,7 @@ pub(super) fn update_settings() -> Vec<Answer> {
         UpdateSettingsError::PermissionInUse {
             permission: "x.y".into(),
             members: 1,
+            teams: 0,
         },
         UpdateSettingsError::Conflict,
     ]);

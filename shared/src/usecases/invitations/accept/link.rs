@@ -46,6 +46,7 @@ pub(super) async fn open(
     ];
     if let Some(inviter) = token.invited_by {
         keys.push(keys::membership(tenant_id, inviter));
+        keys.extend(crate::usecases::team_grants::keys(tenant_id, inviter));
     }
     let fixed = keys.len();
     // A key asked for twice (the inviter's membership is the invitee's own when someone accepts
@@ -76,16 +77,29 @@ pub(super) async fn open(
         from_optional(items.next().flatten()).context("reading the tenant")?;
     let inviter: Option<MembershipRecord> =
         from_optional(items.next().flatten()).context("reading the inviter")?;
+    let (inviter_grants, epoch) = (items.next().flatten(), items.next().flatten());
     let (Some(invitation), Some(tenant)) = (invitation, tenant) else {
         return Ok(None);
     };
     let mut state = judge(app.clock.now(), &token_key, &token, &invitation);
-    // An invitation is only as good as its inviter is now.
+    // An invitation is only as good as its inviter is now, with what their teams grant.
+    let inviter_rights = match inviter.as_ref().filter(|m| m.is_usable()) {
+        Some(m) => Some(
+            crate::usecases::team_grants::resolve(
+                app,
+                tenant_id,
+                m.account_id,
+                inviter_grants,
+                epoch,
+            )
+            .await
+            .context("reading the inviter's teams")?
+            .rights_of(m, &tenant),
+        ),
+        None => None,
+    };
     let inviter_may = invitation.by_operator
-        || inviter
-            .as_ref()
-            .filter(|m| m.is_usable())
-            .is_some_and(|m| super::super::may_give(&m.rights(), &tenant, &invitation).is_ok());
+        || inviter_rights.is_some_and(|r| super::super::may_give(&r, &tenant, &invitation).is_ok());
     // Nor while the operator has the tenant suspended: answered as withdrawn, and usable
     // again once it is resumed (the link is not spent).
     if state == LinkState::Usable && (!inviter_may || tenant.suspended.is_some()) {
