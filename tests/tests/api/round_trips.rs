@@ -38,7 +38,7 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
     );
     pin!(
         "GET /v1/me",
-        2,
+        3,
         app.get("/v1/me", &app.owner_token),
         StatusCode::OK
     );
@@ -74,7 +74,7 @@ async fn each_route_makes_the_pinned_number_of_round_trips() {
     );
     pin!(
         "GET /v1/tenants/{id}/users",
-        2,
+        3,
         app.get(&format!("/v1/tenants/{tenant}/users"), &app.owner_token),
         StatusCode::OK
     );
