@@ -680,6 +680,9 @@ pub struct InvitationRecord {
     /// accepted. Owner invitations of a new tenant name the invitee in `inviter_id`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub by_operator: bool,
+    /// The teams accepting joins (with the tenant's default teams), those still active then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_ids: Vec<TeamId>,
     pub version: u64,
 }
 
@@ -697,6 +700,7 @@ pub struct NewInvitation {
     pub token_hash: String,
     pub expires_at: DateTime<Utc>,
     pub by_operator: bool,
+    pub team_ids: Vec<TeamId>,
 }
 
 impl InvitationRecord {
@@ -727,6 +731,7 @@ impl InvitationRecord {
             resend_window_started_at: None,
             confirmations: 0,
             by_operator: new.by_operator,
+            team_ids: new.team_ids,
             version: 1,
         }
     }

@@ -91,6 +91,12 @@ pub struct TenantSettings {
     #[serde(default)]
     #[schema(value_type = Option<String>, example = "https://app.forli.example/")]
     pub app_url: Option<AppUrl>,
+    /// The teams every newcomer joins, however they arrive (created, invited, imported, from
+    /// their mail): at most 10, each an active team of the tenant when set. One archived later
+    /// is skipped.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub default_teams: Vec<crate::domain::TeamId>,
 }
 
 /// An `https` URL with a host and no credentials or fragment, at most 2,000 characters: where a
@@ -142,6 +148,7 @@ impl Default for TenantSettings {
             announce_new_members: false,
             default_locale: Locale::default(),
             app_url: None,
+            default_teams: Vec::new(),
         }
     }
 }
@@ -211,6 +218,14 @@ impl TenantSettings {
             return Err(SettingsError::TooMany {
                 field: "inbound.addresses",
                 max: 20,
+            });
+        }
+        self.default_teams.sort();
+        self.default_teams.dedup();
+        if self.default_teams.len() > 10 {
+            return Err(SettingsError::TooMany {
+                field: "default_teams",
+                max: 10,
             });
         }
         self.inbound.addresses.sort_by_key(EmailAddress::normalized);

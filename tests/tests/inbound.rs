@@ -1038,3 +1038,35 @@ async fn a_suspended_tenant_takes_no_mail_until_it_is_resumed() {
     let (outcome, _) = outcome_of(&app, "inbound-new-person", "paused@example.org").await;
     assert_eq!(outcome, OutcomeKind::Created);
 }
+
+#[tokio::test]
+async fn a_person_made_from_mail_joins_the_default_teams() {
+    let app = inbound_app(Backend::Embedded).await;
+    let response = app
+        .post(
+            &format!("/v1/tenants/{}/teams", app.tenant_id),
+            Some(&app.owner_token),
+            json!({"name": "Requesters"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let team: Value = response.json().await.unwrap();
+    app.settings(json!({"default_teams": [team["id"]]})).await;
+    outcome_of(&app, "inbound-new-person", "asker@example.org").await;
+    // The places come with the job the message's transaction filed.
+    app.dispatch_all_pending().await;
+    let user = app.user_by_email("asker@example.org").await.unwrap();
+    assert_eq!(user["teams"], json!([team["id"]]));
+    // The team has her once.
+    let members = app
+        .get_json(
+            &format!(
+                "/v1/tenants/{}/teams/{}/members",
+                app.tenant_id,
+                team["id"].as_str().unwrap()
+            ),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(members["items"].as_array().unwrap().len(), 1);
+}

@@ -18,7 +18,6 @@ use usher_core::usecases::create_user::{self, Creation, NewUser, PasswordChoice}
 use usher_core::usecases::import_users::{
     self, Counts, FileEncoding, ImportProgress, ImportStatus, Imported, RowReport,
 };
-use usher_core::usecases::team_grants::Member;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -149,7 +148,7 @@ async fn create_user_route(
             Creation::Created(created) => (
                 StatusCode::CREATED,
                 Json(CreateUserResponse {
-                    user: Member::without_teams(created.user).into(),
+                    user: created.user.into(),
                     generated_password: created.generated_password.map(|p| p.expose().to_owned()),
                 }),
             )

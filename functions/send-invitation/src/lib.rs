@@ -48,6 +48,11 @@ pub struct InviteRequest {
     message: Option<String>,
     /// The language of the mail and the page (else the account's, else the tenant's default).
     locale: Option<Locale>,
+    /// Teams accepting joins (with the tenant's default teams): at most 10 active teams whose
+    /// people the caller may change.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>, max_items = 10)]
+    team_ids: Vec<usher_core::domain::TeamId>,
 }
 
 impl TryFrom<InviteRequest> for Invite {
@@ -63,6 +68,15 @@ impl TryFrom<InviteRequest> for Invite {
                 .map(|m| InvitationMessage::parse(&m).map_err(|e| Problem::invalid("message", e)))
                 .transpose()?,
             locale: r.locale,
+            team_ids: {
+                let mut ids = r.team_ids;
+                ids.sort();
+                ids.dedup();
+                if ids.len() > 10 {
+                    return Err(Problem::invalid("team_ids", "names at most 10 teams"));
+                }
+                ids
+            },
         })
     }
 }
@@ -77,7 +91,7 @@ impl TryFrom<InviteRequest> for Invite {
         (status = 403, description = "forbidden: owners, admins and users managers invite; members only where members_can_invite is on; role_not_allowed: a role above the caller's (members invite members only); permission_not_allowed: a permission the caller does not hold; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 409, description = "already_member (whatever the letter case); member_archived: restore them instead; invitation_pending: one is pending for this email, resend it; conflict: try again", body = ProblemDoc),
-        (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it; a message over 500 characters or with control characters); unknown_permission", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is missing, unknown or malformed (`field` names it; a message over 500 characters or with control characters; more than 10 team_ids); unknown_permission; unknown_team: a team_ids entry that is not an active team of this tenant", body = ProblemDoc),
         (status = 429, description = "rate_limited, with Retry-After: 500 invitations a day per tenant, 50 per inviter", body = ProblemDoc),
     ))]
 async fn send_route(

@@ -87,6 +87,9 @@ pub struct SettingsPatchRequest {
     #[serde(default, deserialize_with = "usher_core::http::present")]
     #[schema(value_type = Option<String>, nullable)]
     app_url: Option<Option<String>>,
+    /// The teams every newcomer joins (at most 10 active teams of this tenant); `[]` for none.
+    #[schema(value_type = Option<Vec<String>>)]
+    default_teams: Option<Vec<usher_core::domain::TeamId>>,
 }
 
 impl SettingsPatchRequest {
@@ -100,6 +103,7 @@ impl SettingsPatchRequest {
             announce_new_members: body.announce_new_members,
             permission_catalog: body.permission_catalog,
             default_locale: body.default_locale,
+            default_teams: body.default_teams,
             app_url: body
                 .app_url
                 .map(|url| url.as_deref().map(AppUrl::parse).transpose())
@@ -119,7 +123,7 @@ impl SettingsPatchRequest {
         (status = 403, description = "forbidden: only owners and admins; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
         (status = 409, description = "inbound_address_taken: one of the addresses belongs to another tenant (which one is not said); permission_in_use: members hold a permission the new catalogue leaves out; conflict: the settings changed at the same time", body = ProblemDoc),
-        (status = 422, description = "invalid_request: a field is malformed (`field` names it); unknown_permission; inbound_domain_not_allowed: an address off the deployment's receiving domains", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is malformed (`field` names it); unknown_permission; inbound_domain_not_allowed: an address off the deployment's receiving domains; unknown_team: a default_teams entry that is not an active team of this tenant", body = ProblemDoc),
     ))]
 async fn update_settings_route(
     State(app): State<App>,

@@ -228,6 +228,9 @@ pub struct InvitationView {
     pub email: String,
     pub role: Role,
     pub permissions: Vec<String>,
+    /// The teams accepting joins.
+    #[schema(value_type = Vec<String>)]
+    pub team_ids: Vec<TeamId>,
     /// `expired` when pending past `expires_at`.
     pub status: InvitationStatus,
     /// The member who sent it; `null` when the operator did (with a `tenants.admin` key).
@@ -257,6 +260,7 @@ impl InvitationView {
             email: i.email.to_string(),
             role: i.role,
             permissions: i.permissions.names(),
+            team_ids: i.team_ids.clone(),
             inviter_id: i.inviter_id,
             expires_at: i.expires_at,
             created_at: i.created_at,

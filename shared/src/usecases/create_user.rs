@@ -9,6 +9,8 @@
 //! invitation marker and quotas together) and one transaction. An existing account takes the
 //! invitation's one more read (see [`super::invitations::send`]).
 
+use super::team_grants::Member;
+use super::team_members::NewcomerTeams;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -31,7 +33,7 @@ use crate::domain::{
 };
 use crate::keys;
 use crate::mail::{MailTemplate, PasswordNote};
-use crate::records::{AccountRecord, CreatedVia, InvitationRecord, MembershipRecord};
+use crate::records::{AccountRecord, CreatedVia, InvitationRecord};
 use crate::table::{Condition, Op};
 use crate::token::Credential;
 
@@ -66,7 +68,8 @@ pub struct NewUser {
 }
 
 pub struct CreatedUser {
-    pub user: MembershipRecord,
+    /// With the teams they joined as a newcomer.
+    pub user: Member,
     /// Only for [`PasswordChoice::Generate`]; shown once, stored only hashed.
     pub generated_password: Option<Password>,
 }
@@ -146,6 +149,7 @@ pub async fn create_user(
         permissions: new.permissions,
         message: None,
         locale: None,
+        team_ids: Vec::new(),
     };
     match send::file(app, &caller, &invite, state, None, Attached::default()).await {
         Ok(Filed::Done(invitation)) => Ok(Creation::Invited(invitation)),
@@ -163,7 +167,10 @@ pub async fn create_user(
             SendInvitationError::Internal(e) => CreateUserError::Internal(e),
             SendInvitationError::Forbidden => CreateUserError::Forbidden,
             SendInvitationError::Grant(e) => CreateUserError::Grant(e),
-            SendInvitationError::Conflict => CreateUserError::Conflict,
+            // Admin creation names no team: `file` checks none.
+            SendInvitationError::Conflict | SendInvitationError::UnknownTeam(_) => {
+                CreateUserError::Conflict
+            }
         }),
     }
 }
@@ -208,6 +215,7 @@ pub(crate) async fn prepare_creation<'a>(
     caller: &TenantCaller,
     new: &NewUser,
     via: CreatedVia,
+    teams: &NewcomerTeams,
     mut details: serde_json::Value,
 ) -> Result<PreparedCreation<'a>, CreateUserError> {
     let now = app.clock.now();
@@ -295,6 +303,7 @@ pub(crate) async fn prepare_creation<'a>(
     writes
         .ops(account_ops(&account, &login).context("building the account")?)
         .ops(membership_ops(&membership, &caller.tenant.name).context("building the membership")?);
+    teams.join(&mut writes, caller.tenant.id, account.id, caller.actor)?;
     if let Some(notice) = notice {
         writes.mail(&notice, membership.mail_to(), account.locale)?;
     }
@@ -311,7 +320,7 @@ pub(crate) async fn prepare_creation<'a>(
     Ok(PreparedCreation {
         writes,
         created: CreatedUser {
-            user: membership,
+            user: Member::new(membership, teams.grants(), &caller.tenant),
             generated_password,
         },
     })
@@ -325,7 +334,15 @@ async fn create_account(
     let PreparedCreation {
         mut writes,
         created,
-    } = prepare_creation(app, caller, &new, CreatedVia::Admin, json!({})).await?;
+    } = prepare_creation(
+        app,
+        caller,
+        &new,
+        CreatedVia::Admin,
+        &NewcomerTeams::read(app, &caller.tenant, &[]).await?,
+        json!({}),
+    )
+    .await?;
     writes.ops(catalogue_guard(caller, &new));
     // Someone registered this email between our read and our write (the login item's
     // condition), or another write raced this one: asking again takes the right path.
@@ -333,7 +350,7 @@ async fn create_account(
         .commit()
         .await
         .lost_race(CreateUserError::Conflict, "creating the user")?;
-    tracing::info!(subject_id = %created.user.account_id, "user created");
+    tracing::info!(subject_id = %created.user.membership.account_id, "user created");
     Ok(created)
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::jobs::Job;
-use super::{forgot_password, import_users, invitations::announce, signup};
+use super::{forgot_password, import_users, invitations::announce, signup, team_members};
 use crate::app::App;
 use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
 use crate::table::Op;
@@ -23,6 +23,9 @@ impl JobRunner<Job> for Jobs {
             Job::AnnounceMember(announcement) => announce::run(app, announcement, done).await?,
             Job::ImportChunk(chunk) => import_users::run_chunk(app, chunk, done).await?,
             Job::Signup(request) => signup::run(app, request, done).await?,
+            Job::JoinDefaultTeams(newcomer) => {
+                team_members::join_default_teams(app, newcomer, done).await?
+            }
         }
         Ok(())
     }

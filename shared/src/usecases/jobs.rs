@@ -20,6 +20,16 @@ pub enum Job {
     ImportChunk(ImportChunkJob),
     /// Someone signed up with this email to create an organisation.
     Signup(SignupRequest),
+    /// A newcomer from inbound mail joins the tenant's default teams (after the message's
+    /// transaction, which has no room for them).
+    JoinDefaultTeams(Newcomer),
+}
+
+/// Someone who just arrived in a tenant; see [`super::team_members::join_default_teams`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Newcomer {
+    pub tenant_id: TenantId,
+    pub account_id: AccountId,
 }
 
 /// Someone signed up with this email (as typed, parsed); see [`super::signup`].

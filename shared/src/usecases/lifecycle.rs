@@ -540,6 +540,7 @@ async fn ask_consent(
         permissions: member.permissions.clone(),
         message: None,
         locale: None,
+        team_ids: Vec::new(),
     };
     let reads = InvitationReads::new(caller.tenant.id, &caller.quota_subject(), &member.email);
     let items = app

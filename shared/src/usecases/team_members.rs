@@ -481,3 +481,169 @@ pub async fn of_person(
     }
     Ok(found.into_values().collect())
 }
+
+/// The teams a newcomer joins as they arrive, however they arrive (created, invited, imported,
+/// from their mail): the tenant's default teams and those their invitation names, as read, the
+/// archived ones left out; with the teams above them, for what they grant.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct NewcomerTeams {
+    joined: Vec<TeamRecord>,
+    grants: team_grants::TeamGrants,
+}
+
+impl NewcomerTeams {
+    /// The tenant's default teams and `named`: nothing read when there are none.
+    pub(crate) async fn read(
+        app: &App,
+        tenant: &crate::records::TenantRecord,
+        named: &[TeamId],
+    ) -> Result<Self, InternalError> {
+        let mut ids: Vec<TeamId> = tenant.settings.default_teams.clone();
+        ids.extend_from_slice(named);
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Self::default());
+        }
+        let joined: Vec<TeamRecord> = read_teams(app, tenant.id, &ids)
+            .await?
+            .into_iter()
+            .filter(TeamRecord::is_active)
+            .collect();
+        let mut above: Vec<TeamId> = joined
+            .iter()
+            .flat_map(|t| t.ancestors.iter().copied())
+            .filter(|id| !joined.iter().any(|t| t.id == *id))
+            .collect();
+        above.sort();
+        above.dedup();
+        let above = read_teams(app, tenant.id, &above).await?;
+        let mut granting: Vec<&TeamRecord> = joined
+            .iter()
+            .chain(above.iter().filter(|t| t.is_active()))
+            .collect();
+        granting.sort_by_key(|t| t.id);
+        let grants = team_grants::TeamGrants {
+            teams: granting.iter().map(|t| t.id).collect(),
+            permissions: crate::domain::PermissionSet::default()
+                .union(granting.iter().map(|t| &t.permissions)),
+        };
+        Ok(Self { joined, grants })
+    }
+
+    /// What the newcomer's teams grant once they joined.
+    pub(crate) fn grants(&self) -> team_grants::TeamGrants {
+        self.grants.clone()
+    }
+
+    /// The newcomer's places, each against its team's version as read (a team archived or
+    /// moved meanwhile fails the arrival, which is tried again), with their audit events.
+    pub(crate) fn join(
+        &self,
+        writes: &mut Writes<'_>,
+        tenant: TenantId,
+        account: AccountId,
+        actor: crate::records::Actor,
+    ) -> Result<(), InternalError> {
+        if self.joined.is_empty() {
+            return Ok(());
+        }
+        let app = writes.app();
+        let now = writes.now();
+        for team in &self.joined {
+            let place = TeamMemberRecord {
+                team_id: team.id,
+                account_id: account,
+                maintainer: false,
+                added_at: now,
+                version: 1,
+            };
+            writes
+                .ops(place_ops(tenant, &place, Condition::NotExists)?)
+                .op(Op::check(
+                    keys::team(tenant, team.id),
+                    Condition::VersionIs(team.version),
+                ))
+                .audit(AuditEvent {
+                    tenant,
+                    action: AuditAction::TeamMemberAdded,
+                    actor,
+                    subject: Some(account),
+                    details: json!({"team_id": team.id, "team": team.name, "maintainer": false,
+                        "newcomer": true}),
+                })?;
+        }
+        writes.op(team_grants::places_changed(app, tenant, account)
+            .context("building the team grants")?);
+        Ok(())
+    }
+}
+
+async fn read_teams(
+    app: &App,
+    tenant: TenantId,
+    ids: &[TeamId],
+) -> Result<Vec<TeamRecord>, InternalError> {
+    let keys: Vec<Key> = ids.iter().map(|id| keys::team(tenant, *id)).collect();
+    batch_get_all(app.table.as_ref(), &keys)
+        .await
+        .context("reading the teams")?
+        .into_iter()
+        .flatten()
+        .map(|item| from_item(item).context("reading a team"))
+        .collect()
+}
+
+/// The job that puts a newcomer from inbound mail in the tenant's default teams, those they are
+/// not in already, as the teams are now. A membership gone meanwhile joins nothing; a race with
+/// another change to their places fails the transaction, and the job runs again.
+pub(crate) async fn join_default_teams(
+    app: &App,
+    newcomer: super::jobs::Newcomer,
+    done: Op,
+) -> Result<(), InternalError> {
+    let super::jobs::Newcomer {
+        tenant_id,
+        account_id,
+    } = newcomer;
+    let items = app
+        .table
+        .batch_get(&[
+            keys::tenant(tenant_id),
+            keys::membership(tenant_id, account_id),
+        ])
+        .await
+        .context("reading the newcomer")?;
+    let mut items = items.into_iter();
+    let tenant: Option<crate::records::TenantRecord> =
+        from_optional(items.next().flatten()).context("reading the tenant")?;
+    let membership: Option<MembershipRecord> =
+        from_optional(items.next().flatten()).context("reading the membership")?;
+    let mut writes = Writes::new(app, app.clock.now());
+    writes.op(done);
+    if let (Some(tenant), Some(_)) = (tenant, membership) {
+        let mut places = Vec::new();
+        for_each_item(
+            app,
+            &keys::tenant_pk(tenant_id),
+            &keys::member_teams_prefix(account_id),
+            |item| {
+                places.push(from_item::<TeamMemberRecord>(item).context("reading a place")?);
+                Ok(())
+            },
+        )
+        .await?;
+        let mut teams = NewcomerTeams::read(app, &tenant, &[]).await?;
+        teams
+            .joined
+            .retain(|team| !places.iter().any(|p| p.team_id == team.id));
+        teams.join(
+            &mut writes,
+            tenant_id,
+            account_id,
+            crate::records::Actor::System,
+        )?;
+    }
+    writes.commit().await.context("joining the default teams")?;
+    Ok(())
+}

@@ -30,6 +30,7 @@ pub struct SettingsPatch {
     pub default_locale: Option<Locale>,
     /// `Some(None)` clears it.
     pub app_url: Option<Option<AppUrl>>,
+    pub default_teams: Option<Vec<crate::domain::TeamId>>,
 }
 
 impl SettingsPatch {
@@ -56,6 +57,9 @@ impl SettingsPatch {
         if let Some(v) = self.app_url {
             settings.app_url = v;
         }
+        if let Some(v) = self.default_teams {
+            settings.default_teams = v;
+        }
         settings
     }
 }
@@ -74,6 +78,8 @@ pub enum UpdateSettingsError {
     DomainNotAllowed(String),
     #[error("one of these inbound addresses is not available")]
     AddressTaken,
+    #[error("{0} is not an active team of this tenant")]
+    UnknownTeam(String),
     #[error(
         "the permission {permission} is held by {members} member(s) and {teams} team(s): take it from them first"
     )]
@@ -237,6 +243,37 @@ fn address_writes(
     Ok((ops, claimed))
 }
 
+/// Newly named default teams must be active teams of the tenant (one batch read, only when the
+/// list gains a team). One archived later is skipped when newcomers arrive.
+async fn check_default_teams(
+    app: &App,
+    before: &TenantRecord,
+    teams: &[crate::domain::TeamId],
+) -> Result<(), UpdateSettingsError> {
+    let added: Vec<_> = teams
+        .iter()
+        .filter(|t| !before.settings.default_teams.contains(t))
+        .collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<_> = added.iter().map(|t| keys::team(before.id, **t)).collect();
+    let found = app
+        .table
+        .batch_get(&keys)
+        .await
+        .context("reading the default teams")?;
+    for (team, item) in added.into_iter().zip(found) {
+        let active = crate::records::from_optional::<TeamRecord>(item)
+            .context("reading a team")?
+            .is_some_and(|t| t.is_active());
+        if !active {
+            return Err(UpdateSettingsError::UnknownTeam(team.to_string()));
+        }
+    }
+    Ok(())
+}
+
 /// Kept in one piece (addresses are `address_writes`, permissions `retire`): the order of
 /// retiring, counting and committing is what keeps a grant from slipping in.
 pub async fn update_settings(
@@ -259,6 +296,7 @@ pub async fn update_settings(
     let settings = patch
         .apply_to(before.settings.clone())
         .validated(&catalog)?;
+    check_default_teams(app, &before, &settings.default_teams).await?;
     let removed: Vec<String> = before
         .permission_catalog
         .iter()

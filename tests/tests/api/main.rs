@@ -31,6 +31,7 @@ mod invitation_lifecycle;
 mod invitations;
 mod isolation;
 mod lifecycle;
+mod newcomer_teams;
 mod operator;
 mod password_reset;
 mod reset_bad_input;

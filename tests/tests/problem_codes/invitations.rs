@@ -19,6 +19,7 @@ pub(super) fn send_invitation() -> Vec<Answer> {
             retry_after_seconds: 1,
         },
         SendInvitationError::Conflict,
+        SendInvitationError::UnknownTeam("01K".into()),
     ]);
     covers(
         &all,
@@ -33,9 +34,10 @@ pub(super) fn send_invitation() -> Vec<Answer> {
             SendInvitationError::InvitationPending => Some(7),
             SendInvitationError::RateLimited { .. } => Some(8),
             SendInvitationError::Conflict => Some(9),
+            SendInvitationError::UnknownTeam(_) => Some(10),
             SendInvitationError::Internal(_) => None,
         },
-        10,
+        11,
     );
     [answers(all), JSON_BODY.to_vec(), TENANT_PATH.to_vec()].concat()
 }

@@ -50,6 +50,7 @@ pub(super) fn update_settings() -> Vec<Answer> {
             teams: 0,
         },
         UpdateSettingsError::Conflict,
+        UpdateSettingsError::UnknownTeam("01K".into()),
     ]);
     covers(
         &all,
@@ -61,9 +62,10 @@ pub(super) fn update_settings() -> Vec<Answer> {
             UpdateSettingsError::AddressTaken => Some(4),
             UpdateSettingsError::PermissionInUse { .. } => Some(5),
             UpdateSettingsError::Conflict => Some(6),
+            UpdateSettingsError::UnknownTeam(_) => Some(7),
             UpdateSettingsError::Internal(_) => None,
         },
-        7,
+        8,
     );
     [answers(all), JSON_BODY.to_vec(), TENANT_PATH.to_vec()].concat()
 }

@@ -30,6 +30,10 @@ impl From<SendInvitationError> for Problem {
                 retry_after_seconds,
             ),
             SendInvitationError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            SendInvitationError::UnknownTeam(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_team", detail)
+                    .with_field("team_ids")
+            }
             SendInvitationError::Internal(e) => e.into(),
         }
     }

@@ -55,6 +55,10 @@ impl From<UpdateSettingsError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "inbound_address_taken", detail)
                     .with_field("inbound.addresses")
             }
+            UpdateSettingsError::UnknownTeam(_) => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_team", detail)
+                    .with_field("default_teams")
+            }
             UpdateSettingsError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             UpdateSettingsError::Internal(e) => e.into(),
         }

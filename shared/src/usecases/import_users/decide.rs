@@ -253,6 +253,7 @@ pub(super) fn decide(
             permissions: row.granted.clone(),
             message: None,
             locale: row.locale,
+            team_ids: Vec::new(),
         });
     }
     Decision::Create(Box::new(NewUser {

@@ -33,6 +33,7 @@ use crate::usecases::invitations::send::{
 };
 use crate::usecases::jobs::{ImportChunkJob, Job};
 use crate::usecases::lifecycle::{LifecycleError, prepare_update};
+use crate::usecases::team_members::NewcomerTeams;
 use crate::usecases::{Context, Found, InternalError, TenantCaller};
 
 use super::rows::{ImportRow, RowProblem};
@@ -156,11 +157,13 @@ async fn attempt(
     let emails: Vec<_> = pending.iter().map(|r| &r.email).collect();
     let states = read_states(app, tenant, &emails).await?;
     let now = app.clock.now();
+    // The newcomers of this chunk join the tenant's default teams: read once for all of them.
+    let teams = NewcomerTeams::read(app, &caller.tenant, &[]).await?;
     let mut units = Vec::new();
     for (row, state) in pending.iter().zip(&states) {
         match decide(&caller, row, state, now) {
             Decision::Invite(invite) => invite_row(app, &caller, import, row, &invite).await?,
-            decision => units.push(unit_for(app, &caller, import, row, decision).await?),
+            decision => units.push(unit_for(app, &caller, import, row, decision, &teams).await?),
         }
     }
     commit(app, Some(&caller), units).await?;
@@ -175,6 +178,7 @@ async fn unit_for<'a>(
     import: &ImportRecord,
     row: &ImportRow,
     decision: Decision,
+    teams: &NewcomerTeams,
 ) -> Result<Unit<'a>, InternalError> {
     let (tenant, id) = (import.tenant_id, import.id);
     let email = row.email.as_str();
@@ -183,10 +187,10 @@ async fn unit_for<'a>(
     let details = json!({"import_id": id});
     match decision {
         Decision::Create(new) => {
-            match prepare_creation(app, caller, &new, CreatedVia::Import, details).await {
+            match prepare_creation(app, caller, &new, CreatedVia::Import, teams, details).await {
                 Ok(prepared) => {
                     let done = RowReport {
-                        user_id: Some(prepared.created.user.account_id),
+                        user_id: Some(prepared.created.user.membership.account_id),
                         ..report(Outcome::Created)
                     };
                     let mut unit = Unit::new(app, tenant, id, &done)?;

@@ -481,6 +481,17 @@ pub(super) fn make_user(
         .push(keys::membership(tenant.id, membership.account_id));
     plan.writes
         .ops(membership_ops(&membership, &tenant.name).context("building a membership")?);
+    // The default teams, in a job of their own: one write here, where ten people of one message
+    // leave no room for their places.
+    if !tenant.settings.default_teams.is_empty() {
+        plan.writes
+            .job(crate::usecases::jobs::Job::JoinDefaultTeams(
+                crate::usecases::jobs::Newcomer {
+                    tenant_id: tenant.id,
+                    account_id: membership.account_id,
+                },
+            ))?;
+    }
     Ok(membership.account_id)
 }
 

@@ -36,6 +36,9 @@ pub struct Invite {
     pub message: Option<InvitationMessage>,
     /// The language of the mail and the page; else the account's, else the tenant's default.
     pub locale: Option<Locale>,
+    /// Teams accepting joins: at most 10, each an active team whose people the caller may
+    /// change (those who manage users, or a maintainer within their own rights).
+    pub team_ids: Vec<crate::domain::TeamId>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +59,8 @@ pub enum SendInvitationError {
     RateLimited { retry_after_seconds: u64 },
     #[error("the tenant changed at the same time; try again")]
     Conflict,
+    #[error("{0} is not an active team of this tenant")]
+    UnknownTeam(String),
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -74,6 +79,7 @@ pub async fn send_invitation(
         let (caller, items) = TenantCaller::load_with(app, token, tenant_id, &reads.keys()).await?;
         let state = reads.take(items)?;
         authorize(&caller, invite.role, &invite.permissions)?;
+        may_name_teams(app, &caller, &invite.team_ids).await?;
         match file(app, &caller, &invite, state, None, Attached::default()).await? {
             Filed::Done(invitation) => return Ok(*invitation),
             Filed::LostARace => continue,
@@ -94,6 +100,43 @@ fn authorize(
     let ceiling =
         super::invite_ceiling(own, &caller.tenant).ok_or(SendInvitationError::Forbidden)?;
     grants::check_newcomer(own, &caller.tenant, ceiling, role, permissions)?;
+    Ok(())
+}
+
+/// The teams an invitation names must be active teams of the tenant whose people the caller may
+/// change: accepting puts the person in them, with what they grant. One batch read, only when
+/// it names any.
+async fn may_name_teams(
+    app: &App,
+    caller: &TenantCaller,
+    teams: &[crate::domain::TeamId],
+) -> Result<(), SendInvitationError> {
+    if teams.is_empty() {
+        return Ok(());
+    }
+    let keys: Vec<Key> = teams
+        .iter()
+        .map(|t| keys::team(caller.tenant.id, *t))
+        .collect();
+    let items = app
+        .table
+        .batch_get(&keys)
+        .await
+        .context("reading the teams")?;
+    for (id, item) in teams.iter().zip(items) {
+        let team: Option<crate::records::TeamRecord> =
+            from_optional(item).context("reading a team")?;
+        let team = team
+            .filter(|t| t.is_active())
+            .ok_or_else(|| SendInvitationError::UnknownTeam(id.to_string()))?;
+        super::super::team_members::may_change_people(app, caller, &team)
+            .await
+            .map_err(|e| match e {
+                super::super::teams::TeamError::Grant(e) => SendInvitationError::Grant(e),
+                super::super::teams::TeamError::Internal(e) => SendInvitationError::Internal(e),
+                _ => SendInvitationError::Forbidden,
+            })?;
+    }
     Ok(())
 }
 
@@ -246,6 +289,7 @@ pub(crate) async fn file(
             token_hash: link.hash.clone(),
             expires_at,
             by_operator: caller.operator_key.is_some(),
+            team_ids: invite.team_ids.clone(),
         },
         now,
     );

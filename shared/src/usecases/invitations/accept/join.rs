@@ -6,6 +6,7 @@ use crate::records::MembershipStatus;
 use crate::usecases::AuditAction;
 use crate::usecases::lifecycle::membership_writes;
 use crate::usecases::sessions::{self, ClientInfo, SessionKind};
+use crate::usecases::team_members::NewcomerTeams;
 
 pub(super) enum SessionChoice {
     /// A new session, of this kind; where it came from is the accepting request's.
@@ -114,6 +115,15 @@ pub(super) async fn join(
             );
             writes
                 .ops(membership_ops(&membership, &tenant.name).context("building the membership")?);
+            // A newcomer joins the tenant's default teams and those the invitation names.
+            NewcomerTeams::read(app, tenant, &invitation.team_ids)
+                .await?
+                .join(
+                    &mut writes,
+                    tenant.id,
+                    account.id,
+                    Actor::Account(account.id),
+                )?;
             membership
         }
     };
