@@ -171,6 +171,8 @@ pub enum SettingsError {
     AppUrl,
     #[error("inbound.max_new_users_per_hour must be between 1 and 100000")]
     InboundCap,
+    #[error("default_teams: a new tenant has no teams yet; name them once they exist")]
+    TeamsAtCreation,
 }
 
 /// A domain name as an allow/block entry: lower-case ASCII labels.

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Json, Router, extract::State};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use usher_core::app::App;
 use usher_core::domain::{EmailAddress, InvitationId, InvitationMessage, Locale, Role, TenantId};
 use usher_core::http::{
@@ -35,8 +35,13 @@ pub fn router(app: App) -> Router {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
+    /// One address; or `emails`.
     #[schema(format = "email", max_length = 254, example = "ada@example.org")]
-    email: String,
+    email: Option<String>,
+    /// 1 to 100 addresses, each its own invitation with the other fields (the answer is then
+    /// 200 with one result per address); or `email`.
+    #[schema(max_items = 100)]
+    emails: Option<Vec<String>>,
     /// Default `member`.
     role: Option<Role>,
     /// Names from the tenant's permission catalogue (or `users.manage`).
@@ -55,21 +60,21 @@ pub struct InviteRequest {
     team_ids: Vec<usher_core::domain::TeamId>,
 }
 
-impl TryFrom<InviteRequest> for Invite {
-    type Error = Problem;
-
-    fn try_from(r: InviteRequest) -> Result<Self, Problem> {
-        Ok(Self {
-            email: EmailAddress::parse(&r.email).map_err(|e| Problem::invalid("email", e))?,
-            role: r.role.unwrap_or(Role::Member),
-            permissions: permissions_field(&r.permissions)?,
-            message: r
+impl InviteRequest {
+    /// The invitation of `email` with this request's other fields.
+    fn invite(&self, email: &str, field: &str) -> Result<Invite, Problem> {
+        Ok(Invite {
+            email: EmailAddress::parse(email).map_err(|e| Problem::invalid(field, e))?,
+            role: self.role.unwrap_or(Role::Member),
+            permissions: permissions_field(&self.permissions)?,
+            message: self
                 .message
-                .map(|m| InvitationMessage::parse(&m).map_err(|e| Problem::invalid("message", e)))
+                .as_deref()
+                .map(|m| InvitationMessage::parse(m).map_err(|e| Problem::invalid("message", e)))
                 .transpose()?,
-            locale: r.locale,
+            locale: self.locale,
             team_ids: {
-                let mut ids = r.team_ids;
+                let mut ids = self.team_ids.clone();
                 ids.sort();
                 ids.dedup();
                 if ids.len() > 10 {
@@ -81,13 +86,32 @@ impl TryFrom<InviteRequest> for Invite {
     }
 }
 
+/// What became of one address of a bulk request.
+#[derive(Serialize, ToSchema)]
+pub struct BulkInvitationResult {
+    email: String,
+    /// What a request for this address alone would have answered: 201, or the problem's status.
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invitation: Option<InvitationView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<ProblemDoc>,
+}
+
+/// One result per address, in the order given.
+#[derive(Serialize, ToSchema)]
+pub struct BulkInvitationResults {
+    items: Vec<BulkInvitationResult>,
+}
+
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/invitations", tag = "invitations", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path)),
     request_body = InviteRequest,
     responses(
         BearerErrors,
         JsonBodyErrors,
-        (status = 201, body = InvitationView),
+        (status = 201, description = "With `email`: the invitation", body = InvitationView),
+        (status = 200, description = "With `emails`: one result per address, in their order, each with the invitation (`status` 201) or the problem a request for that address alone would have answered; each counts in the quotas", body = BulkInvitationResults),
         (status = 403, description = "forbidden: owners, admins and users managers invite; members only where members_can_invite is on; role_not_allowed: a role above the caller's (members invite members only); permission_not_allowed: a permission the caller does not hold; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 409, description = "already_member (whatever the letter case); member_archived: restore them instead; invitation_pending: one is pending for this email, resend it; conflict: try again", body = ProblemDoc),
@@ -99,12 +123,76 @@ async fn send_route(
     TenantBearer(token): TenantBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<InviteRequest>,
-) -> Result<impl IntoResponse, Problem> {
-    let invitation = send::send_invitation(&app, &token, tenant_id, body.try_into()?).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(InvitationView::new(invitation, app.clock.now())),
-    ))
+) -> Result<axum::response::Response, Problem> {
+    match (&body.email, &body.emails) {
+        (Some(email), None) => {
+            let invite = body.invite(email, "email")?;
+            let invitation = send::send_invitation(&app, &token, tenant_id, invite).await?;
+            Ok((
+                StatusCode::CREATED,
+                Json(InvitationView::new(invitation, app.clock.now())),
+            )
+                .into_response())
+        }
+        (None, Some(emails)) if (1..=send::MAX_BULK).contains(&emails.len()) => {
+            let parsed: Vec<Result<Invite, Problem>> = emails
+                .iter()
+                .enumerate()
+                .map(|(n, email)| body.invite(email, &format!("emails[{n}]")))
+                .collect();
+            let (invites, refused): (Vec<_>, Vec<_>) = parsed.iter().partition(|p| p.is_ok());
+            // A field wrong for every address (role, message, teams) is the request's own.
+            if invites.is_empty()
+                && let Some(Err(problem)) = refused.first()
+                && !problem
+                    .field
+                    .as_deref()
+                    .is_some_and(|f| f.starts_with("emails["))
+            {
+                return Err(problem.clone());
+            }
+            let to_send: Vec<Invite> = parsed
+                .iter()
+                .filter_map(|p| p.as_ref().ok().cloned())
+                .collect();
+            let mut sent = send::send_invitations(&app, &token, tenant_id, to_send)
+                .await?
+                .into_iter();
+            let now = app.clock.now();
+            let items = emails
+                .iter()
+                .zip(parsed)
+                .map(|(email, parsed)| {
+                    let outcome = match parsed {
+                        Ok(_) => sent
+                            .next()
+                            .map(|r| r.map_err(Problem::from))
+                            .unwrap_or_else(|| Err(Problem::invalid("emails", "not sent"))),
+                        Err(problem) => Err(problem),
+                    };
+                    match outcome {
+                        Ok(invitation) => BulkInvitationResult {
+                            email: email.clone(),
+                            status: StatusCode::CREATED.as_u16(),
+                            invitation: Some(InvitationView::new(invitation, now)),
+                            problem: None,
+                        },
+                        Err(problem) => BulkInvitationResult {
+                            email: email.clone(),
+                            status: problem.status.as_u16(),
+                            invitation: None,
+                            problem: Some(problem.doc()),
+                        },
+                    }
+                })
+                .collect();
+            Ok(Json(BulkInvitationResults { items }).into_response())
+        }
+        _ => Err(Problem::invalid(
+            "email",
+            "give email, or emails with 1 to 100 addresses, not both",
+        )),
+    }
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, extract::State};
 use serde::Deserialize;
 use usher_core::app::App;
-use usher_core::domain::{AccountId, EmailAddress, Locale, Role, TenantId};
+use usher_core::domain::{AccountId, EmailAddress, Locale, Role, TeamId, TenantId};
 use usher_core::http::{
     ApiJson, ApiPath, ApiQuery, BearerErrors, EventView, EventsQuery, InvitationView,
     JsonBodyErrors, Page, Problem, ProblemDoc, TenantBearer, UserInvitedResponse, UserView,
@@ -17,7 +17,7 @@ use usher_core::http::{
 use usher_core::records::MembershipStatus;
 use usher_core::usecases::get_user;
 use usher_core::usecases::lifecycle::{self, AccessChange, UserPatch};
-use usher_core::usecases::list_users::{self, ListUsers};
+use usher_core::usecases::list_users::{self, ListUsers, TeamFilter};
 use usher_core::usecases::team_grants::Member;
 use usher_core::usecases::{AuditAction, events, export_users};
 use utoipa::ToSchema;
@@ -53,19 +53,26 @@ pub struct ListUsersQuery {
     /// 1 to 200, default 50.
     limit: Option<u32>,
     cursor: Option<String>,
+    /// Only the people of this team.
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
+    /// With `team_id`: `subteams` adds the people of its active sub-teams, each once.
+    include: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query),
         ("email" = Option<String>, Query, description = "Only the member with this email (any letter case): a help desk asks whether a sender is a user and whether auto_tickets is on"),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query),
+        ("team_id" = Option<String>, Query, description = "Only the people of this team"),
+        ("include" = Option<String>, Query, description = "With team_id: `subteams` adds the people of its active sub-teams, each once")),
     responses(
         BearerErrors,
         (status = 200, body = Page<UserView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive: the caller's membership here is archived or without access; password_change_required: a session of a temporary password may only change it", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller (or the id is not one)", body = ProblemDoc),
-        (status = 422, description = "invalid_request: limit out of range, a cursor this listing did not give, or an email that is not one", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller (or the id is not one); team_not_found: no such team in this tenant", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, a cursor this listing did not give, or an email that is not one; include other than `subteams`, or without team_id", body = ProblemDoc),
     ))]
 async fn list_users_route(
     State(app): State<App>,
@@ -82,6 +89,15 @@ async fn list_users_route(
             .transpose()?,
         limit,
         cursor: query.cursor,
+        team: match (query.team_id, query.include.as_deref()) {
+            (None, None) => None,
+            (Some(team_id), None | Some("subteams")) => Some(TeamFilter {
+                team_id,
+                include_subteams: query.include.is_some(),
+            }),
+            (None, Some(_)) => return Err(Problem::invalid("include", "goes with team_id")),
+            (Some(_), Some(_)) => return Err(Problem::invalid("include", "is `subteams`")),
+        },
     };
     let page = list_users::list_users(&app, &token, tenant_id, request).await?;
     Ok(Json(Page {

@@ -3,10 +3,13 @@
 
 use super::listing::{Cursor, Listing, Order, filtered_page};
 use super::team_grants::{self, Member};
+use super::team_members;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
 use crate::domain::TenantId;
+use crate::domain::{AccountId, TeamId};
 use crate::keys;
+use crate::records::TeamRecord;
 use crate::records::{MembershipRecord, MembershipStatus, from_item};
 
 use crate::token::Credential;
@@ -19,6 +22,14 @@ pub struct ListUsers {
     pub limit: usize,
     /// As a previous page gave it; anything else is `InvalidCursor`.
     pub cursor: Option<String>,
+    /// Only the people of this team (with `include_subteams`, of its active sub-teams too).
+    pub team: Option<TeamFilter>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct TeamFilter {
+    pub team_id: TeamId,
+    pub include_subteams: bool,
 }
 
 pub struct UserPage {
@@ -34,6 +45,8 @@ pub enum ListUsersError {
     Forbidden,
     #[error("not a cursor this listing gave")]
     InvalidCursor,
+    #[error("no such team in this tenant")]
+    TeamNotFound,
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -52,6 +65,9 @@ pub async fn list_users(
         .as_deref()
         .map(|raw| Cursor::parse(raw, keys::MEMBER_PREFIX).ok_or(ListUsersError::InvalidCursor))
         .transpose()?;
+    if let Some(filter) = request.team {
+        return in_team(app, token, tenant_id, filter, &request, cursor).await;
+    }
     let caller = TenantCaller::load(app, token, tenant_id).await?;
     if !caller.rights.can_manage_users() {
         return Err(ListUsersError::Forbidden);
@@ -75,6 +91,78 @@ pub async fn list_users(
         .await
         .context("reading the members' teams")?;
     Ok(UserPage { users, next_cursor })
+}
+
+/// A page of the people of a team (and of its sub-teams), in account order: the caller and the
+/// team in one batch; (the tree;) the places of each team, in parallel; then the memberships a
+/// batch at a time until the page is full.
+async fn in_team(
+    app: &App,
+    token: &Credential,
+    tenant_id: TenantId,
+    filter: TeamFilter,
+    request: &ListUsers,
+    cursor: Option<Cursor>,
+) -> Result<UserPage, ListUsersError> {
+    let (caller, mut items) = TenantCaller::load_with(
+        app,
+        token,
+        tenant_id,
+        &[keys::team(tenant_id, filter.team_id)],
+    )
+    .await?;
+    if !caller.rights.can_manage_users() {
+        return Err(ListUsersError::Forbidden);
+    }
+    let team: TeamRecord = crate::records::from_optional(items.pop().flatten())
+        .context("reading the team")?
+        .ok_or(ListUsersError::TeamNotFound)?;
+    let accounts = team_members::people_of(app, &team, filter.include_subteams).await?;
+    let after = cursor.map(|c| c.sk().to_owned());
+    let shown = request.status.unwrap_or(MembershipStatus::Active);
+    let mut users = Vec::new();
+    let mut last = None;
+    let pending: Vec<AccountId> = accounts
+        .into_iter()
+        .filter(|a| {
+            after
+                .as_deref()
+                .is_none_or(|sk| keys::membership(tenant_id, *a).sk.as_str() > sk)
+        })
+        .collect();
+    let mut more = false;
+    'pages: for chunk in pending.chunks(crate::table::MAX_BATCH_KEYS) {
+        let keys: Vec<_> = chunk
+            .iter()
+            .map(|a| keys::membership(tenant_id, *a))
+            .collect();
+        let found = app
+            .table
+            .batch_get(&keys)
+            .await
+            .context("reading the members")?;
+        for (account, item) in chunk.iter().zip(found) {
+            if users.len() == request.limit {
+                more = true;
+                break 'pages;
+            }
+            last = Some(*account);
+            let member: Option<MembershipRecord> =
+                crate::records::from_optional(item).context("reading a member")?;
+            if let Some(member) = member.filter(|m| m.status == shown) {
+                users.push(member);
+            }
+        }
+    }
+    let users = team_grants::members(app, &caller.tenant, users)
+        .await
+        .context("reading the members' teams")?;
+    Ok(UserPage {
+        users,
+        next_cursor: last
+            .filter(|_| more)
+            .map(|a| Cursor::after(keys::membership(tenant_id, a).sk)),
+    })
 }
 
 /// The one member with `email`, if any: the caller and the email's login item in one batch, then

@@ -319,21 +319,7 @@ pub async fn list(
         .context("reading the team")?
         .ok_or(TeamError::NotFound)?;
     may_change_people(app, &caller, &team).await?;
-    let mut teams = vec![team_id];
-    if include_subteams {
-        let pk = keys::tenant_pk(tenant);
-        for_each_item(app, &pk, keys::TEAM_PREFIX, |item| {
-            let sub: TeamRecord = from_item(item).context("reading a team")?;
-            if sub.ancestors.contains(&team_id) && sub.is_active() {
-                teams.push(sub.id);
-            }
-            Ok(())
-        })
-        .await?;
-    }
-    let places =
-        futures::future::try_join_all(teams.iter().map(|t| places_of_team(app, tenant, *t)))
-            .await?;
+    let places = places_under(app, &team, include_subteams).await?;
     let mut people: BTreeMap<AccountId, (bool, bool)> = BTreeMap::new();
     for place in places.into_iter().flatten() {
         let direct = place.team_id == team_id;
@@ -370,6 +356,46 @@ pub async fn list(
             maintainer,
         })
         .collect())
+}
+
+/// The places in `team` and, with `include_subteams`, in its active sub-teams: the tree (one
+/// query) only then, and the places of each team in parallel.
+async fn places_under(
+    app: &App,
+    team: &TeamRecord,
+    include_subteams: bool,
+) -> Result<Vec<Vec<TeamMemberRecord>>, InternalError> {
+    let (tenant, team_id) = (team.tenant_id, team.id);
+    let mut teams = vec![team_id];
+    if include_subteams {
+        let pk = keys::tenant_pk(tenant);
+        for_each_item(app, &pk, keys::TEAM_PREFIX, |item| {
+            let sub: TeamRecord = from_item(item).context("reading a team")?;
+            if sub.ancestors.contains(&team_id) && sub.is_active() {
+                teams.push(sub.id);
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    futures::future::try_join_all(teams.iter().map(|t| places_of_team(app, tenant, *t))).await
+}
+
+/// The people of `team` (and of its active sub-teams), each once, in account order.
+pub(crate) async fn people_of(
+    app: &App,
+    team: &TeamRecord,
+    include_subteams: bool,
+) -> Result<Vec<AccountId>, InternalError> {
+    let mut people: Vec<AccountId> = places_under(app, team, include_subteams)
+        .await?
+        .into_iter()
+        .flatten()
+        .map(|p| p.account_id)
+        .collect();
+    people.sort();
+    people.dedup();
+    Ok(people)
 }
 
 async fn places_of_team(

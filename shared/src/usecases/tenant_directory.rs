@@ -91,6 +91,9 @@ pub async fn create(
     if !settings.inbound.addresses.is_empty() {
         return Err(TenantDirectoryError::InboundAtCreation);
     }
+    if !settings.default_teams.is_empty() {
+        return Err(SettingsError::TeamsAtCreation.into());
+    }
     let locale = command.owner_locale.unwrap_or(settings.default_locale);
     let created = bootstrap_tenant(
         app,

@@ -630,3 +630,74 @@ async fn registrations_through_a_link_are_bounded_apart_from_the_admins_quota() 
     // The admins' quota (two a day) is untouched: the owner still invites.
     app.invite_to_main("next@example.org").await;
 }
+
+#[tokio::test]
+async fn many_addresses_at_once_each_get_an_invitation_or_their_own_problem() {
+    let app = spawn_app().await;
+    let (_, member_email, plain) = app.member(app.tenant_id, "member", &[]).await;
+    let path = format!("/v1/tenants/{}/invitations", app.tenant_id);
+    // One, a malformed address, a member, one again, 49 more, and one past the owner's 50 a day.
+    let mut emails: Vec<String> = vec![
+        "one@example.org".into(),
+        "not an address".into(),
+        member_email,
+        "one@example.org".into(),
+    ];
+    emails.extend((0..49).map(|n| format!("p{n}@example.org")));
+    emails.push("late@example.org".into());
+    let response = app
+        .post(
+            &path,
+            Some(&app.owner_token),
+            json!({"emails": emails, "role": "member"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let results: Vec<(u64, Option<&str>)> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["status"].as_u64().unwrap(), r["problem"]["code"].as_str()))
+        .collect();
+    let mut expected = vec![
+        (201, None),
+        (422, Some("invalid_request")),
+        (409, Some("already_member")),
+        (409, Some("invitation_pending")),
+    ];
+    expected.extend((0..49).map(|_| (201, None)));
+    // Each counts in the quotas: the 51st invitation of the day is refused.
+    expected.push((429, Some("rate_limited")));
+    assert_eq!(results, expected, "{body}");
+    assert_eq!(body["items"][1]["problem"]["field"], "emails[1]");
+    assert_eq!(body["items"][0]["invitation"]["email"], "one@example.org");
+    for sent in ["one@example.org", "p0@example.org", "p48@example.org"] {
+        assert_eq!(app.invitation_links_to(sent).await.len(), 1, "{sent}");
+    }
+    assert!(app.invitation_links_to("late@example.org").await.is_empty());
+
+    // Both forms, none, or more than 100: refused whole.
+    let many: Vec<String> = (0..101).map(|n| format!("p{n}@example.org")).collect();
+    for body in [
+        json!({"email": "a@example.org", "emails": ["b@example.org"]}),
+        json!({"emails": []}),
+        json!({"emails": many}),
+        json!({"role": "member"}),
+    ] {
+        assert_problem(
+            app.post(&path, Some(&app.owner_token), body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+    }
+    // A member who may not invite is refused once, for all of them.
+    assert_problem(
+        app.post(&path, Some(&plain), json!({"emails": ["x@example.org"]}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+}

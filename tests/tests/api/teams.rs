@@ -972,3 +972,102 @@ async fn a_maintainer_changes_the_people_of_their_teams_within_their_own_rights(
         .await;
     assert_eq!(people["items"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_users_list_takes_a_team_with_or_without_its_subteams() {
+    let app = spawn_app().await;
+    let sales = team(&app, "Sales", None).await;
+    let north = team(&app, "North", Some(&sales)).await;
+    let (ana, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    let (bo, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    let (_, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    let (dan, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    for (team, user) in [(&sales, &ana), (&north, &bo), (&north, &dan), (&sales, &bo)] {
+        let response = add_member(&app, &app.owner_token, team, user, false).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let archived = app
+        .post(
+            &format!("/v1/tenants/{}/users/{dan}/archive", app.tenant_id),
+            Some(&app.owner_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(archived.status(), StatusCode::OK);
+    let users = format!("/v1/tenants/{}/users", app.tenant_id);
+    let ids = |page: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut both = vec![ana.clone(), bo.clone()];
+    both.sort();
+    let page = app
+        .get_json(&format!("{users}?team_id={sales}"), &app.owner_token)
+        .await;
+    assert_eq!(ids(&page), both);
+    let page = app
+        .get_json(&format!("{users}?team_id={north}"), &app.owner_token)
+        .await;
+    assert_eq!(ids(&page), [bo.clone()], "Dan is archived");
+    let page = app
+        .get_json(
+            &format!("{users}?team_id={north}&status=archived"),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(ids(&page), [dan.clone()]);
+    // With its sub-teams, each person once, a page at a time.
+    let first = app
+        .get_json(
+            &format!("{users}?team_id={sales}&include=subteams&limit=1"),
+            &app.owner_token,
+        )
+        .await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = app
+        .get_json(
+            &format!("{users}?team_id={sales}&include=subteams&limit=1&cursor={cursor}"),
+            &app.owner_token,
+        )
+        .await;
+    let mut seen = [ids(&first), ids(&second)].concat();
+    seen.sort();
+    assert_eq!(seen, both);
+    assert!(second["next_cursor"].is_null(), "{second}");
+    // Another tenant's team is no team here; include alone, or anything but subteams, is refused.
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    let theirs: Value = app
+        .post(
+            &format!("/v1/tenants/{other}/teams"),
+            Some(&other_owner),
+            json!({"name": "Theirs"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_problem(
+        app.get(
+            &format!("{users}?team_id={}", theirs["id"].as_str().unwrap()),
+            &app.owner_token,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "team_not_found",
+    )
+    .await;
+    for query in ["include=subteams", &format!("team_id={sales}&include=all")] {
+        assert_problem(
+            app.get(&format!("{users}?{query}"), &app.owner_token).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+    }
+}

@@ -24,6 +24,7 @@ pub(super) fn update_settings() -> Vec<Answer> {
         },
         SettingsError::AppUrl,
         SettingsError::InboundCap,
+        SettingsError::TeamsAtCreation,
     ];
     covers(
         &invalid,
@@ -36,8 +37,9 @@ pub(super) fn update_settings() -> Vec<Answer> {
             SettingsError::TooMany { .. } => Some(5),
             SettingsError::AppUrl => Some(6),
             SettingsError::InboundCap => Some(7),
+            SettingsError::TeamsAtCreation => Some(8),
         },
-        8,
+        9,
     );
     all.extend(invalid.into_iter().map(UpdateSettingsError::Invalid));
     all.extend([

@@ -41,16 +41,21 @@ pub(super) fn create_user() -> Vec<Answer> {
 
 pub(super) fn list_users() -> Vec<Answer> {
     let mut all: Vec<ListUsersError> = tenant_auth().into_iter().map(Into::into).collect();
-    all.extend([ListUsersError::Forbidden, ListUsersError::InvalidCursor]);
+    all.extend([
+        ListUsersError::Forbidden,
+        ListUsersError::InvalidCursor,
+        ListUsersError::TeamNotFound,
+    ]);
     covers(
         &all,
         |e| match e {
             ListUsersError::Auth(_) => Some(0),
             ListUsersError::Forbidden => Some(1),
             ListUsersError::InvalidCursor => Some(2),
+            ListUsersError::TeamNotFound => Some(3),
             ListUsersError::Internal(_) => None,
         },
-        3,
+        4,
     );
     // The query string: unparseable (400), a limit out of range (422).
     let query = vec![(400, "invalid_request"), (422, "invalid_request")];

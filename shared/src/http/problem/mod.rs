@@ -143,18 +143,26 @@ pub enum JsonBodyErrors {
     NotJson(ProblemDoc),
 }
 
-impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
-        let body = ProblemDoc {
+impl Problem {
+    /// The body this problem answers with (its status and headers aside): also what a bulk
+    /// request's result shows for one item.
+    pub fn doc(&self) -> ProblemDoc {
+        ProblemDoc {
             kind: format!("urn:usher:problem:{}", self.code),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
-            detail: self.detail,
+            detail: self.detail.clone(),
             code: self.code.to_owned(),
-            field: self.field,
+            field: self.field.clone(),
             row: self.row,
-            errors: self.errors.map(Vec::from),
-        };
+            errors: self.errors.as_ref().map(|e| e.to_vec()),
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = self.doc();
         let mut response = (self.status, axum::Json(body)).into_response();
         let headers = response.headers_mut();
         headers.insert(

@@ -16,6 +16,7 @@ impl From<SettingsError> for Problem {
             SettingsError::DuplicatePermission(_) | SettingsError::Label => "permission_catalog",
             SettingsError::AppUrl => "app_url",
             SettingsError::InboundCap => "inbound.max_new_users_per_hour",
+            SettingsError::TeamsAtCreation => "default_teams",
         };
         let code = if matches!(e, SettingsError::UnknownPermission(_)) {
             "unknown_permission"

@@ -70,6 +70,11 @@ impl From<ListUsersError> for Problem {
             ListUsersError::InvalidCursor => {
                 Problem::invalid("cursor", "is not a cursor this listing gave")
             }
+            ListUsersError::TeamNotFound => Problem::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "team_not_found",
+                e.to_string(),
+            ),
             ListUsersError::Internal(e) => e.into(),
         }
     }

@@ -29,6 +29,7 @@ use crate::records::{
 use crate::table::{Condition, Item, Key, Op, TransactError};
 use crate::token::Credential;
 
+#[derive(Clone)]
 pub struct Invite {
     pub email: EmailAddress,
     pub role: Role,
@@ -86,6 +87,29 @@ pub async fn send_invitation(
         }
     }
     Err(SendInvitationError::Conflict)
+}
+
+/// The most addresses one bulk request invites.
+pub const MAX_BULK: usize = 100;
+
+/// `POST .../invitations` with `emails`: each address its own invitation, one after another
+/// (each counts in the quotas, so a quota spent midway refuses the rest), one result per
+/// address in their order. A caller who may not invite at all is refused once, before any.
+pub async fn send_invitations(
+    app: &App,
+    token: &Credential,
+    tenant_id: TenantId,
+    invites: Vec<Invite>,
+) -> Result<Vec<Result<InvitationRecord, SendInvitationError>>, SendInvitationError> {
+    let caller = TenantCaller::load(app, token, tenant_id).await?;
+    if !super::may_invite(&caller) {
+        return Err(SendInvitationError::Forbidden);
+    }
+    let mut results = Vec::with_capacity(invites.len());
+    for invite in invites {
+        results.push(send_invitation(app, token, tenant_id, invite).await);
+    }
+    Ok(results)
 }
 
 /// Who may invite with what: those who manage users as they may create users (nobody above
