@@ -1014,14 +1014,14 @@ async fn the_users_list_takes_a_team_with_or_without_its_subteams() {
     let page = app
         .get_json(&format!("{users}?team_id={north}"), &app.owner_token)
         .await;
-    assert_eq!(ids(&page), [bo.clone()], "Dan is archived");
+    assert_eq!(ids(&page), vec![bo.clone()], "Dan is archived");
     let page = app
         .get_json(
             &format!("{users}?team_id={north}&status=archived"),
             &app.owner_token,
         )
         .await;
-    assert_eq!(ids(&page), [dan.clone()]);
+    assert_eq!(ids(&page), vec![dan.clone()]);
     // With its sub-teams, each person once, a page at a time.
     let first = app
         .get_json(
