@@ -104,6 +104,9 @@ pub fn member_team(tenant: TenantId, account: AccountId, team: TeamId) -> Key {
     )
 }
 
+/// Every person's places in the tenant, listed under the people (see [`member_team`]).
+pub const MEMBER_TEAMS_PREFIX: &str = "MEMBERTEAM#";
+
 pub fn member_teams_prefix(account: AccountId) -> String {
     format!("MEMBERTEAM#{account}#")
 }

@@ -89,21 +89,29 @@ async fn list_users_route(
             .transpose()?,
         limit,
         cursor: query.cursor,
-        team: match (query.team_id, query.include.as_deref()) {
-            (None, None) => None,
-            (Some(team_id), None | Some("subteams")) => Some(TeamFilter {
-                team_id,
-                include_subteams: query.include.is_some(),
-            }),
-            (None, Some(_)) => return Err(Problem::invalid("include", "goes with team_id")),
-            (Some(_), Some(_)) => return Err(Problem::invalid("include", "is `subteams`")),
-        },
+        team: team_filter(query.team_id, query.include.as_deref())?,
     };
     let page = list_users::list_users(&app, &token, tenant_id, request).await?;
     Ok(Json(Page {
         items: page.users.into_iter().map(Into::into).collect(),
         next_cursor: page.next_cursor.map(|c| c.encode()),
     }))
+}
+
+/// `team_id` with an optional `include=subteams`.
+fn team_filter(
+    team_id: Option<TeamId>,
+    include: Option<&str>,
+) -> Result<Option<TeamFilter>, Problem> {
+    match (team_id, include) {
+        (None, None) => Ok(None),
+        (Some(team_id), None | Some("subteams")) => Ok(Some(TeamFilter {
+            team_id,
+            include_subteams: include.is_some(),
+        })),
+        (None, Some(_)) => Err(Problem::invalid("include", "goes with team_id")),
+        (Some(_), Some(_)) => Err(Problem::invalid("include", "is `subteams`")),
+    }
 }
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
@@ -364,16 +372,24 @@ async fn user_events_route(
 pub struct ExportQuery {
     /// Only members with this status; all when not given.
     status: Option<MembershipStatus>,
+    /// Only the people of this team.
+    #[schema(value_type = Option<String>)]
+    team_id: Option<TeamId>,
+    /// With `team_id`: `subteams` adds the people of its active sub-teams.
+    include: Option<String>,
 }
 
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/users.csv", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
-    params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query)),
+    params(("tenant_id" = String, Path), ("status" = Option<MembershipStatus>, Query),
+        ("team_id" = Option<String>, Query, description = "Only the people of this team"),
+        ("include" = Option<String>, Query, description = "With team_id: `subteams` adds the people of its active sub-teams")),
     responses(
         BearerErrors,
-        (status = 200, description = "RFC 4180 CSV, UTF-8 with a byte-order mark: a header row, then a row per member (a column per field, and one per permission of the catalogue, `x` when held); cells a spreadsheet would run as a formula start with `'`. Written a page of members at a time", content_type = "text/csv"),
+        (status = 200, description = "RFC 4180 CSV, UTF-8 with a byte-order mark: a header row, then a row per member (a column per field, `teams` with the paths of their active teams (`Sales/North; Support`, a `/` in a name as `\\/`), and one per permission of the catalogue, `x` when held); cells a spreadsheet would run as a formula start with `'`. Written a page of members at a time", content_type = "text/csv"),
+        (status = 422, description = "invalid_request: include other than `subteams`, or without team_id", body = ProblemDoc),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
         (status = 403, description = "forbidden: needs admin or users.manage; tenant_suspended: the operator suspended this tenant; insufficient_scope: an operator key without tenants.admin; membership_inactive; password_change_required", body = ProblemDoc),
-        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller; team_not_found: no such team in this tenant", body = ProblemDoc),
     ))]
 async fn export_route(
     State(app): State<App>,
@@ -382,7 +398,8 @@ async fn export_route(
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, Problem> {
     use futures::StreamExt;
-    let export = export_users::start_export(&app, &token, tenant_id, query.status).await?;
+    let team = team_filter(query.team_id, query.include.as_deref())?;
+    let export = export_users::start_export(&app, &token, tenant_id, query.status, team).await?;
     let header = export.header()?;
     /// Where the export is: the header is written, pages follow until the last.
     enum Step {

@@ -7,12 +7,18 @@
 //! It is made a page of members at a time, so a tenant of 100,000 members is written without
 //! being held in memory: [`Export::page`] gives the next 1,000 rows and where to go on.
 
-use super::list_users::ListUsersError;
+use std::collections::{HashMap, HashSet};
+
+use super::list_users::{ListUsersError, TeamFilter};
+use super::listing::for_each_item;
+use super::team_members;
 use super::{Context, InternalError, TenantCaller};
 use crate::app::App;
-use crate::domain::{Permission, TenantId};
+use crate::domain::{AccountId, Permission, TeamId, TenantId};
 use crate::keys;
-use crate::records::{MembershipRecord, MembershipStatus, from_item};
+use crate::records::{
+    MembershipRecord, MembershipStatus, TeamMemberRecord, TeamRecord, from_item, from_optional,
+};
 use crate::table::Key;
 use crate::token::Credential;
 
@@ -20,7 +26,7 @@ use crate::token::Credential;
 /// back (the others are the export's own, read past so that an exported file imports back). The
 /// one list of them: the export's header, the import's template and the columns it reads past
 /// all come from it.
-pub(crate) const MEMBER_COLUMNS: [(&str, OnImport); 12] = [
+pub(crate) const MEMBER_COLUMNS: [(&str, OnImport); 13] = [
     ("email", OnImport::Read),
     ("first_name", OnImport::Read),
     ("last_name", OnImport::Read),
@@ -33,6 +39,7 @@ pub(crate) const MEMBER_COLUMNS: [(&str, OnImport); 12] = [
     ("auto_tickets", OnImport::Read),
     ("created_via", OnImport::ReadPast),
     ("created_at", OnImport::ReadPast),
+    ("teams", OnImport::ReadPast),
 ];
 
 /// What an import does with a column the export writes.
@@ -50,19 +57,45 @@ pub struct Export {
     tenant: TenantId,
     status: Option<MembershipStatus>,
     permissions: Vec<String>,
+    /// Each member's active teams as the `teams` cell shows them.
+    teams: HashMap<AccountId, String>,
+    /// With a team filter: its people.
+    only: Option<HashSet<AccountId>>,
 }
 
-/// Starts an export of the members of `tenant_id` (all, or those with `status`).
+/// Starts an export of the members of `tenant_id` (all, or those with `status`; with `team`,
+/// only its people). Reads the caller (with the team), then the tree and every place in the
+/// tenant (a query each, at once), and, with a team filter, its people.
 pub async fn start_export(
     app: &App,
     token: &Credential,
     tenant_id: TenantId,
     status: Option<MembershipStatus>,
+    team: Option<TeamFilter>,
 ) -> Result<Export, ListUsersError> {
-    let caller = TenantCaller::load(app, token, tenant_id).await?;
+    let extra: Vec<Key> = team
+        .iter()
+        .map(|t| keys::team(tenant_id, t.team_id))
+        .collect();
+    let (caller, items) = TenantCaller::load_with(app, token, tenant_id, &extra).await?;
     if !caller.rights.can_manage_users() {
         return Err(ListUsersError::Forbidden);
     }
+    let only = match team {
+        Some(filter) => {
+            let team: TeamRecord = from_optional(items.into_iter().next().flatten())
+                .context("reading the team")?
+                .ok_or(ListUsersError::TeamNotFound)?;
+            Some(
+                team_members::people_of(app, &team, filter.include_subteams)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            )
+        }
+        None => None,
+    };
+    let teams = team_cells(app, tenant_id).await?;
     let mut permissions: Vec<String> = caller
         .tenant
         .permission_catalog
@@ -74,7 +107,56 @@ pub async fn start_export(
         tenant: tenant_id,
         status,
         permissions,
+        teams,
+        only,
     })
+}
+
+/// Each member's active teams as paths from the root (see `teams::path_text`), several
+/// separated by `; `, in path order: the tree and every place in the tenant, a query each, at
+/// once.
+async fn team_cells(
+    app: &App,
+    tenant: TenantId,
+) -> Result<HashMap<AccountId, String>, InternalError> {
+    let pk = keys::tenant_pk(tenant);
+    let mut teams: HashMap<TeamId, TeamRecord> = HashMap::new();
+    let mut places: Vec<TeamMemberRecord> = Vec::new();
+    let (read_teams, read_places) = tokio::join!(
+        for_each_item(app, &pk, keys::TEAM_PREFIX, |item| {
+            let team: TeamRecord = from_item(item).context("reading a team")?;
+            teams.insert(team.id, team);
+            Ok(())
+        }),
+        for_each_item(app, &pk, keys::MEMBER_TEAMS_PREFIX, |item| {
+            places.push(from_item(item).context("reading a place")?);
+            Ok(())
+        }),
+    );
+    read_teams?;
+    read_places?;
+    let mut paths: HashMap<AccountId, Vec<String>> = HashMap::new();
+    for place in places {
+        let Some(team) = teams.get(&place.team_id).filter(|t| t.is_active()) else {
+            continue;
+        };
+        let names: Vec<&str> = team
+            .path()
+            .iter()
+            .filter_map(|id| teams.get(id).map(|t| t.name.as_str()))
+            .collect();
+        paths
+            .entry(place.account_id)
+            .or_default()
+            .push(super::teams::path_text(&names));
+    }
+    Ok(paths
+        .into_iter()
+        .map(|(account, mut list)| {
+            list.sort();
+            (account, list.join("; "))
+        })
+        .collect())
 }
 
 /// A cell as written: what a spreadsheet would run as a formula is made text.
@@ -137,7 +219,12 @@ impl Export {
         let mut out = writer();
         for item in page.items {
             let member: MembershipRecord = from_item(item).context("reading a member")?;
-            if self.status.is_some_and(|s| s != member.status) {
+            if self.status.is_some_and(|s| s != member.status)
+                || self
+                    .only
+                    .as_ref()
+                    .is_some_and(|only| !only.contains(&member.account_id))
+            {
                 continue;
             }
             out.write_record(self.row(&member))
@@ -164,6 +251,7 @@ impl Export {
             m.auto_tickets.to_string(),
             text(serde_json::json!(m.created_via)),
             m.created_at.to_rfc3339(),
+            cell(self.teams.get(&m.account_id).map_or("", String::as_str)),
         ];
         row.extend(self.permissions.iter().map(|p| {
             if m.permissions.contains(p) {

@@ -243,6 +243,16 @@ pub async fn create(
     Err(TeamError::Conflict)
 }
 
+/// A team's path as the spreadsheet writes it: names from the root joined by `/`, a `/` in a
+/// name written `\/` and a `\` as `\\`, so a name with a slash reads back as one name.
+pub(crate) fn path_text(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| name.replace('\\', "\\\\").replace('/', "\\/"))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The check that the tenant is as read, for a write that gives a team a permission: a removal
 /// of that permission from the catalogue meanwhile fails it (see `update_settings`).
 fn tenant_as_read(caller: &TenantCaller) -> Op {

@@ -149,6 +149,98 @@ async fn a_large_tenant_is_exported_a_page_at_a_time() {
         1 + 1_201,
         "the header, the owner and 1,200 members"
     );
-    // The caller's batch read and two pages of 1,000.
-    assert_eq!(app.counter.take(), 3);
+    // The caller's batch read; the tree and every place in the tenant (a query each, at once);
+    // two pages of 1,000.
+    assert_eq!(app.counter.take(), 5);
+}
+
+#[tokio::test]
+async fn the_export_has_each_members_team_paths_and_takes_a_team() {
+    let app = spawn_app().await;
+    let teams = format!("/v1/tenants/{}/teams", app.tenant_id);
+    let make = |name: &'static str, parent: Option<String>| {
+        let (app, teams) = (&app, &teams);
+        async move {
+            let response = app
+                .post(
+                    teams,
+                    Some(&app.owner_token),
+                    json!({"name": name, "parent_id": parent}),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let body: Value = response.json().await.unwrap();
+            body["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let sales = make("Sales", None).await;
+    let north = make("North/East", Some(sales.clone())).await;
+    let support = make("Support", None).await;
+    let (ana, ana_email, _) = app.member(app.tenant_id, "member", &[]).await;
+    let (_, bo_email, _) = app.member(app.tenant_id, "member", &[]).await;
+    for team in [&north, &support] {
+        let response = app
+            .post(
+                &format!("{teams}/{team}/members"),
+                Some(&app.owner_token),
+                json!({"user_id": ana}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let rows = |bytes: &[u8]| -> (Vec<String>, Vec<csv::StringRecord>) {
+        let mut reader = csv::Reader::from_reader(&bytes[3..]);
+        let header = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let rows = reader.records().map(Result::unwrap).collect();
+        (header, rows)
+    };
+    let response = export(&app, "", &app.owner_token).await;
+    let (header, all) = rows(&response.bytes().await.unwrap());
+    let teams_column = header.iter().position(|h| h == "teams").unwrap();
+    let ana_row = all.iter().find(|r| r[0] == *ana_email).unwrap();
+    // A slash inside a name is written escaped, so the path reads back as two names.
+    assert_eq!(&ana_row[teams_column], "Sales/North\\/East; Support");
+    let bo_row = all.iter().find(|r| r[0] == *bo_email).unwrap();
+    assert_eq!(&bo_row[teams_column], "");
+    // Only Sales's people, with its sub-teams': Ana alone.
+    let response = export(
+        &app,
+        &format!("?team_id={sales}&include=subteams"),
+        &app.owner_token,
+    )
+    .await;
+    let (_, only) = rows(&response.bytes().await.unwrap());
+    let emails: Vec<&str> = only.iter().map(|r| &r[0]).collect();
+    assert_eq!(emails, [ana_email.as_str()]);
+    let response = export(&app, &format!("?team_id={sales}"), &app.owner_token).await;
+    let (_, direct) = rows(&response.bytes().await.unwrap());
+    assert!(direct.is_empty(), "nobody is in Sales itself");
+    // Another tenant's team is none here.
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    let theirs: Value = app
+        .post(
+            &format!("/v1/tenants/{other}/teams"),
+            Some(&other_owner),
+            json!({"name": "Theirs"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_problem(
+        export(
+            &app,
+            &format!("?team_id={}", theirs["id"].as_str().unwrap()),
+            &app.owner_token,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "team_not_found",
+    )
+    .await;
 }
