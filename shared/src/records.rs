@@ -767,6 +767,9 @@ pub struct HeldSenderRecord {
     /// was bounded. An older entry has neither, so deciding on it leaves both alone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub queued: bool,
+    /// The tenant's address the message came to (not kept before teams by address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<EmailAddress>,
 }
 
 /// The held entry of one sender in one tenant (written and deleted with it).

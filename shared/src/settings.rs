@@ -39,6 +39,29 @@ pub struct InboundSettings {
     pub max_new_users_per_hour: u32,
     /// Whether the people in `Cc` become users too (off: only the sender).
     pub include_cc: bool,
+    /// The team the people made from mail to an address join (with the tenant's default teams):
+    /// at most one per address, each an address above and an active team of the tenant when set.
+    #[serde(default)]
+    pub teams: Vec<AddressTeam>,
+}
+
+/// The team the people made from mail to `address` join.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AddressTeam {
+    #[schema(value_type = String)]
+    pub address: EmailAddress,
+    #[schema(value_type = String)]
+    pub team_id: crate::domain::TeamId,
+}
+
+impl InboundSettings {
+    /// The team named for `address`, if any.
+    pub fn team_for(&self, address: &EmailAddress) -> Option<crate::domain::TeamId> {
+        self.teams
+            .iter()
+            .find(|t| t.address.same_as(address))
+            .map(|t| t.team_id)
+    }
 }
 
 impl Default for InboundSettings {
@@ -52,6 +75,7 @@ impl Default for InboundSettings {
             grant_access: false,
             max_new_users_per_hour: 100,
             include_cc: false,
+            teams: Vec::new(),
         }
     }
 }
@@ -173,6 +197,8 @@ pub enum SettingsError {
     InboundCap,
     #[error("default_teams: a new tenant has no teams yet; name them once they exist")]
     TeamsAtCreation,
+    #[error("inbound.teams names {0}, which is not one of inbound.addresses, or names it twice")]
+    TeamAddress(String),
 }
 
 /// A domain name as an allow/block entry: lower-case ASCII labels.
@@ -224,6 +250,20 @@ impl TenantSettings {
         }
         self.default_teams.sort();
         self.default_teams.dedup();
+        let mut named: Vec<String> = Vec::new();
+        for entry in &self.inbound.teams {
+            let address = entry.address.normalized();
+            if !self
+                .inbound
+                .addresses
+                .iter()
+                .any(|a| a.same_as(&entry.address))
+                || named.contains(&address)
+            {
+                return Err(SettingsError::TeamAddress(entry.address.to_string()));
+            }
+            named.push(address);
+        }
         if self.default_teams.len() > 10 {
             return Err(SettingsError::TooMany {
                 field: "default_teams",

@@ -986,6 +986,7 @@ async fn an_entry_held_before_the_queue_was_bounded_is_decided_without_touching_
             message_id: "before-the-bound".into(),
             received_at: chrono::Utc::now(),
             queued: false,
+            address: None,
         };
         let item = to_item(&usher_core::keys::held(app.tenant_id, old_id), &old, None).unwrap();
         app.app.table.transact(vec![Op::put(item)]).await.unwrap();
@@ -1040,31 +1041,63 @@ async fn a_suspended_tenant_takes_no_mail_until_it_is_resumed() {
 }
 
 #[tokio::test]
-async fn a_person_made_from_mail_joins_the_default_teams() {
+async fn a_person_made_from_mail_joins_the_default_teams_and_the_addresss_team() {
     let app = inbound_app(Backend::Embedded).await;
-    let response = app
-        .post(
-            &format!("/v1/tenants/{}/teams", app.tenant_id),
-            Some(&app.owner_token),
-            json!({"name": "Requesters"}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let team: Value = response.json().await.unwrap();
-    app.settings(json!({"default_teams": [team["id"]]})).await;
+    let make = |name: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .post(
+                    &format!("/v1/tenants/{}/teams", app.tenant_id),
+                    Some(&app.owner_token),
+                    json!({"name": name}),
+                )
+                .await;
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let team: Value = response.json().await.unwrap();
+            team["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let requesters = make("Requesters").await;
+    let desk = make("Desk").await;
+    let settings = format!("/v1/tenants/{}/settings", app.tenant_id);
+    let patch =
+        |body: Value| app.request(Method::PATCH, &settings, Some(&app.owner_token), Some(body));
+    // A team for an address the tenant does not list, or a team that is not one: refused.
+    let problem = assert_problem(
+        patch(json!({"inbound": {"enabled": true, "addresses": [INBOX],
+            "teams": [{"address": "other@desk.example", "team_id": desk}]}}))
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(problem["field"], "inbound.teams");
+    let problem = assert_problem(
+        patch(json!({"inbound": {"enabled": true, "addresses": [INBOX],
+            "teams": [{"address": INBOX, "team_id": ulid::Ulid::new().to_string()}]}}))
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_team",
+    )
+    .await;
+    assert_eq!(problem["field"], "inbound.teams");
+    let response = patch(json!({"default_teams": [requesters],
+        "inbound": {"enabled": true, "addresses": [INBOX],
+                    "teams": [{"address": INBOX, "team_id": desk}]}}))
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
     outcome_of(&app, "inbound-new-person", "asker@example.org").await;
     // The places come with the job the message's transaction filed.
     app.dispatch_all_pending().await;
     let user = app.user_by_email("asker@example.org").await.unwrap();
-    assert_eq!(user["teams"], json!([team["id"]]));
+    let mut expected = vec![requesters.clone(), desk.clone()];
+    expected.sort();
+    assert_eq!(user["teams"], json!(expected));
     // The team has her once.
     let members = app
         .get_json(
-            &format!(
-                "/v1/tenants/{}/teams/{}/members",
-                app.tenant_id,
-                team["id"].as_str().unwrap()
-            ),
+            &format!("/v1/tenants/{}/teams/{desk}/members", app.tenant_id),
             &app.owner_token,
         )
         .await;

@@ -23,8 +23,8 @@ impl JobRunner<Job> for Jobs {
             Job::AnnounceMember(announcement) => announce::run(app, announcement, done).await?,
             Job::ImportChunk(chunk) => import_users::run_chunk(app, chunk, done).await?,
             Job::Signup(request) => signup::run(app, request, done).await?,
-            Job::JoinDefaultTeams(newcomer) => {
-                team_members::join_default_teams(app, newcomer, done).await?
+            Job::JoinTeams(newcomer) => {
+                team_members::join_newcomer_teams(app, newcomer, done).await?
             }
         }
         Ok(())

@@ -20,16 +20,19 @@ pub enum Job {
     ImportChunk(ImportChunkJob),
     /// Someone signed up with this email to create an organisation.
     Signup(SignupRequest),
-    /// A newcomer from inbound mail joins the tenant's default teams (after the message's
-    /// transaction, which has no room for them).
-    JoinDefaultTeams(Newcomer),
+    /// A newcomer from inbound mail joins the tenant's default teams and their address's team
+    /// (after the message's transaction, which has no room for them).
+    JoinTeams(Newcomer),
 }
 
-/// Someone who just arrived in a tenant; see [`super::team_members::join_default_teams`].
+/// Someone who just arrived in a tenant; see [`super::team_members::join_newcomer_teams`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Newcomer {
     pub tenant_id: TenantId,
     pub account_id: AccountId,
+    /// Teams they join besides the default ones (the team of the address they wrote to).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_ids: Vec<crate::domain::TeamId>,
 }
 
 /// Someone signed up with this email (as typed, parsed); see [`super::signup`].

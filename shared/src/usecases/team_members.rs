@@ -620,10 +620,11 @@ async fn read_teams(
         .collect()
 }
 
-/// The job that puts a newcomer from inbound mail in the tenant's default teams, those they are
-/// not in already, as the teams are now. A membership gone meanwhile joins nothing; a race with
-/// another change to their places fails the transaction, and the job runs again.
-pub(crate) async fn join_default_teams(
+/// The job that puts a newcomer from inbound mail in the tenant's default teams and the teams it
+/// names, those they are not in already, as the teams are now. A membership gone meanwhile joins
+/// nothing; a race with another change to their places fails the transaction, and the job runs
+/// again.
+pub(crate) async fn join_newcomer_teams(
     app: &App,
     newcomer: super::jobs::Newcomer,
     done: Op,
@@ -631,6 +632,7 @@ pub(crate) async fn join_default_teams(
     let super::jobs::Newcomer {
         tenant_id,
         account_id,
+        team_ids,
     } = newcomer;
     let items = app
         .table
@@ -659,7 +661,7 @@ pub(crate) async fn join_default_teams(
             },
         )
         .await?;
-        let mut teams = NewcomerTeams::read(app, &tenant, &[]).await?;
+        let mut teams = NewcomerTeams::read(app, &tenant, &team_ids).await?;
         teams
             .joined
             .retain(|team| !places.iter().any(|p| p.team_id == team.id));

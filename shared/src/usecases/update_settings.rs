@@ -78,8 +78,8 @@ pub enum UpdateSettingsError {
     DomainNotAllowed(String),
     #[error("one of these inbound addresses is not available")]
     AddressTaken,
-    #[error("{0} is not an active team of this tenant")]
-    UnknownTeam(String),
+    #[error("{field}: {team} is not an active team of this tenant")]
+    UnknownTeam { team: String, field: &'static str },
     #[error(
         "the permission {permission} is held by {members} member(s) and {teams} team(s): take it from them first"
     )]
@@ -243,32 +243,59 @@ fn address_writes(
     Ok((ops, claimed))
 }
 
-/// Newly named default teams must be active teams of the tenant (one batch read, only when the
-/// list gains a team). One archived later is skipped when newcomers arrive.
-async fn check_default_teams(
+/// Newly named teams (default teams, an inbound address's team) must be active teams of the
+/// tenant: one batch read, only when the settings name a team they did not. One archived later
+/// is skipped when newcomers arrive.
+async fn check_teams(
     app: &App,
     before: &TenantRecord,
-    teams: &[crate::domain::TeamId],
+    after: &crate::settings::TenantSettings,
 ) -> Result<(), UpdateSettingsError> {
-    let added: Vec<_> = teams
+    let known = |team: &crate::domain::TeamId| {
+        before.settings.default_teams.contains(team)
+            || before
+                .settings
+                .inbound
+                .teams
+                .iter()
+                .any(|t| t.team_id == *team)
+    };
+    let mut added: Vec<(crate::domain::TeamId, &'static str)> = after
+        .default_teams
         .iter()
-        .filter(|t| !before.settings.default_teams.contains(t))
+        .map(|t| (*t, "default_teams"))
+        .chain(
+            after
+                .inbound
+                .teams
+                .iter()
+                .map(|t| (t.team_id, "inbound.teams")),
+        )
+        .filter(|(team, _)| !known(team))
         .collect();
+    added.sort();
+    added.dedup_by_key(|(team, _)| *team);
     if added.is_empty() {
         return Ok(());
     }
-    let keys: Vec<_> = added.iter().map(|t| keys::team(before.id, **t)).collect();
+    let keys: Vec<_> = added
+        .iter()
+        .map(|(t, _)| keys::team(before.id, *t))
+        .collect();
     let found = app
         .table
         .batch_get(&keys)
         .await
-        .context("reading the default teams")?;
-    for (team, item) in added.into_iter().zip(found) {
+        .context("reading the named teams")?;
+    for ((team, field), item) in added.into_iter().zip(found) {
         let active = crate::records::from_optional::<TeamRecord>(item)
             .context("reading a team")?
             .is_some_and(|t| t.is_active());
         if !active {
-            return Err(UpdateSettingsError::UnknownTeam(team.to_string()));
+            return Err(UpdateSettingsError::UnknownTeam {
+                team: team.to_string(),
+                field,
+            });
         }
     }
     Ok(())
@@ -296,7 +323,7 @@ pub async fn update_settings(
     let settings = patch
         .apply_to(before.settings.clone())
         .validated(&catalog)?;
-    check_default_teams(app, &before, &settings.default_teams).await?;
+    check_teams(app, &before, &settings).await?;
     let removed: Vec<String> = before
         .permission_catalog
         .iter()

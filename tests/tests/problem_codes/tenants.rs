@@ -25,6 +25,7 @@ pub(super) fn update_settings() -> Vec<Answer> {
         SettingsError::AppUrl,
         SettingsError::InboundCap,
         SettingsError::TeamsAtCreation,
+        SettingsError::TeamAddress("x@y.example".into()),
     ];
     covers(
         &invalid,
@@ -38,8 +39,9 @@ pub(super) fn update_settings() -> Vec<Answer> {
             SettingsError::AppUrl => Some(6),
             SettingsError::InboundCap => Some(7),
             SettingsError::TeamsAtCreation => Some(8),
+            SettingsError::TeamAddress(_) => Some(9),
         },
-        9,
+        10,
     );
     all.extend(invalid.into_iter().map(UpdateSettingsError::Invalid));
     all.extend([
@@ -52,7 +54,10 @@ pub(super) fn update_settings() -> Vec<Answer> {
             teams: 0,
         },
         UpdateSettingsError::Conflict,
-        UpdateSettingsError::UnknownTeam("01K".into()),
+        UpdateSettingsError::UnknownTeam {
+            team: "01K".into(),
+            field: "default_teams",
+        },
     ]);
     covers(
         &all,
@@ -64,7 +69,7 @@ pub(super) fn update_settings() -> Vec<Answer> {
             UpdateSettingsError::AddressTaken => Some(4),
             UpdateSettingsError::PermissionInUse { .. } => Some(5),
             UpdateSettingsError::Conflict => Some(6),
-            UpdateSettingsError::UnknownTeam(_) => Some(7),
+            UpdateSettingsError::UnknownTeam { .. } => Some(7),
             UpdateSettingsError::Internal(_) => None,
         },
         8,

@@ -17,6 +17,7 @@ impl From<SettingsError> for Problem {
             SettingsError::AppUrl => "app_url",
             SettingsError::InboundCap => "inbound.max_new_users_per_hour",
             SettingsError::TeamsAtCreation => "default_teams",
+            SettingsError::TeamAddress(_) => "inbound.teams",
         };
         let code = if matches!(e, SettingsError::UnknownPermission(_)) {
             "unknown_permission"
@@ -56,9 +57,9 @@ impl From<UpdateSettingsError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "inbound_address_taken", detail)
                     .with_field("inbound.addresses")
             }
-            UpdateSettingsError::UnknownTeam(_) => {
+            UpdateSettingsError::UnknownTeam { field, .. } => {
                 Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown_team", detail)
-                    .with_field("default_teams")
+                    .with_field(field)
             }
             UpdateSettingsError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             UpdateSettingsError::Internal(e) => e.into(),

@@ -272,7 +272,8 @@ fn admit(
         }
         let login = known.logins.get(&person.address.normalized());
         let account = login.and_then(|l| known.accounts.get(&l.account_id));
-        let made = make_user(app, tenant, &person, login.zip(account), plan)?;
+        let team = tenant.settings.inbound.team_for(inbox.address);
+        let made = make_user(app, tenant, team, &person, login.zip(account), plan)?;
         let kind = if account.is_some() {
             OutcomeKind::Joined
         } else {
@@ -367,6 +368,7 @@ fn hold(
         message_id: message.message_id.chars().take(200).collect(),
         received_at: now,
         queued: true,
+        address: Some(inbox.address.clone()),
     };
     plan.writes.op(Op::put_if(
         to_item(&keys::held(tenant.id, id), &record, None).context("building a held sender")?,
@@ -397,6 +399,7 @@ fn hold(
 pub(super) fn make_user(
     app: &App,
     tenant: &TenantRecord,
+    team: Option<crate::domain::TeamId>,
     person: &Person,
     existing: Option<(&LoginRecord, &AccountRecord)>,
     plan: &mut Plan<'_>,
@@ -481,16 +484,16 @@ pub(super) fn make_user(
         .push(keys::membership(tenant.id, membership.account_id));
     plan.writes
         .ops(membership_ops(&membership, &tenant.name).context("building a membership")?);
-    // The default teams, in a job of their own: one write here, where ten people of one message
-    // leave no room for their places.
-    if !tenant.settings.default_teams.is_empty() {
-        plan.writes
-            .job(crate::usecases::jobs::Job::JoinDefaultTeams(
-                crate::usecases::jobs::Newcomer {
-                    tenant_id: tenant.id,
-                    account_id: membership.account_id,
-                },
-            ))?;
+    // The default teams and the address's, in a job of their own: one write here, where ten
+    // people of one message leave no room for their places.
+    if !tenant.settings.default_teams.is_empty() || team.is_some() {
+        plan.writes.job(crate::usecases::jobs::Job::JoinTeams(
+            crate::usecases::jobs::Newcomer {
+                tenant_id: tenant.id,
+                account_id: membership.account_id,
+                team_ids: team.into_iter().collect(),
+            },
+        ))?;
     }
     Ok(membership.account_id)
 }

@@ -297,9 +297,14 @@ async fn approve_once(
                 address: held.sender.clone(),
                 display: held.display_name.clone(),
             };
+            let team = held
+                .address
+                .as_ref()
+                .and_then(|a| caller.tenant.settings.inbound.team_for(a));
             let user = make_user(
                 app,
                 &caller.tenant,
+                team,
                 &person,
                 login.as_ref().zip(account.as_ref()),
                 &mut plan,
