@@ -113,6 +113,25 @@ fn may_change_teams(caller: &TenantCaller) -> Result<(), TeamError> {
     }
 }
 
+/// A change that makes `teams` grant to people who did not hold it through them (a move under
+/// them, a restore) is one a non-admin makes only when they hold all those teams grant: nobody
+/// gives, through a team, a permission they lack.
+fn may_give_through(caller: &TenantCaller, teams: &[&TeamRecord]) -> Result<(), TeamError> {
+    if caller.rights.role.is_admin() {
+        return Ok(());
+    }
+    match teams
+        .iter()
+        .flat_map(|t| t.permissions.iter())
+        .find(|p| !caller.rights.permissions.contains(p.as_str()))
+    {
+        Some(beyond) => Err(TeamError::Grant(GrantError::PermissionNotAllowed(
+            beyond.to_string(),
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn team_item(team: &TeamRecord) -> Result<crate::table::Item, InternalError> {
     to_item(&keys::team(team.tenant_id, team.id), team, None).context("building a team")
 }
@@ -645,6 +664,8 @@ pub async fn update(
         && to != team.parent_id
     {
         checks = plan_move(&tree, &mut writes, &mut markers, &team, to)?;
+        let above: Vec<&TeamRecord> = checks.iter().filter_map(|id| tree.teams.get(id)).collect();
+        may_give_through(&caller, &above)?;
         moved_from = Some(team.parent_id);
     }
     let renamed = patch.name.as_ref().is_some_and(|n| n.as_str() != team.name);
@@ -844,6 +865,24 @@ pub async fn restore(
     may_change_teams(&caller)?;
     if team.is_active() {
         return Err(TeamError::NotArchived);
+    }
+    // Its people hold again what it and the teams above it grant.
+    if !caller.rights.role.is_admin() {
+        let keys: Vec<Key> = team
+            .ancestors
+            .iter()
+            .map(|id| keys::team(tenant_id, *id))
+            .collect();
+        let above: Vec<TeamRecord> = crate::table::batch_get_all(app.table.as_ref(), &keys)
+            .await
+            .context("reading the teams above")?
+            .into_iter()
+            .flatten()
+            .map(|item| from_item(item).context("reading a team"))
+            .collect::<Result<_, _>>()?;
+        let mut granting: Vec<&TeamRecord> = above.iter().collect();
+        granting.push(&team);
+        may_give_through(&caller, &granting)?;
     }
     let mut writes = Writes::new(app, app.clock.now());
     if let Some(parent) = &parent {

@@ -383,3 +383,70 @@ async fn concurrent_joins_of_one_person_leave_every_team_in_their_grants_on_the_
 async fn concurrent_joins_of_one_person_leave_every_team_in_their_grants_on_dynamodb() {
     concurrent_joins_leave_every_team_in_the_grants(Backend::Dynamo).await;
 }
+
+#[tokio::test]
+async fn nobody_gives_through_a_team_a_permission_they_lack() {
+    let app = spawn_app().await;
+    app.settings(json!({"permission_catalog": [{"name": "fleet.manage", "label": "Fleet"}]}))
+        .await;
+    let fleet = team(&app, "Fleet", None, &["fleet.manage"]).await;
+    let plain = team(&app, "Plain", None, &[]).await;
+    let old = team(&app, "Old", None, &["fleet.manage"]).await;
+    change(
+        &app,
+        Method::POST,
+        &format!("{}/{old}/archive", teams_path(&app)),
+        Some(json!({})),
+    )
+    .await;
+    // Uma manages users, and does not hold fleet.manage.
+    let (uma, _, uma_token) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    let (tom, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    for user in [&uma, &tom] {
+        let response = app
+            .post(
+                &format!("{}/{fleet}/members", teams_path(&app)),
+                Some(&uma_token),
+                json!({"user_id": user}),
+            )
+            .await;
+        assert_problem(response, StatusCode::FORBIDDEN, "permission_not_allowed").await;
+    }
+    // Into Plain, which grants nothing, she adds Tom; but she moves Plain under Fleet no more
+    // than she restores Old, or invites someone into Fleet.
+    let response = app
+        .post(
+            &format!("{}/{plain}/members", teams_path(&app)),
+            Some(&uma_token),
+            json!({"user_id": tom}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let response = app
+        .request(
+            Method::PATCH,
+            &format!("{}/{plain}", teams_path(&app)),
+            Some(&uma_token),
+            Some(json!({"parent_id": fleet})),
+        )
+        .await;
+    assert_problem(response, StatusCode::FORBIDDEN, "permission_not_allowed").await;
+    let response = app
+        .post(
+            &format!("{}/{old}/restore", teams_path(&app)),
+            Some(&uma_token),
+            json!({}),
+        )
+        .await;
+    assert_problem(response, StatusCode::FORBIDDEN, "permission_not_allowed").await;
+    let response = app
+        .post(
+            &format!("/v1/tenants/{}/invitations", app.tenant_id),
+            Some(&uma_token),
+            json!({"email": "new@example.org", "team_ids": [fleet]}),
+        )
+        .await;
+    assert_problem(response, StatusCode::FORBIDDEN, "permission_not_allowed").await;
+    assert!(seen(&app, &tom).await.1.is_empty(), "Tom holds nothing new");
+    assert_eq!(seen(&app, &uma).await.1, sorted(&["users.manage"]));
+}
