@@ -39,6 +39,7 @@ mod resets;
 mod sessions;
 mod signups;
 mod spawn;
+mod teams;
 mod tokens;
 mod users;
 

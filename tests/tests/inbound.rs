@@ -1043,23 +1043,8 @@ async fn a_suspended_tenant_takes_no_mail_until_it_is_resumed() {
 #[tokio::test]
 async fn a_person_made_from_mail_joins_the_default_teams_and_the_addresss_team() {
     let app = inbound_app(Backend::Embedded).await;
-    let make = |name: &'static str| {
-        let app = &app;
-        async move {
-            let response = app
-                .post(
-                    &format!("/v1/tenants/{}/teams", app.tenant_id),
-                    Some(&app.owner_token),
-                    json!({"name": name}),
-                )
-                .await;
-            assert_eq!(response.status(), StatusCode::CREATED);
-            let team: Value = response.json().await.unwrap();
-            team["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let requesters = make("Requesters").await;
-    let desk = make("Desk").await;
+    let requesters = app.make_team("Requesters", None, &[]).await;
+    let desk = app.make_team("Desk", None, &[]).await;
     let settings = format!("/v1/tenants/{}/settings", app.tenant_id);
     let patch =
         |body: Value| app.request(Method::PATCH, &settings, Some(&app.owner_token), Some(body));

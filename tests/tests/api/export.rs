@@ -158,24 +158,9 @@ async fn a_large_tenant_is_exported_a_page_at_a_time() {
 async fn the_export_has_each_members_team_paths_and_takes_a_team() {
     let app = spawn_app().await;
     let teams = format!("/v1/tenants/{}/teams", app.tenant_id);
-    let make = |name: &'static str, parent: Option<String>| {
-        let (app, teams) = (&app, &teams);
-        async move {
-            let response = app
-                .post(
-                    teams,
-                    Some(&app.owner_token),
-                    json!({"name": name, "parent_id": parent}),
-                )
-                .await;
-            assert_eq!(response.status(), StatusCode::CREATED);
-            let body: Value = response.json().await.unwrap();
-            body["id"].as_str().unwrap().to_owned()
-        }
-    };
-    let sales = make("Sales", None).await;
-    let north = make("North/East", Some(sales.clone())).await;
-    let support = make("Support", None).await;
+    let sales = app.make_team("Sales", None, &[]).await;
+    let north = app.make_team("North/East", Some(&sales), &[]).await;
+    let support = app.make_team("Support", None, &[]).await;
     let (ana, ana_email, _) = app.member(app.tenant_id, "member", &[]).await;
     let (_, bo_email, _) = app.member(app.tenant_id, "member", &[]).await;
     for team in [&north, &support] {
@@ -222,23 +207,9 @@ async fn the_export_has_each_members_team_paths_and_takes_a_team() {
     assert!(direct.is_empty(), "nobody is in Sales itself");
     // Another tenant's team is none here.
     let (other, _, other_owner) = app.new_tenant("Other").await;
-    let theirs: Value = app
-        .post(
-            &format!("/v1/tenants/{other}/teams"),
-            Some(&other_owner),
-            json!({"name": "Theirs"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs = app.make_team_in(other, &other_owner, "Theirs").await;
     assert_problem(
-        export(
-            &app,
-            &format!("?team_id={}", theirs["id"].as_str().unwrap()),
-            &app.owner_token,
-        )
-        .await,
+        export(&app, &format!("?team_id={theirs}"), &app.owner_token).await,
         StatusCode::NOT_FOUND,
         "team_not_found",
     )

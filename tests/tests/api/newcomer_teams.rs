@@ -6,19 +6,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, spawn_app};
 
-async fn team(app: &TestApp, name: &str, parent: Option<&str>, permissions: &[&str]) -> String {
-    let response = app
-        .post(
-            &format!("/v1/tenants/{}/teams", app.tenant_id),
-            Some(&app.owner_token),
-            json!({"name": name, "parent_id": parent, "permissions": permissions}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED, "{name}");
-    let body: Value = response.json().await.unwrap();
-    body["id"].as_str().unwrap().to_owned()
-}
-
 async fn patch_settings(app: &TestApp, body: Value) -> reqwest::Response {
     app.request(
         Method::PATCH,
@@ -49,8 +36,8 @@ fn ids(items: &[&String]) -> Vec<String> {
 #[tokio::test]
 async fn default_teams_are_active_teams_of_this_tenant_only() {
     let app = spawn_app().await;
-    let desk = team(&app, "Desk", None, &[]).await;
-    let old = team(&app, "Old", None, &[]).await;
+    let desk = app.make_team("Desk", None, &[]).await;
+    let old = app.make_team("Old", None, &[]).await;
     let response = app
         .post(
             &format!("/v1/tenants/{}/teams/{old}/archive", app.tenant_id),
@@ -60,15 +47,7 @@ async fn default_teams_are_active_teams_of_this_tenant_only() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let (other, _, other_owner) = app.new_tenant("Other").await;
-    let response = app
-        .post(
-            &format!("/v1/tenants/{other}/teams"),
-            Some(&other_owner),
-            json!({"name": "Theirs"}),
-        )
-        .await;
-    let theirs: Value = response.json().await.unwrap();
-    let theirs = theirs["id"].as_str().unwrap();
+    let theirs = &app.make_team_in(other, &other_owner, "Theirs").await;
     for (bad, code) in [
         (json!([theirs]), "unknown_team"),
         (json!([old]), "unknown_team"),
@@ -110,9 +89,9 @@ async fn default_teams_are_active_teams_of_this_tenant_only() {
 #[tokio::test]
 async fn a_created_or_imported_newcomer_joins_the_default_teams_at_once() {
     let app = spawn_app().await;
-    let support = team(&app, "Support", None, &["users.manage"]).await;
-    let tier1 = team(&app, "Tier 1", Some(&support), &[]).await;
-    let archived_later = team(&app, "Night shift", None, &[]).await;
+    let support = app.make_team("Support", None, &["users.manage"]).await;
+    let tier1 = app.make_team("Tier 1", Some(&support), &[]).await;
+    let archived_later = app.make_team("Night shift", None, &[]).await;
     app.settings(json!({"default_teams": [tier1, archived_later]}))
         .await;
     app.post(
@@ -169,24 +148,17 @@ async fn a_created_or_imported_newcomer_joins_the_default_teams_at_once() {
 #[tokio::test]
 async fn an_invitation_names_teams_its_sender_may_fill_and_accepting_joins_them() {
     let app = spawn_app().await;
-    let desk = team(&app, "Desk", None, &[]).await;
-    let vip = team(&app, "VIP", None, &[]).await;
+    let desk = app.make_team("Desk", None, &[]).await;
+    let vip = app.make_team("VIP", None, &[]).await;
     let invitations = format!("/v1/tenants/{}/invitations", app.tenant_id);
     // Another tenant's team, or one that is not a team: nothing is sent.
     let (other, _, other_owner) = app.new_tenant("Other").await;
-    let response = app
-        .post(
-            &format!("/v1/tenants/{other}/teams"),
-            Some(&other_owner),
-            json!({"name": "Theirs"}),
-        )
-        .await;
-    let theirs: Value = response.json().await.unwrap();
+    let theirs = app.make_team_in(other, &other_owner, "Theirs").await;
     let problem = assert_problem(
         app.post(
             &invitations,
             Some(&app.owner_token),
-            json!({"email": "x@example.org", "team_ids": [theirs["id"]]}),
+            json!({"email": "x@example.org", "team_ids": [theirs]}),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,

@@ -12,19 +12,6 @@ fn teams_path(app: &TestApp) -> String {
     format!("/v1/tenants/{}/teams", app.tenant_id)
 }
 
-async fn team(app: &TestApp, name: &str, parent: Option<&str>, permissions: &[&str]) -> String {
-    let response = app
-        .post(
-            &teams_path(app),
-            Some(&app.owner_token),
-            json!({"name": name, "parent_id": parent, "permissions": permissions}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::CREATED, "{name}");
-    let body: Value = response.json().await.unwrap();
-    body["id"].as_str().unwrap().to_owned()
-}
-
 async fn join(app: &TestApp, team: &str, user: &str) {
     let response = app
         .post(
@@ -92,9 +79,9 @@ async fn a_person_holds_what_every_team_above_them_grants_and_checks_use_it() {
                                                 {"name": "reports.read", "label": "Reports"}]}),
     )
     .await;
-    let fleet = team(&app, "Fleet", None, &["fleet.manage"]).await;
-    let vans = team(&app, "Vans", Some(&fleet), &[]).await;
-    let people = team(&app, "People", None, &["users.manage"]).await;
+    let fleet = app.make_team("Fleet", None, &["fleet.manage"]).await;
+    let vans = app.make_team("Vans", Some(&fleet), &[]).await;
+    let people = app.make_team("People", None, &["users.manage"]).await;
     let (mia, _, mia_token) = app.member(app.tenant_id, "member", &["reports.read"]).await;
     assert_eq!(lists_users(&app, &mia_token).await, StatusCode::FORBIDDEN);
 
@@ -216,7 +203,7 @@ async fn a_person_holds_what_every_team_above_them_grants_and_checks_use_it() {
 #[tokio::test]
 async fn an_inactive_person_keeps_their_teams_and_they_grant_nothing() {
     let app = spawn_app().await;
-    let people = team(&app, "People", None, &["users.manage"]).await;
+    let people = app.make_team("People", None, &["users.manage"]).await;
     let (mia, _, _) = app.member(app.tenant_id, "member", &[]).await;
     join(&app, &people, &mia).await;
     let users = format!("/v1/tenants/{}/users/{mia}", app.tenant_id);
@@ -239,7 +226,7 @@ async fn an_inactive_person_keeps_their_teams_and_they_grant_nothing() {
 #[tokio::test]
 async fn a_key_holds_what_its_makers_teams_grant_only_while_they_do() {
     let app = spawn_app().await;
-    let people = team(&app, "People", None, &["users.manage"]).await;
+    let people = app.make_team("People", None, &["users.manage"]).await;
     let (maker, _, maker_token) = app.member(app.tenant_id, "member", &[]).await;
     let keys = format!("/v1/tenants/{}/api-keys", app.tenant_id);
     // Without the team, the maker may not make a key that manages users.
@@ -292,6 +279,7 @@ async fn another_tenants_teams_grant_nothing_here_and_a_held_permission_stays_in
             json!({"name": "People", "permissions": ["users.manage"]}),
         )
         .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
     let other_team: Value = response.json().await.unwrap();
     let response = app
         .post(
@@ -314,7 +302,7 @@ async fn another_tenants_teams_grant_nothing_here_and_a_held_permission_stays_in
     assert!(seen(&app, &mia).await.0.is_empty());
 
     // A team holds fleet.manage: it stays in the catalogue until the team lets it go.
-    let fleet = team(&app, "Fleet", None, &["fleet.manage"]).await;
+    let fleet = app.make_team("Fleet", None, &["fleet.manage"]).await;
     let response = app
         .request(
             Method::PATCH,
@@ -343,7 +331,7 @@ async fn concurrent_joins_leave_every_team_in_the_grants(backend: Backend) {
     let (mia, _, _) = app.member(app.tenant_id, "member", &[]).await;
     let mut teams = Vec::new();
     for n in 0..6 {
-        teams.push(team(&app, &format!("Team {n}"), None, &[]).await);
+        teams.push(app.make_team(&format!("Team {n}"), None, &[]).await);
     }
     // Her grants are worked out before the joins, so each join changes a stored answer.
     assert!(seen(&app, &mia).await.0.is_empty());
@@ -389,9 +377,9 @@ async fn nobody_gives_through_a_team_a_permission_they_lack() {
     let app = spawn_app().await;
     app.settings(json!({"permission_catalog": [{"name": "fleet.manage", "label": "Fleet"}]}))
         .await;
-    let fleet = team(&app, "Fleet", None, &["fleet.manage"]).await;
-    let plain = team(&app, "Plain", None, &[]).await;
-    let old = team(&app, "Old", None, &["fleet.manage"]).await;
+    let fleet = app.make_team("Fleet", None, &["fleet.manage"]).await;
+    let plain = app.make_team("Plain", None, &[]).await;
+    let old = app.make_team("Old", None, &["fleet.manage"]).await;
     change(
         &app,
         Method::POST,

@@ -1042,22 +1042,10 @@ async fn the_users_list_takes_a_team_with_or_without_its_subteams() {
     assert!(second["next_cursor"].is_null(), "{second}");
     // Another tenant's team is no team here; include alone, or anything but subteams, is refused.
     let (other, _, other_owner) = app.new_tenant("Other").await;
-    let theirs: Value = app
-        .post(
-            &format!("/v1/tenants/{other}/teams"),
-            Some(&other_owner),
-            json!({"name": "Theirs"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let theirs = app.make_team_in(other, &other_owner, "Theirs").await;
     assert_problem(
-        app.get(
-            &format!("{users}?team_id={}", theirs["id"].as_str().unwrap()),
-            &app.owner_token,
-        )
-        .await,
+        app.get(&format!("{users}?team_id={theirs}"), &app.owner_token)
+            .await,
         StatusCode::NOT_FOUND,
         "team_not_found",
     )
