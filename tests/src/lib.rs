@@ -127,3 +127,15 @@ pub fn actions(entries: &[Value]) -> Vec<&str> {
         .map(|e| e["action"].as_str().unwrap())
         .collect()
 }
+
+/// The strings of a JSON list, sorted: for lists whose order a test does not care about.
+pub fn sorted_strings(value: &Value) -> Vec<String> {
+    let mut all: Vec<String> = value
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {value}"))
+        .iter()
+        .map(|v| v.as_str().expect("a string").to_owned())
+        .collect();
+    all.sort();
+    all
+}

@@ -4,7 +4,7 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, spawn_app};
+use usher_tests::{GOOD_PASSWORD, TestApp, assert_problem, sorted_strings, spawn_app};
 
 async fn patch_settings(app: &TestApp, body: Value) -> reqwest::Response {
     app.request(
@@ -14,17 +14,6 @@ async fn patch_settings(app: &TestApp, body: Value) -> reqwest::Response {
         Some(body),
     )
     .await
-}
-
-fn sorted(value: &Value) -> Vec<String> {
-    let mut all: Vec<String> = value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect();
-    all.sort();
-    all
 }
 
 fn ids(items: &[&String]) -> Vec<String> {
@@ -114,7 +103,10 @@ async fn a_created_or_imported_newcomer_joins_the_default_teams_at_once() {
     assert_eq!(response.status(), StatusCode::CREATED);
     let created: Value = response.json().await.unwrap();
     // In Tier 1, under Support; the archived default is skipped.
-    assert_eq!(sorted(&created["user"]["teams"]), ids(&[&support, &tier1]));
+    assert_eq!(
+        sorted_strings(&created["user"]["teams"]),
+        ids(&[&support, &tier1])
+    );
     assert_eq!(
         created["user"]["effective_permissions"],
         json!(["users.manage"])
@@ -142,7 +134,7 @@ async fn a_created_or_imported_newcomer_joins_the_default_teams_at_once() {
         .await;
     assert_eq!(import["status"], "done", "{import}");
     let bo = app.user_by_email("bo@example.org").await.unwrap();
-    assert_eq!(sorted(&bo["teams"]), ids(&[&support, &tier1]));
+    assert_eq!(sorted_strings(&bo["teams"]), ids(&[&support, &tier1]));
 }
 
 #[tokio::test]
@@ -202,7 +194,7 @@ async fn an_invitation_names_teams_its_sender_may_fill_and_accepting_joins_them(
     let link = app.invitation_token_for("y@example.org").await;
     assert_eq!(app.accept_as_new(&link).await.status(), StatusCode::OK);
     let yan = app.user_by_email("y@example.org").await.unwrap();
-    assert_eq!(sorted(&yan["teams"]), ids(&[&desk]));
+    assert_eq!(sorted_strings(&yan["teams"]), ids(&[&desk]));
 
     // The owner's invitation names VIP; VIP is archived before it is accepted: skipped.
     let response = app
@@ -222,5 +214,5 @@ async fn an_invitation_names_teams_its_sender_may_fill_and_accepting_joins_them(
     let link = app.invitation_token_for("z@example.org").await;
     assert_eq!(app.accept_as_new(&link).await.status(), StatusCode::OK);
     let zoe = app.user_by_email("z@example.org").await.unwrap();
-    assert_eq!(sorted(&zoe["teams"]), ids(&[&desk]));
+    assert_eq!(sorted_strings(&zoe["teams"]), ids(&[&desk]));
 }

@@ -6,7 +6,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use usher_tests::{Backend, GOOD_PASSWORD, TestApp, assert_problem, spawn_app, spawn_app_on};
+use usher_tests::{
+    Backend, GOOD_PASSWORD, TestApp, assert_problem, sorted_strings, spawn_app, spawn_app_on,
+};
 
 fn teams_path(app: &TestApp) -> String {
     format!("/v1/tenants/{}/teams", app.tenant_id)
@@ -43,20 +45,9 @@ async fn seen(app: &TestApp, user: &str) -> (Vec<String>, Vec<String>) {
         )
         .await;
     (
-        strings(&body["teams"]),
-        strings(&body["effective_permissions"]),
+        sorted_strings(&body["teams"]),
+        sorted_strings(&body["effective_permissions"]),
     )
-}
-
-fn strings(value: &Value) -> Vec<String> {
-    let mut all: Vec<String> = value
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {value}"))
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect();
-    all.sort();
-    all
 }
 
 fn sorted(items: &[&str]) -> Vec<String> {
@@ -119,11 +110,11 @@ async fn a_person_holds_what_every_team_above_them_grants_and_checks_use_it() {
         .iter()
         .find(|u| u["id"] == mia.as_str())
         .unwrap();
-    assert_eq!(strings(&listed["teams"]), teams);
+    assert_eq!(sorted_strings(&listed["teams"]), teams);
     let me = app.get_json("/v1/me", &mia_token).await;
     let here = &me["memberships"][0];
-    assert_eq!(strings(&here["teams"]), teams);
-    assert_eq!(strings(&here["effective_permissions"]), effective);
+    assert_eq!(sorted_strings(&here["teams"]), teams);
+    assert_eq!(sorted_strings(&here["effective_permissions"]), effective);
     let jwt = app.access_token(&mia_token, app.tenant_id).await;
     let claims: Value = serde_json::from_slice(
         &URL_SAFE_NO_PAD
@@ -131,8 +122,8 @@ async fn a_person_holds_what_every_team_above_them_grants_and_checks_use_it() {
             .unwrap(),
     )
     .unwrap();
-    assert_eq!(strings(&claims["permissions"]), effective);
-    assert_eq!(strings(&claims["teams"]), teams);
+    assert_eq!(sorted_strings(&claims["permissions"]), effective);
+    assert_eq!(sorted_strings(&claims["teams"]), teams);
 
     // Fleet stops granting: at once.
     change(
