@@ -1087,4 +1087,26 @@ async fn a_person_made_from_mail_joins_the_default_teams_and_the_addresss_team()
         )
         .await;
     assert_eq!(members["items"].as_array().unwrap().len(), 1);
+
+    // A sender held, then approved, joins the team of the address they wrote to.
+    assert_eq!(
+        outcome_of(&app, "inbound-spam-gray", "later@example.org")
+            .await
+            .0,
+        OutcomeKind::Held
+    );
+    let held = format!("/v1/tenants/{}/inbound/held", app.tenant_id);
+    let page = app.get_json(&held, &app.owner_token).await;
+    let id = page["items"][0]["id"].as_str().unwrap().to_owned();
+    let approved = app
+        .post(
+            &format!("{held}/{id}/approve"),
+            Some(&app.owner_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    app.dispatch_all_pending().await;
+    let later = app.user_by_email("later@example.org").await.unwrap();
+    assert_eq!(later["teams"], json!(expected));
 }
