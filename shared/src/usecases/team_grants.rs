@@ -252,10 +252,23 @@ async fn work_out(
             None => break,
         }
     }
-    let direct = read_teams(app, tenant, &direct).await?;
+    Ok(through(app, tenant, &direct).await?.1)
+}
+
+/// The active ones of the teams `direct`, and what someone in them holds: those teams and every
+/// active team above them, and their permissions. Two batch reads: the teams, then those above.
+pub(crate) async fn through(
+    app: &App,
+    tenant: TenantId,
+    direct: &[TeamId],
+) -> Result<(Vec<TeamRecord>, TeamGrants), TableError> {
+    let direct: Vec<TeamRecord> = read_teams(app, tenant, direct)
+        .await?
+        .into_iter()
+        .filter(TeamRecord::is_active)
+        .collect();
     let mut above: Vec<TeamId> = direct
         .iter()
-        .filter(|t| t.is_active())
         .flat_map(|t| t.ancestors.iter().copied())
         .filter(|id| !direct.iter().any(|t| t.id == *id))
         .collect();
@@ -264,15 +277,14 @@ async fn work_out(
     let above = read_teams(app, tenant, &above).await?;
     let mut active: Vec<&TeamRecord> = direct
         .iter()
-        .chain(above.iter())
-        .filter(|t| t.is_active())
+        .chain(above.iter().filter(|t| t.is_active()))
         .collect();
     active.sort_by_key(|t| t.id);
-    active.dedup_by_key(|t| t.id);
-    Ok(TeamGrants {
+    let grants = TeamGrants {
         teams: active.iter().map(|t| t.id).collect(),
         permissions: PermissionSet::default().union(active.iter().map(|t| &t.permissions)),
-    })
+    };
+    Ok((direct, grants))
 }
 
 async fn read_teams(

@@ -537,29 +537,9 @@ impl NewcomerTeams {
         if ids.is_empty() {
             return Ok(Self::default());
         }
-        let joined: Vec<TeamRecord> = read_teams(app, tenant.id, &ids)
-            .await?
-            .into_iter()
-            .filter(TeamRecord::is_active)
-            .collect();
-        let mut above: Vec<TeamId> = joined
-            .iter()
-            .flat_map(|t| t.ancestors.iter().copied())
-            .filter(|id| !joined.iter().any(|t| t.id == *id))
-            .collect();
-        above.sort();
-        above.dedup();
-        let above = read_teams(app, tenant.id, &above).await?;
-        let mut granting: Vec<&TeamRecord> = joined
-            .iter()
-            .chain(above.iter().filter(|t| t.is_active()))
-            .collect();
-        granting.sort_by_key(|t| t.id);
-        let grants = team_grants::TeamGrants {
-            teams: granting.iter().map(|t| t.id).collect(),
-            permissions: crate::domain::PermissionSet::default()
-                .union(granting.iter().map(|t| &t.permissions)),
-        };
+        let (joined, grants) = team_grants::through(app, tenant.id, &ids)
+            .await
+            .context("reading the newcomer's teams")?;
         Ok(Self { joined, grants })
     }
 
@@ -609,21 +589,6 @@ impl NewcomerTeams {
             .context("building the team grants")?);
         Ok(())
     }
-}
-
-async fn read_teams(
-    app: &App,
-    tenant: TenantId,
-    ids: &[TeamId],
-) -> Result<Vec<TeamRecord>, InternalError> {
-    let keys: Vec<Key> = ids.iter().map(|id| keys::team(tenant, *id)).collect();
-    batch_get_all(app.table.as_ref(), &keys)
-        .await
-        .context("reading the teams")?
-        .into_iter()
-        .flatten()
-        .map(|item| from_item(item).context("reading a team"))
-        .collect()
 }
 
 /// The job that puts a newcomer from inbound mail in the tenant's default teams and the teams it
