@@ -142,16 +142,20 @@ async fn in_team(
             .await
             .context("reading the members")?;
         for (account, item) in chunk.iter().zip(found) {
-            if users.len() == request.limit {
-                more = true;
-                break 'pages;
-            }
-            last = Some(*account);
             let member: Option<MembershipRecord> =
                 crate::records::from_optional(item).context("reading a member")?;
-            if let Some(member) = member.filter(|m| m.status == shown) {
-                users.push(member);
+            let member = member.filter(|m| m.status == shown);
+            // Past a full page, look on only to tell whether another shown member follows, so
+            // the last page gives no cursor.
+            if users.len() == request.limit {
+                if member.is_some() {
+                    more = true;
+                    break 'pages;
+                }
+                continue;
             }
+            last = Some(*account);
+            users.extend(member);
         }
     }
     let users = team_grants::members(app, &caller.tenant, users)
