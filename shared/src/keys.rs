@@ -76,11 +76,17 @@ pub fn team(tenant: TenantId, team: TeamId) -> Key {
 /// The marker that holds a name among the children of `parent` (`None`: the roots), in its
 /// folded form: put only if absent, so two siblings never share a name however they race.
 pub fn team_name(tenant: TenantId, parent: Option<TeamId>, folded_name: &str) -> Key {
-    let parent = parent.map_or_else(|| "ROOT".to_owned(), |p| p.to_string());
     Key::new(
         tenant_pk(tenant),
-        format!("TEAMNAME#{parent}#{folded_name}"),
+        format!("{}{folded_name}", team_names_prefix(parent)),
     )
+}
+
+/// The name markers of `parent`'s children (`None`: the roots): its sub-teams, archived ones
+/// too, in one query.
+pub fn team_names_prefix(parent: Option<TeamId>) -> String {
+    let parent = parent.map_or_else(|| "ROOT".to_owned(), |p| p.to_string());
+    format!("TEAMNAME#{parent}#")
 }
 
 /// A person's place in a team: listed under the team (`TEAMMEMBER#{team}#`).

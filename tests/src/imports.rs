@@ -24,8 +24,13 @@ impl TestApp {
     /// Imports `file` into the main tenant as its owner, lets the outbox do the jobs, and returns
     /// the finished import as `GET .../imports/{id}` shows it.
     pub async fn import_all(&self, file: &str) -> Value {
+        self.import_all_with("", file).await
+    }
+
+    /// [`import_all`](Self::import_all) with a query string (`?create_missing_teams=true`).
+    pub async fn import_all_with(&self, query: &str, file: &str) -> Value {
         let response = self
-            .import_csv(self.tenant_id, &self.owner_token, "", file)
+            .import_csv(self.tenant_id, &self.owner_token, query, file)
             .await;
         if response.status() != StatusCode::ACCEPTED {
             panic!("the import was refused: {}", response.text().await.unwrap());

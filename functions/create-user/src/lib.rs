@@ -190,6 +190,10 @@ pub struct ImportQuery {
     /// How the file's bytes are text; UTF-8 (with or without a byte-order mark) by default.
     #[serde(default)]
     encoding: FileEncoding,
+    /// `true`: make the teams the `teams` column names that do not exist yet (the dry run lists
+    /// them in `new_teams`); without it a row naming one is `unknown_team`.
+    #[serde(default)]
+    create_missing_teams: bool,
 }
 
 /// A dry run's answer: what each row would become.
@@ -199,6 +203,9 @@ pub struct DryRunView {
     counts: Counts,
     /// Every row, in file order.
     rows: Vec<RowReport>,
+    /// The teams the import would make (`create_missing_teams=true`), as paths.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    new_teams: Vec<String>,
 }
 
 /// An import, as filed and as it goes on.
@@ -212,6 +219,9 @@ pub struct ImportView {
     rows_done: u32,
     /// What the check before filing expected.
     planned: Counts,
+    /// The teams the import made before filing its rows, as paths.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    new_teams: Vec<String>,
     /// What the rows done so far became.
     counts: Counts,
     created_at: chrono::DateTime<chrono::Utc>,
@@ -230,6 +240,7 @@ impl From<ImportProgress> for ImportView {
             rows: import.rows,
             rows_done: progress.rows_done,
             planned: import.planned,
+            new_teams: import.new_teams,
             counts: progress.counts,
             created_at: import.created_at,
             finished_at: import.finished_at,
@@ -239,8 +250,8 @@ impl From<ImportProgress> for ImportView {
 }
 
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/users.csv", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
-    params(("tenant_id" = String, Path), ("dry_run" = Option<bool>, Query), ("encoding" = Option<FileEncoding>, Query)),
-    request_body(content = String, content_type = "text/csv", description = "The file, at most 5 MB and 10,000 rows: a header row (email, first_name, last_name, notification_email, phone, locale, role, auto_tickets, send_credentials, a column per permission; the export's own columns are read too), comma or semicolon separated, CRLF or LF"),
+    params(("tenant_id" = String, Path), ("dry_run" = Option<bool>, Query), ("encoding" = Option<FileEncoding>, Query), ("create_missing_teams" = Option<bool>, Query, description = "Make the teams the teams column names that do not exist yet")),
+    request_body(content = String, content_type = "text/csv", description = "The file, at most 5 MB and 10,000 rows: a header row (email, first_name, last_name, notification_email, phone, locale, role, auto_tickets, send_credentials, teams: paths from the root such as Sales/Europe, several separated by ; or |, a \\ before / ; | or \\ keeping it in a name; a column per permission; the export's own columns are read too), comma or semicolon separated, CRLF or LF"),
     responses(
         BearerErrors,
         (status = 200, description = "dry_run: what each row would become (added: someone who is not a member joins, created or, for an email with an account, invited, which a check does not tell; updated; unchanged; or error with its code and column); nothing was written or sent", body = DryRunView),
@@ -250,7 +261,8 @@ impl From<ImportProgress> for ImportView {
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 413, description = "payload_too_large: the file is over 5 MB", body = ProblemDoc),
         (status = 415, description = "unsupported_media_type: send the file as text/csv", body = ProblemDoc),
-        (status = 422, description = "empty_file; too_many_rows: over 10,000; invalid_encoding: not UTF-8 (`row` names the first bad row; or name the encoding); invalid_csv: a quote never closed, a row with another number of cells than the header, a byte-order mark past the start, or binary content (`row` names it); missing_header: the first row is data, not the header; missing_column: no email column; unknown_column; duplicate_column; unknown_permission: a permission column not in the catalogue; import_invalid: rows in error (`errors` lists them with code and column), nothing was written", body = ProblemDoc),
+        (status = 422, description = "empty_file; too_many_rows: over 10,000; invalid_encoding: not UTF-8 (`row` names the first bad row; or name the encoding); invalid_csv: a quote never closed, a row with another number of cells than the header, a byte-order mark past the start, or binary content (`row` names it); missing_header: the first row is data, not the header; missing_column: no email column; unknown_column; duplicate_column; unknown_permission: a permission column not in the catalogue; import_invalid: rows in error (`errors` lists them with code and column: among them unknown_team, team_archived, team_too_deep, team_limit for the teams column), nothing was written", body = ProblemDoc),
+        (status = 409, description = "conflict: the teams changed while the import made the missing ones; the rows were not filed", body = ProblemDoc),
     ))]
 async fn import_route(
     State(app): State<App>,
@@ -259,20 +271,18 @@ async fn import_route(
     ApiQuery(query): ApiQuery<ImportQuery>,
     CsvBody(bytes): CsvBody,
 ) -> Result<Response, Problem> {
-    let imported = import_users::import_users(
-        &app,
-        &token,
-        tenant_id,
-        &bytes,
-        query.encoding,
-        query.dry_run,
-    )
-    .await?;
+    let options = import_users::ImportOptions {
+        encoding: query.encoding,
+        dry_run: query.dry_run,
+        create_missing_teams: query.create_missing_teams,
+    };
+    let imported = import_users::import_users(&app, &token, tenant_id, &bytes, options).await?;
     Ok(match imported {
         Imported::DryRun(report) => Json(DryRunView {
             dry_run: true,
             counts: report.counts,
             rows: report.rows,
+            new_teams: report.new_teams,
         })
         .into_response(),
         Imported::Filed(import) => {

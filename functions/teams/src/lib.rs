@@ -454,6 +454,10 @@ async fn add_member_route(
 pub struct MembersQuery {
     /// `subteams`: the people of its active sub-teams too, each once.
     include: Option<String>,
+    /// 1 to 200; 50 by default.
+    limit: Option<u32>,
+    /// `next_cursor` of the page before.
+    cursor: Option<String>,
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -466,33 +470,33 @@ pub struct TeamMemberView {
     maintainer: bool,
 }
 
-#[derive(serde::Serialize, ToSchema)]
-pub struct TeamMemberList {
-    /// In account order.
-    items: Vec<TeamMemberView>,
-}
-
 #[utoipa::path(get, path = "/v1/tenants/{tenant_id}/teams/{team_id}/members", tag = "teams",
     security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("team_id" = String, Path), MembersQuery),
     responses(
         BearerErrors,
-        (status = 200, body = TeamMemberList),
+        (status = 200, description = "The team's people in account order, a page at a time", body = Page<TeamMemberView>),
         (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
         (status = 403, description = PEOPLE_FORBIDDEN, body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller; team_not_found: no such team here", body = ProblemDoc),
-        (status = 422, description = "invalid_request: include is not subteams", body = ProblemDoc),
+        (status = 422, description = "invalid_request: include is not subteams, limit out of range, or a cursor this listing did not give", body = ProblemDoc),
     ))]
 async fn list_members_route(
     State(app): State<App>,
     TenantBearer(credential): TenantBearer,
     ApiPath((tenant_id, team)): ApiPath<(TenantId, String)>,
     ApiQuery(query): ApiQuery<MembersQuery>,
-) -> Result<Json<TeamMemberList>, Problem> {
+) -> Result<Json<Page<TeamMemberView>>, Problem> {
     let team = path_team(&team)?;
     let subteams = include_flag(query.include.as_deref(), "subteams")?;
-    let listed = team_members::list(&app, &credential, tenant_id, team, subteams).await?;
-    Ok(Json(TeamMemberList {
+    let page = team_members::MembersPage {
+        cursor: query.cursor,
+        limit: page_limit(query.limit)?,
+    };
+    let (listed, next) =
+        team_members::list(&app, &credential, tenant_id, team, subteams, page).await?;
+    Ok(Json(Page {
+        next_cursor: next.map(|c| c.encode()),
         items: listed
             .into_iter()
             .map(|m| TeamMemberView {

@@ -100,9 +100,14 @@ impl<'a> Writes<'a> {
     }
 
     /// Takes in `other`'s writes: a use case that packs the writes of several units (an import's
-    /// rows) into one commit.
+    /// rows) into one commit. A check this commit holds already (two rows that join one team,
+    /// each against the version read) is taken once: a transaction names an item once.
     pub fn append(&mut self, other: Writes<'_>) -> &mut Self {
-        self.ops.extend(other.ops);
+        for op in other.ops {
+            if !(matches!(op, Op::Check { .. }) && self.ops.contains(&op)) {
+                self.ops.push(op);
+            }
+        }
         self.events.extend(other.events);
         self.files_outbox |= other.files_outbox;
         self
@@ -120,6 +125,15 @@ impl<'a> Writes<'a> {
     /// The items the commit writes or checks (audit events, always new, are not among them).
     pub fn keys(&self) -> impl Iterator<Item = Key> + '_ {
         self.ops.iter().filter_map(Op::key)
+    }
+
+    /// The items of [`keys`](Self::keys) that appending to `into` would add to it: all but the
+    /// checks `into` holds already, the same way (see [`append`](Self::append)).
+    pub fn keys_beyond<'b>(&'b self, into: &'b Writes<'_>) -> impl Iterator<Item = Key> + 'b {
+        self.ops
+            .iter()
+            .filter(|op| !(matches!(op, Op::Check { .. }) && into.ops.contains(op)))
+            .filter_map(Op::key)
     }
 
     /// Commits everything as one transaction, and wakes the mailer when mail or a job was filed.

@@ -39,7 +39,7 @@ pub(crate) const MEMBER_COLUMNS: [(&str, OnImport); 13] = [
     ("auto_tickets", OnImport::Read),
     ("created_via", OnImport::ReadPast),
     ("created_at", OnImport::ReadPast),
-    ("teams", OnImport::ReadPast),
+    ("teams", OnImport::Read),
 ];
 
 /// What an import does with a column the export writes.

@@ -275,16 +275,24 @@ pub(crate) async fn through(
     above.sort();
     above.dedup();
     let above = read_teams(app, tenant, &above).await?;
+    let grants = granted(&direct, &above);
+    Ok((direct, grants))
+}
+
+/// What someone in the active teams `direct` holds, given the teams `above` them (those not
+/// active grant nothing).
+pub(crate) fn granted(direct: &[TeamRecord], above: &[TeamRecord]) -> TeamGrants {
     let mut active: Vec<&TeamRecord> = direct
         .iter()
-        .chain(above.iter().filter(|t| t.is_active()))
+        .chain(above.iter())
+        .filter(|t| t.is_active())
         .collect();
     active.sort_by_key(|t| t.id);
-    let grants = TeamGrants {
+    active.dedup_by_key(|t| t.id);
+    TeamGrants {
         teams: active.iter().map(|t| t.id).collect(),
         permissions: PermissionSet::default().union(active.iter().map(|t| &t.permissions)),
-    };
-    Ok((direct, grants))
+    }
 }
 
 async fn read_teams(

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::audit::{AuditAction, AuditEvent};
 use super::commit::Writes;
-use super::listing::for_each_item;
+use super::listing::{Cursor, for_each_item};
 use super::team_grants;
 use super::teams::TeamError;
 use super::{Context, InternalError, TenantCaller};
@@ -21,7 +21,8 @@ use crate::app::App;
 use crate::domain::{AccountId, TeamId, TenantId};
 use crate::keys;
 use crate::records::{
-    MembershipRecord, TeamMemberRecord, TeamRecord, from_item, from_optional, to_item,
+    MembershipRecord, TeamMemberRecord, TeamNameRecord, TeamRecord, from_item, from_optional,
+    to_item,
 };
 use crate::table::{Condition, Key, Op, TransactError, batch_get_all};
 use crate::token::Credential;
@@ -310,15 +311,33 @@ pub struct ListedMember {
     pub maintainer: bool,
 }
 
+/// Which page of a team's people: after `cursor` (one the listing gave), at most `limit`.
+pub struct MembersPage {
+    pub cursor: Option<String>,
+    pub limit: usize,
+}
+
 /// `GET .../teams/{id}/members` (with `include=subteams`, the sub-teams' people too, each once):
-/// for those who manage users and the team's maintainers. In account order.
+/// for those who manage users and the team's maintainers. In account order, a page at a time:
+/// the places are read whole (a team's, or a subtree's, at most the tenant's 10,000), the people
+/// and what their teams grant only for the page.
 pub async fn list(
     app: &App,
     credential: &Credential,
     tenant: TenantId,
     team_id: TeamId,
     include_subteams: bool,
-) -> Result<Vec<ListedMember>, TeamError> {
+    page: MembersPage,
+) -> Result<(Vec<ListedMember>, Option<Cursor>), TeamError> {
+    let prefix = keys::team_members_prefix(team_id);
+    let after = match &page.cursor {
+        None => None,
+        Some(raw) => Some(
+            Cursor::parse(raw, &prefix)
+                .and_then(|c| c.sk()[prefix.len()..].parse::<AccountId>().ok())
+                .ok_or(TeamError::BadCursor)?,
+        ),
+    };
     let (caller, mut items) =
         TenantCaller::load_with(app, credential, tenant, &[keys::team(tenant, team_id)]).await?;
     let team: TeamRecord = from_optional(items.pop().flatten())
@@ -328,14 +347,23 @@ pub async fn list(
     let places = places_under(app, &team, include_subteams).await?;
     let mut people: BTreeMap<AccountId, (bool, bool)> = BTreeMap::new();
     for place in places.into_iter().flatten() {
+        if after.is_some_and(|after| place.account_id <= after) {
+            continue;
+        }
         let direct = place.team_id == team_id;
         let entry = people.entry(place.account_id).or_insert((false, false));
         entry.0 |= direct;
         entry.1 |= direct && place.maintainer;
     }
+    let more = people.len() > page.limit;
+    let people: Vec<(AccountId, (bool, bool))> = people.into_iter().take(page.limit).collect();
+    let next = more
+        .then(|| people.last())
+        .flatten()
+        .map(|(last, _)| Cursor::after(format!("{prefix}{last}")));
     let keys: Vec<Key> = people
-        .keys()
-        .map(|account| keys::membership(tenant, *account))
+        .iter()
+        .map(|(account, _)| keys::membership(tenant, *account))
         .collect();
     let found = batch_get_all(app.table.as_ref(), &keys)
         .await
@@ -353,7 +381,7 @@ pub async fn list(
     let members = team_grants::members(app, &caller.tenant, memberships)
         .await
         .context("reading the members' teams")?;
-    Ok(members
+    let listed = members
         .into_iter()
         .zip(marks)
         .map(|(member, (direct, maintainer))| ListedMember {
@@ -361,30 +389,69 @@ pub async fn list(
             direct,
             maintainer,
         })
-        .collect())
+        .collect();
+    Ok((listed, next))
 }
 
-/// The places in `team` and, with `include_subteams`, in its active sub-teams: the tree (one
-/// query) only then, and the places of each team in parallel.
+/// The places in `team` and, with `include_subteams`, in its active sub-teams. Those are found
+/// a level at a time: the name markers under each team found that has sub-teams (a query each,
+/// at once), then the teams they name (one batch), the archived ones left out with what is under
+/// them. A subtree costs reads in its own size, never the tenant's whole tree.
 async fn places_under(
     app: &App,
     team: &TeamRecord,
     include_subteams: bool,
 ) -> Result<Vec<Vec<TeamMemberRecord>>, InternalError> {
-    let (tenant, team_id) = (team.tenant_id, team.id);
-    let mut teams = vec![team_id];
+    let tenant = team.tenant_id;
+    let mut teams = vec![team.id];
     if include_subteams {
-        let pk = keys::tenant_pk(tenant);
-        for_each_item(app, &pk, keys::TEAM_PREFIX, |item| {
-            let sub: TeamRecord = from_item(item).context("reading a team")?;
-            if sub.ancestors.contains(&team_id) && sub.is_active() {
-                teams.push(sub.id);
+        let mut level = vec![team.clone()];
+        // Bounded by the depth, so that a corrupted table cannot loop.
+        for _ in team.depth()..TeamRecord::MAX_DEPTH {
+            let parents: Vec<TeamId> = level
+                .iter()
+                .filter(|t| t.children > 0)
+                .map(|t| t.id)
+                .collect();
+            if parents.is_empty() {
+                break;
             }
-            Ok(())
-        })
-        .await?;
+            let children =
+                futures::future::try_join_all(parents.iter().map(|p| children_of(app, tenant, *p)))
+                    .await?;
+            level = read_teams(app, tenant, children.into_iter().flatten().collect())
+                .await?
+                .into_values()
+                .filter(|t| t.is_active() && t.ancestors.contains(&team.id))
+                .collect();
+            teams.extend(level.iter().map(|t| t.id));
+        }
     }
     futures::future::try_join_all(teams.iter().map(|t| places_of_team(app, tenant, *t))).await
+}
+
+/// The ids of `parent`'s sub-teams, from their name markers.
+async fn children_of(
+    app: &App,
+    tenant: TenantId,
+    parent: TeamId,
+) -> Result<Vec<TeamId>, InternalError> {
+    let mut ids = Vec::new();
+    for_each_item(
+        app,
+        &keys::tenant_pk(tenant),
+        &keys::team_names_prefix(Some(parent)),
+        |item| {
+            ids.push(
+                from_item::<TeamNameRecord>(item)
+                    .context("reading a team's name")?
+                    .team_id,
+            );
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(ids)
 }
 
 /// The people of `team` (and of its active sub-teams), each once, in account order.
@@ -423,6 +490,31 @@ async fn places_of_team(
     Ok(places)
 }
 
+/// The teams `ids` (each once) by id; those not found are left out.
+async fn read_teams(
+    app: &App,
+    tenant: TenantId,
+    mut ids: Vec<TeamId>,
+) -> Result<BTreeMap<TeamId, TeamRecord>, InternalError> {
+    ids.sort();
+    ids.dedup();
+    let keys: Vec<Key> = ids.iter().map(|id| keys::team(tenant, *id)).collect();
+    let mut teams = BTreeMap::new();
+    if keys.is_empty() {
+        return Ok(teams);
+    }
+    for item in batch_get_all(app.table.as_ref(), &keys)
+        .await
+        .context("reading teams")?
+        .into_iter()
+        .flatten()
+    {
+        let team: TeamRecord = from_item(item).context("reading a team")?;
+        teams.insert(team.id, team);
+    }
+    Ok(teams)
+}
+
 /// One of a person's teams, and how they are in it.
 pub struct PersonTeam {
     pub team: TeamRecord,
@@ -432,9 +524,12 @@ pub struct PersonTeam {
 }
 
 /// `GET .../users/{id}/teams` (with `include=inherited`, every team above a direct one too):
-/// the person themselves, or those who manage users. One round trip of latency: the caller, the
-/// person's places and the tenant's tree (at most 1,000 teams, one query) are read at once.
-/// Archived teams are left out.
+/// the person themselves, or those who manage users. Archived teams are left out.
+///
+/// Two round trips of latency: the caller with the person and what their teams grant (whose
+/// `teams` are their active teams and those above, kept per person; see `team_grants`), at
+/// once with the person's places; then those teams in one batch. A team above that the kept
+/// answer lacks (a place taken meanwhile) is read in one more.
 pub async fn of_person(
     app: &App,
     credential: &Credential,
@@ -445,27 +540,32 @@ pub async fn of_person(
     let pk = keys::tenant_pk(tenant);
     let prefix = keys::member_teams_prefix(user);
     let mut places: Vec<TeamMemberRecord> = Vec::new();
-    let mut teams: BTreeMap<TeamId, TeamRecord> = BTreeMap::new();
-    let (caller, read_places, read_teams) = tokio::join!(
+    let (caller, read_places) = tokio::join!(
         TenantCaller::load_with_member(app, credential, tenant, user),
         for_each_item(app, &pk, &prefix, |item| {
             places.push(from_item(item).context("reading a team place")?);
             Ok(())
         }),
-        for_each_item(app, &pk, keys::TEAM_PREFIX, |item| {
-            let team: TeamRecord = from_item(item).context("reading a team")?;
-            teams.insert(team.id, team);
-            Ok(())
-        }),
     );
     let (caller, member) = caller?;
     read_places?;
-    read_teams?;
     if caller.account_id() != Some(user) && !caller.rights.can_manage_users() {
         return Err(TeamError::Forbidden);
     }
-    if member.is_none() {
-        return Err(TeamError::UserNotFound);
+    let member = member.ok_or(TeamError::UserNotFound)?;
+    let mut wanted: Vec<TeamId> = places.iter().map(|p| p.team_id).collect();
+    if inherited {
+        wanted.extend(member.teams.iter().copied());
+    }
+    let mut teams = read_teams(app, tenant, wanted).await?;
+    if inherited {
+        let missing: Vec<TeamId> = places
+            .iter()
+            .filter_map(|p| teams.get(&p.team_id))
+            .flat_map(|t| t.ancestors.iter().copied())
+            .filter(|id| !teams.contains_key(id))
+            .collect();
+        teams.extend(read_teams(app, tenant, missing).await?);
     }
     let mut found: BTreeMap<TeamId, PersonTeam> = BTreeMap::new();
     let direct: Vec<(&TeamRecord, bool)> = places
@@ -557,38 +657,91 @@ impl NewcomerTeams {
         account: AccountId,
         actor: crate::records::Actor,
     ) -> Result<(), InternalError> {
-        if self.joined.is_empty() {
-            return Ok(());
-        }
-        let app = writes.app();
-        let now = writes.now();
-        for team in &self.joined {
-            let place = TeamMemberRecord {
-                team_id: team.id,
-                account_id: account,
-                maintainer: false,
-                added_at: now,
-                version: 1,
-            };
-            writes
-                .ops(place_ops(tenant, &place, Condition::NotExists)?)
-                .op(Op::check(
-                    keys::team(tenant, team.id),
-                    Condition::VersionIs(team.version),
-                ))
-                .audit(AuditEvent {
-                    tenant,
-                    action: AuditAction::TeamMemberAdded,
-                    actor,
-                    subject: Some(account),
-                    details: json!({"team_id": team.id, "team": team.name, "maintainer": false,
-                        "newcomer": true}),
-                })?;
-        }
-        writes.op(team_grants::places_changed(app, tenant, account)
-            .context("building the team grants")?);
-        Ok(())
+        let teams: Vec<&TeamRecord> = self.joined.iter().collect();
+        join(
+            writes,
+            tenant,
+            account,
+            actor,
+            &teams,
+            json!({"newcomer": true}),
+        )
     }
+
+    /// The tenant's default teams and `named`, as `teams` (the tenant's tree, read once for
+    /// many newcomers) has them: an import's new people.
+    pub(crate) fn among(
+        tenant: &crate::records::TenantRecord,
+        teams: &std::collections::HashMap<TeamId, TeamRecord>,
+        named: &[TeamId],
+    ) -> Self {
+        let mut ids: Vec<TeamId> = tenant.settings.default_teams.clone();
+        ids.extend_from_slice(named);
+        ids.sort();
+        ids.dedup();
+        let joined: Vec<TeamRecord> = ids
+            .iter()
+            .filter_map(|id| teams.get(id))
+            .filter(|t| t.is_active())
+            .cloned()
+            .collect();
+        let above: Vec<TeamRecord> = joined
+            .iter()
+            .flat_map(|t| t.ancestors.iter())
+            .filter_map(|id| teams.get(id))
+            .cloned()
+            .collect();
+        let grants = team_grants::granted(&joined, &above);
+        Self { joined, grants }
+    }
+}
+
+/// The writes that put `account` in `teams` (none of which they are in): their places, only
+/// if absent, each against its team's version as read (a team archived or moved meanwhile
+/// fails it), the audit events with `details` added, and their grants to be worked out again.
+pub(crate) fn join(
+    writes: &mut Writes<'_>,
+    tenant: TenantId,
+    account: AccountId,
+    actor: crate::records::Actor,
+    teams: &[&TeamRecord],
+    details: serde_json::Value,
+) -> Result<(), InternalError> {
+    if teams.is_empty() {
+        return Ok(());
+    }
+    let app = writes.app();
+    let now = writes.now();
+    for team in teams {
+        let place = TeamMemberRecord {
+            team_id: team.id,
+            account_id: account,
+            maintainer: false,
+            added_at: now,
+            version: 1,
+        };
+        let mut event = json!({"team_id": team.id, "team": team.name, "maintainer": false});
+        if let (Some(event), Some(more)) = (event.as_object_mut(), details.as_object()) {
+            event.extend(more.clone());
+        }
+        writes
+            .ops(place_ops(tenant, &place, Condition::NotExists)?)
+            .op(Op::check(
+                keys::team(tenant, team.id),
+                Condition::VersionIs(team.version),
+            ))
+            .audit(AuditEvent {
+                tenant,
+                action: AuditAction::TeamMemberAdded,
+                actor,
+                subject: Some(account),
+                details: event,
+            })?;
+    }
+    writes
+        .op(team_grants::places_changed(app, tenant, account)
+            .context("building the team grants")?);
+    Ok(())
 }
 
 /// The job that puts a newcomer from inbound mail in the tenant's default teams and the teams it

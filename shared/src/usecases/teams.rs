@@ -262,14 +262,137 @@ pub async fn create(
     Err(TeamError::Conflict)
 }
 
-/// A team's path as the spreadsheet writes it: names from the root joined by `/`, a `/` in a
-/// name written `\/` and a `\` as `\\`, so a name with a slash reads back as one name.
+/// A team's path as the spreadsheet writes it: names from the root joined by `/`. A `\`
+/// before a character keeps it in the name: a name's `/`, `;`, `|` (which separate paths in a
+/// cell) and `\` are written escaped, so every name reads back as itself.
 pub(crate) fn path_text(names: &[&str]) -> String {
     names
         .iter()
-        .map(|name| name.replace('\\', "\\\\").replace('/', "\\/"))
+        .map(|name| {
+            let mut escaped = String::with_capacity(name.len());
+            for c in name.chars() {
+                if matches!(c, '\\' | '/' | ';' | '|') {
+                    escaped.push('\\');
+                }
+                escaped.push(c);
+            }
+            escaped
+        })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Teams made together in one change at most (an import's missing teams): each is its item,
+/// its name marker and its audit event, with its parent's count; 20 of them fit a transaction.
+const TEAMS_PER_CREATION: usize = 20;
+
+/// Makes `planned`, new teams with no permissions whose parents come before them (in the tree
+/// already, or earlier in `planned`) and whose `children` count those planned under them: an
+/// import's missing teams. A transaction per [`TEAMS_PER_CREATION`] teams, each holding the
+/// team count and every existing parent against the versions read, and every name marker
+/// only if absent: a tree changed meanwhile fails it with [`TeamError::Conflict`] (or
+/// [`TeamError::NameTaken`]), and nothing of that transaction is made. Those made by earlier
+/// transactions stay; they are found, not made again, when the import is run again.
+pub(crate) async fn create_planned(
+    app: &App,
+    caller: &TenantCaller,
+    planned: &[TeamRecord],
+    details: &serde_json::Value,
+) -> Result<(), TeamError> {
+    if planned.is_empty() {
+        return Ok(());
+    }
+    let tenant_id = caller.tenant.id;
+    let new: std::collections::HashSet<TeamId> = planned.iter().map(|t| t.id).collect();
+    let mut parent_keys: Vec<Key> = planned
+        .iter()
+        .filter_map(|t| t.parent_id)
+        .filter(|p| !new.contains(p))
+        .map(|p| keys::team(tenant_id, p))
+        .collect();
+    parent_keys.sort_by(|a, b| a.sk.cmp(&b.sk));
+    parent_keys.dedup();
+    let mut read = vec![keys::team_count(tenant_id)];
+    read.extend(parent_keys);
+    let items = crate::table::batch_get_all(app.table.as_ref(), &read)
+        .await
+        .context("reading the team count and parents")?;
+    let mut items = items.into_iter();
+    let mut count: Option<TeamCountRecord> =
+        from_optional(items.next().flatten()).context("reading the team count")?;
+    let mut parents: HashMap<TeamId, TeamRecord> = HashMap::new();
+    for item in items {
+        let parent: TeamRecord = from_optional(item)
+            .context("reading a parent")?
+            .ok_or(TeamError::Conflict)?;
+        parents.insert(parent.id, parent);
+    }
+    for batch in planned.chunks(TEAMS_PER_CREATION) {
+        let now = app.clock.now();
+        let mut writes = Writes::new(app, now);
+        let first = count.as_ref().is_none_or(|c| c.count == 0);
+        let delta = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+        let next_count = count_op(tenant_id, count.as_ref(), delta)?;
+        writes.op(next_count);
+        if first {
+            writes
+                .op(team_grants::new_epoch(app, tenant_id, now)
+                    .context("building the teams epoch")?);
+        }
+        let mut grown: BTreeMap<TeamId, u32> = BTreeMap::new();
+        for team in batch {
+            writes
+                .op(Op::put_if(team_item(team)?, Condition::NotExists))
+                .op(name_marker(team)?)
+                .audit(AuditEvent {
+                    tenant: tenant_id,
+                    action: AuditAction::TeamCreated,
+                    actor: caller.actor,
+                    subject: None,
+                    details: json!({"team_id": team.id, "name": team.name,
+                        "parent_id": team.parent_id, "permissions": [], "by": details}),
+                })?;
+            if let Some(parent) = team.parent_id.filter(|p| parents.contains_key(p)) {
+                *grown.entry(parent).or_default() += 1;
+            }
+        }
+        for (id, more) in &grown {
+            let Some(parent) = parents.get_mut(id) else {
+                continue;
+            };
+            if parent.children + more > TeamRecord::MAX_CHILDREN {
+                return Err(TeamError::LimitReached(format!(
+                    "a team has at most {} sub-teams",
+                    TeamRecord::MAX_CHILDREN
+                )));
+            }
+            let written = TeamRecord {
+                children: parent.children + more,
+                ..parent.clone()
+            };
+            writes.op(versioned(&written)?);
+            *parent = TeamRecord {
+                version: written.version + 1,
+                ..written
+            };
+        }
+        let markers: Vec<Key> = batch.iter().map(name_marker_key).collect();
+        match writes.commit().await {
+            Ok(()) => {}
+            Err(e) if markers.iter().any(|m| e.failed_on(m)) => return Err(TeamError::NameTaken),
+            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+                return Err(TeamError::Conflict);
+            }
+            Err(other) => return Err(other).context("creating teams")?,
+        }
+        let made = count.as_ref().map_or(0, |c| c.count) + batch.len() as u64;
+        count = Some(TeamCountRecord {
+            count: made,
+            version: count.as_ref().map_or(1, |c| c.version + 1),
+        });
+        tracing::info!(tenant_id = %tenant_id, teams = batch.len(), "teams created");
+    }
+    Ok(())
 }
 
 /// The check that the tenant is as read, for a write that gives a team a permission: a removal
@@ -391,7 +514,10 @@ pub async fn list(
 }
 
 /// Every team of the tenant, read a page of 1,000 at a time.
-async fn all_teams(app: &App, tenant_id: TenantId) -> Result<Vec<TeamRecord>, InternalError> {
+pub(crate) async fn all_teams(
+    app: &App,
+    tenant_id: TenantId,
+) -> Result<Vec<TeamRecord>, InternalError> {
     let mut teams = Vec::new();
     for_each_item(
         app,

@@ -66,7 +66,7 @@ async fn the_template_names_the_columns_and_imports_as_it_is() {
     let header = text.lines().next().unwrap();
     assert_eq!(
         header,
-        "email,first_name,last_name,notification_email,phone,locale,role,auto_tickets,send_credentials,fleet,accounting,users.manage"
+        "email,first_name,last_name,notification_email,phone,locale,role,auto_tickets,teams,send_credentials,fleet,accounting,users.manage"
     );
     let dry = dry_run(&app, &app.owner_token, template.to_vec()).await;
     assert_eq!(outcomes(&dry["rows"]), [(2, "added".into(), String::new())]);

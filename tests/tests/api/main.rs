@@ -26,6 +26,7 @@ mod bad_input;
 mod export;
 mod import;
 mod import_rules;
+mod import_teams;
 mod invitation_attacks;
 mod invitation_lifecycle;
 mod invitations;

@@ -718,7 +718,7 @@ async fn people_join_a_team_once_and_see_their_teams_with_where_they_come_from()
     assert_eq!(
         app.counter.take(),
         3,
-        "the caller, the places, the tree: at once"
+        "the caller with her teams' grants and her places at once, then her teams in one batch"
     );
     let sales_entry = effective["items"]
         .as_array()
@@ -764,6 +764,54 @@ async fn people_join_a_team_once_and_see_their_teams_with_where_they_come_from()
     assert_eq!(listed.len(), 2);
     assert!(listed.contains(&(leo.clone(), true)));
     assert!(listed.contains(&(mia.clone(), false)));
+    // A page at a time, in account order: the cursor goes on where the page ended.
+    let first = app
+        .get_json(
+            &format!("{members_path}?include=subteams&limit=1"),
+            &app.owner_token,
+        )
+        .await;
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let second = app
+        .get_json(
+            &format!("{members_path}?include=subteams&limit=1&cursor={cursor}"),
+            &app.owner_token,
+        )
+        .await;
+    assert!(
+        second.get("next_cursor").is_none_or(Value::is_null),
+        "{second}"
+    );
+    let mut paged = vec![
+        first["items"][0]["id"].as_str().unwrap().to_owned(),
+        second["items"][0]["id"].as_str().unwrap().to_owned(),
+    ];
+    let sorted_pages = {
+        let mut sorted = paged.clone();
+        sorted.sort();
+        sorted
+    };
+    assert_eq!(paged, sorted_pages, "account order");
+    paged.sort();
+    let mut both = vec![leo.clone(), mia.clone()];
+    both.sort();
+    assert_eq!(paged, both);
+    // A cursor of another team's listing, or none at all, is refused.
+    for bad in [
+        format!("{}/{north}/members?cursor={cursor}", teams_path(&app)),
+        format!("{members_path}?cursor=bm90LWEtY3Vyc29y"),
+    ] {
+        let problem = assert_problem(
+            app.get(&bad, &app.owner_token).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+        assert_eq!(problem["field"], "cursor");
+    }
 
     // Leaving; the log has it in Mia's history.
     let response = app

@@ -143,8 +143,10 @@ pub(super) fn import_errors() -> Vec<ImportError> {
         ImportError::RowsInvalid(Box::new(ImportReport {
             counts: Counts::default(),
             rows: Vec::new(),
+            new_teams: Vec::new(),
         })),
         ImportError::NotFound,
+        ImportError::TeamsChanged,
     ];
     covers(
         &all,
@@ -155,9 +157,10 @@ pub(super) fn import_errors() -> Vec<ImportError> {
             ImportError::Header(_) => Some(3),
             ImportError::RowsInvalid(_) => Some(4),
             ImportError::NotFound => Some(5),
+            ImportError::TeamsChanged => Some(6),
             ImportError::Internal(_) => None,
         },
-        6,
+        7,
     );
     all
 }

@@ -46,6 +46,7 @@ impl From<ImportError> for Problem {
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "import_invalid", detail)
             },
             ImportError::NotFound => Problem::not_found(),
+            ImportError::TeamsChanged => Problem::new(StatusCode::CONFLICT, "conflict", detail),
             ImportError::Internal(e) => e.into(),
         }
     }

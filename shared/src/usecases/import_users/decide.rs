@@ -9,6 +9,8 @@ pub(super) struct RowState {
     pub login: Option<LoginRecord>,
     pub member: Option<MembershipRecord>,
     pub pending: Option<PendingInvitationRecord>,
+    /// Of the teams the row names, those the member is in already.
+    pub places: Vec<TeamId>,
 }
 
 /// Batches read at once.
@@ -74,6 +76,7 @@ pub(super) async fn read_logins(
             login: from_optional(login).context("reading a login item")?,
             pending: from_optional(pending).context("reading an invitation marker")?,
             member: None,
+            places: Vec::new(),
         });
     }
     Ok(states)
@@ -96,11 +99,45 @@ pub(super) async fn read_members(
         .collect()
 }
 
+/// For each row whose email is a member's and that names teams, the member's places in those
+/// teams (one batch of keys, 100 to a read).
+pub(super) async fn read_places(
+    app: &App,
+    tenant: TenantId,
+    rows: &[&ImportRow],
+    states: &mut [RowState],
+) -> Result<(), InternalError> {
+    let mut wanted: Vec<(usize, TeamId)> = Vec::new();
+    let mut keys: Vec<Key> = Vec::new();
+    for (i, (row, state)) in rows.iter().zip(states.iter()).enumerate() {
+        let Some(member) = &state.member else {
+            continue;
+        };
+        for team in &row.team_ids {
+            wanted.push((i, *team));
+            keys.push(keys::member_team(tenant, member.account_id, *team));
+        }
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let found = crate::table::batch_get_all(app.table.as_ref(), &keys)
+        .await
+        .context("reading the members' teams")?;
+    for ((i, team), item) in wanted.into_iter().zip(found) {
+        if let (Some(_), Some(state)) = (item, states.get_mut(i)) {
+            state.places.push(team);
+        }
+    }
+    Ok(())
+}
+
 /// What to do with a valid row, given what the table holds.
 pub(super) enum Decision {
     Create(Box<NewUser>),
     Invite(Invite),
-    Update(Box<MembershipRecord>, UserPatch),
+    /// The member's new fields, and the teams they join.
+    Update(Box<MembershipRecord>, UserPatch, Vec<TeamId>),
     Unchanged {
         /// The member, when there is one.
         member: Option<AccountId>,
@@ -191,9 +228,15 @@ pub(super) fn decide(
             auto_tickets: row.auto_tickets,
             ..UserPatch::default()
         };
+        let joins: Vec<TeamId> = row
+            .team_ids
+            .iter()
+            .filter(|team| !state.places.contains(team))
+            .copied()
+            .collect();
         // A row that changes nothing is unchanged whoever the member is: an exported file,
         // archived members and owners included, imports back as it is.
-        if !changes(member, &patch) {
+        if !changes(member, &patch) && joins.is_empty() {
             let why = (member.status == MembershipStatus::Archived).then_some("an archived member");
             return Decision::Unchanged {
                 member: Some(member.account_id),
@@ -220,7 +263,7 @@ pub(super) fn decide(
         if let Err(e) = crate::usecases::grants::check_acting_on(&caller.rights, member) {
             return Decision::Refused(refused_grant(e));
         }
-        return Decision::Update(Box::new(member.clone()), patch);
+        return Decision::Update(Box::new(member.clone()), patch, joins);
     }
     // From here on nothing may depend on whether the email has an account elsewhere before the
     // row is done: a check would otherwise tell the importer who has one (see `predict`).
@@ -253,7 +296,7 @@ pub(super) fn decide(
             permissions: row.granted.clone(),
             message: None,
             locale: row.locale,
-            team_ids: Vec::new(),
+            team_ids: row.team_ids.clone(),
         });
     }
     Decision::Create(Box::new(NewUser {

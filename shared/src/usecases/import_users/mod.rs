@@ -22,6 +22,7 @@ mod file;
 mod report;
 mod rows;
 mod run;
+mod teams;
 
 use std::collections::HashSet;
 
@@ -38,7 +39,8 @@ pub use rows::{HeaderError, ImportRow, RowProblem};
 pub(crate) use run::run as run_chunk;
 
 use decide::{
-    Decision, PARALLEL, RowState, conflict, decide, grant_problem, read_states, update_problem,
+    Decision, PARALLEL, RowState, conflict, decide, grant_problem, read_places, read_states,
+    update_problem,
 };
 use report::ImportChunkRecord;
 
@@ -53,7 +55,9 @@ use super::lifecycle::{LifecycleError, UserPatch, prepare_update};
 use super::listing::for_each_item;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
-use crate::domain::{AccountId, EmailAddress, ImportId, Permission, PermissionSet, Role, TenantId};
+use crate::domain::{
+    AccountId, EmailAddress, ImportId, Permission, PermissionSet, Role, TeamId, TenantId,
+};
 use crate::keys;
 use crate::records::{
     LoginRecord, MembershipRecord, MembershipStatus, PendingInvitationRecord, from_item,
@@ -62,6 +66,7 @@ use crate::records::{
 use crate::table::{Condition, Key, Op};
 use crate::token::Credential;
 use rows::Columns;
+use teams::TenantTeams;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -77,6 +82,10 @@ pub enum ImportError {
     RowsInvalid(Box<ImportReport>),
     #[error("no such import in this tenant")]
     NotFound,
+    #[error(
+        "the teams changed while the import made the missing ones; check the file again and import it again (the teams made so far are found, not made twice)"
+    )]
+    TeamsChanged,
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -125,6 +134,8 @@ pub async fn template(
         caller.tenant.settings.default_locale.as_str(),
         "member",
         "no",
+        // No team: a path names one, `Parent/Child`, several separated by `;`.
+        "",
         "yes",
     ]
     .iter()
@@ -144,13 +155,26 @@ pub async fn template(
     Ok(bytes)
 }
 
+/// How a file is imported.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ImportOptions {
+    pub encoding: FileEncoding,
+    /// Check the file and answer what the import would do, writing nothing.
+    pub dry_run: bool,
+    /// Make the teams the `teams` column names that do not exist yet; without it such a row is
+    /// `unknown_team`.
+    pub create_missing_teams: bool,
+}
+
+type ParsedRow = Result<ImportRow, Box<RowReport>>;
+
 /// Parses the file into rows, each valid or with its problem; a second row of one email is
 /// `duplicate_in_file`.
 fn parse(
     bytes: &[u8],
     encoding: FileEncoding,
     caller: &TenantCaller,
-) -> Result<Vec<Result<ImportRow, Box<RowReport>>>, ImportError> {
+) -> Result<Vec<ParsedRow>, ImportError> {
     let file = file::read(bytes, encoding)?;
     let columns = Columns::parse(&file.header, &caller.tenant)?;
     let mut seen = HashSet::new();
@@ -179,6 +203,41 @@ fn parse(
         .collect())
 }
 
+/// Finds the teams each row names in the tenant's tree (read once, only for a file that names
+/// teams), planning those missing when the import makes them: a row that cannot join them is
+/// in error.
+async fn place_teams(
+    app: &App,
+    caller: &TenantCaller,
+    parsed: &mut [ParsedRow],
+    create_missing: bool,
+) -> Result<Option<TenantTeams>, InternalError> {
+    if !parsed
+        .iter()
+        .any(|row| row.as_ref().is_ok_and(|r| !r.team_paths.is_empty()))
+    {
+        return Ok(None);
+    }
+    let mut teams = TenantTeams::read(app, caller.tenant.id, create_missing).await?;
+    let now = app.clock.now();
+    for parsed_row in parsed.iter_mut() {
+        let Ok(row) = parsed_row else {
+            continue;
+        };
+        match teams.place(app, now, caller, &row.team_paths) {
+            Ok(ids) => row.team_ids = ids,
+            Err(problem) => {
+                *parsed_row = Err(Box::new(RowReport::error(
+                    row.row,
+                    row.email.as_str(),
+                    problem,
+                )));
+            }
+        }
+    }
+    Ok(Some(teams))
+}
+
 /// `POST .../users.csv`: checks the file whole; with `dry_run` answers what it would do, else
 /// files it (or, with any row in error, writes nothing and names those rows).
 pub async fn import_users(
@@ -186,21 +245,24 @@ pub async fn import_users(
     token: &Credential,
     tenant_id: TenantId,
     bytes: &[u8],
-    encoding: FileEncoding,
-    dry_run: bool,
+    options: ImportOptions,
 ) -> Result<Imported, ImportError> {
     let caller = importer(app, token, tenant_id).await?;
-    let parsed = parse(bytes, encoding, &caller)?;
+    let mut parsed = parse(bytes, options.encoding, &caller)?;
+    let teams = place_teams(app, &caller, &mut parsed, options.create_missing_teams).await?;
+    let new_teams = teams
+        .as_ref()
+        .map(TenantTeams::planned_paths)
+        .unwrap_or_default();
     let now = app.clock.now();
     let mut report = Vec::with_capacity(parsed.len());
     // A window of rows at a time: what the table holds for 10,000 emails is never held at once.
     for window in parsed.chunks(CHECK_WINDOW) {
-        let emails: Vec<&EmailAddress> = window
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .map(|r| &r.email)
-            .collect();
-        let mut states = read_states(app, tenant_id, &emails).await?.into_iter();
+        let valid: Vec<&ImportRow> = window.iter().filter_map(|r| r.as_ref().ok()).collect();
+        let emails: Vec<&EmailAddress> = valid.iter().map(|r| &r.email).collect();
+        let mut states = read_states(app, tenant_id, &emails).await?;
+        read_places(app, tenant_id, &valid, &mut states).await?;
+        let mut states = states.into_iter();
         for row in window {
             report.push(match row {
                 Ok(row) => {
@@ -214,8 +276,9 @@ pub async fn import_users(
     let report = ImportReport {
         counts: Counts::of(&report),
         rows: report,
+        new_teams,
     };
-    if dry_run {
+    if options.dry_run {
         return Ok(Imported::DryRun(report));
     }
     if report.counts.error > 0 {
@@ -226,10 +289,21 @@ pub async fn import_users(
                 .into_iter()
                 .filter(|r| r.outcome == Outcome::Error)
                 .collect(),
+            new_teams: Vec::new(),
         })));
     }
+    let id = ImportId::from_ulid(app.random.ulid(now));
+    if let Some(teams) = &teams {
+        let details = json!({"import_id": id});
+        super::teams::create_planned(app, &caller, &teams.planned(), &details)
+            .await
+            .map_err(|e| match e {
+                super::teams::TeamError::Internal(e) => ImportError::Internal(e),
+                _ => ImportError::TeamsChanged,
+            })?;
+    }
     let rows: Vec<ImportRow> = parsed.into_iter().filter_map(Result::ok).collect();
-    file_import(app, &caller, rows, report.counts)
+    file_import(app, &caller, id, rows, report.counts, report.new_teams)
         .await
         .map(|record| Imported::Filed(Box::new(record)))
 }
@@ -256,11 +330,16 @@ async fn predict(
             ..RowReport::new(row.row, email, Outcome::Unchanged)
         },
         Decision::Refused(problem) => RowReport::error(row.row, email, problem),
-        Decision::Update(member, patch) => {
+        Decision::Update(member, patch, joins) => {
             let user_id = Some(member.account_id);
             match prepare_update(app, caller, &member, &patch, json!({})).await {
                 Ok(Some(_)) => RowReport {
                     user_id,
+                    ..RowReport::new(row.row, email, Outcome::Updated)
+                },
+                Ok(None) if !joins.is_empty() => RowReport {
+                    user_id,
+                    detail: Some("joins teams".to_owned()),
                     ..RowReport::new(row.row, email, Outcome::Updated)
                 },
                 Ok(None) => RowReport {
@@ -281,11 +360,12 @@ async fn predict(
 async fn file_import(
     app: &App,
     caller: &TenantCaller,
+    id: ImportId,
     rows: Vec<ImportRow>,
     planned: Counts,
+    new_teams: Vec<String>,
 ) -> Result<ImportRecord, ImportError> {
     let now = app.clock.now();
-    let id = ImportId::from_ulid(app.random.ulid(now));
     let tenant = caller.tenant.id;
     let total = u32::try_from(rows.len()).unwrap_or(u32::MAX);
     let mut chunks: Vec<Vec<ImportRow>> = Vec::new();
@@ -332,6 +412,7 @@ async fn file_import(
         chunks: count,
         status: ImportStatus::Running,
         planned,
+        new_teams,
         counts: None,
         created_at: now,
         finished_at: None,

@@ -102,6 +102,8 @@ impl Counts {
 pub struct ImportReport {
     pub counts: Counts,
     pub rows: Vec<RowReport>,
+    /// The paths of the teams the import makes (`create_missing_teams`), in path order.
+    pub new_teams: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -132,6 +134,9 @@ pub struct ImportRecord {
     pub status: ImportStatus,
     /// What the check before filing expected.
     pub planned: Counts,
+    /// The teams the import made before its rows were filed, as paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub new_teams: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counts: Option<Counts>,
     pub created_at: DateTime<Utc>,

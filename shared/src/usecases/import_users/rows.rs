@@ -10,8 +10,9 @@
 use crate::usecases::export_users::{MEMBER_COLUMNS, OnImport};
 use serde::{Deserialize, Serialize};
 
+use super::teams::TeamPath;
 use crate::domain::{
-    EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role, TextError,
+    EmailAddress, Locale, Permission, PermissionSet, PersonName, Phone, Role, TeamId, TextError,
 };
 use crate::records::TenantRecord;
 
@@ -27,6 +28,8 @@ enum Column {
     Role,
     AutoTickets,
     SendCredentials,
+    /// Paths of teams to join (see `teams`).
+    Teams,
     /// Written by the export, not changed by an import (status, access, created_via,
     /// created_at): read past, so an exported file imports back.
     ReadOnly,
@@ -61,7 +64,7 @@ pub enum HeaderError {
     #[error("The column \"{0}\" appears twice.")]
     Duplicate(String),
     #[error(
-        "The column \"{0}\" is not one an import reads: email, first_name, last_name, notification_email, phone, locale, role, auto_tickets, send_credentials, or a permission of the tenant."
+        "The column \"{0}\" is not one an import reads: email, first_name, last_name, notification_email, phone, locale, role, auto_tickets, send_credentials, teams, or a permission of the tenant."
     )]
     Unknown(String),
     #[error("The column \"{0}\" names a permission that is not in this tenant's catalogue.")]
@@ -100,6 +103,7 @@ impl Columns {
                 "role" => Column::Role,
                 "auto_tickets" => Column::AutoTickets,
                 "send_credentials" => Column::SendCredentials,
+                "teams" => Column::Teams,
                 n if read_past(n) => Column::ReadOnly,
                 n => match Permission::parse(n) {
                     Ok(p) if tenant.knows_permission(p.as_str()) => Column::Permission(p),
@@ -155,6 +159,13 @@ pub struct ImportRow {
     pub auto_tickets: Option<bool>,
     #[serde(default)]
     pub send_credentials: bool,
+    /// The `teams` cell's paths, as read: found (or planned) in the tree before the rows are
+    /// filed.
+    #[serde(skip)]
+    pub team_paths: Vec<TeamPath>,
+    /// The teams the row's person joins, once found or made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_ids: Vec<TeamId>,
 }
 
 /// What is wrong with a row: a stable code, the column, and words for a person.
@@ -232,6 +243,8 @@ impl Columns {
             withheld: PermissionSet::default(),
             auto_tickets: None,
             send_credentials: false,
+            team_paths: Vec::new(),
+            team_ids: Vec::new(),
         };
         let (mut granted, mut withheld) = (Vec::new(), Vec::new());
         for (column, cell) in self.0.iter().zip(cells) {
@@ -279,6 +292,7 @@ impl Columns {
                 Column::SendCredentials => {
                     row.send_credentials = flag("send_credentials", cell)?;
                 }
+                Column::Teams => row.team_paths = super::teams::parse_cell(cell)?,
                 Column::Permission(permission) => {
                     if flag(permission.as_str(), cell)? {
                         granted.push(permission.clone());

@@ -17,13 +17,14 @@ use std::collections::HashSet;
 use serde_json::json;
 
 use super::{
-    Counts, Decision, ImportChunkRecord, ImportRecord, ImportStatus, Outcome, RowReport, conflict,
-    decide, grant_problem, read_states, results, update_problem,
+    Counts, Decision, ImportChunkRecord, ImportRecord, ImportStatus, Outcome, RowReport,
+    TenantTeams, conflict, decide, grant_problem, read_places, read_states, results,
+    update_problem,
 };
 use crate::app::App;
 use crate::domain::{ImportId, TenantId};
 use crate::keys;
-use crate::records::{CreatedVia, to_item};
+use crate::records::{CreatedVia, TeamRecord, to_item};
 use crate::table::{Condition, Key, MAX_TRANSACTION_OPS, Op, TransactError};
 use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
@@ -33,7 +34,7 @@ use crate::usecases::invitations::send::{
 };
 use crate::usecases::jobs::{ImportChunkJob, Job};
 use crate::usecases::lifecycle::{LifecycleError, prepare_update};
-use crate::usecases::team_members::NewcomerTeams;
+use crate::usecases::team_members::{self, NewcomerTeams};
 use crate::usecases::{Context, Found, InternalError, TenantCaller};
 
 use super::rows::{ImportRow, RowProblem};
@@ -155,19 +156,57 @@ async fn attempt(
         return Ok(false);
     };
     let emails: Vec<_> = pending.iter().map(|r| &r.email).collect();
-    let states = read_states(app, tenant, &emails).await?;
+    let mut states = read_states(app, tenant, &emails).await?;
+    read_places(app, tenant, &pending, &mut states).await?;
     let now = app.clock.now();
-    // The newcomers of this chunk join the tenant's default teams: read once for all of them.
-    let teams = NewcomerTeams::read(app, &caller.tenant, &[]).await?;
+    // The tree, as it is now, when a row names teams; else the newcomers of this chunk join
+    // the tenant's default teams, read once for all of them.
+    let tree = if pending.iter().any(|r| !r.team_ids.is_empty()) {
+        Some(TenantTeams::read(app, tenant, false).await?)
+    } else {
+        None
+    };
+    let defaults = match &tree {
+        Some(_) => NewcomerTeams::default(),
+        None => NewcomerTeams::read(app, &caller.tenant, &[]).await?,
+    };
     let mut units = Vec::new();
     for (row, state) in pending.iter().zip(&states) {
+        let (joining, newcomer_teams) = match &tree {
+            None => (Vec::new(), defaults.clone()),
+            Some(tree) => match tree.joinable(&row.team_ids, &caller) {
+                Ok(joining) => (
+                    joining,
+                    NewcomerTeams::among(&caller.tenant, tree.by_id(), &row.team_ids),
+                ),
+                Err(problem) => {
+                    let refused = RowReport::error(row.row, row.email.as_str(), problem);
+                    units.push(Unit::new(app, tenant, id, &refused)?);
+                    continue;
+                }
+            },
+        };
+        let row_teams = RowTeams {
+            joining: &joining,
+            newcomer: &newcomer_teams,
+        };
         match decide(&caller, row, state, now) {
             Decision::Invite(invite) => invite_row(app, &caller, import, row, &invite).await?,
-            decision => units.push(unit_for(app, &caller, import, row, decision, &teams).await?),
+            decision => {
+                units.push(unit_for(app, &caller, import, row, decision, row_teams).await?);
+            }
         }
     }
     commit(app, Some(&caller), units).await?;
     Ok(false)
+}
+
+/// The teams a row's person joins: the row's own, as they are now, and for a newcomer those
+/// with the tenant's default teams.
+#[derive(Clone, Copy)]
+struct RowTeams<'t> {
+    joining: &'t [&'t TeamRecord],
+    newcomer: &'t NewcomerTeams,
 }
 
 /// The writes of a row as decided (all but an invitation, which has a transaction of its own):
@@ -178,7 +217,7 @@ async fn unit_for<'a>(
     import: &ImportRecord,
     row: &ImportRow,
     decision: Decision,
-    teams: &NewcomerTeams,
+    teams: RowTeams<'_>,
 ) -> Result<Unit<'a>, InternalError> {
     let (tenant, id) = (import.tenant_id, import.id);
     let email = row.email.as_str();
@@ -187,7 +226,16 @@ async fn unit_for<'a>(
     let details = json!({"import_id": id});
     match decision {
         Decision::Create(new) => {
-            match prepare_creation(app, caller, &new, CreatedVia::Import, teams, details).await {
+            match prepare_creation(
+                app,
+                caller,
+                &new,
+                CreatedVia::Import,
+                teams.newcomer,
+                details,
+            )
+            .await
+            {
                 Ok(prepared) => {
                     let done = RowReport {
                         user_id: Some(prepared.created.user.membership.account_id),
@@ -202,9 +250,25 @@ async fn unit_for<'a>(
                 Err(e) => refused(grant_problem(e)),
             }
         }
-        Decision::Update(member, patch) => {
+        Decision::Update(member, patch, joins) => {
             let user_id = Some(member.account_id);
-            match prepare_update(app, caller, &member, &patch, details).await {
+            let joining: Vec<&TeamRecord> = teams
+                .joining
+                .iter()
+                .filter(|team| joins.contains(&team.id))
+                .copied()
+                .collect();
+            let join = |unit: &mut Unit<'a>| {
+                team_members::join(
+                    &mut unit.writes,
+                    tenant,
+                    member.account_id,
+                    caller.actor,
+                    &joining,
+                    details.clone(),
+                )
+            };
+            match prepare_update(app, caller, &member, &patch, details.clone()).await {
                 Ok(Some(prepared)) => {
                     let done = RowReport {
                         user_id,
@@ -212,8 +276,19 @@ async fn unit_for<'a>(
                     };
                     let mut unit = Unit::new(app, tenant, id, &done)?;
                     unit.writes.append(prepared.writes);
+                    join(&mut unit)?;
                     unit.grants = prepared.grants_permissions;
                     unit.alone = prepared.keeps_an_owner;
+                    Ok(unit)
+                }
+                Ok(None) if !joining.is_empty() => {
+                    let done = RowReport {
+                        user_id,
+                        detail: Some("joins teams".to_owned()),
+                        ..report(Outcome::Updated)
+                    };
+                    let mut unit = Unit::new(app, tenant, id, &done)?;
+                    join(&mut unit)?;
                     Ok(unit)
                 }
                 Ok(None) => {
@@ -307,12 +382,17 @@ async fn commit(
     let mut packs = vec![empty()];
     for unit in units {
         let keys: Vec<Key> = unit.writes.keys().collect();
+        // Rows may check the same item the same way (the team they join): that check is
+        // taken once, so only the other items must be new to the pack.
         let fits = |pack: &Pack| {
             pack.writes.is_empty()
                 || (!pack.alone
                     && !unit.alone
                     && pack.writes.len() + unit.writes.len() < MAX_TRANSACTION_OPS
-                    && keys.iter().all(|k| !pack.keys.contains(k)))
+                    && unit
+                        .writes
+                        .keys_beyond(&pack.writes)
+                        .all(|k| !pack.keys.contains(&k)))
         };
         if !packs.last().is_some_and(fits) {
             packs.push(empty());
