@@ -104,15 +104,13 @@ pub(crate) async fn resolve(
         return Ok(TeamGrants::default());
     };
     let record: Option<TeamGrantsRecord> = from_optional(record)?;
-    if let Some(record) = &record
-        && record.epoch.as_deref() == Some(epoch.epoch.as_str())
-    {
-        return Ok(TeamGrants {
-            teams: record.teams.clone(),
-            permissions: record.permissions.clone(),
-        });
+    if let Some(held) = kept(record.as_ref(), &epoch) {
+        return Ok(held);
     }
-    let grants = work_out(app, tenant, account).await?;
+    let grants = work_out_many(app, tenant, &[account])
+        .await?
+        .pop()
+        .unwrap_or_default();
     store(app, tenant, account, record.as_ref(), &epoch, &grants).await;
     Ok(grants)
 }
@@ -134,14 +132,51 @@ pub(crate) async fn of_people(
         .collect();
     keys.push(keys::team_epoch(tenant));
     let mut items = batch_get_all(app.table.as_ref(), &keys).await?;
-    let epoch = items.pop().flatten();
-    futures::future::try_join_all(
-        accounts
+    let Some(epoch) = from_optional::<TeamEpochRecord>(items.pop().flatten())? else {
+        return Ok(vec![TeamGrants::default(); accounts.len()]);
+    };
+    let records: Vec<Option<TeamGrantsRecord>> = items
+        .into_iter()
+        .map(from_optional)
+        .collect::<Result<_, _>>()?;
+    let stale: Vec<AccountId> = accounts
+        .iter()
+        .zip(&records)
+        .filter(|(_, record)| kept(record.as_ref(), &epoch).is_none())
+        .map(|(account, _)| *account)
+        .collect();
+    // Those whose kept answer no longer holds are worked out together: their places at once,
+    // then all their teams in one batch and those above in another.
+    let mut worked = work_out_many(app, tenant, &stale).await?.into_iter();
+    let mut grants = Vec::with_capacity(accounts.len());
+    let mut stores = Vec::new();
+    for (account, record) in accounts.iter().zip(&records) {
+        match kept(record.as_ref(), &epoch) {
+            Some(held) => grants.push(held),
+            None => {
+                let fresh = worked.next().unwrap_or_default();
+                stores.push((*account, record.as_ref(), fresh.clone()));
+                grants.push(fresh);
+            }
+        }
+    }
+    futures::future::join_all(
+        stores
             .iter()
-            .zip(items)
-            .map(|(account, record)| resolve(app, tenant, *account, record, epoch.clone())),
+            .map(|(account, record, fresh)| store(app, tenant, *account, *record, &epoch, fresh)),
     )
-    .await
+    .await;
+    Ok(grants)
+}
+
+/// What `record` says, when it was worked out against `epoch`.
+fn kept(record: Option<&TeamGrantsRecord>, epoch: &TeamEpochRecord) -> Option<TeamGrants> {
+    record
+        .filter(|r| r.epoch.as_deref() == Some(epoch.epoch.as_str()))
+        .map(|r| TeamGrants {
+            teams: r.teams.clone(),
+            permissions: r.permissions.clone(),
+        })
 }
 
 /// `memberships` with what their teams grant (see [`of_people`]).
@@ -232,12 +267,71 @@ fn fresh_version(app: &App) -> u64 {
     u64::from_le_bytes(bytes)
 }
 
-/// Reads the person's places, their teams, and the teams above those.
-async fn work_out(
+/// What each of `accounts` holds through their teams, in their order: their places (a query
+/// each, at once), then every team they are in (one batch) and every team above those (one
+/// more), shared by all of them.
+async fn work_out_many(
+    app: &App,
+    tenant: TenantId,
+    accounts: &[AccountId],
+) -> Result<Vec<TeamGrants>, TableError> {
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let places = futures::future::try_join_all(
+        accounts
+            .iter()
+            .map(|account| direct_teams(app, tenant, *account)),
+    )
+    .await?;
+    let mut ids: Vec<TeamId> = places.iter().flatten().copied().collect();
+    ids.sort();
+    ids.dedup();
+    let mut teams: std::collections::HashMap<TeamId, TeamRecord> = read_teams(app, tenant, &ids)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut above: Vec<TeamId> = teams
+        .values()
+        .filter(|t| t.is_active())
+        .flat_map(|t| t.ancestors.iter().copied())
+        .filter(|id| !teams.contains_key(id))
+        .collect();
+    above.sort();
+    above.dedup();
+    teams.extend(
+        read_teams(app, tenant, &above)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t)),
+    );
+    Ok(places
+        .iter()
+        .map(|direct| {
+            let direct: Vec<TeamRecord> = direct
+                .iter()
+                .filter_map(|id| teams.get(id))
+                .filter(|t| t.is_active())
+                .cloned()
+                .collect();
+            let above: Vec<TeamRecord> = direct
+                .iter()
+                .flat_map(|t| t.ancestors.iter())
+                .filter_map(|id| teams.get(id))
+                .cloned()
+                .collect();
+            granted(&direct, &above)
+        })
+        .collect())
+}
+
+/// The teams `account` is in directly: their places, a page of 1,000 at a time.
+async fn direct_teams(
     app: &App,
     tenant: TenantId,
     account: AccountId,
-) -> Result<TeamGrants, TableError> {
+) -> Result<Vec<TeamId>, TableError> {
     let pk = keys::tenant_pk(tenant);
     let prefix = keys::member_teams_prefix(account);
     let mut direct: Vec<TeamId> = Vec::new();
@@ -252,7 +346,7 @@ async fn work_out(
             None => break,
         }
     }
-    Ok(through(app, tenant, &direct).await?.1)
+    Ok(direct)
 }
 
 /// The active ones of the teams `direct`, and what someone in them holds: those teams and every
