@@ -308,26 +308,34 @@ async fn work_out_many(
     );
     Ok(places
         .iter()
-        .map(|direct| {
-            let direct: Vec<TeamRecord> = direct
-                .iter()
-                .filter_map(|id| teams.get(id))
-                .filter(|t| t.is_active())
-                .cloned()
-                .collect();
-            let above: Vec<TeamRecord> = direct
-                .iter()
-                .flat_map(|t| t.ancestors.iter())
-                .filter_map(|id| teams.get(id))
-                .cloned()
-                .collect();
-            granted(&direct, &above)
-        })
+        .map(|direct| granted_among(&teams, direct).1)
         .collect())
 }
 
+/// The active ones of the teams `direct`, and what someone in them holds, as `teams` (which
+/// holds them and those above them) has them.
+pub(crate) fn granted_among(
+    teams: &std::collections::HashMap<TeamId, TeamRecord>,
+    direct: &[TeamId],
+) -> (Vec<TeamRecord>, TeamGrants) {
+    let direct: Vec<TeamRecord> = direct
+        .iter()
+        .filter_map(|id| teams.get(id))
+        .filter(|t| t.is_active())
+        .cloned()
+        .collect();
+    let above: Vec<TeamRecord> = direct
+        .iter()
+        .flat_map(|t| t.ancestors.iter())
+        .filter_map(|id| teams.get(id))
+        .cloned()
+        .collect();
+    let grants = granted(&direct, &above);
+    (direct, grants)
+}
+
 /// The teams `account` is in directly: their places, a page of 1,000 at a time.
-async fn direct_teams(
+pub(crate) async fn direct_teams(
     app: &App,
     tenant: TenantId,
     account: AccountId,
@@ -389,7 +397,8 @@ pub(crate) fn granted(direct: &[TeamRecord], above: &[TeamRecord]) -> TeamGrants
     }
 }
 
-async fn read_teams(
+/// The teams `ids` that exist (a batch of 100 keys at a time, the batches at once).
+pub(crate) async fn read_teams(
     app: &App,
     tenant: TenantId,
     ids: &[TeamId],

@@ -498,21 +498,12 @@ async fn read_teams(
 ) -> Result<BTreeMap<TeamId, TeamRecord>, InternalError> {
     ids.sort();
     ids.dedup();
-    let keys: Vec<Key> = ids.iter().map(|id| keys::team(tenant, *id)).collect();
-    let mut teams = BTreeMap::new();
-    if keys.is_empty() {
-        return Ok(teams);
-    }
-    for item in batch_get_all(app.table.as_ref(), &keys)
+    Ok(team_grants::read_teams(app, tenant, &ids)
         .await
         .context("reading teams")?
         .into_iter()
-        .flatten()
-    {
-        let team: TeamRecord = from_item(item).context("reading a team")?;
-        teams.insert(team.id, team);
-    }
-    Ok(teams)
+        .map(|t| (t.id, t))
+        .collect())
 }
 
 /// One of a person's teams, and how they are in it.
@@ -679,19 +670,7 @@ impl NewcomerTeams {
         ids.extend_from_slice(named);
         ids.sort();
         ids.dedup();
-        let joined: Vec<TeamRecord> = ids
-            .iter()
-            .filter_map(|id| teams.get(id))
-            .filter(|t| t.is_active())
-            .cloned()
-            .collect();
-        let above: Vec<TeamRecord> = joined
-            .iter()
-            .flat_map(|t| t.ancestors.iter())
-            .filter_map(|id| teams.get(id))
-            .cloned()
-            .collect();
-        let grants = team_grants::granted(&joined, &above);
+        let (joined, grants) = team_grants::granted_among(teams, &ids);
         Self { joined, grants }
     }
 }
@@ -774,21 +753,11 @@ pub(crate) async fn join_newcomer_teams(
     let mut writes = Writes::new(app, app.clock.now());
     writes.op(done);
     if let (Some(tenant), Some(_)) = (tenant, membership) {
-        let mut places = Vec::new();
-        for_each_item(
-            app,
-            &keys::tenant_pk(tenant_id),
-            &keys::member_teams_prefix(account_id),
-            |item| {
-                places.push(from_item::<TeamMemberRecord>(item).context("reading a place")?);
-                Ok(())
-            },
-        )
-        .await?;
+        let places = team_grants::direct_teams(app, tenant_id, account_id)
+            .await
+            .context("reading the newcomer's places")?;
         let mut teams = NewcomerTeams::read(app, &tenant, &team_ids).await?;
-        teams
-            .joined
-            .retain(|team| !places.iter().any(|p| p.team_id == team.id));
+        teams.joined.retain(|team| !places.contains(&team.id));
         teams.join(
             &mut writes,
             tenant_id,
