@@ -127,17 +127,65 @@ impl From<TransactError> for OutboxError {
     }
 }
 
-/// Seals messages into outbox items.
+/// Seals messages into outbox items, and the secrets Usher must use again (a webhook endpoint's
+/// signing secret) with a key of their own, derived from the same deployment key.
 #[derive(Clone)]
 pub struct Outbox {
     cipher: ChaCha20Poly1305,
+    secrets: ChaCha20Poly1305,
 }
 
 impl Outbox {
     pub fn new(key: &OutboxKey) -> Self {
         Self {
             cipher: ChaCha20Poly1305::new(CipherKey::from_slice(&key.0)),
+            secrets: ChaCha20Poly1305::new(CipherKey::from_slice(
+                &key.derive(b"stored-secret seal v1"),
+            )),
         }
+    }
+
+    /// `secret` sealed for the table, bound to `context` (what it belongs to): base64 of the
+    /// nonce and the sealed bytes.
+    pub fn seal_secret(
+        &self,
+        context: &str,
+        secret: &[u8],
+        random: &dyn Random,
+    ) -> Result<String, OutboxError> {
+        let mut nonce = [0u8; 12];
+        random.fill(&mut nonce);
+        let sealed = self
+            .secrets
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: secret,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| OutboxError::Seal)?;
+        let mut blob = nonce.to_vec();
+        blob.extend_from_slice(&sealed);
+        Ok(STANDARD.encode(blob))
+    }
+
+    /// The secret sealed by [`seal_secret`](Self::seal_secret) for `context`.
+    pub fn open_secret(&self, context: &str, sealed: &str) -> Result<Vec<u8>, OutboxError> {
+        let blob = STANDARD.decode(sealed).map_err(|_| OutboxError::Seal)?;
+        if blob.len() < 12 {
+            return Err(OutboxError::Seal);
+        }
+        let (nonce, sealed) = blob.split_at(12);
+        self.secrets
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| OutboxError::Seal)
     }
 
     /// The put operation that files `mail` in the outbox, for the caller's transaction.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::jobs::Job;
-use super::{forgot_password, import_users, invitations::announce, signup, team_members};
+use super::{forgot_password, import_users, invitations::announce, signup, team_members, webhooks};
 use crate::app::App;
 use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
 use crate::table::Op;
@@ -26,6 +26,8 @@ impl JobRunner<Job> for Jobs {
             Job::JoinTeams(newcomer) => {
                 team_members::join_newcomer_teams(app, newcomer, done).await?
             }
+            Job::Events(batch) => webhooks::delivery::fan_out(app, batch, done).await?,
+            Job::Deliver(delivery) => webhooks::delivery::deliver(app, delivery, done).await?,
         }
         Ok(())
     }
