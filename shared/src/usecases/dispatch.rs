@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::jobs::Job;
 use super::{forgot_password, import_users, invitations::announce, signup, team_members, webhooks};
 use crate::app::App;
-use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
+use crate::mail::{JobRunner, Mailer, OutboxDispatcher, Retry};
 use crate::table::Op;
 
 /// Runs jobs with the app's ports.
@@ -30,6 +30,13 @@ impl JobRunner<Job> for Jobs {
             Job::Deliver(delivery) => webhooks::delivery::deliver(app, delivery, done).await?,
         }
         Ok(())
+    }
+
+    fn retry(&self, job: &Job) -> Retry {
+        match job {
+            Job::Deliver(_) => Retry::Scheduled(webhooks::delivery::RETRY_SCHEDULE),
+            _ => Retry::Soon,
+        }
     }
 }
 

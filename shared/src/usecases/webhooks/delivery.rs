@@ -46,6 +46,20 @@ pub struct EventDelivery {
     pub event: WebhookEvent,
 }
 
+/// When a failed delivery is tried again: seconds after the 1st, 2nd, ... failure (5 s, 5 min,
+/// 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, then every 24 h), by the sweep that finds it due.
+pub const RETRY_SCHEDULE: &[i64] = &[
+    5,
+    5 * 60,
+    30 * 60,
+    2 * 3600,
+    5 * 3600,
+    10 * 3600,
+    14 * 3600,
+    20 * 3600,
+    24 * 3600,
+];
+
 /// How long a receiver has to answer.
 const TIMEOUT: Duration = Duration::from_secs(15);
 
