@@ -11,7 +11,7 @@ use usher_core::http::{
     TenantBearer, finish_router, mount, page_limit, present,
 };
 use usher_core::usecases::webhooks::delivery::DeliveryAttemptRecord;
-use usher_core::usecases::webhooks::{self, EndpointFields, WebhookEndpointRecord, endpoints};
+use usher_core::usecases::webhooks::{EndpointFields, WebhookEndpointRecord, endpoints};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -308,9 +308,4 @@ async fn deliveries_route(
         items: items.into_iter().map(Into::into).collect(),
         next_cursor: next.map(|c| c.encode()),
     }))
-}
-
-/// Keeps the catalogue reachable from this crate's docs.
-pub fn event_types() -> Vec<&'static str> {
-    webhooks::event_types()
 }
