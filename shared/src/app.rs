@@ -95,6 +95,8 @@ pub struct Config {
     pub signup_mails_per_client: Limit,
     /// Organisations one account may create by self-service.
     pub organisations_per_account: Limit,
+    /// Where webhooks may go: public addresses over HTTPS, or (local mode) loopback only.
+    pub webhook_receivers: crate::usecases::webhooks::WebhookReceivers,
 }
 
 impl Config {
@@ -129,6 +131,7 @@ impl Config {
             signup_mails: Limit::new(3, Duration::hours(1)),
             signup_mails_per_client: Limit::new(20, Duration::hours(1)),
             organisations_per_account: Limit::new(10, Duration::days(1)),
+            webhook_receivers: crate::usecases::webhooks::WebhookReceivers::Public,
         }
     }
 

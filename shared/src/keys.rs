@@ -3,6 +3,7 @@
 
 use crate::domain::{
     AccountId, EventId, HeldId, ImportId, InvitationId, OutboxId, SessionId, TeamId, TenantId,
+    WebhookId,
 };
 use crate::table::Key;
 
@@ -67,6 +68,26 @@ pub fn pending_confirmation(tenant: TenantId, normalized_email: &str) -> Key {
 }
 
 pub const TEAM_PREFIX: &str = "TEAM#";
+
+pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
+
+/// A tenant's webhook endpoint.
+pub fn webhook(tenant: TenantId, id: WebhookId) -> Key {
+    Key::new(tenant_pk(tenant), format!("{WEBHOOK_PREFIX}{id}"))
+}
+
+/// The attempts to deliver to endpoint `id`, newest last (`attempt` is a ULID).
+pub fn webhook_attempts_prefix(id: WebhookId) -> String {
+    format!("WEBHOOKATTEMPT#{id}#")
+}
+
+/// One attempt to deliver to endpoint `id`, kept 30 days.
+pub fn webhook_attempt(tenant: TenantId, id: WebhookId, attempt: &str) -> Key {
+    Key::new(
+        tenant_pk(tenant),
+        format!("{}{attempt}", webhook_attempts_prefix(id)),
+    )
+}
 
 /// A team of the tenant.
 pub fn team(tenant: TenantId, team: TeamId) -> Key {

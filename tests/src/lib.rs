@@ -42,6 +42,8 @@ mod spawn;
 mod teams;
 mod tokens;
 mod users;
+mod webhooks;
+pub use webhooks::{Received, Receiver, WebhookVerdict, verify_webhooks};
 
 pub use aws::*;
 pub use doubles::*;

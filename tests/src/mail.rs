@@ -39,6 +39,28 @@ impl TestApp {
         items
     }
 
+    /// The outbox items waiting but for the webhook events each change files beside itself: the
+    /// mail and the jobs requests filed.
+    pub async fn mail_and_jobs(&self) -> Vec<Item> {
+        let mut kept = Vec::new();
+        for item in self.outbox_items().await {
+            let record: usher_core::mail::OutboxRecord =
+                usher_core::records::from_item(item.clone()).expect("an outbox record");
+            let message = self
+                .app
+                .outbox
+                .open::<Job>(&record)
+                .expect("an outbox message");
+            if !matches!(
+                message,
+                usher_core::mail::OutboxMessage::Job(Job::Events(_) | Job::Deliver(_))
+            ) {
+                kept.push(item);
+            }
+        }
+        kept
+    }
+
     /// Mail sent to `to` so far, newest first, once the outbox is dispatched.
     pub async fn mails_to(&self, to: &str) -> Vec<StoredMail> {
         self.sent_mails()

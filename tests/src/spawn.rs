@@ -93,6 +93,8 @@ pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp
     let mut config = Config::new(&base);
     // The domains the tests' tenants claim inbound addresses on.
     config.inbound_domains = vec!["desk.example".into(), "leasing.example".into()];
+    // Webhook receivers are the tests' own, on loopback.
+    config.webhook_receivers = usher_core::usecases::webhooks::WebhookReceivers::LoopbackOnly;
     // Mail from the address the test mailer sends from is Usher's own.
     config.mail_from = usher_local::local_sender()
         .ok()

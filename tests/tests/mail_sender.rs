@@ -177,6 +177,8 @@ async fn a_reset_request_from_the_stream_files_the_link_mail_which_the_next_reco
     )
     .await
     .unwrap();
+    // The new tenant's webhook events are fanned out first: what waits then is the requests'.
+    assert!(sender.sweep().await.is_none());
     for email in [owner, "nobody@example.org"] {
         request_password_reset(&sender.app, EmailAddress::parse(email).unwrap())
             .await

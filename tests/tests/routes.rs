@@ -40,6 +40,10 @@ fn functions() -> Vec<(&'static str, Routes)> {
             routes_of(&usher_teams::api().into_openapi()),
         ),
         (
+            "WebhooksFunction",
+            routes_of(&usher_webhooks::api().into_openapi()),
+        ),
+        (
             "PasswordResetFunction",
             routes_of(&usher_password_reset::api().into_openapi()),
         ),
@@ -158,6 +162,7 @@ async fn each_router_serves_every_route_it_declares() {
         usher_users::router(app.app.clone()),
         usher_tenants::router(app.app.clone()),
         usher_teams::router(app.app.clone()),
+        usher_webhooks::router(app.app.clone()),
         usher_password_reset::router(app.app.clone()),
         usher_send_invitation::router(app.app.clone()),
         usher_accept_invitation::router(app.app.clone()),
@@ -170,6 +175,7 @@ async fn each_router_serves_every_route_it_declares() {
                 .replace("{invitation_id}", &app.tenant_id.to_string())
                 .replace("{held_id}", &app.tenant_id.to_string())
                 .replace("{team_id}", &app.tenant_id.to_string())
+                .replace("{webhook_id}", &app.tenant_id.to_string())
                 .replace("{token}", "unknown");
             let request = http::Request::builder()
                 .method(method.as_str())

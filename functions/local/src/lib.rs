@@ -27,12 +27,13 @@ use usher_core::usecases::jobs::Job;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Every HTTP function, by its routes: one list for the document and the local router.
-const FUNCTIONS: [fn() -> OpenApiRouter<App>; 8] = [
+const FUNCTIONS: [fn() -> OpenApiRouter<App>; 9] = [
     usher_sessions::api,
     usher_create_user::api,
     usher_users::api,
     usher_tenants::api,
     usher_teams::api,
+    usher_webhooks::api,
     usher_password_reset::api,
     usher_send_invitation::api,
     usher_accept_invitation::api,
@@ -216,9 +217,11 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }
 
-/// The local state on a table: commits that file mail wake the in-process outbox worker, and
-/// mail from the local sender's address is Usher's own (a loop, for inbound mail).
+/// The local state on a table: commits that file mail wake the in-process outbox worker, mail
+/// from the local sender's address is Usher's own (a loop, for inbound mail), and webhooks go to
+/// receivers on this machine only.
 pub fn local_app(table: Arc<dyn Table>, outbox_key: &OutboxKey, mut config: Config) -> App {
+    config.webhook_receivers = usher_core::usecases::webhooks::WebhookReceivers::LoopbackOnly;
     if config.mail_from.is_none() {
         config.mail_from = local_sender().ok().map(|s| s.address().clone());
     }

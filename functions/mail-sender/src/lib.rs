@@ -76,7 +76,9 @@ async fn send_stream_records(
         }
         let key = Key::new(pk, sk);
         let retry = match dispatcher.deliver(&key).await {
-            Ok(Delivery::Sent | Delivery::AlreadySent) => false,
+            // A webhook delivery that failed waits for its own schedule: a sweep tries it when
+            // due, and the stream goes on with the other records.
+            Ok(Delivery::Sent | Delivery::AlreadySent | Delivery::Deferred { .. }) => false,
             // Claimed by another sender, or failed: retrying the record lets Lambda come back.
             Ok(Delivery::NotNow { .. } | Delivery::Failed) => true,
             Err(error) => {

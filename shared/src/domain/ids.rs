@@ -68,6 +68,10 @@ ulid_id!(
     ImportId
 );
 ulid_id!(
+    /// A tenant's webhook endpoint.
+    WebhookId
+);
+ulid_id!(
     /// A key of the operator's (the company running Usher) for its back office.
     OperatorKeyId
 );

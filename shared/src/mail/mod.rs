@@ -14,7 +14,7 @@ use crate::domain::EmailAddress;
 pub use file::{FileMailer, StoredMail};
 pub use outbox::{
     Delivery, DrainReport, JobRunner, Outbox, OutboxDispatcher, OutboxKey, OutboxMessage,
-    OutboxRecord,
+    OutboxRecord, Retry,
 };
 pub use ses::SesMailer;
 pub use templates::{MailTemplate, PasswordNote};

@@ -108,6 +108,23 @@ pub trait JobRunner<J>: Send + Sync {
     /// Does `job`. `done` deletes the claimed outbox item: the runner commits it in the same
     /// transaction as the job's own writes, so a job that ran is never run again.
     async fn run(&self, job: J, done: Op) -> anyhow::Result<()>;
+
+    /// How `job` is tried again once it failed: at once by default.
+    fn retry(&self, _job: &J) -> Retry {
+        Retry::Soon
+    }
+}
+
+/// How a failed outbox item is tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Retry {
+    /// At once when the stream retries its record, else with the outbox's backoff: mail, and
+    /// jobs a person waits for.
+    Soon,
+    /// Only when due, this many seconds after the nth failure (the last step again once they
+    /// run out): the stream does not retry it, a sweep does when it is due, so one receiver
+    /// that is down holds up nothing else.
+    Scheduled(&'static [i64]),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,17 +144,65 @@ impl From<TransactError> for OutboxError {
     }
 }
 
-/// Seals messages into outbox items.
+/// Seals messages into outbox items, and the secrets Usher must use again (a webhook endpoint's
+/// signing secret) with a key of their own, derived from the same deployment key.
 #[derive(Clone)]
 pub struct Outbox {
     cipher: ChaCha20Poly1305,
+    secrets: ChaCha20Poly1305,
 }
 
 impl Outbox {
     pub fn new(key: &OutboxKey) -> Self {
         Self {
             cipher: ChaCha20Poly1305::new(CipherKey::from_slice(&key.0)),
+            secrets: ChaCha20Poly1305::new(CipherKey::from_slice(
+                &key.derive(b"stored-secret seal v1"),
+            )),
         }
+    }
+
+    /// `secret` sealed for the table, bound to `context` (what it belongs to): base64 of the
+    /// nonce and the sealed bytes.
+    pub fn seal_secret(
+        &self,
+        context: &str,
+        secret: &[u8],
+        random: &dyn Random,
+    ) -> Result<String, OutboxError> {
+        let mut nonce = [0u8; 12];
+        random.fill(&mut nonce);
+        let sealed = self
+            .secrets
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: secret,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| OutboxError::Seal)?;
+        let mut blob = nonce.to_vec();
+        blob.extend_from_slice(&sealed);
+        Ok(STANDARD.encode(blob))
+    }
+
+    /// The secret sealed by [`seal_secret`](Self::seal_secret) for `context`.
+    pub fn open_secret(&self, context: &str, sealed: &str) -> Result<Vec<u8>, OutboxError> {
+        let blob = STANDARD.decode(sealed).map_err(|_| OutboxError::Seal)?;
+        if blob.len() < 12 {
+            return Err(OutboxError::Seal);
+        }
+        let (nonce, sealed) = blob.split_at(12);
+        self.secrets
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| OutboxError::Seal)
     }
 
     /// The put operation that files `mail` in the outbox, for the caller's transaction.
@@ -235,6 +300,9 @@ pub enum Delivery {
     NotNow { until: DateTime<Utc> },
     /// The mailer or the job failed; the item waits for its next attempt.
     Failed,
+    /// The job failed and is tried again on its own schedule, at `until`, by a sweep (see
+    /// [`Retry::Scheduled`]).
+    Deferred { until: DateTime<Utc> },
 }
 
 /// What one pass over the whole outbox did.
@@ -252,7 +320,7 @@ impl DrainReport {
     fn count(&mut self, delivery: Delivery) {
         match delivery {
             Delivery::Sent => self.sent += 1,
-            Delivery::Failed => self.failed += 1,
+            Delivery::Failed | Delivery::Deferred { .. } => self.failed += 1,
             Delivery::AlreadySent => {}
             Delivery::NotNow { until } => {
                 self.waiting += 1;
@@ -365,8 +433,13 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
             Err(other) => return Err(other.into()),
         }
         let done = Op::delete_if(key.clone(), Condition::VersionIs(claimed.version));
+        let message = self.outbox.open::<J>(&record);
+        let retry = match &message {
+            Ok(OutboxMessage::Job(job)) => self.jobs.retry(job),
+            _ => Retry::Soon,
+        };
         let work = async {
-            match self.outbox.open::<J>(&record)? {
+            match message? {
                 OutboxMessage::Mail(mail) => {
                     self.mailer.send(&record.id.to_string(), &mail).await?;
                     self.table.transact(vec![done]).await?;
@@ -383,21 +456,34 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
         };
         let attempts = record.attempts + 1;
         if let Err(error) = outcome {
-            let retry = OutboxRecord {
+            let next_attempt_at = match retry {
+                Retry::Soon => now + backoff(attempts),
+                Retry::Scheduled(steps) => {
+                    let step = usize::try_from(attempts.saturating_sub(1)).unwrap_or(usize::MAX);
+                    let seconds = steps.get(step).or(steps.last()).copied().unwrap_or(60);
+                    now + Duration::seconds(seconds)
+                }
+            };
+            let released = OutboxRecord {
                 attempts,
-                next_attempt_at: now + backoff(attempts),
+                next_attempt_at,
                 claimed_until: None,
                 version: claimed.version + 1,
                 ..record.clone()
             };
-            match self.replace(&key, &retry, claimed.version).await? {
+            match self.replace(&key, &released, claimed.version).await? {
                 // Gone or moved on: the abandoned work finished after all, or another dispatcher
                 // took the item once the claim ended. Either way it is no longer ours to release.
                 Ok(()) | Err(TransactError::ConditionFailed { .. }) => {}
                 Err(other) => return Err(other.into()),
             }
             tracing::warn!(outbox_id = %record.id, attempts, error = ?error, "outbox item failed; will retry");
-            return Ok(Delivery::Failed);
+            return Ok(match retry {
+                Retry::Soon => Delivery::Failed,
+                Retry::Scheduled(_) => Delivery::Deferred {
+                    until: next_attempt_at,
+                },
+            });
         }
         tracing::info!(outbox_id = %record.id, attempts, "outbox item done");
         Ok(Delivery::Sent)

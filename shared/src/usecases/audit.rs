@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::clock::Random;
 use crate::domain::{AccountId, EventId, TenantId};
 use crate::keys;
 use crate::records::{Actor, EventRecord, to_item};
@@ -92,6 +91,9 @@ audit_actions! {
     TeamMemberAdded = "team.member_added",
     TeamMemberRemoved = "team.member_removed",
     TeamMaintainerChanged = "team.maintainer_changed",
+    WebhookCreated = "webhook.created",
+    WebhookUpdated = "webhook.updated",
+    WebhookDeleted = "webhook.deleted",
 }
 
 pub(crate) struct AuditEvent {
@@ -103,9 +105,8 @@ pub(crate) struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// The tenant log entry and, with a subject, its copy in the subject's history.
-    pub fn ops(self, now: DateTime<Utc>, random: &dyn Random) -> Result<Vec<Op>, TableError> {
-        let id = EventId::from_ulid(random.ulid(now));
+    /// The tenant log entry (`id`) and, with a subject, its copy in the subject's history.
+    pub fn ops(self, id: EventId, now: DateTime<Utc>) -> Result<Vec<Op>, TableError> {
         let record = EventRecord {
             id,
             tenant_id: self.tenant,

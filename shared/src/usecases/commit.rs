@@ -9,9 +9,11 @@ use chrono::{DateTime, Utc};
 
 use super::audit::AuditEvent;
 use super::jobs::Job;
+use super::webhooks::WebhookEvent;
+use super::webhooks::delivery::EventBatch;
 use super::{Context, InternalError};
 use crate::app::App;
-use crate::domain::{EmailAddress, Locale};
+use crate::domain::{EmailAddress, EventId, Locale, TenantId};
 use crate::mail::MailTemplate;
 use crate::table::{Key, MAX_TRANSACTION_OPS, Op, TransactError};
 
@@ -24,6 +26,9 @@ pub(crate) struct Writes<'a> {
     ops: Vec<Op>,
     /// Audit ops: in the transaction while they fit, after it when they do not (see `commit`).
     events: Vec<Op>,
+    /// The webhook events of the audit events in the catalogue: filed as one job in the
+    /// transaction itself (see `commit`).
+    webhook_events: Vec<WebhookEvent>,
     /// Whether a mail or a job was filed, so the mailer is woken after the commit.
     files_outbox: bool,
 }
@@ -37,6 +42,7 @@ impl<'a> Writes<'a> {
             now,
             ops: Vec::new(),
             events: Vec::new(),
+            webhook_events: Vec::new(),
             files_outbox: false,
         }
     }
@@ -92,9 +98,10 @@ impl<'a> Writes<'a> {
 
     /// Records `event` in its tenant's log (and the subject's history).
     pub fn audit(&mut self, event: AuditEvent) -> Result<&mut Self, InternalError> {
-        let ops = event
-            .ops(self.now, self.app.random.as_ref())
-            .context("building an audit event")?;
+        let id = EventId::from_ulid(self.app.random.ulid(self.now));
+        self.webhook_events
+            .extend(WebhookEvent::of(&event, id, self.now));
+        let ops = event.ops(id, self.now).context("building an audit event")?;
         self.events.extend(ops);
         Ok(self)
     }
@@ -109,13 +116,14 @@ impl<'a> Writes<'a> {
             }
         }
         self.events.extend(other.events);
+        self.webhook_events.extend(other.webhook_events);
         self.files_outbox |= other.files_outbox;
         self
     }
 
-    /// How many operations the commit holds, audit events included.
+    /// How many operations the commit holds, audit events and the webhook job included.
     pub fn len(&self) -> usize {
-        self.ops.len() + self.events.len()
+        self.ops.len() + self.events.len() + usize::from(!self.webhook_events.is_empty())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -138,17 +146,40 @@ impl<'a> Writes<'a> {
 
     /// Commits everything as one transaction, and wakes the mailer when mail or a job was filed.
     ///
-    /// Audit events past the transaction limit (an account in dozens of tenants) follow in
-    /// further transactions after the commit; one that fails then is logged, and the change it
-    /// records stands.
+    /// The commit's webhook events are one outbox job inside the transaction: no change commits
+    /// without its events, and no event is filed for a change that did not commit. Audit events
+    /// past the transaction limit (an account in dozens of tenants) follow in further
+    /// transactions after the commit; one that fails then is logged, and the change it records
+    /// stands.
     pub async fn commit(self) -> Result<(), TransactError> {
         let Writes {
             app,
+            now,
             mut ops,
             mut events,
-            files_outbox,
-            ..
+            webhook_events,
+            mut files_outbox,
         } = self;
+        // One batch per tenant: a job's fan-out reads one tenant's endpoints.
+        let mut tenants: Vec<TenantId> = webhook_events.iter().map(|e| e.tenant_id).collect();
+        tenants.sort();
+        tenants.dedup();
+        for tenant in tenants {
+            let batch = EventBatch {
+                tenant_id: tenant,
+                events: webhook_events
+                    .iter()
+                    .filter(|e| e.tenant_id == tenant)
+                    .cloned()
+                    .collect(),
+            };
+            let op = app
+                .outbox
+                .enqueue_job(Job::Events(batch), now, app.random.as_ref())
+                .map_err(|e| TransactError::Table(crate::table::TableError::Backend(e.into())))?;
+            ops.push(op);
+            files_outbox = true;
+        }
         let room = MAX_TRANSACTION_OPS.saturating_sub(ops.len());
         let rest = events.split_off(room.min(events.len()));
         ops.extend(events);

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::jobs::Job;
-use super::{forgot_password, import_users, invitations::announce, signup, team_members};
+use super::{forgot_password, import_users, invitations::announce, signup, team_members, webhooks};
 use crate::app::App;
-use crate::mail::{JobRunner, Mailer, OutboxDispatcher};
+use crate::mail::{JobRunner, Mailer, OutboxDispatcher, Retry};
 use crate::table::Op;
 
 /// Runs jobs with the app's ports.
@@ -26,8 +26,17 @@ impl JobRunner<Job> for Jobs {
             Job::JoinTeams(newcomer) => {
                 team_members::join_newcomer_teams(app, newcomer, done).await?
             }
+            Job::Events(batch) => webhooks::delivery::fan_out(app, batch, done).await?,
+            Job::Deliver(delivery) => webhooks::delivery::deliver(app, delivery, done).await?,
         }
         Ok(())
+    }
+
+    fn retry(&self, job: &Job) -> Retry {
+        match job {
+            Job::Deliver(_) => Retry::Scheduled(webhooks::delivery::RETRY_SCHEDULE),
+            _ => Retry::Soon,
+        }
     }
 }
 

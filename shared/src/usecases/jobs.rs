@@ -23,6 +23,10 @@ pub enum Job {
     /// A newcomer from inbound mail joins the tenant's default teams and their address's team
     /// (after the message's transaction, which has no room for them).
     JoinTeams(Newcomer),
+    /// The webhook events of one commit, to be fanned out to the endpoints that want them.
+    Events(super::webhooks::delivery::EventBatch),
+    /// One event for one endpoint: an attempt, tried again until it is delivered.
+    Deliver(super::webhooks::delivery::EventDelivery),
 }
 
 /// Someone who just arrived in a tenant; see [`super::team_members::join_newcomer_teams`].

@@ -46,6 +46,7 @@ pub mod teams;
 pub mod tenant_directory;
 mod throttle;
 pub mod update_settings;
+pub mod webhooks;
 
 pub use audit::AuditAction;
 pub(crate) use auth::ActingFor;

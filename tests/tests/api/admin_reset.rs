@@ -151,6 +151,8 @@ async fn nobody_resets_their_own_password_through_the_admin_route() {
     let owner_id = app.account_id_of(&app.owner_token).await;
     let (admin_id, _, admin) = app.member(app.tenant_id, "admin", &[]).await;
     let (manager_id, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    // The members' arrivals are done (their webhook events fanned out).
+    app.dispatch_all_pending().await;
     for (id, token) in [
         (&owner_id, &app.owner_token),
         (&admin_id, &admin),

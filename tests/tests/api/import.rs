@@ -27,6 +27,8 @@ pub(crate) async fn with_catalogue(app: &TestApp) {
 /// Everything stored in the tenant's partition and every account partition touched, and the
 /// outbox: what "nothing was written" compares.
 pub(crate) async fn snapshot(app: &TestApp) -> (usize, usize, usize) {
+    // What earlier changes filed (their mail, their webhook events) is done first.
+    app.dispatch_all_pending().await;
     (
         app.partition(&usher_core::keys::tenant_pk(app.tenant_id))
             .await

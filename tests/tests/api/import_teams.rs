@@ -356,8 +356,9 @@ async fn the_teams_column_reaches_no_further_than_the_importer_and_the_tenant() 
 }
 
 /// Many rows joining one team go in few transactions: the team's check is taken once per
-/// transaction, not a transaction per row (measured: 57 round trips for the job, 144 when each
-/// row took a transaction of its own).
+/// transaction, not a transaction per row. Measured before webhook events: 57 round trips for
+/// the job, 144 when each row took a transaction of its own; with the fan-out of the events
+/// each transaction files (three round trips each, even for a tenant with no endpoint), 127.
 #[tokio::test]
 async fn a_hundred_rows_joining_one_team_share_their_transactions() {
     let app = spawn_app().await;
@@ -395,7 +396,7 @@ async fn a_hundred_rows_joining_one_team_share_their_transactions() {
         100
     );
     assert!(
-        round_trips < 80,
+        round_trips < 200,
         "100 rows joining one team took {round_trips} round trips"
     );
 }

@@ -46,3 +46,4 @@ mod teams;
 mod tenants;
 mod tokens;
 mod users;
+mod webhooks;

@@ -308,5 +308,5 @@ async fn the_admin_reset_route_refuses_unknown_modes_and_bodies() {
         .await;
     }
     assert_eq!(app.get("/v1/me", &session).await.status(), StatusCode::OK);
-    assert!(app.outbox_items().await.is_empty());
+    assert!(app.mail_and_jobs().await.is_empty());
 }

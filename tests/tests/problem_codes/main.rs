@@ -12,6 +12,7 @@ mod sessions;
 mod teams;
 mod tenants;
 mod users;
+mod webhooks;
 
 use std::collections::BTreeSet;
 
@@ -53,6 +54,8 @@ use usher_core::usecases::signup::SignupError;
 use usher_core::usecases::teams::TeamError;
 use usher_core::usecases::tenant_directory::TenantDirectoryError;
 use usher_core::usecases::update_settings::UpdateSettingsError;
+use usher_core::usecases::webhooks::{ReceiverError, WebhookError};
+use webhooks::*;
 
 const DOCUMENT: &str = include_str!("../../../openapi.json");
 
@@ -360,6 +363,40 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             "/v1/tenants/{tenant_id}/teams",
             [
                 teams(vec![TeamError::BadCursor], false),
+                LIST_QUERY.to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/webhooks",
+            webhooks(endpoint_fields(WebhookError::TooMany), true),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/webhooks",
+            webhooks(vec![], false),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/webhooks/{webhook_id}",
+            webhooks(vec![WebhookError::NotFound], false),
+        ),
+        (
+            "patch",
+            "/v1/tenants/{tenant_id}/webhooks/{webhook_id}",
+            webhooks(endpoint_fields(WebhookError::NotFound), true),
+        ),
+        (
+            "delete",
+            "/v1/tenants/{tenant_id}/webhooks/{webhook_id}",
+            webhooks(vec![WebhookError::NotFound, WebhookError::Conflict], false),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries",
+            [
+                webhooks(vec![WebhookError::NotFound, WebhookError::BadCursor], false),
                 LIST_QUERY.to_vec(),
             ]
             .concat(),

@@ -10,6 +10,7 @@ mod sessions;
 mod teams;
 mod tenants;
 mod users;
+mod webhooks;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

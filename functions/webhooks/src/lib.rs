@@ -1,0 +1,311 @@
+//! The webhooks function: a tenant's webhook endpoints and their delivery logs. Deliveries
+//! themselves are outbox jobs, done by the mail sender (see `usecases::webhooks`).
+
+use axum::http::StatusCode;
+use axum::{Json, Router, extract::State};
+use serde::{Deserialize, Serialize};
+use usher_core::app::App;
+use usher_core::domain::{TenantId, WebhookId};
+use usher_core::http::{
+    ApiJson, ApiPath, ApiQuery, BearerErrors, JsonBodyErrors, Page, Problem, ProblemDoc,
+    TenantBearer, finish_router, mount, page_limit, present,
+};
+use usher_core::usecases::webhooks::delivery::DeliveryAttemptRecord;
+use usher_core::usecases::webhooks::{EndpointFields, WebhookEndpointRecord, endpoints};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This function's routes, each declared once, by its handler's `#[utoipa::path]`.
+pub fn api() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(create_route, list_route))
+        .routes(routes!(get_route, update_route, delete_route))
+        .routes(routes!(deliveries_route))
+}
+
+/// The routes as this function's Lambda serves them.
+pub fn router(app: App) -> Router {
+    finish_router(mount(api(), &app))
+}
+
+const FORBIDDEN: &str = "forbidden: only owners and admins (or their keys) manage webhooks; tenant_suspended; insufficient_scope; membership_inactive; password_change_required";
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhookRequest {
+    /// Where events are sent: `https://` (loopback `http://` in local mode only); never an
+    /// address that is private, link-local or loopback, checked after DNS resolution.
+    #[schema(max_length = 2000)]
+    url: String,
+    /// Event types of the catalogue it receives; every type when left out or empty.
+    #[serde(default)]
+    event_types: Vec<String>,
+    #[schema(max_length = 200)]
+    description: Option<String>,
+    /// `true` by default.
+    enabled: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateWebhookRequest {
+    url: Option<String>,
+    event_types: Option<Vec<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable, max_length = 200)]
+    description: Option<Option<String>>,
+    enabled: Option<bool>,
+}
+
+/// An endpoint, as its tenant's admins see it (never its secret).
+#[derive(Serialize, ToSchema)]
+pub struct WebhookView {
+    #[schema(value_type = String)]
+    id: WebhookId,
+    url: String,
+    /// Every type when empty.
+    event_types: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    /// `false` once an admin turned it off, or it answered `410 Gone`.
+    enabled: bool,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<WebhookEndpointRecord> for WebhookView {
+    fn from(e: WebhookEndpointRecord) -> Self {
+        Self {
+            id: e.id,
+            url: e.url,
+            event_types: e.event_types,
+            description: e.description,
+            enabled: e.enabled,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+/// A new endpoint, with its signing secret: shown here only.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedWebhookView {
+    #[serde(flatten)]
+    endpoint: WebhookView,
+    /// `whsec_` and the base64 of 24 random bytes: verify each delivery's `webhook-signature`
+    /// with it (any Standard Webhooks library does). Shown only in this answer.
+    secret: String,
+}
+
+/// One delivery attempt.
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryAttemptView {
+    event_id: String,
+    event_type: String,
+    at: chrono::DateTime<chrono::Utc>,
+    /// The receiver's HTTP status; absent when it gave no answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    success: bool,
+    latency_ms: u64,
+    /// The start of the answer, or why there was none.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    excerpt: String,
+}
+
+impl From<DeliveryAttemptRecord> for DeliveryAttemptView {
+    fn from(a: DeliveryAttemptRecord) -> Self {
+        Self {
+            event_id: a.event_id,
+            event_type: a.event_type,
+            at: a.at,
+            status: a.status,
+            success: a.success,
+            latency_ms: a.latency_ms,
+            excerpt: a.excerpt,
+        }
+    }
+}
+
+fn webhook_id(raw: &str) -> Result<WebhookId, Problem> {
+    raw.parse().map_err(|_| Problem::not_found())
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/webhooks", tag = "webhooks",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path)),
+    request_body = CreateWebhookRequest,
+    responses(
+        BearerErrors, JsonBodyErrors,
+        (status = 201, description = "Registered; the secret is in this answer only", body = CreatedWebhookView),
+        (status = 403, description = FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+        (status = 409, description = "conflict: changed at the same time", body = ProblemDoc),
+        (status = 422, description = "invalid_request (field url: not an absolute http(s) URL, not https, credentials in it, a host that does not resolve, or one that resolves to a private, link-local, loopback or metadata address; field event_types: a type not in the catalogue; description); too_many_webhooks: 20 already", body = ProblemDoc),
+    ))]
+async fn create_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+    ApiJson(body): ApiJson<CreateWebhookRequest>,
+) -> Result<(StatusCode, Json<CreatedWebhookView>), Problem> {
+    let fields = EndpointFields {
+        url: Some(body.url),
+        event_types: Some(body.event_types),
+        description: Some(body.description),
+        enabled: body.enabled,
+    };
+    let created = endpoints::create(&app, &credential, tenant_id, fields).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedWebhookView {
+            endpoint: created.endpoint.into(),
+            secret: created.secret,
+        }),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WebhookList {
+    /// In id (creation) order; at most 20.
+    items: Vec<WebhookView>,
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/webhooks", tag = "webhooks",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path)),
+    responses(
+        BearerErrors,
+        (status = 200, body = WebhookList),
+        (status = 403, description = FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
+    ))]
+async fn list_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath(tenant_id): ApiPath<TenantId>,
+) -> Result<Json<WebhookList>, Problem> {
+    let found = endpoints::list(&app, &credential, tenant_id).await?;
+    Ok(Json(WebhookList {
+        items: found.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/webhooks/{webhook_id}", tag = "webhooks",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("webhook_id" = String, Path)),
+    responses(
+        BearerErrors,
+        (status = 200, body = WebhookView),
+        (status = 403, description = FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such endpoint in it", body = ProblemDoc),
+    ))]
+async fn get_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, id)): ApiPath<(TenantId, String)>,
+) -> Result<Json<WebhookView>, Problem> {
+    let id = webhook_id(&id)?;
+    Ok(Json(
+        endpoints::get(&app, &credential, tenant_id, id)
+            .await?
+            .into(),
+    ))
+}
+
+#[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/webhooks/{webhook_id}", tag = "webhooks",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("webhook_id" = String, Path)),
+    request_body = UpdateWebhookRequest,
+    responses(
+        BearerErrors, JsonBodyErrors,
+        (status = 200, body = WebhookView),
+        (status = 403, description = FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such endpoint in it", body = ProblemDoc),
+        (status = 409, description = "conflict: changed at the same time", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a url, event type or description as at creation", body = ProblemDoc),
+    ))]
+async fn update_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, id)): ApiPath<(TenantId, String)>,
+    ApiJson(body): ApiJson<UpdateWebhookRequest>,
+) -> Result<Json<WebhookView>, Problem> {
+    let id = webhook_id(&id)?;
+    let fields = EndpointFields {
+        url: body.url,
+        event_types: body.event_types,
+        description: body.description,
+        enabled: body.enabled,
+    };
+    Ok(Json(
+        endpoints::update(&app, &credential, tenant_id, id, fields)
+            .await?
+            .into(),
+    ))
+}
+
+#[utoipa::path(delete, path = "/v1/tenants/{tenant_id}/webhooks/{webhook_id}", tag = "webhooks",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("webhook_id" = String, Path)),
+    responses(
+        BearerErrors,
+        (status = 204, description = "Deleted; deliveries still waiting for it are dropped"),
+        (status = 403, description = FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such endpoint in it", body = ProblemDoc),
+        (status = 409, description = "conflict: changed at the same time", body = ProblemDoc),
+    ))]
+async fn delete_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, id)): ApiPath<(TenantId, String)>,
+) -> Result<StatusCode, Problem> {
+    let id = webhook_id(&id)?;
+    endpoints::delete(&app, &credential, tenant_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveriesQuery {
+    /// 1 to 200, default 50.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries", tag = "webhooks",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("webhook_id" = String, Path), DeliveriesQuery),
+    responses(
+        BearerErrors,
+        (status = 200, description = "The endpoint's delivery attempts of the last 30 days, newest first", body = Page<DeliveryAttemptView>),
+        (status = 400, description = "invalid_request: the query string does not parse", body = ProblemDoc),
+        (status = 403, description = FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such endpoint in it", body = ProblemDoc),
+        (status = 422, description = "invalid_request: limit out of range, or a cursor this listing did not give", body = ProblemDoc),
+    ))]
+async fn deliveries_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, id)): ApiPath<(TenantId, String)>,
+    ApiQuery(query): ApiQuery<DeliveriesQuery>,
+) -> Result<Json<Page<DeliveryAttemptView>>, Problem> {
+    let id = webhook_id(&id)?;
+    let limit = page_limit(query.limit)?;
+    let (items, next) = endpoints::attempts(
+        &app,
+        &credential,
+        tenant_id,
+        id,
+        query.cursor.as_deref(),
+        limit,
+    )
+    .await?;
+    Ok(Json(Page {
+        items: items.into_iter().map(Into::into).collect(),
+        next_cursor: next.map(|c| c.encode()),
+    }))
+}

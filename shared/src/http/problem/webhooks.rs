@@ -1,0 +1,28 @@
+//! Webhook endpoints.
+
+use axum::http::StatusCode;
+
+use super::Problem;
+use crate::usecases::webhooks::WebhookError;
+
+impl From<WebhookError> for Problem {
+    fn from(e: WebhookError) -> Self {
+        let detail = e.to_string();
+        match e {
+            WebhookError::Auth(e) => e.into(),
+            WebhookError::Forbidden => Problem::forbidden(detail),
+            WebhookError::NotFound => Problem::not_found(),
+            WebhookError::Receiver(_) => Problem::invalid("url", detail),
+            WebhookError::UnknownEventType(_) => Problem::invalid("event_types", detail),
+            WebhookError::InvalidDescription => Problem::invalid("description", detail),
+            WebhookError::TooMany => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "too_many_webhooks",
+                detail,
+            ),
+            WebhookError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            WebhookError::BadCursor => Problem::invalid("cursor", detail),
+            WebhookError::Internal(e) => e.into(),
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! A tenant's webhook endpoints: `POST/GET .../webhooks`, `GET/PATCH/DELETE .../webhooks/{id}`,
+//! for its owners and admins (and keys acting as one).
+//!
+//! An endpoint's secret (`whsec_` and 24 random bytes in base64, as Standard Webhooks writes
+//! them) is shown once, when the endpoint is made; the table keeps it sealed with a key derived
+//! from the deployment key, bound to the endpoint's id, since signing needs it back (a hash
+//! would not do).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::guard::{self, ReceiverError};
+use super::{WebhookError, catalogue};
+use crate::app::App;
+use crate::domain::{TenantId, WebhookId};
+use crate::keys;
+use crate::records::{from_item, from_optional, to_item};
+use crate::table::{Condition, Op};
+use crate::token::Credential;
+use crate::usecases::audit::{AuditAction, AuditEvent};
+use crate::usecases::commit::{LostRace, Writes};
+use crate::usecases::listing::for_each_item;
+use crate::usecases::{Context, TenantCaller};
+
+/// Endpoints one tenant may have: each event costs a delivery per endpoint.
+pub const MAX_ENDPOINTS: usize = 20;
+
+/// A tenant's endpoint, as stored.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WebhookEndpointRecord {
+    pub id: WebhookId,
+    pub tenant_id: TenantId,
+    pub url: String,
+    /// The types it receives; every type when empty.
+    #[serde(default)]
+    pub event_types: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub enabled: bool,
+    /// The secret, sealed (see the module's note).
+    pub secret: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: u64,
+}
+
+impl WebhookEndpointRecord {
+    /// Whether this endpoint receives events of `kind`.
+    pub fn wants(&self, kind: &str) -> bool {
+        self.enabled && (self.event_types.is_empty() || self.event_types.iter().any(|t| t == kind))
+    }
+}
+
+/// What a new endpoint is, or what a `PATCH` changes (`None` leaves a field as it is).
+#[derive(Clone, Debug, Default)]
+pub struct EndpointFields {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<Option<String>>,
+    pub enabled: Option<bool>,
+}
+
+/// A new endpoint with its secret, shown this once.
+pub struct CreatedEndpoint {
+    pub endpoint: WebhookEndpointRecord,
+    pub secret: String,
+}
+
+async fn manager(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+) -> Result<TenantCaller, WebhookError> {
+    let caller = TenantCaller::load(app, credential, tenant).await?;
+    if !caller.rights.role.is_admin() {
+        return Err(WebhookError::Forbidden);
+    }
+    Ok(caller)
+}
+
+fn checked_types(types: Vec<String>) -> Result<Vec<String>, WebhookError> {
+    let known = catalogue::event_types();
+    let mut types = types;
+    types.sort();
+    types.dedup();
+    match types.iter().find(|t| !known.contains(&t.as_str())) {
+        Some(unknown) => Err(WebhookError::UnknownEventType(unknown.clone())),
+        None => Ok(types),
+    }
+}
+
+fn checked_description(raw: Option<String>) -> Result<Option<String>, WebhookError> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    let value = raw.trim();
+    if value.chars().count() > 200 || value.chars().any(char::is_control) {
+        return Err(WebhookError::InvalidDescription);
+    }
+    Ok((!value.is_empty()).then(|| value.to_owned()))
+}
+
+/// Every endpoint of `tenant`, in id order (at most [`MAX_ENDPOINTS`]).
+pub(crate) async fn of_tenant(
+    app: &App,
+    tenant: TenantId,
+) -> Result<Vec<WebhookEndpointRecord>, crate::usecases::InternalError> {
+    let mut found = Vec::new();
+    for_each_item(
+        app,
+        &keys::tenant_pk(tenant),
+        keys::WEBHOOK_PREFIX,
+        |item| {
+            found.push(from_item(item).context("reading a webhook endpoint")?);
+            Ok(())
+        },
+    )
+    .await?;
+    Ok(found)
+}
+
+/// `POST .../webhooks`: the URL is checked now (an address it resolves to that is private,
+/// link-local or, outside local mode, loopback is refused) and again at every delivery.
+pub async fn create(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    fields: EndpointFields,
+) -> Result<CreatedEndpoint, WebhookError> {
+    let caller = manager(app, credential, tenant).await?;
+    let url = fields
+        .url
+        .ok_or(WebhookError::Receiver(ReceiverError::Missing))?;
+    let url = guard::check_url(&url, app.config.webhook_receivers).await?;
+    let existing = of_tenant(app, tenant).await?;
+    if existing.len() >= MAX_ENDPOINTS {
+        return Err(WebhookError::TooMany);
+    }
+    let now = app.clock.now();
+    let id = WebhookId::from_ulid(app.random.ulid(now));
+    let mut secret_bytes = [0u8; 24];
+    app.random.fill(&mut secret_bytes);
+    let secret = format!(
+        "whsec_{}",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, secret_bytes)
+    );
+    let endpoint = WebhookEndpointRecord {
+        id,
+        tenant_id: tenant,
+        url: url.to_string(),
+        event_types: checked_types(fields.event_types.unwrap_or_default())?,
+        description: checked_description(fields.description.flatten())?,
+        enabled: fields.enabled.unwrap_or(true),
+        secret: app
+            .outbox
+            .seal_secret(&secret_context(id), &secret_bytes, app.random.as_ref())
+            .context("sealing the secret")?,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let mut writes = Writes::new(app, now);
+    writes
+        .op(Op::put_if(
+            to_item(&keys::webhook(tenant, id), &endpoint, None)
+                .context("building the endpoint")?,
+            Condition::NotExists,
+        ))
+        .audit(AuditEvent {
+            tenant,
+            action: AuditAction::WebhookCreated,
+            actor: caller.actor,
+            subject: None,
+            details: json!({"webhook_id": id, "url": endpoint.url,
+                "event_types": endpoint.event_types}),
+        })?;
+    writes
+        .commit()
+        .await
+        .lost_race(WebhookError::Conflict, "creating a webhook endpoint")?;
+    tracing::info!(webhook_id = %id, tenant_id = %tenant, "webhook endpoint created");
+    Ok(CreatedEndpoint { endpoint, secret })
+}
+
+/// What a sealed secret is bound to.
+pub(crate) fn secret_context(id: WebhookId) -> String {
+    format!("usher webhook secret {id}")
+}
+
+/// `GET .../webhooks`.
+pub async fn list(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+) -> Result<Vec<WebhookEndpointRecord>, WebhookError> {
+    manager(app, credential, tenant).await?;
+    Ok(of_tenant(app, tenant).await?)
+}
+
+async fn load(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    id: WebhookId,
+) -> Result<(TenantCaller, WebhookEndpointRecord), WebhookError> {
+    let (caller, mut items) =
+        TenantCaller::load_with(app, credential, tenant, &[keys::webhook(tenant, id)]).await?;
+    if !caller.rights.role.is_admin() {
+        return Err(WebhookError::Forbidden);
+    }
+    let endpoint = from_optional(items.pop().flatten())
+        .context("reading the endpoint")?
+        .ok_or(WebhookError::NotFound)?;
+    Ok((caller, endpoint))
+}
+
+/// `GET .../webhooks/{id}`.
+pub async fn get(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    id: WebhookId,
+) -> Result<WebhookEndpointRecord, WebhookError> {
+    Ok(load(app, credential, tenant, id).await?.1)
+}
+
+/// `PATCH .../webhooks/{id}`: a new URL is checked as at creation.
+pub async fn update(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    id: WebhookId,
+    fields: EndpointFields,
+) -> Result<WebhookEndpointRecord, WebhookError> {
+    let (caller, endpoint) = load(app, credential, tenant, id).await?;
+    let mut changed = endpoint.clone();
+    if let Some(url) = fields.url {
+        changed.url = guard::check_url(&url, app.config.webhook_receivers)
+            .await?
+            .to_string();
+    }
+    if let Some(types) = fields.event_types {
+        changed.event_types = checked_types(types)?;
+    }
+    if let Some(description) = fields.description {
+        changed.description = checked_description(description)?;
+    }
+    if let Some(enabled) = fields.enabled {
+        changed.enabled = enabled;
+    }
+    let now = app.clock.now();
+    changed.updated_at = now;
+    changed.version = endpoint.version + 1;
+    let mut writes = Writes::new(app, now);
+    writes
+        .op(Op::put_if(
+            to_item(&keys::webhook(tenant, id), &changed, None).context("building the endpoint")?,
+            Condition::VersionIs(endpoint.version),
+        ))
+        .audit(AuditEvent {
+            tenant,
+            action: AuditAction::WebhookUpdated,
+            actor: caller.actor,
+            subject: None,
+            details: json!({"webhook_id": id, "url": changed.url,
+                "event_types": changed.event_types, "enabled": changed.enabled}),
+        })?;
+    writes
+        .commit()
+        .await
+        .lost_race(WebhookError::Conflict, "changing a webhook endpoint")?;
+    Ok(changed)
+}
+
+/// `DELETE .../webhooks/{id}`: deliveries already filed for it are dropped when they run.
+pub async fn delete(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    id: WebhookId,
+) -> Result<(), WebhookError> {
+    let (caller, endpoint) = load(app, credential, tenant, id).await?;
+    let mut writes = Writes::new(app, app.clock.now());
+    writes
+        .op(Op::delete_if(
+            keys::webhook(tenant, id),
+            Condition::VersionIs(endpoint.version),
+        ))
+        .audit(AuditEvent {
+            tenant,
+            action: AuditAction::WebhookDeleted,
+            actor: caller.actor,
+            subject: None,
+            details: json!({"webhook_id": id, "url": endpoint.url}),
+        })?;
+    writes
+        .commit()
+        .await
+        .lost_race(WebhookError::Conflict, "deleting a webhook endpoint")
+}
+
+/// `GET .../webhooks/{id}/deliveries`: the endpoint's attempts of the last 30 days, newest
+/// first, a page at a time.
+pub async fn attempts(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    id: WebhookId,
+    cursor: Option<&str>,
+    limit: usize,
+) -> Result<
+    (
+        Vec<super::delivery::DeliveryAttemptRecord>,
+        Option<crate::usecases::listing::Cursor>,
+    ),
+    WebhookError,
+> {
+    load(app, credential, tenant, id).await?;
+    let prefix = keys::webhook_attempts_prefix(id);
+    let cursor = match cursor {
+        None => None,
+        Some(raw) => Some(
+            crate::usecases::listing::Cursor::parse(raw, &prefix).ok_or(WebhookError::BadCursor)?,
+        ),
+    };
+    let pk = keys::tenant_pk(tenant);
+    let listing = crate::usecases::listing::Listing {
+        pk: &pk,
+        prefix: &prefix,
+        order: crate::usecases::listing::Order::Descending,
+        cursor,
+        limit,
+    };
+    Ok(
+        crate::usecases::listing::filtered_page(app, listing, |item| {
+            Ok(Some(from_item(item).context("reading a delivery attempt")?))
+        })
+        .await?,
+    )
+}

@@ -1,0 +1,42 @@
+//! Events to the SaaS app: every change in the catalogue, delivered as a signed webhook (the
+//! Standard Webhooks form) to the endpoints a tenant registers.
+//!
+//! - `catalogue`: the event types and the event as delivered;
+//! - `endpoints`: a tenant's endpoints and their secrets;
+//! - `guard`: where a webhook may go (never into the network Usher runs in);
+//! - `delivery`: the fan-out and the signed attempts, as outbox jobs.
+
+pub mod catalogue;
+pub mod delivery;
+pub mod endpoints;
+pub mod guard;
+
+pub use catalogue::{WebhookEvent, event_type, event_types};
+pub use endpoints::{CreatedEndpoint, EndpointFields, WebhookEndpointRecord};
+pub use guard::{ReceiverError, WebhookReceivers};
+
+use super::{AuthError, InternalError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error("only owners and admins manage a tenant's webhooks")]
+    Forbidden,
+    #[error("no such webhook endpoint in this tenant")]
+    NotFound,
+    #[error(transparent)]
+    Receiver(#[from] ReceiverError),
+    #[error("\"{0}\" is not an event type of the catalogue")]
+    UnknownEventType(String),
+    #[error("a description is at most 200 characters, without control characters")]
+    InvalidDescription,
+    #[error("a tenant has at most {} webhook endpoints", endpoints::MAX_ENDPOINTS)]
+    TooMany,
+    #[error("the endpoint changed at the same time; read it again and retry")]
+    Conflict,
+    #[error("the cursor is not one this listing gave")]
+    BadCursor,
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}

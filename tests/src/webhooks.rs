@@ -1,0 +1,128 @@
+//! A webhook receiver on loopback that keeps every request it is sent, and the independent
+//! Standard Webhooks verifier the tests check them with.
+
+use std::sync::Mutex;
+
+use super::*;
+
+/// One request a receiver was sent: its headers (names in lower case) and its body, as bytes.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub headers: std::collections::BTreeMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+/// A receiver on `127.0.0.1`: answers each request with the next of its statuses (the last one
+/// again once they run out) and keeps what it was sent.
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    statuses: Arc<Mutex<Vec<u16>>>,
+}
+
+impl Receiver {
+    /// Starts a receiver answering `statuses` in turn (`[200]`: always 200).
+    pub async fn start(statuses: &[u16]) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding the receiver");
+        let url = format!(
+            "http://{}/hooks",
+            listener.local_addr().expect("its address")
+        );
+        let receiver = Self {
+            url,
+            received: Arc::new(Mutex::new(Vec::new())),
+            statuses: Arc::new(Mutex::new(statuses.iter().rev().copied().collect())),
+        };
+        let state = receiver.clone();
+        let app = axum::Router::new().route(
+            "/hooks",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                    let state = state.clone();
+                    async move {
+                        let headers = headers
+                            .iter()
+                            .map(|(k, v)| {
+                                (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())
+                            })
+                            .collect();
+                        state.received.lock().unwrap().push(Received {
+                            headers,
+                            body: body.to_vec(),
+                        });
+                        let status = {
+                            let mut statuses = state.statuses.lock().unwrap();
+                            if statuses.len() > 1 {
+                                statuses.pop().unwrap_or(200)
+                            } else {
+                                statuses.last().copied().unwrap_or(200)
+                            }
+                        };
+                        (axum::http::StatusCode::from_u16(status).unwrap(), "thanks")
+                    }
+                },
+            ),
+        );
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .await
+                .expect("the receiver serves");
+        });
+        receiver
+    }
+
+    /// Every request so far, in the order they came.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+/// What the Standard Webhooks verifier said of one request.
+#[derive(Debug, serde::Deserialize)]
+pub struct WebhookVerdict {
+    pub ok: bool,
+    #[serde(default)]
+    pub payload: Option<Value>,
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// Verifies `requests` with `secret` through the PyPI `standardwebhooks` library
+/// (`tests/verifiers/verify_webhooks.py`); `scripts/test` installs it and sets
+/// `USHER_TEST_PYTHON`. Without it the test fails, it never skips.
+pub async fn verify_webhooks(secret: &str, requests: &[Received]) -> Vec<WebhookVerdict> {
+    let request = json!({
+        "secret": secret,
+        "requests": requests.iter().map(|r| json!({
+            "headers": r.headers,
+            "body": String::from_utf8_lossy(&r.body),
+        })).collect::<Vec<_>>(),
+    });
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let python = std::env::var("USHER_TEST_PYTHON").expect(
+            "USHER_TEST_PYTHON must name the Python that has standardwebhooks: run the tests with ./scripts/test",
+        );
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/verifiers/verify_webhooks.py");
+        let mut child = std::process::Command::new(python)
+            .arg(script)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("starting the verifier");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(request.to_string().as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "the verifier failed to run");
+        serde_json::from_slice(&output.stdout).expect("the verifier's verdicts")
+    })
+    .await
+    .unwrap()
+}
