@@ -65,32 +65,44 @@ pub async fn pyjwt_verify(
         "tokens": tokens,
         "verify_exp": verify_exp,
     });
-    tokio::task::spawn_blocking(move || run_pyjwt(&request))
-        .await
-        .unwrap()
+    run_verifier("verify_jwt.py", request).await
 }
 
-fn run_pyjwt(request: &Value) -> Vec<PyJwtVerdict> {
-    use std::io::Write;
-    let python = std::env::var("USHER_TEST_PYTHON").expect(
-        "USHER_TEST_PYTHON must name the Python that has PyJWT: run the tests with ./scripts/test",
-    );
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/verifiers/verify_jwt.py");
-    let mut child = std::process::Command::new(python)
-        .arg(script)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("starting PyJWT");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success(), "PyJWT failed to run");
-    serde_json::from_slice(&output.stdout).expect("PyJWT's verdicts")
+/// Runs `tests/verifiers/{script}` with `request` on its stdin and reads its verdicts from its
+/// stdout, off the test's thread (which may serve what the verifier fetches). `scripts/test`
+/// installs the verifiers and sets `USHER_TEST_PYTHON`; without it the test fails, it never
+/// skips.
+pub(crate) async fn run_verifier<T: serde::de::DeserializeOwned + Send + 'static>(
+    script: &'static str,
+    request: Value,
+) -> T {
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let python = std::env::var("USHER_TEST_PYTHON").expect(
+            "USHER_TEST_PYTHON must name the verifiers' Python: run the tests with ./scripts/test",
+        );
+        let path = format!("{}/verifiers/{script}", env!("CARGO_MANIFEST_DIR"));
+        let mut child = std::process::Command::new(python)
+            .arg(path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("starting the verifier");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(request.to_string().as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "the verifier {script} failed to run"
+        );
+        serde_json::from_slice(&output.stdout).expect("the verifier's verdicts")
+    })
+    .await
+    .unwrap()
 }
 
 impl TestApp {

@@ -101,28 +101,5 @@ pub async fn verify_webhooks(secret: &str, requests: &[Received]) -> Vec<Webhook
             "body": String::from_utf8_lossy(&r.body),
         })).collect::<Vec<_>>(),
     });
-    tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let python = std::env::var("USHER_TEST_PYTHON").expect(
-            "USHER_TEST_PYTHON must name the Python that has standardwebhooks: run the tests with ./scripts/test",
-        );
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/verifiers/verify_webhooks.py");
-        let mut child = std::process::Command::new(python)
-            .arg(script)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("starting the verifier");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(request.to_string().as_bytes())
-            .unwrap();
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "the verifier failed to run");
-        serde_json::from_slice(&output.stdout).expect("the verifier's verdicts")
-    })
-    .await
-    .unwrap()
+    super::tokens::run_verifier("verify_webhooks.py", request).await
 }
