@@ -273,7 +273,7 @@ impl InvitationView {
 /// Who acted, as the audit log shows it.
 #[derive(Serialize, ToSchema)]
 pub struct ActorView {
-    /// `account`, `operator_key`, `api_key` or `system`.
+    /// `account`, `operator_key`, `api_key`, `scim` (a SCIM token) or `system`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// The account or key; none for `system`.
@@ -287,6 +287,7 @@ impl From<Actor> for ActorView {
             Actor::Account(id) => ("account", Some(id.to_string())),
             Actor::OperatorKey(id) => ("operator_key", Some(id.to_string())),
             Actor::ApiKey(id) => ("api_key", Some(id.to_string())),
+            Actor::Scim(id) => ("scim", Some(id.to_string())),
         };
         Self { kind, id }
     }

@@ -529,7 +529,7 @@ pub async fn set_access(
 
 /// Access for a person kept from their mail: an invitation to their own address, with the role
 /// and permissions they hold here, instead of an open door.
-async fn ask_consent(
+pub(crate) async fn ask_consent(
     app: &App,
     caller: &TenantCaller,
     member: &MembershipRecord,

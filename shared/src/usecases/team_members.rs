@@ -124,7 +124,7 @@ async fn load(
     Ok((caller, team, member, place))
 }
 
-fn place_ops(
+pub(crate) fn place_ops(
     tenant: TenantId,
     place: &TeamMemberRecord,
     condition: Condition,
@@ -471,7 +471,7 @@ pub(crate) async fn people_of(
     Ok(people)
 }
 
-async fn places_of_team(
+pub(crate) async fn places_of_team(
     app: &App,
     tenant: TenantId,
     team: TeamId,

@@ -132,11 +132,11 @@ fn may_give_through(caller: &TenantCaller, teams: &[&TeamRecord]) -> Result<(), 
     }
 }
 
-fn team_item(team: &TeamRecord) -> Result<crate::table::Item, InternalError> {
+pub(crate) fn team_item(team: &TeamRecord) -> Result<crate::table::Item, InternalError> {
     to_item(&keys::team(team.tenant_id, team.id), team, None).context("building a team")
 }
 
-fn name_marker(team: &TeamRecord) -> Result<Op, InternalError> {
+pub(crate) fn name_marker(team: &TeamRecord) -> Result<Op, InternalError> {
     let name = TeamName::parse(&team.name)
         .map_err(|e| InternalError::new("reading a team's name", anyhow::anyhow!(e)))?;
     Ok(Op::put_if(
@@ -150,7 +150,7 @@ fn name_marker(team: &TeamRecord) -> Result<Op, InternalError> {
     ))
 }
 
-fn name_marker_key(team: &TeamRecord) -> Key {
+pub(crate) fn name_marker_key(team: &TeamRecord) -> Key {
     let folded = team.name.to_lowercase();
     keys::team_name(team.tenant_id, team.parent_id, &folded)
 }
@@ -209,6 +209,7 @@ pub async fn create(
             permissions: new.permissions.clone(),
             status: TeamStatus::Active,
             children: 0,
+            scim: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -256,6 +257,77 @@ pub async fn create(
             }
             Err(e) if e.failed_on(&marker) => return Err(TeamError::NameTaken),
             Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => continue,
+            Err(other) => return Err(other).context("creating the team")?,
+        }
+    }
+    Err(TeamError::Conflict)
+}
+
+/// A root team the tenant's identity provider manages (a SCIM Group), made as [`create`] makes
+/// one, with `more` (its `externalId` claim) in the same transaction. The caller is the provider,
+/// as an admin; a new team grants nothing, so no permission is checked.
+pub(crate) async fn create_managed(
+    app: &App,
+    caller: &TenantCaller,
+    name: &TeamName,
+    link: crate::records::ScimGroupLink,
+    more: Vec<Op>,
+) -> Result<TeamRecord, TeamError> {
+    let tenant_id = caller.tenant.id;
+    for _ in 0..TRIES {
+        let count: Option<TeamCountRecord> = from_optional(
+            app.table
+                .get(&keys::team_count(tenant_id))
+                .await
+                .context("reading the team count")?,
+        )
+        .context("reading the team count")?;
+        let now = app.clock.now();
+        let team = TeamRecord {
+            id: TeamId::from_ulid(app.random.ulid(now)),
+            tenant_id,
+            name: name.as_str().to_owned(),
+            description: None,
+            parent_id: None,
+            ancestors: Vec::new(),
+            permissions: PermissionSet::default(),
+            status: TeamStatus::Active,
+            children: 0,
+            scim: Some(link.clone()),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut writes = Writes::new(app, now);
+        writes
+            .op(Op::put_if(team_item(&team)?, Condition::NotExists))
+            .op(name_marker(&team)?)
+            .op(count_op(tenant_id, count.as_ref(), 1)?)
+            .ops(more.clone());
+        if count.as_ref().is_none_or(|c| c.count == 0) {
+            writes
+                .op(team_grants::new_epoch(app, tenant_id, now)
+                    .context("building the teams epoch")?);
+        }
+        writes.audit(AuditEvent {
+            tenant: tenant_id,
+            action: AuditAction::TeamCreated,
+            actor: caller.actor,
+            subject: None,
+            details: json!({"team_id": team.id, "name": team.name, "parent_id": null,
+                "managed_by": "scim"}),
+        })?;
+        let marker = name_marker_key(&team);
+        match writes.commit().await {
+            Ok(()) => {
+                tracing::info!(team_id = %team.id, "managed team created");
+                return Ok(team);
+            }
+            Err(e) if e.failed_on(&marker) => return Err(TeamError::NameTaken),
+            Err(e) if e.failed_on(&keys::team_count(tenant_id)) => continue,
+            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+                return Err(TeamError::Conflict);
+            }
             Err(other) => return Err(other).context("creating the team")?,
         }
     }
@@ -406,7 +478,7 @@ fn tenant_as_read(caller: &TenantCaller) -> Op {
 
 /// The write of the team count moved by `delta`, against the version read. Refused past the
 /// tenant's limit.
-fn count_op(
+pub(crate) fn count_op(
     tenant: TenantId,
     current: Option<&TeamCountRecord>,
     delta: i64,
@@ -434,7 +506,7 @@ fn count_op(
 }
 
 /// `team` written as the next version of what was read.
-fn versioned(team: &TeamRecord) -> Result<Op, InternalError> {
+pub(crate) fn versioned(team: &TeamRecord) -> Result<Op, InternalError> {
     let written = TeamRecord {
         version: team.version + 1,
         ..team.clone()
