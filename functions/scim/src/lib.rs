@@ -177,6 +177,7 @@ pub struct UpdateScimSettingsRequest {
         (status = 403, description = FORBIDDEN, body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 409, description = "conflict: changed at the same time; read again and retry", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is unknown or malformed", body = ProblemDoc),
     ))]
 async fn update_settings_route(
     State(app): State<App>,

@@ -369,6 +369,10 @@ pub struct TeamView {
     pub status: crate::records::TeamStatus,
     /// Its sub-teams, archived ones too.
     pub subteams: u32,
+    /// `scim` for a team the tenant's identity provider manages (a SCIM Group): its people
+    /// change through SCIM only, until an owner or admin detaches it (`PATCH` `managed_by: null`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<&'static str>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -385,6 +389,7 @@ impl From<crate::records::TeamRecord> for TeamView {
             permissions: t.permissions.names(),
             status: t.status,
             subteams: t.children,
+            managed_by: t.scim.as_ref().map(|_| "scim"),
             created_at: t.created_at,
             updated_at: t.updated_at,
         }

@@ -36,6 +36,9 @@ pub(crate) async fn may_change_people(
     caller: &TenantCaller,
     team: &TeamRecord,
 ) -> Result<(), TeamError> {
+    if team.scim.is_some() {
+        return Err(TeamError::ManagedByScim);
+    }
     if caller.rights.role.is_admin() {
         return Ok(());
     }

@@ -87,6 +87,10 @@ pub enum TeamError {
     AlreadyMember,
     #[error("the person is not in this team")]
     NotAMember,
+    #[error(
+        "the tenant's identity provider manages this team's people (SCIM): an owner or admin detaches it first"
+    )]
+    ManagedByScim,
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -659,6 +663,9 @@ pub struct TeamPatch {
     pub permissions: Option<PermissionSet>,
     /// `Some(None)` moves the team to the roots.
     pub parent_id: Option<Option<TeamId>>,
+    /// Detaches a team the identity provider manages: its people are then changed here, and
+    /// the provider no longer sees it. Owners and admins only.
+    pub detach_from_scim: bool,
 }
 
 /// The tenant's tree as read for a change: teams by id.
@@ -845,6 +852,10 @@ pub async fn update(
     patch: TeamPatch,
 ) -> Result<TeamRecord, TeamError> {
     let (caller, tree, team) = load_active_in_tree(app, credential, tenant_id, team_id).await?;
+    let detaches = patch.detach_from_scim && team.scim.is_some();
+    if detaches && !caller.rights.role.is_admin() {
+        return Err(TeamError::Forbidden);
+    }
     if let Some(permissions) = &patch.permissions {
         grants::check_permissions(
             &caller.rights,
@@ -883,7 +894,13 @@ pub async fn update(
         if let Some(permissions) = patch.permissions {
             written.permissions = permissions;
         }
+        if detaches {
+            written.scim = None;
+        }
         written.updated_at = now;
+    }
+    if let Some(external) = team.scim.as_ref().and_then(|s| s.external_id.as_deref()).filter(|_| detaches) {
+        markers.push(Op::delete(keys::scim_group_external_id(tenant_id, external)));
     }
     let changed = writes.teams[&team_id].0.clone();
     if refolded && moved_from.is_none() {
