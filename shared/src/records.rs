@@ -721,6 +721,10 @@ pub struct InvitationRecord {
     /// accepted. Owner invitations of a new tenant name the invitee in `inviter_id`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub by_operator: bool,
+    /// Filed by the tenant's identity provider (SCIM) for a person it recorded: no member sent
+    /// it either. Accepting opens access only while the provider still wants the person in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_directory: bool,
     /// The teams accepting joins (with the tenant's default teams), those still active then.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub team_ids: Vec<TeamId>,
@@ -741,6 +745,7 @@ pub struct NewInvitation {
     pub token_hash: String,
     pub expires_at: DateTime<Utc>,
     pub by_operator: bool,
+    pub by_directory: bool,
     pub team_ids: Vec<TeamId>,
 }
 
@@ -772,6 +777,7 @@ impl InvitationRecord {
             resend_window_started_at: None,
             confirmations: 0,
             by_operator: new.by_operator,
+            by_directory: new.by_directory,
             team_ids: new.team_ids,
             version: 1,
         }

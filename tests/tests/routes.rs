@@ -43,10 +43,7 @@ fn functions() -> Vec<(&'static str, Routes)> {
             "WebhooksFunction",
             routes_of(&usher_webhooks::api().into_openapi()),
         ),
-        (
-            "ScimFunction",
-            routes_of(&usher_scim::api().into_openapi()),
-        ),
+        ("ScimFunction", routes_of(&usher_scim::api().into_openapi())),
         (
             "PasswordResetFunction",
             routes_of(&usher_password_reset::api().into_openapi()),

@@ -1,6 +1,6 @@
 """Runs the SCIM conformance tools against a running Usher SCIM endpoint.
 
-Usage: verify_scim.py <tenant URL> <SCIM token>
+Reads one JSON object from stdin: {"url": "<Tenant URL>", "token": "usher_scim_..."}.
 
 - scim2-tester: discovery, then create, read, query, replace, PATCH add/replace/remove and
   delete of every resource type the server publishes, each attribute of its schemas in turn.
@@ -55,7 +55,8 @@ def run_scim_sanity(url: str, token: str) -> dict:
 
 
 def main() -> None:
-    url, token = sys.argv[1], sys.argv[2]
+    request = json.load(sys.stdin)
+    url, token = request["url"], request["token"]
     json.dump({"scim2_tester": run_scim2_tester(url, token),
                "scim_sanity": run_scim_sanity(url, token)}, sys.stdout, indent=1)
 

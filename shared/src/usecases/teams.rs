@@ -899,8 +899,15 @@ pub async fn update(
         }
         written.updated_at = now;
     }
-    if let Some(external) = team.scim.as_ref().and_then(|s| s.external_id.as_deref()).filter(|_| detaches) {
-        markers.push(Op::delete(keys::scim_group_external_id(tenant_id, external)));
+    if let Some(external) = team
+        .scim
+        .as_ref()
+        .and_then(|s| s.external_id.as_deref())
+        .filter(|_| detaches)
+    {
+        markers.push(Op::delete(keys::scim_group_external_id(
+            tenant_id, external,
+        )));
     }
     let changed = writes.teams[&team_id].0.clone();
     if refolded && moved_from.is_none() {

@@ -530,11 +530,7 @@ fn the_document_lists_every_problem_each_route_can_answer() {
                 false,
             ),
         ),
-        (
-            "get",
-            "/v1/tenants/{tenant_id}/scim",
-            scim(vec![], false),
-        ),
+        ("get", "/v1/tenants/{tenant_id}/scim", scim(vec![], false)),
         (
             "patch",
             "/v1/tenants/{tenant_id}/scim",

@@ -313,6 +313,7 @@ pub(crate) async fn file(
             token_hash: link.hash.clone(),
             expires_at,
             by_operator: caller.operator_key.is_some(),
+            by_directory: matches!(caller.actor, crate::records::Actor::Scim(_)),
             team_ids: invite.team_ids.clone(),
         },
         now,
