@@ -452,3 +452,8 @@ pub fn scim_group_external_id(tenant: TenantId, external_id: &str) -> Key {
         format!("SCIMGROUPEXTERNAL#{external_id}"),
     )
 }
+
+/// A tenant's SCIM requests in the current one-second window (see `usecases::scim::caller`).
+pub fn scim_rate(tenant: TenantId) -> Key {
+    Key::new(tenant_pk(tenant), "SCIMRATE")
+}

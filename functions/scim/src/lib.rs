@@ -113,6 +113,9 @@ pub struct ScimSettingsView {
     /// Whether people the identity provider creates (or lets in again) are mailed: a link to
     /// choose a password, or word that access opened.
     send_access_mail: bool,
+    /// Requests per second the endpoint takes from the provider (25 unless set); past it,
+    /// `429` with `Retry-After`.
+    requests_per_second: u32,
     /// What the identity provider is given as the Tenant URL.
     tenant_url: String,
     /// The active tokens, at most two.
@@ -145,6 +148,7 @@ fn settings_view(
     ScimSettingsView {
         enabled: config.enabled,
         send_access_mail: config.send_access_mail,
+        requests_per_second: config.requests_per_second,
         tenant_url: discovery::base(&app.config.public_url, &tenant_id.to_string()),
         tokens: config
             .tokens
@@ -165,6 +169,9 @@ fn settings_view(
 pub struct UpdateScimSettingsRequest {
     enabled: Option<bool>,
     send_access_mail: Option<bool>,
+    /// 1 to 1,000.
+    #[schema(minimum = 1, maximum = 1000)]
+    requests_per_second: Option<u32>,
 }
 
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/scim", tag = "scim", security(("bearer" = []), ("operator_key" = [])),
@@ -177,7 +184,7 @@ pub struct UpdateScimSettingsRequest {
         (status = 403, description = FORBIDDEN, body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
         (status = 409, description = "conflict: changed at the same time; read again and retry", body = ProblemDoc),
-        (status = 422, description = "invalid_request: a field is unknown or malformed", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is unknown or malformed, or requests_per_second is not 1 to 1,000", body = ProblemDoc),
     ))]
 async fn update_settings_route(
     State(app): State<App>,
@@ -188,6 +195,7 @@ async fn update_settings_route(
     let patch = ScimSettingsPatch {
         enabled: body.enabled,
         send_access_mail: body.send_access_mail,
+        requests_per_second: body.requests_per_second,
     };
     config::update(&app, &token, tenant_id, patch).await?;
     let overview = config::get(&app, &token, tenant_id).await?;
@@ -286,7 +294,7 @@ async fn revoke_token_route(
 }
 
 /// What every SCIM route may answer besides its own answers.
-pub(crate) const SCIM_ERRORS: &str = "Errors are application/scim+json in the SCIM error schema: 401 for a missing, malformed, revoked or other tenant's token (or SCIM off), 400 with a scimType, 409 uniqueness, 429 with Retry-After";
+pub(crate) const SCIM_ERRORS: &str = "Errors are application/scim+json in the SCIM error schema: 401 for a missing, malformed, revoked or other tenant's token (or SCIM off), 400 with a scimType, 409 uniqueness, 413 above 64 KiB, 429 with Retry-After past the tenant's requests per second";
 
 #[utoipa::path(get, path = "/scim/v2/{tenant_id}/ServiceProviderConfig", tag = "scim", security(("scim_token" = [])),
     params(("tenant_id" = String, Path)),

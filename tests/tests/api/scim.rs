@@ -679,6 +679,8 @@ async fn two_creates_of_one_person_at_once_make_one_user() {
 async fn bad_bodies_get_scim_errors_and_change_nothing() {
     let app = spawn_app().await;
     let endpoint = app.main_scim().await;
+    // The tenant's request count is written by the first request.
+    app.scim(&endpoint, Method::GET, "/Users", None).await;
     let before = app
         .partition(&usher_core::keys::tenant_pk(app.tenant_id))
         .await
@@ -755,4 +757,177 @@ async fn bad_bodies_get_scim_errors_and_change_nothing() {
         before,
         "nothing written"
     );
+}
+
+#[tokio::test]
+async fn past_the_tenants_rate_the_provider_is_asked_to_wait() {
+    let app = spawn_app().await;
+    let endpoint = app.main_scim().await;
+    let settings = app
+        .request(
+            Method::PATCH,
+            &format!("/v1/tenants/{}/scim", app.tenant_id),
+            Some(&app.owner_token),
+            Some(json!({"requests_per_second": 3})),
+        )
+        .await;
+    assert_eq!(settings.status(), StatusCode::OK);
+    let settings: Value = settings.json().await.unwrap();
+    assert_eq!(settings["requests_per_second"], 3);
+    app.clock.advance(chrono::Duration::seconds(1));
+    // Three at once are let in; the fourth in that second is not, whoever races whom.
+    let calls = (0..4).map(|_| app.scim(&endpoint, Method::GET, "/ServiceProviderConfig", None));
+    let answers = futures::future::join_all(calls).await;
+    let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!(ok, 3, "{answers:?}");
+    let response = app
+        .http
+        .get(format!("{}/Users", endpoint.url))
+        .bearer_auth(&endpoint.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body: Value = response.json().await.unwrap();
+    assert_scim_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        &body,
+        StatusCode::TOO_MANY_REQUESTS,
+        None,
+    );
+    app.clock.advance(chrono::Duration::seconds(1));
+    let (status, _) = app.scim(&endpoint, Method::GET, "/Users", None).await;
+    assert_eq!(status, StatusCode::OK, "the next second lets it in");
+    let other = app
+        .request(
+            Method::PATCH,
+            &format!("/v1/tenants/{}/scim", app.tenant_id),
+            Some(&app.owner_token),
+            Some(json!({"requests_per_second": 0})),
+        )
+        .await;
+    assert_problem(other, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request").await;
+}
+
+#[tokio::test]
+async fn each_scim_route_makes_the_pinned_number_of_round_trips() {
+    let app = spawn_app().await;
+    let endpoint = app.main_scim().await;
+    let user = app.scim_user(&endpoint, "pinned@example.org").await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let (_, group) = app
+        .scim(
+            &endpoint,
+            Method::POST,
+            "/Groups",
+            Some(json!({"displayName": "Pinned"})),
+        )
+        .await;
+    let group = group["id"].as_str().unwrap().to_owned();
+    let filter = |f: &str| format!("/Users?filter={}", urlencode(f));
+    // Every request: one batch read (token, settings, tenant, request count) and the count's
+    // write; then what the route itself reads and writes.
+    let routes: Vec<(&str, Method, String, Option<Value>, usize)> = vec![
+        (
+            "GET /ServiceProviderConfig",
+            Method::GET,
+            "/ServiceProviderConfig".into(),
+            None,
+            2,
+        ),
+        (
+            "GET /Users/{id}",
+            Method::GET,
+            format!("/Users/{id}"),
+            None,
+            3,
+        ),
+        (
+            "GET /Users?filter=userName",
+            Method::GET,
+            filter(r#"userName eq "pinned@example.org""#),
+            None,
+            4,
+        ),
+        (
+            "GET /Users?filter=emails.value",
+            Method::GET,
+            filter(r#"emails.value eq "pinned@example.org""#),
+            None,
+            4,
+        ),
+        (
+            "GET /Users?filter=id",
+            Method::GET,
+            filter(&format!(r#"id eq "{id}""#)),
+            None,
+            3,
+        ),
+        (
+            "POST /Users",
+            Method::POST,
+            "/Users".into(),
+            Some(user_body("new@example.org", "New")),
+            4,
+        ),
+        (
+            "PATCH /Users/{id} active",
+            Method::PATCH,
+            format!("/Users/{id}"),
+            Some(patch(
+                json!([{"op": "replace", "path": "active", "value": false}]),
+            )),
+            4,
+        ),
+        (
+            "PATCH /Users/{id} names (the account's own too)",
+            Method::PATCH,
+            format!("/Users/{id}"),
+            Some(patch(
+                json!([{"op": "replace", "path": "name.givenName", "value": "Pia"}]),
+            )),
+            5,
+        ),
+        (
+            "GET /Groups/{id}",
+            Method::GET,
+            format!("/Groups/{group}"),
+            None,
+            4,
+        ),
+        (
+            "GET /Groups/{id}?excludedAttributes=members",
+            Method::GET,
+            format!("/Groups/{group}?excludedAttributes=members"),
+            None,
+            3,
+        ),
+        (
+            "PATCH /Groups/{id} add a member",
+            Method::PATCH,
+            format!("/Groups/{group}?excludedAttributes=members"),
+            Some(patch(
+                json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
+            )),
+            5,
+        ),
+        (
+            "DELETE /Users/{id}",
+            Method::DELETE,
+            format!("/Users/{id}"),
+            None,
+            4,
+        ),
+    ];
+    app.counter.take();
+    let mut measured = Vec::new();
+    for (name, method, path, body, expected) in routes {
+        let (status, answer) = app.scim(&endpoint, method, &path, body).await;
+        assert!(status.is_success(), "{name}: {status} {answer}");
+        let count = app.counter.take();
+        measured.push(format!("{name}: {count}"));
+        assert_eq!(count, expected, "{name} made {count} round trips");
+    }
+    println!("{}", measured.join("\n"));
 }

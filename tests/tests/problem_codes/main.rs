@@ -534,7 +534,7 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         (
             "patch",
             "/v1/tenants/{tenant_id}/scim",
-            scim(vec![ScimError::Conflict], true),
+            scim(vec![ScimError::Conflict, ScimError::InvalidRate], true),
         ),
         (
             "post",

@@ -11,6 +11,7 @@ pub(super) fn scim(extra: Vec<ScimError>, json_body: bool) -> Vec<Answer> {
             ScimError::Auth(AuthError::Unauthenticated),
             ScimError::Forbidden,
             ScimError::InvalidName,
+            ScimError::InvalidRate,
             ScimError::TooManyTokens,
             ScimError::NotFound,
             ScimError::Conflict,
@@ -22,9 +23,10 @@ pub(super) fn scim(extra: Vec<ScimError>, json_body: bool) -> Vec<Answer> {
             ScimError::TooManyTokens => Some(3),
             ScimError::NotFound => Some(4),
             ScimError::Conflict => Some(5),
+            ScimError::InvalidRate => Some(6),
             ScimError::Internal(_) => None,
         },
-        6,
+        7,
     );
     let mut all: Vec<ScimError> = tenant_auth().into_iter().map(Into::into).collect();
     all.push(ScimError::Forbidden);

@@ -13,6 +13,7 @@ impl From<ScimError> for Problem {
             ScimError::Auth(e) => e.into(),
             ScimError::Forbidden => Problem::forbidden(detail),
             ScimError::InvalidName => Problem::invalid("name", detail),
+            ScimError::InvalidRate => Problem::invalid("requests_per_second", detail),
             ScimError::TooManyTokens => {
                 Problem::new(StatusCode::CONFLICT, "too_many_scim_tokens", detail)
             }

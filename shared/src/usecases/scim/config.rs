@@ -26,15 +26,42 @@ use crate::usecases::{Context, TenantCaller};
 pub const MAX_ACTIVE_TOKENS: usize = 2;
 
 /// A tenant's SCIM settings and its active tokens.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScimConfigRecord {
     /// Off, every token is refused as if it were unknown.
     pub enabled: bool,
     /// Whether people the provider creates get mail: a link to choose a password (on), or
     /// nothing until they use "forgot password" or an admin sends a link (off, the default).
     pub send_access_mail: bool,
+    /// Requests per second the endpoint takes from the tenant's provider; past it, `429` with
+    /// `Retry-After`.
+    #[serde(default = "default_rate")]
+    pub requests_per_second: u32,
     pub tokens: Vec<ScimTokenEntry>,
     pub version: u64,
+}
+
+/// The requests per second a tenant's provider may send unless an admin says otherwise: above
+/// what Entra ID and Okta send in a full sync, below what would crowd out the tenant's other
+/// traffic.
+pub const DEFAULT_RATE: u32 = 25;
+/// The highest rate an admin may set.
+pub const MAX_RATE: u32 = 1000;
+
+fn default_rate() -> u32 {
+    DEFAULT_RATE
+}
+
+impl Default for ScimConfigRecord {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            send_access_mail: false,
+            requests_per_second: DEFAULT_RATE,
+            tokens: Vec::new(),
+            version: 0,
+        }
+    }
 }
 
 /// A token in its tenant's list, never its secret.
@@ -77,6 +104,7 @@ pub struct CreatedScimToken {
 pub struct ScimSettingsPatch {
     pub enabled: Option<bool>,
     pub send_access_mail: Option<bool>,
+    pub requests_per_second: Option<u32>,
 }
 
 /// The caller, who must be an owner or admin of the tenant, and its SCIM settings as stored.
@@ -151,13 +179,24 @@ pub async fn update(
 ) -> Result<ScimConfigRecord, ScimError> {
     let now = app.clock.now();
     let (caller, old) = load(app, credential, tenant_id).await?;
+    if patch
+        .requests_per_second
+        .is_some_and(|rate| !(1..=MAX_RATE).contains(&rate))
+    {
+        return Err(ScimError::InvalidRate);
+    }
     let new = ScimConfigRecord {
         enabled: patch.enabled.unwrap_or(old.enabled),
         send_access_mail: patch.send_access_mail.unwrap_or(old.send_access_mail),
+        requests_per_second: patch.requests_per_second.unwrap_or(old.requests_per_second),
         tokens: old.tokens.clone(),
         version: old.version + 1,
     };
-    if new.enabled == old.enabled && new.send_access_mail == old.send_access_mail {
+    let unchanged = ScimConfigRecord {
+        version: old.version,
+        ..new.clone()
+    };
+    if unchanged == old {
         return Ok(old);
     }
     let mut writes = Writes::new(app, now);
@@ -168,7 +207,8 @@ pub async fn update(
             action: AuditAction::ScimUpdated,
             actor: caller.actor,
             subject: None,
-            details: json!({"enabled": new.enabled, "send_access_mail": new.send_access_mail}),
+            details: json!({"enabled": new.enabled, "send_access_mail": new.send_access_mail,
+                "requests_per_second": new.requests_per_second}),
         })?;
     writes
         .commit()

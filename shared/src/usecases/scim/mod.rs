@@ -38,6 +38,8 @@ pub enum ScimError {
     Forbidden,
     #[error("a token needs a name of 1 to 100 characters")]
     InvalidName,
+    #[error("requests_per_second is 1 to {}", config::MAX_RATE)]
+    InvalidRate,
     #[error(
         "a tenant has at most {} active SCIM tokens: revoke one first",
         config::MAX_ACTIVE_TOKENS
