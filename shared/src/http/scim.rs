@@ -113,7 +113,9 @@ impl ScimFailure {
             ScimProtocolError::Unauthorized => StatusCode::UNAUTHORIZED,
             ScimProtocolError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ScimProtocolError::NotFound => StatusCode::NOT_FOUND,
-            ScimProtocolError::Uniqueness(_) | ScimProtocolError::Conflict => StatusCode::CONFLICT,
+            ScimProtocolError::Uniqueness(_)
+            | ScimProtocolError::Conflict
+            | ScimProtocolError::Refused(_) => StatusCode::CONFLICT,
             ScimProtocolError::Forbidden(_) => StatusCode::FORBIDDEN,
             ScimProtocolError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ScimProtocolError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

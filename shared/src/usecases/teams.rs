@@ -268,11 +268,13 @@ pub async fn create(
 }
 
 /// A root team the tenant's identity provider manages (a SCIM Group), made as [`create`] makes
-/// one, with `more` (its `externalId` claim) in the same transaction. The caller is the provider,
+/// one, with the id `id` and `more` (its `externalId` claim) in the same transaction; a failure
+/// of `more` is a [`TeamError::Conflict`], for the caller to read. The caller is the provider,
 /// as an admin; a new team grants nothing, so no permission is checked.
 pub(crate) async fn create_managed(
     app: &App,
     caller: &TenantCaller,
+    id: TeamId,
     name: &TeamName,
     link: crate::records::ScimGroupLink,
     more: Vec<Op>,
@@ -288,7 +290,7 @@ pub(crate) async fn create_managed(
         .context("reading the team count")?;
         let now = app.clock.now();
         let team = TeamRecord {
-            id: TeamId::from_ulid(app.random.ulid(now)),
+            id,
             tenant_id,
             name: name.as_str().to_owned(),
             description: None,

@@ -159,7 +159,11 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
             format!("/v1/tenants/{other}/scim/tokens"),
             Some(json!({"name": "Mole"})),
         ),
-        (Method::GET, format!("/v1/tenants/{other}/scim/tokens"), None),
+        (
+            Method::GET,
+            format!("/v1/tenants/{other}/scim/tokens"),
+            None,
+        ),
         (
             Method::DELETE,
             format!("/v1/tenants/{other}/scim/tokens/{other_scim_token}"),

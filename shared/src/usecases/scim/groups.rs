@@ -339,7 +339,7 @@ fn external_taken() -> ScimProtocolError {
     ScimProtocolError::Uniqueness("externalId is another group's".to_owned())
 }
 
-/// `POST /Groups`: the team, then its members.
+/// `POST /Groups`: the team with its `externalId` claim in one transaction, then its members.
 pub async fn create(
     app: &App,
     caller: &ScimCaller,
@@ -347,48 +347,27 @@ pub async fn create(
 ) -> Result<Group, ScimProtocolError> {
     let attributes = GroupAttributes::from_json(body)?;
     let tenant = caller.tenant().id;
-    if let Some(external) = &attributes.external_id {
-        let claimed = app
-            .table
-            .get(&keys::scim_group_external_id(tenant, external))
-            .await?;
-        if claimed.is_some() {
-            return Err(external_taken());
-        }
-    }
-    // The claim needs the team's id, which is made inside; so it is written after, against
-    // the team being there (a failure leaves a group without its externalId, set by a retry).
+    let id = TeamId::from_ulid(app.random.ulid(app.clock.now()));
+    let (claim, claimed) = claim_ops(tenant, id, None, attributes.external_id.as_deref())?;
     let link = ScimGroupLink {
         external_id: attributes.external_id.clone(),
     };
-    let team = teams::create_managed(app, &caller.acting, &attributes.name, link, Vec::new())
-        .await
-        .map_err(team_failure)?;
-    if let Some(external) = &attributes.external_id {
-        let (ops, claimed) = claim_ops(tenant, team.id, None, Some(external))?;
-        let mut writes = Writes::new(app, app.clock.now());
-        writes.ops(ops).op(Op::check(
-            keys::team(tenant, team.id),
-            Condition::VersionIs(team.version),
-        ));
-        match writes.commit().await {
-            Ok(()) => {}
-            Err(e) if claimed.as_ref().is_some_and(|k| e.failed_on(k)) => {
-                // Taken meanwhile: the group stays without it, as a group made without one.
-                let unclaimed = TeamRecord {
-                    scim: Some(ScimGroupLink::default()),
-                    ..team.clone()
+    let team =
+        match teams::create_managed(app, &caller.acting, id, &attributes.name, link, claim).await {
+            Ok(team) => team,
+            Err(TeamError::Conflict) => {
+                let taken = match &claimed {
+                    Some(key) => app.table.get(key).await?.is_some(),
+                    None => false,
                 };
-                write_team(app, &team, &unclaimed).await?;
-                return Err(external_taken());
+                return Err(if taken {
+                    external_taken()
+                } else {
+                    ScimProtocolError::Conflict
+                });
             }
-            Err(other) => {
-                return Err(
-                    InternalError::new("claiming a group's externalId", other.into()).into(),
-                );
-            }
-        }
-    }
+            Err(e) => return Err(team_failure(e)),
+        };
     let members = attributes.members.unwrap_or_default();
     change_members(app, caller, &team, &members, &[]).await?;
     let members = members_of(app, &team).await?;
@@ -396,20 +375,6 @@ pub async fn create(
         team,
         members: Some(members),
     })
-}
-
-/// Writes `new` over `old` (its version read), the name marker moving with a rename.
-async fn write_team(
-    app: &App,
-    old: &TeamRecord,
-    new: &TeamRecord,
-) -> Result<(), ScimProtocolError> {
-    let mut writes = Writes::new(app, app.clock.now());
-    writes.op(Op::put_if(
-        team_item(new)?,
-        Condition::VersionIs(old.version),
-    ));
-    writes.commit().await.map_err(|e| commit_failure(e, None))
 }
 
 fn commit_failure(e: TransactError, claimed: Option<&Key>) -> ScimProtocolError {
@@ -789,6 +754,11 @@ async fn change_members(
 /// `DELETE /Groups/{id}`: the team goes, with its places; the people stay members of the tenant.
 pub async fn delete(app: &App, caller: &ScimCaller, id: &str) -> Result<(), ScimProtocolError> {
     let team = read_team(app, caller, id).await?;
+    if team.children > 0 {
+        return Err(ScimProtocolError::Refused(
+            "the team has sub-teams made in Usher: an admin moves or deletes them first".to_owned(),
+        ));
+    }
     let members = members_of(app, &team).await?;
     change_members(app, caller, &team, &[], &members).await?;
     let tenant = team.tenant_id;
@@ -805,9 +775,6 @@ pub async fn delete(app: &App, caller: &ScimCaller, id: &str) -> Result<(), Scim
         .op(count_op(tenant, count.as_ref(), -1).map_err(team_failure)?);
     if let Some(external) = team.scim.as_ref().and_then(|s| s.external_id.as_deref()) {
         writes.op(Op::delete(keys::scim_group_external_id(tenant, external)));
-    }
-    if team.children > 0 {
-        return Err(ScimProtocolError::Conflict);
     }
     writes.audit(AuditEvent {
         tenant,

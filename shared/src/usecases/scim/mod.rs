@@ -57,7 +57,6 @@ pub enum ScimError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScimType {
     InvalidFilter,
-    TooMany,
     Uniqueness,
     Mutability,
     InvalidSyntax,
@@ -70,7 +69,6 @@ impl ScimType {
     pub fn as_str(self) -> &'static str {
         match self {
             ScimType::InvalidFilter => "invalidFilter",
-            ScimType::TooMany => "tooMany",
             ScimType::Uniqueness => "uniqueness",
             ScimType::Mutability => "mutability",
             ScimType::InvalidSyntax => "invalidSyntax",
@@ -102,6 +100,9 @@ pub enum ScimProtocolError {
     RateLimited { retry_after_seconds: u64 },
     #[error("the resource changed at the same time; read it again and retry")]
     Conflict,
+    /// Refused for the state it is in (a group with sub-teams made in Usher).
+    #[error("{0}")]
+    Refused(String),
     #[error("the body is larger than 64 KiB")]
     PayloadTooLarge,
     #[error("{0}")]

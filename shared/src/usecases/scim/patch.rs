@@ -53,10 +53,9 @@ pub fn parse(body: &Value) -> Result<PatchOp, ScimProtocolError> {
         ));
     }
     if op.operations.len() > MAX_OPERATIONS {
-        return Err(ScimProtocolError::bad(
-            ScimType::TooMany,
-            format!("at most {MAX_OPERATIONS} operations in one PATCH"),
-        ));
+        return Err(ScimProtocolError::invalid_value(format!(
+            "at most {MAX_OPERATIONS} operations in one PATCH"
+        )));
     }
     Ok(op)
 }

@@ -7,14 +7,22 @@
 //!   when `active`, invited to their own address in the same transaction: the resource exists at
 //!   once, later changes apply to it, and access opens when they accept.
 //! - `active: false` cuts access at once (every tenant route reads the membership with the
-//!   session); `active: true` opens it again. `DELETE` archives the member: the account stays,
-//!   and a later read answers `active: false`.
-//! - `userName` is the person's sign-in address: the provider cannot change it.
+//!   session); `active: true` opens it again.
+//! - `DELETE` archives the member; the account stays. The User is then gone from SCIM (RFC 7644
+//!   section 3.6: `404`, left out of lists) until the provider creates the person again, which
+//!   brings the same member back, or an admin restores them.
+//! - The sign-in address is `userName` when it is an email, else the primary work email; any
+//!   other `userName` is the provider's login name, kept beside it. The address moves only for an
+//!   account in this tenant alone (and its password then opens this tenant only, until the person
+//!   proves the new address); another account's is the person's own.
 //! - Names, phone and language: the membership's copy, and the account's own when the account is
 //!   in this tenant alone; an account other tenants know keeps its own (as with an admin).
+//! - What the provider sent (`displayName`, `emails`, `phoneNumbers`, `preferredLanguage`, the
+//!   enterprise extension) is kept as sent, so that it reads back as it was written.
 //!
-//! Round trips: a read is one batch (the caller) and one point read; a change adds one
-//! transaction, and one query of the account's tenants when the person's own fields change.
+//! Round trips (beyond the caller's batch read and its count, see `caller`): a read is one
+//! point read (two for a filter by name); a change adds one transaction, and one query of the
+//! account's tenants when the person's own fields change.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -338,7 +346,7 @@ pub async fn create(
     .collect();
     keys.extend(claim_keys.iter().map(|(key, _)| key.clone()));
     let mut items = app.table.batch_get(&keys).await?;
-    let claimed = items.split_off(4);
+    let claimed = items.split_off(reads.keys().len());
     if let Some((_, what)) = claim_keys
         .iter()
         .zip(&claimed)
