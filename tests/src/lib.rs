@@ -44,7 +44,7 @@ mod teams;
 mod tokens;
 mod users;
 mod webhooks;
-pub use scim::{ScimConformance, ScimEndpoint, run_scim_conformance};
+pub use scim::{ScimConformance, ScimEndpoint, run_scim_conformance, scim_patch, with_filter};
 pub use webhooks::{Received, Receiver, WebhookVerdict, verify_webhooks};
 
 pub use aws::*;

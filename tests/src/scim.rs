@@ -33,6 +33,18 @@ pub struct SanityVerdict {
     pub failed: Vec<String>,
 }
 
+/// A `PATCH` body of `operations`.
+pub fn scim_patch(operations: Value) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations})
+}
+
+/// `path` with `filter` as its query's filter, encoded.
+pub fn with_filter(path: &str, filter: &str) -> String {
+    let encoded: String = url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}filter={encoded}")
+}
+
 /// Runs scim2-tester and scim-sanity against `endpoint`.
 pub async fn run_scim_conformance(endpoint: &ScimEndpoint) -> ScimConformance {
     tokens::run_verifier(

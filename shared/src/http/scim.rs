@@ -23,13 +23,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ScimBearer {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Ok(ScimBearer(
-            parts
-                .headers
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split_once(' '))
-                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-                .map(|(_, token)| token.trim().to_owned()),
+            super::extract::bearer_credential(parts).map(str::to_owned),
         ))
     }
 }

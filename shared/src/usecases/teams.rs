@@ -218,18 +218,7 @@ pub async fn create(
             updated_at: now,
             version: 1,
         };
-        let mut writes = Writes::new(app, now);
-        writes
-            .op(Op::put_if(team_item(&team)?, Condition::NotExists))
-            .op(name_marker(&team)?)
-            .op(count_op(tenant_id, count.as_ref(), 1)?);
-        // A new team grants nobody anything yet; but the tenant's first team starts the epoch
-        // that says its people's grants are to be read (see `team_grants`).
-        if count.as_ref().is_none_or(|c| c.count == 0) {
-            writes
-                .op(team_grants::new_epoch(app, tenant_id, now)
-                    .context("building the teams epoch")?);
-        }
+        let mut writes = new_team_writes(app, &team, count.as_ref())?;
         if !team.permissions.is_empty() {
             writes.op(tenant_as_read(&caller));
         }
@@ -265,6 +254,27 @@ pub async fn create(
         }
     }
     Err(TeamError::Conflict)
+}
+
+/// The writes of a new team: the team, its name among its siblings, and the tenant's team count
+/// (as `count` read it) one higher. A new team grants nobody anything yet; but the tenant's
+/// first team starts the epoch that says its people's grants are to be read (see
+/// `team_grants`).
+fn new_team_writes<'a>(
+    app: &'a App,
+    team: &TeamRecord,
+    count: Option<&TeamCountRecord>,
+) -> Result<Writes<'a>, TeamError> {
+    let mut writes = Writes::new(app, team.created_at);
+    writes
+        .op(Op::put_if(team_item(team)?, Condition::NotExists))
+        .op(name_marker(team)?)
+        .op(count_op(team.tenant_id, count, 1)?);
+    if count.is_none_or(|c| c.count == 0) {
+        writes.op(team_grants::new_epoch(app, team.tenant_id, team.created_at)
+            .context("building the teams epoch")?);
+    }
+    Ok(writes)
 }
 
 /// A root team the tenant's identity provider manages (a SCIM Group), made as [`create`] makes
@@ -304,17 +314,8 @@ pub(crate) async fn create_managed(
             updated_at: now,
             version: 1,
         };
-        let mut writes = Writes::new(app, now);
-        writes
-            .op(Op::put_if(team_item(&team)?, Condition::NotExists))
-            .op(name_marker(&team)?)
-            .op(count_op(tenant_id, count.as_ref(), 1)?)
-            .ops(more.clone());
-        if count.as_ref().is_none_or(|c| c.count == 0) {
-            writes
-                .op(team_grants::new_epoch(app, tenant_id, now)
-                    .context("building the teams epoch")?);
-        }
+        let mut writes = new_team_writes(app, &team, count.as_ref())?;
+        writes.ops(more.clone());
         writes.audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::TeamCreated,

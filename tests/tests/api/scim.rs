@@ -4,7 +4,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use usher_tests::{
-    GOOD_PASSWORD, OWN_PASSWORD, ScimEndpoint, TestApp, assert_problem, spawn_app, token_of,
+    GOOD_PASSWORD, OWN_PASSWORD, ScimEndpoint, TestApp, assert_problem, scim_patch, spawn_app,
+    token_of, with_filter,
 };
 
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -36,10 +37,6 @@ fn user_body(user_name: &str, given: &str) -> Value {
         "emails": [{"value": user_name, "type": "work", "primary": true}],
         "active": true,
     })
-}
-
-fn patch(operations: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations})
 }
 
 #[tokio::test]
@@ -206,7 +203,7 @@ async fn a_token_of_one_tenant_reaches_nothing_of_another() {
         (
             Method::PATCH,
             format!("/Users/{victim_id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "path": "active", "value": false}]),
             )),
         ),
@@ -228,7 +225,7 @@ async fn a_token_of_one_tenant_reaches_nothing_of_another() {
             &endpoint,
             Method::PATCH,
             &format!("/Users/{victim_id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "path": "active", "value": false}]),
             )),
         )
@@ -327,7 +324,7 @@ async fn a_user_is_created_read_found_and_listed() {
         r#"emails[type eq "work" and value eq "bjensen@example.org"]"#,
         r#"userName eq "bjensen@example.org" and externalId eq "00u1abcd""#,
     ] {
-        let query = format!("/Users?filter={}", urlencode(filter));
+        let query = with_filter("/Users", filter);
         let (status, found) = app.scim(&endpoint, Method::GET, &query, None).await;
         assert_eq!(status, StatusCode::OK, "{filter}: {found}");
         assert_eq!(found["totalResults"], 1, "{filter}");
@@ -337,7 +334,7 @@ async fn a_user_is_created_read_found_and_listed() {
         r#"externalId eq "00U1ABCD""#,
         r#"userName eq "bjensen@example.org" and externalId eq "other""#,
     ] {
-        let query = format!("/Users?filter={}", urlencode(filter));
+        let query = with_filter("/Users", filter);
         let (_, found) = app.scim(&endpoint, Method::GET, &query, None).await;
         assert_eq!(
             found["totalResults"], 0,
@@ -351,7 +348,7 @@ async fn a_user_is_created_read_found_and_listed() {
         r#"userName eq "a" or userName eq "b""#,
         "userName eq",
     ] {
-        let query = format!("/Users?filter={}", urlencode(filter));
+        let query = with_filter("/Users", filter);
         let (status, body) = app.scim(&endpoint, Method::GET, &query, None).await;
         assert_scim_error(
             status,
@@ -412,10 +409,6 @@ async fn a_user_is_created_read_found_and_listed() {
     );
 }
 
-fn urlencode(raw: &str) -> String {
-    url::form_urlencoded::byte_serialize(raw.as_bytes()).collect()
-}
-
 /// Signs `email` in and reads the tenant with the session: the status.
 async fn reaches_tenant(app: &TestApp, token: &str) -> StatusCode {
     app.get(&format!("/v1/tenants/{}", app.tenant_id), token)
@@ -435,7 +428,7 @@ async fn deactivation_cuts_access_at_once_and_activation_brings_it_back() {
             &endpoint,
             Method::PATCH,
             &format!("/Users/{id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "value": {"active": false}}]),
             )),
         )
@@ -453,7 +446,7 @@ async fn deactivation_cuts_access_at_once_and_activation_brings_it_back() {
             &endpoint,
             Method::PATCH,
             &format!("/Users/{id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "Replace", "path": "active", "value": "True"}]),
             )),
         )
@@ -496,10 +489,7 @@ async fn a_deleted_user_is_archived_here_gone_from_scim_and_comes_back_when_crea
         .scim(
             &endpoint,
             Method::GET,
-            &format!(
-                "/Users?filter={}",
-                urlencode(r#"userName eq "leaver@example.org""#)
-            ),
+            &with_filter("/Users", r#"userName eq "leaver@example.org""#),
             None,
         )
         .await;
@@ -557,7 +547,7 @@ async fn an_account_another_tenant_knows_is_recorded_and_joins_only_by_accepting
             &endpoint,
             Method::PATCH,
             &format!("/Users/{id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "path": "name.familyName", "value": "Explorer"}]),
             )),
         )
@@ -570,7 +560,7 @@ async fn an_account_another_tenant_knows_is_recorded_and_joins_only_by_accepting
             &endpoint,
             Method::PATCH,
             &format!("/Users/{id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "path": "userName", "value": "mole@example.org"}]),
             )),
         )
@@ -610,7 +600,7 @@ async fn the_provider_acts_as_an_admin_never_on_owners() {
     for (method, body) in [
         (
             Method::PATCH,
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "path": "active", "value": false}]),
             )),
         ),
@@ -665,10 +655,7 @@ async fn two_creates_of_one_person_at_once_make_one_user() {
         .scim(
             &endpoint,
             Method::GET,
-            &format!(
-                "/Users?filter={}",
-                urlencode(r#"userName eq "twin@example.org""#)
-            ),
+            &with_filter("/Users", r#"userName eq "twin@example.org""#),
             None,
         )
         .await;
@@ -825,7 +812,7 @@ async fn each_scim_route_makes_the_pinned_number_of_round_trips() {
         )
         .await;
     let group = group["id"].as_str().unwrap().to_owned();
-    let filter = |f: &str| format!("/Users?filter={}", urlencode(f));
+    let filter = |f: &str| with_filter("/Users", f);
     // Every request: one batch read (token, settings, tenant, request count) and the count's
     // write; then what the route itself reads and writes.
     let routes: Vec<(&str, Method, String, Option<Value>, usize)> = vec![
@@ -875,7 +862,7 @@ async fn each_scim_route_makes_the_pinned_number_of_round_trips() {
             "PATCH /Users/{id} active",
             Method::PATCH,
             format!("/Users/{id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "path": "active", "value": false}]),
             )),
             4,
@@ -884,7 +871,7 @@ async fn each_scim_route_makes_the_pinned_number_of_round_trips() {
             "PATCH /Users/{id} names (the account's own too)",
             Method::PATCH,
             format!("/Users/{id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "path": "name.givenName", "value": "Pia"}]),
             )),
             5,
@@ -907,7 +894,7 @@ async fn each_scim_route_makes_the_pinned_number_of_round_trips() {
             "PATCH /Groups/{id} add a member",
             Method::PATCH,
             format!("/Groups/{group}?excludedAttributes=members"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
             )),
             5,

@@ -4,13 +4,9 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use usher_tests::{ScimEndpoint, TestApp, spawn_app};
+use usher_tests::{ScimEndpoint, TestApp, scim_patch, spawn_app, with_filter};
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-
-fn patch(operations: Value) -> Value {
-    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": operations})
-}
 
 /// A User fixture: its source, its operations, and what the User then reads (JSON pointer,
 /// value).
@@ -160,7 +156,7 @@ async fn every_user_patch_shape_of_entra_id_and_okta_applies() {
                 &endpoint,
                 Method::PATCH,
                 &format!("/Users/{id}"),
-                Some(patch(fixture.operations.clone())),
+                Some(scim_patch(fixture.operations.clone())),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{}: {user}", fixture.source);
@@ -189,7 +185,7 @@ async fn the_work_email_moves_the_sign_in_address_of_an_account_in_this_tenant_a
             &endpoint,
             Method::PATCH,
             &format!("/Users/{id}"),
-            Some(patch(json!([{"op": "replace", "path": "emails", "value": [{"value": "moved@testuser.example", "type": "work", "primary": true}]}]))),
+            Some(scim_patch(json!([{"op": "replace", "path": "emails", "value": [{"value": "moved@testuser.example", "type": "work", "primary": true}]}]))),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
@@ -210,7 +206,7 @@ async fn the_work_email_moves_the_sign_in_address_of_an_account_in_this_tenant_a
             &endpoint,
             Method::PATCH,
             &format!("/Users/{other}"),
-            Some(patch(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "moved@testuser.example"}]))),
+            Some(scim_patch(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "moved@testuser.example"}]))),
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -254,7 +250,7 @@ async fn okta_replaces_a_user_with_its_full_object() {
             &endpoint,
             Method::PATCH,
             &format!("/Users/{id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "path": "id", "value": "01J00000000000000000000000"}]),
             )),
         )
@@ -359,7 +355,7 @@ async fn every_group_patch_shape_of_entra_id_and_okta_applies() {
                 &endpoint,
                 Method::PATCH,
                 &format!("/Groups/{id}"),
-                Some(patch(operations)),
+                Some(scim_patch(operations)),
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{source}: {body}");
@@ -368,7 +364,7 @@ async fn every_group_patch_shape_of_entra_id_and_okta_applies() {
     }
     // Entra ID: Update Group [Non-member attributes]; Okta: path-less rename carrying the id.
     let (status, body) = app
-        .scim(&endpoint, Method::PATCH, &format!("/Groups/{id}"), Some(patch(json!([{"op": "Replace", "path": "displayName", "value": "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"}]))))
+        .scim(&endpoint, Method::PATCH, &format!("/Groups/{id}"), Some(scim_patch(json!([{"op": "Replace", "path": "displayName", "value": "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"}]))))
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
@@ -380,7 +376,7 @@ async fn every_group_patch_shape_of_entra_id_and_okta_applies() {
             &endpoint,
             Method::PATCH,
             &format!("/Groups/{id}"),
-            Some(patch(
+            Some(scim_patch(
                 json!([{"op": "replace", "value": {"id": id, "displayName": "Test SCIMv2"}}]),
             )),
         )
@@ -388,10 +384,9 @@ async fn every_group_patch_shape_of_entra_id_and_okta_applies() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["displayName"], "Test SCIMv2");
     // Entra ID: Get Group by displayName, members excluded.
-    let query = format!(
-        "/Groups?excludedAttributes=members&filter={}",
-        url::form_urlencoded::byte_serialize(br#"displayName eq "test scimv2""#)
-            .collect::<String>()
+    let query = with_filter(
+        "/Groups?excludedAttributes=members",
+        r#"displayName eq "test scimv2""#,
     );
     let (status, found) = app.scim(&endpoint, Method::GET, &query, None).await;
     assert_eq!(status, StatusCode::OK, "{found}");

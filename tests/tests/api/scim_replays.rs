@@ -8,15 +8,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use usher_tests::{ScimEndpoint, TestApp, spawn_app};
+use usher_tests::{ScimEndpoint, TestApp, scim_patch, spawn_app, with_filter};
 
 const LIST_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
-const PATCH_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-fn filter(raw: &str) -> String {
-    url::form_urlencoded::byte_serialize(raw.as_bytes()).collect()
-}
 
 /// One step of Okta's spec test: the request, timed, with the checks every step makes (the
 /// answer within 600 ms, SCIM's media type).
@@ -94,10 +89,7 @@ async fn okta_spec_test_steps_pass() {
         ("invalid username", "invalid-username-9f3b"),
         ("random user", "random.user.5d1c@okta.example"),
     ] {
-        let path = format!(
-            "/Users?filter={}",
-            filter(&format!(r#"userName eq "{user_name}""#))
-        );
+        let path = with_filter("/Users", &format!(r#"userName eq "{user_name}""#));
         let (status, page) = okta_step(&app, &endpoint, name, Method::GET, &path, None).await;
         assert_eq!(status, StatusCode::OK, "{name}");
         assert_eq!(page["totalResults"], 0, "{name}");
@@ -134,10 +126,7 @@ async fn okta_spec_test_steps_pass() {
     let created_id = created["id"].as_str().unwrap().to_owned();
 
     // Required Test: Verify Okta user was created.
-    let path = format!(
-        "/Users?filter={}",
-        filter(r#"userName eq "Test.User.2b7e@okta.example""#)
-    );
+    let path = with_filter("/Users", r#"userName eq "Test.User.2b7e@okta.example""#);
     let (status, page) =
         okta_step(&app, &endpoint, "Verify created", Method::GET, &path, None).await;
     assert_eq!(status, StatusCode::OK);
@@ -162,10 +151,7 @@ async fn okta_spec_test_steps_pass() {
     assert_eq!(error["schemas"], json!([ERROR_SCHEMA]));
 
     // Required Test: Username Case Sensitivity Check.
-    let path = format!(
-        "/Users?filter={}",
-        filter(r#"userName eq "TEST.USER.2B7E@OKTA.EXAMPLE""#)
-    );
+    let path = with_filter("/Users", r#"userName eq "TEST.USER.2B7E@OKTA.EXAMPLE""#);
     let (status, page) = okta_step(
         &app,
         &endpoint,
@@ -208,7 +194,7 @@ async fn okta_spec_test_steps_pass() {
 
     // Deactivation and reactivation, as Okta sends them.
     for active in [false, true] {
-        let body = json!({"schemas": [PATCH_SCHEMA], "Operations": [{"op": "replace", "value": {"active": active}}]});
+        let body = scim_patch(json!([{"op": "replace", "value": {"active": active}}]));
         let (status, user) = okta_step(
             &app,
             &endpoint,
@@ -253,7 +239,7 @@ impl Entra {
     }
 
     fn patch(&self, operations: Vec<Value>) -> Value {
-        json!({"schemas": [PATCH_SCHEMA], "Operations": operations})
+        scim_patch(Value::Array(operations))
     }
 
     /// Update User [Single-valued properties]: the display name, and active.
@@ -322,9 +308,9 @@ async fn entra_samples(flag: bool) {
         .scim(&endpoint, Method::GET, &format!("/Users/{id}"), None)
         .await;
     assert_eq!((status, read["id"].clone()), (StatusCode::OK, json!(id)));
-    let query = format!(
-        "/Users?filter={}",
-        filter(r#"userName eq "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1""#)
+    let query = with_filter(
+        "/Users",
+        r#"userName eq "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1""#,
     );
     let (_, page) = app.scim(&endpoint, Method::GET, &query, None).await;
     assert_eq!(
@@ -334,10 +320,7 @@ async fn entra_samples(flag: bool) {
         ),
         (json!(1), json!(id))
     );
-    let query = format!(
-        "/Users?filter={}",
-        filter(r#"userName eq "non-existent user""#)
-    );
+    let query = with_filter("/Users", r#"userName eq "non-existent user""#);
     let (status, page) = app.scim(&endpoint, Method::GET, &query, None).await;
     assert_eq!(
         (
@@ -422,9 +405,9 @@ async fn entra_samples(flag: bool) {
         (status, read["displayName"].clone()),
         (StatusCode::OK, json!("displayName"))
     );
-    let query = format!(
-        "/Groups?excludedAttributes=members&filter={}",
-        filter(r#"displayName eq "displayName""#)
+    let query = with_filter(
+        "/Groups?excludedAttributes=members",
+        r#"displayName eq "displayName""#,
     );
     let (_, page) = app.scim(&endpoint, Method::GET, &query, None).await;
     assert_eq!(page["totalResults"], 1, "{mode}");

@@ -12,10 +12,10 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::patch::{self, PATCH_SCHEMA};
-use super::resource::{GROUP_SCHEMA, member};
+use super::resource::{GROUP_SCHEMA, member, short_text};
 use super::{ScimCaller, ScimProtocolError, ScimType};
 use crate::app::App;
 use crate::domain::{AccountId, TeamId, TeamName};
@@ -86,19 +86,6 @@ struct GroupAttributes {
     members: Option<Vec<AccountId>>,
 }
 
-fn text<'a>(
-    object: &'a Map<String, Value>,
-    key: &str,
-) -> Result<Option<&'a str>, ScimProtocolError> {
-    match member(object, key) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
-        Some(_) => Err(ScimProtocolError::invalid_value(format!(
-            "{key} must be a string"
-        ))),
-    }
-}
-
 /// The ids a `members` value names: `[{"value": id}]`, or bare ids.
 fn member_ids(value: &Value) -> Result<Vec<AccountId>, ScimProtocolError> {
     let items = match value {
@@ -131,19 +118,11 @@ impl GroupAttributes {
                 "the body must be a JSON object",
             ));
         };
-        let name = text(object, "displayName")?
+        let name = short_text(object, "displayName")?
             .ok_or_else(|| ScimProtocolError::invalid_value("displayName is required"))?;
-        let name = TeamName::parse(name)
+        let name = TeamName::parse(&name)
             .map_err(|e| ScimProtocolError::invalid_value(format!("displayName: {e}")))?;
-        let external_id = text(object, "externalId")?.map(str::to_owned);
-        if external_id
-            .as_ref()
-            .is_some_and(|id| id.chars().count() > 256 || id.chars().any(char::is_control))
-        {
-            return Err(ScimProtocolError::invalid_value(
-                "externalId is at most 256 characters, without control characters",
-            ));
-        }
+        let external_id = short_text(object, "externalId")?;
         let members = member(object, "members").map(member_ids).transpose()?;
         Ok(Self {
             name,

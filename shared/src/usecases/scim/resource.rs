@@ -130,7 +130,10 @@ impl UserAttributes {
 }
 
 /// A string attribute of at most [`MAX_TEXT`] characters, without control characters.
-fn short_text(object: &Map<String, Value>, key: &str) -> Result<Option<String>, ScimProtocolError> {
+pub(crate) fn short_text(
+    object: &Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, ScimProtocolError> {
     let Some(value) = text(object, key)?.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };

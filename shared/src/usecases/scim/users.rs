@@ -894,42 +894,20 @@ async fn account_update(
     Ok(AccountChange { ops, claimed })
 }
 
-/// Access opened again with `send_access_mail`: a person who never chose a password gets the
-/// link to choose one; anyone else is told.
+/// Access opened again with `send_access_mail`: the mail an admin's grant sends.
 async fn mail_access(
     app: &App,
     caller: &ScimCaller,
     member: &MembershipRecord,
     writes: &mut Writes<'_>,
 ) -> Result<(), ScimProtocolError> {
-    let login: Option<LoginRecord> = from_optional(
+    let login: LoginRecord = from_optional(
         app.table
             .get(&keys::login(&member.email.normalized()))
             .await?,
     )
-    .context("reading the login item")?;
-    let Some(login) = login else {
-        return Err(ScimProtocolError::Conflict);
-    };
-    let tenant = caller.tenant();
-    if login.password_hash.is_none() {
-        password_links::mail_choose_password(
-            writes,
-            &login,
-            tenant,
-            Recipient {
-                first_name: &member.first_name,
-                email: &member.email,
-                locale: member.locale,
-            },
-        )?;
-    } else {
-        let granted = crate::mail::MailTemplate::AccessGranted {
-            tenant: tenant.name.clone(),
-            first_name: member.first_name.clone(),
-            sign_in_url: app.config.after_joining_url(&tenant.settings),
-        };
-        writes.mail(&granted, member.mail_to(), member.locale)?;
-    }
+    .context("reading the login item")?
+    .ok_or(ScimProtocolError::Conflict)?;
+    lifecycle::mail_access_opened(writes, &login, caller.tenant(), member)?;
     Ok(())
 }
