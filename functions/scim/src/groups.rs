@@ -74,9 +74,9 @@ pub(crate) async fn search_route(
 #[utoipa::path(post, path = "/scim/v2/{tenant_id}/Groups", tag = "scim", security(("scim_token" = [])),
     params(("tenant_id" = String, Path)),
     responses(
-        (status = 201, description = "Created: a root team the provider manages, with its Location", content_type = "application/scim+json"),
+        (status = 201, description = "Created: a team the provider manages (a root team, or under groups_parent), with its Location", content_type = "application/scim+json"),
         (status = 400, description = "invalidValue, invalidSyntax", content_type = "application/scim+json"),
-        (status = 409, description = "uniqueness: the displayName (or externalId) is taken", content_type = "application/scim+json"),
+        (status = 409, description = "uniqueness: the displayName (or externalId) is taken; the place for groups (groups_parent) is archived, full or at the deepest level", content_type = "application/scim+json"),
         (status = 401, description = SCIM_ERRORS, content_type = "application/scim+json"),
     ))]
 pub(crate) async fn create_route(

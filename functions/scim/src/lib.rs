@@ -116,6 +116,9 @@ pub struct ScimSettingsView {
     /// Requests per second the endpoint takes from the provider (25 unless set); past it,
     /// `429` with `Retry-After`.
     requests_per_second: u32,
+    /// The team the provider's groups are made under; `null`: they are root teams.
+    #[schema(value_type = Option<String>)]
+    groups_parent: Option<usher_core::domain::TeamId>,
     /// What the identity provider is given as the Tenant URL.
     tenant_url: String,
     /// The active tokens, at most two.
@@ -149,6 +152,7 @@ fn settings_view(
         enabled: config.enabled,
         send_access_mail: config.send_access_mail,
         requests_per_second: config.requests_per_second,
+        groups_parent: config.groups_parent,
         tenant_url: discovery::base(&app.config.public_url, &tenant_id.to_string()),
         tokens: config
             .tokens
@@ -172,6 +176,11 @@ pub struct UpdateScimSettingsRequest {
     /// 1 to 1,000.
     #[schema(minimum = 1, maximum = 1000)]
     requests_per_second: Option<u32>,
+    /// The team the provider's groups are made under (an active team it does not manage);
+    /// `null` makes them root teams. Set before the provider's first group.
+    #[serde(default, deserialize_with = "usher_core::http::present")]
+    #[schema(value_type = Option<String>, nullable)]
+    groups_parent: Option<Option<String>>,
 }
 
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/scim", tag = "scim", security(("bearer" = []), ("operator_key" = [])),
@@ -183,8 +192,8 @@ pub struct UpdateScimSettingsRequest {
         (status = 200, description = "Changed (or as they were)", body = ScimSettingsView),
         (status = 403, description = FORBIDDEN, body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller", body = ProblemDoc),
-        (status = 409, description = "conflict: changed at the same time; read again and retry", body = ProblemDoc),
-        (status = 422, description = "invalid_request: a field is unknown or malformed, or requests_per_second is not 1 to 1,000", body = ProblemDoc),
+        (status = 409, description = "conflict: changed at the same time; read again and retry; scim_groups_exist: groups_parent cannot change while the provider has groups", body = ProblemDoc),
+        (status = 422, description = "invalid_request: a field is unknown or malformed, requests_per_second is not 1 to 1,000, or groups_parent is not an active team the provider does not manage, above the deepest level", body = ProblemDoc),
     ))]
 async fn update_settings_route(
     State(app): State<App>,
@@ -192,10 +201,20 @@ async fn update_settings_route(
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<UpdateScimSettingsRequest>,
 ) -> Result<Json<ScimSettingsView>, Problem> {
+    let groups_parent = match body.groups_parent {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(raw)) => {
+            Some(Some(raw.parse().map_err(|_| {
+                Problem::invalid("groups_parent", "not a team id")
+            })?))
+        }
+    };
     let patch = ScimSettingsPatch {
         enabled: body.enabled,
         send_access_mail: body.send_access_mail,
         requests_per_second: body.requests_per_second,
+        groups_parent,
     };
     config::update(&app, &token, tenant_id, patch).await?;
     let overview = config::get(&app, &token, tenant_id).await?;

@@ -277,35 +277,57 @@ fn new_team_writes<'a>(
     Ok(writes)
 }
 
-/// A root team the tenant's identity provider manages (a SCIM Group), made as [`create`] makes
-/// one, with the id `id` and `more` (its `externalId` claim) in the same transaction; a failure
-/// of `more` is a [`TeamError::Conflict`], for the caller to read. The caller is the provider,
-/// as an admin; a new team grants nothing, so no permission is checked.
+/// A team the tenant's identity provider manages (a SCIM Group), made as [`create`] makes one:
+/// a root team, or a sub-team of `parent` (the tenant's place for its groups), with the id `id`
+/// and `more` (its `externalId` claim) in the same transaction; a failure of `more` is a
+/// [`TeamError::Conflict`], for the caller to read. The caller is the provider, as an admin; a
+/// new team grants nothing, so no permission is checked.
 pub(crate) async fn create_managed(
     app: &App,
     caller: &TenantCaller,
     id: TeamId,
     name: &TeamName,
+    parent: Option<TeamId>,
     link: crate::records::ScimGroupLink,
     more: Vec<Op>,
 ) -> Result<TeamRecord, TeamError> {
     let tenant_id = caller.tenant.id;
     for _ in 0..TRIES {
-        let count: Option<TeamCountRecord> = from_optional(
-            app.table
-                .get(&keys::team_count(tenant_id))
-                .await
-                .context("reading the team count")?,
-        )
-        .context("reading the team count")?;
+        let mut keys = vec![keys::team_count(tenant_id)];
+        keys.extend(parent.map(|p| keys::team(tenant_id, p)));
+        let mut items = app
+            .table
+            .batch_get(&keys)
+            .await
+            .context("reading the team count")?
+            .into_iter();
+        let count: Option<TeamCountRecord> =
+            from_optional(items.next().flatten()).context("reading the team count")?;
+        let parent_record: Option<TeamRecord> =
+            from_optional(items.next().flatten()).context("reading the parent")?;
+        let ancestors = match (parent, &parent_record) {
+            (None, _) => Vec::new(),
+            (Some(_), None) => return Err(TeamError::ParentNotFound),
+            (Some(_), Some(p)) if !p.is_active() => return Err(TeamError::Archived),
+            (Some(_), Some(p)) if p.depth() >= TeamRecord::MAX_DEPTH => {
+                return Err(TeamError::TooDeep);
+            }
+            (Some(_), Some(p)) if p.children >= TeamRecord::MAX_CHILDREN => {
+                return Err(TeamError::LimitReached(format!(
+                    "a team has at most {} sub-teams",
+                    TeamRecord::MAX_CHILDREN
+                )));
+            }
+            (Some(_), Some(p)) => p.path(),
+        };
         let now = app.clock.now();
         let team = TeamRecord {
             id,
             tenant_id,
             name: name.as_str().to_owned(),
             description: None,
-            parent_id: None,
-            ancestors: Vec::new(),
+            parent_id: parent_record.as_ref().map(|p| p.id),
+            ancestors,
             permissions: PermissionSet::default(),
             status: TeamStatus::Active,
             children: 0,
@@ -316,22 +338,34 @@ pub(crate) async fn create_managed(
         };
         let mut writes = new_team_writes(app, &team, count.as_ref())?;
         writes.ops(more.clone());
+        if let Some(parent) = &parent_record {
+            writes.op(versioned(&TeamRecord {
+                children: parent.children + 1,
+                ..parent.clone()
+            })?);
+        }
         writes.audit(AuditEvent {
             tenant: tenant_id,
             action: AuditAction::TeamCreated,
             actor: caller.actor,
             subject: None,
-            details: json!({"team_id": team.id, "name": team.name, "parent_id": null,
+            details: json!({"team_id": team.id, "name": team.name, "parent_id": team.parent_id,
                 "managed_by": "scim"}),
         })?;
         let marker = name_marker_key(&team);
+        let parent_key = parent.map(|p| keys::team(tenant_id, p));
         match writes.commit().await {
             Ok(()) => {
                 tracing::info!(team_id = %team.id, "managed team created");
                 return Ok(team);
             }
             Err(e) if e.failed_on(&marker) => return Err(TeamError::NameTaken),
-            Err(e) if e.failed_on(&keys::team_count(tenant_id)) => continue,
+            Err(e)
+                if e.failed_on(&keys::team_count(tenant_id))
+                    || parent_key.as_ref().is_some_and(|k| e.failed_on(k)) =>
+            {
+                continue;
+            }
             Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
                 return Err(TeamError::Conflict);
             }

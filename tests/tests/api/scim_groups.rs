@@ -3,7 +3,9 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use usher_tests::{Backend, assert_problem, run_scim_conformance, spawn_app, spawn_app_on};
+use usher_tests::{
+    Backend, assert_problem, run_scim_conformance, spawn_app, spawn_app_on, with_filter,
+};
 
 fn group(name: &str) -> Value {
     json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": name})
@@ -184,6 +186,77 @@ async fn another_tenants_user_never_joins_a_group() {
         .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(created["members"], json!([]), "left out");
+}
+
+#[tokio::test]
+async fn groups_go_under_the_team_the_tenant_chooses() {
+    let app = spawn_app().await;
+    let endpoint = app.main_scim().await;
+    let place = app.make_team("Directory", None, &[]).await;
+    let scim_settings = format!("/v1/tenants/{}/scim", app.tenant_id);
+    let set = |parent: Value| {
+        app.request(
+            Method::PATCH,
+            &scim_settings,
+            Some(&app.owner_token),
+            Some(json!({"groups_parent": parent})),
+        )
+    };
+    assert_problem(
+        set(json!("01J00000000000000000000000")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    let response = set(json!(place)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let settings: Value = response.json().await.unwrap();
+    assert_eq!(settings["groups_parent"], json!(place));
+    let (status, created) = app
+        .scim(&endpoint, Method::POST, "/Groups", Some(group("Finance")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let team: Value = app
+        .get_json(
+            &format!("/v1/tenants/{}/teams/{id}", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(team["parent_id"], json!(place));
+    assert_eq!(team["depth"], 2);
+    // Found by name where it is; a root team of that name is another team.
+    app.make_team("Finance", None, &[]).await;
+    let (_, found) = app
+        .scim(
+            &endpoint,
+            Method::GET,
+            &with_filter("/Groups", r#"displayName eq "Finance""#),
+            None,
+        )
+        .await;
+    assert_eq!(found["totalResults"], 1);
+    assert_eq!(found["Resources"][0]["id"], id);
+    // The place cannot move under the provider's groups.
+    assert_problem(
+        set(Value::Null).await,
+        StatusCode::CONFLICT,
+        "scim_groups_exist",
+    )
+    .await;
+    // Deleting the group frees its place under the parent.
+    let (status, _) = app
+        .scim(&endpoint, Method::DELETE, &format!("/Groups/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let parent: Value = app
+        .get_json(
+            &format!("/v1/tenants/{}/teams/{place}", app.tenant_id),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(parent["subteams"], 0);
+    assert_eq!(set(Value::Null).await.status(), StatusCode::OK);
 }
 
 /// scim2-tester and scim-sanity, the PyPI conformance tools, against the endpoint over `backend`:

@@ -534,7 +534,15 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         (
             "patch",
             "/v1/tenants/{tenant_id}/scim",
-            scim(vec![ScimError::Conflict, ScimError::InvalidRate], true),
+            scim(
+                vec![
+                    ScimError::Conflict,
+                    ScimError::InvalidRate,
+                    ScimError::InvalidGroupsParent,
+                    ScimError::GroupsExist,
+                ],
+                true,
+            ),
         ),
         (
             "post",

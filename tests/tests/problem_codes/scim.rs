@@ -12,6 +12,8 @@ pub(super) fn scim(extra: Vec<ScimError>, json_body: bool) -> Vec<Answer> {
             ScimError::Forbidden,
             ScimError::InvalidName,
             ScimError::InvalidRate,
+            ScimError::InvalidGroupsParent,
+            ScimError::GroupsExist,
             ScimError::TooManyTokens,
             ScimError::NotFound,
             ScimError::Conflict,
@@ -24,9 +26,11 @@ pub(super) fn scim(extra: Vec<ScimError>, json_body: bool) -> Vec<Answer> {
             ScimError::NotFound => Some(4),
             ScimError::Conflict => Some(5),
             ScimError::InvalidRate => Some(6),
+            ScimError::InvalidGroupsParent => Some(7),
+            ScimError::GroupsExist => Some(8),
             ScimError::Internal(_) => None,
         },
-        7,
+        9,
     );
     let mut all: Vec<ScimError> = tenant_auth().into_iter().map(Into::into).collect();
     all.push(ScimError::Forbidden);

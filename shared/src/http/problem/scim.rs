@@ -14,6 +14,11 @@ impl From<ScimError> for Problem {
             ScimError::Forbidden => Problem::forbidden(detail),
             ScimError::InvalidName => Problem::invalid("name", detail),
             ScimError::InvalidRate => Problem::invalid("requests_per_second", detail),
+            ScimError::InvalidGroupsParent => Problem::invalid("groups_parent", detail),
+            ScimError::GroupsExist => {
+                Problem::new(StatusCode::CONFLICT, "scim_groups_exist", detail)
+                    .with_field("groups_parent")
+            }
             ScimError::TooManyTokens => {
                 Problem::new(StatusCode::CONFLICT, "too_many_scim_tokens", detail)
             }

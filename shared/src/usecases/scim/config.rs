@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::ScimError;
 use crate::app::App;
-use crate::domain::{ScimTokenId, TenantId};
+use crate::domain::{ScimTokenId, TeamId, TenantId};
 use crate::keys;
 use crate::records::{Actor, from_optional, to_item};
 use crate::table::{Condition, Op};
@@ -37,6 +37,10 @@ pub struct ScimConfigRecord {
     /// `Retry-After`.
     #[serde(default = "default_rate")]
     pub requests_per_second: u32,
+    /// The team the provider's groups are made under; the roots when unset. Set before the
+    /// first group: it cannot change while the provider has groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub groups_parent: Option<TeamId>,
     pub tokens: Vec<ScimTokenEntry>,
     pub version: u64,
 }
@@ -58,6 +62,7 @@ impl Default for ScimConfigRecord {
             enabled: false,
             send_access_mail: false,
             requests_per_second: DEFAULT_RATE,
+            groups_parent: None,
             tokens: Vec::new(),
             version: 0,
         }
@@ -105,6 +110,8 @@ pub struct ScimSettingsPatch {
     pub enabled: Option<bool>,
     pub send_access_mail: Option<bool>,
     pub requests_per_second: Option<u32>,
+    /// `Some(None)` makes groups root teams again.
+    pub groups_parent: Option<Option<TeamId>>,
 }
 
 /// The caller, who must be an owner or admin of the tenant, and its SCIM settings as stored.
@@ -189,9 +196,13 @@ pub async fn update(
         enabled: patch.enabled.unwrap_or(old.enabled),
         send_access_mail: patch.send_access_mail.unwrap_or(old.send_access_mail),
         requests_per_second: patch.requests_per_second.unwrap_or(old.requests_per_second),
+        groups_parent: patch.groups_parent.unwrap_or(old.groups_parent),
         tokens: old.tokens.clone(),
         version: old.version + 1,
     };
+    if new.groups_parent != old.groups_parent {
+        check_groups_parent(app, tenant_id, new.groups_parent).await?;
+    }
     let unchanged = ScimConfigRecord {
         version: old.version,
         ..new.clone()
@@ -208,7 +219,7 @@ pub async fn update(
             actor: caller.actor,
             subject: None,
             details: json!({"enabled": new.enabled, "send_access_mail": new.send_access_mail,
-                "requests_per_second": new.requests_per_second}),
+                "requests_per_second": new.requests_per_second, "groups_parent": new.groups_parent}),
         })?;
     writes
         .commit()
@@ -216,6 +227,30 @@ pub async fn update(
         .lost_race(ScimError::Conflict, "changing the SCIM settings")?;
     tracing::info!(tenant_id = %tenant_id, enabled = new.enabled, "scim settings changed");
     Ok(new)
+}
+
+/// Whether the provider's groups may move to `parent`: an active team the provider does not
+/// manage, with room below it, while the provider has no group (those it has would be left
+/// where they are, and its next sync would make them again beside them).
+async fn check_groups_parent(
+    app: &App,
+    tenant_id: TenantId,
+    parent: Option<TeamId>,
+) -> Result<(), ScimError> {
+    let teams = crate::usecases::teams::all_teams(app, tenant_id).await?;
+    if teams.iter().any(|t| t.scim.is_some()) {
+        return Err(ScimError::GroupsExist);
+    }
+    let Some(parent) = parent else {
+        return Ok(());
+    };
+    let fits = teams.iter().find(|t| t.id == parent).is_some_and(|t| {
+        t.is_active() && t.scim.is_none() && t.depth() < crate::records::TeamRecord::MAX_DEPTH
+    });
+    if !fits {
+        return Err(ScimError::InvalidGroupsParent);
+    }
+    Ok(())
 }
 
 /// `POST /v1/tenants/{tid}/scim/tokens`.

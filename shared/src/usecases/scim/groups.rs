@@ -1,7 +1,8 @@
 //! `/Groups`: teams the tenant's identity provider manages (`TeamRecord::scim`), root teams of
-//! the tenant. Their people come from the provider: the team routes refuse to change them until
-//! an owner or admin detaches the team. A group's `displayName` is the team's name, unique among
-//! the tenant's root teams (so among its groups); its members are the team's places.
+//! the tenant or sub-teams of the team its admins chose (`groups_parent`). Their people come from
+//! the provider: the team routes refuse to change them until an owner or admin detaches the team.
+//! A group's `displayName` is the team's name, unique among its siblings (so among the groups);
+//! its members are the team's places.
 //!
 //! A member that is not a User of this tenant (an id from elsewhere, or no id at all) is left
 //! out rather than refused: the answer lists the members the group holds, and RFC 7644 leaves
@@ -28,7 +29,9 @@ use crate::table::{Condition, Key, Op, TransactError};
 use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
 use crate::usecases::team_members::{place_ops, places_of_team};
-use crate::usecases::teams::{self, TeamError, count_op, name_marker, name_marker_key, team_item};
+use crate::usecases::teams::{
+    self, TeamError, count_op, name_marker, name_marker_key, team_item, versioned,
+};
 use crate::usecases::{Context, Found, InternalError, team_grants};
 
 /// People added or removed in one transaction: two places, the grants record and the check of
@@ -135,9 +138,14 @@ impl GroupAttributes {
 fn team_failure(e: TeamError) -> ScimProtocolError {
     match e {
         TeamError::NameTaken => ScimProtocolError::Uniqueness(
-            "displayName is the name of another group or root team of this tenant".to_owned(),
+            "displayName is the name of another group (or team) where the groups are".to_owned(),
         ),
-        TeamError::LimitReached(detail) => ScimProtocolError::invalid_value(detail),
+        TeamError::ParentNotFound | TeamError::Archived | TeamError::TooDeep => {
+            ScimProtocolError::Refused(
+                "the tenant's place for groups (groups_parent) is gone, archived or at the deepest level: an admin changes it".to_owned(),
+            )
+        }
+        TeamError::LimitReached(detail) => ScimProtocolError::Refused(detail),
         TeamError::Internal(e) => ScimProtocolError::Internal(e),
         _ => ScimProtocolError::Conflict,
     }
@@ -214,7 +222,11 @@ pub async fn list(
                     Ok(name) => {
                         let marker: Option<TeamNameRecord> = from_optional(
                             app.table
-                                .get(&keys::team_name(tenant, None, &name.folded()))
+                                .get(&keys::team_name(
+                                    tenant,
+                                    caller.config.groups_parent,
+                                    &name.folded(),
+                                ))
                                 .await?,
                         )
                         .context("reading a team name")?;
@@ -331,22 +343,31 @@ pub async fn create(
     let link = ScimGroupLink {
         external_id: attributes.external_id.clone(),
     };
-    let team =
-        match teams::create_managed(app, &caller.acting, id, &attributes.name, link, claim).await {
-            Ok(team) => team,
-            Err(TeamError::Conflict) => {
-                let taken = match &claimed {
-                    Some(key) => app.table.get(key).await?.is_some(),
-                    None => false,
-                };
-                return Err(if taken {
-                    external_taken()
-                } else {
-                    ScimProtocolError::Conflict
-                });
-            }
-            Err(e) => return Err(team_failure(e)),
-        };
+    let team = match teams::create_managed(
+        app,
+        &caller.acting,
+        id,
+        &attributes.name,
+        caller.config.groups_parent,
+        link,
+        claim,
+    )
+    .await
+    {
+        Ok(team) => team,
+        Err(TeamError::Conflict) => {
+            let taken = match &claimed {
+                Some(key) => app.table.get(key).await?.is_some(),
+                None => false,
+            };
+            return Err(if taken {
+                external_taken()
+            } else {
+                ScimProtocolError::Conflict
+            });
+        }
+        Err(e) => return Err(team_failure(e)),
+    };
     let members = attributes.members.unwrap_or_default();
     change_members(app, caller, &team, &members, &[]).await?;
     let members = members_of(app, &team).await?;
@@ -741,9 +762,11 @@ pub async fn delete(app: &App, caller: &ScimCaller, id: &str) -> Result<(), Scim
     let members = members_of(app, &team).await?;
     change_members(app, caller, &team, &[], &members).await?;
     let tenant = team.tenant_id;
-    let count: Option<TeamCountRecord> =
-        from_optional(app.table.get(&keys::team_count(tenant)).await?)
-            .context("reading the team count")?;
+    let mut keys = vec![keys::team_count(tenant)];
+    keys.extend(team.parent_id.map(|p| keys::team(tenant, p)));
+    let mut found = Found::new(app.table.batch_get(&keys).await?);
+    let count: Option<TeamCountRecord> = found.next("reading the team count")?;
+    let parent: Option<TeamRecord> = found.next("reading the parent")?;
     let mut writes = Writes::new(app, app.clock.now());
     writes
         .op(Op::delete_if(
@@ -754,6 +777,12 @@ pub async fn delete(app: &App, caller: &ScimCaller, id: &str) -> Result<(), Scim
         .op(count_op(tenant, count.as_ref(), -1).map_err(team_failure)?);
     if let Some(external) = team.scim.as_ref().and_then(|s| s.external_id.as_deref()) {
         writes.op(Op::delete(keys::scim_group_external_id(tenant, external)));
+    }
+    if let Some(parent) = &parent {
+        writes.op(versioned(&TeamRecord {
+            children: parent.children.saturating_sub(1),
+            ..parent.clone()
+        })?);
     }
     writes.audit(AuditEvent {
         tenant,

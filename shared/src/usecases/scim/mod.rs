@@ -41,6 +41,12 @@ pub enum ScimError {
     #[error("requests_per_second is 1 to {}", config::MAX_RATE)]
     InvalidRate,
     #[error(
+        "groups_parent must be an active team of the tenant, not one the provider manages, above the deepest level"
+    )]
+    InvalidGroupsParent,
+    #[error("the provider has groups: their place cannot change under them")]
+    GroupsExist,
+    #[error(
         "a tenant has at most {} active SCIM tokens: revoke one first",
         config::MAX_ACTIVE_TOKENS
     )]
