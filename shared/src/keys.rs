@@ -418,3 +418,42 @@ pub fn is_outbox_partition(pk: &str) -> bool {
             .strip_prefix(OUTBOX_PK_PREFIX)
             .is_some_and(|shard| shard.len() == 2 && shard.bytes().all(|b| b.is_ascii_digit()))
 }
+
+/// A tenant's SCIM settings and its active tokens (at most two): one item, read with every SCIM
+/// request and written against its version.
+pub fn scim_config(tenant: TenantId) -> Key {
+    Key::new(tenant_pk(tenant), "SCIMCONFIG")
+}
+
+/// A SCIM token, found by the SHA-256 of its secret.
+pub fn scim_token(hash: &str) -> Key {
+    Key::new(format!("SCIMTOKEN#{hash}"), "SCIMTOKEN")
+}
+
+/// The member a tenant's identity provider knows by `external_id` (case-exact, RFC 7643 section
+/// 3.1): the lookup that makes `externalId eq` a point read and the id unique per tenant.
+pub fn scim_external_id(tenant: TenantId, external_id: &str) -> Key {
+    Key::new(tenant_pk(tenant), format!("SCIMEXTERNAL#{external_id}"))
+}
+
+/// The member a tenant's identity provider knows by a `userName` that is not their sign-in email
+/// (compared without regard to case, RFC 7643 section 4.1.1).
+pub fn scim_user_name(tenant: TenantId, user_name: &str) -> Key {
+    Key::new(
+        tenant_pk(tenant),
+        format!("SCIMUSERNAME#{}", user_name.to_lowercase()),
+    )
+}
+
+/// The team a tenant's identity provider knows by `external_id` (a SCIM Group's `externalId`).
+pub fn scim_group_external_id(tenant: TenantId, external_id: &str) -> Key {
+    Key::new(
+        tenant_pk(tenant),
+        format!("SCIMGROUPEXTERNAL#{external_id}"),
+    )
+}
+
+/// A tenant's SCIM requests in the current one-second window (see `usecases::scim::caller`).
+pub fn scim_rate(tenant: TenantId) -> Key {
+    Key::new(tenant_pk(tenant), "SCIMRATE")
+}

@@ -307,6 +307,8 @@ pub enum CreatedVia {
     Bootstrap,
     /// Signed up and created the tenant, or created it from their own session.
     SelfService,
+    /// The tenant's identity provider, through SCIM.
+    Scim,
 }
 
 /// An account inside a tenant. Name, email, phone and locale are copied from the account so a
@@ -344,9 +346,46 @@ pub struct MembershipRecord {
     /// ends nothing the person does elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sessions_valid_after: Option<DateTime<Utc>>,
+    /// What the tenant's identity provider asserted of this member through SCIM, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scim: Option<ScimLink>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
+}
+
+/// A member as the tenant's identity provider keeps them: what it asserted, kept as it sent it
+/// so that it reads back what it wrote. Usher's own fields (sign-in email, names, phone,
+/// language, access) are worked out from it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScimLink {
+    /// The provider's `userName` when it is not the sign-in email itself (a login name, or an
+    /// Entra ID user principal name that differs from the mail address); unique in the tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// The provider's own id for the person (`externalId`), unique in the tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// Whether the provider wants the person in (`active`). Access follows it, except for a
+    /// person whose account existed: access then waits for them to accept the invitation.
+    pub active: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// As sent (`en-US`); the person's language is its language when Usher speaks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<String>,
+    /// `emails` and `phoneNumbers` as sent (at most 10 values each, checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emails: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_numbers: Option<serde_json::Value>,
+    /// The enterprise extension's attributes as sent (checked: short strings, and `manager`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<serde_json::Value>,
+    /// The provider deleted the User: archived here, and gone from its view (RFC 7644 section
+    /// 3.6) until it creates the person again or an admin restores them.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// What a caller may do in a tenant: a role and permission flags. A member's are their
@@ -594,6 +633,8 @@ pub enum Actor {
     OperatorKey(OperatorKeyId),
     /// A tenant's API key.
     ApiKey(ApiKeyId),
+    /// The tenant's identity provider, with one of its SCIM tokens.
+    Scim(crate::domain::ScimTokenId),
 }
 
 impl Actor {
@@ -680,6 +721,10 @@ pub struct InvitationRecord {
     /// accepted. Owner invitations of a new tenant name the invitee in `inviter_id`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub by_operator: bool,
+    /// Filed by the tenant's identity provider (SCIM) for a person it recorded: no member sent
+    /// it either. Accepting opens access only while the provider still wants the person in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_directory: bool,
     /// The teams accepting joins (with the tenant's default teams), those still active then.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub team_ids: Vec<TeamId>,
@@ -700,6 +745,7 @@ pub struct NewInvitation {
     pub token_hash: String,
     pub expires_at: DateTime<Utc>,
     pub by_operator: bool,
+    pub by_directory: bool,
     pub team_ids: Vec<TeamId>,
 }
 
@@ -731,6 +777,7 @@ impl InvitationRecord {
             resend_window_started_at: None,
             confirmations: 0,
             by_operator: new.by_operator,
+            by_directory: new.by_directory,
             team_ids: new.team_ids,
             version: 1,
         }
@@ -873,9 +920,21 @@ pub struct TeamRecord {
     /// Its sub-teams, archived ones too: at most [`TeamRecord::MAX_CHILDREN`].
     #[serde(default)]
     pub children: u32,
+    /// Set for a team the tenant's identity provider manages (a SCIM Group): its people come
+    /// from the provider only, until an owner or admin detaches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scim: Option<ScimGroupLink>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
+}
+
+/// A team as the tenant's identity provider keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScimGroupLink {
+    /// The provider's own id for the group (`externalId`), unique in the tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 impl TeamRecord {

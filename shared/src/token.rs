@@ -195,6 +195,44 @@ impl KeySecret {
     }
 }
 
+/// A tenant's SCIM token (`usher_scim_` and 256 random bits): what its identity provider sends
+/// as `Authorization: Bearer`. Not a [`Credential`]: it opens the tenant's SCIM endpoint and
+/// nothing else. Stored only as the SHA-256 of the random part.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ScimSecret(SecretToken);
+
+impl std::fmt::Debug for ScimSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ScimSecret({}***)", Self::PREFIX)
+    }
+}
+
+impl ScimSecret {
+    pub const PREFIX: &str = "usher_scim_";
+
+    pub fn generate(random: &dyn Random) -> Self {
+        Self(SecretToken::generate(random))
+    }
+
+    /// The hash a bearer text is looked up by: the token's, or, for text of another shape, a
+    /// hash no token has. Every bearer costs the same read, so a near miss answers as any miss.
+    pub fn lookup_hash(raw: &str) -> String {
+        match raw.strip_prefix(Self::PREFIX).and_then(SecretToken::parse) {
+            Some(secret) => secret.hash(),
+            None => format!("not-a-token-{}", hex(&Sha256::digest(raw.as_bytes()))),
+        }
+    }
+
+    /// The text given to the identity provider, once.
+    pub fn expose(&self) -> String {
+        format!("{}{}", Self::PREFIX, self.0.expose())
+    }
+
+    pub fn hash(&self) -> String {
+        self.0.hash()
+    }
+}
+
 /// What a tenant route is called with: a person's session, or a tenant's API key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credential {

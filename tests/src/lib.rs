@@ -36,6 +36,7 @@ mod invitations;
 mod mail;
 mod requests;
 mod resets;
+mod scim;
 mod sessions;
 mod signups;
 mod spawn;
@@ -43,6 +44,7 @@ mod teams;
 mod tokens;
 mod users;
 mod webhooks;
+pub use scim::{ScimConformance, ScimEndpoint, run_scim_conformance, scim_patch, with_filter};
 pub use webhooks::{Received, Receiver, WebhookVerdict, verify_webhooks};
 
 pub use aws::*;

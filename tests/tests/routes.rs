@@ -43,6 +43,7 @@ fn functions() -> Vec<(&'static str, Routes)> {
             "WebhooksFunction",
             routes_of(&usher_webhooks::api().into_openapi()),
         ),
+        ("ScimFunction", routes_of(&usher_scim::api().into_openapi())),
         (
             "PasswordResetFunction",
             routes_of(&usher_password_reset::api().into_openapi()),
@@ -163,6 +164,7 @@ async fn each_router_serves_every_route_it_declares() {
         usher_tenants::router(app.app.clone()),
         usher_teams::router(app.app.clone()),
         usher_webhooks::router(app.app.clone()),
+        usher_scim::router(app.app.clone()),
         usher_password_reset::router(app.app.clone()),
         usher_send_invitation::router(app.app.clone()),
         usher_accept_invitation::router(app.app.clone()),
@@ -176,6 +178,10 @@ async fn each_router_serves_every_route_it_declares() {
                 .replace("{held_id}", &app.tenant_id.to_string())
                 .replace("{team_id}", &app.tenant_id.to_string())
                 .replace("{webhook_id}", &app.tenant_id.to_string())
+                .replace("{scim_token_id}", &app.tenant_id.to_string())
+                .replace("{group_id}", &app.tenant_id.to_string())
+                .replace("{schema_id}", "unknown")
+                .replace("{name}", "unknown")
                 .replace("{token}", "unknown");
             let request = http::Request::builder()
                 .method(method.as_str())

@@ -53,6 +53,7 @@ async fn fill(data: &Path, tenant: TenantId) {
                     name_source: None,
                     needs_consent: false,
                     sessions_valid_after: None,
+                    scim: None,
                     created_at: now,
                     updated_at: now,
                     version: 1,

@@ -27,13 +27,14 @@ use usher_core::usecases::jobs::Job;
 use utoipa_axum::router::OpenApiRouter;
 
 /// Every HTTP function, by its routes: one list for the document and the local router.
-const FUNCTIONS: [fn() -> OpenApiRouter<App>; 9] = [
+const FUNCTIONS: [fn() -> OpenApiRouter<App>; 10] = [
     usher_sessions::api,
     usher_create_user::api,
     usher_users::api,
     usher_tenants::api,
     usher_teams::api,
     usher_webhooks::api,
+    usher_scim::api,
     usher_password_reset::api,
     usher_send_invitation::api,
     usher_accept_invitation::api,
@@ -78,6 +79,16 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
     components.add_security_scheme("tenant_key", tenant_key);
     components.add_security_scheme("bearer", scheme);
     components.add_security_scheme("operator_key", operator_key);
+    let scim_token = utoipa::openapi::security::SecurityScheme::Http(
+        utoipa::openapi::security::HttpBuilder::new()
+            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+            .bearer_format("usher_scim_...")
+            .description(Some(
+                "A tenant's SCIM token (POST /v1/tenants/{tenant_id}/scim/tokens), for its identity provider",
+            ))
+            .build(),
+    );
+    components.add_security_scheme("scim_token", scim_token);
     doc
 }
 

@@ -80,7 +80,7 @@ const WRITE_FORBIDDEN: &str = "forbidden: only owners, admins and members who ma
         (status = 201, body = TeamView),
         (status = 403, description = WRITE_FORBIDDEN, body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller; team_not_found: no such parent team here", body = ProblemDoc),
-        (status = 409, description = "team_name_taken: a sibling has this name; team_archived: the parent is archived; team_limit_reached: 1,000 teams in the tenant or 500 under the parent; conflict: the tree changed at the same time", body = ProblemDoc),
+        (status = 409, description = "team_name_taken: a sibling has this name; team_archived: the parent is archived; team_managed_by_scim: a maintainer's sub-team under a team the identity provider manages; team_limit_reached: 1,000 teams in the tenant or 500 under the parent; conflict: the tree changed at the same time", body = ProblemDoc),
         (status = 422, description = "team_too_deep: the parent is at depth 5; unknown_permission; invalid_request: a field is missing, unknown or malformed (`field` names it)", body = ProblemDoc),
     ))]
 async fn create_team_route(
@@ -250,6 +250,11 @@ pub struct UpdateTeamRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, nullable)]
     parent_id: Option<Option<String>>,
+    /// `null` detaches a team the identity provider manages (SCIM): its people are then changed
+    /// here, and the provider no longer sees it. Owners and admins only.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable)]
+    managed_by: Option<Option<String>>,
 }
 
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/teams/{team_id}", tag = "teams",
@@ -272,7 +277,18 @@ async fn update_team_route(
     ApiJson(body): ApiJson<UpdateTeamRequest>,
 ) -> Result<Json<TeamView>, Problem> {
     let team = path_team(&team)?;
+    let detach_from_scim = match body.managed_by {
+        None => false,
+        Some(None) => true,
+        Some(Some(_)) => {
+            return Err(Problem::invalid(
+                "managed_by",
+                "only null, which detaches the team from the identity provider",
+            ));
+        }
+    };
     let patch = TeamPatch {
+        detach_from_scim,
         name: body.name.as_deref().map(team_name).transpose()?,
         description: body
             .description
@@ -432,7 +448,7 @@ const PEOPLE_FORBIDDEN: &str = "forbidden: only those who manage users and the t
         (status = 201, body = TeamPlaceView),
         (status = 403, description = PEOPLE_FORBIDDEN, body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller, or no such user in it; team_not_found: no such team here", body = ProblemDoc),
-        (status = 409, description = "team_member_exists: the person is in the team already; team_archived: the team is archived; conflict: the team changed at the same time", body = ProblemDoc),
+        (status = 409, description = "team_member_exists: the person is in the team already; team_archived: the team is archived; team_managed_by_scim: the identity provider manages its people; conflict: the team changed at the same time", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed", body = ProblemDoc),
     ))]
 async fn add_member_route(
@@ -516,7 +532,7 @@ async fn list_members_route(
         (status = 204, description = "The person left the team (their account and membership stay)"),
         (status = 403, description = PEOPLE_FORBIDDEN, body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller; team_not_found: no such team here; team_member_not_found: the person is not in it", body = ProblemDoc),
-        (status = 409, description = "conflict: the place changed at the same time", body = ProblemDoc),
+        (status = 409, description = "team_managed_by_scim: the identity provider manages its people; conflict: the place changed at the same time", body = ProblemDoc),
         (status = 422, description = "invalid_request: the user id is not one", body = ProblemDoc),
     ))]
 async fn remove_member_route(
@@ -546,7 +562,7 @@ pub struct UpdateMemberRequest {
         (status = 200, body = TeamPlaceView),
         (status = 403, description = PEOPLE_FORBIDDEN, body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant for this caller; team_not_found: no such team here; team_member_not_found: the person is not in it", body = ProblemDoc),
-        (status = 409, description = "conflict: the place changed at the same time", body = ProblemDoc),
+        (status = 409, description = "team_managed_by_scim: the identity provider manages its people; conflict: the place changed at the same time", body = ProblemDoc),
         (status = 422, description = "invalid_request: a field is missing, unknown or malformed, or the user id is not one", body = ProblemDoc),
     ))]
 async fn update_member_route(

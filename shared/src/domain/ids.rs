@@ -80,6 +80,10 @@ ulid_id!(
     ApiKeyId
 );
 ulid_id!(
+    /// A tenant's SCIM token, for its identity provider (Entra ID, Okta).
+    ScimTokenId
+);
+ulid_id!(
     /// A session, as its person sees it in their list (never its secret).
     SessionId
 );

@@ -10,7 +10,7 @@ pub use access::{Locale, Permission, PermissionEntry, PermissionError, Permissio
 pub use email::{EmailAddress, EmailError};
 pub use ids::{
     AccountId, ApiKeyId, EventId, HeldId, ImportId, InvitationId, OperatorKeyId, OutboxId,
-    SessionId, TeamId, TenantId, WebhookId,
+    ScimTokenId, SessionId, TeamId, TenantId, WebhookId,
 };
 pub(crate) use name::is_bidi_control;
 pub use name::{InvitationMessage, PersonName, Phone, TeamName, TenantName, TextError};

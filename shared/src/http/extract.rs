@@ -166,7 +166,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
 
 /// The credential of `Authorization: Bearer <credential>` (the scheme in any letter case, RFC
 /// 9110 section 11.1), trimmed; `None` without one.
-fn bearer_credential(parts: &Parts) -> Option<&str> {
+pub(crate) fn bearer_credential(parts: &Parts) -> Option<&str> {
     parts
         .headers
         .get(header::AUTHORIZATION)

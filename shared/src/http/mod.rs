@@ -4,6 +4,7 @@
 mod extract;
 mod problem;
 mod queries;
+pub mod scim;
 mod trace;
 mod views;
 

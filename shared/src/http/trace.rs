@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -58,8 +58,13 @@ async fn trace(request: Request, next: Next) -> Response {
     response
 }
 
-async fn not_found() -> Problem {
-    Problem::not_found()
+/// An unknown route: a problem, or under the SCIM endpoint (whose clients read only its
+/// error schema) a SCIM error.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/scim/") {
+        return super::scim::not_found();
+    }
+    Problem::not_found().into_response()
 }
 
 async fn method_not_allowed() -> Problem {

@@ -273,7 +273,7 @@ impl InvitationView {
 /// Who acted, as the audit log shows it.
 #[derive(Serialize, ToSchema)]
 pub struct ActorView {
-    /// `account`, `operator_key`, `api_key` or `system`.
+    /// `account`, `operator_key`, `api_key`, `scim` (a SCIM token) or `system`.
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// The account or key; none for `system`.
@@ -287,6 +287,7 @@ impl From<Actor> for ActorView {
             Actor::Account(id) => ("account", Some(id.to_string())),
             Actor::OperatorKey(id) => ("operator_key", Some(id.to_string())),
             Actor::ApiKey(id) => ("api_key", Some(id.to_string())),
+            Actor::Scim(id) => ("scim", Some(id.to_string())),
         };
         Self { kind, id }
     }
@@ -368,6 +369,10 @@ pub struct TeamView {
     pub status: crate::records::TeamStatus,
     /// Its sub-teams, archived ones too.
     pub subteams: u32,
+    /// `scim` for a team the tenant's identity provider manages (a SCIM Group): its people
+    /// change through SCIM only, until an owner or admin detaches it (`PATCH` `managed_by: null`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_by: Option<&'static str>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -384,6 +389,7 @@ impl From<crate::records::TeamRecord> for TeamView {
             permissions: t.permissions.names(),
             status: t.status,
             subteams: t.children,
+            managed_by: t.scim.as_ref().map(|_| "scim"),
             created_at: t.created_at,
             updated_at: t.updated_at,
         }

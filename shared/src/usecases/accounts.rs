@@ -146,6 +146,7 @@ pub(crate) fn new_membership(
         name_source: None,
         needs_consent: false,
         sessions_valid_after: None,
+        scim: None,
         created_at: now,
         updated_at: now,
         version: 1,

@@ -94,6 +94,10 @@ audit_actions! {
     WebhookCreated = "webhook.created",
     WebhookUpdated = "webhook.updated",
     WebhookDeleted = "webhook.deleted",
+    /// SCIM turned on or off, or its settings changed.
+    ScimUpdated = "scim.updated",
+    ScimTokenCreated = "scim.token_created",
+    ScimTokenRevoked = "scim.token_revoked",
 }
 
 pub(crate) struct AuditEvent {

@@ -139,9 +139,12 @@ impl TenantCaller {
         self.account.as_ref().map(|a| a.id)
     }
 
-    /// Whom a per-inviter quota counts: the person (a tenant key counts with its maker), or the
-    /// operator key.
+    /// Whom a per-inviter quota counts: the person (a tenant key counts with its maker), the
+    /// operator key, or the SCIM token.
     pub(crate) fn quota_subject(&self) -> String {
+        if let Actor::Scim(token) = self.actor {
+            return format!("SCIM#{token}");
+        }
         match (&self.account, &self.operator_key) {
             (Some(account), _) => account.id.to_string(),
             (None, Some((_, hash))) => format!("OPKEY#{hash}"),

@@ -287,6 +287,7 @@ fn invite_owner(
             token_hash: link.hash.clone(),
             expires_at,
             by_operator: true,
+            by_directory: false,
             team_ids: Vec::new(),
         },
         now,

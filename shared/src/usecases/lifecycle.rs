@@ -488,7 +488,6 @@ pub async fn set_access(
     }
     writes.ops(membership_writes(&member, &updated, &caller.tenant.name)?);
     if enabled {
-        // The person is told; one who never chose a password gets the link to choose one.
         let login: Option<LoginRecord> = from_optional(
             app.table
                 .get(&keys::login(&member.email.normalized()))
@@ -497,25 +496,7 @@ pub async fn set_access(
         )
         .context("reading the login item")?;
         let login = login.ok_or(LifecycleError::NotFound)?;
-        if login.password_hash.is_none() {
-            password_links::mail_choose_password(
-                &mut writes,
-                &login,
-                &caller.tenant,
-                Recipient {
-                    first_name: &member.first_name,
-                    email: &member.email,
-                    locale: member.locale,
-                },
-            )?;
-        } else {
-            let granted = MailTemplate::AccessGranted {
-                tenant: caller.tenant.name.clone(),
-                first_name: member.first_name.clone(),
-                sign_in_url: app.config.after_joining_url(&caller.tenant.settings),
-            };
-            writes.mail(&granted, member.mail_to(), member.locale)?;
-        }
+        mail_access_opened(&mut writes, &login, &caller.tenant, &member)?;
     }
     let action = if enabled {
         AuditAction::UserAccessGranted
@@ -527,9 +508,38 @@ pub async fn set_access(
     Ok(AccessChange::Changed(subject.changed(updated)))
 }
 
+/// The mail of access opened to `member`: one who never chose a password gets the link to choose
+/// one; anyone else is told.
+pub(crate) fn mail_access_opened(
+    writes: &mut Writes<'_>,
+    login: &LoginRecord,
+    tenant: &crate::records::TenantRecord,
+    member: &MembershipRecord,
+) -> Result<(), InternalError> {
+    if login.password_hash.is_none() {
+        return password_links::mail_choose_password(
+            writes,
+            login,
+            tenant,
+            Recipient {
+                first_name: &member.first_name,
+                email: &member.email,
+                locale: member.locale,
+            },
+        );
+    }
+    let granted = MailTemplate::AccessGranted {
+        tenant: tenant.name.clone(),
+        first_name: member.first_name.clone(),
+        sign_in_url: writes.app().config.after_joining_url(&tenant.settings),
+    };
+    writes.mail(&granted, member.mail_to(), member.locale)?;
+    Ok(())
+}
+
 /// Access for a person kept from their mail: an invitation to their own address, with the role
 /// and permissions they hold here, instead of an open door.
-async fn ask_consent(
+pub(crate) async fn ask_consent(
     app: &App,
     caller: &TenantCaller,
     member: &MembershipRecord,

@@ -36,6 +36,7 @@ pub mod operator_keys;
 pub mod password_links;
 pub mod reset_password;
 pub mod restore_owner;
+pub mod scim;
 pub mod sessions;
 pub mod sign_in;
 pub mod sign_out;

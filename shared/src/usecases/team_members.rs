@@ -36,6 +36,9 @@ pub(crate) async fn may_change_people(
     caller: &TenantCaller,
     team: &TeamRecord,
 ) -> Result<(), TeamError> {
+    if team.scim.is_some() {
+        return Err(TeamError::ManagedByScim);
+    }
     if caller.rights.role.is_admin() {
         return Ok(());
     }
@@ -124,7 +127,7 @@ async fn load(
     Ok((caller, team, member, place))
 }
 
-fn place_ops(
+pub(crate) fn place_ops(
     tenant: TenantId,
     place: &TeamMemberRecord,
     condition: Condition,
@@ -471,7 +474,7 @@ pub(crate) async fn people_of(
     Ok(people)
 }
 
-async fn places_of_team(
+pub(crate) async fn places_of_team(
     app: &App,
     tenant: TenantId,
     team: TeamId,

@@ -87,6 +87,10 @@ pub enum TeamError {
     AlreadyMember,
     #[error("the person is not in this team")]
     NotAMember,
+    #[error(
+        "the tenant's identity provider manages this team's people (SCIM): an owner or admin detaches it first"
+    )]
+    ManagedByScim,
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -132,11 +136,11 @@ fn may_give_through(caller: &TenantCaller, teams: &[&TeamRecord]) -> Result<(), 
     }
 }
 
-fn team_item(team: &TeamRecord) -> Result<crate::table::Item, InternalError> {
+pub(crate) fn team_item(team: &TeamRecord) -> Result<crate::table::Item, InternalError> {
     to_item(&keys::team(team.tenant_id, team.id), team, None).context("building a team")
 }
 
-fn name_marker(team: &TeamRecord) -> Result<Op, InternalError> {
+pub(crate) fn name_marker(team: &TeamRecord) -> Result<Op, InternalError> {
     let name = TeamName::parse(&team.name)
         .map_err(|e| InternalError::new("reading a team's name", anyhow::anyhow!(e)))?;
     Ok(Op::put_if(
@@ -150,7 +154,7 @@ fn name_marker(team: &TeamRecord) -> Result<Op, InternalError> {
     ))
 }
 
-fn name_marker_key(team: &TeamRecord) -> Key {
+pub(crate) fn name_marker_key(team: &TeamRecord) -> Key {
     let folded = team.name.to_lowercase();
     keys::team_name(team.tenant_id, team.parent_id, &folded)
 }
@@ -209,22 +213,12 @@ pub async fn create(
             permissions: new.permissions.clone(),
             status: TeamStatus::Active,
             children: 0,
+            scim: None,
             created_at: now,
             updated_at: now,
             version: 1,
         };
-        let mut writes = Writes::new(app, now);
-        writes
-            .op(Op::put_if(team_item(&team)?, Condition::NotExists))
-            .op(name_marker(&team)?)
-            .op(count_op(tenant_id, count.as_ref(), 1)?);
-        // A new team grants nobody anything yet; but the tenant's first team starts the epoch
-        // that says its people's grants are to be read (see `team_grants`).
-        if count.as_ref().is_none_or(|c| c.count == 0) {
-            writes
-                .op(team_grants::new_epoch(app, tenant_id, now)
-                    .context("building the teams epoch")?);
-        }
+        let mut writes = new_team_writes(app, &team, count.as_ref())?;
         if !team.permissions.is_empty() {
             writes.op(tenant_as_read(&caller));
         }
@@ -256,6 +250,125 @@ pub async fn create(
             }
             Err(e) if e.failed_on(&marker) => return Err(TeamError::NameTaken),
             Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => continue,
+            Err(other) => return Err(other).context("creating the team")?,
+        }
+    }
+    Err(TeamError::Conflict)
+}
+
+/// The writes of a new team: the team, its name among its siblings, and the tenant's team count
+/// (as `count` read it) one higher. A new team grants nobody anything yet; but the tenant's
+/// first team starts the epoch that says its people's grants are to be read (see
+/// `team_grants`).
+fn new_team_writes<'a>(
+    app: &'a App,
+    team: &TeamRecord,
+    count: Option<&TeamCountRecord>,
+) -> Result<Writes<'a>, TeamError> {
+    let mut writes = Writes::new(app, team.created_at);
+    writes
+        .op(Op::put_if(team_item(team)?, Condition::NotExists))
+        .op(name_marker(team)?)
+        .op(count_op(team.tenant_id, count, 1)?);
+    if count.is_none_or(|c| c.count == 0) {
+        writes.op(team_grants::new_epoch(app, team.tenant_id, team.created_at)
+            .context("building the teams epoch")?);
+    }
+    Ok(writes)
+}
+
+/// A team the tenant's identity provider manages (a SCIM Group), made as [`create`] makes one:
+/// a root team, or a sub-team of `parent` (the tenant's place for its groups), with the id `id`
+/// and `more` (its `externalId` claim) in the same transaction; a failure of `more` is a
+/// [`TeamError::Conflict`], for the caller to read. The caller is the provider, as an admin; a
+/// new team grants nothing, so no permission is checked.
+pub(crate) async fn create_managed(
+    app: &App,
+    caller: &TenantCaller,
+    id: TeamId,
+    name: &TeamName,
+    parent: Option<TeamId>,
+    link: crate::records::ScimGroupLink,
+    more: Vec<Op>,
+) -> Result<TeamRecord, TeamError> {
+    let tenant_id = caller.tenant.id;
+    for _ in 0..TRIES {
+        let mut keys = vec![keys::team_count(tenant_id)];
+        keys.extend(parent.map(|p| keys::team(tenant_id, p)));
+        let mut items = app
+            .table
+            .batch_get(&keys)
+            .await
+            .context("reading the team count")?
+            .into_iter();
+        let count: Option<TeamCountRecord> =
+            from_optional(items.next().flatten()).context("reading the team count")?;
+        let parent_record: Option<TeamRecord> =
+            from_optional(items.next().flatten()).context("reading the parent")?;
+        let ancestors = match (parent, &parent_record) {
+            (None, _) => Vec::new(),
+            (Some(_), None) => return Err(TeamError::ParentNotFound),
+            (Some(_), Some(p)) if !p.is_active() => return Err(TeamError::Archived),
+            (Some(_), Some(p)) if p.depth() >= TeamRecord::MAX_DEPTH => {
+                return Err(TeamError::TooDeep);
+            }
+            (Some(_), Some(p)) if p.children >= TeamRecord::MAX_CHILDREN => {
+                return Err(TeamError::LimitReached(format!(
+                    "a team has at most {} sub-teams",
+                    TeamRecord::MAX_CHILDREN
+                )));
+            }
+            (Some(_), Some(p)) => p.path(),
+        };
+        let now = app.clock.now();
+        let team = TeamRecord {
+            id,
+            tenant_id,
+            name: name.as_str().to_owned(),
+            description: None,
+            parent_id: parent_record.as_ref().map(|p| p.id),
+            ancestors,
+            permissions: PermissionSet::default(),
+            status: TeamStatus::Active,
+            children: 0,
+            scim: Some(link.clone()),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut writes = new_team_writes(app, &team, count.as_ref())?;
+        writes.ops(more.clone());
+        if let Some(parent) = &parent_record {
+            writes.op(versioned(&TeamRecord {
+                children: parent.children + 1,
+                ..parent.clone()
+            })?);
+        }
+        writes.audit(AuditEvent {
+            tenant: tenant_id,
+            action: AuditAction::TeamCreated,
+            actor: caller.actor,
+            subject: None,
+            details: json!({"team_id": team.id, "name": team.name, "parent_id": team.parent_id,
+                "managed_by": "scim"}),
+        })?;
+        let marker = name_marker_key(&team);
+        let parent_key = parent.map(|p| keys::team(tenant_id, p));
+        match writes.commit().await {
+            Ok(()) => {
+                tracing::info!(team_id = %team.id, "managed team created");
+                return Ok(team);
+            }
+            Err(e) if e.failed_on(&marker) => return Err(TeamError::NameTaken),
+            Err(e)
+                if e.failed_on(&keys::team_count(tenant_id))
+                    || parent_key.as_ref().is_some_and(|k| e.failed_on(k)) =>
+            {
+                continue;
+            }
+            Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {
+                return Err(TeamError::Conflict);
+            }
             Err(other) => return Err(other).context("creating the team")?,
         }
     }
@@ -406,7 +519,7 @@ fn tenant_as_read(caller: &TenantCaller) -> Op {
 
 /// The write of the team count moved by `delta`, against the version read. Refused past the
 /// tenant's limit.
-fn count_op(
+pub(crate) fn count_op(
     tenant: TenantId,
     current: Option<&TeamCountRecord>,
     delta: i64,
@@ -434,7 +547,7 @@ fn count_op(
 }
 
 /// `team` written as the next version of what was read.
-fn versioned(team: &TeamRecord) -> Result<Op, InternalError> {
+pub(crate) fn versioned(team: &TeamRecord) -> Result<Op, InternalError> {
     let written = TeamRecord {
         version: team.version + 1,
         ..team.clone()
@@ -587,6 +700,9 @@ pub struct TeamPatch {
     pub permissions: Option<PermissionSet>,
     /// `Some(None)` moves the team to the roots.
     pub parent_id: Option<Option<TeamId>>,
+    /// Detaches a team the identity provider manages: its people are then changed here, and
+    /// the provider no longer sees it. Owners and admins only.
+    pub detach_from_scim: bool,
 }
 
 /// The tenant's tree as read for a change: teams by id.
@@ -773,6 +889,10 @@ pub async fn update(
     patch: TeamPatch,
 ) -> Result<TeamRecord, TeamError> {
     let (caller, tree, team) = load_active_in_tree(app, credential, tenant_id, team_id).await?;
+    let detaches = patch.detach_from_scim && team.scim.is_some();
+    if detaches && !caller.rights.role.is_admin() {
+        return Err(TeamError::Forbidden);
+    }
     if let Some(permissions) = &patch.permissions {
         grants::check_permissions(
             &caller.rights,
@@ -811,7 +931,20 @@ pub async fn update(
         if let Some(permissions) = patch.permissions {
             written.permissions = permissions;
         }
+        if detaches {
+            written.scim = None;
+        }
         written.updated_at = now;
+    }
+    if let Some(external) = team
+        .scim
+        .as_ref()
+        .and_then(|s| s.external_id.as_deref())
+        .filter(|_| detaches)
+    {
+        markers.push(Op::delete(keys::scim_group_external_id(
+            tenant_id, external,
+        )));
     }
     let changed = writes.teams[&team_id].0.clone();
     if refolded && moved_from.is_none() {

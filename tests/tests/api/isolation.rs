@@ -28,6 +28,7 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
         .unwrap();
     let invitation_id = invitation["id"].as_str().unwrap();
     let (other_key_id, _) = app.api_key(&other_owner, other, &[]).await;
+    let other_scim_token = app.scim_on(other, &other_owner).await.token_id;
     let before = app
         .partition(&usher_core::keys::tenant_pk(other))
         .await
@@ -145,6 +146,27 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
         (
             Method::DELETE,
             format!("/v1/tenants/{other}/api-keys/{other_key_id}"),
+            None,
+        ),
+        (Method::GET, format!("/v1/tenants/{other}/scim"), None),
+        (
+            Method::PATCH,
+            format!("/v1/tenants/{other}/scim"),
+            Some(json!({"enabled": true})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/scim/tokens"),
+            Some(json!({"name": "Mole"})),
+        ),
+        (
+            Method::GET,
+            format!("/v1/tenants/{other}/scim/tokens"),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/tenants/{other}/scim/tokens/{other_scim_token}"),
             None,
         ),
     ];

@@ -19,6 +19,7 @@
 //! | self-service sign-up, its links and its races; a person creating another organisation | `signup.rs` |
 //! | teams: names, depth, moves (concurrent ones too), archive, restore, delete, who may | `teams.rs` |
 //! | round trips per route | `round_trips.rs` |
+//! | SCIM: tokens, bad tokens, Users and who may reach them; Groups and the conformance tools; the providers' PATCH shapes; Okta's spec test and Entra ID's samples | `scim.rs`; `scim_groups.rs`; `scim_patch.rs`; `scim_replays.rs` |
 
 mod admin_reset;
 mod api_keys;
@@ -38,6 +39,10 @@ mod password_reset;
 mod reset_bad_input;
 mod reset_pages;
 mod round_trips;
+mod scim;
+mod scim_groups;
+mod scim_patch;
+mod scim_replays;
 mod sessions;
 mod signup;
 mod takeover;

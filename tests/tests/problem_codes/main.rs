@@ -8,6 +8,7 @@
 
 mod invitations;
 mod passwords;
+mod scim;
 mod sessions;
 mod teams;
 mod tenants;
@@ -18,6 +19,7 @@ use std::collections::BTreeSet;
 
 use invitations::*;
 use passwords::*;
+use scim::*;
 use serde_json::Value;
 use sessions::*;
 use teams::*;
@@ -47,6 +49,7 @@ use usher_core::usecases::lifecycle::LifecycleError;
 use usher_core::usecases::list_users::ListUsersError;
 use usher_core::usecases::me::MeError;
 use usher_core::usecases::reset_password::ResetPasswordError;
+use usher_core::usecases::scim::ScimError;
 use usher_core::usecases::sessions::SessionsError;
 use usher_core::usecases::sign_in::SignInError;
 use usher_core::usecases::sign_out::SignOutError;
@@ -298,6 +301,7 @@ fn the_document_lists_every_problem_each_route_can_answer() {
                     TeamError::UserNotFound,
                     TeamError::AlreadyMember,
                     TeamError::Archived,
+                    TeamError::ManagedByScim,
                 ]),
                 true,
             )]
@@ -323,7 +327,10 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             "delete",
             "/v1/tenants/{tenant_id}/teams/{team_id}/members/{user_id}",
             [
-                teams(team_write(vec![TeamError::NotAMember]), false),
+                teams(
+                    team_write(vec![TeamError::NotAMember, TeamError::ManagedByScim]),
+                    false,
+                ),
                 vec![(422, "invalid_request")],
             ]
             .concat(),
@@ -331,7 +338,10 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         (
             "patch",
             "/v1/tenants/{tenant_id}/teams/{team_id}/members/{user_id}",
-            teams(team_write(vec![TeamError::NotAMember]), true),
+            teams(
+                team_write(vec![TeamError::NotAMember, TeamError::ManagedByScim]),
+                true,
+            ),
         ),
         (
             "get",
@@ -351,6 +361,7 @@ fn the_document_lists_every_problem_each_route_can_answer() {
                     TeamError::NameTaken,
                     TeamError::TooDeep,
                     TeamError::Archived,
+                    TeamError::ManagedByScim,
                     TeamError::LimitReached("x".into()),
                     TeamError::Grant(GrantError::UnknownPermission("x.y".into())),
                     TeamError::InvalidDescription,
@@ -518,6 +529,42 @@ fn the_document_lists_every_problem_each_route_can_answer() {
                 ],
                 false,
             ),
+        ),
+        ("get", "/v1/tenants/{tenant_id}/scim", scim(vec![], false)),
+        (
+            "patch",
+            "/v1/tenants/{tenant_id}/scim",
+            scim(
+                vec![
+                    ScimError::Conflict,
+                    ScimError::InvalidRate,
+                    ScimError::InvalidGroupsParent,
+                    ScimError::GroupsExist,
+                ],
+                true,
+            ),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/scim/tokens",
+            scim(
+                vec![
+                    ScimError::InvalidName,
+                    ScimError::TooManyTokens,
+                    ScimError::Conflict,
+                ],
+                true,
+            ),
+        ),
+        (
+            "get",
+            "/v1/tenants/{tenant_id}/scim/tokens",
+            scim(vec![], false),
+        ),
+        (
+            "delete",
+            "/v1/tenants/{tenant_id}/scim/tokens/{scim_token_id}",
+            scim(vec![ScimError::NotFound, ScimError::Conflict], false),
         ),
         (
             "post",

@@ -26,6 +26,7 @@ pub(super) fn teams(extra: Vec<TeamError>, json_body: bool) -> Vec<Answer> {
             TeamError::UserNotFound,
             TeamError::AlreadyMember,
             TeamError::NotAMember,
+            TeamError::ManagedByScim,
         ],
         |e| match e {
             TeamError::Auth(_) => Some(0),
@@ -48,9 +49,10 @@ pub(super) fn teams(extra: Vec<TeamError>, json_body: bool) -> Vec<Answer> {
             TeamError::UserNotFound => Some(17),
             TeamError::AlreadyMember => Some(18),
             TeamError::NotAMember => Some(19),
+            TeamError::ManagedByScim => Some(20),
             TeamError::Internal(_) => None,
         },
-        20,
+        21,
     );
     let mut all: Vec<TeamError> = tenant_auth().into_iter().map(Into::into).collect();
     all.extend(extra);

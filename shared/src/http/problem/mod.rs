@@ -6,6 +6,7 @@ mod events;
 mod imports;
 mod invitations;
 mod password_reset;
+mod scim;
 mod sessions;
 mod teams;
 mod tenants;

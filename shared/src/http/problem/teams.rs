@@ -39,6 +39,7 @@ impl From<TeamError> for Problem {
             TeamError::NotAMember => {
                 Problem::new(StatusCode::NOT_FOUND, "team_member_not_found", detail)
             }
+            TeamError::ManagedByScim => conflict("team_managed_by_scim"),
             TeamError::Internal(e) => e.into(),
         }
     }

@@ -292,6 +292,7 @@ impl TenantTeams {
             permissions: PermissionSet::default(),
             status: TeamStatus::Active,
             children: 0,
+            scim: None,
             created_at: now,
             updated_at: now,
             version: 1,

@@ -313,6 +313,7 @@ pub(crate) async fn file(
             token_hash: link.hash.clone(),
             expires_at,
             by_operator: caller.operator_key.is_some(),
+            by_directory: matches!(caller.actor, crate::records::Actor::Scim(_)),
             team_ids: invite.team_ids.clone(),
         },
         now,
@@ -331,7 +332,13 @@ pub(crate) async fn file(
     )?);
     writes.op(link.op);
     let membership_key = account.as_ref().map(|a| keys::membership(tenant.id, a.id));
-    if let Some(key) = &membership_key {
+    // A caller that records the person in this transaction (SCIM) writes the membership under
+    // its own condition: a transaction names an item once.
+    let recorded_by_attached = attached
+        .writes
+        .as_ref()
+        .is_some_and(|w| w.keys().any(|k| Some(&k) == membership_key.as_ref()));
+    if let Some(key) = membership_key.as_ref().filter(|_| !recorded_by_attached) {
         // Nobody joined between the read and this write: no membership, or still the one kept
         // from the person's mail that this invitation asks them to open.
         let condition = match recorded {

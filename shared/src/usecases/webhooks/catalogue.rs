@@ -54,7 +54,10 @@ pub fn event_type(action: AuditAction) -> Option<&'static str> {
         | A::InboundRejected
         | A::WebhookCreated
         | A::WebhookUpdated
-        | A::WebhookDeleted => return None,
+        | A::WebhookDeleted
+        | A::ScimUpdated
+        | A::ScimTokenCreated
+        | A::ScimTokenRevoked => return None,
     })
 }
 

@@ -89,7 +89,8 @@ pub(super) async fn join(
                 locale: account.locale,
                 role: invitation.role,
                 permissions: permissions.clone(),
-                access: true,
+                // The tenant's identity provider may have turned the person off meanwhile.
+                access: recorded.scim.as_ref().is_none_or(|scim| scim.active),
                 needs_consent: false,
                 name_source: None,
                 updated_at: now,

@@ -99,6 +99,7 @@ pub(super) async fn open(
         None => None,
     };
     let inviter_may = invitation.by_operator
+        || invitation.by_directory
         || inviter_rights.is_some_and(|r| super::super::may_give(&r, &tenant, &invitation).is_ok());
     // Nor while the operator has the tenant suspended: answered as withdrawn, and usable
     // again once it is resumed (the link is not spent).
