@@ -232,13 +232,6 @@ pub fn schemas(base: &str) -> Vec<Value> {
                 Attribute::new("type", "string", "work, mobile, home or other"),
                 Attribute::new("primary", "boolean", "The number kept"),
             ]),
-        Attribute::new("groups", "complex", "The managed groups the person is in")
-            .multi()
-            .mutability("readOnly")
-            .sub(vec![
-                Attribute::new("value", "string", "The group's id").mutability("readOnly"),
-                Attribute::new("display", "string", "The group's name").mutability("readOnly"),
-            ]),
     ];
     let group = vec![
         Attribute::new(

@@ -182,3 +182,63 @@ pub fn group_terms(raw: &str) -> Result<Vec<GroupTerm>, ScimProtocolError> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_forms_the_providers_send_read_as_point_lookups() {
+        assert_eq!(
+            user_terms(r#"userName eq "Bjensen@example.org""#).unwrap(),
+            vec![UserTerm::UserName("Bjensen@example.org".into())]
+        );
+        assert_eq!(
+            user_terms(r#"emails[type eq "work"].value eq "b@example.org""#).unwrap(),
+            vec![UserTerm::Email("b@example.org".into())]
+        );
+        assert_eq!(
+            user_terms(r#"emails[value eq "b@example.org" and primary eq true]"#).unwrap(),
+            vec![UserTerm::Email("b@example.org".into())]
+        );
+        assert_eq!(
+            user_terms(
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:externalId eq "x" and id eq "y""#
+            )
+            .unwrap(),
+            vec![UserTerm::ExternalId("x".into()), UserTerm::Id("y".into())]
+        );
+        assert_eq!(
+            group_terms(r#"displayName eq "Sales""#).unwrap(),
+            vec![GroupTerm::DisplayName("Sales".into())]
+        );
+    }
+
+    #[test]
+    fn anything_that_would_read_the_tenant_is_an_invalid_filter() {
+        for raw in [
+            r#"userName sw "b""#,
+            r#"userName eq "a" or userName eq "b""#,
+            r#"not (userName eq "a")"#,
+            r#"title eq "x""#,
+            r#"emails[type eq "home"].value eq "x""#,
+            r#"urn:example:ext:userName eq "x""#,
+            "active eq true",
+            "userName eq",
+            "",
+        ] {
+            let refused = user_terms(raw).unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    ScimProtocolError::BadRequest {
+                        scim_type: ScimType::InvalidFilter,
+                        ..
+                    }
+                ),
+                "{raw}: {refused:?}"
+            );
+        }
+        assert!(group_terms(r#"members.value eq "x""#).is_err());
+    }
+}

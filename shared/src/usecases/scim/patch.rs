@@ -494,3 +494,85 @@ fn same(a: &Value, b: &Value) -> bool {
         (a, b) => a == b,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn patched(resource: Value, operations: Value) -> Result<Value, ScimProtocolError> {
+        let op = parse(&json!({"schemas": [PATCH_SCHEMA], "Operations": operations}))?;
+        let mut resource = resource;
+        apply(&mut resource, &op)?;
+        Ok(resource)
+    }
+
+    #[test]
+    fn attribute_names_and_ops_are_read_in_any_case() {
+        let user = json!({"userName": "a", "name": {"givenName": "A", "familyName": "B"}});
+        let out = patched(
+            user,
+            json!([{"op": "Replace", "path": "NAME.GIVENNAME", "value": "Ada"},
+                   {"op": "ADD", "value": {"DisplayName": "Ada B"}}]),
+        )
+        .unwrap();
+        assert_eq!(out["name"], json!({"givenName": "Ada", "familyName": "B"}));
+        assert_eq!(
+            out["displayName"], "Ada B",
+            "a new attribute takes the name sent"
+        );
+    }
+
+    #[test]
+    fn a_filter_that_matches_none_adds_a_value_and_a_remove_of_none_changes_nothing() {
+        let user = json!({"phoneNumbers": [{"type": "work", "value": "1"}]});
+        let out = patched(
+            user.clone(),
+            json!([{"op": "add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "2"}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out["phoneNumbers"],
+            json!([{"type": "work", "value": "1"}, {"type": "mobile", "value": "2"}])
+        );
+        let out = patched(
+            user.clone(),
+            json!([{"op": "remove", "path": "phoneNumbers[type eq \"home\"]"}]),
+        )
+        .unwrap();
+        assert_eq!(out, user);
+    }
+
+    #[test]
+    fn bodies_that_are_not_patches_are_refused() {
+        for body in [
+            json!({"Operations": []}),
+            json!({"schemas": [PATCH_SCHEMA], "Operations": [{"op": "move", "path": "a"}]}),
+            json!({"schemas": [PATCH_SCHEMA], "Operations": [{"op": "add", "value": "not a map"}]}),
+            json!({"schemas": [PATCH_SCHEMA], "Operations": [{"op": "add", "path": "a[", "value": 1}]}),
+        ] {
+            assert!(parse(&body).is_err(), "{body}");
+        }
+        let too_many: Vec<Value> = (0..=MAX_OPERATIONS)
+            .map(|_| json!({"op": "remove", "path": "title"}))
+            .collect();
+        assert!(parse(&json!({"schemas": [PATCH_SCHEMA], "Operations": too_many})).is_err());
+    }
+
+    #[test]
+    fn a_path_in_another_schema_is_an_invalid_path() {
+        let refused = patched(
+            json!({"userName": "a"}),
+            json!([{"op": "add", "path": "urn:example:other:2.0:User:x", "value": 1}]),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            refused,
+            ScimProtocolError::BadRequest {
+                scim_type: ScimType::InvalidPath,
+                ..
+            }
+        ));
+    }
+}
