@@ -19,11 +19,18 @@ pub struct Receiver {
     pub url: String,
     received: Arc<Mutex<Vec<Received>>>,
     statuses: Arc<Mutex<Vec<u16>>>,
+    /// Sent as `Retry-After` with every answer that is not a success.
+    retry_after: Option<&'static str>,
 }
 
 impl Receiver {
     /// Starts a receiver answering `statuses` in turn (`[200]`: always 200).
     pub async fn start(statuses: &[u16]) -> Self {
+        Self::start_with(statuses, None).await
+    }
+
+    /// As [`Receiver::start`], asking for `Retry-After: {retry_after}` when it fails.
+    pub async fn start_with(statuses: &[u16], retry_after: Option<&'static str>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binding the receiver");
@@ -35,6 +42,7 @@ impl Receiver {
             url,
             received: Arc::new(Mutex::new(Vec::new())),
             statuses: Arc::new(Mutex::new(statuses.iter().rev().copied().collect())),
+            retry_after,
         };
         let state = receiver.clone();
         let app = axum::Router::new().route(
@@ -61,7 +69,12 @@ impl Receiver {
                                 statuses.last().copied().unwrap_or(200)
                             }
                         };
-                        (axum::http::StatusCode::from_u16(status).unwrap(), "thanks")
+                        let status = axum::http::StatusCode::from_u16(status).unwrap();
+                        let mut headers = axum::http::HeaderMap::new();
+                        if let Some(wait) = state.retry_after.filter(|_| !status.is_success()) {
+                            headers.insert("retry-after", wait.parse().unwrap());
+                        }
+                        (status, headers, "thanks")
                     }
                 },
             ),

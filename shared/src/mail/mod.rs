@@ -13,8 +13,8 @@ use crate::domain::EmailAddress;
 
 pub use file::{FileMailer, StoredMail};
 pub use outbox::{
-    Delivery, DrainReport, JobRunner, Outbox, OutboxDispatcher, OutboxKey, OutboxMessage,
-    OutboxRecord, Retry,
+    Delivery, DrainReport, JobRunner, NotBefore, Outbox, OutboxDispatcher, OutboxKey,
+    OutboxMessage, OutboxRecord, Retry,
 };
 pub use ses::SesMailer;
 pub use templates::{MailTemplate, PasswordNote};

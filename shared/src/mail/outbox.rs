@@ -127,6 +127,27 @@ pub enum Retry {
     Scheduled(&'static [i64]),
 }
 
+/// A scheduled job's failure that names the earliest time to try it again (a webhook receiver's
+/// `Retry-After`): the next attempt waits for it when it is later than the schedule's.
+#[derive(Debug, thiserror::Error)]
+#[error("{reason}; not before {until}")]
+pub struct NotBefore {
+    pub until: DateTime<Utc>,
+    pub reason: String,
+}
+
+/// The schedule's `seconds`, spread by up to a tenth either way, the same for one item every
+/// time: many items that failed together (a receiver that was down) are not tried again in the
+/// same second.
+fn spread(seconds: i64, id: &str) -> Duration {
+    // FNV-1a of the id: any stable hash of it will do.
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let percent = 90 + i64::try_from(hash % 21).unwrap_or(0);
+    Duration::milliseconds(seconds.saturating_mul(10 * percent))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
     #[error(transparent)]
@@ -461,7 +482,12 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
                 Retry::Scheduled(steps) => {
                     let step = usize::try_from(attempts.saturating_sub(1)).unwrap_or(usize::MAX);
                     let seconds = steps.get(step).or(steps.last()).copied().unwrap_or(60);
-                    now + Duration::seconds(seconds)
+                    let scheduled = now + spread(seconds, &record.id.to_string());
+                    let asked = error
+                        .chain()
+                        .find_map(|e| e.downcast_ref::<NotBefore>())
+                        .map(|n| n.until);
+                    asked.map_or(scheduled, |until| until.max(scheduled))
                 }
             };
             let released = OutboxRecord {
@@ -534,6 +560,22 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_schedule_is_spread_by_a_tenth_the_same_way_for_one_item() {
+        let spreads: Vec<i64> = (0..200)
+            .map(|n| super::spread(100, &format!("item-{n}")).num_milliseconds())
+            .collect();
+        assert!(
+            spreads.iter().all(|ms| (90_000..=110_000).contains(ms)),
+            "{spreads:?}"
+        );
+        assert!(
+            spreads.iter().min() < spreads.iter().max(),
+            "spread, not all alike"
+        );
+        assert_eq!(super::spread(100, "item-1"), super::spread(100, "item-1"));
+    }
+
     use super::*;
     use crate::clock::SeededRandom;
     use crate::domain::EmailAddress;

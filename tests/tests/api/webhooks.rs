@@ -202,6 +202,33 @@ async fn a_failing_receiver_gets_the_event_again_and_gone_disables_the_endpoint(
 }
 
 #[tokio::test]
+async fn a_receiver_that_asks_to_wait_is_left_alone_that_long() {
+    let app = spawn_app().await;
+    // Busy: come back in two hours.
+    let busy = Receiver::start_with(&[503, 200], Some("7200")).await;
+    register(
+        &app,
+        json!({"url": busy.url, "event_types": ["user.archived"]}),
+    )
+    .await;
+    let (member, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    app.archive(&member).await;
+    app.dispatch_all_pending().await;
+    assert_eq!(busy.received().len(), 1, "the first attempt");
+    // The schedule alone would try again after about 5 seconds and again after 5 minutes.
+    app.clock.advance(chrono::Duration::minutes(90));
+    app.dispatch_all_pending().await;
+    assert_eq!(
+        busy.received().len(),
+        1,
+        "left alone for the two hours it asked"
+    );
+    app.clock.advance(chrono::Duration::minutes(31));
+    app.dispatch_all_pending().await;
+    assert_eq!(busy.received().len(), 2, "tried again once they passed");
+}
+
+#[tokio::test]
 async fn endpoints_are_their_tenants_admins_and_never_point_inside_the_network() {
     let app = spawn_app().await;
     let receiver = Receiver::start(&[200]).await;

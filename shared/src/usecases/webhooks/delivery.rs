@@ -150,7 +150,11 @@ pub(crate) async fn deliver(
         .open_secret(&secret_context(endpoint.id), &endpoint.secret)
         .context("opening the endpoint's secret")?;
     let started = Instant::now();
-    let (status, excerpt) = attempt(app, &endpoint, &delivery.event, &secret, now).await;
+    let Answer {
+        status,
+        excerpt,
+        retry_after,
+    } = attempt(app, &endpoint, &delivery.event, &secret, now).await;
     let outcome = match status {
         Some(s) if (200..300).contains(&s) => Outcome::Delivered,
         Some(410) => Outcome::Gone,
@@ -202,10 +206,16 @@ pub(crate) async fn deliver(
             if let Err(error) = app.table.transact(vec![logged]).await {
                 tracing::warn!(error = ?error, "a delivery attempt was not logged");
             }
-            Err(InternalError::new(
-                "delivering a webhook",
-                anyhow::anyhow!("the endpoint answered {status:?}"),
-            ))
+            let reason = format!("the endpoint answered {status:?}");
+            let failure = match retry_after {
+                // The receiver said when: the next attempt waits at least that long.
+                Some(wait) => anyhow::Error::new(crate::mail::NotBefore {
+                    until: now + wait,
+                    reason,
+                }),
+                None => anyhow::anyhow!(reason),
+            };
+            Err(InternalError::new("delivering a webhook", failure))
         }
     }
 }
@@ -223,26 +233,58 @@ pub fn signature(secret: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String
     )
 }
 
+/// What one attempt came to.
+struct Answer {
+    /// `None` when there was no answer; the excerpt then says why.
+    status: Option<u16>,
+    excerpt: String,
+    /// How long the receiver asked to be left alone (`Retry-After`), at most a day.
+    retry_after: Option<chrono::Duration>,
+}
+
+impl Answer {
+    fn none(reason: impl Into<String>) -> Self {
+        Self {
+            status: None,
+            excerpt: reason.into(),
+            retry_after: None,
+        }
+    }
+}
+
+/// The longest a receiver's `Retry-After` holds a delivery back: past it, the schedule goes on.
+const MAX_RETRY_AFTER: chrono::Duration = chrono::Duration::days(1);
+
+/// A `Retry-After` value (RFC 9110, section 10.2.3): seconds, or an HTTP date; as a wait from
+/// `now`, at most [`MAX_RETRY_AFTER`]. `None` for anything else, or a time already past.
+fn retry_after(raw: &str, now: DateTime<Utc>) -> Option<chrono::Duration> {
+    let raw = raw.trim();
+    let wait = match raw.parse::<u32>() {
+        Ok(seconds) => chrono::Duration::seconds(i64::from(seconds)),
+        Err(_) => DateTime::parse_from_rfc2822(raw).ok()?.with_timezone(&Utc) - now,
+    };
+    (wait > chrono::Duration::zero()).then(|| wait.min(MAX_RETRY_AFTER))
+}
+
 /// Sends `event` to `endpoint` once: checks where the URL resolves now, connects to those very
-/// addresses, follows no redirect. The answer's status and excerpt; `None` with a reason when
-/// there was no answer.
+/// addresses, follows no redirect.
 async fn attempt(
     app: &App,
     endpoint: &WebhookEndpointRecord,
     event: &WebhookEvent,
     secret: &[u8],
     now: DateTime<Utc>,
-) -> (Option<u16>, String) {
+) -> Answer {
     let url = match url::Url::parse(&endpoint.url) {
         Ok(url) => url,
-        Err(_) => return (None, "the url does not parse".into()),
+        Err(_) => return Answer::none("the url does not parse"),
     };
     let addresses = match guard::resolve(&url, app.config.webhook_receivers).await {
         Ok(addresses) => addresses,
-        Err(refused) => return (None, refused.to_string()),
+        Err(refused) => return Answer::none(refused.to_string()),
     };
     let Some(host) = url.host_str() else {
-        return (None, "the url has no host".into());
+        return Answer::none("the url has no host");
     };
     let client = match reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -251,11 +293,11 @@ async fn attempt(
         .build()
     {
         Ok(client) => client,
-        Err(e) => return (None, format!("no client: {e}")),
+        Err(e) => return Answer::none(format!("no client: {e}")),
     };
     let body = match serde_json::to_vec(event) {
         Ok(body) => body,
-        Err(e) => return (None, format!("the event does not serialize: {e}")),
+        Err(e) => return Answer::none(format!("the event does not serialize: {e}")),
     };
     let timestamp = now.timestamp();
     let sent = client
@@ -274,10 +316,19 @@ async fn attempt(
     match sent {
         Ok(response) => {
             let status = response.status().as_u16();
-            (Some(status), excerpt(response).await)
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| retry_after(v, now));
+            Answer {
+                status: Some(status),
+                excerpt: excerpt(response).await,
+                retry_after,
+            }
         }
-        Err(e) if e.is_timeout() => (None, "no answer within 15 s".into()),
-        Err(e) => (None, format!("no answer: {e}")),
+        Err(e) if e.is_timeout() => Answer::none("no answer within 15 s"),
+        Err(e) => Answer::none(format!("no answer: {e}")),
     }
 }
 
@@ -298,6 +349,22 @@ async fn excerpt(mut response: reqwest::Response) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn retry_after_is_read_in_seconds_or_as_a_date_and_held_to_a_day() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-06T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let wait = |raw| super::retry_after(raw, now).map(|d| d.num_seconds());
+        assert_eq!(wait("120"), Some(120));
+        assert_eq!(wait(" 7200 "), Some(7200));
+        assert_eq!(wait("Sun, 06 Dec 2026 11:00:00 GMT"), Some(3600));
+        assert_eq!(wait("999999999"), Some(86_400), "at most a day");
+        assert_eq!(wait("Sun, 06 Dec 2026 09:00:00 GMT"), None, "already past");
+        assert_eq!(wait("0"), None);
+        assert_eq!(wait("-5"), None);
+        assert_eq!(wait("soon"), None);
+    }
+
     use super::*;
 
     /// The example of the Standard Webhooks specification's reference libraries.
