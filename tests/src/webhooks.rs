@@ -107,8 +107,18 @@ pub struct WebhookVerdict {
 /// (`tests/verifiers/verify_webhooks.py`); `scripts/test` installs it and sets
 /// `USHER_TEST_PYTHON`. Without it the test fails, it never skips.
 pub async fn verify_webhooks(secret: &str, requests: &[Received]) -> Vec<WebhookVerdict> {
+    verify_webhooks_at(secret, requests, None).await
+}
+
+/// As [`verify_webhooks`], with the verifier's clock at `now` (for a test that moved its own).
+pub async fn verify_webhooks_at(
+    secret: &str,
+    requests: &[Received],
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> Vec<WebhookVerdict> {
     let request = json!({
         "secret": secret,
+        "now": now.map(|t| t.timestamp()),
         "requests": requests.iter().map(|r| json!({
             "headers": r.headers,
             "body": String::from_utf8_lossy(&r.body),

@@ -11,6 +11,8 @@ use usher_core::http::{
     TenantBearer, finish_router, mount, page_limit, present,
 };
 use usher_core::usecases::webhooks::delivery::DeliveryAttemptRecord;
+use usher_core::usecases::webhooks::endpoints::DisabledReason;
+use usher_core::usecases::webhooks::replay::{self, ReplayRequest};
 use usher_core::usecases::webhooks::{EndpointFields, WebhookEndpointRecord, endpoints};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -22,6 +24,8 @@ pub fn api() -> OpenApiRouter<App> {
         .routes(routes!(create_route, list_route))
         .routes(routes!(get_route, update_route, delete_route))
         .routes(routes!(deliveries_route))
+        .routes(routes!(rotate_secret_route))
+        .routes(routes!(replay_route))
 }
 
 /// The routes as this function's Lambda serves them.
@@ -69,8 +73,19 @@ pub struct WebhookView {
     event_types: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
-    /// `false` once an admin turned it off, or it answered `410 Gone`.
+    /// `false` once an admin turned it off, or Usher did (see `disabled_reason`).
     enabled: bool,
+    /// Why Usher turned it off: `gone` (it answered `410 Gone`) or `failing` (every attempt
+    /// failed for 5 days; its owners were mailed). Absent when an admin did, or it is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disabled_reason: Option<DisabledReason>,
+    /// Since when every attempt has failed; absent while it delivers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failing_since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Until when deliveries also carry a signature with the secret before the last rotation
+    /// (after it, only the current secret signs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    previous_secret_valid_until: Option<chrono::DateTime<chrono::Utc>>,
     created_at: chrono::DateTime<chrono::Utc>,
     updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -83,6 +98,9 @@ impl From<WebhookEndpointRecord> for WebhookView {
             event_types: e.event_types,
             description: e.description,
             enabled: e.enabled,
+            disabled_reason: e.disabled_reason,
+            failing_since: e.failing_since,
+            previous_secret_valid_until: e.previous_secret_until,
             created_at: e.created_at,
             updated_at: e.updated_at,
         }
@@ -308,4 +326,98 @@ async fn deliveries_route(
         items: items.into_iter().map(Into::into).collect(),
         next_cursor: next.map(|c| c.encode()),
     }))
+}
+
+/// A new secret, shown here only.
+#[derive(Serialize, ToSchema)]
+pub struct RotatedSecretView {
+    #[serde(flatten)]
+    endpoint: WebhookView,
+    /// The new `whsec_...` secret. Until `previous_secret_valid_until` (24 hours), every delivery
+    /// carries two signatures, one per secret, so the receiver can switch at any moment.
+    secret: String,
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/webhooks/{webhook_id}/secret", tag = "webhooks",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("webhook_id" = String, Path)),
+    responses(
+        BearerErrors,
+        (status = 200, description = "Rotated; the new secret is in this answer only", body = RotatedSecretView),
+        (status = 403, description = FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such endpoint in it", body = ProblemDoc),
+        (status = 409, description = "conflict: changed at the same time", body = ProblemDoc),
+    ))]
+async fn rotate_secret_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, id)): ApiPath<(TenantId, String)>,
+) -> Result<Json<RotatedSecretView>, Problem> {
+    let id = webhook_id(&id)?;
+    let rotated = endpoints::rotate_secret(&app, &credential, tenant_id, id).await?;
+    Ok(Json(RotatedSecretView {
+        endpoint: rotated.endpoint.into(),
+        secret: rotated.secret,
+    }))
+}
+
+/// What to send again: one event (`event_id`), or every event from a time on (`since`, and
+/// `after` to go on where an earlier answer stopped).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayWebhookRequest {
+    /// `evt_...`: the `webhook-id` of a delivery, or an entry of the audit log.
+    event_id: Option<String>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    /// The `more_after` of the previous answer.
+    after: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReplayView {
+    /// Deliveries filed; each is sent, and retried, like the first.
+    queued: usize,
+    /// Present when more events remain (at most 1,000 are filed per request): send the same
+    /// `since` with this as `after`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    more_after: Option<String>,
+}
+
+#[utoipa::path(post, path = "/v1/tenants/{tenant_id}/webhooks/{webhook_id}/replay", tag = "webhooks",
+    security(("bearer" = []), ("tenant_key" = [])),
+    params(("tenant_id" = String, Path), ("webhook_id" = String, Path)),
+    request_body = ReplayWebhookRequest,
+    responses(
+        BearerErrors, JsonBodyErrors,
+        (status = 202, description = "Filed: the events are delivered again, with their first `webhook-id`", body = ReplayView),
+        (status = 403, description = FORBIDDEN, body = ProblemDoc),
+        (status = 404, description = "not_found: no such tenant for this caller, or no such endpoint in it; event_not_found: no such event in the tenant's log, or not one of the catalogue", body = ProblemDoc),
+        (status = 409, description = "webhook_disabled: turn the endpoint on first", body = ProblemDoc),
+        (status = 422, description = "invalid_request (field event_id: a type the endpoint does not receive; field since: give exactly one of event_id and since)", body = ProblemDoc),
+    ))]
+async fn replay_route(
+    State(app): State<App>,
+    TenantBearer(credential): TenantBearer,
+    ApiPath((tenant_id, id)): ApiPath<(TenantId, String)>,
+    ApiJson(body): ApiJson<ReplayWebhookRequest>,
+) -> Result<(StatusCode, Json<ReplayView>), Problem> {
+    let id = webhook_id(&id)?;
+    let request = match (body.event_id, body.since, body.after) {
+        (Some(event), None, None) => ReplayRequest::Event(event),
+        (None, Some(since), after) => ReplayRequest::Since { since, after },
+        _ => {
+            return Err(Problem::invalid(
+                "since",
+                "give either event_id, or since (with after to go on)",
+            ));
+        }
+    };
+    let replayed = replay::replay(&app, &credential, tenant_id, id, request).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ReplayView {
+            queued: replayed.queued,
+            more_after: replayed.more_after,
+        }),
+    ))
 }

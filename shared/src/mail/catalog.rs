@@ -68,6 +68,11 @@ pub(super) struct Strings {
     pub admin_generated_subject: fn(&str) -> String,
     pub admin_generated_intro: fn(&str) -> String,
     pub contact_admin: &'static str,
+    pub webhook_disabled_subject: fn(&str) -> String,
+    pub webhook_disabled_intro: fn(&str, &str) -> String,
+    pub webhook_gone: &'static str,
+    pub webhook_failing: fn(i64) -> String,
+    pub webhook_enable_note: &'static str,
 }
 
 pub(super) fn strings(locale: Locale) -> &'static Strings {
@@ -172,6 +177,13 @@ static EN: Strings = Strings {
         )
     },
     contact_admin: "If you did not expect this, contact your administrator.",
+    webhook_disabled_subject: |tenant| format!("A webhook endpoint of {tenant} was turned off"),
+    webhook_disabled_intro: |url, tenant| {
+        format!("Usher stopped sending events of {tenant} to {url}.")
+    },
+    webhook_gone: "It answered 410 Gone, which says it no longer wants them.",
+    webhook_failing: |days| format!("Every delivery to it failed for {days} days."),
+    webhook_enable_note: "Events are kept: once the endpoint works, an admin can turn it back on and replay what it missed.",
 };
 
 static IT: Strings = Strings {
@@ -277,6 +289,15 @@ static IT: Strings = Strings {
         )
     },
     contact_admin: "Se non te lo aspettavi, contatta il tuo amministratore.",
+    webhook_disabled_subject: |tenant| {
+        format!("Un endpoint webhook di {tenant} è stato disattivato")
+    },
+    webhook_disabled_intro: |url, tenant| {
+        format!("Usher ha smesso di inviare gli eventi di {tenant} a {url}.")
+    },
+    webhook_gone: "Ha risposto 410 Gone, cioè non li vuole più.",
+    webhook_failing: |days| format!("Ogni consegna è fallita per {days} giorni."),
+    webhook_enable_note: "Gli eventi sono conservati: quando l'endpoint funziona, un amministratore può riattivarlo e reinviare ciò che ha perso.",
 };
 
 static FR: Strings = Strings {
@@ -392,6 +413,15 @@ static FR: Strings = Strings {
         )
     },
     contact_admin: "Si vous ne vous y attendiez pas, contactez votre administrateur.",
+    webhook_disabled_subject: |tenant| {
+        format!("Un point de terminaison webhook de {tenant} a été désactivé")
+    },
+    webhook_disabled_intro: |url, tenant| {
+        format!("Usher n'envoie plus les événements de {tenant} à {url}.")
+    },
+    webhook_gone: "Il a répondu 410 Gone : il n'en veut plus.",
+    webhook_failing: |days| format!("Toutes les livraisons ont échoué pendant {days} jours."),
+    webhook_enable_note: "Les événements sont conservés : une fois le point de terminaison rétabli, un administrateur peut le réactiver et renvoyer ce qu'il a manqué.",
 };
 
 static PL: Strings = Strings {
@@ -489,4 +519,13 @@ static PL: Strings = Strings {
         )
     },
     contact_admin: "Jeśli się tego nie spodziewałeś, skontaktuj się z administratorem.",
+    webhook_disabled_subject: |tenant| {
+        format!("Punkt końcowy webhooka w {tenant} został wyłączony")
+    },
+    webhook_disabled_intro: |url, tenant| {
+        format!("Usher przestał wysyłać zdarzenia {tenant} na adres {url}.")
+    },
+    webhook_gone: "Odpowiedział 410 Gone, czyli nie chce ich już otrzymywać.",
+    webhook_failing: |days| format!("Każde doręczenie nie powiodło się przez {days} dni."),
+    webhook_enable_note: "Zdarzenia są zachowane: gdy punkt końcowy znów działa, administrator może go włączyć i ponownie wysłać to, co go ominęło.",
 };

@@ -122,6 +122,14 @@ pub enum MailTemplate {
     },
     /// An admin of `tenant` replaced the password with a temporary one they will hand over.
     PasswordResetByAdmin { tenant: String, first_name: String },
+    /// To each owner of `tenant`: Usher turned off its webhook endpoint at `url`, because it
+    /// answered `410 Gone` (`gone`) or failed for days.
+    WebhookDisabled {
+        tenant: String,
+        first_name: String,
+        url: String,
+        gone: bool,
+    },
     /// To an address someone signed up with: a link to confirm it, choose a password and name
     /// the organisation.
     VerifySignup {
@@ -349,6 +357,27 @@ impl MailTemplate {
                 }),
                 vec![s.welcome_note.to_owned()],
             ),
+            MailTemplate::WebhookDisabled {
+                tenant,
+                first_name,
+                url,
+                gone,
+            } => (
+                (s.webhook_disabled_subject)(tenant),
+                Some(first_name.as_str()),
+                vec![
+                    (s.webhook_disabled_intro)(url, tenant),
+                    if *gone {
+                        s.webhook_gone.to_owned()
+                    } else {
+                        (s.webhook_failing)(
+                            crate::usecases::webhooks::endpoints::FAILING_LIMIT_DAYS,
+                        )
+                    },
+                ],
+                None,
+                vec![s.webhook_enable_note.to_owned()],
+            ),
             MailTemplate::MemberJoined {
                 tenant,
                 first_name,
@@ -551,6 +580,12 @@ mod tests {
             MailTemplate::PasswordResetByAdmin {
                 tenant: "Comune <Forlì>".into(),
                 first_name: "Ada".into(),
+            },
+            MailTemplate::WebhookDisabled {
+                tenant: "Comune <Forlì>".into(),
+                first_name: "Ada".into(),
+                url: "https://hooks.example/<usher>".into(),
+                gone: false,
             },
         ]
     }

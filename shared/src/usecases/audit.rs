@@ -94,6 +94,12 @@ audit_actions! {
     WebhookCreated = "webhook.created",
     WebhookUpdated = "webhook.updated",
     WebhookDeleted = "webhook.deleted",
+    /// A new signing secret; the old one signs too for a day.
+    WebhookSecretRotated = "webhook.secret_rotated",
+    /// Deliveries filed again at an admin's request.
+    WebhookReplayed = "webhook.replayed",
+    /// Usher turned an endpoint off: it answered 410, or failed for days.
+    WebhookDisabled = "webhook.disabled",
     /// SCIM turned on or off, or its settings changed.
     ScimUpdated = "scim.updated",
     ScimTokenCreated = "scim.token_created",

@@ -28,6 +28,9 @@ impl JobRunner<Job> for Jobs {
             }
             Job::Events(batch) => webhooks::delivery::fan_out(app, batch, done).await?,
             Job::Deliver(delivery) => webhooks::delivery::deliver(app, delivery, done).await?,
+            Job::WebhookDisabled(notice) => {
+                webhooks::delivery::notify_disabled(app, notice, done).await?
+            }
         }
         Ok(())
     }

@@ -27,6 +27,8 @@ pub enum Job {
     Events(super::webhooks::delivery::EventBatch),
     /// One event for one endpoint: an attempt, tried again until it is delivered.
     Deliver(super::webhooks::delivery::EventDelivery),
+    /// Usher turned a webhook endpoint off: its tenant's owners are told.
+    WebhookDisabled(super::webhooks::delivery::DisabledNotice),
 }
 
 /// Someone who just arrived in a tenant; see [`super::team_members::join_newcomer_teams`].

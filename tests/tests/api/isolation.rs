@@ -29,6 +29,18 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
     let invitation_id = invitation["id"].as_str().unwrap();
     let (other_key_id, _) = app.api_key(&other_owner, other, &[]).await;
     let other_scim_token = app.scim_on(other, &other_owner).await.token_id;
+    let receiver = usher_tests::Receiver::start(&[200]).await;
+    let endpoint: Value = app
+        .post(
+            &format!("/v1/tenants/{other}/webhooks"),
+            Some(&other_owner),
+            json!({"url": receiver.url}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other_hook = endpoint["id"].as_str().unwrap();
     let before = app
         .partition(&usher_core::keys::tenant_pk(other))
         .await
@@ -167,6 +179,53 @@ async fn an_owner_of_one_tenant_reaches_nothing_of_another() {
         (
             Method::DELETE,
             format!("/v1/tenants/{other}/scim/tokens/{other_scim_token}"),
+            None,
+        ),
+        (Method::GET, format!("/v1/tenants/{other}/webhooks"), None),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/webhooks"),
+            Some(json!({"url": receiver.url})),
+        ),
+        (
+            Method::GET,
+            format!("/v1/tenants/{other}/webhooks/{other_hook}"),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/v1/tenants/{other}/webhooks/{other_hook}"),
+            Some(json!({"url": receiver.url, "enabled": false})),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/tenants/{other}/webhooks/{other_hook}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/tenants/{other}/webhooks/{other_hook}/deliveries"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/webhooks/{other_hook}/secret"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{other}/webhooks/{other_hook}/replay"),
+            Some(json!({"since": "2020-01-01T00:00:00Z"})),
+        ),
+        // The other tenant's endpoint through this tenant's path: not one of its endpoints.
+        (
+            Method::POST,
+            format!("/v1/tenants/{}/webhooks/{other_hook}/replay", app.tenant_id),
+            Some(json!({"since": "2020-01-01T00:00:00Z"})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/tenants/{}/webhooks/{other_hook}/secret", app.tenant_id),
             None,
         ),
     ];

@@ -4,7 +4,11 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use usher_tests::{GOOD_PASSWORD, Receiver, TestApp, assert_problem, spawn_app, verify_webhooks};
+use usher_core::clock::Clock;
+use usher_tests::{
+    GOOD_PASSWORD, Receiver, TestApp, assert_problem, spawn_app, verify_webhooks,
+    verify_webhooks_at,
+};
 
 fn hooks_path(app: &TestApp) -> String {
     format!("/v1/tenants/{}/webhooks", app.tenant_id)
@@ -328,4 +332,338 @@ async fn endpoints_are_their_tenants_admins_and_never_point_inside_the_network()
     app.dispatch_all_pending().await;
     assert!(receiver.received().is_empty());
     assert!(app.outbox_items().await.is_empty());
+}
+
+/// A new session for the main tenant's owner, once the clock moved past the old one's life.
+async fn sign_in_again(app: &mut TestApp) {
+    app.owner_token = app.sign_in_token(&app.owner_email, GOOD_PASSWORD).await;
+}
+
+/// The `webhook-signature` header of `request`: one `v1,...` per secret in use.
+fn signatures(request: &usher_tests::Received) -> usize {
+    request.headers["webhook-signature"].split(' ').count()
+}
+
+#[tokio::test]
+async fn a_rotated_secret_signs_beside_the_old_one_for_a_day() {
+    let mut app = spawn_app().await;
+    let receiver = Receiver::start(&[200]).await;
+    let created = register(&app, json!({"url": receiver.url})).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let old = created["secret"].as_str().unwrap().to_owned();
+    let rotate = format!("{}/{id}/secret", hooks_path(&app));
+
+    // A member who manages users does not rotate it.
+    let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    assert_problem(
+        app.post(&rotate, Some(&manager), json!({})).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    app.dispatch_all_pending().await;
+    let before = receiver.received();
+    assert_eq!(before.len(), 1);
+    assert_eq!(signatures(&before[0]), 1, "one secret, one signature");
+
+    let response = app
+        .request(Method::POST, &rotate, Some(&app.owner_token), None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let rotated: Value = response.json().await.unwrap();
+    let new = rotated["secret"].as_str().unwrap().to_owned();
+    assert!(new.starts_with("whsec_") && new != old, "{rotated}");
+    let until = chrono::DateTime::parse_from_rfc3339(
+        rotated["previous_secret_valid_until"].as_str().unwrap(),
+    )
+    .unwrap();
+    let now = app.clock.now();
+    assert_eq!((until.to_utc() - now).num_hours(), 24);
+    let read = app
+        .get_json(&format!("{}/{id}", hooks_path(&app)), &app.owner_token)
+        .await;
+    assert!(read.get("secret").is_none(), "shown once: {read}");
+
+    // For a day, each delivery verifies with either secret.
+    app.member(app.tenant_id, "member", &[]).await;
+    app.dispatch_all_pending().await;
+    let during = receiver.received()[1..].to_vec();
+    assert_eq!(during.len(), 1);
+    assert_eq!(signatures(&during[0]), 2);
+    for secret in [&old, &new] {
+        let verdicts = verify_webhooks(secret, &during).await;
+        assert!(verdicts[0].ok, "{secret}: {:?}", verdicts[0].error);
+    }
+
+    // After it, only the new one.
+    app.clock.advance(chrono::Duration::hours(25));
+    sign_in_again(&mut app).await;
+    app.member(app.tenant_id, "member", &[]).await;
+    app.dispatch_all_pending().await;
+    let after = receiver.received()[2..].to_vec();
+    assert_eq!(after.len(), 1);
+    assert_eq!(signatures(&after[0]), 1);
+    let at = Some(app.clock.now());
+    assert!(verify_webhooks_at(&new, &after, at).await[0].ok);
+    assert!(
+        !verify_webhooks_at(&old, &after, at).await[0].ok,
+        "the old secret no longer verifies"
+    );
+    let log = app
+        .get_json(
+            &format!(
+                "/v1/tenants/{}/events?action=webhook.secret_rotated",
+                app.tenant_id
+            ),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 1);
+    assert!(!log.to_string().contains(&new[6..]), "never in the log");
+}
+
+#[tokio::test]
+async fn a_replay_sends_the_first_delivery_again_one_event_or_all_since_a_time() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[200]).await;
+    let created = register(
+        &app,
+        json!({"url": receiver.url, "event_types": ["user.created", "user.archived"]}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let replay = format!("{}/{id}/replay", hooks_path(&app));
+    let since = app.clock.now().to_rfc3339();
+    for _ in 0..3 {
+        app.member(app.tenant_id, "member", &[]).await;
+    }
+    app.dispatch_all_pending().await;
+    let first = receiver.received();
+    assert_eq!(first.len(), 3);
+
+    // One event, by the id its delivery carried: the same body, the same id.
+    let event_id = first[1].headers["webhook-id"].clone();
+    let response = app
+        .post(
+            &replay,
+            Some(&app.owner_token),
+            json!({"event_id": event_id}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    assert_eq!(response.json::<Value>().await.unwrap()["queued"], 1);
+    app.dispatch_all_pending().await;
+    let again = receiver.received()[3..].to_vec();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].headers["webhook-id"], event_id);
+    assert_eq!(again[0].body, first[1].body, "the very event");
+    assert!(verify_webhooks(&secret, &again).await[0].ok);
+
+    // Everything since a time: the events the endpoint receives, oldest first, nothing else (the
+    // endpoint's own creation, in the log too, is not an event of the catalogue).
+    let response = app
+        .post(&replay, Some(&app.owner_token), json!({"since": since}))
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer, json!({"queued": 3}));
+    app.dispatch_all_pending().await;
+    let ids = |requests: &[usher_tests::Received]| -> Vec<String> {
+        let mut ids: Vec<String> = requests
+            .iter()
+            .map(|r| r.headers["webhook-id"].clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&receiver.received()[4..]), ids(&first));
+
+    // Refused: an id that is not an event of this tenant's log, a type the endpoint does not
+    // take, both or neither of event_id and since.
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    let other_hook = Receiver::start(&[200]).await;
+    app.post(
+        &format!("/v1/tenants/{other}/webhooks"),
+        Some(&other_owner),
+        json!({"url": other_hook.url}),
+    )
+    .await;
+    app.create_user(
+        other,
+        &other_owner,
+        json!({"email": "theirs@example.org", "first_name": "T", "last_name": "Heirs",
+               "role": "member", "password": {"mode": "generate"}}),
+    )
+    .await;
+    app.dispatch_all_pending().await;
+    let theirs = other_hook
+        .received()
+        .iter()
+        .map(|r| r.headers["webhook-id"].clone())
+        .find(|_| true)
+        .expect("the other tenant's event");
+    for unknown in [
+        theirs.as_str(),
+        "evt_01KAAAAAAAAAAAAAAAAAAAAAAA",
+        "evt_nope",
+        "nope",
+    ] {
+        assert_problem(
+            app.post(
+                &replay,
+                Some(&app.owner_token),
+                json!({"event_id": unknown}),
+            )
+            .await,
+            StatusCode::NOT_FOUND,
+            "event_not_found",
+        )
+        .await;
+    }
+    let archived_only = register(
+        &app,
+        json!({"url": receiver.url, "event_types": ["user.archived"]}),
+    )
+    .await;
+    let narrow = format!(
+        "{}/{}/replay",
+        hooks_path(&app),
+        archived_only["id"].as_str().unwrap()
+    );
+    let problem = assert_problem(
+        app.post(
+            &narrow,
+            Some(&app.owner_token),
+            json!({"event_id": event_id}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(problem["field"], "event_id");
+    for body in [json!({}), json!({"event_id": event_id, "since": since})] {
+        assert_problem(
+            app.post(&replay, Some(&app.owner_token), body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_request",
+        )
+        .await;
+    }
+    // Not by a member who manages users, and not to an endpoint that is off.
+    let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
+    assert_problem(
+        app.post(&replay, Some(&manager), json!({"since": since}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    app.request(
+        Method::PATCH,
+        &format!("{}/{id}", hooks_path(&app)),
+        Some(&app.owner_token),
+        Some(json!({"enabled": false})),
+    )
+    .await;
+    assert_problem(
+        app.post(&replay, Some(&app.owner_token), json!({"since": since}))
+            .await,
+        StatusCode::CONFLICT,
+        "webhook_disabled",
+    )
+    .await;
+    let sent = receiver.received().len();
+    app.dispatch_all_pending().await;
+    assert_eq!(receiver.received().len(), sent, "nothing more was filed");
+}
+
+#[tokio::test]
+async fn an_endpoint_failing_for_five_days_is_turned_off_and_its_owners_are_told() {
+    let mut app = spawn_app().await;
+    let down = Receiver::start(&[500]).await;
+    let created = register(
+        &app,
+        json!({"url": down.url, "event_types": ["user.created"]}),
+    )
+    .await;
+    let path = format!("{}/{}", hooks_path(&app), created["id"].as_str().unwrap());
+    app.member(app.tenant_id, "member", &[]).await;
+    app.dispatch_all_pending().await;
+    let endpoint = app.get_json(&path, &app.owner_token).await;
+    assert!(endpoint["failing_since"].is_string(), "{endpoint}");
+    assert_eq!(endpoint["enabled"], true);
+
+    // A day at a time: still on after four, off once five have passed with nothing but failures.
+    let mut days = 0;
+    let off = loop {
+        app.clock.advance(chrono::Duration::days(1));
+        days += 1;
+        sign_in_again(&mut app).await;
+        app.dispatch_all_pending().await;
+        let endpoint = app.get_json(&path, &app.owner_token).await;
+        if endpoint["enabled"] == false || days == 8 {
+            break endpoint;
+        }
+    };
+    assert_eq!(days, 5, "turned off on the fifth day: {off}");
+    assert_eq!(off["disabled_reason"], "failing");
+    let tried = down.received().len();
+    assert!(tried >= 6, "tried on the schedule meanwhile: {tried}");
+    let mails = app.mails_to(&app.owner_email).await;
+    let told = mails
+        .iter()
+        .find(|m| m.mail.subject.contains("webhook"))
+        .expect("the owner was told");
+    assert!(told.mail.text.contains(&down.url), "{}", told.mail.text);
+    let log = app
+        .get_json(
+            &format!(
+                "/v1/tenants/{}/events?action=webhook.disabled",
+                app.tenant_id
+            ),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(log["items"][0]["details"]["reason"], "failing");
+    // Nothing more is sent to it; an admin turns it back on, and Usher's reason is gone.
+    app.clock.advance(chrono::Duration::days(2));
+    sign_in_again(&mut app).await;
+    app.dispatch_all_pending().await;
+    assert_eq!(down.received().len(), tried);
+    let on = app
+        .request(
+            Method::PATCH,
+            &path,
+            Some(&app.owner_token),
+            Some(json!({"enabled": true})),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(on["enabled"], true);
+    assert!(
+        on.get("disabled_reason").is_none() && on.get("failing_since").is_none(),
+        "{on}"
+    );
+
+    // A receiver that recovers ends its streak.
+    let flaky = Receiver::start(&[500, 200]).await;
+    let created = register(
+        &app,
+        json!({"url": flaky.url, "event_types": ["user.archived"]}),
+    )
+    .await;
+    let flaky_path = format!("{}/{}", hooks_path(&app), created["id"].as_str().unwrap());
+    let (member, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    app.archive(&member).await;
+    app.dispatch_all_pending().await;
+    assert!(app.get_json(&flaky_path, &app.owner_token).await["failing_since"].is_string());
+    app.clock.advance(chrono::Duration::minutes(1));
+    app.dispatch_all_pending().await;
+    assert_eq!(flaky.received().len(), 2);
+    let healthy = app.get_json(&flaky_path, &app.owner_token).await;
+    assert!(healthy.get("failing_since").is_none(), "{healthy}");
 }

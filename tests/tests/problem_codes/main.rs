@@ -413,6 +413,24 @@ fn the_document_lists_every_problem_each_route_can_answer() {
             .concat(),
         ),
         (
+            "post",
+            "/v1/tenants/{tenant_id}/webhooks/{webhook_id}/secret",
+            webhooks(vec![WebhookError::NotFound, WebhookError::Conflict], false),
+        ),
+        (
+            "post",
+            "/v1/tenants/{tenant_id}/webhooks/{webhook_id}/replay",
+            webhooks(
+                vec![
+                    WebhookError::NotFound,
+                    WebhookError::Disabled,
+                    WebhookError::NotWanted("x".into()),
+                    WebhookError::UnknownEvent,
+                ],
+                true,
+            ),
+        ),
+        (
             "get",
             "/v1/tenants/{tenant_id}/teams/tree",
             [teams(vec![], false), LIST_QUERY.to_vec()].concat(),

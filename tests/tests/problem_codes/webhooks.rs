@@ -15,6 +15,9 @@ pub(super) fn webhooks(extra: Vec<WebhookError>, json_body: bool) -> Vec<Answer>
             WebhookError::TooMany,
             WebhookError::Conflict,
             WebhookError::BadCursor,
+            WebhookError::Disabled,
+            WebhookError::NotWanted("x".into()),
+            WebhookError::UnknownEvent,
         ],
         |e| match e {
             WebhookError::Auth(_) => Some(0),
@@ -26,9 +29,12 @@ pub(super) fn webhooks(extra: Vec<WebhookError>, json_body: bool) -> Vec<Answer>
             WebhookError::TooMany => Some(6),
             WebhookError::Conflict => Some(7),
             WebhookError::BadCursor => Some(8),
+            WebhookError::Disabled => Some(9),
+            WebhookError::NotWanted(_) => Some(10),
+            WebhookError::UnknownEvent => Some(11),
             WebhookError::Internal(_) => None,
         },
-        9,
+        12,
     );
     let mut all: Vec<WebhookError> = tenant_auth().into_iter().map(Into::into).collect();
     all.push(WebhookError::Forbidden);

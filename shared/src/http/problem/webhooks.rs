@@ -21,6 +21,13 @@ impl From<WebhookError> for Problem {
                 detail,
             ),
             WebhookError::Conflict => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            WebhookError::Disabled => {
+                Problem::new(StatusCode::CONFLICT, "webhook_disabled", detail)
+            }
+            WebhookError::NotWanted(_) => Problem::invalid("event_id", detail),
+            WebhookError::UnknownEvent => {
+                Problem::new(StatusCode::NOT_FOUND, "event_not_found", detail)
+            }
             WebhookError::BadCursor => Problem::invalid("cursor", detail),
             WebhookError::Internal(e) => e.into(),
         }

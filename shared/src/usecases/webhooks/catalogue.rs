@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::{EventId, TenantId};
+use crate::domain::{AccountId, EventId, TenantId};
+use crate::records::{Actor, EventRecord};
 use crate::usecases::audit::{AuditAction, AuditEvent};
 
 /// The event type an audit action is delivered as, for the actions the catalogue has. Actions
@@ -55,6 +56,9 @@ pub fn event_type(action: AuditAction) -> Option<&'static str> {
         | A::WebhookCreated
         | A::WebhookUpdated
         | A::WebhookDeleted
+        | A::WebhookSecretRotated
+        | A::WebhookReplayed
+        | A::WebhookDisabled
         | A::ScimUpdated
         | A::ScimTokenCreated
         | A::ScimTokenRevoked => return None,
@@ -95,20 +99,61 @@ impl WebhookEvent {
     /// The event of `audit`, recorded as `id` at `now`; `None` for an action not in the
     /// catalogue.
     pub(crate) fn of(audit: &AuditEvent, id: EventId, now: DateTime<Utc>) -> Option<Self> {
-        let kind = event_type(audit.action)?;
+        Self::build(
+            audit.tenant,
+            audit.action,
+            audit.actor,
+            audit.subject,
+            &audit.details,
+            id,
+            now,
+        )
+    }
+
+    /// The event an entry of the tenant's log records (for a replay): the same body as when it
+    /// was first delivered. `None` for an action not in the catalogue.
+    pub(crate) fn of_record(record: &EventRecord) -> Option<Self> {
+        let action = *AuditAction::ALL
+            .iter()
+            .find(|a| a.as_str() == record.action)?;
+        let actor = record
+            .actor
+            .or(record.actor_id.map(Actor::Account))
+            .unwrap_or(Actor::System);
+        Self::build(
+            record.tenant_id,
+            action,
+            actor,
+            record.subject_id,
+            &record.details,
+            record.id,
+            record.at,
+        )
+    }
+
+    fn build(
+        tenant: TenantId,
+        action: AuditAction,
+        actor: Actor,
+        subject: Option<AccountId>,
+        details: &serde_json::Value,
+        id: EventId,
+        at: DateTime<Utc>,
+    ) -> Option<Self> {
+        let kind = event_type(action)?;
         let mut data = serde_json::Map::new();
-        if let Some(subject) = audit.subject {
+        if let Some(subject) = subject {
             data.insert("user_id".into(), serde_json::json!(subject));
         }
-        data.insert("actor".into(), serde_json::json!(audit.actor));
-        if let Some(details) = audit.details.as_object() {
+        data.insert("actor".into(), serde_json::json!(actor));
+        if let Some(details) = details.as_object() {
             data.extend(details.clone());
         }
         Some(Self {
             id: format!("evt_{id}"),
             kind: kind.to_owned(),
-            timestamp: now,
-            tenant_id: audit.tenant,
+            timestamp: at,
+            tenant_id: tenant,
             data: serde_json::Value::Object(data),
         })
     }

@@ -21,15 +21,22 @@ use serde::{Deserialize, Serialize};
 
 use super::catalogue::WebhookEvent;
 use super::endpoints::{self, WebhookEndpointRecord, secret_context};
+use super::endpoints::{DisabledReason, FAILING_LIMIT_DAYS};
 use super::guard;
 use crate::app::App;
+use crate::domain::Role;
 use crate::domain::{TenantId, WebhookId};
 use crate::keys;
+use crate::mail::MailTemplate;
+use crate::records::{Actor, MembershipRecord, TenantRecord, from_item};
 use crate::records::{from_optional, to_item};
 use crate::table::{Condition, Op};
+use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
 use crate::usecases::jobs::Job;
+use crate::usecases::listing::for_each_item;
 use crate::usecases::{Context, InternalError};
+use serde_json::json;
 
 /// The events of one commit, to be fanned out to the endpoints that want them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +75,15 @@ const FAN_OUT: usize = 90;
 
 /// How much of an answer the delivery log keeps.
 const EXCERPT: usize = 200;
+
+/// An endpoint Usher turned off, for its tenant's owners to hear of.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisabledNotice {
+    pub tenant_id: TenantId,
+    pub endpoint_id: WebhookId,
+    pub url: String,
+    pub reason: DisabledReason,
+}
 
 /// One attempt, as the endpoint's delivery log shows it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -140,21 +156,22 @@ pub(crate) async fn deliver(
             .context("reading the endpoint")?;
     let now = app.clock.now();
     let mut writes = Writes::new(app, now);
-    writes.op(done);
     // An endpoint deleted or disabled since: the delivery is dropped.
     let Some(endpoint) = endpoint.filter(|e| e.enabled) else {
+        writes.op(done);
         return writes.commit().await.context("dropping a delivery");
     };
-    let secret = app
-        .outbox
-        .open_secret(&secret_context(endpoint.id), &endpoint.secret)
+    let secrets = endpoint
+        .signing_secrets(now)
+        .map(|sealed| app.outbox.open_secret(&secret_context(endpoint.id), sealed))
+        .collect::<Result<Vec<_>, _>>()
         .context("opening the endpoint's secret")?;
     let started = Instant::now();
     let Answer {
         status,
         excerpt,
         retry_after,
-    } = attempt(app, &endpoint, &delivery.event, &secret, now).await;
+    } = attempt(app, &endpoint, &delivery.event, &secrets, now).await;
     let outcome = match status {
         Some(s) if (200..300).contains(&s) => Outcome::Delivered,
         Some(410) => Outcome::Gone,
@@ -179,32 +196,47 @@ pub(crate) async fn deliver(
         )
         .context("building the delivery log")?,
     );
+    writes.op(logged);
     match outcome {
         Outcome::Delivered => {
-            writes.op(logged);
+            writes.op(done);
+            // Healthy again: the failing streak ends.
+            if endpoint.failing_since.is_some() {
+                let healthy = WebhookEndpointRecord {
+                    failing_since: None,
+                    ..endpoint.clone()
+                };
+                writes.op(endpoint_put(&key, &healthy, &endpoint)?);
+            }
             writes.commit().await.context("recording a delivery")?;
             tracing::info!(webhook_id = %endpoint.id, event_id = %delivery.event.id, "webhook delivered");
             Ok(())
         }
         Outcome::Gone => {
-            let disabled = WebhookEndpointRecord {
-                enabled: false,
-                updated_at: now,
-                version: endpoint.version + 1,
-                ..endpoint.clone()
-            };
-            writes.op(logged).op(Op::put_if(
-                to_item(&key, &disabled, None).context("building the endpoint")?,
-                Condition::VersionIs(endpoint.version),
-            ));
-            writes.commit().await.context("disabling a gone endpoint")?;
+            writes.op(done);
+            disable(writes, &endpoint, DisabledReason::Gone).await?;
             tracing::warn!(webhook_id = %endpoint.id, "webhook endpoint answered 410: disabled");
             Ok(())
         }
         Outcome::Failed => {
-            // The attempt is logged on its own; the job stays, for the outbox to try again.
-            if let Err(error) = app.table.transact(vec![logged]).await {
-                tracing::warn!(error = ?error, "a delivery attempt was not logged");
+            let since = endpoint.failing_since.unwrap_or(now);
+            if now - since >= chrono::Duration::days(FAILING_LIMIT_DAYS) {
+                writes.op(done);
+                disable(writes, &endpoint, DisabledReason::Failing).await?;
+                tracing::warn!(webhook_id = %endpoint.id, "webhook endpoint failing for days: disabled");
+                return Ok(());
+            }
+            // The attempt is logged (and a streak's start noted) without the job's deletion:
+            // the job stays, for the outbox to try again.
+            if endpoint.failing_since.is_none() {
+                let failing = WebhookEndpointRecord {
+                    failing_since: Some(now),
+                    ..endpoint.clone()
+                };
+                writes.op(endpoint_put(&key, &failing, &endpoint)?);
+            }
+            if let Err(error) = writes.commit().await {
+                tracing::warn!(error = ?error, "a failed delivery attempt was not logged");
             }
             let reason = format!("the endpoint answered {status:?}");
             let failure = match retry_after {
@@ -218,6 +250,108 @@ pub(crate) async fn deliver(
             Err(InternalError::new("delivering a webhook", failure))
         }
     }
+}
+
+/// `changed` in place of `read`, if nobody changed it in between. Usher's own bookkeeping (a
+/// failing streak) bumps the version too: an admin's edit read before it is then a conflict to
+/// retry, rather than a write that silently undoes it.
+fn endpoint_put(
+    key: &crate::table::Key,
+    changed: &WebhookEndpointRecord,
+    read: &WebhookEndpointRecord,
+) -> Result<Op, InternalError> {
+    let changed = WebhookEndpointRecord {
+        version: read.version + 1,
+        ..changed.clone()
+    };
+    Ok(Op::put_if(
+        to_item(key, &changed, None).context("building the endpoint")?,
+        Condition::VersionIs(read.version),
+    ))
+}
+
+/// Turns `endpoint` off for `reason`, in the audit log, and files the mail to its tenant's
+/// owners, with what `writes` holds (the job's deletion, the attempt's log).
+async fn disable(
+    mut writes: Writes<'_>,
+    endpoint: &WebhookEndpointRecord,
+    reason: DisabledReason,
+) -> Result<(), InternalError> {
+    let now = writes.now();
+    let key = keys::webhook(endpoint.tenant_id, endpoint.id);
+    let disabled = WebhookEndpointRecord {
+        enabled: false,
+        disabled_reason: Some(reason),
+        failing_since: None,
+        updated_at: now,
+        ..endpoint.clone()
+    };
+    writes
+        .op(endpoint_put(&key, &disabled, endpoint)?)
+        .audit(AuditEvent {
+            tenant: endpoint.tenant_id,
+            action: AuditAction::WebhookDisabled,
+            actor: Actor::System,
+            subject: None,
+            details: json!({"webhook_id": endpoint.id, "url": endpoint.url, "reason": reason}),
+        })?
+        .job(Job::WebhookDisabled(DisabledNotice {
+            tenant_id: endpoint.tenant_id,
+            endpoint_id: endpoint.id,
+            url: endpoint.url.clone(),
+            reason,
+        }))?;
+    writes.commit().await.context("disabling an endpoint")
+}
+
+/// Owners told at most, in the one transaction that deletes the notice's job.
+const OWNERS_TOLD: usize = 90;
+
+/// The notice job: mails each owner of the tenant who can use it that the endpoint is off.
+/// Owners are few; the members are read a page at a time to find them.
+pub(crate) async fn notify_disabled(
+    app: &App,
+    notice: DisabledNotice,
+    done: Op,
+) -> Result<(), InternalError> {
+    let tenant: Option<TenantRecord> = from_optional(
+        app.table
+            .get(&keys::tenant(notice.tenant_id))
+            .await
+            .context("reading the tenant")?,
+    )
+    .context("reading the tenant")?;
+    let mut writes = Writes::new(app, app.clock.now());
+    writes.op(done);
+    let Some(tenant) = tenant else {
+        return writes.commit().await.context("dropping a notice");
+    };
+    let mut owners = Vec::new();
+    for_each_item(
+        app,
+        &keys::tenant_pk(notice.tenant_id),
+        keys::MEMBER_PREFIX,
+        |item| {
+            let member: MembershipRecord = from_item(item).context("reading a member")?;
+            if member.role == Role::Owner && member.is_usable() && owners.len() < OWNERS_TOLD {
+                owners.push(member);
+            }
+            Ok(())
+        },
+    )
+    .await?;
+    for owner in &owners {
+        let mail = MailTemplate::WebhookDisabled {
+            tenant: tenant.name.clone(),
+            first_name: owner.first_name.clone(),
+            url: notice.url.clone(),
+            gone: notice.reason == DisabledReason::Gone,
+        };
+        writes.mail(&mail, owner.mail_to(), owner.locale)?;
+    }
+    writes.commit().await.context("telling the owners")?;
+    tracing::info!(tenant_id = %notice.tenant_id, webhook_id = %notice.endpoint_id, owners = owners.len(), "owners told of a disabled endpoint");
+    Ok(())
 }
 
 /// The signature header of `body` for `id` at `timestamp` with `secret`.
@@ -272,7 +406,7 @@ async fn attempt(
     app: &App,
     endpoint: &WebhookEndpointRecord,
     event: &WebhookEvent,
-    secret: &[u8],
+    secrets: &[Vec<u8>],
     now: DateTime<Utc>,
 ) -> Answer {
     let url = match url::Url::parse(&endpoint.url) {
@@ -306,9 +440,15 @@ async fn attempt(
         .header("user-agent", "Usher-Webhooks/1")
         .header("webhook-id", &event.id)
         .header("webhook-timestamp", timestamp.to_string())
+        // One signature per secret in use, space-separated, as the specification has it for
+        // a rotation: a receiver with either secret verifies the request.
         .header(
             "webhook-signature",
-            signature(secret, &event.id, timestamp, &body),
+            secrets
+                .iter()
+                .map(|secret| signature(secret, &event.id, timestamp, &body))
+                .collect::<Vec<_>>()
+                .join(" "),
         )
         .body(body)
         .send()

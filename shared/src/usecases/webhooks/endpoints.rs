@@ -40,12 +40,50 @@ pub struct WebhookEndpointRecord {
     pub enabled: bool,
     /// The secret, sealed (see the module's note).
     pub secret: String,
+    /// The secret before the last rotation, sealed: deliveries are signed with it too until
+    /// `previous_secret_until`, so receivers can change secrets without dropping a request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    /// When the attempts started failing without a success since; `None` while it delivers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Why it was turned off by Usher rather than by an admin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<DisabledReason>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: u64,
 }
 
+/// Why Usher turned an endpoint off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisabledReason {
+    /// It answered `410 Gone`.
+    Gone,
+    /// Every attempt failed for [`FAILING_LIMIT_DAYS`] days.
+    Failing,
+}
+
+/// Days of nothing but failures after which an endpoint is turned off and its owners are told.
+pub const FAILING_LIMIT_DAYS: i64 = 5;
+
+/// How long a rotated-out secret still signs deliveries.
+pub const PREVIOUS_SECRET_HOURS: i64 = 24;
+
 impl WebhookEndpointRecord {
+    /// The sealed secrets a delivery at `now` is signed with: the current one, and the previous
+    /// one while it is still honoured.
+    pub fn signing_secrets(&self, now: DateTime<Utc>) -> impl Iterator<Item = &str> {
+        let previous = self
+            .previous_secret
+            .as_deref()
+            .filter(|_| self.previous_secret_until.is_some_and(|until| now < until));
+        std::iter::once(self.secret.as_str()).chain(previous)
+    }
+
     /// Whether this endpoint receives events of `kind`.
     pub fn wants(&self, kind: &str) -> bool {
         self.enabled && (self.event_types.is_empty() || self.event_types.iter().any(|t| t == kind))
@@ -139,12 +177,7 @@ pub async fn create(
     }
     let now = app.clock.now();
     let id = WebhookId::from_ulid(app.random.ulid(now));
-    let mut secret_bytes = [0u8; 24];
-    app.random.fill(&mut secret_bytes);
-    let secret = format!(
-        "whsec_{}",
-        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, secret_bytes)
-    );
+    let (secret, sealed) = new_secret(app, id)?;
     let endpoint = WebhookEndpointRecord {
         id,
         tenant_id: tenant,
@@ -152,10 +185,11 @@ pub async fn create(
         event_types: checked_types(fields.event_types.unwrap_or_default())?,
         description: checked_description(fields.description.flatten())?,
         enabled: fields.enabled.unwrap_or(true),
-        secret: app
-            .outbox
-            .seal_secret(&secret_context(id), &secret_bytes, app.random.as_ref())
-            .context("sealing the secret")?,
+        secret: sealed,
+        previous_secret: None,
+        previous_secret_until: None,
+        failing_since: None,
+        disabled_reason: None,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -183,6 +217,73 @@ pub async fn create(
     Ok(CreatedEndpoint { endpoint, secret })
 }
 
+/// A new secret for endpoint `id`: as shown once (`whsec_` and the base64 of 24 random bytes),
+/// and as stored, sealed.
+fn new_secret(app: &App, id: WebhookId) -> Result<(String, String), WebhookError> {
+    let mut bytes = [0u8; 24];
+    app.random.fill(&mut bytes);
+    let shown = format!(
+        "whsec_{}",
+        base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes)
+    );
+    let sealed = app
+        .outbox
+        .seal_secret(&secret_context(id), &bytes, app.random.as_ref())
+        .context("sealing the secret")?;
+    Ok((shown, sealed))
+}
+
+/// A new secret from now on: `POST .../webhooks/{id}/secret`. Deliveries carry a signature with
+/// the old one too for [`PREVIOUS_SECRET_HOURS`], so a receiver can switch when it likes. A
+/// second rotation within that time retires the oldest secret at once.
+pub async fn rotate_secret(
+    app: &App,
+    credential: &Credential,
+    tenant: TenantId,
+    id: WebhookId,
+) -> Result<RotatedSecret, WebhookError> {
+    let (caller, endpoint) = load(app, credential, tenant, id).await?;
+    let now = app.clock.now();
+    let (secret, sealed) = new_secret(app, id)?;
+    let previous_until = now + chrono::Duration::hours(PREVIOUS_SECRET_HOURS);
+    let rotated = WebhookEndpointRecord {
+        previous_secret: Some(endpoint.secret.clone()),
+        previous_secret_until: Some(previous_until),
+        secret: sealed,
+        updated_at: now,
+        version: endpoint.version + 1,
+        ..endpoint.clone()
+    };
+    let mut writes = Writes::new(app, now);
+    writes
+        .op(Op::put_if(
+            to_item(&keys::webhook(tenant, id), &rotated, None).context("building the endpoint")?,
+            Condition::VersionIs(endpoint.version),
+        ))
+        .audit(AuditEvent {
+            tenant,
+            action: AuditAction::WebhookSecretRotated,
+            actor: caller.actor,
+            subject: None,
+            details: json!({"webhook_id": id, "previous_valid_until": previous_until}),
+        })?;
+    writes
+        .commit()
+        .await
+        .lost_race(WebhookError::Conflict, "rotating a webhook secret")?;
+    tracing::info!(webhook_id = %id, tenant_id = %tenant, "webhook secret rotated");
+    Ok(RotatedSecret {
+        endpoint: rotated,
+        secret,
+    })
+}
+
+/// A rotated secret, shown this once.
+pub struct RotatedSecret {
+    pub endpoint: WebhookEndpointRecord,
+    pub secret: String,
+}
+
 /// What a sealed secret is bound to.
 pub(crate) fn secret_context(id: WebhookId) -> String {
     format!("usher webhook secret {id}")
@@ -198,7 +299,7 @@ pub async fn list(
     Ok(of_tenant(app, tenant).await?)
 }
 
-async fn load(
+pub(crate) async fn load(
     app: &App,
     credential: &Credential,
     tenant: TenantId,
@@ -248,6 +349,9 @@ pub async fn update(
     }
     if let Some(enabled) = fields.enabled {
         changed.enabled = enabled;
+        // An admin's say: Usher's reason, and a streak from before, no longer hold.
+        changed.disabled_reason = None;
+        changed.failing_since = None;
     }
     let now = app.clock.now();
     changed.updated_at = now;

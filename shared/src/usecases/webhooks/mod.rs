@@ -4,12 +4,14 @@
 //! - `catalogue`: the event types and the event as delivered;
 //! - `endpoints`: a tenant's endpoints and their secrets;
 //! - `guard`: where a webhook may go (never into the network Usher runs in);
-//! - `delivery`: the fan-out and the signed attempts, as outbox jobs.
+//! - `delivery`: the fan-out and the signed attempts, as outbox jobs;
+//! - `replay`: events filed again for an endpoint, from the tenant's audit log.
 
 pub mod catalogue;
 pub mod delivery;
 pub mod endpoints;
 pub mod guard;
+pub mod replay;
 
 pub use catalogue::{WebhookEvent, event_type, event_types};
 pub use endpoints::{CreatedEndpoint, EndpointFields, WebhookEndpointRecord};
@@ -35,6 +37,12 @@ pub enum WebhookError {
     TooMany,
     #[error("the endpoint changed at the same time; read it again and retry")]
     Conflict,
+    #[error("the endpoint is turned off: turn it on before replaying to it")]
+    Disabled,
+    #[error("the endpoint does not receive events of type {0}")]
+    NotWanted(String),
+    #[error("no such event in this tenant's log, or not one of the catalogue")]
+    UnknownEvent,
     #[error("the cursor is not one this listing gave")]
     BadCursor,
     #[error(transparent)]
