@@ -196,6 +196,8 @@ pub struct App {
     /// Woken after a commit that filed mail, so a local worker sends it at once. In AWS the table
     /// stream does this job.
     pub mail_waker: Option<Arc<Notify>>,
+    /// Keeps a webhook receiver that hangs or is down from holding up the others (per process).
+    pub webhook_gate: Arc<crate::usecases::webhooks::gate::WebhookGate>,
 }
 
 impl App {
@@ -272,6 +274,7 @@ impl AppBuilder {
             signer: self.signer,
             config: self.config,
             mail_waker: self.mail_waker,
+            webhook_gate: Arc::default(),
         }
     }
 }

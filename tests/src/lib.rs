@@ -45,7 +45,10 @@ mod tokens;
 mod users;
 mod webhooks;
 pub use scim::{ScimConformance, ScimEndpoint, run_scim_conformance, scim_patch, with_filter};
-pub use webhooks::{Received, Receiver, WebhookVerdict, verify_webhooks, verify_webhooks_at};
+pub use webhooks::{
+    BadReceiver, Misbehaviour, Received, Receiver, WebhookVerdict, verify_webhooks,
+    verify_webhooks_at,
+};
 
 pub use aws::*;
 pub use doubles::*;

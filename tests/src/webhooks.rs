@@ -126,3 +126,87 @@ pub async fn verify_webhooks_at(
     });
     super::tokens::run_verifier("verify_webhooks.py", request).await
 }
+
+/// How a [`BadReceiver`] misbehaves.
+#[derive(Clone, Debug)]
+pub enum Misbehaviour {
+    /// `302 Found` to this URL.
+    Redirect(String),
+    /// `200 OK` with a body of this many bytes.
+    HugeBody(usize),
+    /// Reads the request and never answers.
+    Hang,
+}
+
+/// A receiver on `127.0.0.1` that answers every request the same wrong way, written byte by byte
+/// so nothing in between tidies it up; counts the requests it got.
+#[derive(Clone)]
+pub struct BadReceiver {
+    pub url: String,
+    requests: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl BadReceiver {
+    pub async fn start(misbehaviour: Misbehaviour) -> Self {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding the receiver");
+        let receiver = Self {
+            url: format!(
+                "http://{}/hooks",
+                listener.local_addr().expect("its address")
+            ),
+            requests: Arc::default(),
+        };
+        let requests = receiver.requests.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let requests = requests.clone();
+                let misbehaviour = misbehaviour.clone();
+                tokio::spawn(async move {
+                    // The request's head and body: enough to know it came.
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    let _ = stream.read(&mut buffer).await;
+                    requests.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    match misbehaviour {
+                        Misbehaviour::Redirect(to) => {
+                            let head = format!(
+                                "HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                            );
+                            let _ = stream.write_all(head.as_bytes()).await;
+                        }
+                        Misbehaviour::HugeBody(size) => {
+                            let head = format!(
+                                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {size}\r\nconnection: close\r\n\r\n"
+                            );
+                            let _ = stream.write_all(head.as_bytes()).await;
+                            let chunk = vec![b'x'; 64 * 1024];
+                            let mut left = size;
+                            while left > 0 {
+                                let n = left.min(chunk.len());
+                                if stream.write_all(&chunk[..n]).await.is_err() {
+                                    // Usher hung up once it read enough: as it should.
+                                    return;
+                                }
+                                left -= n;
+                            }
+                        }
+                        Misbehaviour::Hang => {
+                            tokio::time::sleep(std::time::Duration::from_secs(120)).await;
+                        }
+                    }
+                });
+            }
+        });
+        receiver
+    }
+
+    /// Requests it got so far.
+    pub fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

@@ -109,6 +109,11 @@ pub trait JobRunner<J>: Send + Sync {
     /// transaction as the job's own writes, so a job that ran is never run again.
     async fn run(&self, job: J, done: Op) -> anyhow::Result<()>;
 
+    /// How long `job` may take before it is abandoned (and tried again).
+    fn work_timeout(&self, _job: &J) -> std::time::Duration {
+        WORK_TIMEOUT
+    }
+
     /// How `job` is tried again once it failed: at once by default.
     fn retry(&self, _job: &J) -> Retry {
         Retry::Soon
@@ -372,11 +377,13 @@ impl<J> Clone for OutboxDispatcher<J> {
     }
 }
 
-/// How long a claim keeps other dispatchers away from an item. The work on a claimed item is
-/// abandoned after [`WORK_TIMEOUT`], before the claim ends, so two dispatchers never work on one
-/// item at once; and an item whose dispatcher died waits no longer than this.
-const CLAIM_SECONDS: i64 = 10;
-const WORK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+/// How long work on a claimed item may take, unless its job says otherwise
+/// ([`JobRunner::work_timeout`]). A claim keeps other dispatchers away from the item for
+/// [`CLAIM_MARGIN`] longer than that: the work is abandoned before the claim ends, so two
+/// dispatchers never work on one item at once, and an item whose dispatcher died waits no
+/// longer than the claim.
+pub const WORK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(8);
+const CLAIM_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Items read per Query while walking a partition.
 const DRAIN_PAGE_ITEMS: usize = 100;
@@ -438,7 +445,13 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
                 until: record.next_attempt_at,
             });
         }
-        let claimed_until = now + Duration::seconds(CLAIM_SECONDS);
+        let message = self.outbox.open::<J>(&record);
+        let (retry, work_timeout) = match &message {
+            Ok(OutboxMessage::Job(job)) => (self.jobs.retry(job), self.jobs.work_timeout(job)),
+            _ => (Retry::Soon, WORK_TIMEOUT),
+        };
+        let claim = Duration::from_std(work_timeout + CLAIM_MARGIN).unwrap_or(Duration::MAX);
+        let claimed_until = now + claim;
         let claimed = OutboxRecord {
             claimed_until: Some(claimed_until),
             version: record.version + 1,
@@ -454,11 +467,6 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
             Err(other) => return Err(other.into()),
         }
         let done = Op::delete_if(key.clone(), Condition::VersionIs(claimed.version));
-        let message = self.outbox.open::<J>(&record);
-        let retry = match &message {
-            Ok(OutboxMessage::Job(job)) => self.jobs.retry(job),
-            _ => Retry::Soon,
-        };
         let work = async {
             match message? {
                 OutboxMessage::Mail(mail) => {
@@ -469,10 +477,10 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
                 OutboxMessage::Job(job) => self.jobs.run(job, done).await,
             }
         };
-        let outcome = match tokio::time::timeout(WORK_TIMEOUT, work).await {
+        let outcome = match tokio::time::timeout(work_timeout, work).await {
             Ok(outcome) => outcome,
             Err(_) => Err(anyhow::anyhow!(
-                "the work took longer than {WORK_TIMEOUT:?}"
+                "the work took longer than {work_timeout:?}"
             )),
         };
         let attempts = record.attempts + 1;

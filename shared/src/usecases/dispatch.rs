@@ -35,6 +35,14 @@ impl JobRunner<Job> for Jobs {
         Ok(())
     }
 
+    fn work_timeout(&self, job: &Job) -> std::time::Duration {
+        match job {
+            // A receiver has 15 seconds to answer.
+            Job::Deliver(_) => webhooks::delivery::WORK_TIMEOUT,
+            _ => crate::mail::WORK_TIMEOUT,
+        }
+    }
+
     fn retry(&self, job: &Job) -> Retry {
         match job {
             Job::Deliver(_) => Retry::Scheduled(webhooks::delivery::RETRY_SCHEDULE),

@@ -6,8 +6,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use usher_core::clock::Clock;
 use usher_tests::{
-    GOOD_PASSWORD, Receiver, TestApp, assert_problem, spawn_app, verify_webhooks,
-    verify_webhooks_at,
+    BadReceiver, GOOD_PASSWORD, Misbehaviour, Receiver, TestApp, assert_problem, spawn_app,
+    verify_webhooks, verify_webhooks_at,
 };
 
 fn hooks_path(app: &TestApp) -> String {
@@ -666,4 +666,126 @@ async fn an_endpoint_failing_for_five_days_is_turned_off_and_its_owners_are_told
     assert_eq!(flaky.received().len(), 2);
     let healthy = app.get_json(&flaky_path, &app.owner_token).await;
     assert!(healthy.get("failing_since").is_none(), "{healthy}");
+}
+
+/// The whole delivery log of endpoint `id` in the main tenant, newest first.
+async fn delivery_log(app: &TestApp, id: &str) -> Vec<Value> {
+    let mut attempts = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get_json(
+                &format!("{}/{id}/deliveries?limit=200{cursor}", hooks_path(app)),
+                &app.owner_token,
+            )
+            .await;
+        attempts.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return attempts,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_a_huge_answer_is_not_read() {
+    let app = spawn_app().await;
+    // The redirect points at a receiver that would take it: it must get nothing.
+    let target = Receiver::start(&[200]).await;
+    let redirect = BadReceiver::start(Misbehaviour::Redirect(target.url.clone())).await;
+    let huge = BadReceiver::start(Misbehaviour::HugeBody(10 * 1024 * 1024)).await;
+    let types = json!(["user.created"]);
+    let redirecting = register(&app, json!({"url": redirect.url, "event_types": types})).await;
+    let answering = register(&app, json!({"url": huge.url, "event_types": types})).await;
+    app.member(app.tenant_id, "member", &[]).await;
+    app.dispatch_all_pending().await;
+
+    assert_eq!(redirect.requests(), 1);
+    assert!(
+        target.received().is_empty(),
+        "the redirect was not followed"
+    );
+    let log = delivery_log(&app, redirecting["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (log[0]["status"].clone(), log[0]["success"].clone()),
+        (json!(302), json!(false))
+    );
+
+    // 10 MB of answer: a success, of which the log keeps the first 200 characters.
+    assert_eq!(huge.requests(), 1);
+    let log = delivery_log(&app, answering["id"].as_str().unwrap()).await;
+    assert_eq!(log[0]["success"], true);
+    assert_eq!(log[0]["excerpt"].as_str().unwrap().len(), 200);
+}
+
+#[tokio::test]
+async fn a_dead_or_hanging_endpoint_holds_up_no_other() {
+    const EVENTS: usize = 1000;
+    let app = spawn_app().await;
+    let good = Receiver::start(&[200]).await;
+    let hanging = BadReceiver::start(Misbehaviour::Hang).await;
+    // A port nobody listens on any more: every connection is refused.
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/hooks", listener.local_addr().unwrap())
+    };
+    let types = json!(["user.created"]);
+    let hanging_id = register(&app, json!({"url": hanging.url, "event_types": types})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dead_id = register(&app, json!({"url": dead, "event_types": types})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    register(&app, json!({"url": good.url, "event_types": types})).await;
+
+    // A thousand people at once: a thousand events for each endpoint.
+    let mut file = String::from("email,first_name,last_name,role,send_credentials\n");
+    for n in 0..EVENTS {
+        file.push_str(&format!("person{n}@example.org,Per,Son,member,no\n"));
+    }
+    let import = app.import_all(&file).await;
+    assert_eq!(import["counts"]["created"], EVENTS, "{import}");
+
+    // One pass delivered every event to the endpoint that answers; the hanging one was sent
+    // no more than its few turns, the dead one was left alone once it refused.
+    let ids: std::collections::BTreeSet<String> = good
+        .received()
+        .iter()
+        .map(|r| r.headers["webhook-id"].clone())
+        .collect();
+    assert_eq!(ids.len(), EVENTS);
+    assert!(
+        hanging.requests() <= usher_core::usecases::webhooks::gate::IN_FLIGHT,
+        "{} requests to the hanging endpoint",
+        hanging.requests()
+    );
+    for (id, waited) in [
+        (&hanging_id, "no answer within 15 s"),
+        (&dead_id, "no answer"),
+    ] {
+        let log = delivery_log(&app, id).await;
+        assert!(log.iter().all(|a| a["success"] == false));
+        assert_eq!(log.len(), EVENTS, "one attempt each, logged");
+        assert!(
+            log.iter()
+                .any(|a| a["excerpt"].as_str().unwrap().starts_with(waited)),
+            "{:#?}",
+            &log[..3]
+        );
+        assert!(
+            log.iter()
+                .any(|a| a["excerpt"].as_str().unwrap().starts_with("not sent")),
+            "the rest were held back: {:#?}",
+            &log[..3]
+        );
+    }
+    // Each waits for its schedule: nothing is lost.
+    let waiting = app.outbox_items().await.len();
+    assert_eq!(
+        waiting,
+        2 * EVENTS,
+        "every delivery to the two bad endpoints is kept"
+    );
 }

@@ -30,7 +30,7 @@ use crate::keys;
 use crate::mail::MailTemplate;
 use crate::records::{Actor, MembershipRecord, TenantRecord, from_item};
 use crate::records::{from_optional, to_item};
-use crate::table::{Condition, Op};
+use crate::table::{Condition, Op, TransactError};
 use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
 use crate::usecases::jobs::Job;
@@ -69,6 +69,9 @@ pub const RETRY_SCHEDULE: &[i64] = &[
 
 /// How long a receiver has to answer.
 const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long one delivery job may take: the answer, and the DNS lookup and writes around it.
+pub const WORK_TIMEOUT: Duration = Duration::from_secs(TIMEOUT.as_secs() + 5);
 
 /// Deliveries one fan-out files in its transaction at most; more are split in two jobs.
 const FAN_OUT: usize = 90;
@@ -171,7 +174,16 @@ pub(crate) async fn deliver(
         status,
         excerpt,
         retry_after,
-    } = attempt(app, &endpoint, &delivery.event, &secrets, now).await;
+    } = match app.webhook_gate.turn(endpoint.id, now).await {
+        Ok(_turn) => {
+            let answer = attempt(app, &endpoint, &delivery.event, &secrets, now).await;
+            if answer.status.is_none() {
+                app.webhook_gate.no_answer(endpoint.id, app.clock.now());
+            }
+            answer
+        }
+        Err(held_back) => Answer::none(held_back.to_string()),
+    };
     let outcome = match status {
         Some(s) if (200..300).contains(&s) => Outcome::Delivered,
         Some(410) => Outcome::Gone,
@@ -200,15 +212,15 @@ pub(crate) async fn deliver(
     match outcome {
         Outcome::Delivered => {
             writes.op(done);
+            writes.commit().await.context("recording a delivery")?;
             // Healthy again: the failing streak ends.
             if endpoint.failing_since.is_some() {
                 let healthy = WebhookEndpointRecord {
                     failing_since: None,
                     ..endpoint.clone()
                 };
-                writes.op(endpoint_put(&key, &healthy, &endpoint)?);
+                note_streak(app, endpoint_put(&key, &healthy, &endpoint)?).await;
             }
-            writes.commit().await.context("recording a delivery")?;
             tracing::info!(webhook_id = %endpoint.id, event_id = %delivery.event.id, "webhook delivered");
             Ok(())
         }
@@ -226,17 +238,26 @@ pub(crate) async fn deliver(
                 tracing::warn!(webhook_id = %endpoint.id, "webhook endpoint failing for days: disabled");
                 return Ok(());
             }
-            // The attempt is logged (and a streak's start noted) without the job's deletion:
-            // the job stays, for the outbox to try again.
+            // The attempt is logged without the job's deletion: the job stays, for the outbox
+            // to try again.
+            if let Err(error) = writes.commit().await {
+                tracing::warn!(error = ?error, "a failed delivery attempt was not logged");
+            }
+            // A streak's start, noted by the first failure.
             if endpoint.failing_since.is_none() {
                 let failing = WebhookEndpointRecord {
                     failing_since: Some(now),
                     ..endpoint.clone()
                 };
-                writes.op(endpoint_put(&key, &failing, &endpoint)?);
-            }
-            if let Err(error) = writes.commit().await {
-                tracing::warn!(error = ?error, "a failed delivery attempt was not logged");
+                let noted = app
+                    .table
+                    .transact(vec![endpoint_put(&key, &failing, &endpoint)?])
+                    .await;
+                match noted {
+                    Ok(())
+                    | Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {}
+                    Err(error) => tracing::warn!(error = ?error, "a failing streak was not noted"),
+                }
             }
             let reason = format!("the endpoint answered {status:?}");
             let failure = match retry_after {
@@ -249,6 +270,16 @@ pub(crate) async fn deliver(
             };
             Err(InternalError::new("delivering a webhook", failure))
         }
+    }
+}
+
+/// Notes the start or the end of a failing streak, on its own: deliveries to one endpoint
+/// that end at the same moment all try, and the one that wins says it for all (the others'
+/// conditions fail, which is as good).
+async fn note_streak(app: &App, put: Op) {
+    match app.table.transact(vec![put]).await {
+        Ok(()) | Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => {}
+        Err(error) => tracing::warn!(error = ?error, "a failing streak was not noted"),
     }
 }
 

@@ -4,12 +4,14 @@
 //! - `catalogue`: the event types and the event as delivered;
 //! - `endpoints`: a tenant's endpoints and their secrets;
 //! - `guard`: where a webhook may go (never into the network Usher runs in);
+//! - `gate`: one receiver that hangs or is down holds up no other;
 //! - `delivery`: the fan-out and the signed attempts, as outbox jobs;
 //! - `replay`: events filed again for an endpoint, from the tenant's audit log.
 
 pub mod catalogue;
 pub mod delivery;
 pub mod endpoints;
+pub mod gate;
 pub mod guard;
 pub mod replay;
 
