@@ -101,6 +101,9 @@ pub struct WebhookVerdict {
     pub payload: Option<Value>,
     #[serde(default)]
     pub error: Option<String>,
+    /// Why the payload does not meet its type's schema in `openapi.json`; `None` when it does.
+    #[serde(default)]
+    pub schema_error: Option<String>,
 }
 
 /// Verifies `requests` with `secret` through the PyPI `standardwebhooks` library

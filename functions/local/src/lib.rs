@@ -92,16 +92,25 @@ pub fn api_doc() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The document as it is checked in: pretty JSON with a final newline.
+/// The document as it is checked in: pretty JSON with a final newline, with the webhooks a
+/// SaaS app receives (OpenAPI 3.1 `webhooks`, which utoipa's model does not have, so they are
+/// added to the JSON).
 pub fn api_doc_json() -> String {
-    let mut json = doc_to_json(&api_doc());
+    #[derive(serde::Serialize)]
+    struct WithWebhooks<'a> {
+        #[serde(flatten)]
+        doc: &'a utoipa::openapi::OpenApi,
+        webhooks: serde_json::Value,
+    }
+    let doc = api_doc();
+    let whole = WithWebhooks {
+        doc: &doc,
+        webhooks: usher_core::usecases::webhooks::catalogue::openapi_webhooks(),
+    };
+    let mut json =
+        serde_json::to_string_pretty(&whole).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
     json
-}
-
-fn doc_to_json(doc: &utoipa::openapi::OpenApi) -> String {
-    doc.to_pretty_json()
-        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
 /// Every function's routes, as API Gateway would route them to the Lambdas.

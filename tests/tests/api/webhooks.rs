@@ -28,6 +28,7 @@ fn payloads(verdicts: &[usher_tests::WebhookVerdict]) -> Vec<Value> {
         .iter()
         .map(|v| {
             assert!(v.ok, "the verifier refused a delivery: {:?}", v.error);
+            assert_eq!(v.schema_error, None, "{:?}", v.payload);
             v.payload.clone().expect("a payload")
         })
         .collect()
@@ -788,4 +789,60 @@ async fn a_dead_or_hanging_endpoint_holds_up_no_other() {
         2 * EVENTS,
         "every delivery to the two bad endpoints is kept"
     );
+}
+
+#[tokio::test]
+async fn every_kind_of_change_meets_the_schema_published_for_its_type() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[200]).await;
+    let secret = register(&app, json!({"url": receiver.url})).await["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // People come and go, by hand, by import and by invitation; teams form; settings change.
+    let (member, _, member_token) = app.member(app.tenant_id, "member", &[]).await;
+    let team = app.make_team("Desk", None, &[]).await;
+    let response = app
+        .post(
+            &format!("/v1/tenants/{}/teams/{team}/members", app.tenant_id),
+            Some(&app.owner_token),
+            json!({"user_id": member}),
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    app.archive(&member).await;
+    app.import_all("email,first_name,last_name,role,send_credentials\nimported@example.org,Im,Ported,member,no\n")
+        .await;
+    app.invite_to_main("guest@example.org").await;
+    let token = app.invitation_token_for("guest@example.org").await;
+    assert!(app.accept_as_new(&token).await.status().is_success());
+    let response = app
+        .request(
+            Method::PATCH,
+            &format!("/v1/tenants/{}/settings", app.tenant_id),
+            Some(&app.owner_token),
+            Some(json!({"members_can_invite": true})),
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    drop(member_token);
+    app.dispatch_all_pending().await;
+
+    let received = receiver.received();
+    let events = payloads(&verify_webhooks(&secret, &received).await);
+    let mut types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+    types.sort_unstable();
+    types.dedup();
+    for expected in [
+        "user.created",
+        "user.archived",
+        "team.created",
+        "team.member_added",
+        "import.completed",
+        "invitation.sent",
+        "invitation.accepted",
+        "tenant.updated",
+    ] {
+        assert!(types.contains(&expected), "{expected} not among {types:?}");
+    }
 }

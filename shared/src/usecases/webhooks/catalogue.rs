@@ -76,6 +76,87 @@ pub fn event_types() -> Vec<&'static str> {
     types
 }
 
+/// The ids an event of `kind` always carries in its `data`, besides `actor`.
+fn ids_of(kind: &str) -> &'static [&'static str] {
+    match kind.split_once('.').map_or(kind, |(area, _)| area) {
+        "user" | "password" | "session" => &["user_id"],
+        "team" => &["team_id"],
+        "import" => &["import_id"],
+        "invitation" if kind == "invitation.accepted" => &["user_id", "invitation_id"],
+        "invitation" => &["invitation_id"],
+        _ => &[],
+    }
+}
+
+/// What an event of `kind` tells, for its entry in the OpenAPI document.
+fn summary_of(kind: &str) -> String {
+    let ids = ids_of(kind);
+    let carries = if ids.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " `data` carries {}.",
+            ids.iter()
+                .map(|id| format!("`{id}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )
+    };
+    format!(
+        "`{kind}`: sent to each endpoint that takes it, signed as Standard Webhooks has it \
+         (`webhook-id`, `webhook-timestamp`, `webhook-signature`).{carries} Answer any 2xx \
+         within 15 seconds; anything else is tried again on the retry schedule."
+    )
+}
+
+/// The `webhooks` of the OpenAPI document (3.1): one entry per event type, each with the JSON
+/// schema of its body, whole (no references), so a receiver validates a payload with it alone.
+pub fn openapi_webhooks() -> serde_json::Value {
+    use serde_json::json;
+    let entries = event_types().into_iter().map(|kind| {
+        let ids = ids_of(kind);
+        let mut data_properties = serde_json::Map::new();
+        data_properties.insert(
+            "actor".into(),
+            json!({"type": "object", "required": ["type"],
+                "description": "Who made the change: `{type: account|api_key|operator_key|scim, id}`, or `{type: system}`.",
+                "properties": {"type": {"type": "string",
+                    "enum": ["system", "account", "operator_key", "api_key", "scim"]},
+                    "id": {"type": "string"}}}),
+        );
+        for id in ids {
+            data_properties.insert((*id).into(), json!({"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"}));
+        }
+        let mut required = vec!["actor"];
+        required.extend_from_slice(ids);
+        let schema = json!({
+            "type": "object",
+            "required": ["id", "type", "timestamp", "tenant_id", "data"],
+            "properties": {
+                "id": {"type": "string", "pattern": "^evt_[0-9A-HJKMNP-TV-Z]{26}$",
+                    "description": "The event's id, the same in `webhook-id` and on every retry and replay: drop one seen before."},
+                "type": {"const": kind},
+                "timestamp": {"type": "string", "format": "date-time",
+                    "description": "When the change happened. Deliveries are not in order: compare it (or the ids, which grow with time) to drop a stale one."},
+                "tenant_id": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"},
+                "data": {"type": "object", "required": required, "properties": data_properties,
+                    "additionalProperties": true,
+                    "description": "The ids the change is about and what changed, as the tenant's audit log records it; never a secret."},
+            },
+            "additionalProperties": false,
+        });
+        let operation = json!({"post": {
+            "operationId": format!("webhook_{}", kind.replace('.', "_")),
+            "summary": summary_of(kind),
+            "tags": ["webhooks"],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": schema}}},
+            "responses": {"200": {"description": "Any 2xx: delivered. 410 turns the endpoint off; anything else, or no answer in 15 s, is tried again."}},
+        }});
+        (kind.to_owned(), operation)
+    });
+    serde_json::Value::Object(entries.collect())
+}
+
 /// A change as the SaaS app hears it: the body of every delivery of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct WebhookEvent {
@@ -162,6 +243,19 @@ impl WebhookEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_document_has_a_schema_per_type_that_an_event_of_it_meets() {
+        let webhooks = openapi_webhooks();
+        assert_eq!(webhooks.as_object().unwrap().len(), event_types().len());
+        let schema = &webhooks["invitation.accepted"]["post"]["requestBody"]["content"]["application/json"]
+            ["schema"];
+        assert_eq!(schema["properties"]["type"]["const"], "invitation.accepted");
+        assert_eq!(
+            schema["properties"]["data"]["required"],
+            serde_json::json!(["actor", "user_id", "invitation_id"])
+        );
+    }
 
     #[test]
     fn the_catalogue_names_each_type_once_and_never_a_secret_one() {
