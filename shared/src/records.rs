@@ -662,6 +662,9 @@ pub struct EventRecord {
     pub subject_id: Option<AccountId>,
     pub at: DateTime<Utc>,
     pub details: serde_json::Value,
+    /// The version the record the event is about had once changed (see `WebhookEvent::version`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_version: Option<u64>,
 }
 
 /// What an invitation is. `Expired` is never stored: a pending invitation past its `expires_at`

@@ -126,6 +126,7 @@ impl AuditEvent {
             subject_id: self.subject,
             at: now,
             details: self.details,
+            subject_version: None,
         };
         let mut ops = vec![Op::put(to_item(
             &keys::event(self.tenant, id),

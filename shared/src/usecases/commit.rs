@@ -157,9 +157,10 @@ impl<'a> Writes<'a> {
             now,
             mut ops,
             mut events,
-            webhook_events,
+            mut webhook_events,
             mut files_outbox,
         } = self;
+        stamp_versions(&ops, &mut events, &mut webhook_events);
         // One batch per tenant: a job's fan-out reads one tenant's endpoints.
         let mut tenants: Vec<TenantId> = webhook_events.iter().map(|e| e.tenant_id).collect();
         tenants.sort();
@@ -193,6 +194,33 @@ impl<'a> Writes<'a> {
             app.mail_committed();
         }
         Ok(())
+    }
+}
+
+/// Gives each webhook event the version its subject's record has once this commit stands, read
+/// from the commit's own put of that record, and keeps it in the event's log entry too (so a
+/// replay carries it).
+fn stamp_versions(ops: &[Op], audit_ops: &mut [Op], webhook_events: &mut [WebhookEvent]) {
+    for event in webhook_events.iter_mut() {
+        let Some(subject) = event.subject_key() else {
+            continue;
+        };
+        event.version = ops.iter().find_map(|op| match op {
+            Op::Put { item, .. } if Key::of(item).as_ref() == Some(&subject) => {
+                item.get("version").and_then(serde_json::Value::as_u64)
+            }
+            _ => None,
+        });
+        let (Some(version), Some(id)) = (event.version, event.id.strip_prefix("evt_")) else {
+            continue;
+        };
+        for op in audit_ops.iter_mut() {
+            if let Op::Put { item, .. } = op
+                && item.get("id").and_then(serde_json::Value::as_str) == Some(id)
+            {
+                item.insert("subject_version".into(), version.into());
+            }
+        }
     }
 }
 

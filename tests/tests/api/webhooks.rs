@@ -845,4 +845,13 @@ async fn every_kind_of_change_meets_the_schema_published_for_its_type() {
     ] {
         assert!(types.contains(&expected), "{expected} not among {types:?}");
     }
+    // Two changes to one person: the later carries the higher version.
+    let version_of = |kind: &str| {
+        events
+            .iter()
+            .find(|e| e["type"] == kind && e["data"]["user_id"] == member.as_str())
+            .and_then(|e| e["version"].as_u64())
+            .unwrap_or_else(|| panic!("no {kind} with a version for {member}"))
+    };
+    assert!(version_of("user.created") < version_of("user.archived"));
 }

@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::{AccountId, EventId, TenantId};
+use crate::keys;
 use crate::records::{Actor, EventRecord};
+use crate::table::Key;
 use crate::usecases::audit::{AuditAction, AuditEvent};
 
 /// The event type an audit action is delivered as, for the actions the catalogue has. Actions
@@ -139,6 +141,8 @@ pub fn openapi_webhooks() -> serde_json::Value {
                 "timestamp": {"type": "string", "format": "date-time",
                     "description": "When the change happened. Deliveries are not in order: compare it (or the ids, which grow with time) to drop a stale one."},
                 "tenant_id": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"},
+                "version": {"type": "integer", "minimum": 1,
+                    "description": "The version of the record the event is about once changed: of two events about one subject, the higher is the newer."},
                 "data": {"type": "object", "required": required, "properties": data_properties,
                     "additionalProperties": true,
                     "description": "The ids the change is about and what changed, as the tenant's audit log records it; never a secret."},
@@ -174,6 +178,11 @@ pub struct WebhookEvent {
     /// The ids it is about (`user_id`; `actor`, who made the change) and what changed, as the audit log has it.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// The version of the record the event is about (the person's membership, the team, the
+    /// invitation, the tenant, the import) once the change was made: of two events about one
+    /// subject, the higher version is the newer. Absent when the change wrote no such record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
 }
 
 impl WebhookEvent {
@@ -201,7 +210,7 @@ impl WebhookEvent {
             .actor
             .or(record.actor_id.map(Actor::Account))
             .unwrap_or(Actor::System);
-        Self::build(
+        let mut event = Self::build(
             record.tenant_id,
             action,
             actor,
@@ -209,7 +218,26 @@ impl WebhookEvent {
             &record.details,
             record.id,
             record.at,
-        )
+        )?;
+        event.version = record.subject_version;
+        Some(event)
+    }
+
+    /// The key of the record this event is about, whose version it carries.
+    pub(crate) fn subject_key(&self) -> Option<Key> {
+        let id = |name: &str| self.data.get(name).and_then(|v| v.as_str());
+        let tenant = self.tenant_id;
+        let area = self.kind.split_once('.').map_or(self.kind.as_str(), |(a, _)| a);
+        match area {
+            "tenant" => Some(keys::tenant(tenant)),
+            "team" => Some(keys::team(tenant, id("team_id")?.parse().ok()?)),
+            "import" => Some(keys::import(tenant, id("import_id")?.parse().ok()?)),
+            "invitation" if self.kind != "invitation.accepted" => Some(keys::invitation(
+                tenant,
+                id("invitation_id")?.parse().ok()?,
+            )),
+            _ => Some(keys::membership(tenant, id("user_id")?.parse().ok()?)),
+        }
     }
 
     fn build(
@@ -236,6 +264,7 @@ impl WebhookEvent {
             timestamp: at,
             tenant_id: tenant,
             data: serde_json::Value::Object(data),
+            version: None,
         })
     }
 }
