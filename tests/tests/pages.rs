@@ -98,3 +98,33 @@ async fn the_local_mail_pages_list_and_show_what_was_sent() {
     );
     assert!(one.contains(&link));
 }
+
+#[tokio::test]
+async fn the_local_webhooks_page_shows_each_endpoint_and_its_attempts() {
+    let app = spawn_app().await;
+    let receiver = usher_tests::Receiver::start(&[200]).await;
+    let response = app
+        .post(
+            &format!("/v1/tenants/{}/webhooks", app.tenant_id),
+            Some(&app.owner_token),
+            json!({"url": receiver.url, "event_types": ["user.created"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    app.member(app.tenant_id, "member", &[]).await;
+    app.dispatch_all_pending().await;
+    let event_id = receiver.received()[0].headers["webhook-id"].clone();
+
+    let base = app.base.clone();
+    let shown = tokio::task::spawn_blocking(move || {
+        let shot = screenshot(&format!("{base}/_local/webhooks"), "local-webhooks.png");
+        assert!(std::fs::metadata(shot).unwrap().len() > 10_000);
+        rendered_dom(&format!("{base}/_local/webhooks"))
+    })
+    .await
+    .unwrap();
+    assert!(shown.contains(&receiver.url), "{shown}");
+    assert!(shown.contains("Comune di Forlì"));
+    assert!(shown.contains("user.created") && shown.contains(&event_id));
+    assert!(shown.contains("class=\"ok\">200</td>"), "{shown}");
+}

@@ -485,11 +485,84 @@ async fn mail_one(State(state): State<LocalState>, ApiPath(id): ApiPath<String>)
     }
 }
 
+#[derive(Template)]
+#[template(path = "webhooks.html")]
+struct WebhooksPage {
+    per_endpoint: usize,
+    endpoints: Vec<EndpointRow>,
+}
+
+struct EndpointRow {
+    tenant: String,
+    url: String,
+    state: &'static str,
+    types: String,
+    attempts: Vec<AttemptRow>,
+}
+
+struct AttemptRow {
+    at: String,
+    event_type: String,
+    event_id: String,
+    status: String,
+    success: bool,
+    latency_ms: u64,
+    excerpt: String,
+}
+
+/// Attempts the page shows per endpoint.
+const ATTEMPTS_SHOWN: usize = 50;
+
+async fn webhooks_page(State(state): State<LocalState>) -> Response {
+    let found =
+        match usher_core::usecases::webhooks::endpoints::everywhere(&state.app, ATTEMPTS_SHOWN)
+            .await
+        {
+            Ok(found) => found,
+            Err(error) => return Problem::from(error).into_response(),
+        };
+    let endpoints = found
+        .into_iter()
+        .map(|found| EndpointRow {
+            tenant: found.tenant_name,
+            url: found.endpoint.url,
+            state: if found.endpoint.enabled { "on" } else { "off" },
+            types: if found.endpoint.event_types.is_empty() {
+                "all".to_owned()
+            } else {
+                found.endpoint.event_types.join(", ")
+            },
+            attempts: found
+                .attempts
+                .into_iter()
+                .map(|a| AttemptRow {
+                    at: a.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                    event_type: a.event_type,
+                    event_id: a.event_id,
+                    status: a
+                        .status
+                        .map_or_else(|| "no answer".to_owned(), |s| s.to_string()),
+                    success: a.success,
+                    latency_ms: a.latency_ms,
+                    excerpt: a.excerpt,
+                })
+                .collect(),
+        })
+        .collect();
+    page(
+        WebhooksPage {
+            per_endpoint: ATTEMPTS_SHOWN,
+            endpoints,
+        }
+        .render(),
+    )
+}
+
 async fn index() -> Response {
     protected(Html(concat!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Usher</title></head>",
         "<body style=\"font-family:system-ui,sans-serif;margin:2rem\"><h1>Usher is running</h1>",
-        "<ul><li><a href=\"/v1/openapi.json\">API (OpenAPI)</a></li><li><a href=\"/_local/mail\">Mail sent by this server</a></li><li><a href=\"/_local/inbound\">Inbound mail received</a></li></ul>",
+        "<ul><li><a href=\"/v1/openapi.json\">API (OpenAPI)</a></li><li><a href=\"/_local/mail\">Mail sent by this server</a></li><li><a href=\"/_local/inbound\">Inbound mail received</a></li><li><a href=\"/_local/webhooks\">Webhooks sent</a></li></ul>",
         "</body></html>"
     )).into_response())
 }
@@ -500,6 +573,7 @@ pub fn local_router(app: &App, mailer: Arc<FileMailer>) -> Router {
         .route("/", get(index))
         .route("/_local/mail", get(mail_list))
         .route("/_local/mail/{id}", get(mail_one))
+        .route("/_local/webhooks", get(webhooks_page))
         .route(
             "/_local/inbound",
             get(inbound_list)

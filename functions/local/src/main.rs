@@ -229,6 +229,7 @@ async fn run_server(addr: SocketAddr, data: DataDir, no_demo: bool) -> anyhow::R
     announce!("  API document: {public_url}/v1/openapi.json");
     announce!("  Mail sent:    {public_url}/_local/mail");
     announce!("  Inbound mail: {public_url}/_local/inbound (POST a raw .eml there)");
+    announce!("  Webhooks:     {public_url}/_local/webhooks");
     if app.config.self_service {
         announce!("  Sign up:      {public_url}/signup (USHER_SELF_SERVICE=on)");
     }

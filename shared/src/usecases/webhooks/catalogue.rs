@@ -227,15 +227,17 @@ impl WebhookEvent {
     pub(crate) fn subject_key(&self) -> Option<Key> {
         let id = |name: &str| self.data.get(name).and_then(|v| v.as_str());
         let tenant = self.tenant_id;
-        let area = self.kind.split_once('.').map_or(self.kind.as_str(), |(a, _)| a);
+        let area = self
+            .kind
+            .split_once('.')
+            .map_or(self.kind.as_str(), |(a, _)| a);
         match area {
             "tenant" => Some(keys::tenant(tenant)),
             "team" => Some(keys::team(tenant, id("team_id")?.parse().ok()?)),
             "import" => Some(keys::import(tenant, id("import_id")?.parse().ok()?)),
-            "invitation" if self.kind != "invitation.accepted" => Some(keys::invitation(
-                tenant,
-                id("invitation_id")?.parse().ok()?,
-            )),
+            "invitation" if self.kind != "invitation.accepted" => {
+                Some(keys::invitation(tenant, id("invitation_id")?.parse().ok()?))
+            }
             _ => Some(keys::membership(tenant, id("user_id")?.parse().ok()?)),
         }
     }

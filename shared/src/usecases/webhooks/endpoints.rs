@@ -428,7 +428,25 @@ pub async fn attempts(
             crate::usecases::listing::Cursor::parse(raw, &prefix).ok_or(WebhookError::BadCursor)?,
         ),
     };
+    Ok(attempt_page(app, tenant, id, cursor, limit).await?)
+}
+
+/// A page of endpoint `id`'s attempts, newest first.
+async fn attempt_page(
+    app: &App,
+    tenant: TenantId,
+    id: WebhookId,
+    cursor: Option<crate::usecases::listing::Cursor>,
+    limit: usize,
+) -> Result<
+    (
+        Vec<super::delivery::DeliveryAttemptRecord>,
+        Option<crate::usecases::listing::Cursor>,
+    ),
+    crate::usecases::InternalError,
+> {
     let pk = keys::tenant_pk(tenant);
+    let prefix = keys::webhook_attempts_prefix(id);
     let listing = crate::usecases::listing::Listing {
         pk: &pk,
         prefix: &prefix,
@@ -436,10 +454,49 @@ pub async fn attempts(
         cursor,
         limit,
     };
-    Ok(
-        crate::usecases::listing::filtered_page(app, listing, |item| {
-            Ok(Some(from_item(item).context("reading a delivery attempt")?))
-        })
-        .await?,
+    crate::usecases::listing::filtered_page(app, listing, |item| {
+        Ok(Some(from_item(item).context("reading a delivery attempt")?))
+    })
+    .await
+}
+
+/// One endpoint and its latest attempts, for the local server's page.
+pub struct EndpointDeliveries {
+    pub tenant_name: String,
+    pub endpoint: WebhookEndpointRecord,
+    /// Newest first.
+    pub attempts: Vec<super::delivery::DeliveryAttemptRecord>,
+}
+
+/// Every tenant's endpoints with their latest `per_endpoint` attempts: what `usher serve` shows
+/// at `/_local/webhooks`. It checks no caller, so only the local server routes it, as it does
+/// the mail it sent.
+pub async fn everywhere(
+    app: &App,
+    per_endpoint: usize,
+) -> Result<Vec<EndpointDeliveries>, crate::usecases::InternalError> {
+    let mut tenants: Vec<crate::records::TenantIndexRecord> = Vec::new();
+    for_each_item(
+        app,
+        keys::TENANT_INDEX_PK,
+        keys::TENANT_INDEX_PREFIX,
+        |item| {
+            tenants.push(from_item(item).context("reading the tenant index")?);
+            Ok(())
+        },
     )
+    .await?;
+    let mut found = Vec::new();
+    for tenant in tenants {
+        for endpoint in of_tenant(app, tenant.tenant_id).await? {
+            let (attempts, _) =
+                attempt_page(app, tenant.tenant_id, endpoint.id, None, per_endpoint).await?;
+            found.push(EndpointDeliveries {
+                tenant_name: tenant.name.clone(),
+                endpoint,
+                attempts,
+            });
+        }
+    }
+    Ok(found)
 }
