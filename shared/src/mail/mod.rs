@@ -14,7 +14,7 @@ use crate::domain::EmailAddress;
 pub use file::{FileMailer, StoredMail};
 pub use outbox::{
     Delivery, DrainReport, JobRunner, NotBefore, Outbox, OutboxDispatcher, OutboxKey,
-    OutboxMessage, OutboxRecord, Retry, WORK_TIMEOUT,
+    OutboxMessage, OutboxRecord, Postponed, Retry, WORK_TIMEOUT,
 };
 pub use ses::SesMailer;
 pub use templates::{MailTemplate, PasswordNote};

@@ -141,6 +141,15 @@ pub struct NotBefore {
     pub reason: String,
 }
 
+/// A job that did not run and asks to be left until `until`, without counting as an attempt
+/// (a webhook held back from an endpoint that just gave no answer): its schedule does not move.
+#[derive(Debug, thiserror::Error)]
+#[error("postponed until {until}: {reason}")]
+pub struct Postponed {
+    pub until: DateTime<Utc>,
+    pub reason: String,
+}
+
 /// The schedule's `seconds`, spread by up to a tenth either way, the same for one item every
 /// time: many items that failed together (a receiver that was down) are not tried again in the
 /// same second.
@@ -483,6 +492,26 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
                 "the work took longer than {work_timeout:?}"
             )),
         };
+        let postponed_until = outcome.as_ref().err().and_then(|error| {
+            error
+                .chain()
+                .find_map(|e| e.downcast_ref::<Postponed>())
+                .map(|p| p.until)
+        });
+        if let Some(until) = postponed_until {
+            let released = OutboxRecord {
+                next_attempt_at: until,
+                claimed_until: None,
+                version: claimed.version + 1,
+                ..record.clone()
+            };
+            match self.replace(&key, &released, claimed.version).await? {
+                Ok(()) | Err(TransactError::ConditionFailed { .. }) => {}
+                Err(other) => return Err(other.into()),
+            }
+            tracing::debug!(outbox_id = %record.id, %until, "outbox item postponed");
+            return Ok(Delivery::NotNow { until });
+        }
         let attempts = record.attempts + 1;
         if let Err(error) = outcome {
             let next_attempt_at = match retry {

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::catalogue::WebhookEvent;
 use super::endpoints::{self, WebhookEndpointRecord, secret_context};
 use super::endpoints::{DisabledReason, FAILING_LIMIT_DAYS};
-use super::guard;
+use super::{gate, guard};
 use crate::app::App;
 use crate::domain::Role;
 use crate::domain::{TenantId, WebhookId};
@@ -178,11 +178,23 @@ pub(crate) async fn deliver(
         Ok(_turn) => {
             let answer = attempt(app, &endpoint, &delivery.event, &secrets, now).await;
             if answer.status.is_none() {
-                app.webhook_gate.no_answer(endpoint.id, app.clock.now());
+                let at = app.clock.now();
+                let rest = gate::rest(endpoint.failing_since.unwrap_or(at), at);
+                app.webhook_gate.no_answer(endpoint.id, at, rest);
             }
             answer
         }
-        Err(held_back) => Answer::none(held_back.to_string()),
+        // Not an attempt: nothing is logged, and the schedule does not move.
+        Err(held_back) => {
+            let postponed = crate::mail::Postponed {
+                until: held_back.until(),
+                reason: held_back.to_string(),
+            };
+            return Err(InternalError::new(
+                "holding a delivery back",
+                postponed.into(),
+            ));
+        }
     };
     let outcome = match status {
         Some(s) if (200..300).contains(&s) => Outcome::Delivered,

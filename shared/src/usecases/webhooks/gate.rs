@@ -8,11 +8,12 @@
 //!   time), else the endpoint is slow and the delivery is held back, and so are the next ones,
 //!   at once, until a turn is free again;
 //! - once an attempt got no answer at all (no connection, or nothing within 15 seconds), the
-//!   endpoint's deliveries are held back for [`REST`] without connecting.
+//!   endpoint's deliveries are held back for a rest without connecting: [`MIN_REST`] at first,
+//!   a tenth of how long it has been failing later, at most [`MAX_REST`].
 //!
-//! A held-back delivery counts as a failed attempt: it is in the delivery log with why it was not
-//! sent, and it comes back on its retry schedule like any failure. So a dead endpoint costs each
-//! of its deliveries a table write per step of the schedule, and nothing else waits behind it.
+//! A held-back delivery is not an attempt: it is postponed to the end of the rest (or by
+//! [`BUSY_PAUSE`]) and its retry schedule does not move. Nothing else waits behind a dead
+//! endpoint, and the longer it is dead, the less often its deliveries are even looked at.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,8 +30,17 @@ pub const IN_FLIGHT: usize = 4;
 /// How long a delivery waits for its turn at a busy endpoint before it is held back.
 pub const WAIT_FOR_TURN: Duration = Duration::from_millis(500);
 
-/// How long an endpoint that gave no answer is left alone.
-pub const REST: chrono::Duration = chrono::Duration::seconds(30);
+/// How long an endpoint that gave no answer is left alone, at least and at most.
+pub const MIN_REST: chrono::Duration = chrono::Duration::seconds(30);
+pub const MAX_REST: chrono::Duration = chrono::Duration::hours(1);
+
+/// How long a delivery held back from a busy endpoint waits.
+pub const BUSY_PAUSE: chrono::Duration = chrono::Duration::seconds(30);
+
+/// The rest of an endpoint that gave no answer at `now` and has been failing since `since`.
+pub fn rest(since: DateTime<Utc>, now: DateTime<Utc>) -> chrono::Duration {
+    ((now - since) / 10).clamp(MIN_REST, MAX_REST)
+}
 
 #[derive(Default)]
 struct EndpointGate {
@@ -46,25 +56,30 @@ pub struct WebhookGate {
     endpoints: Mutex<HashMap<WebhookId, EndpointGate>>,
 }
 
-/// Why a delivery was held back: said in the delivery log.
+/// Why a delivery was held back, and until when.
 #[derive(Debug, PartialEq, Eq)]
 pub enum HeldBack {
-    Resting(DateTime<Utc>),
-    Busy,
+    /// The endpoint gave no answer lately; it rests until then.
+    Resting { until: DateTime<Utc> },
+    /// Every turn at it is taken by an attempt waiting for its answer.
+    Busy { until: DateTime<Utc> },
+}
+
+impl HeldBack {
+    pub fn until(&self) -> DateTime<Utc> {
+        match self {
+            HeldBack::Resting { until } | HeldBack::Busy { until } => *until,
+        }
+    }
 }
 
 impl std::fmt::Display for HeldBack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            HeldBack::Resting(since) => write!(
+            HeldBack::Resting { .. } => write!(f, "the endpoint gave no answer lately"),
+            HeldBack::Busy { .. } => write!(
                 f,
-                "not sent: the endpoint gave no answer at {}, and is left alone for {} s",
-                since.format("%H:%M:%S"),
-                REST.num_seconds()
-            ),
-            HeldBack::Busy => write!(
-                f,
-                "not sent: {IN_FLIGHT} deliveries to the endpoint were still waiting for its answer"
+                "{IN_FLIGHT} deliveries to the endpoint are waiting for its answer"
             ),
         }
     }
@@ -83,7 +98,7 @@ impl WebhookGate {
             let gate = endpoints.entry(endpoint).or_default();
             if let Some(until) = gate.resting_until {
                 if now < until {
-                    return Err(HeldBack::Resting(until - REST));
+                    return Err(HeldBack::Resting { until });
                 }
                 gate.resting_until = None;
             }
@@ -97,14 +112,17 @@ impl WebhookGate {
             self.set_slow(endpoint, false);
             return Ok(Turn { _permit: permit });
         }
+        let busy = HeldBack::Busy {
+            until: now + BUSY_PAUSE,
+        };
         if slow {
-            return Err(HeldBack::Busy);
+            return Err(busy);
         }
         match tokio::time::timeout(WAIT_FOR_TURN, turns.acquire_owned()).await {
             Ok(Ok(permit)) => Ok(Turn { _permit: permit }),
             _ => {
                 self.set_slow(endpoint, true);
-                Err(HeldBack::Busy)
+                Err(busy)
             }
         }
     }
@@ -119,9 +137,9 @@ impl WebhookGate {
         self.lock().entry(endpoint).or_default().slow = slow;
     }
 
-    /// `endpoint` gave no answer at `at`: its deliveries are held back for [`REST`].
-    pub fn no_answer(&self, endpoint: WebhookId, at: DateTime<Utc>) {
-        self.lock().entry(endpoint).or_default().resting_until = Some(at + REST);
+    /// `endpoint` gave no answer at `at`: its deliveries are held back for `rest`.
+    pub fn no_answer(&self, endpoint: WebhookId, at: DateTime<Utc>, rest: chrono::Duration) {
+        self.lock().entry(endpoint).or_default().resting_until = Some(at + rest);
     }
 }
 
@@ -143,17 +161,32 @@ mod tests {
             turns.push(gate.turn(busy, now).await.expect("a turn"));
         }
         let waited = std::time::Instant::now();
-        assert_eq!(gate.turn(busy, now).await.err(), Some(HeldBack::Busy));
+        assert_eq!(
+            gate.turn(busy, now).await.err(),
+            Some(HeldBack::Busy {
+                until: now + BUSY_PAUSE
+            })
+        );
         assert!(waited.elapsed() >= WAIT_FOR_TURN, "the first one waited");
         let waited = std::time::Instant::now();
-        assert_eq!(gate.turn(busy, now).await.err(), Some(HeldBack::Busy));
+        assert_eq!(
+            gate.turn(busy, now).await.err(),
+            Some(HeldBack::Busy {
+                until: now + BUSY_PAUSE
+            })
+        );
         assert!(waited.elapsed() < WAIT_FOR_TURN, "the next one does not");
         assert!(gate.turn(other, now).await.is_ok(), "other endpoints go on");
         turns.pop();
         let _again = gate.turn(busy, now).await.expect("a turn ended");
         // Free again, and no longer slow: a delivery that finds every turn taken waits again.
         let waited = std::time::Instant::now();
-        assert_eq!(gate.turn(busy, now).await.err(), Some(HeldBack::Busy));
+        assert_eq!(
+            gate.turn(busy, now).await.err(),
+            Some(HeldBack::Busy {
+                until: now + BUSY_PAUSE
+            })
+        );
         assert!(waited.elapsed() >= WAIT_FOR_TURN);
     }
 
@@ -162,14 +195,27 @@ mod tests {
         let gate = WebhookGate::default();
         let dead = endpoint();
         let now = Utc::now();
-        gate.no_answer(dead, now);
+        gate.no_answer(dead, now, MIN_REST);
         assert_eq!(
             gate.turn(dead, now + chrono::Duration::seconds(29))
                 .await
                 .err(),
-            Some(HeldBack::Resting(now))
+            Some(HeldBack::Resting {
+                until: now + MIN_REST
+            })
         );
         assert!(gate.turn(endpoint(), now).await.is_ok());
-        assert!(gate.turn(dead, now + REST).await.is_ok(), "rested");
+        assert!(gate.turn(dead, now + MIN_REST).await.is_ok(), "rested");
+    }
+
+    #[test]
+    fn the_longer_an_endpoint_fails_the_longer_it_rests() {
+        let now = Utc::now();
+        assert_eq!(rest(now, now), MIN_REST);
+        assert_eq!(
+            rest(now - chrono::Duration::hours(2), now),
+            chrono::Duration::minutes(12)
+        );
+        assert_eq!(rest(now - chrono::Duration::days(3), now), MAX_REST);
     }
 }
