@@ -665,6 +665,10 @@ pub struct EventRecord {
     /// The version the record the event is about had once changed (see `WebhookEvent::version`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_version: Option<u64>,
+    /// `membership.created` or `membership.removed` when the change also made or ended a
+    /// membership (see `WebhookEvent::membership_event`), so a replay sends that event too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership_event: Option<String>,
 }
 
 /// What an invitation is. `Expired` is never stored: a pending invitation past its `expires_at`

@@ -39,8 +39,9 @@ impl TestApp {
         items
     }
 
-    /// The outbox items waiting but for the webhook events each change files beside itself: the
-    /// mail and the jobs requests filed.
+    /// The outbox items waiting but for the webhook events each change files beside itself
+    /// (and the watches of invitations' expiry they file in turn): the mail and the jobs
+    /// requests filed.
     pub async fn mail_and_jobs(&self) -> Vec<Item> {
         let mut kept = Vec::new();
         for item in self.outbox_items().await {
@@ -53,7 +54,9 @@ impl TestApp {
                 .expect("an outbox message");
             if !matches!(
                 message,
-                usher_core::mail::OutboxMessage::Job(Job::Events(_) | Job::Deliver(_))
+                usher_core::mail::OutboxMessage::Job(
+                    Job::Events(_) | Job::Deliver(_) | Job::InvitationExpiry(_)
+                )
             ) {
                 kept.push(item);
             }

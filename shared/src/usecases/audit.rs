@@ -63,6 +63,8 @@ audit_actions! {
     InvitationResent = "invitation.resent",
     InvitationRevoked = "invitation.revoked",
     InvitationAccepted = "invitation.accepted",
+    /// A pending invitation reached its expiry unused.
+    InvitationExpired = "invitation.expired",
     /// Someone registered with another address than the invited one; a link went to it.
     InvitationConfirmationSent = "invitation.confirmation_sent",
     TenantCreated = "tenant.created",
@@ -127,6 +129,7 @@ impl AuditEvent {
             at: now,
             details: self.details,
             subject_version: None,
+            membership_event: None,
         };
         let mut ops = vec![Op::put(to_item(
             &keys::event(self.tenant, id),

@@ -10,12 +10,13 @@ use chrono::{DateTime, Utc};
 use super::audit::AuditEvent;
 use super::jobs::Job;
 use super::webhooks::WebhookEvent;
+use super::webhooks::catalogue::{MEMBERSHIP_CREATED, MEMBERSHIP_REMOVED};
 use super::webhooks::delivery::EventBatch;
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{EmailAddress, EventId, Locale, TenantId};
 use crate::mail::MailTemplate;
-use crate::table::{Key, MAX_TRANSACTION_OPS, Op, TransactError};
+use crate::table::{Condition, Key, MAX_TRANSACTION_OPS, Op, TransactError};
 
 /// The writes of one use case, committed together by [`Writes::commit`]. A clone is the same
 /// writes again, for a commit retried with fresh counts (see `throttle::transact_counting`).
@@ -160,7 +161,7 @@ impl<'a> Writes<'a> {
             mut webhook_events,
             mut files_outbox,
         } = self;
-        stamp_versions(&ops, &mut events, &mut webhook_events);
+        complete_events(&ops, &mut events, &mut webhook_events);
         // One batch per tenant: a job's fan-out reads one tenant's endpoints.
         let mut tenants: Vec<TenantId> = webhook_events.iter().map(|e| e.tenant_id).collect();
         tenants.sort();
@@ -197,31 +198,54 @@ impl<'a> Writes<'a> {
     }
 }
 
-/// Gives each webhook event the version its subject's record has once this commit stands, read
-/// from the commit's own put of that record, and keeps it in the event's log entry too (so a
-/// replay carries it).
-fn stamp_versions(ops: &[Op], audit_ops: &mut [Op], webhook_events: &mut [WebhookEvent]) {
-    for event in webhook_events.iter_mut() {
-        let Some(subject) = event.subject_key() else {
-            continue;
-        };
-        event.version = ops.iter().find_map(|op| match op {
-            Op::Put { item, .. } if Key::of(item).as_ref() == Some(&subject) => {
-                item.get("version").and_then(serde_json::Value::as_u64)
+/// Completes the webhook events from the commit's own writes: each gets the version its
+/// subject's record has once the commit stands, and a change that makes a membership (a put of
+/// one that must not exist yet) or archives one is told as `membership.*` too. Both are kept in
+/// the event's log entry, so a replay sends the same.
+fn complete_events(ops: &[Op], audit_ops: &mut [Op], webhook_events: &mut Vec<WebhookEvent>) {
+    let put_of = |key: &Key| {
+        ops.iter().find_map(|op| match op {
+            Op::Put { item, condition } if Key::of(item).as_ref() == Some(key) => {
+                Some((item, condition))
             }
             _ => None,
-        });
-        let (Some(version), Some(id)) = (event.version, event.id.strip_prefix("evt_")) else {
+        })
+    };
+    let mut membership_events = Vec::new();
+    for event in webhook_events.iter_mut() {
+        event.version = event
+            .subject_key()
+            .and_then(|key| put_of(&key))
+            .and_then(|(item, _)| item.get("version").and_then(serde_json::Value::as_u64));
+        let made_membership = event
+            .membership_key()
+            .and_then(|key| put_of(&key))
+            .is_some_and(|(_, condition)| *condition == Some(Condition::NotExists));
+        let membership = if made_membership {
+            Some(MEMBERSHIP_CREATED)
+        } else if event.kind == "user.archived" {
+            Some(MEMBERSHIP_REMOVED)
+        } else {
+            None
+        };
+        membership_events.extend(membership.and_then(|kind| event.membership_event(kind)));
+        let Some(id) = event.id.strip_prefix("evt_") else {
             continue;
         };
         for op in audit_ops.iter_mut() {
             if let Op::Put { item, .. } = op
                 && item.get("id").and_then(serde_json::Value::as_str) == Some(id)
             {
-                item.insert("subject_version".into(), version.into());
+                if let Some(version) = event.version {
+                    item.insert("subject_version".into(), version.into());
+                }
+                if let Some(kind) = membership {
+                    item.insert("membership_event".into(), kind.into());
+                }
             }
         }
     }
+    webhook_events.extend(membership_events);
 }
 
 /// Maps a commit's failure to a use case's error in one line.

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::invitations::{announce, expiry};
 use super::jobs::Job;
-use super::{forgot_password, import_users, invitations::announce, signup, team_members, webhooks};
+use super::{forgot_password, import_users, signup, team_members, webhooks};
 use crate::app::App;
 use crate::mail::{JobRunner, Mailer, OutboxDispatcher, Retry};
 use crate::table::Op;
@@ -28,6 +29,7 @@ impl JobRunner<Job> for Jobs {
             }
             Job::Events(batch) => webhooks::delivery::fan_out(app, batch, done).await?,
             Job::Deliver(delivery) => webhooks::delivery::deliver(app, delivery, done).await?,
+            Job::InvitationExpiry(watch) => expiry::run(app, watch, done).await?,
             Job::WebhookDisabled(notice) => {
                 webhooks::delivery::notify_disabled(app, notice, done).await?
             }

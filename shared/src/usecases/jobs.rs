@@ -27,6 +27,8 @@ pub enum Job {
     Events(super::webhooks::delivery::EventBatch),
     /// One event for one endpoint: an attempt, tried again until it is delivered.
     Deliver(super::webhooks::delivery::EventDelivery),
+    /// A pending invitation to watch: when it expires unused, that is recorded (and told).
+    InvitationExpiry(InvitationExpiry),
     /// Usher turned a webhook endpoint off: its tenant's owners are told.
     WebhookDisabled(super::webhooks::delivery::DisabledNotice),
 }
@@ -71,6 +73,15 @@ pub struct Announcement {
     /// Where the previous page ended; `None` for the first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<AccountId>,
+}
+
+/// An invitation that expires at `expires_at` unless accepted, revoked or resent first; see
+/// [`super::invitations::expiry`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationExpiry {
+    pub tenant_id: TenantId,
+    pub invitation_id: crate::domain::InvitationId,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// One chunk of an import to do; see [`super::import_users`].

@@ -350,7 +350,11 @@ fn signatures(request: &usher_tests::Received) -> usize {
 async fn a_rotated_secret_signs_beside_the_old_one_for_a_day() {
     let mut app = spawn_app().await;
     let receiver = Receiver::start(&[200]).await;
-    let created = register(&app, json!({"url": receiver.url})).await;
+    let created = register(
+        &app,
+        json!({"url": receiver.url, "event_types": ["user.created"]}),
+    )
+    .await;
     let id = created["id"].as_str().unwrap().to_owned();
     let old = created["secret"].as_str().unwrap().to_owned();
     let rotate = format!("{}/{id}/secret", hooks_path(&app));
@@ -874,4 +878,130 @@ async fn every_kind_of_change_meets_the_schema_published_for_its_type() {
             .unwrap_or_else(|| panic!("no {kind} with a version for {member}"))
     };
     assert!(version_of("user.created") < version_of("user.archived"));
+}
+
+#[tokio::test]
+async fn an_invitation_that_expires_unused_and_a_membership_made_or_ended_are_told_once() {
+    let mut app = spawn_app().await;
+    let receiver = Receiver::start(&[200]).await;
+    let created = register(
+        &app,
+        json!({"url": receiver.url,
+               "event_types": ["invitation.expired", "membership.created", "membership.removed"]}),
+    )
+    .await;
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let hook = created["id"].as_str().unwrap().to_owned();
+    let lapsing = app.invite_to_main("lapsing@example.org").await;
+    let resent = app.invite_to_main("resent@example.org").await;
+    app.invite_to_main("accepting@example.org").await;
+    let token = app.invitation_token_for("accepting@example.org").await;
+    assert!(app.accept_as_new(&token).await.status().is_success());
+    let (member, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    app.archive(&member).await;
+    app.dispatch_all_pending().await;
+
+    // Memberships: the invitee's and the member's made, the member's ended; each verifies and
+    // meets its schema, with an id of its own.
+    let events = payloads(&verify_webhooks(&secret, &receiver.received()).await);
+    let told = |kind: &str| -> Vec<Value> {
+        events
+            .iter()
+            .filter(|e| e["type"] == kind)
+            .cloned()
+            .collect()
+    };
+    assert_eq!(told("membership.created").len(), 2, "{events:#?}");
+    assert!(
+        told("membership.created")
+            .iter()
+            .any(|e| e["data"]["user_id"] == member.as_str())
+    );
+    let removed = told("membership.removed");
+    assert_eq!(removed.len(), 1);
+    assert_eq!(removed[0]["data"]["user_id"], member.as_str());
+    assert!(removed[0]["id"].as_str().unwrap().ends_with("_membership"));
+    assert!(
+        told("invitation.expired").is_empty(),
+        "nothing has expired yet"
+    );
+
+    // A day later one invitation is resent: its expiry moves a day on.
+    app.clock.advance(chrono::Duration::days(1));
+    sign_in_again(&mut app).await;
+    let response = app
+        .post(
+            &format!(
+                "/v1/tenants/{}/invitations/{}/resend",
+                app.tenant_id,
+                resent["id"].as_str().unwrap()
+            ),
+            Some(&app.owner_token),
+            json!({}),
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    app.dispatch_all_pending().await;
+
+    let expired_ids = |received: &[usher_tests::Received]| -> Vec<String> {
+        received
+            .iter()
+            .filter_map(|r| {
+                let body: Value = serde_json::from_slice(&r.body).unwrap();
+                (body["type"] == "invitation.expired")
+                    .then(|| body["data"]["invitation_id"].as_str().unwrap().to_owned())
+            })
+            .collect()
+    };
+    // Seven days after it was sent, the first has expired; the resent one has a day to go.
+    app.clock
+        .advance(chrono::Duration::days(6) + chrono::Duration::minutes(1));
+    sign_in_again(&mut app).await;
+    app.dispatch_all_pending().await;
+    assert_eq!(
+        expired_ids(&receiver.received()),
+        [lapsing["id"].as_str().unwrap()]
+    );
+    app.clock.advance(chrono::Duration::days(1));
+    app.dispatch_all_pending().await;
+    app.clock.advance(chrono::Duration::days(8));
+    app.dispatch_all_pending().await;
+    assert_eq!(
+        expired_ids(&receiver.received()),
+        [
+            lapsing["id"].as_str().unwrap(),
+            resent["id"].as_str().unwrap()
+        ],
+        "each expiry told once; the accepted invitation never"
+    );
+    sign_in_again(&mut app).await;
+    let log = app
+        .get_json(
+            &format!(
+                "/v1/tenants/{}/events?action=invitation.expired",
+                app.tenant_id
+            ),
+            &app.owner_token,
+        )
+        .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 2);
+
+    // A membership event is replayed by its own id, the same body again.
+    let first = receiver
+        .received()
+        .into_iter()
+        .find(|r| r.headers["webhook-id"].ends_with("_membership"))
+        .unwrap();
+    let response = app
+        .post(
+            &format!("{}/{hook}/replay", hooks_path(&app)),
+            Some(&app.owner_token),
+            json!({"event_id": first.headers["webhook-id"]}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    app.dispatch_all_pending().await;
+    let last = receiver.received().pop().unwrap();
+    assert_eq!(last.headers["webhook-id"], first.headers["webhook-id"]);
+    assert_eq!(last.body, first.body);
 }

@@ -8,6 +8,7 @@
 //! - [`accept`]: what a link shows, and accepting it by signing in, registering or with a
 //!   session; registering with another address waits for that address to be confirmed.
 //! - [`announce`]: the job that tells every member that someone joined.
+//! - [`expiry`]: the job that records an invitation expiring unused.
 //!
 //! A link is the one-time-link mechanism of password links: 32 random bytes, stored only as the
 //! SHA-256 of their text, kind `invitation`. The invitation holds the hash of the one link that
@@ -16,6 +17,7 @@
 
 pub mod accept;
 pub(crate) mod announce;
+pub(crate) mod expiry;
 pub mod manage;
 pub mod send;
 

@@ -31,6 +31,7 @@ pub fn event_type(action: AuditAction) -> Option<&'static str> {
         A::InvitationResent => "invitation.resent",
         A::InvitationRevoked => "invitation.revoked",
         A::InvitationAccepted => "invitation.accepted",
+        A::InvitationExpired => "invitation.expired",
         A::TenantCreated => "tenant.created",
         A::TenantSettingsUpdated => "tenant.updated",
         A::TenantSuspended => "tenant.suspended",
@@ -67,11 +68,22 @@ pub fn event_type(action: AuditAction) -> Option<&'static str> {
     })
 }
 
+/// A person gained a membership of the tenant, whichever way (created by an admin, an import,
+/// SCIM or inbound mail; an invitation accepted; the tenant created): told beside the change's
+/// own event, for a receiver that counts seats rather than follows each way in.
+pub const MEMBERSHIP_CREATED: &str = "membership.created";
+/// A person lost the use of their membership (archived by an admin or deleted by the directory).
+pub const MEMBERSHIP_REMOVED: &str = "membership.removed";
+
+/// What the id of a membership event adds to the id of the change's own event.
+const MEMBERSHIP_SUFFIX: &str = "_membership";
+
 /// Every event type of the catalogue, each once, in name order.
 pub fn event_types() -> Vec<&'static str> {
     let mut types: Vec<&'static str> = AuditAction::ALL
         .iter()
         .filter_map(|a| event_type(*a))
+        .chain([MEMBERSHIP_CREATED, MEMBERSHIP_REMOVED])
         .collect();
     types.sort_unstable();
     types.dedup();
@@ -81,7 +93,7 @@ pub fn event_types() -> Vec<&'static str> {
 /// The ids an event of `kind` always carries in its `data`, besides `actor`.
 fn ids_of(kind: &str) -> &'static [&'static str] {
     match kind.split_once('.').map_or(kind, |(area, _)| area) {
-        "user" | "password" | "session" => &["user_id"],
+        "user" | "password" | "session" | "membership" => &["user_id"],
         "team" => &["team_id"],
         "import" => &["import_id"],
         "invitation" if kind == "invitation.accepted" => &["user_id", "invitation_id"],
@@ -135,7 +147,7 @@ pub fn openapi_webhooks() -> serde_json::Value {
             "type": "object",
             "required": ["id", "type", "timestamp", "tenant_id", "data"],
             "properties": {
-                "id": {"type": "string", "pattern": "^evt_[0-9A-HJKMNP-TV-Z]{26}$",
+                "id": {"type": "string", "pattern": "^evt_[0-9A-HJKMNP-TV-Z]{26}(_membership)?$",
                     "description": "The event's id, the same in `webhook-id` and on every retry and replay: drop one seen before."},
                 "type": {"const": kind},
                 "timestamp": {"type": "string", "format": "date-time",
@@ -200,27 +212,56 @@ impl WebhookEvent {
         )
     }
 
-    /// The event an entry of the tenant's log records (for a replay): the same body as when it
-    /// was first delivered. `None` for an action not in the catalogue.
-    pub(crate) fn of_record(record: &EventRecord) -> Option<Self> {
-        let action = *AuditAction::ALL
+    /// The events an entry of the tenant's log records (for a replay): the same bodies as when
+    /// they were first delivered, the change's own and its membership event. None for an action
+    /// not in the catalogue.
+    pub(crate) fn of_record(record: &EventRecord) -> Vec<Self> {
+        let Some(action) = AuditAction::ALL
             .iter()
-            .find(|a| a.as_str() == record.action)?;
+            .find(|a| a.as_str() == record.action)
+        else {
+            return Vec::new();
+        };
         let actor = record
             .actor
             .or(record.actor_id.map(Actor::Account))
             .unwrap_or(Actor::System);
-        let mut event = Self::build(
+        let Some(mut event) = Self::build(
             record.tenant_id,
-            action,
+            *action,
             actor,
             record.subject_id,
             &record.details,
             record.id,
             record.at,
-        )?;
+        ) else {
+            return Vec::new();
+        };
         event.version = record.subject_version;
-        Some(event)
+        let membership = record
+            .membership_event
+            .as_deref()
+            .and_then(|kind| event.membership_event(kind));
+        std::iter::once(event).chain(membership).collect()
+    }
+
+    /// The membership event of kind `kind` that this event's change makes too: the same data
+    /// and version, its own id.
+    pub(crate) fn membership_event(&self, kind: &str) -> Option<Self> {
+        let kind = [MEMBERSHIP_CREATED, MEMBERSHIP_REMOVED]
+            .into_iter()
+            .find(|k| *k == kind)?;
+        Some(Self {
+            id: format!("{}{MEMBERSHIP_SUFFIX}", self.id),
+            kind: kind.to_owned(),
+            ..self.clone()
+        })
+    }
+
+    /// The membership of the person the event is about, if it is about one.
+    pub(crate) fn membership_key(&self) -> Option<Key> {
+        let user = self.data.get("user_id")?.as_str()?.parse().ok()?;
+        Some(keys::membership(self.tenant_id, user))
     }
 
     /// The key of the record this event is about, whose version it carries.

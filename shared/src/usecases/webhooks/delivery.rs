@@ -33,7 +33,7 @@ use crate::records::{from_optional, to_item};
 use crate::table::{Condition, Op, TransactError};
 use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
-use crate::usecases::jobs::Job;
+use crate::usecases::jobs::{InvitationExpiry, Job};
 use crate::usecases::listing::for_each_item;
 use crate::usecases::{Context, InternalError};
 use serde_json::json;
@@ -105,7 +105,8 @@ pub struct DeliveryAttemptRecord {
     pub excerpt: String,
 }
 
-/// The fan-out job: a delivery for each event and each enabled endpoint that wants it.
+/// The fan-out job: a delivery for each event and each enabled endpoint that wants it, and a
+/// watch for each invitation sent or resent (see `invitations::expiry`).
 pub(crate) async fn fan_out(app: &App, batch: EventBatch, done: Op) -> Result<(), InternalError> {
     let endpoints = endpoints::of_tenant(app, batch.tenant_id).await?;
     let mut writes = Writes::new(app, app.clock.now());
@@ -124,7 +125,20 @@ pub(crate) async fn fan_out(app: &App, batch: EventBatch, done: Op) -> Result<()
                 })
         })
         .collect();
-    if deliveries.len() > FAN_OUT && batch.events.len() > 1 {
+    // Invitations sent or resent are watched, so their expiry is recorded (and told).
+    let watches: Vec<InvitationExpiry> = batch
+        .events
+        .iter()
+        .filter(|e| e.kind == "invitation.sent" || e.kind == "invitation.resent")
+        .filter_map(|e| {
+            Some(InvitationExpiry {
+                tenant_id: batch.tenant_id,
+                invitation_id: e.data.get("invitation_id")?.as_str()?.parse().ok()?,
+                expires_at: serde_json::from_value(e.data.get("expires_at")?.clone()).ok()?,
+            })
+        })
+        .collect();
+    if deliveries.len() + watches.len() > FAN_OUT && batch.events.len() > 1 {
         let (first, second) = batch.events.split_at(batch.events.len() / 2);
         for half in [first, second] {
             writes.job(Job::Events(EventBatch {
@@ -135,6 +149,9 @@ pub(crate) async fn fan_out(app: &App, batch: EventBatch, done: Op) -> Result<()
     } else {
         for delivery in deliveries {
             writes.job(Job::Deliver(delivery))?;
+        }
+        for watch in watches {
+            writes.job(Job::InvitationExpiry(watch))?;
         }
     }
     writes.commit().await.context("fanning events out")

@@ -113,7 +113,7 @@ pub async fn replay(
 }
 
 async fn one_event(app: &App, tenant: TenantId, raw: &str) -> Result<WebhookEvent, WebhookError> {
-    let id = event_id(raw).ok_or(WebhookError::UnknownEvent)?;
+    let id = event_id(raw.trim_end_matches("_membership")).ok_or(WebhookError::UnknownEvent)?;
     let record: Option<EventRecord> = from_optional(
         app.table
             .get(&keys::event(tenant, id))
@@ -123,7 +123,10 @@ async fn one_event(app: &App, tenant: TenantId, raw: &str) -> Result<WebhookEven
     .context("reading the event")?;
     record
         .as_ref()
-        .and_then(WebhookEvent::of_record)
+        .map(WebhookEvent::of_record)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|event| event.id == raw)
         .ok_or(WebhookError::UnknownEvent)
 }
 
@@ -156,13 +159,13 @@ async fn events_after(
                 continue;
             }
             let record: EventRecord = from_item(item).context("reading an event")?;
-            if let Some(event) =
-                WebhookEvent::of_record(&record).filter(|e| endpoint.wants(&e.kind))
-            {
-                events.push(event);
-                if events.len() == MAX_REPLAY {
-                    return Ok((events, Some(format!("evt_{}", record.id))));
-                }
+            let wanted = WebhookEvent::of_record(&record)
+                .into_iter()
+                .filter(|e| endpoint.wants(&e.kind));
+            events.extend(wanted);
+            // An entry's events go together; the cap may be passed by one.
+            if events.len() >= MAX_REPLAY {
+                return Ok((events, Some(format!("evt_{}", record.id))));
             }
         }
         if page.next.is_none() {
