@@ -71,22 +71,13 @@ pub const TEAM_PREFIX: &str = "TEAM#";
 
 pub const WEBHOOK_PREFIX: &str = "WEBHOOK#";
 
-/// A tenant's webhook endpoint.
-pub fn webhook(tenant: TenantId, id: WebhookId) -> Key {
-    Key::new(tenant_pk(tenant), format!("{WEBHOOK_PREFIX}{id}"))
-}
+/// The deployment's webhook endpoints (operator keys'), which receive every tenant's events, and
+/// their attempts; a tenant's are in its own partition (see `webhooks::endpoints::Owner`).
+pub const DEPLOYMENT_WEBHOOKS_PK: &str = "DEPLOYMENTWEBHOOKS";
 
 /// The attempts to deliver to endpoint `id`, newest last (`attempt` is a ULID).
 pub fn webhook_attempts_prefix(id: WebhookId) -> String {
     format!("WEBHOOKATTEMPT#{id}#")
-}
-
-/// One attempt to deliver to endpoint `id`, kept 30 days.
-pub fn webhook_attempt(tenant: TenantId, id: WebhookId, attempt: &str) -> Key {
-    Key::new(
-        tenant_pk(tenant),
-        format!("{}{attempt}", webhook_attempts_prefix(id)),
-    )
 }
 
 /// A team of the tenant.

@@ -180,14 +180,19 @@ pub enum OperatorScope {
     /// Act as an owner in every tenant, on every tenant route.
     #[serde(rename = "tenants.admin")]
     TenantsAdmin,
+    /// Manage the deployment's webhook endpoints (`/v1/webhooks`), which receive every
+    /// tenant's events.
+    #[serde(rename = "webhooks.manage")]
+    WebhooksManage,
 }
 
 impl OperatorScope {
-    pub const ALL: [OperatorScope; 4] = [
+    pub const ALL: [OperatorScope; 5] = [
         OperatorScope::TenantsCreate,
         OperatorScope::TenantsRead,
         OperatorScope::TenantsSuspend,
         OperatorScope::TenantsAdmin,
+        OperatorScope::WebhooksManage,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -196,6 +201,7 @@ impl OperatorScope {
             OperatorScope::TenantsRead => "tenants.read",
             OperatorScope::TenantsSuspend => "tenants.suspend",
             OperatorScope::TenantsAdmin => "tenants.admin",
+            OperatorScope::WebhooksManage => "webhooks.manage",
         }
     }
 

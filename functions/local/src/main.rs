@@ -110,7 +110,7 @@ enum OperatorKeyCommand {
     Create {
         #[arg(long)]
         name: String,
-        /// Comma-separated: tenants.create, tenants.read, tenants.suspend, tenants.admin.
+        /// Comma-separated: tenants.create, tenants.read, tenants.suspend, tenants.admin, webhooks.manage.
         #[arg(long, value_delimiter = ',', required = true)]
         scopes: Vec<String>,
         #[command(flatten)]
@@ -409,7 +409,7 @@ async fn operator_key(command: OperatorKeyCommand) -> anyhow::Result<()> {
                 .map(|s| {
                     OperatorScope::parse(s).ok_or_else(|| {
                         anyhow::anyhow!(
-                            "--scopes: {s:?} is not one of tenants.create, tenants.read, tenants.suspend, tenants.admin"
+                            "--scopes: {s:?} is not one of tenants.create, tenants.read, tenants.suspend, tenants.admin, webhooks.manage"
                         )
                     })
                 })

@@ -1,6 +1,7 @@
 //! `usher serve` killed with SIGKILL while clients create users, then started again on the same
 //! data dir: every mail that was committed goes out within 15 seconds of the restart, and none
-//! goes out twice.
+//! goes out twice; every committed change's webhook event arrives, none arrives for a change
+//! that did not commit, and an event is sent again only if the kill cut its attempt short.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeSet, HashMap};
@@ -59,8 +60,43 @@ fn sends_per_item(logs: &[&Path]) -> HashMap<String, usize> {
     sends
 }
 
+/// A webhook receiver on loopback that answers 200 and counts each event it gets, by id, with
+/// the person it is about.
+#[derive(Clone, Default)]
+struct Receiver {
+    events: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+impl Receiver {
+    async fn start(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+        let events = self.events.clone();
+        let app = axum::Router::new().route(
+            "/hooks",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let events = events.clone();
+                async move {
+                    let event: Value = serde_json::from_slice(&body).unwrap();
+                    events.lock().unwrap().push((
+                        event["id"].as_str().unwrap().to_owned(),
+                        event["data"]["user_id"].as_str().unwrap().to_owned(),
+                    ));
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    }
+
+    fn events(&self) -> Vec<(String, String)> {
+        self.events.lock().unwrap().clone()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn after_a_sigkill_under_load_every_committed_mail_goes_out_once_within_15_seconds() {
+async fn after_a_sigkill_under_load_every_committed_mail_and_event_goes_out_once() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let (tenant, temporary) = create_tenant(&data, "Crash", "owner@crash.example");
@@ -72,6 +108,16 @@ async fn after_a_sigkill_under_load_every_committed_mail_goes_out_once_within_15
     let mut server = serve(&data, port, &first_log);
     wait_until_listening(&base).await;
     let token = owner_session(&http, &base, "owner@crash.example", &temporary).await;
+    let receiver = Receiver::default();
+    let hook = receiver.start().await;
+    let registered = http
+        .post(format!("{base}/v1/tenants/{tenant}/webhooks"))
+        .bearer_auth(&token)
+        .json(&json!({"url": hook, "event_types": ["user.created"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
 
     // 8 clients create users (each mailed a link) until the server dies under them.
     let stop_at = Instant::now() + Duration::from_secs(3);
@@ -92,7 +138,13 @@ async fn after_a_sigkill_under_load_every_committed_mail_goes_out_once_within_15
                     .send()
                     .await;
                 match response {
-                    Ok(r) if r.status() == 201 => answered.push(email),
+                    Ok(r) if r.status() == 201 => {
+                        let Ok(created) = r.json::<Value>().await else {
+                            break;
+                        };
+                        let id = created["user"]["id"].as_str().unwrap().to_owned();
+                        answered.push((email, id));
+                    }
                     Ok(r) => panic!("unexpected answer {}", r.status()),
                     Err(_) => break,
                 }
@@ -108,8 +160,12 @@ async fn after_a_sigkill_under_load_every_committed_mail_goes_out_once_within_15
     server.kill().unwrap();
     server.wait().unwrap();
     let mut answered = BTreeSet::new();
+    let mut answered_ids = BTreeSet::new();
     for client in clients {
-        answered.extend(client.await.unwrap());
+        for (email, id) in client.await.unwrap() {
+            answered.insert(email);
+            answered_ids.insert(id);
+        }
     }
     let sent_before = recipients(&data).len();
 
@@ -133,8 +189,62 @@ async fn after_a_sigkill_under_load_every_committed_mail_goes_out_once_within_15
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Every committed change's event arrives; none for a change that did not commit.
+    let mut events_out = None;
+    while restarted.elapsed() < Duration::from_secs(30) {
+        let told: BTreeSet<String> = receiver
+            .events()
+            .into_iter()
+            .map(|(_, user)| user)
+            .collect();
+        if answered_ids.iter().all(|id| told.contains(id)) {
+            events_out = Some(restarted.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The session made before the kill is in the data dir: it still opens the tenant.
+    let events = receiver.events();
+    let told: BTreeSet<String> = events.iter().map(|(_, user)| user.clone()).collect();
+    let lost: Vec<_> = answered_ids
+        .iter()
+        .filter(|id| !told.contains(*id))
+        .collect();
+    let mut not_committed = Vec::new();
+    for user in told.difference(&answered_ids) {
+        // Told but never answered: the kill came between the commit and the answer. It must
+        // exist all the same.
+        let found = http
+            .get(format!("{base}/v1/tenants/{tenant}/users/{user}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        if found.status() != 200 {
+            not_committed.push(user.clone());
+        }
+    }
+    let mut per_event: HashMap<&str, usize> = HashMap::new();
+    for (id, _) in &events {
+        *per_event.entry(id.as_str()).or_default() += 1;
+    }
+    let repeated = per_event.values().filter(|n| **n > 1).count();
     server.kill().unwrap();
     server.wait().unwrap();
+    println!(
+        "{} events received; all committed users told {:?} after the restart; {} lost; {} for changes that did not commit; {repeated} sent again (the kill cut their attempts short)",
+        events.len(),
+        events_out,
+        lost.len(),
+        not_committed.len(),
+    );
+    assert!(lost.is_empty(), "{} committed users never told", lost.len());
+    assert!(
+        not_committed.is_empty(),
+        "told of users that do not exist: {not_committed:?}"
+    );
+    // Only an attempt under way at the kill can be sent again: a dispatcher has 8 at most.
+    assert!(repeated <= 8, "{repeated} events sent more than once");
 
     let recipients = recipients(&data);
     let missing: Vec<_> = answered

@@ -613,6 +613,7 @@ mod tests {
                         | MailTemplate::InvitationAccepted { .. }
                         | MailTemplate::MemberJoined { .. }
                         | MailTemplate::RegistrationForAnAccount { .. }
+                        | MailTemplate::WebhookDisabled { .. }
                 );
                 assert_eq!(mail.text.contains("https://usher.example/"), has_action);
                 subjects.insert(mail.subject);

@@ -516,7 +516,7 @@ async fn every_active_member_of_a_large_tenant_hears_of_a_newcomer_exactly_once(
         .collect();
     expected.sort();
     assert_eq!(told, expected, "every active member but the newcomer, once");
-    assert!(app.outbox_items().await.is_empty(), "the job finished");
+    assert!(app.mail_and_jobs().await.is_empty(), "the job finished");
 }
 
 #[tokio::test]

@@ -1005,3 +1005,112 @@ async fn an_invitation_that_expires_unused_and_a_membership_made_or_ended_are_to
     assert_eq!(last.headers["webhook-id"], first.headers["webhook-id"]);
     assert_eq!(last.body, first.body);
 }
+
+#[tokio::test]
+async fn a_deployment_endpoint_hears_every_tenant_and_only_operator_keys_manage_it() {
+    let app = spawn_app().await;
+    let (_, key) = app.operator_key(&["webhooks.manage"]).await;
+    let (_, tenants_key) = app.operator_key(&["tenants.admin", "tenants.read"]).await;
+    let receiver = Receiver::start(&[200]).await;
+    let response = app
+        .post(
+            "/v1/webhooks",
+            Some(&key),
+            json!({"url": receiver.url, "event_types": ["user.created"]}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let created: Value = response.json().await.unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+
+    // Not for a key without the scope, nor a tenant's owner, nor a session.
+    for (caller, status) in [
+        (&tenants_key, StatusCode::FORBIDDEN),
+        (&app.owner_token, StatusCode::UNAUTHORIZED),
+    ] {
+        for (method, path) in [
+            (Method::GET, "/v1/webhooks".to_owned()),
+            (Method::GET, format!("/v1/webhooks/{id}")),
+            (Method::DELETE, format!("/v1/webhooks/{id}")),
+            (Method::POST, format!("/v1/webhooks/{id}/secret")),
+        ] {
+            let response = app.request(method.clone(), &path, Some(caller), None).await;
+            assert_eq!(response.status(), status, "{method} {path}");
+        }
+    }
+    // A tenant's admin does not see it among the tenant's, nor reach it by the tenant's path.
+    let listed = app.get_json(&hooks_path(&app), &app.owner_token).await;
+    assert!(listed["items"].as_array().unwrap().is_empty(), "{listed}");
+    let response = app
+        .get(&format!("{}/{id}", hooks_path(&app)), &app.owner_token)
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // Two tenants' changes both arrive, each saying its tenant, signed with its secret.
+    let (other, _, other_owner) = app.new_tenant("Other").await;
+    app.member(app.tenant_id, "member", &[]).await;
+    app.create_user(
+        other,
+        &other_owner,
+        json!({"email": "theirs@example.org", "first_name": "T", "last_name": "Heirs",
+               "role": "member", "password": {"mode": "generate"}}),
+    )
+    .await;
+    app.dispatch_all_pending().await;
+    let events = payloads(&verify_webhooks(&secret, &receiver.received()).await);
+    let mut tenants: Vec<&str> = events
+        .iter()
+        .map(|e| e["tenant_id"].as_str().unwrap())
+        .collect();
+    tenants.sort_unstable();
+    let mut expected = vec![app.tenant_id.to_string(), other.to_string()];
+    expected.sort();
+    assert_eq!(tenants, expected, "{events:#?}");
+    let log = app
+        .get_json(&format!("/v1/webhooks/{id}/deliveries"), &key)
+        .await;
+    assert_eq!(log["items"].as_array().unwrap().len(), 2);
+
+    // A replay names the tenant whose events to send again.
+    let replay = format!("/v1/webhooks/{id}/replay");
+    let problem = assert_problem(
+        app.post(
+            &replay,
+            Some(&key),
+            json!({"since": "2020-01-01T00:00:00Z"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(problem["field"], "tenant_id");
+    let response = app
+        .post(
+            &replay,
+            Some(&key),
+            json!({"since": "2020-01-01T00:00:00Z", "tenant_id": other}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    assert_eq!(response.json::<Value>().await.unwrap()["queued"], 1);
+    app.dispatch_all_pending().await;
+    let last: Value = serde_json::from_slice(&receiver.received().pop().unwrap().body).unwrap();
+    assert_eq!(last["tenant_id"], other.to_string());
+
+    // Deleted: nothing more.
+    let response = app
+        .request(
+            Method::DELETE,
+            &format!("/v1/webhooks/{id}"),
+            Some(&key),
+            None,
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let sent = receiver.received().len();
+    app.member(app.tenant_id, "member", &[]).await;
+    app.dispatch_all_pending().await;
+    assert_eq!(receiver.received().len(), sent);
+}

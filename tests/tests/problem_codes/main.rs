@@ -419,6 +419,55 @@ fn the_document_lists_every_problem_each_route_can_answer() {
         ),
         (
             "post",
+            "/v1/webhooks",
+            deployment_webhooks(endpoint_fields(WebhookError::TooMany), true),
+        ),
+        ("get", "/v1/webhooks", deployment_webhooks(vec![], false)),
+        (
+            "get",
+            "/v1/webhooks/{webhook_id}",
+            deployment_webhooks(vec![WebhookError::NotFound], false),
+        ),
+        (
+            "patch",
+            "/v1/webhooks/{webhook_id}",
+            deployment_webhooks(endpoint_fields(WebhookError::NotFound), true),
+        ),
+        (
+            "delete",
+            "/v1/webhooks/{webhook_id}",
+            deployment_webhooks(vec![WebhookError::NotFound, WebhookError::Conflict], false),
+        ),
+        (
+            "get",
+            "/v1/webhooks/{webhook_id}/deliveries",
+            [
+                deployment_webhooks(vec![WebhookError::NotFound, WebhookError::BadCursor], false),
+                LIST_QUERY.to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "post",
+            "/v1/webhooks/{webhook_id}/secret",
+            deployment_webhooks(vec![WebhookError::NotFound, WebhookError::Conflict], false),
+        ),
+        (
+            "post",
+            "/v1/webhooks/{webhook_id}/replay",
+            deployment_webhooks(
+                vec![
+                    WebhookError::NotFound,
+                    WebhookError::Disabled,
+                    WebhookError::NotWanted("x".into()),
+                    WebhookError::UnknownEvent,
+                    WebhookError::TenantRequired,
+                ],
+                true,
+            ),
+        ),
+        (
+            "post",
             "/v1/tenants/{tenant_id}/webhooks/{webhook_id}/replay",
             webhooks(
                 vec![

@@ -18,6 +18,7 @@ pub(super) fn webhooks(extra: Vec<WebhookError>, json_body: bool) -> Vec<Answer>
             WebhookError::Disabled,
             WebhookError::NotWanted("x".into()),
             WebhookError::UnknownEvent,
+            WebhookError::TenantRequired,
         ],
         |e| match e {
             WebhookError::Auth(_) => Some(0),
@@ -32,9 +33,10 @@ pub(super) fn webhooks(extra: Vec<WebhookError>, json_body: bool) -> Vec<Answer>
             WebhookError::Disabled => Some(9),
             WebhookError::NotWanted(_) => Some(10),
             WebhookError::UnknownEvent => Some(11),
+            WebhookError::TenantRequired => Some(12),
             WebhookError::Internal(_) => None,
         },
-        12,
+        13,
     );
     let mut all: Vec<WebhookError> = tenant_auth().into_iter().map(Into::into).collect();
     all.push(WebhookError::Forbidden);
@@ -56,4 +58,17 @@ pub(super) fn endpoint_fields(extra: WebhookError) -> Vec<WebhookError> {
         WebhookError::Conflict,
         extra,
     ]
+}
+
+/// The deployment's webhook routes (operator keys): the key check, `extra`, and with
+/// `json_body` those of the body. No tenant path.
+pub(super) fn deployment_webhooks(extra: Vec<WebhookError>, json_body: bool) -> Vec<Answer> {
+    let mut all: Vec<WebhookError> = operator_auth().into_iter().map(Into::into).collect();
+    all.extend(extra);
+    let body = if json_body {
+        JSON_BODY.to_vec()
+    } else {
+        Vec::new()
+    };
+    [answers(all), body].concat()
 }

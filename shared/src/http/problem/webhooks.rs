@@ -25,6 +25,7 @@ impl From<WebhookError> for Problem {
                 Problem::new(StatusCode::CONFLICT, "webhook_disabled", detail)
             }
             WebhookError::NotWanted(_) => Problem::invalid("event_id", detail),
+            WebhookError::TenantRequired => Problem::invalid("tenant_id", detail),
             WebhookError::UnknownEvent => {
                 Problem::new(StatusCode::NOT_FOUND, "event_not_found", detail)
             }

@@ -20,7 +20,7 @@ use ring::hmac;
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::WebhookEvent;
-use super::endpoints::{self, WebhookEndpointRecord, secret_context};
+use super::endpoints::{self, Owner, WebhookEndpointRecord, secret_context};
 use super::endpoints::{DisabledReason, FAILING_LIMIT_DAYS};
 use super::{gate, guard};
 use crate::app::App;
@@ -48,9 +48,23 @@ pub struct EventBatch {
 /// One event for one endpoint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventDelivery {
+    /// The tenant the event is of.
     pub tenant_id: TenantId,
     pub endpoint_id: WebhookId,
+    /// Whether the endpoint is the deployment's rather than the tenant's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deployment: bool,
     pub event: WebhookEvent,
+}
+
+impl EventDelivery {
+    fn owner(&self) -> Owner {
+        if self.deployment {
+            Owner::Deployment
+        } else {
+            Owner::Tenant(self.tenant_id)
+        }
+    }
 }
 
 /// When a failed delivery is tried again: seconds after the 1st, 2nd, ... failure (5 s, 5 min,
@@ -108,7 +122,9 @@ pub struct DeliveryAttemptRecord {
 /// The fan-out job: a delivery for each event and each enabled endpoint that wants it, and a
 /// watch for each invitation sent or resent (see `invitations::expiry`).
 pub(crate) async fn fan_out(app: &App, batch: EventBatch, done: Op) -> Result<(), InternalError> {
-    let endpoints = endpoints::of_tenant(app, batch.tenant_id).await?;
+    // The tenant's endpoints and the deployment's, which receive every tenant's events.
+    let mut endpoints = endpoints::of_owner(app, Owner::Tenant(batch.tenant_id)).await?;
+    endpoints.extend(endpoints::of_owner(app, Owner::Deployment).await?);
     let mut writes = Writes::new(app, app.clock.now());
     writes.op(done);
     let deliveries: Vec<EventDelivery> = batch
@@ -121,6 +137,7 @@ pub(crate) async fn fan_out(app: &App, batch: EventBatch, done: Op) -> Result<()
                 .map(|e| EventDelivery {
                     tenant_id: batch.tenant_id,
                     endpoint_id: e.id,
+                    deployment: e.owner() == Owner::Deployment,
                     event: event.clone(),
                 })
         })
@@ -170,7 +187,8 @@ pub(crate) async fn deliver(
     delivery: EventDelivery,
     done: Op,
 ) -> Result<(), InternalError> {
-    let key = keys::webhook(delivery.tenant_id, delivery.endpoint_id);
+    let owner = delivery.owner();
+    let key = owner.endpoint_key(delivery.endpoint_id);
     let endpoint: Option<WebhookEndpointRecord> =
         from_optional(app.table.get(&key).await.context("reading the endpoint")?)
             .context("reading the endpoint")?;
@@ -231,7 +249,7 @@ pub(crate) async fn deliver(
     let attempt_id = app.random.ulid(now);
     let logged = Op::put(
         to_item(
-            &keys::webhook_attempt(delivery.tenant_id, endpoint.id, &attempt_id.to_string()),
+            &owner.attempt_key(endpoint.id, &attempt_id.to_string()),
             &record,
             Some(now + chrono::Duration::days(30)),
         )
@@ -330,15 +348,16 @@ fn endpoint_put(
     ))
 }
 
-/// Turns `endpoint` off for `reason`, in the audit log, and files the mail to its tenant's
-/// owners, with what `writes` holds (the job's deletion, the attempt's log).
+/// Turns `endpoint` off for `reason` with what `writes` holds (the job's deletion, the attempt's
+/// log). A tenant's endpoint: in its audit log, and its owners are mailed. The deployment's: in
+/// the service's log (its operator sees `disabled_reason`).
 async fn disable(
     mut writes: Writes<'_>,
     endpoint: &WebhookEndpointRecord,
     reason: DisabledReason,
 ) -> Result<(), InternalError> {
     let now = writes.now();
-    let key = keys::webhook(endpoint.tenant_id, endpoint.id);
+    let key = endpoint.owner().endpoint_key(endpoint.id);
     let disabled = WebhookEndpointRecord {
         enabled: false,
         disabled_reason: Some(reason),
@@ -346,21 +365,28 @@ async fn disable(
         updated_at: now,
         ..endpoint.clone()
     };
-    writes
-        .op(endpoint_put(&key, &disabled, endpoint)?)
-        .audit(AuditEvent {
-            tenant: endpoint.tenant_id,
-            action: AuditAction::WebhookDisabled,
-            actor: Actor::System,
-            subject: None,
-            details: json!({"webhook_id": endpoint.id, "url": endpoint.url, "reason": reason}),
-        })?
-        .job(Job::WebhookDisabled(DisabledNotice {
-            tenant_id: endpoint.tenant_id,
-            endpoint_id: endpoint.id,
-            url: endpoint.url.clone(),
-            reason,
-        }))?;
+    writes.op(endpoint_put(&key, &disabled, endpoint)?);
+    match endpoint.tenant_id {
+        Some(tenant) => {
+            writes
+                .audit(AuditEvent {
+                    tenant,
+                    action: AuditAction::WebhookDisabled,
+                    actor: Actor::System,
+                    subject: None,
+                    details: json!({"webhook_id": endpoint.id, "url": endpoint.url, "reason": reason}),
+                })?
+                .job(Job::WebhookDisabled(DisabledNotice {
+                    tenant_id: tenant,
+                    endpoint_id: endpoint.id,
+                    url: endpoint.url.clone(),
+                    reason,
+                }))?;
+        }
+        None => {
+            tracing::warn!(webhook_id = %endpoint.id, ?reason, "a deployment webhook endpoint was turned off")
+        }
+    }
     writes.commit().await.context("disabling an endpoint")
 }
 

@@ -1,5 +1,7 @@
-//! A tenant's webhook endpoints: `POST/GET .../webhooks`, `GET/PATCH/DELETE .../webhooks/{id}`,
-//! for its owners and admins (and keys acting as one).
+//! Webhook endpoints: `POST/GET .../webhooks`, `GET/PATCH/DELETE .../webhooks/{id}`. A tenant's
+//! endpoints (`/v1/tenants/{tid}/webhooks`) are managed by its owners and admins (and keys acting
+//! as one) and receive its events; the deployment's endpoints (`/v1/webhooks`) are managed by
+//! operator keys with `webhooks.manage` and receive every tenant's events.
 //!
 //! An endpoint's secret (`whsec_` and 24 random bytes in base64, as Standard Webhooks writes
 //! them) is shown once, when the endpoint is made; the table keeps it sealed with a key derived
@@ -15,22 +17,110 @@ use super::{WebhookError, catalogue};
 use crate::app::App;
 use crate::domain::{TenantId, WebhookId};
 use crate::keys;
+use crate::records::{Actor, OperatorScope};
 use crate::records::{from_item, from_optional, to_item};
+use crate::table::Key;
 use crate::table::{Condition, Op};
-use crate::token::Credential;
+use crate::token::{Credential, KeySecret};
 use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::{LostRace, Writes};
 use crate::usecases::listing::for_each_item;
+use crate::usecases::operator_keys::OperatorCaller;
 use crate::usecases::{Context, TenantCaller};
 
 /// Endpoints one tenant may have: each event costs a delivery per endpoint.
 pub const MAX_ENDPOINTS: usize = 20;
 
-/// A tenant's endpoint, as stored.
+/// Whose endpoints: a tenant's, or the deployment's (which receive every tenant's events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    Tenant(TenantId),
+    Deployment,
+}
+
+impl Owner {
+    fn pk(self) -> String {
+        match self {
+            Owner::Tenant(tenant) => keys::tenant_pk(tenant),
+            Owner::Deployment => keys::DEPLOYMENT_WEBHOOKS_PK.to_owned(),
+        }
+    }
+
+    /// The key of endpoint `id`.
+    pub fn endpoint_key(self, id: WebhookId) -> Key {
+        Key::new(self.pk(), format!("{}{id}", keys::WEBHOOK_PREFIX))
+    }
+
+    /// The key of one attempt (a ULID) to deliver to endpoint `id`, kept 30 days.
+    pub fn attempt_key(self, id: WebhookId, attempt: &str) -> Key {
+        Key::new(
+            self.pk(),
+            format!("{}{attempt}", keys::webhook_attempts_prefix(id)),
+        )
+    }
+
+    /// The tenant whose log records what is done to its endpoints; `None` for the deployment's.
+    fn tenant(self) -> Option<TenantId> {
+        match self {
+            Owner::Tenant(tenant) => Some(tenant),
+            Owner::Deployment => None,
+        }
+    }
+}
+
+/// Who asks to manage which endpoints.
+#[derive(Clone, Copy)]
+pub enum Managed<'a> {
+    /// A tenant's owner or admin, or a key acting as one.
+    Tenant {
+        credential: &'a Credential,
+        tenant: TenantId,
+    },
+    /// The operator, with a key holding `webhooks.manage`.
+    Deployment { key: &'a KeySecret },
+}
+
+/// A caller allowed to manage `owner`'s endpoints.
+struct Manager {
+    actor: Actor,
+    owner: Owner,
+}
+
+impl Manager {
+    /// Records `action` in the tenant's log, for a tenant's endpoint (the deployment's have no
+    /// tenant: what is done to them is in the service's log).
+    fn audit(
+        &self,
+        writes: &mut Writes<'_>,
+        action: AuditAction,
+        details: serde_json::Value,
+    ) -> Result<(), crate::usecases::InternalError> {
+        match self.owner.tenant() {
+            Some(tenant) => {
+                writes.audit(AuditEvent {
+                    tenant,
+                    action,
+                    actor: self.actor,
+                    subject: None,
+                    details,
+                })?;
+            }
+            None => {
+                tracing::info!(action = action.as_str(), %details, "deployment webhook changed")
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An endpoint, as stored.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct WebhookEndpointRecord {
     pub id: WebhookId,
-    pub tenant_id: TenantId,
+    /// The tenant whose events it receives; `None` for the deployment's, which receive every
+    /// tenant's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<TenantId>,
     pub url: String,
     /// The types it receives; every type when empty.
     #[serde(default)]
@@ -74,6 +164,10 @@ pub const FAILING_LIMIT_DAYS: i64 = 5;
 pub const PREVIOUS_SECRET_HOURS: i64 = 24;
 
 impl WebhookEndpointRecord {
+    pub fn owner(&self) -> Owner {
+        self.tenant_id.map_or(Owner::Deployment, Owner::Tenant)
+    }
+
     /// The sealed secrets a delivery at `now` is signed with: the current one, and the previous
     /// one while it is still honoured.
     pub fn signing_secrets(&self, now: DateTime<Utc>) -> impl Iterator<Item = &str> {
@@ -105,16 +199,66 @@ pub struct CreatedEndpoint {
     pub secret: String,
 }
 
+/// Checks the caller may manage the endpoints it names, and reads `id`'s among them in the
+/// same round trip when one is named.
 async fn manager(
     app: &App,
-    credential: &Credential,
-    tenant: TenantId,
-) -> Result<TenantCaller, WebhookError> {
-    let caller = TenantCaller::load(app, credential, tenant).await?;
-    if !caller.rights.role.is_admin() {
-        return Err(WebhookError::Forbidden);
-    }
-    Ok(caller)
+    managed: Managed<'_>,
+    id: Option<WebhookId>,
+) -> Result<(Manager, Option<WebhookEndpointRecord>), WebhookError> {
+    let (manager, item) = match managed {
+        Managed::Tenant { credential, tenant } => {
+            let owner = Owner::Tenant(tenant);
+            let wanted: Vec<Key> = id.map(|id| owner.endpoint_key(id)).into_iter().collect();
+            let (caller, mut items) =
+                TenantCaller::load_with(app, credential, tenant, &wanted).await?;
+            if !caller.rights.role.is_admin() {
+                return Err(WebhookError::Forbidden);
+            }
+            let manager = Manager {
+                actor: caller.actor,
+                owner,
+            };
+            (manager, items.pop().flatten())
+        }
+        Managed::Deployment { key } => {
+            let caller = OperatorCaller::load(app, key, OperatorScope::WebhooksManage).await?;
+            let manager = Manager {
+                actor: caller.actor(),
+                owner: Owner::Deployment,
+            };
+            let item = match id {
+                Some(id) => app
+                    .table
+                    .get(&Owner::Deployment.endpoint_key(id))
+                    .await
+                    .context("reading the endpoint")?,
+                None => None,
+            };
+            (manager, item)
+        }
+    };
+    let endpoint = from_optional(item).context("reading the endpoint")?;
+    Ok((manager, endpoint))
+}
+
+/// The caller, and endpoint `id`, which must exist.
+pub(crate) async fn load(
+    app: &App,
+    managed: Managed<'_>,
+    id: WebhookId,
+) -> Result<(Actor, WebhookEndpointRecord), WebhookError> {
+    let (manager, endpoint) = load_managed(app, managed, id).await?;
+    Ok((manager.actor, endpoint))
+}
+
+async fn load_managed(
+    app: &App,
+    managed: Managed<'_>,
+    id: WebhookId,
+) -> Result<(Manager, WebhookEndpointRecord), WebhookError> {
+    let (manager, endpoint) = manager(app, managed, Some(id)).await?;
+    Ok((manager, endpoint.ok_or(WebhookError::NotFound)?))
 }
 
 fn checked_types(types: Vec<String>) -> Result<Vec<String>, WebhookError> {
@@ -139,21 +283,16 @@ fn checked_description(raw: Option<String>) -> Result<Option<String>, WebhookErr
     Ok((!value.is_empty()).then(|| value.to_owned()))
 }
 
-/// Every endpoint of `tenant`, in id order (at most [`MAX_ENDPOINTS`]).
-pub(crate) async fn of_tenant(
+/// Every endpoint of `owner`, in id order (at most [`MAX_ENDPOINTS`]).
+pub(crate) async fn of_owner(
     app: &App,
-    tenant: TenantId,
+    owner: Owner,
 ) -> Result<Vec<WebhookEndpointRecord>, crate::usecases::InternalError> {
     let mut found = Vec::new();
-    for_each_item(
-        app,
-        &keys::tenant_pk(tenant),
-        keys::WEBHOOK_PREFIX,
-        |item| {
-            found.push(from_item(item).context("reading a webhook endpoint")?);
-            Ok(())
-        },
-    )
+    for_each_item(app, &owner.pk(), keys::WEBHOOK_PREFIX, |item| {
+        found.push(from_item(item).context("reading a webhook endpoint")?);
+        Ok(())
+    })
     .await?;
     Ok(found)
 }
@@ -162,16 +301,16 @@ pub(crate) async fn of_tenant(
 /// link-local or, outside local mode, loopback is refused) and again at every delivery.
 pub async fn create(
     app: &App,
-    credential: &Credential,
-    tenant: TenantId,
+    managed: Managed<'_>,
     fields: EndpointFields,
 ) -> Result<CreatedEndpoint, WebhookError> {
-    let caller = manager(app, credential, tenant).await?;
+    let (manager, _) = manager(app, managed, None).await?;
+    let owner = manager.owner;
     let url = fields
         .url
         .ok_or(WebhookError::Receiver(ReceiverError::Missing))?;
     let url = guard::check_url(&url, app.config.webhook_receivers).await?;
-    let existing = of_tenant(app, tenant).await?;
+    let existing = of_owner(app, owner).await?;
     if existing.len() >= MAX_ENDPOINTS {
         return Err(WebhookError::TooMany);
     }
@@ -180,7 +319,7 @@ pub async fn create(
     let (secret, sealed) = new_secret(app, id)?;
     let endpoint = WebhookEndpointRecord {
         id,
-        tenant_id: tenant,
+        tenant_id: owner.tenant(),
         url: url.to_string(),
         event_types: checked_types(fields.event_types.unwrap_or_default())?,
         description: checked_description(fields.description.flatten())?,
@@ -195,25 +334,20 @@ pub async fn create(
         version: 1,
     };
     let mut writes = Writes::new(app, now);
-    writes
-        .op(Op::put_if(
-            to_item(&keys::webhook(tenant, id), &endpoint, None)
-                .context("building the endpoint")?,
-            Condition::NotExists,
-        ))
-        .audit(AuditEvent {
-            tenant,
-            action: AuditAction::WebhookCreated,
-            actor: caller.actor,
-            subject: None,
-            details: json!({"webhook_id": id, "url": endpoint.url,
-                "event_types": endpoint.event_types}),
-        })?;
+    writes.op(Op::put_if(
+        to_item(&owner.endpoint_key(id), &endpoint, None).context("building the endpoint")?,
+        Condition::NotExists,
+    ));
+    manager.audit(
+        &mut writes,
+        AuditAction::WebhookCreated,
+        json!({"webhook_id": id, "url": endpoint.url, "event_types": endpoint.event_types}),
+    )?;
     writes
         .commit()
         .await
         .lost_race(WebhookError::Conflict, "creating a webhook endpoint")?;
-    tracing::info!(webhook_id = %id, tenant_id = %tenant, "webhook endpoint created");
+    tracing::info!(webhook_id = %id, owner = ?owner, "webhook endpoint created");
     Ok(CreatedEndpoint { endpoint, secret })
 }
 
@@ -238,11 +372,10 @@ fn new_secret(app: &App, id: WebhookId) -> Result<(String, String), WebhookError
 /// second rotation within that time retires the oldest secret at once.
 pub async fn rotate_secret(
     app: &App,
-    credential: &Credential,
-    tenant: TenantId,
+    managed: Managed<'_>,
     id: WebhookId,
 ) -> Result<RotatedSecret, WebhookError> {
-    let (caller, endpoint) = load(app, credential, tenant, id).await?;
+    let (manager, endpoint) = load_managed(app, managed, id).await?;
     let now = app.clock.now();
     let (secret, sealed) = new_secret(app, id)?;
     let previous_until = now + chrono::Duration::hours(PREVIOUS_SECRET_HOURS);
@@ -255,23 +388,21 @@ pub async fn rotate_secret(
         ..endpoint.clone()
     };
     let mut writes = Writes::new(app, now);
-    writes
-        .op(Op::put_if(
-            to_item(&keys::webhook(tenant, id), &rotated, None).context("building the endpoint")?,
-            Condition::VersionIs(endpoint.version),
-        ))
-        .audit(AuditEvent {
-            tenant,
-            action: AuditAction::WebhookSecretRotated,
-            actor: caller.actor,
-            subject: None,
-            details: json!({"webhook_id": id, "previous_valid_until": previous_until}),
-        })?;
+    writes.op(Op::put_if(
+        to_item(&manager.owner.endpoint_key(id), &rotated, None)
+            .context("building the endpoint")?,
+        Condition::VersionIs(endpoint.version),
+    ));
+    manager.audit(
+        &mut writes,
+        AuditAction::WebhookSecretRotated,
+        json!({"webhook_id": id, "previous_valid_until": previous_until}),
+    )?;
     writes
         .commit()
         .await
         .lost_race(WebhookError::Conflict, "rotating a webhook secret")?;
-    tracing::info!(webhook_id = %id, tenant_id = %tenant, "webhook secret rotated");
+    tracing::info!(webhook_id = %id, "webhook secret rotated");
     Ok(RotatedSecret {
         endpoint: rotated,
         secret,
@@ -292,49 +423,29 @@ pub(crate) fn secret_context(id: WebhookId) -> String {
 /// `GET .../webhooks`.
 pub async fn list(
     app: &App,
-    credential: &Credential,
-    tenant: TenantId,
+    managed: Managed<'_>,
 ) -> Result<Vec<WebhookEndpointRecord>, WebhookError> {
-    manager(app, credential, tenant).await?;
-    Ok(of_tenant(app, tenant).await?)
-}
-
-pub(crate) async fn load(
-    app: &App,
-    credential: &Credential,
-    tenant: TenantId,
-    id: WebhookId,
-) -> Result<(TenantCaller, WebhookEndpointRecord), WebhookError> {
-    let (caller, mut items) =
-        TenantCaller::load_with(app, credential, tenant, &[keys::webhook(tenant, id)]).await?;
-    if !caller.rights.role.is_admin() {
-        return Err(WebhookError::Forbidden);
-    }
-    let endpoint = from_optional(items.pop().flatten())
-        .context("reading the endpoint")?
-        .ok_or(WebhookError::NotFound)?;
-    Ok((caller, endpoint))
+    let (manager, _) = manager(app, managed, None).await?;
+    Ok(of_owner(app, manager.owner).await?)
 }
 
 /// `GET .../webhooks/{id}`.
 pub async fn get(
     app: &App,
-    credential: &Credential,
-    tenant: TenantId,
+    managed: Managed<'_>,
     id: WebhookId,
 ) -> Result<WebhookEndpointRecord, WebhookError> {
-    Ok(load(app, credential, tenant, id).await?.1)
+    Ok(load(app, managed, id).await?.1)
 }
 
 /// `PATCH .../webhooks/{id}`: a new URL is checked as at creation.
 pub async fn update(
     app: &App,
-    credential: &Credential,
-    tenant: TenantId,
+    managed: Managed<'_>,
     id: WebhookId,
     fields: EndpointFields,
 ) -> Result<WebhookEndpointRecord, WebhookError> {
-    let (caller, endpoint) = load(app, credential, tenant, id).await?;
+    let (manager, endpoint) = load_managed(app, managed, id).await?;
     let mut changed = endpoint.clone();
     if let Some(url) = fields.url {
         changed.url = guard::check_url(&url, app.config.webhook_receivers)
@@ -357,19 +468,17 @@ pub async fn update(
     changed.updated_at = now;
     changed.version = endpoint.version + 1;
     let mut writes = Writes::new(app, now);
-    writes
-        .op(Op::put_if(
-            to_item(&keys::webhook(tenant, id), &changed, None).context("building the endpoint")?,
-            Condition::VersionIs(endpoint.version),
-        ))
-        .audit(AuditEvent {
-            tenant,
-            action: AuditAction::WebhookUpdated,
-            actor: caller.actor,
-            subject: None,
-            details: json!({"webhook_id": id, "url": changed.url,
-                "event_types": changed.event_types, "enabled": changed.enabled}),
-        })?;
+    writes.op(Op::put_if(
+        to_item(&manager.owner.endpoint_key(id), &changed, None)
+            .context("building the endpoint")?,
+        Condition::VersionIs(endpoint.version),
+    ));
+    manager.audit(
+        &mut writes,
+        AuditAction::WebhookUpdated,
+        json!({"webhook_id": id, "url": changed.url,
+            "event_types": changed.event_types, "enabled": changed.enabled}),
+    )?;
     writes
         .commit()
         .await
@@ -378,26 +487,18 @@ pub async fn update(
 }
 
 /// `DELETE .../webhooks/{id}`: deliveries already filed for it are dropped when they run.
-pub async fn delete(
-    app: &App,
-    credential: &Credential,
-    tenant: TenantId,
-    id: WebhookId,
-) -> Result<(), WebhookError> {
-    let (caller, endpoint) = load(app, credential, tenant, id).await?;
+pub async fn delete(app: &App, managed: Managed<'_>, id: WebhookId) -> Result<(), WebhookError> {
+    let (manager, endpoint) = load_managed(app, managed, id).await?;
     let mut writes = Writes::new(app, app.clock.now());
-    writes
-        .op(Op::delete_if(
-            keys::webhook(tenant, id),
-            Condition::VersionIs(endpoint.version),
-        ))
-        .audit(AuditEvent {
-            tenant,
-            action: AuditAction::WebhookDeleted,
-            actor: caller.actor,
-            subject: None,
-            details: json!({"webhook_id": id, "url": endpoint.url}),
-        })?;
+    writes.op(Op::delete_if(
+        manager.owner.endpoint_key(id),
+        Condition::VersionIs(endpoint.version),
+    ));
+    manager.audit(
+        &mut writes,
+        AuditAction::WebhookDeleted,
+        json!({"webhook_id": id, "url": endpoint.url}),
+    )?;
     writes
         .commit()
         .await
@@ -408,8 +509,7 @@ pub async fn delete(
 /// first, a page at a time.
 pub async fn attempts(
     app: &App,
-    credential: &Credential,
-    tenant: TenantId,
+    managed: Managed<'_>,
     id: WebhookId,
     cursor: Option<&str>,
     limit: usize,
@@ -420,7 +520,7 @@ pub async fn attempts(
     ),
     WebhookError,
 > {
-    load(app, credential, tenant, id).await?;
+    let (manager, _) = load_managed(app, managed, id).await?;
     let prefix = keys::webhook_attempts_prefix(id);
     let cursor = match cursor {
         None => None,
@@ -428,13 +528,13 @@ pub async fn attempts(
             crate::usecases::listing::Cursor::parse(raw, &prefix).ok_or(WebhookError::BadCursor)?,
         ),
     };
-    Ok(attempt_page(app, tenant, id, cursor, limit).await?)
+    Ok(attempt_page(app, manager.owner, id, cursor, limit).await?)
 }
 
 /// A page of endpoint `id`'s attempts, newest first.
 async fn attempt_page(
     app: &App,
-    tenant: TenantId,
+    owner: Owner,
     id: WebhookId,
     cursor: Option<crate::usecases::listing::Cursor>,
     limit: usize,
@@ -445,7 +545,7 @@ async fn attempt_page(
     ),
     crate::usecases::InternalError,
 > {
-    let pk = keys::tenant_pk(tenant);
+    let pk = owner.pk();
     let prefix = keys::webhook_attempts_prefix(id);
     let listing = crate::usecases::listing::Listing {
         pk: &pk,
@@ -486,13 +586,21 @@ pub async fn everywhere(
         },
     )
     .await?;
+    let owners = std::iter::once((
+        Owner::Deployment,
+        "Every tenant (the deployment's)".to_owned(),
+    ))
+    .chain(
+        tenants
+            .into_iter()
+            .map(|t| (Owner::Tenant(t.tenant_id), t.name)),
+    );
     let mut found = Vec::new();
-    for tenant in tenants {
-        for endpoint in of_tenant(app, tenant.tenant_id).await? {
-            let (attempts, _) =
-                attempt_page(app, tenant.tenant_id, endpoint.id, None, per_endpoint).await?;
+    for (owner, name) in owners {
+        for endpoint in of_owner(app, owner).await? {
+            let (attempts, _) = attempt_page(app, owner, endpoint.id, None, per_endpoint).await?;
             found.push(EndpointDeliveries {
-                tenant_name: tenant.name.clone(),
+                tenant_name: name.clone(),
                 endpoint,
                 attempts,
             });

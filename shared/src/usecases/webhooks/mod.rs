@@ -45,6 +45,8 @@ pub enum WebhookError {
     NotWanted(String),
     #[error("no such event in this tenant's log, or not one of the catalogue")]
     UnknownEvent,
+    #[error("a deployment endpoint's replay names the tenant whose events to send (tenant_id)")]
+    TenantRequired,
     #[error("the cursor is not one this listing gave")]
     BadCursor,
     #[error(transparent)]

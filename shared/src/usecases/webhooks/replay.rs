@@ -13,13 +13,12 @@ use ulid::Ulid;
 use super::WebhookError;
 use super::catalogue::WebhookEvent;
 use super::delivery::EventDelivery;
-use super::endpoints::{WebhookEndpointRecord, load};
+use super::endpoints::{Managed, Owner, WebhookEndpointRecord, load};
 use crate::app::App;
 use crate::domain::{EventId, TenantId, WebhookId};
 use crate::keys;
 use crate::records::{EventRecord, from_item, from_optional};
 use crate::table::{Key, MAX_TRANSACTION_OPS};
-use crate::token::Credential;
 use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
 use crate::usecases::jobs::Job;
@@ -52,14 +51,21 @@ fn event_id(raw: &str) -> Option<EventId> {
     raw.strip_prefix("evt_")?.parse().ok()
 }
 
+/// Files `request`'s events again for endpoint `id`. A deployment endpoint's replay names the
+/// tenant whose log to read (`tenant`); a tenant's endpoint replays its own tenant's.
 pub async fn replay(
     app: &App,
-    credential: &Credential,
-    tenant: TenantId,
+    managed: Managed<'_>,
     id: WebhookId,
+    tenant: Option<TenantId>,
     request: ReplayRequest,
 ) -> Result<Replayed, WebhookError> {
-    let (caller, endpoint) = load(app, credential, tenant, id).await?;
+    let (actor, endpoint) = load(app, managed, id).await?;
+    let owner = endpoint.owner();
+    let tenant = match owner {
+        Owner::Tenant(own) => own,
+        Owner::Deployment => tenant.ok_or(WebhookError::TenantRequired)?,
+    };
     if !endpoint.enabled {
         return Err(WebhookError::Disabled);
     }
@@ -94,14 +100,15 @@ pub async fn replay(
             writes.job(Job::Deliver(EventDelivery {
                 tenant_id: tenant,
                 endpoint_id: id,
+                deployment: owner == Owner::Deployment,
                 event: event.clone(),
             }))?;
         }
-        if index == last {
+        if index == last && owner != Owner::Deployment {
             writes.audit(AuditEvent {
                 tenant,
                 action: AuditAction::WebhookReplayed,
-                actor: caller.actor,
+                actor,
                 subject: None,
                 details: json!({"webhook_id": id, "events": queued}),
             })?;
