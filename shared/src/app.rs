@@ -198,6 +198,8 @@ pub struct App {
     pub mail_waker: Option<Arc<Notify>>,
     /// Keeps a webhook receiver that hangs or is down from holding up the others (per process).
     pub webhook_gate: Arc<crate::usecases::webhooks::gate::WebhookGate>,
+    /// Where every event goes besides the endpoints (an EventBridge bus on AWS), when set.
+    pub event_bus: Option<Arc<dyn crate::usecases::webhooks::bus::EventBus>>,
 }
 
 impl App {
@@ -213,6 +215,7 @@ impl App {
             random: Arc::new(OsRandom),
             hasher: None,
             mail_waker: None,
+            event_bus: None,
         }
     }
 
@@ -235,6 +238,7 @@ pub struct AppBuilder {
     random: Arc<dyn Random>,
     hasher: Option<PasswordHasherService>,
     mail_waker: Option<Arc<Notify>>,
+    event_bus: Option<Arc<dyn crate::usecases::webhooks::bus::EventBus>>,
 }
 
 impl AppBuilder {
@@ -264,6 +268,12 @@ impl AppBuilder {
         self
     }
 
+    /// Every event goes onto `bus` too, put by the fan-out.
+    pub fn event_bus(mut self, bus: Arc<dyn crate::usecases::webhooks::bus::EventBus>) -> Self {
+        self.event_bus = Some(bus);
+        self
+    }
+
     pub fn build(self) -> App {
         App {
             table: self.table,
@@ -275,6 +285,7 @@ impl AppBuilder {
             config: self.config,
             mail_waker: self.mail_waker,
             webhook_gate: Arc::default(),
+            event_bus: self.event_bus,
         }
     }
 }

@@ -158,6 +158,15 @@ pub fn outbox_key_from_env() -> anyhow::Result<OutboxKey> {
 
 /// The state of a Lambda function: DynamoDB table `USHER_TABLE`, the system clock and RNG.
 pub async fn lambda_app() -> anyhow::Result<App> {
+    Ok(lambda_app_builder().await?.build())
+}
+
+/// [`lambda_app`]'s builder, for a function that adds to it (the mail sender, its event bus).
+pub async fn lambda_app_builder() -> anyhow::Result<crate::app::AppBuilder> {
     let table: Arc<dyn Table> = Arc::new(DynamoTable::from_env(required("USHER_TABLE")?).await);
-    Ok(App::builder(table, &outbox_key_from_env()?, config_from_env(None, &[])?).build())
+    Ok(App::builder(
+        table,
+        &outbox_key_from_env()?,
+        config_from_env(None, &[])?,
+    ))
 }

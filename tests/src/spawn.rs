@@ -40,6 +40,9 @@ pub struct Setup {
     /// Run the background outbox worker, as `usher serve` does. Without it, nothing is sent
     /// until the test calls [`TestApp::dispatch_all_pending`].
     pub worker: bool,
+    /// Where the dispatcher's fan-out puts every event besides the endpoints (an EventBridge
+    /// bus on AWS).
+    pub event_bus: Option<Arc<dyn usher_core::usecases::webhooks::bus::EventBus>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -55,7 +58,7 @@ pub async fn spawn_app_with(backend: Backend, mailer: Option<Arc<dyn Mailer>>) -
     let setup = Setup {
         backend: Some(backend),
         mailer,
-        worker: false,
+        ..Setup::default()
     };
     spawn(setup, |_| {}).await
 }
@@ -110,8 +113,12 @@ pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp
         usher_local::local_sender().unwrap(),
     ));
     // The dispatcher reads the table without the counter, so counts are the handlers' alone.
+    let mut dispatcher_app = builder.table(table.clone());
+    if let Some(bus) = setup.event_bus {
+        dispatcher_app = dispatcher_app.event_bus(bus);
+    }
     let dispatcher = dispatch::dispatcher(
-        &builder.table(table.clone()).build(),
+        &dispatcher_app.build(),
         setup.mailer.unwrap_or_else(|| mailer.clone()),
     );
     let worker = setup.worker.then(|| dispatcher.clone());

@@ -299,3 +299,66 @@ async fn the_aws_clients_speak_tls_through_rustls_on_ring() {
     let chain = format!("{refused:?}");
     assert!(chain.contains("invalid peer certificate"), "{chain}");
 }
+
+/// With the template's `EventBus` on, every event also goes onto the bus through the SDK
+/// adapter: the same body a webhook carries, as the entry's detail, its type as the detail-type.
+/// An entry the service refuses is put again, alone; one it keeps refusing fails the fan-out,
+/// which runs again, so nothing is lost (at least once, told apart by the `id`).
+#[tokio::test]
+async fn every_event_goes_onto_the_event_bus_and_a_refused_entry_is_put_again() {
+    let fake = usher_tests::FakeEventBridge::start().await;
+    let bus = usher_core::usecases::webhooks::bus::EventBridgeBus::new(
+        fake.client(),
+        "usher-test-events".into(),
+    );
+    let setup = usher_tests::Setup {
+        event_bus: Some(Arc::new(bus)),
+        ..usher_tests::Setup::default()
+    };
+    let app = usher_tests::spawn(setup, |_| {}).await;
+    app.dispatch_all_pending().await;
+    let before = fake.taken().len();
+    let (member, _, _) = app.member(app.tenant_id, "member", &[]).await;
+    // The service refuses the second entry of the next call: it is put again on its own.
+    fake.refuse_once(&[1]);
+    app.dispatch_all_pending().await;
+    let calls = fake.calls();
+    let entries = fake.taken()[before..].to_vec();
+    let kinds: Vec<&str> = entries
+        .iter()
+        .map(|e| e["DetailType"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.len(), 2, "{entries:#?}");
+    assert!(kinds.contains(&"user.created") && kinds.contains(&"membership.created"));
+    for entry in &entries {
+        assert_eq!(entry["Source"], "usher");
+        assert_eq!(entry["EventBusName"], "usher-test-events");
+        let detail: Value = serde_json::from_str(entry["Detail"].as_str().unwrap()).unwrap();
+        assert_eq!(detail["type"], entry["DetailType"]);
+        assert_eq!(detail["tenant_id"], app.tenant_id.to_string());
+        assert_eq!(detail["data"]["user_id"], member.as_str());
+        assert!(detail["id"].as_str().unwrap().starts_with("evt_"));
+    }
+
+    // Refused every time: the fan-out fails and stays in the outbox, to run again.
+    let before = fake.taken().len();
+    fake.refuse_all(true);
+    app.archive(&member).await;
+    app.dispatch_all_pending().await;
+    fake.refuse_all(false);
+    assert!(fake.calls() > calls);
+    let waiting = app.outbox_items().await.len();
+    assert!(waiting >= 1, "the fan-out waits to run again");
+    // Once the service takes them, both events arrive.
+    app.clock.advance(chrono::Duration::minutes(20));
+    app.dispatch_all_pending().await;
+    let kinds: Vec<String> = fake.taken()[before..]
+        .iter()
+        .map(|e| e["DetailType"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(kinds.contains(&"user.archived".to_owned()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"membership.removed".to_owned()),
+        "{kinds:?}"
+    );
+}

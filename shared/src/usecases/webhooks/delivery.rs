@@ -122,6 +122,12 @@ pub struct DeliveryAttemptRecord {
 /// The fan-out job: a delivery for each event and each enabled endpoint that wants it, and a
 /// watch for each invitation sent or resent (see `invitations::expiry`).
 pub(crate) async fn fan_out(app: &App, batch: EventBatch, done: Op) -> Result<(), InternalError> {
+    // The bus first: if it fails, nothing is filed and the whole fan-out runs again.
+    if let Some(bus) = &app.event_bus {
+        bus.put(&batch.events)
+            .await
+            .map_err(|e| InternalError::new("putting events on the bus", e))?;
+    }
     // The tenant's endpoints and the deployment's, which receive every tenant's events.
     let mut endpoints = endpoints::of_owner(app, Owner::Tenant(batch.tenant_id)).await?;
     endpoints.extend(endpoints::of_owner(app, Owner::Deployment).await?);

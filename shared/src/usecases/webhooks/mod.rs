@@ -6,8 +6,10 @@
 //! - `guard`: where a webhook may go (never into the network Usher runs in);
 //! - `gate`: one receiver that hangs or is down holds up no other;
 //! - `delivery`: the fan-out and the signed attempts, as outbox jobs;
-//! - `replay`: events filed again for an endpoint, from the tenant's audit log.
+//! - `replay`: events filed again for an endpoint, from the tenant's audit log;
+//! - `bus`: every event onto an EventBridge bus too, on AWS when the operator asks.
 
+pub mod bus;
 pub mod catalogue;
 pub mod delivery;
 pub mod endpoints;
