@@ -200,6 +200,8 @@ pub struct App {
     pub webhook_gate: Arc<crate::usecases::webhooks::gate::WebhookGate>,
     /// Where every event goes besides the endpoints (an EventBridge bus on AWS), when set.
     pub event_bus: Option<Arc<dyn crate::usecases::webhooks::bus::EventBus>>,
+    /// Resolves webhook receivers' names (checked after every lookup: see `webhooks::guard`).
+    pub resolver: Arc<dyn crate::usecases::webhooks::guard::HostResolver>,
 }
 
 impl App {
@@ -216,6 +218,7 @@ impl App {
             hasher: None,
             mail_waker: None,
             event_bus: None,
+            resolver: Arc::new(crate::usecases::webhooks::guard::SystemResolver),
         }
     }
 
@@ -239,6 +242,7 @@ pub struct AppBuilder {
     hasher: Option<PasswordHasherService>,
     mail_waker: Option<Arc<Notify>>,
     event_bus: Option<Arc<dyn crate::usecases::webhooks::bus::EventBus>>,
+    resolver: Arc<dyn crate::usecases::webhooks::guard::HostResolver>,
 }
 
 impl AppBuilder {
@@ -274,6 +278,15 @@ impl AppBuilder {
         self
     }
 
+    /// Webhook receivers' names are resolved by `resolver` instead of the system's.
+    pub fn resolver(
+        mut self,
+        resolver: Arc<dyn crate::usecases::webhooks::guard::HostResolver>,
+    ) -> Self {
+        self.resolver = resolver;
+        self
+    }
+
     pub fn build(self) -> App {
         App {
             table: self.table,
@@ -286,6 +299,7 @@ impl AppBuilder {
             mail_waker: self.mail_waker,
             webhook_gate: Arc::default(),
             event_bus: self.event_bus,
+            resolver: self.resolver,
         }
     }
 }

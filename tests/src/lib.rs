@@ -46,7 +46,7 @@ mod users;
 mod webhooks;
 pub use scim::{ScimConformance, ScimEndpoint, run_scim_conformance, scim_patch, with_filter};
 pub use webhooks::{
-    BadReceiver, Misbehaviour, Received, Receiver, WebhookVerdict, verify_webhooks,
+    BadReceiver, Misbehaviour, Received, Receiver, ScriptedNames, WebhookVerdict, verify_webhooks,
     verify_webhooks_at,
 };
 

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub mailer: Arc<FileMailer>,
     /// Sends the outbox when a test says so ([`TestApp::dispatch_all_pending`]).
     pub dispatcher: OutboxDispatcher<Job>,
+    /// The names webhook receivers resolve by, which a test may move (see [`ScriptedNames`]).
+    pub names: Arc<ScriptedNames>,
     pub tenant_id: TenantId,
     pub owner_email: String,
     pub owner_token: String,
@@ -104,9 +106,11 @@ pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp
         .map(|s| s.address().clone());
     configure(&mut config);
     let waker = Arc::new(tokio::sync::Notify::new());
+    let names = Arc::new(ScriptedNames::default());
     let builder = App::builder(Arc::new(counter.clone()), &key, config)
         .clock(clock.clone())
-        .mail_waker(waker);
+        .mail_waker(waker)
+        .resolver(names.clone());
     let app = builder.clone().build();
     let mailer = Arc::new(FileMailer::new(
         dir.path().join("mail"),
@@ -146,6 +150,7 @@ pub async fn spawn(setup: Setup, configure: impl FnOnce(&mut Config)) -> TestApp
         clock,
         mailer,
         dispatcher,
+        names,
         tenant_id: TenantId::from_ulid(ulid::Ulid::nil()),
         owner_email: String::new(),
         owner_token: String::new(),

@@ -213,3 +213,39 @@ impl BadReceiver {
         self.requests.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
+
+/// Names the tests move between addresses (a DNS name that turns to a private address between
+/// two attempts); other names go to the system's resolver.
+#[derive(Default)]
+pub struct ScriptedNames {
+    names: Mutex<std::collections::HashMap<String, Vec<std::net::IpAddr>>>,
+}
+
+impl ScriptedNames {
+    /// From now on `name` resolves to `addresses`.
+    pub fn point(&self, name: &str, addresses: &[&str]) {
+        let addresses = addresses.iter().map(|a| a.parse().unwrap()).collect();
+        self.names
+            .lock()
+            .unwrap()
+            .insert(name.to_owned(), addresses);
+    }
+}
+
+#[async_trait::async_trait]
+impl usher_core::usecases::webhooks::guard::HostResolver for ScriptedNames {
+    async fn lookup(&self, host: &str, port: u16) -> std::io::Result<Vec<std::net::SocketAddr>> {
+        let scripted = self.names.lock().unwrap().get(host).cloned();
+        match scripted {
+            Some(addresses) => Ok(addresses
+                .into_iter()
+                .map(|ip| std::net::SocketAddr::new(ip, port))
+                .collect()),
+            None => {
+                usher_core::usecases::webhooks::guard::SystemResolver
+                    .lookup(host, port)
+                    .await
+            }
+        }
+    }
+}

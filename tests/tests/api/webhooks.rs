@@ -1114,3 +1114,71 @@ async fn a_deployment_endpoint_hears_every_tenant_and_only_operator_keys_manage_
     app.dispatch_all_pending().await;
     assert_eq!(receiver.received().len(), sent);
 }
+
+#[tokio::test]
+async fn a_name_that_moves_to_a_forbidden_address_is_not_called_at_the_next_attempt() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[503, 200]).await;
+    let port = receiver
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let url = format!("http://hooks.rebind.test:{port}/hooks");
+    // At registration the name resolves to the receiver (loopback: allowed in local mode).
+    app.names.point("hooks.rebind.test", &["127.0.0.1"]);
+    let created = register(&app, json!({"url": url, "event_types": ["user.created"]})).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    app.member(app.tenant_id, "member", &[]).await;
+    app.dispatch_all_pending().await;
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "the first attempt, answered 503"
+    );
+
+    // Then it moves: to an address outside what this deployment may call, then to two at once
+    // of which one is. No attempt connects; each says why in the log.
+    for addresses in [&["10.0.0.7"][..], &["127.0.0.1", "169.254.169.254"][..]] {
+        app.names.point("hooks.rebind.test", addresses);
+        app.clock.advance(chrono::Duration::minutes(40));
+        app.dispatch_all_pending().await;
+        assert_eq!(
+            receiver.received().len(),
+            1,
+            "never called at {addresses:?}"
+        );
+        let log = delivery_log(&app, &id).await;
+        let refused = addresses.last().unwrap();
+        assert!(
+            log[0]["excerpt"].as_str().unwrap().contains(refused),
+            "{:#?}",
+            log[0]
+        );
+        assert!(log[0].get("status").is_none());
+    }
+    // Back on loopback: delivered.
+    app.names.point("hooks.rebind.test", &["127.0.0.1"]);
+    app.clock.advance(chrono::Duration::hours(3));
+    app.dispatch_all_pending().await;
+    assert_eq!(receiver.received().len(), 2);
+
+    // Registering a name that resolves to a forbidden address is refused as a literal one is.
+    app.names
+        .point("inside.rebind.test", &["127.0.0.1", "10.1.1.1"]);
+    let problem = assert_problem(
+        app.post(
+            &hooks_path(&app),
+            Some(&app.owner_token),
+            json!({"url": format!("http://inside.rebind.test:{port}/hooks")}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+    )
+    .await;
+    assert_eq!(problem["field"], "url");
+}

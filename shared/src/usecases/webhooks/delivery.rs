@@ -505,10 +505,11 @@ async fn attempt(
         Ok(url) => url,
         Err(_) => return Answer::none("the url does not parse"),
     };
-    let addresses = match guard::resolve(&url, app.config.webhook_receivers).await {
-        Ok(addresses) => addresses,
-        Err(refused) => return Answer::none(refused.to_string()),
-    };
+    let addresses =
+        match guard::resolve(&url, app.config.webhook_receivers, app.resolver.as_ref()).await {
+            Ok(addresses) => addresses,
+            Err(refused) => return Answer::none(refused.to_string()),
+        };
     let Some(host) = url.host_str() else {
         return Answer::none("the url has no host");
     };

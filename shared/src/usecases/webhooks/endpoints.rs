@@ -309,7 +309,7 @@ pub async fn create(
     let url = fields
         .url
         .ok_or(WebhookError::Receiver(ReceiverError::Missing))?;
-    let url = guard::check_url(&url, app.config.webhook_receivers).await?;
+    let url = guard::check_url(&url, app.config.webhook_receivers, app.resolver.as_ref()).await?;
     let existing = of_owner(app, owner).await?;
     if existing.len() >= MAX_ENDPOINTS {
         return Err(WebhookError::TooMany);
@@ -448,7 +448,7 @@ pub async fn update(
     let (manager, endpoint) = load_managed(app, managed, id).await?;
     let mut changed = endpoint.clone();
     if let Some(url) = fields.url {
-        changed.url = guard::check_url(&url, app.config.webhook_receivers)
+        changed.url = guard::check_url(&url, app.config.webhook_receivers, app.resolver.as_ref())
             .await?
             .to_string();
     }

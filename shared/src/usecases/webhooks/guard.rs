@@ -39,8 +39,29 @@ pub enum ReceiverError {
     Forbidden(IpAddr),
 }
 
+/// Names to addresses: the system's resolver in a deployment; the tests steer their own, to
+/// move a name to another address between two attempts.
+#[async_trait::async_trait]
+pub trait HostResolver: Send + Sync {
+    async fn lookup(&self, host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>>;
+}
+
+/// The operating system's resolver.
+pub struct SystemResolver;
+
+#[async_trait::async_trait]
+impl HostResolver for SystemResolver {
+    async fn lookup(&self, host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
+        Ok(tokio::net::lookup_host((host, port)).await?.collect())
+    }
+}
+
 /// Parses and checks `raw`, resolving its host: the URL as it will be called.
-pub async fn check_url(raw: &str, receivers: WebhookReceivers) -> Result<Url, ReceiverError> {
+pub async fn check_url(
+    raw: &str,
+    receivers: WebhookReceivers,
+    resolver: &dyn HostResolver,
+) -> Result<Url, ReceiverError> {
     if raw.chars().count() > 2000 {
         return Err(ReceiverError::Invalid);
     }
@@ -53,7 +74,7 @@ pub async fn check_url(raw: &str, receivers: WebhookReceivers) -> Result<Url, Re
     if !url.username().is_empty() || url.password().is_some() {
         return Err(ReceiverError::Credentials);
     }
-    resolve(&url, receivers).await?;
+    resolve(&url, receivers, resolver).await?;
     Ok(url)
 }
 
@@ -61,15 +82,16 @@ pub async fn check_url(raw: &str, receivers: WebhookReceivers) -> Result<Url, Re
 pub async fn resolve(
     url: &Url,
     receivers: WebhookReceivers,
+    resolver: &dyn HostResolver,
 ) -> Result<Vec<SocketAddr>, ReceiverError> {
     let host = url.host_str().ok_or(ReceiverError::Invalid)?;
     let port = url.port_or_known_default().ok_or(ReceiverError::Invalid)?;
     // An IPv6 literal comes bracketed.
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let addresses: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+    let addresses = resolver
+        .lookup(host, port)
         .await
-        .map_err(|_| ReceiverError::Unresolved)?
-        .collect();
+        .map_err(|_| ReceiverError::Unresolved)?;
     if addresses.is_empty() {
         return Err(ReceiverError::Unresolved);
     }
@@ -169,37 +191,46 @@ mod tests {
     async fn urls_are_checked_after_resolution() {
         let public = WebhookReceivers::Public;
         assert_eq!(
-            check_url("http://example.org/hook", public).await,
+            check_url("http://example.org/hook", public, &SystemResolver).await,
             Err(ReceiverError::NotHttps)
         );
         assert_eq!(
-            check_url("https://user:pw@example.org/", public).await,
+            check_url("https://user:pw@example.org/", public, &SystemResolver).await,
             Err(ReceiverError::Credentials)
         );
         assert_eq!(
-            check_url("https://127.0.0.1/hook", public).await,
+            check_url("https://127.0.0.1/hook", public, &SystemResolver).await,
             Err(ReceiverError::Forbidden("127.0.0.1".parse().unwrap()))
         );
         assert_eq!(
-            check_url("https://[::1]:8443/hook", public).await,
+            check_url("https://[::1]:8443/hook", public, &SystemResolver).await,
             Err(ReceiverError::Forbidden("::1".parse().unwrap()))
         );
         assert_eq!(
-            check_url("https://169.254.169.254/latest/meta-data", public).await,
+            check_url(
+                "https://169.254.169.254/latest/meta-data",
+                public,
+                &SystemResolver
+            )
+            .await,
             Err(ReceiverError::Forbidden("169.254.169.254".parse().unwrap()))
         );
         // `localhost` resolves to loopback: refused as such, whatever its name.
         assert!(matches!(
-            check_url("https://localhost/hook", public).await,
+            check_url("https://localhost/hook", public, &SystemResolver).await,
             Err(ReceiverError::Forbidden(_))
         ));
         assert!(
-            check_url("http://127.0.0.1:9/hook", WebhookReceivers::LoopbackOnly)
-                .await
-                .is_ok()
+            check_url(
+                "http://127.0.0.1:9/hook",
+                WebhookReceivers::LoopbackOnly,
+                &SystemResolver
+            )
+            .await
+            .is_ok()
         );
         assert_eq!(
-            check_url("ftp://example.org/", public).await,
+            check_url("ftp://example.org/", public, &SystemResolver).await,
             Err(ReceiverError::Invalid)
         );
     }
