@@ -27,3 +27,17 @@ fn build(context: TlsContext) -> SharedHttpClient {
         .tls_context(context)
         .build_https()
 }
+
+/// The SDK configuration from the AWS environment, with this HTTPS client, where an operation
+/// that takes longer than `operation_timeout`, retries included, fails: each adapter's calls run
+/// under an outbox claim that must outlive them.
+pub async fn sdk_config(operation_timeout: std::time::Duration) -> aws_config::SdkConfig {
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .operation_timeout(operation_timeout)
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(https_client())
+        .timeout_config(timeouts)
+        .load()
+        .await
+}

@@ -11,7 +11,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use support::{create_tenant, owner_session, serve, status_kib};
+use support::{create_tenant, import_done, owner_session, serve, status_kib};
 
 const ROWS: usize = 10_000;
 
@@ -82,21 +82,7 @@ async fn main() {
         let answered = start.elapsed();
         let filed = status_kib(pid, "VmHWM:");
         let location = response.headers()["location"].to_str().unwrap().to_owned();
-        let finished = loop {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            let status: Value = http
-                .get(format!("{base}{location}"))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if status["status"] == "done" {
-                break status;
-            }
-        };
+        let finished = import_done(&http, &base, &token, &location).await;
         assert_eq!(finished["counts"][expected], ROWS, "{}", finished["counts"]);
         println!(
             "real run ({expected}): answered 202 in {:.2} s (VmHWM then {:.1} MiB), done in {:.2} s (VmHWM then {:.1} MiB); counts {}",

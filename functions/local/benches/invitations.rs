@@ -12,39 +12,14 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{PASSWORD, create_tenant, owner_session, serve};
+use support::{PASSWORD, cpu_time, create_tenant, median, owner_session, serve, ticks_per_second};
 
 const CLIENTS: usize = 8;
 const PER_CLIENT: usize = 25;
 const ROUNDS: usize = 3;
-
-/// The server's user + system CPU time so far.
-fn cpu_time(pid: u32, ticks_per_second: f64) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the command name (which may hold spaces) start at field 3.
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    Duration::from_secs_f64(ticks as f64 / ticks_per_second)
-}
-
-/// The kernel's clock ticks per second, which `/proc/*/stat` counts in.
-fn ticks_per_second() -> f64 {
-    String::from_utf8(
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .parse()
-    .unwrap()
-}
 
 /// The invitation links written to the local mail folder, by recipient.
 fn invitation_links(data: &Path) -> std::collections::HashMap<String, String> {
@@ -104,11 +79,6 @@ async fn measure(
         per_second: total as f64 / wall.as_secs_f64(),
         cpu_ms: cpu.as_secs_f64() * 1e3 / total as f64,
     }
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 #[tokio::main]

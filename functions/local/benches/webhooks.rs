@@ -14,43 +14,17 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{create_tenant, owner_session, serve};
+use support::{
+    cpu_time, create_tenant, import_done, median, owner_session, serve, ticks_per_second,
+};
 
 const EVENTS: usize = 2_000;
 const ROUNDS: usize = 3;
-
-/// The server's user + system CPU time so far.
-fn cpu_time(pid: u32, ticks_per_second: f64) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    Duration::from_secs_f64(ticks as f64 / ticks_per_second)
-}
-
-fn ticks_per_second() -> f64 {
-    String::from_utf8(
-        Command::new("getconf")
-            .arg("CLK_TCK")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .parse()
-    .unwrap()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
 
 /// A receiver that answers 204 and counts what it gets.
 async fn receiver(count: Arc<AtomicUsize>) -> String {
@@ -92,21 +66,7 @@ async fn main() {
         .unwrap();
     assert_eq!(response.status(), 202);
     let location = response.headers()["location"].to_str().unwrap().to_owned();
-    loop {
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let status: Value = http
-            .get(format!("{base}{location}"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if status["status"] == "done" {
-            break;
-        }
-    }
+    import_done(&http, &base, &token, &location).await;
     // Let the worker fan the import's events out (to nobody) before counting.
     tokio::time::sleep(Duration::from_secs(3)).await;
 

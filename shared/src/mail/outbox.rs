@@ -499,16 +499,7 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
                 .map(|p| p.until)
         });
         if let Some(until) = postponed_until {
-            let released = OutboxRecord {
-                next_attempt_at: until,
-                claimed_until: None,
-                version: claimed.version + 1,
-                ..record.clone()
-            };
-            match self.replace(&key, &released, claimed.version).await? {
-                Ok(()) | Err(TransactError::ConditionFailed { .. }) => {}
-                Err(other) => return Err(other.into()),
-            }
+            self.release(&key, &claimed, record.attempts, until).await?;
             tracing::debug!(outbox_id = %record.id, %until, "outbox item postponed");
             return Ok(Delivery::NotNow { until });
         }
@@ -527,19 +518,8 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
                     asked.map_or(scheduled, |until| until.max(scheduled))
                 }
             };
-            let released = OutboxRecord {
-                attempts,
-                next_attempt_at,
-                claimed_until: None,
-                version: claimed.version + 1,
-                ..record.clone()
-            };
-            match self.replace(&key, &released, claimed.version).await? {
-                // Gone or moved on: the abandoned work finished after all, or another dispatcher
-                // took the item once the claim ended. Either way it is no longer ours to release.
-                Ok(()) | Err(TransactError::ConditionFailed { .. }) => {}
-                Err(other) => return Err(other.into()),
-            }
+            self.release(&key, &claimed, attempts, next_attempt_at)
+                .await?;
             tracing::warn!(outbox_id = %record.id, attempts, error = ?error, "outbox item failed; will retry");
             return Ok(match retry {
                 Retry::Soon => Delivery::Failed,
@@ -550,6 +530,29 @@ impl<J: DeserializeOwned + Send + 'static> OutboxDispatcher<J> {
         }
         tracing::info!(outbox_id = %record.id, attempts, "outbox item done");
         Ok(Delivery::Sent)
+    }
+
+    /// Gives up the claim on `claimed`, due again at `next_attempt_at` after `attempts`.
+    async fn release(
+        &self,
+        key: &Key,
+        claimed: &OutboxRecord,
+        attempts: u32,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), OutboxError> {
+        let released = OutboxRecord {
+            attempts,
+            next_attempt_at,
+            claimed_until: None,
+            version: claimed.version + 1,
+            ..claimed.clone()
+        };
+        match self.replace(key, &released, claimed.version).await? {
+            // Gone or moved on: the abandoned work finished after all, or another dispatcher
+            // took the item once the claim ended. Either way it is no longer ours to release.
+            Ok(()) | Err(TransactError::ConditionFailed { .. }) => Ok(()),
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// Writes `record` at `key` if the stored one is still at `version`.

@@ -33,14 +33,7 @@ impl SesMailer {
     /// The client from the AWS environment. A send that takes longer than 6 seconds, retries
     /// included, fails: the outbox claim it runs under lasts 10, and must outlive it.
     pub async fn from_env(from: Sender, configuration_set: Option<String>) -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .operation_timeout(std::time::Duration::from_secs(6))
-            .build();
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(crate::aws::https_client())
-            .timeout_config(timeouts)
-            .load()
-            .await;
+        let config = crate::aws::sdk_config(std::time::Duration::from_secs(6)).await;
         Self::new(Client::new(&config), from, configuration_set)
     }
 }

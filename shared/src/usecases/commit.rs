@@ -174,6 +174,7 @@ impl<'a> Writes<'a> {
                     .filter(|e| e.tenant_id == tenant)
                     .cloned()
                     .collect(),
+                on_bus: false,
             };
             let op = app
                 .outbox

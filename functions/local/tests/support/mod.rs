@@ -157,3 +157,51 @@ pub fn status_kib(pid: u32, field: &str) -> u64 {
         .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap()
 }
+
+/// The server's user + system CPU time so far.
+pub fn cpu_time(pid: u32, ticks_per_second: f64) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which may hold spaces) start at field 3.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_secs_f64(ticks as f64 / ticks_per_second)
+}
+
+/// The kernel's clock ticks per second, which `/proc/*/stat` counts in.
+pub fn ticks_per_second() -> f64 {
+    String::from_utf8(
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .parse()
+    .unwrap()
+}
+
+/// The median of `values`.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Waits until the import at `location` (the `Location` of its 202) says done; its report.
+pub async fn import_done(http: &reqwest::Client, base: &str, token: &str, location: &str) -> Value {
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let status = json_of(
+            http.get(format!("{base}{location}"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if status["status"] == "done" {
+            return status;
+        }
+    }
+}

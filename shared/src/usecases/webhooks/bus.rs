@@ -40,14 +40,7 @@ impl EventBridgeBus {
     /// The client from the AWS environment. A call that takes longer than 5 seconds, retries
     /// included, fails: the fan-out runs under an outbox claim that must outlive it.
     pub async fn from_env(bus_name: String) -> Self {
-        let timeouts = aws_config::timeout::TimeoutConfig::builder()
-            .operation_timeout(std::time::Duration::from_secs(5))
-            .build();
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .http_client(crate::aws::https_client())
-            .timeout_config(timeouts)
-            .load()
-            .await;
+        let config = crate::aws::sdk_config(std::time::Duration::from_secs(5)).await;
         Self::new(Client::new(&config), bus_name)
     }
 

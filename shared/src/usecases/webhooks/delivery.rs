@@ -19,30 +19,33 @@ use chrono::{DateTime, Utc};
 use ring::hmac;
 use serde::{Deserialize, Serialize};
 
+use serde_json::json;
+
 use super::catalogue::WebhookEvent;
-use super::endpoints::{self, Owner, WebhookEndpointRecord, secret_context};
-use super::endpoints::{DisabledReason, FAILING_LIMIT_DAYS};
+use super::endpoints::{
+    self, DisabledReason, FAILING_LIMIT_DAYS, Owner, WebhookEndpointRecord, secret_context,
+};
 use super::{gate, guard};
 use crate::app::App;
-use crate::domain::Role;
-use crate::domain::{TenantId, WebhookId};
+use crate::domain::{Role, TenantId, WebhookId};
 use crate::keys;
 use crate::mail::MailTemplate;
-use crate::records::{Actor, MembershipRecord, TenantRecord, from_item};
-use crate::records::{from_optional, to_item};
+use crate::records::{Actor, MembershipRecord, TenantRecord, from_item, from_optional, to_item};
 use crate::table::{Condition, Op, TransactError};
 use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
 use crate::usecases::jobs::{InvitationExpiry, Job};
 use crate::usecases::listing::for_each_item;
 use crate::usecases::{Context, InternalError};
-use serde_json::json;
 
 /// The events of one commit, to be fanned out to the endpoints that want them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventBatch {
     pub tenant_id: TenantId,
     pub events: Vec<WebhookEvent>,
+    /// Put on the event bus already: a half of a batch that was split after its put.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_bus: bool,
 }
 
 /// One event for one endpoint.
@@ -123,7 +126,7 @@ pub struct DeliveryAttemptRecord {
 /// watch for each invitation sent or resent (see `invitations::expiry`).
 pub(crate) async fn fan_out(app: &App, batch: EventBatch, done: Op) -> Result<(), InternalError> {
     // The bus first: if it fails, nothing is filed and the whole fan-out runs again.
-    if let Some(bus) = &app.event_bus {
+    if let Some(bus) = app.event_bus.as_ref().filter(|_| !batch.on_bus) {
         bus.put(&batch.events)
             .await
             .map_err(|e| InternalError::new("putting events on the bus", e))?;
@@ -167,6 +170,7 @@ pub(crate) async fn fan_out(app: &App, batch: EventBatch, done: Op) -> Result<()
             writes.job(Job::Events(EventBatch {
                 tenant_id: batch.tenant_id,
                 events: half.to_vec(),
+                on_bus: batch.on_bus || app.event_bus.is_some(),
             }))?;
         }
     } else {
