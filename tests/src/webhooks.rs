@@ -139,6 +139,8 @@ pub enum Misbehaviour {
     HugeBody(usize),
     /// Reads the request and never answers.
     Hang,
+    /// `200 OK`, after this long.
+    Slow(std::time::Duration),
 }
 
 /// A receiver on `127.0.0.1` that answers every request the same wrong way, written byte by byte
@@ -197,6 +199,12 @@ impl BadReceiver {
                                 }
                                 left -= n;
                             }
+                        }
+                        Misbehaviour::Slow(wait) => {
+                            tokio::time::sleep(wait).await;
+                            let _ = stream
+                                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
+                                .await;
                         }
                         Misbehaviour::Hang => {
                             tokio::time::sleep(std::time::Duration::from_secs(120)).await;

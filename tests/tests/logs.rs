@@ -135,6 +135,31 @@ async fn logs_are_structured_and_carry_no_secret() {
         .unwrap();
     assert_eq!(response.status(), 200);
 
+    // A webhook endpoint, its secret rotated, and a delivery signed with both secrets.
+    let receiver = usher_tests::Receiver::start(&[200]).await;
+    let hooks = format!("/v1/tenants/{}/webhooks", app.tenant_id);
+    let endpoint: Value = app
+        .post(&hooks, Some(&app.owner_token), json!({"url": receiver.url}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first_hook_secret = endpoint["secret"].as_str().unwrap().to_owned();
+    let rotated: Value = app
+        .post(
+            &format!("{hooks}/{}/secret", endpoint["id"].as_str().unwrap()),
+            Some(&app.owner_token),
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second_hook_secret = rotated["secret"].as_str().unwrap().to_owned();
+    app.member(app.tenant_id, "member", &[]).await;
+    app.dispatch_all_pending().await;
+    assert!(!receiver.received().is_empty(), "a delivery was made");
+
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let session_secret = app.owner_token.split_once('.').unwrap().1;
     for secret in [
@@ -149,6 +174,8 @@ async fn logs_are_structured_and_carry_no_secret() {
         invitation_secret.as_str(),
         invitee_password,
         invitee_session_secret.as_str(),
+        &first_hook_secret["whsec_".len()..],
+        &second_hook_secret["whsec_".len()..],
     ] {
         assert!(!text.contains(secret), "a secret reached the logs");
     }

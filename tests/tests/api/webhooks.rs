@@ -1182,3 +1182,25 @@ async fn a_name_that_moves_to_a_forbidden_address_is_not_called_at_the_next_atte
     .await;
     assert_eq!(problem["field"], "url");
 }
+
+#[tokio::test]
+async fn a_receiver_that_answers_slowly_but_in_time_is_a_success() {
+    let app = spawn_app().await;
+    let slow = BadReceiver::start(Misbehaviour::Slow(std::time::Duration::from_secs(2))).await;
+    let created = register(
+        &app,
+        json!({"url": slow.url, "event_types": ["user.created"]}),
+    )
+    .await;
+    app.member(app.tenant_id, "member", &[]).await;
+    app.dispatch_all_pending().await;
+    assert_eq!(slow.requests(), 1);
+    let log = delivery_log(&app, created["id"].as_str().unwrap()).await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0]["success"], true);
+    assert!(log[0]["latency_ms"].as_u64().unwrap() >= 2000, "{log:#?}");
+    assert!(
+        app.outbox_items().await.is_empty(),
+        "delivered: nothing left"
+    );
+}
