@@ -90,6 +90,10 @@ pub fn event_types() -> Vec<&'static str> {
     types
 }
 
+/// The most of a change's details an event carries; past it, only their ids, so that a body
+/// stays well under 20 KB.
+const MAX_DETAILS_BYTES: usize = 16 * 1024;
+
 /// The ids an event of `kind` always carries in its `data`, besides `actor`.
 fn ids_of(kind: &str) -> &'static [&'static str] {
     match kind.split_once('.').map_or(kind, |(area, _)| area) {
@@ -299,7 +303,20 @@ impl WebhookEvent {
         }
         data.insert("actor".into(), serde_json::json!(actor));
         if let Some(details) = details.as_object() {
-            data.extend(details.clone());
+            // Thin events: what changed, unless it is large; then the ids alone, and the
+            // receiver reads the rest through the API (or the audit log).
+            let size = serde_json::to_vec(details).map_or(usize::MAX, |d| d.len());
+            if size <= MAX_DETAILS_BYTES {
+                data.extend(details.clone());
+            } else {
+                data.extend(
+                    details
+                        .iter()
+                        .filter(|(name, value)| name.ends_with("_id") && value.is_string())
+                        .map(|(name, value)| (name.clone(), value.clone())),
+                );
+                data.insert("details_omitted".into(), true.into());
+            }
         }
         Some(Self {
             id: format!("evt_{id}"),
@@ -327,6 +344,28 @@ mod tests {
             schema["properties"]["data"]["required"],
             serde_json::json!(["actor", "user_id", "invitation_id"])
         );
+    }
+
+    #[test]
+    fn a_change_with_large_details_is_told_by_its_ids() {
+        let tenant = TenantId::from_ulid(ulid::Ulid::new());
+        let team = ulid::Ulid::new().to_string();
+        let details = serde_json::json!({"team_id": team, "name": "x".repeat(30_000)});
+        let event = WebhookEvent::build(
+            tenant,
+            AuditAction::TeamUpdated,
+            Actor::System,
+            None,
+            &details,
+            EventId::from_ulid(ulid::Ulid::new()),
+            Utc::now(),
+        )
+        .unwrap();
+        let body = serde_json::to_vec(&event).unwrap();
+        assert!(body.len() < 20 * 1024, "{} bytes", body.len());
+        assert_eq!(event.data["team_id"], team);
+        assert_eq!(event.data["details_omitted"], true);
+        assert!(event.data.get("name").is_none());
     }
 
     #[test]
