@@ -138,9 +138,16 @@ impl ApiKeyRecord {
             .permissions
             .iter()
             .filter(|p| maker.role.is_admin() || maker.permissions.contains(p.as_str()));
+        let granted = tenant.grantable(held);
+        // The key-only permission holds while its maker is an owner or admin.
+        let webhooks = self
+            .permissions
+            .iter()
+            .filter(|p| p.as_str() == crate::domain::Permission::WEBHOOKS_MANAGE)
+            .filter(|_| maker.role.is_admin());
         Rights {
             role: Role::Member,
-            permissions: tenant.grantable(held),
+            permissions: PermissionSet::new(granted.iter().chain(webhooks).cloned().collect()),
         }
     }
 }
@@ -416,6 +423,14 @@ impl Rights {
             || self
                 .permissions
                 .contains(crate::domain::Permission::USERS_MANAGE)
+    }
+
+    /// Owners and admins, and a tenant key given `webhooks.manage` by one.
+    pub fn can_manage_webhooks(&self) -> bool {
+        self.role.is_admin()
+            || self
+                .permissions
+                .contains(crate::domain::Permission::WEBHOOKS_MANAGE)
     }
 }
 

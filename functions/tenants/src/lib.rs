@@ -521,7 +521,9 @@ async fn resume_tenant_route(
 pub struct CreateApiKeyRequest {
     /// What it is for, e.g. "Help desk backend". 1 to 100 characters.
     name: String,
-    /// From the tenant's catalogue, and `users.manage`; never one the caller lacks.
+    /// From the tenant's catalogue, and `users.manage`; never one the caller lacks. And
+    /// `webhooks.manage` (from an owner or admin only): the key manages the tenant's webhook
+    /// endpoints.
     #[serde(default)]
     permissions: Vec<String>,
     /// When it stops working; never, when left out.

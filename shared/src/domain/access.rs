@@ -42,6 +42,10 @@ pub struct PermissionError;
 impl Permission {
     /// Lets a member (not only admins) create and manage users of the tenant.
     pub const USERS_MANAGE: &'static str = "users.manage";
+    /// Lets a tenant API key manage the tenant's webhook endpoints. A key's alone: an owner or
+    /// admin gives it to a key they make; it is never granted to a person (who manages
+    /// endpoints by being an owner or admin).
+    pub const WEBHOOKS_MANAGE: &'static str = "webhooks.manage";
 
     pub fn parse(raw: &str) -> Result<Self, PermissionError> {
         let ok = !raw.is_empty()

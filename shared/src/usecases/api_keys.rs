@@ -2,7 +2,8 @@
 //!
 //! A key is made by a person (with a session, never by another key) who manages users here; it
 //! holds permissions from the catalogue and `users.manage`, never one its maker lacks, and acts
-//! as a member with them. At every request it is read with its maker's account and membership,
+//! as a member with them. An owner or admin may also give it `webhooks.manage`, which only keys
+//! hold. At every request it is read with its maker's account and membership,
 //! in the one batch read: a maker archived, cut off or stripped of a permission takes the key
 //! down with them. Revoking deletes its lookup item, so the very next request is refused.
 
@@ -13,7 +14,7 @@ use super::commit::{LostRace, Writes};
 use super::listing::for_each_item;
 use super::{AuthError, Context, InternalError, TenantCaller};
 use crate::app::App;
-use crate::domain::{ApiKeyId, PermissionSet, TenantId};
+use crate::domain::{ApiKeyId, Permission, PermissionSet, TenantId};
 use crate::keys;
 use crate::records::{ApiKeyEntryRecord, ApiKeyRecord, from_item, from_optional, to_item};
 use crate::table::{Condition, Op};
@@ -84,7 +85,8 @@ pub async fn create(
         return Err(ApiKeyError::InvalidName);
     }
     for permission in new.permissions.iter() {
-        if !caller.tenant.knows_permission(permission.as_str()) {
+        let key_only = permission.as_str() == Permission::WEBHOOKS_MANAGE;
+        if !key_only && !caller.tenant.knows_permission(permission.as_str()) {
             return Err(ApiKeyError::UnknownPermission(permission.to_string()));
         }
         let held = own.role.is_admin() || own.permissions.contains(permission.as_str());

@@ -266,10 +266,36 @@ async fn endpoints_are_their_tenants_admins_and_never_point_inside_the_network()
         .get_json(&format!("/v1/tenants/{other}/webhooks"), &other_owner)
         .await;
     assert!(theirs_listed["items"].as_array().unwrap().is_empty());
-    // A member, even one who manages users, does not manage webhooks.
+    // A member, even one who manages users, does not manage webhooks, nor makes a key that does.
     let (_, _, manager) = app.member(app.tenant_id, "member", &["users.manage"]).await;
     assert_problem(
         app.get(&hooks_path(&app), &manager).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            &format!("/v1/tenants/{}/api-keys", app.tenant_id),
+            Some(&manager),
+            json!({"name": "Sneaky", "permissions": ["webhooks.manage"]}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "permission_not_held",
+    )
+    .await;
+    // A key an owner gave webhooks.manage manages them; a key without it does not.
+    let (_, backend) = app
+        .api_key(&app.owner_token, app.tenant_id, &["webhooks.manage"])
+        .await;
+    let (_, plain) = app
+        .api_key(&app.owner_token, app.tenant_id, &["users.manage"])
+        .await;
+    let listed = app.get_json(&hooks_path(&app), &backend).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_problem(
+        app.get(&hooks_path(&app), &plain).await,
         StatusCode::FORBIDDEN,
         "forbidden",
     )

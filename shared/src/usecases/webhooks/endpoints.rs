@@ -71,7 +71,7 @@ impl Owner {
 /// Who asks to manage which endpoints.
 #[derive(Clone, Copy)]
 pub enum Managed<'a> {
-    /// A tenant's owner or admin, or a key acting as one.
+    /// A tenant's owner or admin, or a tenant key holding `webhooks.manage`.
     Tenant {
         credential: &'a Credential,
         tenant: TenantId,
@@ -212,7 +212,7 @@ async fn manager(
             let wanted: Vec<Key> = id.map(|id| owner.endpoint_key(id)).into_iter().collect();
             let (caller, mut items) =
                 TenantCaller::load_with(app, credential, tenant, &wanted).await?;
-            if !caller.rights.role.is_admin() {
+            if !caller.rights.can_manage_webhooks() {
                 return Err(WebhookError::Forbidden);
             }
             let manager = Manager {
