@@ -1230,3 +1230,72 @@ async fn a_receiver_that_answers_slowly_but_in_time_is_a_success() {
         "delivered: nothing left"
     );
 }
+
+#[tokio::test]
+async fn a_replay_reads_a_long_log_a_bounded_stretch_at_a_time() {
+    use usher_core::usecases::webhooks::replay::MAX_SCANNED;
+    let app = spawn_app().await;
+    let receiver = Receiver::start(&[200]).await;
+    // An endpoint for a rare type: a change of settings, after more entries than one replay
+    // reads.
+    let created = register(
+        &app,
+        json!({"url": receiver.url, "event_types": ["tenant.updated"]}),
+    )
+    .await;
+    let replay = format!(
+        "{}/{}/replay",
+        hooks_path(&app),
+        created["id"].as_str().unwrap()
+    );
+    let since = app.clock.now().to_rfc3339();
+    let mut file = String::from("email,first_name,last_name,role,send_credentials\n");
+    for n in 0..MAX_SCANNED + 100 {
+        file.push_str(&format!("long{n}@example.org,Lo,Ng,member,no\n"));
+    }
+    app.import_all(&file).await;
+    // Later (the test's clock stands still, and the log's ids order by time first).
+    app.clock.advance(chrono::Duration::seconds(1));
+    let response = app
+        .request(
+            Method::PATCH,
+            &format!("/v1/tenants/{}/settings", app.tenant_id),
+            Some(&app.owner_token),
+            Some(json!({"members_can_invite": true})),
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    app.dispatch_all_pending().await;
+    assert_eq!(receiver.received().len(), 1, "the settings' change");
+
+    // The first request stops after its stretch, with nothing found yet, and says where to go on.
+    let first: Value = app
+        .post(&replay, Some(&app.owner_token), json!({"since": since}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["queued"], 0, "{first}");
+    let after = first["more_after"]
+        .as_str()
+        .expect("more to read")
+        .to_owned();
+    let second: Value = app
+        .post(
+            &replay,
+            Some(&app.owner_token),
+            json!({"since": since, "after": after}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second, json!({"queued": 1}));
+    app.dispatch_all_pending().await;
+    let received = receiver.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(
+        received[0].body, received[1].body,
+        "the same completion again"
+    );
+}

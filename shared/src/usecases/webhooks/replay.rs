@@ -27,6 +27,10 @@ use crate::usecases::{Context, InternalError};
 /// Events one replay files at most.
 pub const MAX_REPLAY: usize = 1000;
 
+/// Entries of the log one replay reads at most: an endpoint that takes a rare type does not
+/// make one request read a long log to its end.
+pub const MAX_SCANNED: usize = 2_000;
+
 /// What to file again.
 pub enum ReplayRequest {
     /// One event, by its id (`evt_...`).
@@ -137,8 +141,8 @@ async fn one_event(app: &App, tenant: TenantId, raw: &str) -> Result<WebhookEven
         .ok_or(WebhookError::UnknownEvent)
 }
 
-/// The events after `start` that `endpoint` wants, oldest first, at most [`MAX_REPLAY`]; and the
-/// last event looked at when the log goes on past them.
+/// The events after `start` that `endpoint` wants, oldest first, at most [`MAX_REPLAY`] of them
+/// out of at most [`MAX_SCANNED`] entries; and the last entry looked at when the log goes on.
 async fn events_after(
     app: &App,
     tenant: TenantId,
@@ -148,6 +152,7 @@ async fn events_after(
     let pk = keys::tenant_pk(tenant);
     let mut after: Key = keys::event(tenant, start);
     let mut events = Vec::new();
+    let mut scanned = 0;
     loop {
         let page = app
             .table
@@ -170,8 +175,9 @@ async fn events_after(
                 .into_iter()
                 .filter(|e| endpoint.wants(&e.kind));
             events.extend(wanted);
+            scanned += 1;
             // An entry's events go together; the cap may be passed by one.
-            if events.len() >= MAX_REPLAY {
+            if events.len() >= MAX_REPLAY || scanned >= MAX_SCANNED {
                 return Ok((events, Some(format!("evt_{}", record.id))));
             }
         }
