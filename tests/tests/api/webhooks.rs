@@ -1299,3 +1299,36 @@ async fn a_replay_reads_a_long_log_a_bounded_stretch_at_a_time() {
         "the same completion again"
     );
 }
+
+#[tokio::test]
+async fn a_keys_webhooks_manage_ends_when_its_maker_is_no_longer_an_admin() {
+    let app = spawn_app().await;
+    let (admin_id, _, admin) = app.member(app.tenant_id, "admin", &["users.manage"]).await;
+    let (_, key) = app
+        .api_key(&admin, app.tenant_id, &["webhooks.manage", "users.manage"])
+        .await;
+    let listed = app.get(&hooks_path(&app), &key).await;
+    assert_eq!(listed.status(), StatusCode::OK);
+    // The admin becomes a member who still manages users: the key keeps users.manage only.
+    let response = app
+        .request(
+            Method::PATCH,
+            &format!("/v1/tenants/{}/users/{admin_id}", app.tenant_id),
+            Some(&app.owner_token),
+            Some(json!({"role": "member"})),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_problem(
+        app.get(&hooks_path(&app), &key).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    assert_eq!(
+        app.get(&format!("/v1/tenants/{}/users", app.tenant_id), &key)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
