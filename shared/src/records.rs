@@ -64,7 +64,9 @@ pub struct TenantRecord {
 /// Why and since when a tenant is suspended.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Suspension {
-    pub reason: String,
+    /// What the operator gave as the reason, if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub at: DateTime<Utc>,
     #[schema(value_type = Object)]
     pub by: Actor,

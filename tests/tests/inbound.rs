@@ -639,6 +639,31 @@ async fn people_in_cc_become_users_only_with_include_cc() {
     assert_eq!(carla["first_name"], "Carla");
 }
 
+/// `curl -X POST .../reject` with no body rejects and blocks nothing, as `{}` does.
+#[tokio::test]
+async fn a_held_sender_is_rejected_by_an_empty_post() {
+    let app = inbound_app(Backend::Embedded).await;
+    outcome_of(&app, "inbound-spam-gray", "held-quiet@example.org").await;
+    let path = format!("/v1/tenants/{}/inbound/held", app.tenant_id);
+    let page: Value = app.get_json(&path, &app.owner_token).await;
+    let id = page["items"][0]["id"].as_str().unwrap().to_owned();
+    let blocked = |tenant: Value| tenant["settings"]["inbound"]["blocked_domains"].clone();
+    let tenant_path = format!("/v1/tenants/{}", app.tenant_id);
+    let before = blocked(app.get_json(&tenant_path, &app.owner_token).await);
+    let rejected = app
+        .http
+        .post(app.url(&format!("{path}/{id}/reject")))
+        .bearer_auth(&app.owner_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rejected.status(), StatusCode::NO_CONTENT);
+    let page: Value = app.get_json(&path, &app.owner_token).await;
+    assert!(page["items"].as_array().unwrap().is_empty(), "{page}");
+    let after = blocked(app.get_json(&tenant_path, &app.owner_token).await);
+    assert_eq!(after, before, "nothing more blocked");
+}
+
 /// Another tenant's admin reaches none of this tenant's held senders, through either path.
 #[tokio::test]
 async fn a_held_sender_is_decided_only_by_its_own_tenant() {

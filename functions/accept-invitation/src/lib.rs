@@ -6,7 +6,7 @@
 //! form is answered with a page in the invitation's language, JSON with JSON or problem+json.
 
 use axum::extract::{FromRequest, Request};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, extract::State};
 use chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ use usher_core::app::App;
 use usher_core::domain::{EmailAddress, Locale, PasswordAttempt, PersonName, Role, TenantId};
 use usher_core::http::{
     AccountView, ApiPath, ClientAddress, JsonOrForm, MaybeBearer, MembershipView, PreferredLocale,
-    Problem, ProblemDoc, finish_router, mount,
+    Problem, ProblemDoc, finish_router, mount, with_body_read,
 };
 use usher_core::pages::{InvitationSummary, InviteFormError, InvitePage, Typed};
 use usher_core::records::{AccountTenantRecord, MembershipRecord};
@@ -243,9 +243,9 @@ async fn accept_route(
     ApiPath(token): ApiPath<String>,
     request: Request,
 ) -> Result<Response, Problem> {
-    // A session and no body: the session's account accepts.
-    let has_body = request.headers().contains_key(header::CONTENT_TYPE);
-    if let (Some(session), false) = (&bearer, has_body) {
+    // A session and an empty body (whatever its type): the session's account accepts.
+    let (request, empty) = with_body_read(request).await?;
+    if let (Some(session), true) = (&bearer, empty) {
         let accepted = accept::accept(&app, &token, AcceptAs::Session(session.clone())).await?;
         return Ok(json_answer(accepted));
     }

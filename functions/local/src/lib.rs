@@ -24,94 +24,11 @@ use usher_core::mail::{FileMailer, OutboxDispatcher, OutboxKey, Sender, StoredMa
 use usher_core::table::{EmbeddedTable, Table};
 use usher_core::usecases::inbound::{self, InboundMessage, Outcome, Verdict, Verdicts};
 use usher_core::usecases::jobs::Job;
-use utoipa_axum::router::OpenApiRouter;
 
-/// Every HTTP function, by its routes: one list for the document and the local router.
-const FUNCTIONS: [fn() -> OpenApiRouter<App>; 10] = [
-    usher_sessions::api,
-    usher_create_user::api,
-    usher_users::api,
-    usher_tenants::api,
-    usher_teams::api,
-    usher_webhooks::api,
-    usher_scim::api,
-    usher_password_reset::api,
-    usher_send_invitation::api,
-    usher_accept_invitation::api,
-];
+mod openapi;
 
-/// The OpenAPI document of every route, generated from the handlers' annotations.
-pub fn api_doc() -> utoipa::openapi::OpenApi {
-    let mut doc = utoipa::openapi::OpenApi::default();
-    for api in FUNCTIONS {
-        doc.merge(api().into_openapi());
-    }
-    doc.info = utoipa::openapi::InfoBuilder::new()
-        .title("Usher")
-        .version("1")
-        .description(Some("User onboarding for multi-tenant SaaS: sessions, users, tenants, password reset, invitations. Errors are RFC 9457 problem+json with a stable `code`."))
-        .build();
-    let scheme = utoipa::openapi::security::SecurityScheme::Http(
-        utoipa::openapi::security::HttpBuilder::new()
-            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
-            .description(Some("A session token from POST /v1/sessions"))
-            .build(),
-    );
-    let operator_key = utoipa::openapi::security::SecurityScheme::Http(
-        utoipa::openapi::security::HttpBuilder::new()
-            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
-            .bearer_format("usher_op_...")
-            .description(Some(
-                "An operator key (`usher operator-key create`), for the operator's back office",
-            ))
-            .build(),
-    );
-    let tenant_key = utoipa::openapi::security::SecurityScheme::Http(
-        utoipa::openapi::security::HttpBuilder::new()
-            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
-            .bearer_format("usher_tk_...")
-            .description(Some(
-                "A tenant API key (POST /v1/tenants/{tenant_id}/api-keys), for a backend acting in that tenant",
-            ))
-            .build(),
-    );
-    let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme("tenant_key", tenant_key);
-    components.add_security_scheme("bearer", scheme);
-    components.add_security_scheme("operator_key", operator_key);
-    let scim_token = utoipa::openapi::security::SecurityScheme::Http(
-        utoipa::openapi::security::HttpBuilder::new()
-            .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
-            .bearer_format("usher_scim_...")
-            .description(Some(
-                "A tenant's SCIM token (POST /v1/tenants/{tenant_id}/scim/tokens), for its identity provider",
-            ))
-            .build(),
-    );
-    components.add_security_scheme("scim_token", scim_token);
-    doc
-}
-
-/// The document as it is checked in: pretty JSON with a final newline, with the webhooks a
-/// SaaS app receives (OpenAPI 3.1 `webhooks`, which utoipa's model does not have, so they are
-/// added to the JSON).
-pub fn api_doc_json() -> String {
-    #[derive(serde::Serialize)]
-    struct WithWebhooks<'a> {
-        #[serde(flatten)]
-        doc: &'a utoipa::openapi::OpenApi,
-        webhooks: serde_json::Value,
-    }
-    let doc = api_doc();
-    let whole = WithWebhooks {
-        doc: &doc,
-        webhooks: usher_core::usecases::webhooks::catalogue::openapi_webhooks(),
-    };
-    let mut json =
-        serde_json::to_string_pretty(&whole).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    json.push('\n');
-    json
-}
+use openapi::FUNCTIONS;
+pub use openapi::{api_doc, api_doc_json};
 
 /// Every function's routes, as API Gateway would route them to the Lambdas.
 pub fn api_routes(app: &App) -> Router {

@@ -185,7 +185,7 @@ pub struct UpdateScimSettingsRequest {
 
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/scim", tag = "scim", security(("bearer" = []), ("operator_key" = [])),
     params(("tenant_id" = String, Path)),
-    request_body = UpdateScimSettingsRequest,
+    request_body = Option<UpdateScimSettingsRequest>,
     responses(
         BearerErrors,
         JsonBodyErrors,

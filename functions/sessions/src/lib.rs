@@ -70,7 +70,7 @@ pub struct UpdateMeRequest {
 }
 
 #[utoipa::path(patch, path = "/v1/me", tag = "sessions", security(("bearer" = [])),
-    request_body = UpdateMeRequest,
+    request_body = Option<UpdateMeRequest>,
     responses(
         BearerErrors,
         JsonBodyErrors,

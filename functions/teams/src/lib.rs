@@ -260,7 +260,7 @@ pub struct UpdateTeamRequest {
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/teams/{team_id}", tag = "teams",
     security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("team_id" = String, Path)),
-    request_body = UpdateTeamRequest,
+    request_body = Option<UpdateTeamRequest>,
     responses(
         BearerErrors,
         JsonBodyErrors,
@@ -330,7 +330,7 @@ pub enum SubteamsChoice {
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/teams/{team_id}/archive", tag = "teams",
     security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("team_id" = String, Path)),
-    request_body = ArchiveTeamRequest,
+    request_body = Option<ArchiveTeamRequest>,
     responses(
         BearerErrors,
         JsonBodyErrors,

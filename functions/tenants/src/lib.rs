@@ -18,7 +18,7 @@ use usher_core::http::{
 use usher_core::settings::{AppUrl, InboundSettings, InvitationEmailPolicy};
 use usher_core::usecases::get_tenant;
 use usher_core::usecases::inbound::{self, ListHeld, OutcomeKind, RejectBlock};
-use usher_core::usecases::tenant_directory::{self, CreateTenant, ListTenants};
+use usher_core::usecases::tenant_directory::{self, CreateTenant, ListTenants, SuspensionChange};
 use usher_core::usecases::update_settings::{self, SettingsPatch};
 use usher_core::usecases::{AuditAction, events};
 use utoipa::ToSchema;
@@ -115,7 +115,7 @@ impl SettingsPatchRequest {
 
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/settings", tag = "tenants", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path)),
-    request_body = SettingsPatchRequest,
+    request_body = Option<SettingsPatchRequest>,
     responses(
         BearerErrors,
         JsonBodyErrors,
@@ -281,7 +281,7 @@ pub struct RejectRequest {
 
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/inbound/held/{held_id}/reject", tag = "inbound", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("held_id" = String, Path)),
-    request_body = RejectRequest,
+    request_body = Option<RejectRequest>,
     responses(
         BearerErrors,
         JsonBodyErrors,
@@ -472,13 +472,13 @@ async fn list_tenants_route(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuspendRequest {
-    /// Why: its owners can read it. 1 to 500 characters.
-    reason: String,
+    /// Why: its owners can read it. 1 to 500 characters; none when left out.
+    reason: Option<String>,
 }
 
 #[utoipa::path(post, path = "/v1/tenants/{tenant_id}/suspend", tag = "operator", security(("operator_key" = [])),
     params(("tenant_id" = String, Path)),
-    request_body = SuspendRequest,
+    request_body = Option<SuspendRequest>,
     responses(
         JsonBodyErrors,
         (status = 200, description = "Suspended: its members get 403 tenant_suspended everywhere in it (its owners may still read it), its invitation links answer as withdrawn, its inbound mail is dropped; nothing is deleted", body = TenantView),
@@ -486,7 +486,7 @@ pub struct SuspendRequest {
         (status = 403, description = "insufficient_scope: the key lacks tenants.suspend", body = ProblemDoc),
         (status = 404, description = "not_found: no such tenant", body = ProblemDoc),
         (status = 409, description = "tenant_suspended: it is suspended already; conflict: it changed at the same time", body = ProblemDoc),
-        (status = 422, description = "invalid_request: the reason is missing or longer than 500 characters", body = ProblemDoc),
+        (status = 422, description = "invalid_request: the reason is blank or longer than 500 characters", body = ProblemDoc),
     ))]
 async fn suspend_tenant_route(
     State(app): State<App>,
@@ -494,7 +494,15 @@ async fn suspend_tenant_route(
     ApiPath(tenant_id): ApiPath<TenantId>,
     ApiJson(body): ApiJson<SuspendRequest>,
 ) -> Result<Json<TenantView>, Problem> {
-    let tenant = tenant_directory::set_suspended(&app, &key, tenant_id, Some(body.reason)).await?;
+    let tenant = tenant_directory::set_suspended(
+        &app,
+        &key,
+        tenant_id,
+        SuspensionChange::Suspend {
+            reason: body.reason,
+        },
+    )
+    .await?;
     Ok(Json(TenantView::new(tenant, true)))
 }
 
@@ -512,7 +520,8 @@ async fn resume_tenant_route(
     KeyBearer(key): KeyBearer,
     ApiPath(tenant_id): ApiPath<TenantId>,
 ) -> Result<Json<TenantView>, Problem> {
-    let tenant = tenant_directory::set_suspended(&app, &key, tenant_id, None).await?;
+    let tenant =
+        tenant_directory::set_suspended(&app, &key, tenant_id, SuspensionChange::Resume).await?;
     Ok(Json(TenantView::new(tenant, true)))
 }
 

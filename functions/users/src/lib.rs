@@ -215,7 +215,7 @@ impl TryFrom<UpdateUserRequest> for UserPatch {
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/users/{user_id}", tag = "users", security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("user_id" = String, Path, description = "The account id"),
         ("If-Match" = Option<String>, Header, description = "The ETag of the user as read: the change applies only to that version")),
-    request_body = UpdateUserRequest,
+    request_body = Option<UpdateUserRequest>,
     responses(
         BearerErrors,
         JsonBodyErrors,

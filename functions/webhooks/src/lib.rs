@@ -405,7 +405,7 @@ async fn get_route(
 #[utoipa::path(patch, path = "/v1/tenants/{tenant_id}/webhooks/{webhook_id}", tag = "webhooks",
     security(("bearer" = []), ("tenant_key" = [])),
     params(("tenant_id" = String, Path), ("webhook_id" = String, Path)),
-    request_body = UpdateWebhookRequest,
+    request_body = Option<UpdateWebhookRequest>,
     responses(
         BearerErrors, JsonBodyErrors,
         (status = 200, body = WebhookView),
@@ -551,7 +551,7 @@ async fn get_deployment_route(
 
 #[utoipa::path(patch, path = "/v1/webhooks/{webhook_id}", tag = "operator", security(("operator_key" = [])),
     params(("webhook_id" = String, Path)),
-    request_body = UpdateWebhookRequest,
+    request_body = Option<UpdateWebhookRequest>,
     responses(
         JsonBodyErrors,
         (status = 200, body = WebhookView),

@@ -33,20 +33,37 @@ fn payload_too_large() -> Problem {
     )
 }
 
+/// Whether the request says its body is empty (`Content-Length: 0`), or says nothing of its
+/// length (a chunked body, read to find out).
+fn may_be_empty(req: &Request) -> bool {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .is_none_or(|v| v.as_bytes() == b"0")
+}
+
+fn unsupported_media_type() -> Problem {
+    Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "Send the body as application/json.",
+    )
+}
+
 /// A JSON body: `application/json`, at most 64 KiB, parsed strictly (request types deny unknown
 /// fields). Syntax errors answer 400; a well-formed body of the wrong shape answers 422.
+///
+/// An empty body, whatever its content type, is read as `{}`: an action whose fields are all
+/// optional (`curl -X POST .../suspend`) is done with its defaults, and a route with required
+/// fields names the first one missing (422) rather than asking for a media type.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        if !has_content_type(&req, "application/json") {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Send the body as application/json.",
-            ));
+        let json = has_content_type(&req, "application/json");
+        if !json && !may_be_empty(&req) {
+            return Err(unsupported_media_type());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -58,6 +75,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         if bytes.len() > MAX_BODY_BYTES {
             return Err(payload_too_large());
         }
+        let bytes = match (bytes.is_empty(), json) {
+            (true, _) => Bytes::from_static(b"{}"),
+            (false, true) => bytes,
+            (false, false) => return Err(unsupported_media_type()),
+        };
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
         match serde_path_to_error::deserialize(&mut deserializer) {
             // One value and nothing after it: a proxy or firewall in front may read a body with
@@ -92,6 +114,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             }
         }
     }
+}
+
+/// Reads the body (at most 64 KiB, as [`ApiJson`] does) and gives the request back with it, for
+/// a route where an empty body means something of its own; `true` when it was empty.
+pub async fn with_body_read(req: Request) -> Result<(Request, bool), Problem> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| payload_too_large())?;
+    let empty = bytes.is_empty();
+    Ok((
+        Request::from_parts(parts, axum::body::Body::from(bytes)),
+        empty,
+    ))
 }
 
 /// Media types a CSV file arrives as: what spreadsheets and browsers send for one, and the

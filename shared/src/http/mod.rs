@@ -10,7 +10,7 @@ mod views;
 
 pub use extract::{
     ApiJson, ApiPath, ApiQuery, Bearer, ClientAddress, CsvBody, JsonOrForm, KeyBearer,
-    MAX_BODY_BYTES, MaybeBearer, PreferredLocale, TenantBearer, UserAgent,
+    MAX_BODY_BYTES, MaybeBearer, PreferredLocale, TenantBearer, UserAgent, with_body_read,
 };
 pub use problem::{BearerErrors, JsonBodyErrors, Problem, ProblemDoc};
 pub use queries::{EventsQuery, page_limit, permissions_field, person_patch, present};

@@ -185,7 +185,8 @@ pub struct TenantView {
 /// Why a tenant is suspended.
 #[derive(Serialize, ToSchema)]
 pub struct SuspensionView {
-    pub reason: String,
+    /// `null` when the operator gave none.
+    pub reason: Option<String>,
     pub at: DateTime<Utc>,
 }
 

@@ -173,12 +173,21 @@ pub async fn list(
     Ok(TenantPage { items, next_cursor })
 }
 
-/// `POST /v1/tenants/{id}/suspend` (with a reason) and `.../resume` (`reason` is `None`).
+/// What the operator does to a tenant.
+#[derive(Clone, Debug)]
+pub enum SuspensionChange {
+    /// `POST /v1/tenants/{id}/suspend`, with the reason its owners will read, if one is given.
+    Suspend { reason: Option<String> },
+    /// `POST /v1/tenants/{id}/resume`.
+    Resume,
+}
+
+/// Suspends or resumes a tenant.
 pub async fn set_suspended(
     app: &App,
     secret: &KeySecret,
     tenant_id: TenantId,
-    reason: Option<String>,
+    change: SuspensionChange,
 ) -> Result<TenantRecord, TenantDirectoryError> {
     let caller = OperatorCaller::load(app, secret, OperatorScope::TenantsSuspend).await?;
     let now = app.clock.now();
@@ -190,21 +199,27 @@ pub async fn set_suspended(
     )
     .context("reading the tenant")?
     .ok_or(TenantDirectoryError::NotFound)?;
-    let suspension = match (&reason, &before.suspended) {
-        (Some(_), Some(_)) => return Err(TenantDirectoryError::AlreadySuspended),
-        (None, None) => return Err(TenantDirectoryError::NotSuspended),
-        (Some(reason), None) => {
-            let reason = reason.trim();
-            if reason.is_empty() || reason.chars().count() > 500 {
+    let suspension = match (change, &before.suspended) {
+        (SuspensionChange::Suspend { .. }, Some(_)) => {
+            return Err(TenantDirectoryError::AlreadySuspended);
+        }
+        (SuspensionChange::Resume, None) => return Err(TenantDirectoryError::NotSuspended),
+        (SuspensionChange::Suspend { reason }, None) => {
+            let reason = reason.map(|r| r.trim().to_owned());
+            // A reason given is one its owners can read: not blank, not a wall of text.
+            if reason
+                .as_ref()
+                .is_some_and(|r| r.is_empty() || r.chars().count() > 500)
+            {
                 return Err(TenantDirectoryError::InvalidReason);
             }
             Some(Suspension {
-                reason: reason.to_owned(),
+                reason,
                 at: now,
                 by: caller.actor(),
             })
         }
-        (None, Some(_)) => None,
+        (SuspensionChange::Resume, Some(_)) => None,
     };
     let after = TenantRecord {
         suspended: suspension.clone(),
@@ -241,7 +256,9 @@ pub async fn set_suspended(
             },
             actor: caller.actor(),
             subject: None,
-            details: serde_json::json!({"reason": reason}),
+            details: serde_json::json!({
+                "reason": suspension.as_ref().and_then(|s| s.reason.clone()),
+            }),
         })?;
     writes
         .commit()

@@ -15,6 +15,7 @@
 //! | crossing tenants on every route | `isolation.rs` |
 //! | an address one tenant's admin created, brought into another tenant every way | `takeover.rs` |
 //! | strict input on every route (bodies, fields, names, slow clients) | `bad_input.rs`, `reset_bad_input.rs` |
+//! | an empty body read as `{}` on every JSON route, and the document saying which bodies are optional | `empty_bodies.rs` |
 //! | access tokens, the JWKS and discovery, verified by PyJWT and the example service | `tokens.rs` |
 //! | self-service sign-up, its links and its races; a person creating another organisation | `signup.rs` |
 //! | teams: names, depth, moves (concurrent ones too), archive, restore, delete, who may | `teams.rs` |
@@ -24,6 +25,7 @@
 mod admin_reset;
 mod api_keys;
 mod bad_input;
+mod empty_bodies;
 mod export;
 mod import;
 mod import_rules;

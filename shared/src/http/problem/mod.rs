@@ -140,7 +140,7 @@ pub enum JsonBodyErrors {
     TooLarge(ProblemDoc),
     #[response(
         status = 415,
-        description = "unsupported_media_type: send application/json"
+        description = "unsupported_media_type: a body that is not empty is sent as application/json (an empty body is read as `{}`)"
     )]
     NotJson(ProblemDoc),
 }
