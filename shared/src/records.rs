@@ -692,6 +692,23 @@ pub struct EventRecord {
     /// membership (see `WebhookEvent::membership_event`), so a replay sends that event too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_event: Option<String>,
+    /// The event's `data.object` as first delivered, so a replay sends the same (in the
+    /// tenant's log only, not in the subject's history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<serde_json::Value>,
+    /// The membership event's own version and object, when its record is not the change's
+    /// (the owner's membership of a tenant just created).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership_subject: Option<EventSubject>,
+}
+
+/// The record an event is about, as the event tells it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventSubject {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<serde_json::Value>,
 }
 
 /// What an invitation is. `Expired` is never stored: a pending invitation past its `expires_at`

@@ -130,6 +130,8 @@ impl AuditEvent {
             details: self.details,
             subject_version: None,
             membership_event: None,
+            object: None,
+            membership_subject: None,
         };
         let mut ops = vec![Op::put(to_item(
             &keys::event(self.tenant, id),

@@ -10,13 +10,15 @@ use chrono::{DateTime, Utc};
 use super::audit::AuditEvent;
 use super::jobs::Job;
 use super::webhooks::WebhookEvent;
-use super::webhooks::catalogue::{MEMBERSHIP_CREATED, MEMBERSHIP_REMOVED};
+use super::webhooks::catalogue::{MEMBERSHIP_CREATED, MEMBERSHIP_REMOVED, ObjectKind};
 use super::webhooks::delivery::EventBatch;
 use super::{Context, InternalError};
 use crate::app::App;
 use crate::domain::{EmailAddress, EventId, Locale, TenantId};
+use crate::keys;
 use crate::mail::MailTemplate;
-use crate::table::{Condition, Key, MAX_TRANSACTION_OPS, Op, TransactError};
+use crate::records::EventSubject;
+use crate::table::{Condition, Item, Key, MAX_TRANSACTION_OPS, Op, TransactError};
 
 /// The writes of one use case, committed together by [`Writes::commit`]. A clone is the same
 /// writes again, for a commit retried with fresh counts (see `throttle::transact_counting`).
@@ -30,6 +32,9 @@ pub(crate) struct Writes<'a> {
     /// The webhook events of the audit events in the catalogue: filed as one job in the
     /// transaction itself (see `commit`).
     webhook_events: Vec<WebhookEvent>,
+    /// Records an event is about that the commit reads but does not write (an invitation that
+    /// expired), as they stand: its event carries them as it carries a record written.
+    unchanged: Vec<Item>,
     /// Whether a mail or a job was filed, so the mailer is woken after the commit.
     files_outbox: bool,
 }
@@ -44,6 +49,7 @@ impl<'a> Writes<'a> {
             ops: Vec::new(),
             events: Vec::new(),
             webhook_events: Vec::new(),
+            unchanged: Vec::new(),
             files_outbox: false,
         }
     }
@@ -107,6 +113,13 @@ impl<'a> Writes<'a> {
         Ok(self)
     }
 
+    /// Names a record the change is about that it does not write (`item`, as read): its events
+    /// carry its version and object as they would a record written.
+    pub fn unchanged(&mut self, item: Item) -> &mut Self {
+        self.unchanged.push(item);
+        self
+    }
+
     /// Takes in `other`'s writes: a use case that packs the writes of several units (an import's
     /// rows) into one commit. A check this commit holds already (two rows that join one team,
     /// each against the version read) is taken once: a transaction names an item once.
@@ -118,6 +131,7 @@ impl<'a> Writes<'a> {
         }
         self.events.extend(other.events);
         self.webhook_events.extend(other.webhook_events);
+        self.unchanged.extend(other.unchanged);
         self.files_outbox |= other.files_outbox;
         self
     }
@@ -159,9 +173,10 @@ impl<'a> Writes<'a> {
             mut ops,
             mut events,
             mut webhook_events,
+            unchanged,
             mut files_outbox,
         } = self;
-        complete_events(&ops, &mut events, &mut webhook_events);
+        complete_events(&ops, &unchanged, now, &mut events, &mut webhook_events);
         // One batch per tenant: a job's fan-out reads one tenant's endpoints.
         let mut tenants: Vec<TenantId> = webhook_events.iter().map(|e| e.tenant_id).collect();
         tenants.sort();
@@ -200,10 +215,17 @@ impl<'a> Writes<'a> {
 }
 
 /// Completes the webhook events from the commit's own writes: each gets the version its
-/// subject's record has once the commit stands, and a change that makes a membership (a put of
-/// one that must not exist yet) or archives one is told as `membership.*` too. Both are kept in
-/// the event's log entry, so a replay sends the same.
-fn complete_events(ops: &[Op], audit_ops: &mut [Op], webhook_events: &mut Vec<WebhookEvent>) {
+/// subject's record has once the commit stands and, for the types that carry one, that record as
+/// the API shows it (`data.object`, see [`ObjectKind`]); a change that makes a membership (a put
+/// of one that must not exist yet) or archives one is told as `membership.*` too. All of it is
+/// kept in the event's log entry, so a replay sends the same.
+fn complete_events(
+    ops: &[Op],
+    unchanged: &[Item],
+    now: DateTime<Utc>,
+    audit_ops: &mut [Op],
+    webhook_events: &mut Vec<WebhookEvent>,
+) {
     let put_of = |key: &Key| {
         ops.iter().find_map(|op| match op {
             Op::Put { item, condition } if Key::of(item).as_ref() == Some(key) => {
@@ -212,16 +234,25 @@ fn complete_events(ops: &[Op], audit_ops: &mut [Op], webhook_events: &mut Vec<We
             _ => None,
         })
     };
+    let subject_of = |key: &Key| {
+        put_of(key)
+            .map(|(item, _)| item)
+            .or_else(|| unchanged.iter().find(|i| Key::of(i).as_ref() == Some(key)))
+    };
     let mut membership_events = Vec::new();
     for event in webhook_events.iter_mut() {
-        event.version = event
-            .subject_key()
-            .and_then(|key| put_of(&key))
-            .and_then(|(item, _)| item.get("version").and_then(serde_json::Value::as_u64));
-        let made_membership = event
-            .membership_key()
-            .and_then(|key| put_of(&key))
-            .is_some_and(|(_, condition)| *condition == Some(Condition::NotExists));
+        let subject = event.subject_key().and_then(|key| subject_of(&key));
+        event.version =
+            subject.and_then(|item| item.get("version").and_then(serde_json::Value::as_u64));
+        let object = ObjectKind::of(&event.kind)
+            .zip(subject)
+            .and_then(|(kind, item)| kind.build(item, now));
+        if let Some(object) = object {
+            event.attach_object(object);
+        }
+        let membership_put = event.membership_key().and_then(|key| put_of(&key));
+        let made_membership =
+            membership_put.is_some_and(|(_, condition)| *condition == Some(Condition::NotExists));
         let membership = if made_membership {
             Some(MEMBERSHIP_CREATED)
         } else if event.kind == "user.archived" {
@@ -229,10 +260,32 @@ fn complete_events(ops: &[Op], audit_ops: &mut [Op], webhook_events: &mut Vec<We
         } else {
             None
         };
-        membership_events.extend(membership.and_then(|kind| event.membership_event(kind)));
+        // A membership event is about the membership, whatever the change's own subject.
+        let membership_event = membership
+            .and_then(|kind| event.membership_event(kind))
+            .map(|m| match membership_put {
+                Some((item, _)) => m.about(
+                    item.get("version").and_then(serde_json::Value::as_u64),
+                    ObjectKind::User.build(item, now),
+                ),
+                None => m,
+            });
+        // Kept in the log only where it is not the change's own (a tenant's first owner).
+        let membership_subject = membership_event
+            .as_ref()
+            .filter(|m| m.version != event.version || m.object() != event.object())
+            .map(|m| EventSubject {
+                version: m.version,
+                object: m.object().cloned(),
+            });
+        membership_events.extend(membership_event);
         let Some(id) = event.id.strip_prefix("evt_") else {
             continue;
         };
+        let log_entry = id
+            .parse::<EventId>()
+            .ok()
+            .map(|id| keys::event(event.tenant_id, id));
         for op in audit_ops.iter_mut() {
             if let Op::Put { item, .. } = op
                 && item.get("id").and_then(serde_json::Value::as_str) == Some(id)
@@ -242,6 +295,17 @@ fn complete_events(ops: &[Op], audit_ops: &mut [Op], webhook_events: &mut Vec<We
                 }
                 if let Some(kind) = membership {
                     item.insert("membership_event".into(), kind.into());
+                }
+                // The objects once, in the tenant's log that replays read.
+                if Key::of(item) == log_entry {
+                    if let Some(object) = event.object() {
+                        item.insert("object".into(), object.clone());
+                    }
+                    if let Some(subject) = &membership_subject
+                        && let Ok(subject) = serde_json::to_value(subject)
+                    {
+                        item.insert("membership_subject".into(), subject);
+                    }
                 }
             }
         }

@@ -32,6 +32,7 @@ pub mod lifecycle;
 pub mod list_users;
 mod listing;
 pub mod me;
+pub mod objects;
 pub mod operator_keys;
 pub mod password_links;
 pub mod reset_password;

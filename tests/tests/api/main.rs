@@ -20,6 +20,7 @@
 //! | self-service sign-up, its links and its races; a person creating another organisation | `signup.rs` |
 //! | teams: names, depth, moves (concurrent ones too), archive, restore, delete, who may | `teams.rs` |
 //! | round trips per route | `round_trips.rs` |
+//! | webhooks: endpoints, signatures, retries, replays; the object each event carries | `webhooks.rs`; `webhook_objects.rs` |
 //! | SCIM: tokens, bad tokens, Users and who may reach them; Groups and the conformance tools; the providers' PATCH shapes; Okta's spec test and Entra ID's samples | `scim.rs`; `scim_groups.rs`; `scim_patch.rs`; `scim_replays.rs` |
 
 mod admin_reset;
@@ -53,4 +54,5 @@ mod teams;
 mod tenants;
 mod tokens;
 mod users;
+mod webhook_objects;
 mod webhooks;

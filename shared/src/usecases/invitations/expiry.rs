@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::keys;
-use crate::records::{Actor, InvitationRecord, InvitationStatus, from_optional};
+use crate::records::{Actor, InvitationRecord, InvitationStatus, from_optional, to_item};
 use crate::table::Op;
 use crate::usecases::audit::{AuditAction, AuditEvent};
 use crate::usecases::commit::Writes;
@@ -40,6 +40,16 @@ pub(crate) async fn run(app: &App, watch: InvitationExpiry, done: Op) -> Result<
                 postponed.into(),
             ));
         }
+        // The expiry writes nothing of the invitation (expired is never stored): its event
+        // carries it as it stands.
+        writes.unchanged(
+            to_item(
+                &keys::invitation(watch.tenant_id, invitation.id),
+                &invitation,
+                None,
+            )
+            .context("reading the invitation")?,
+        );
         writes.audit(AuditEvent {
             tenant: watch.tenant_id,
             action: AuditAction::InvitationExpired,

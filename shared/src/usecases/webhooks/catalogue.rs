@@ -7,9 +7,12 @@ use utoipa::ToSchema;
 
 use crate::domain::{AccountId, EventId, TenantId};
 use crate::keys;
-use crate::records::{Actor, EventRecord};
-use crate::table::Key;
+use crate::records::{
+    Actor, EventRecord, InvitationRecord, MembershipRecord, TeamRecord, TenantRecord, from_item,
+};
+use crate::table::{Item, Key};
 use crate::usecases::audit::{AuditAction, AuditEvent};
+use crate::usecases::objects::{InvitationView, TeamView, TenantView, UserFields};
 
 /// The event type an audit action is delivered as, for the actions the catalogue has. Actions
 /// that are the tenant's own business (a key made, a reset asked for) are not delivered.
@@ -106,6 +109,135 @@ fn ids_of(kind: &str) -> &'static [&'static str] {
     }
 }
 
+/// What an event's `data.object` is: the record its `version` is of, as the API shows it to
+/// the tenant's admins, once the change was made. Built from the commit's own write (no read),
+/// so it is the state the change made, never a later one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// The user, as `GET .../users/{id}` shows them, without what teams give.
+    User,
+    /// The invitation, as `GET .../invitations/{id}` shows it.
+    Invitation,
+    /// The team, as `GET .../teams/{id}` shows it.
+    Team,
+    /// The tenant, as `GET /v1/tenants/{id}` shows it to its owners.
+    Tenant,
+}
+
+impl ObjectKind {
+    /// The kind of object an event of `kind` carries, if any. `password.changed` carries none
+    /// (no record of the user changes, and the user view shows nothing of a password), nor do a
+    /// team's people (`team.member_*`: the ids and `maintainer` are the change), a deleted team,
+    /// an import (its counts are in `data`; its report is read through the API) and a held
+    /// sender.
+    pub fn of(kind: &str) -> Option<Self> {
+        let area = kind.split_once('.').map_or(kind, |(area, _)| area);
+        match (area, kind) {
+            (_, "password.changed" | "team.deleted" | "inbound.held") => None,
+            (_, "invitation.accepted" | "inbound.user_created") => Some(Self::User),
+            ("team", _)
+                if kind.starts_with("team.member_") || kind == "team.maintainer_changed" =>
+            {
+                None
+            }
+            ("user" | "session" | "membership", _) => Some(Self::User),
+            ("invitation", _) => Some(Self::Invitation),
+            ("team", _) => Some(Self::Team),
+            ("tenant", _) => Some(Self::Tenant),
+            _ => None,
+        }
+    }
+
+    /// The object of the record `item` holds, as the API shows it at `at`.
+    pub(crate) fn build(self, item: &Item, at: DateTime<Utc>) -> Option<serde_json::Value> {
+        fn view<R: serde::de::DeserializeOwned, V: Serialize>(
+            item: &Item,
+            view: impl FnOnce(R) -> V,
+        ) -> Option<serde_json::Value> {
+            let record = from_item::<R>(item.clone()).ok()?;
+            serde_json::to_value(view(record)).ok()
+        }
+        match self {
+            Self::User => view::<MembershipRecord, _>(item, UserFields::from),
+            Self::Invitation => view(item, |i: InvitationRecord| InvitationView::new(i, at)),
+            Self::Team => view::<TeamRecord, _>(item, TeamView::from),
+            Self::Tenant => view(item, |t: TenantRecord| TenantView::new(t, true)),
+        }
+    }
+
+    /// The JSON schema of the object, whole (no references).
+    fn schema(self) -> serde_json::Value {
+        fn whole<T: utoipa::ToSchema>() -> serde_json::Value {
+            let mut named = Vec::new();
+            T::schemas(&mut named);
+            let named: serde_json::Map<String, serde_json::Value> = named
+                .into_iter()
+                .map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or_default()))
+                .collect();
+            let mut schema = serde_json::to_value(T::schema()).unwrap_or_default();
+            inline_references(&mut schema, &named, 0);
+            schema
+        }
+        match self {
+            Self::User => whole::<UserFields>(),
+            Self::Invitation => whole::<InvitationView>(),
+            Self::Team => whole::<TeamView>(),
+            Self::Tenant => whole::<TenantView>(),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::User => {
+                "The user as `GET /v1/tenants/{tenant_id}/users/{user_id}` shows them once changed, \
+                 without `effective_permissions` and `teams` (what teams give changes with the teams: \
+                 read it through the API)."
+            }
+            Self::Invitation => {
+                "The invitation as `GET /v1/tenants/{tenant_id}/invitations/{invitation_id}` shows it once changed."
+            }
+            Self::Team => {
+                "The team as `GET /v1/tenants/{tenant_id}/teams/{team_id}` shows it once changed."
+            }
+            Self::Tenant => {
+                "The tenant as `GET /v1/tenants/{tenant_id}` shows it to its owners once changed."
+            }
+        }
+    }
+}
+
+/// Puts in place of each `$ref` to a component the component itself, so that a receiver
+/// validates with one schema alone. `depth` stops a schema that refers to itself.
+fn inline_references(
+    schema: &mut serde_json::Value,
+    named: &serde_json::Map<String, serde_json::Value>,
+    depth: usize,
+) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            let target = map
+                .get("$ref")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .and_then(|name| named.get(name));
+            if let (Some(target), true) = (target, depth < 8) {
+                *schema = target.clone();
+                inline_references(schema, named, depth + 1);
+            } else {
+                for value in map.values_mut() {
+                    inline_references(value, named, depth);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for value in items {
+                inline_references(value, named, depth);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// What an event of `kind` tells, for its entry in the OpenAPI document.
 fn summary_of(kind: &str) -> String {
     let ids = ids_of(kind);
@@ -120,10 +252,13 @@ fn summary_of(kind: &str) -> String {
                 .join(" and ")
         )
     };
+    let object = ObjectKind::of(kind).map_or(String::new(), |object| {
+        format!(" `data.object`: {}", object.describe())
+    });
     format!(
         "`{kind}`: sent to each endpoint that takes it, signed as Standard Webhooks has it \
-         (`webhook-id`, `webhook-timestamp`, `webhook-signature`).{carries} Answer any 2xx \
-         within 15 seconds; anything else is tried again on the retry schedule."
+         (`webhook-id`, `webhook-timestamp`, `webhook-signature`).{carries}{object} Answer any \
+         2xx within 15 seconds; anything else is tried again on the retry schedule."
     )
 }
 
@@ -145,8 +280,25 @@ pub fn openapi_webhooks() -> serde_json::Value {
         for id in ids {
             data_properties.insert((*id).into(), json!({"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"}));
         }
+        data_properties.insert(
+            "details_omitted".into(),
+            json!({"const": true, "description": "The change's details (and `object`) were too large for one event: only its ids are here; read the rest through the API."}),
+        );
         let mut required = vec!["actor"];
         required.extend_from_slice(ids);
+        let object = ObjectKind::of(kind);
+        if let Some(object) = object {
+            let mut schema = object.schema();
+            schema["description"] = object.describe().into();
+            data_properties.insert("object".into(), schema);
+        }
+        let mut data_schema = json!({"type": "object", "required": required, "properties": data_properties,
+            "additionalProperties": true,
+            "description": "The ids the change is about and what changed, as the tenant's audit log records it, and for most types the object it is about (`object`); never a secret."});
+        if object.is_some() {
+            // The object is there unless the event is too large and carries ids alone.
+            data_schema["anyOf"] = json!([{"required": ["object"]}, {"required": ["details_omitted"]}]);
+        }
         let schema = json!({
             "type": "object",
             "required": ["id", "type", "timestamp", "tenant_id", "data"],
@@ -159,9 +311,7 @@ pub fn openapi_webhooks() -> serde_json::Value {
                 "tenant_id": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"},
                 "version": {"type": "integer", "minimum": 1,
                     "description": "The version of the record the event is about once changed: of two events about one subject, the higher is the newer."},
-                "data": {"type": "object", "required": required, "properties": data_properties,
-                    "additionalProperties": true,
-                    "description": "The ids the change is about and what changed, as the tenant's audit log records it; never a secret."},
+                "data": data_schema,
             },
             "additionalProperties": false,
         });
@@ -175,6 +325,16 @@ pub fn openapi_webhooks() -> serde_json::Value {
         (kind.to_owned(), operation)
     });
     serde_json::Value::Object(entries.collect())
+}
+
+fn serialized_len<T: Serialize>(value: &T) -> usize {
+    serde_json::to_vec(value).map_or(usize::MAX, |v| v.len())
+}
+
+/// Leaves in `data` who acted and the ids, marked as such.
+fn keep_ids_only(data: &mut serde_json::Map<String, serde_json::Value>) {
+    data.retain(|name, value| name == "actor" || (name.ends_with("_id") && value.is_string()));
+    data.insert("details_omitted".into(), true.into());
 }
 
 /// A change as the SaaS app hears it: the body of every delivery of it.
@@ -191,7 +351,9 @@ pub struct WebhookEvent {
     pub timestamp: DateTime<Utc>,
     #[schema(value_type = String)]
     pub tenant_id: TenantId,
-    /// The ids it is about (`user_id`; `actor`, who made the change) and what changed, as the audit log has it.
+    /// The ids it is about (`user_id`; `actor`, who made the change), what changed, as the audit
+    /// log has it, and the object it is about as the change left it (`object`, see
+    /// [`ObjectKind`]).
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     /// The version of the record the event is about (the person's membership, the team, the
@@ -242,11 +404,52 @@ impl WebhookEvent {
             return Vec::new();
         };
         event.version = record.subject_version;
+        if let Some(object) = record.object.clone() {
+            event.attach_object(object);
+        }
         let membership = record
             .membership_event
             .as_deref()
-            .and_then(|kind| event.membership_event(kind));
+            .and_then(|kind| event.membership_event(kind))
+            .map(|membership| match &record.membership_subject {
+                Some(subject) => membership.about(subject.version, subject.object.clone()),
+                None => membership,
+            });
         std::iter::once(event).chain(membership).collect()
+    }
+
+    /// Adds `object` (see [`ObjectKind`]) to the event's data, unless the data and it together
+    /// pass the bound of an event: then the event carries ids alone, as a large change does.
+    pub(crate) fn attach_object(&mut self, object: serde_json::Value) {
+        let Some(data) = self.data.as_object_mut() else {
+            return;
+        };
+        if data.contains_key("details_omitted") {
+            return;
+        }
+        if serialized_len(data) + serialized_len(&object) > MAX_DETAILS_BYTES {
+            keep_ids_only(data);
+        } else {
+            data.insert("object".into(), object);
+        }
+    }
+
+    /// The event about another record than its change's: the membership a tenant's creation
+    /// made, say. Its version and object are that record's.
+    pub(crate) fn about(mut self, version: Option<u64>, object: Option<serde_json::Value>) -> Self {
+        self.version = version;
+        if let Some(data) = self.data.as_object_mut() {
+            data.remove("object");
+        }
+        if let Some(object) = object {
+            self.attach_object(object);
+        }
+        self
+    }
+
+    /// The object the event carries, if it carries one.
+    pub(crate) fn object(&self) -> Option<&serde_json::Value> {
+        self.data.get("object")
     }
 
     /// The membership event of kind `kind` that this event's change makes too: the same data
@@ -303,19 +506,11 @@ impl WebhookEvent {
         }
         data.insert("actor".into(), serde_json::json!(actor));
         if let Some(details) = details.as_object() {
-            // Thin events: what changed, unless it is large; then the ids alone, and the
-            // receiver reads the rest through the API (or the audit log).
-            let size = serde_json::to_vec(details).map_or(usize::MAX, |d| d.len());
-            if size <= MAX_DETAILS_BYTES {
-                data.extend(details.clone());
-            } else {
-                data.extend(
-                    details
-                        .iter()
-                        .filter(|(name, value)| name.ends_with("_id") && value.is_string())
-                        .map(|(name, value)| (name.clone(), value.clone())),
-                );
-                data.insert("details_omitted".into(), true.into());
+            // What changed, unless it is large; then the ids alone, and the receiver reads the
+            // rest through the API (or the audit log).
+            data.extend(details.clone());
+            if serialized_len(details) > MAX_DETAILS_BYTES {
+                keep_ids_only(&mut data);
             }
         }
         Some(Self {
@@ -366,6 +561,82 @@ mod tests {
         assert_eq!(event.data["team_id"], team);
         assert_eq!(event.data["details_omitted"], true);
         assert!(event.data.get("name").is_none());
+    }
+
+    fn team_updated(details: serde_json::Value) -> WebhookEvent {
+        WebhookEvent::build(
+            TenantId::from_ulid(ulid::Ulid::new()),
+            AuditAction::TeamUpdated,
+            Actor::System,
+            None,
+            &details,
+            EventId::from_ulid(ulid::Ulid::new()),
+            Utc::now(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_object_is_carried_within_the_bound_and_past_it_the_ids_alone() {
+        let team = ulid::Ulid::new().to_string();
+        let mut small = team_updated(serde_json::json!({"team_id": team, "name": "Desk"}));
+        small.attach_object(serde_json::json!({"id": team, "name": "Desk"}));
+        assert_eq!(small.object().unwrap()["name"], "Desk");
+        assert_eq!(small.data["name"], "Desk", "the fields of today stay");
+
+        let mut large = team_updated(serde_json::json!({"team_id": team, "name": "Desk"}));
+        large.attach_object(serde_json::json!({"id": team, "description": "x".repeat(20_000)}));
+        let body = serde_json::to_vec(&large).unwrap();
+        assert!(body.len() < 20 * 1024, "{} bytes", body.len());
+        assert_eq!(large.object(), None);
+        assert_eq!(large.data["team_id"], team);
+        assert_eq!(large.data["details_omitted"], true);
+
+        // An event already told by its ids takes no object either.
+        let mut told =
+            team_updated(serde_json::json!({"team_id": team, "name": "x".repeat(30_000)}));
+        told.attach_object(serde_json::json!({"id": team}));
+        assert_eq!(told.object(), None);
+
+        // About another record: that one's object and version, never the first one's.
+        let about = small.about(Some(7), None);
+        assert_eq!((about.object(), about.version), (None, Some(7)));
+    }
+
+    #[test]
+    fn each_type_with_an_object_says_so_in_a_schema_without_references() {
+        let webhooks = openapi_webhooks();
+        let with_object: Vec<&str> = event_types()
+            .into_iter()
+            .filter(|kind| ObjectKind::of(kind).is_some())
+            .collect();
+        assert_eq!(ObjectKind::of("user.created"), Some(ObjectKind::User));
+        assert_eq!(ObjectKind::of("membership.removed"), Some(ObjectKind::User));
+        assert_eq!(
+            ObjectKind::of("invitation.accepted"),
+            Some(ObjectKind::User)
+        );
+        assert_eq!(
+            ObjectKind::of("invitation.sent"),
+            Some(ObjectKind::Invitation)
+        );
+        assert_eq!(ObjectKind::of("team.moved"), Some(ObjectKind::Team));
+        assert_eq!(ObjectKind::of("team.member_added"), None);
+        assert_eq!(ObjectKind::of("tenant.suspended"), Some(ObjectKind::Tenant));
+        assert_eq!(ObjectKind::of("password.changed"), None);
+        assert_eq!(with_object.len(), 25, "{with_object:?}");
+        for kind in event_types() {
+            let schema =
+                &webhooks[kind]["post"]["requestBody"]["content"]["application/json"]["schema"];
+            let text = schema.to_string();
+            assert!(!text.contains("$ref"), "{kind} refers outside itself");
+            let object = &schema["properties"]["data"]["properties"]["object"];
+            assert_eq!(
+                object.is_object(),
+                with_object.contains(&kind),
+                "{kind}: {object}"
+            );
+        }
     }
 
     #[test]
