@@ -700,6 +700,10 @@ pub struct EventRecord {
     /// (the owner's membership of a tenant just created).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub membership_subject: Option<EventSubject>,
+    /// The event was first delivered with its ids alone (its details and object passed the
+    /// bound of an event, or the commit's), so a replay sends it so too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ids_only: bool,
 }
 
 /// The record an event is about, as the event tells it.
@@ -709,6 +713,8 @@ pub struct EventSubject {
     pub version: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ids_only: bool,
 }
 
 /// What an invitation is. `Expired` is never stored: a pending invitation past its `expires_at`

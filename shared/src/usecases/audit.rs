@@ -132,6 +132,7 @@ impl AuditEvent {
             membership_event: None,
             object: None,
             membership_subject: None,
+            ids_only: false,
         };
         let mut ops = vec![Op::put(to_item(
             &keys::event(self.tenant, id),

@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use super::audit::AuditEvent;
 use super::jobs::Job;
 use super::webhooks::WebhookEvent;
-use super::webhooks::catalogue::{MEMBERSHIP_CREATED, MEMBERSHIP_REMOVED, ObjectKind};
+use super::webhooks::catalogue::{
+    MEMBERSHIP_CREATED, MEMBERSHIP_REMOVED, ObjectKind, serialized_len,
+};
 use super::webhooks::delivery::EventBatch;
 use super::{Context, InternalError};
 use crate::app::App;
@@ -214,6 +216,34 @@ impl<'a> Writes<'a> {
     }
 }
 
+/// The bytes of objects one commit's events carry at most. Its events ride in one outbox item,
+/// which DynamoDB bounds at 400 KB once sealed (about 1.4 times the JSON): a large import pack
+/// of people with long permission lists would pass it. Past this, events carry their ids alone.
+const MAX_OBJECT_BYTES_PER_COMMIT: usize = 160 * 1024;
+
+/// The changes that make a membership: only they are told as `membership.created` too (a
+/// `team.member_added` of the same commit puts the same new membership, and is not one more).
+const MAKES_A_MEMBERSHIP: [&str; 4] = [
+    "user.created",
+    "invitation.accepted",
+    "inbound.user_created",
+    "tenant.created",
+];
+
+/// Gives `event` `object` if the commit's budget for objects has room for it; if not, the
+/// event tells its ids alone.
+fn attach_within(event: &mut WebhookEvent, object: serde_json::Value, spent: &mut usize) {
+    let size = serialized_len(&object);
+    if *spent + size > MAX_OBJECT_BYTES_PER_COMMIT {
+        event.tell_ids_only();
+    } else {
+        event.attach_object(object);
+        if event.object().is_some() {
+            *spent += size;
+        }
+    }
+}
+
 /// Completes the webhook events from the commit's own writes: each gets the version its
 /// subject's record has once the commit stands and, for the types that carry one, that record as
 /// the API shows it (`data.object`, see [`ObjectKind`]); a change that makes a membership (a put
@@ -239,20 +269,27 @@ fn complete_events(
             .map(|(item, _)| item)
             .or_else(|| unchanged.iter().find(|i| Key::of(i).as_ref() == Some(key)))
     };
+    let version_of = |item: &Item| item.get("version").and_then(serde_json::Value::as_u64);
     let mut membership_events = Vec::new();
+    let mut spent = 0;
     for event in webhook_events.iter_mut() {
-        let subject = event.subject_key().and_then(|key| subject_of(&key));
-        event.version =
-            subject.and_then(|item| item.get("version").and_then(serde_json::Value::as_u64));
+        let subject_key = event.subject_key();
+        // The version of a record the change wrote: an unchanged one (an invitation that
+        // expires) gives its object but no version, as its last event already had that one.
+        event.version = subject_key
+            .as_ref()
+            .and_then(put_of)
+            .and_then(|(item, _)| version_of(item));
         let object = ObjectKind::of(&event.kind)
-            .zip(subject)
+            .zip(subject_key.as_ref().and_then(subject_of))
             .and_then(|(kind, item)| kind.build(item, now));
         if let Some(object) = object {
-            event.attach_object(object);
+            attach_within(event, object, &mut spent);
         }
         let membership_put = event.membership_key().and_then(|key| put_of(&key));
-        let made_membership =
-            membership_put.is_some_and(|(_, condition)| *condition == Some(Condition::NotExists));
+        let made_membership = MAKES_A_MEMBERSHIP.contains(&event.kind.as_str())
+            && membership_put
+                .is_some_and(|(_, condition)| *condition == Some(Condition::NotExists));
         let membership = if made_membership {
             Some(MEMBERSHIP_CREATED)
         } else if event.kind == "user.archived" {
@@ -264,19 +301,27 @@ fn complete_events(
         let membership_event = membership
             .and_then(|kind| event.membership_event(kind))
             .map(|m| match membership_put {
-                Some((item, _)) => m.about(
-                    item.get("version").and_then(serde_json::Value::as_u64),
-                    ObjectKind::User.build(item, now),
-                ),
+                Some((item, _)) => {
+                    let mut m = m.about(version_of(item), None);
+                    if let Some(object) = ObjectKind::User.build(item, now) {
+                        attach_within(&mut m, object, &mut spent);
+                    }
+                    m
+                }
                 None => m,
             });
         // Kept in the log only where it is not the change's own (a tenant's first owner).
         let membership_subject = membership_event
             .as_ref()
-            .filter(|m| m.version != event.version || m.object() != event.object())
+            .filter(|m| {
+                m.version != event.version
+                    || m.object() != event.object()
+                    || m.is_ids_only() != event.is_ids_only()
+            })
             .map(|m| EventSubject {
                 version: m.version,
                 object: m.object().cloned(),
+                ids_only: m.is_ids_only(),
             });
         membership_events.extend(membership_event);
         let Some(id) = event.id.strip_prefix("evt_") else {
@@ -300,6 +345,9 @@ fn complete_events(
                 if Key::of(item) == log_entry {
                     if let Some(object) = event.object() {
                         item.insert("object".into(), object.clone());
+                    }
+                    if event.is_ids_only() {
+                        item.insert("ids_only".into(), true.into());
                     }
                     if let Some(subject) = &membership_subject
                         && let Ok(subject) = serde_json::to_value(subject)
@@ -327,5 +375,42 @@ impl LostRace for Result<(), TransactError> {
             Err(TransactError::ConditionFailed { .. } | TransactError::Conflict) => Err(lost),
             Err(other) => Err(other).context(context).map_err(Into::into),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_commits_events_carry_objects_up_to_its_budget_then_their_ids() {
+        let event = |n: usize| WebhookEvent {
+            id: format!("evt_{n}"),
+            kind: "user.created".into(),
+            timestamp: Utc::now(),
+            tenant_id: TenantId::from_ulid(ulid::Ulid::new()),
+            data: serde_json::json!({"user_id": n.to_string(), "email": "x@example.org"}),
+            version: Some(1),
+        };
+        // Large objects, as a pack of people with long permission lists makes.
+        let permissions = vec!["p".repeat(60); 200];
+        let object = serde_json::json!({"id": "u", "permissions": permissions});
+        let mut spent = 0;
+        let events: Vec<WebhookEvent> = (0..30)
+            .map(|n| {
+                let mut e = event(n);
+                attach_within(&mut e, object.clone(), &mut spent);
+                e
+            })
+            .collect();
+        let carried = events.iter().filter(|e| e.object().is_some()).count();
+        assert!((10..30).contains(&carried), "{carried} objects");
+        assert!(spent <= MAX_OBJECT_BYTES_PER_COMMIT);
+        for e in &events[carried..] {
+            assert!(e.is_ids_only() && e.object().is_none(), "{:?}", e.data);
+            assert_eq!(e.data["user_id"], e.id.trim_start_matches("evt_"));
+        }
+        let all: usize = events.iter().map(serialized_len).sum();
+        assert!(all < 200 * 1024, "{all} bytes in one job");
     }
 }

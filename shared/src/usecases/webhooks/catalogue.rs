@@ -327,7 +327,7 @@ pub fn openapi_webhooks() -> serde_json::Value {
     serde_json::Value::Object(entries.collect())
 }
 
-fn serialized_len<T: Serialize>(value: &T) -> usize {
+pub(crate) fn serialized_len<T: Serialize>(value: &T) -> usize {
     serde_json::to_vec(value).map_or(usize::MAX, |v| v.len())
 }
 
@@ -404,7 +404,9 @@ impl WebhookEvent {
             return Vec::new();
         };
         event.version = record.subject_version;
-        if let Some(object) = record.object.clone() {
+        if record.ids_only {
+            event.tell_ids_only();
+        } else if let Some(object) = record.object.clone() {
             event.attach_object(object);
         }
         let membership = record
@@ -412,6 +414,11 @@ impl WebhookEvent {
             .as_deref()
             .and_then(|kind| event.membership_event(kind))
             .map(|membership| match &record.membership_subject {
+                Some(subject) if subject.ids_only => {
+                    let mut membership = membership.about(subject.version, None);
+                    membership.tell_ids_only();
+                    membership
+                }
                 Some(subject) => membership.about(subject.version, subject.object.clone()),
                 None => membership,
             });
@@ -432,6 +439,18 @@ impl WebhookEvent {
         } else {
             data.insert("object".into(), object);
         }
+    }
+
+    /// Leaves the event its ids alone, marked `details_omitted`, and no object.
+    pub(crate) fn tell_ids_only(&mut self) {
+        if let Some(data) = self.data.as_object_mut() {
+            keep_ids_only(data);
+        }
+    }
+
+    /// Whether the event carries its ids alone.
+    pub(crate) fn is_ids_only(&self) -> bool {
+        self.data.get("details_omitted").is_some()
     }
 
     /// The event about another record than its change's: the membership a tenant's creation
