@@ -562,19 +562,8 @@ mod tests {
 
     #[test]
     fn a_change_with_large_details_is_told_by_its_ids() {
-        let tenant = TenantId::from_ulid(ulid::Ulid::new());
         let team = ulid::Ulid::new().to_string();
-        let details = serde_json::json!({"team_id": team, "name": "x".repeat(30_000)});
-        let event = WebhookEvent::build(
-            tenant,
-            AuditAction::TeamUpdated,
-            Actor::System,
-            None,
-            &details,
-            EventId::from_ulid(ulid::Ulid::new()),
-            Utc::now(),
-        )
-        .unwrap();
+        let event = team_updated(serde_json::json!({"team_id": team, "name": "x".repeat(30_000)}));
         let body = serde_json::to_vec(&event).unwrap();
         assert!(body.len() < 20 * 1024, "{} bytes", body.len());
         assert_eq!(event.data["team_id"], team);
